@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/knex';
+import type { DepartmentDirectory } from '../departments/department-directory';
+import { findActiveTokenByHash } from '../departments/token-store';
+import { hashToken } from '../departments/token-service';
+import type { Principal } from './principal';
+
+const CACHE_TTL_MS = 30_000;
+const CACHE_LIMIT = 10_000;
+
+/**
+ * Resolves `Authorization: Bearer <token>` to a principal. Department tokens are looked up by hash and cached
+ * briefly, so a procurement system's stream of checks does not cost a token query each.
+ */
+export class Authenticator {
+  private readonly adminDigest: Buffer | undefined;
+  private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly departments: DepartmentDirectory,
+    adminToken: string | undefined,
+  ) {
+    this.adminDigest = adminToken ? createHash('sha256').update(adminToken).digest() : undefined;
+  }
+
+  async resolve(authorization: string | string[] | undefined): Promise<Principal | null> {
+    const header = Array.isArray(authorization) ? authorization[0] : authorization;
+    const match = header?.match(/^Bearer\s+(\S{1,512})\s*$/i);
+    if (!match) return null;
+    const token = match[1] as string;
+
+    // Compare digests, not strings, so the comparison takes the same time whatever the token.
+    const digest = createHash('sha256').update(token).digest();
+    if (this.adminDigest && timingSafeEqual(digest, this.adminDigest)) return { kind: 'admin' };
+
+    const hash = hashToken(token);
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.expires > now) return cached.principal;
+
+    const row = await findActiveTokenByHash(this.db, hash);
+    const department = row && this.departments.find(row.department);
+    const principal: Principal | null = row && department ? { kind: 'department', department, tokenId: row.id } : null;
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(hash, { principal, expires: now + CACHE_TTL_MS });
+    return principal;
+  }
+}

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded-postgres';
+import { createDb, migrateToLatest, type Db } from './db/knex';
+import { getOrCreateSecret } from './db/secrets';
+import { createPersonKeyer, type PersonKeyer } from './identity/person-key';
+import { loadRules, type LoadedRules } from './rules/rule-loader';
+
+export interface Runtime {
+  db: Db;
+  rules: LoadedRules;
+  keyOf: PersonKeyer;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the app needs before it can serve: rules loaded and valid (a bad rule file stops here, naming the
+ * file and the field), a database (the configured one, or an embedded one), migrations applied, the ID-hash key.
+ */
+export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
+  const rules = loadRules(config.rulesDir);
+  log.info({ rules: rules.rules.length, files: rules.files.length, version: rules.version }, 'rules loaded');
+
+  let embedded: EmbeddedServer | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(config.dataDir, log);
+    url = embedded.url;
+  }
+  const db = createDb(url);
+  try {
+    await migrateToLatest(db);
+    const key = config.idHashKey ?? (await getOrCreateSecret(db, 'id_hash_key'));
+    return {
+      db,
+      rules,
+      keyOf: createPersonKeyer(key),
+      close: async () => {
+        await db.destroy();
+        await embedded?.stop();
+      },
+    };
+  } catch (e) {
+    await db.destroy();
+    await embedded?.stop();
+    throw e;
+  }
+}

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot, rulesDir } from './paths';
+
+/**
+ * Configuration is read and validated once, at start-up, and injected from there.
+ * Validate, never transform silently: a bad value stops start-up with its name.
+ */
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** A PostgreSQL URL. Without it the service starts an embedded PostgreSQL under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where the embedded PostgreSQL keeps its data (and nothing else). */
+  DATA_DIR: z.string().min(1).default('./.data'),
+  /** The administrator's bearer token. Without it no administrator exists and no department token can be created. */
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Key for the keyed hash of personal ID numbers. Without it a key is generated once and kept in the database. */
+  ID_HASH_KEY: z.string().min(32, 'ID_HASH_KEY must be at least 32 characters').optional(),
+  /** Working days a department has to feed back on an order, unless a rule says otherwise. */
+  FEEDBACK_DUE_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(10),
+  RULES_DIR: z.string().min(1).default(rulesDir),
+});
+
+export type Config = Readonly<{
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminToken: string | undefined;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  idHashKey: string | undefined;
+  feedbackDueWorkingDays: number;
+  rulesDir: string;
+}>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const emptyAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = schema.safeParse(emptyAsUnset);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    port: c.PORT,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: path.resolve(projectRoot, c.DATA_DIR),
+    adminToken: c.ADMIN_TOKEN,
+    logLevel: c.LOG_LEVEL,
+    idHashKey: c.ID_HASH_KEY,
+    feedbackDueWorkingDays: c.FEEDBACK_DUE_WORKING_DAYS,
+    rulesDir: path.resolve(projectRoot, c.RULES_DIR),
+  });
+}

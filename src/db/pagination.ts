@@ -1,0 +1,31 @@
+import { ValidationError } from '../errors';
+
+/**
+ * Keyset pagination on (timestamp, id), newest first: stable under inserts, and as cheap on page 1,000 as on page 1.
+ */
+export interface CursorKey {
+  at: string;
+  id: string;
+}
+
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify([key.at, key.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): CursorKey | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(id)) return { at, id };
+  } catch {
+    // fall through
+  }
+  throw ValidationError.field('cursor', 'is not a cursor this service issued');
+}
+
+/** Given limit+1 rows, the page and the cursor of the next one. */
+export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => CursorKey): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}

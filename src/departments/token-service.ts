@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/knex';
+import { recordAudit } from '../audit/audit-store';
+import { actorOf, requireAdmin, type CallContext } from '../auth/principal';
+import type { Clock } from '../time/clock';
+import type { DepartmentDirectory } from './department-directory';
+import { insertToken } from './token-store';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class TokenService {
+  constructor(
+    private readonly db: Db,
+    private readonly departments: DepartmentDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new token for a department; only its hash is kept, so this is the one time it can be read. */
+  async create(ctx: CallContext, departmentCode: string, label: string | undefined) {
+    requireAdmin(ctx.principal);
+    const department = this.departments.get(departmentCode);
+    const token = `jp_${randomBytes(32).toString('base64url')}`;
+    const at = this.clock.now();
+    const row = await this.db.transaction(async (trx) => {
+      const inserted = await insertToken(trx, { department: department.code, tokenHash: hashToken(token), label: label ?? null, createdBy: actorOf(ctx.principal), createdAt: at });
+      await recordAudit(trx, { at, requestId: ctx.requestId }, [
+        { actor: actorOf(ctx.principal), action: 'token.created', entityType: 'api_token', entityId: inserted.id, after: { department: department.code, label: inserted.label } },
+      ]);
+      return inserted;
+    });
+    return { token, id: row.id, department: row.department, label: row.label, createdAt: new Date(row.created_at).toISOString() };
+  }
+}

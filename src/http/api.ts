@@ -1,0 +1,91 @@
+import type { Request, Response } from 'express';
+import addFormats from 'ajv-formats';
+import OpenAPIBackend, { type Context, type Document } from 'openapi-backend';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authenticator';
+import type { Principal } from '../auth/principal';
+import type { HandlerMap, HttpResult } from './operation';
+import { problem } from './problem';
+import { fieldErrors } from './request-errors';
+
+/**
+ * openapi-backend, driven by openapi/openapi.yaml: it routes by operationId, authenticates through the spec's
+ * security schemes and validates every request before a handler runs. Handlers return an HttpResult; this file
+ * sends it, and with validateResponses (on in tests) first checks it against the spec, so code and spec cannot drift.
+ */
+export interface ApiOptions {
+  definition: Document;
+  handlers: HandlerMap;
+  authenticator: Authenticator;
+  validateResponses: boolean;
+  log: Logger;
+}
+
+const problemResult = (p: ReturnType<typeof problem>): HttpResult => ({ status: p.status, body: p, headers: { 'Content-Type': 'application/problem+json' } });
+
+interface SecurityFailure {
+  error: unknown;
+  infrastructure: true;
+}
+
+export function createApi(o: ApiOptions): OpenAPIBackend {
+  const api = new OpenAPIBackend({ definition: structuredClone(o.definition), strict: true,
+    coerceTypes: true,
+    validate: true,
+    customizeAjv: (ajv) => {
+      addFormats(ajv, ['date', 'date-time', 'uuid', 'uri']);
+      return ajv;
+    },
+  });
+
+  api.registerSecurityHandler('bearerAuth', async (c: Context) => {
+    try {
+      return (await o.authenticator.resolve(c.request.headers.authorization)) ?? false;
+    } catch (error) {
+      // A database failure is not a bad token: remember it, so the caller gets a 5xx rather than a 401.
+      return { error, infrastructure: true } satisfies SecurityFailure;
+    }
+  });
+
+  const wrap = (handler: NonNullable<HandlerMap[keyof HandlerMap]>) => (c: Context, req: Request) => {
+    const sec = c.security?.bearerAuth as Principal | false | SecurityFailure | undefined;
+    const principal = sec && 'kind' in sec ? sec : undefined;
+    return handler(c, { principal, requestId: (req as { id?: string }).id });
+  };
+  for (const [operationId, handler] of Object.entries(o.handlers)) {
+    if (handler) api.register(operationId, wrap(handler));
+  }
+
+  api.register({
+    unauthorizedHandler: (c: Context) => {
+      const sec = c.security?.bearerAuth as SecurityFailure | undefined;
+      if (sec && typeof sec === 'object' && 'infrastructure' in sec) throw sec.error;
+      const given = Boolean(c.request.headers.authorization);
+      return problemResult(problem(401, given ? 'the bearer token is not known' : 'send Authorization: Bearer <token>'));
+    },
+    validationFail: (c: Context) => {
+      const errors = fieldErrors(c.validation.errors ?? []);
+      return problemResult(problem(400, `invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors));
+    },
+    notFound: (c: Context) => problemResult(problem(404, `no such path: ${c.request.method.toUpperCase()} ${c.request.path}`)),
+    methodNotAllowed: (c: Context) => problemResult(problem(405, `${c.request.method.toUpperCase()} is not allowed on ${c.request.path}`)),
+    notImplemented: (c: Context) => problemResult(problem(500, `operation ${c.operation?.operationId ?? '?'} has no handler`)),
+    postResponseHandler: (c: Context, _req: Request, res: Response) => {
+      let result = c.response as HttpResult;
+      if (o.validateResponses && c.operation && result.status < 400) {
+        const check = c.api.validateResponse(result.body, c.operation, result.status);
+        if (check.errors?.length) {
+          o.log.error({ operationId: c.operation.operationId, errors: check.errors }, 'response does not match the OpenAPI document');
+          result = problemResult(problem(500, `response of ${c.operation.operationId} does not match the OpenAPI document: ${JSON.stringify(check.errors)}`));
+        }
+      }
+      for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+      if (result.body === undefined) res.status(result.status).end();
+      else if (result.headers?.['Content-Type']) res.status(result.status).send(JSON.stringify(result.body));
+      else res.status(result.status).json(result.body);
+    },
+  });
+
+  api.init();
+  return api;
+}

@@ -1,0 +1,91 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { FieldError } from '../errors';
+
+/**
+ * RFC 9457 problem details. Every error the service returns has this shape, whoever raised it: openapi-backend's
+ * validation, the JSON parser, a domain error or an unexpected failure.
+ */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const SLUGS: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  409: 'conflict',
+  413: 'content-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  500: 'internal',
+  503: 'unavailable',
+};
+
+export function problem(status: number, detail?: string, errors?: FieldError[]): Problem {
+  return {
+    type: `https://joint-punishment.example/problems/${SLUGS[status] ?? 'error'}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    ...(detail ? { detail } : {}),
+    ...(errors && errors.length ? { errors } : {}),
+  };
+}
+
+export function sendProblem(res: Response, p: Problem): void {
+  if (p.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
+}
+
+/** Domain error classes (by name) to HTTP status: the one place where that mapping lives. */
+const STATUS_BY_ERROR: Record<string, number> = {
+  ValidationError: 400,
+  UnauthenticatedError: 401,
+  ForbiddenError: 403,
+  NotFoundError: 404,
+  ConflictError: 409,
+  CalendarNotCoveredError: 503,
+};
+
+export function problemFromError(err: unknown): Problem {
+  const e = err as { name?: string; message?: string; errors?: FieldError[]; type?: string; status?: number; expose?: boolean };
+  const status = (e.name && STATUS_BY_ERROR[e.name]) || undefined;
+  if (status) return problem(status, e.message, e.errors);
+  // errors raised by express's body parser carry a type and an exposable status
+  if (e.type === 'entity.too.large') return problem(413, 'the request body is over the 1 MB limit');
+  if (e.type === 'entity.parse.failed') return problem(400, `the request body is not valid JSON: ${e.message ?? ''}`.trim(), [{ path: 'body', message: 'is not valid JSON' }]);
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return problem(415, e.message);
+  if (e.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return problem(e.status, e.message);
+  return problem(500, 'an unexpected error occurred; it has been logged');
+}
+
+export function errorMiddleware(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const p = problemFromError(err);
+    p.instance = req.originalUrl;
+    if (p.status >= 500) log.error({ err, reqId: (req as { id?: unknown }).id }, 'request failed');
+    if (res.headersSent) return;
+    sendProblem(res, p);
+  };
+}

@@ -1,0 +1,98 @@
+import type { components } from '../generated/openapi';
+import { ValidationError, type FieldError } from '../errors';
+import { idNumberProblem, maskIdNumber } from '../identity/id-number';
+import type { PersonKeyer } from '../identity/person-key';
+import { usccProblem } from '../identity/uscc';
+import type { EntryForRules } from '../rules/outcome-planner';
+import { addYears, isIsoDate } from '../time/dates';
+
+export type ListEntryInput = components['schemas']['ListEntryInput'];
+type EnterpriseSubject = components['schemas']['EnterpriseSubject'];
+type PersonSubject = components['schemas']['PersonSubject'];
+type RelatedPerson = components['schemas']['RelatedPerson'];
+
+/** Only the courts' list names natural persons; the market-regulation lists are lists of enterprises. */
+const ENTERPRISE_ONLY = new Set(['abnormal_operations', 'serious_violation', 'license_revoked']);
+
+/** An entry checked beyond what the OpenAPI schema can say, with persons reduced to keyed hashes and masks. */
+export interface NormalisedEntry {
+  forRules: EntryForRules;
+  display: { subject: EnterpriseSubject | PersonSubject; relatedPersons: RelatedPerson[] };
+  uscc: string | null;
+  subjectName: string;
+  personKeys: string[];
+}
+
+/**
+ * Checks what the schema cannot (check characters, real dates, list and subject kinds agree, no minors on the
+ * courts' list) and reports every broken field at once, by path.
+ */
+export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today: string): NormalisedEntry {
+  const errors: FieldError[] = [];
+  const bad = (path: string, message: string) => errors.push({ path, message });
+  const idOk = (path: string, id: string) => {
+    const p = idNumberProblem(id);
+    if (p) bad(path, p);
+    return !p;
+  };
+
+  if (!isIsoDate(input.decidedAt)) bad('decidedAt', 'is not a real calendar date');
+  else if (input.decidedAt > today) bad('decidedAt', 'is in the future');
+  if (input.expiresAt !== undefined) {
+    if (!isIsoDate(input.expiresAt)) bad('expiresAt', 'is not a real calendar date');
+    else if (input.expiresAt < input.decidedAt) bad('expiresAt', 'is before decidedAt');
+  }
+
+  const s = input.subject;
+  if (s.kind === 'enterprise') {
+    const p = usccProblem(s.uscc);
+    if (p) bad('subject.uscc', p);
+    if (s.legalRepresentative) idOk('subject.legalRepresentative.idNumber', s.legalRepresentative.idNumber);
+  } else {
+    if (ENTERPRISE_ONLY.has(input.listType)) bad('subject.kind', `the ${input.listType} list holds enterprises, not persons`);
+    if (idOk('subject.idNumber', s.idNumber) && isIsoDate(input.decidedAt)) {
+      const birth = `${s.idNumber.slice(6, 10)}-${s.idNumber.slice(10, 12)}-${s.idNumber.slice(12, 14)}`;
+      // 最高人民法院关于公布失信被执行人名单信息的若干规定 第四条: minors may not be listed.
+      if (input.listType === 'dishonest_debtor' && addYears(birth, 18) > input.decidedAt) bad('subject.idNumber', 'belongs to a minor, who may not be listed as a dishonest debtor');
+    }
+  }
+  (input.relatedPersons ?? []).forEach((p, i) => idOk(`relatedPersons[${i}].idNumber`, p.idNumber));
+  if (errors.length) throw new ValidationError(`invalid list entry: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+
+  const persons: EntryForRules['persons'] = [];
+  const addPerson = (role: EntryForRules['persons'][number]['role'], name: string, idNumber: string) => {
+    const personKey = keyOf(idNumber);
+    if (!persons.some((p) => p.personKey === personKey && p.role === role)) persons.push({ role, personKey, masked: maskIdNumber(idNumber), name });
+  };
+  if (s.kind === 'enterprise' && s.legalRepresentative) addPerson('legal_representative', s.legalRepresentative.name, s.legalRepresentative.idNumber);
+  for (const p of input.relatedPersons ?? []) addPerson(p.role, p.name, p.idNumber);
+
+  const subjectForRules: EntryForRules['subject'] =
+    s.kind === 'enterprise'
+      ? { kind: 'enterprise', uscc: s.uscc, name: s.name }
+      : { kind: 'person', personKey: keyOf(s.idNumber), masked: maskIdNumber(s.idNumber), name: s.name };
+
+  const displaySubject: EnterpriseSubject | PersonSubject =
+    s.kind === 'enterprise'
+      ? {
+          kind: 'enterprise',
+          uscc: s.uscc,
+          name: s.name,
+          ...(s.legalRepresentative ? { legalRepresentative: { name: s.legalRepresentative.name, idNumberMasked: maskIdNumber(s.legalRepresentative.idNumber) } } : {}),
+        }
+      : { kind: 'person', name: s.name, idNumberMasked: maskIdNumber(s.idNumber) };
+
+  const personKeys = new Set(persons.map((p) => p.personKey));
+  if (subjectForRules.kind === 'person') personKeys.add(subjectForRules.personKey);
+
+  return {
+    forRules: { listType: input.listType, decidedAt: input.decidedAt, expiresAt: input.expiresAt ?? null, subject: subjectForRules, persons },
+    display: {
+      subject: displaySubject,
+      relatedPersons: (input.relatedPersons ?? []).map((p) => ({ role: p.role, name: p.name, idNumberMasked: maskIdNumber(p.idNumber) })),
+    },
+    uscc: s.kind === 'enterprise' ? s.uscc : null,
+    subjectName: s.name,
+    personKeys: [...personKeys],
+  };
+}

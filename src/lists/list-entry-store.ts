@@ -1,0 +1,71 @@
+import type { Knex } from 'knex';
+import type { components } from '../generated/openapi';
+import type { CursorKey } from '../db/pagination';
+
+type Q = Knex | Knex.Transaction;
+const TABLE = 'list_entries';
+
+export interface EntryRow {
+  id: string;
+  list_type: components['schemas']['ListType'];
+  authority: string;
+  source_ref: string;
+  subject_kind: 'enterprise' | 'person';
+  uscc: string | null;
+  subject_name: string;
+  person_keys: string[];
+  subject: components['schemas']['ListEntry']['subject'];
+  related_persons: components['schemas']['RelatedPerson'][];
+  reason: string;
+  decision_no: string;
+  decided_at: string;
+  expires_at: string | null;
+  status: components['schemas']['EntryStatus'];
+  removal: components['schemas']['Removal'] | null;
+  rules_version: string;
+  created_by: string;
+  created_at: Date;
+}
+
+export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'created_at'> & { id: string; created_at: Date };
+
+/** Inserts unless (authority, source_ref) exists; returns undefined when it did (the idempotent repeat). */
+export async function insertEntryIfNew(q: Q, row: NewEntryRow): Promise<EntryRow | undefined> {
+  const [inserted] = await q(TABLE)
+    .insert({ ...row, subject: JSON.stringify(row.subject), related_persons: JSON.stringify(row.related_persons), updated_at: row.created_at })
+    .onConflict(['authority', 'source_ref'])
+    .ignore()
+    .returning('*');
+  return inserted as EntryRow | undefined;
+}
+
+export async function findEntryBySourceRef(q: Q, authority: string, sourceRef: string): Promise<EntryRow | undefined> {
+  return q(TABLE).where({ authority, source_ref: sourceRef }).first();
+}
+
+export async function findEntry(q: Q, id: string, opts: { forUpdate?: boolean } = {}): Promise<EntryRow | undefined> {
+  const query = q(TABLE).where({ id }).first();
+  return opts.forUpdate ? query.forUpdate() : query;
+}
+
+export interface EntryFilters {
+  uscc?: string;
+  personKey?: string;
+  listType?: string;
+  status?: string;
+}
+
+export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
+  const query = q(TABLE).select('*');
+  if (f.uscc) query.where('uscc', f.uscc);
+  if (f.personKey) query.whereRaw('person_keys @> ?::text[]', [[f.personKey]]);
+  if (f.listType) query.where('list_type', f.listType);
+  if (f.status) query.where('status', f.status);
+  if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
+  return query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
+}
+
+export async function markEntryRemoved(q: Q, id: string, removal: components['schemas']['Removal'], at: Date): Promise<EntryRow> {
+  const [row] = await q(TABLE).where({ id }).update({ status: 'removed', removal: JSON.stringify(removal), updated_at: at }).returning('*');
+  return row as EntryRow;
+}

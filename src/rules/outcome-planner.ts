@@ -1,0 +1,168 @@
+import type { components } from '../generated/openapi';
+import { addDays, addYears } from '../time/dates';
+import type { EntryFacts } from './rule-engine';
+import type { Duration, ListType, LoadedRule, OfficerRole, RelatedRole } from './rule-types';
+
+type OrderMeasure = components['schemas']['OrderMeasure'];
+
+/** What the rules need to know about an entry: who is on it (persons by keyed hash, never by ID number). */
+export interface EntryForRules {
+  listType: ListType;
+  decidedAt: string;
+  expiresAt: string | null;
+  subject: { kind: 'enterprise'; uscc: string; name: string } | { kind: 'person'; personKey: string; masked: string; name: string };
+  /** Related persons, the enterprise's legal representative included (as legal_representative). */
+  persons: { role: RelatedRole; personKey: string; masked: string; name: string }[];
+}
+
+export interface PlannedRestriction {
+  department: string;
+  subjectKind: 'enterprise' | 'person';
+  uscc: string | null;
+  personKey: string | null;
+  measureCode: string;
+  measureName: string;
+  measureNameEn: string;
+  scenarios: string[];
+  basis: string[];
+  until: string | null;
+}
+
+export interface PlannedBan {
+  department: string;
+  personKey: string;
+  personMasked: string;
+  personName: string;
+  reachedAs: string;
+  roles: OfficerRole[];
+  code: string;
+  reason: string;
+  reasonEn: string;
+  basis: string[];
+  enterpriseUscc: string | null;
+  until: string | null;
+}
+
+export interface PlannedOrder {
+  department: string;
+  measures: OrderMeasure[];
+}
+
+export interface Plan {
+  orders: PlannedOrder[];
+  restrictions: PlannedRestriction[];
+  bans: PlannedBan[];
+}
+
+export function factsOf(entry: EntryForRules): EntryFacts {
+  return {
+    listType: entry.listType,
+    subjectKind: entry.subject.kind,
+    relatedRoles: [...new Set(entry.persons.map((p) => p.role))],
+    hasLegalRepresentative: entry.persons.some((p) => p.role === 'legal_representative'),
+    decidedAt: entry.decidedAt,
+  };
+}
+
+/** Last day a measure is in force; null while the entry is listed without an end date. */
+export function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'expiresAt'>): string | null {
+  if (duration.type === 'fixed') return addDays(addYears(entry.decidedAt, duration.years), -1);
+  return entry.expiresAt;
+}
+
+export const basisText = (b: { document: string; article: string }) => `${b.document} ${b.article}`;
+
+/**
+ * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that
+ * checks read. Pure: simulation and real entries share it.
+ */
+export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
+  const orders = new Map<string, PlannedOrder>();
+  const restrictions: PlannedRestriction[] = [];
+  const bans: PlannedBan[] = [];
+  const subject = entry.subject;
+
+  for (const rule of fired) {
+    const { type, params } = rule.event;
+    const until = untilOf(params.duration, entry);
+    const basis = params.basis.map(basisText);
+    let reachedAnyone = false;
+
+    for (const reach of params.reach) {
+      if (type === 'measure') {
+        if (reach === 'subject') {
+          restrictions.push(restrictionFor(rule, subject.kind === 'enterprise' ? { uscc: subject.uscc } : { personKey: subject.personKey }, basis, until));
+          reachedAnyone = true;
+        } else {
+          for (const p of entry.persons.filter((x) => x.role === reach)) {
+            restrictions.push(restrictionFor(rule, { personKey: p.personKey }, basis, until));
+            reachedAnyone = true;
+          }
+        }
+      } else {
+        const targets =
+          reach === 'subject'
+            ? subject.kind === 'person'
+              ? [{ personKey: subject.personKey, masked: subject.masked, name: subject.name }]
+              : []
+            : entry.persons.filter((x) => x.role === reach);
+        for (const t of targets) {
+          bans.push({
+            department: params.department,
+            personKey: t.personKey,
+            personMasked: t.masked,
+            personName: t.name,
+            reachedAs: reach,
+            roles: type === 'officer_ban' ? rule.event.params.roles : [],
+            code: params.code,
+            reason: params.name,
+            reasonEn: params.nameEn,
+            basis,
+            enterpriseUscc: subject.kind === 'enterprise' ? subject.uscc : null,
+            until,
+          });
+          reachedAnyone = true;
+        }
+      }
+    }
+    // A measure that reaches nobody on this entry (e.g. a ban on a legal representative the entry does not name)
+    // produces no order line: the department has nothing to apply.
+    if (!reachedAnyone) continue;
+
+    const order = orders.get(params.department) ?? { department: params.department, measures: [] };
+    order.measures.push({
+      code: params.code,
+      name: params.name,
+      nameEn: params.nameEn,
+      kind: type,
+      memorandum: rule.memorandum.documentNo,
+      basis: params.basis.map(({ document, article }) => ({ document, article })),
+      reach: params.reach,
+      ...(rule.event.type === 'measure' ? { scenarios: rule.event.params.scenarios } : { roles: rule.event.params.roles }),
+      until,
+    });
+    orders.set(params.department, order);
+  }
+  return { orders: [...orders.values()], restrictions, bans };
+}
+
+function restrictionFor(
+  rule: LoadedRule,
+  target: { uscc: string } | { personKey: string },
+  basis: string[],
+  until: string | null,
+): PlannedRestriction {
+  const p = rule.event.params;
+  return {
+    department: p.department,
+    subjectKind: 'uscc' in target ? 'enterprise' : 'person',
+    uscc: 'uscc' in target ? target.uscc : null,
+    personKey: 'personKey' in target ? target.personKey : null,
+    measureCode: p.code,
+    measureName: p.name,
+    measureNameEn: p.nameEn,
+    scenarios: rule.event.type === 'measure' ? rule.event.params.scenarios : [],
+    basis,
+    until,
+  };
+}

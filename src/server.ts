@@ -1,0 +1,51 @@
+import { createApp } from './app';
+import { bootstrap } from './bootstrap';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { RuleFileError } from './rules/rule-loader';
+import { systemClock } from './time/clock';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: no administrator exists, so no department token can be created');
+
+  let runtime;
+  try {
+    runtime = await bootstrap(config, log);
+  } catch (e) {
+    if (e instanceof RuleFileError) log.fatal({ file: e.file, field: e.field }, `bad rule file: ${e.message}`);
+    else log.fatal({ err: e }, 'start-up failed');
+    process.exit(1);
+  }
+
+  const app = createApp({ config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+  const server = app.express.listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    server.close(() => {
+      runtime
+        .close()
+        .catch((err: unknown) => log.error({ err }, 'error while closing'))
+        .finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,46 @@
+/**
+ * Calendar dates (YYYY-MM-DD) as the regulations count them: in China Standard Time (UTC+8, no DST).
+ */
+const CST_OFFSET_MS = 8 * 3600_000;
+
+export type IsoDate = string;
+
+/** The calendar date in China at this instant. */
+export function chinaDate(at: Date): IsoDate {
+  return new Date(at.getTime() + CST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+export function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Same month and day N years later; 29 February falls back to 28 February. */
+export function addYears(date: IsoDate, years: number): IsoDate {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const target = new Date(Date.UTC(y + years, m - 1, d));
+  if (target.getUTCMonth() !== m - 1) target.setUTCDate(0);
+  return target.toISOString().slice(0, 10);
+}
+
+/** The instant at which a China calendar day ends (24:00 CST). */
+export function endOfChinaDay(date: IsoDate): Date {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - CST_OFFSET_MS + 86_400_000);
+}
+
+/** A DATE column read by pg arrives as a JS Date at local midnight or as a string; normalise it. */
+export function toIsoDate(value: Date | string | null): IsoDate | null {
+  if (value === null) return null;
+  if (typeof value === 'string') return value.slice(0, 10);
+  const y = value.getFullYear();
+  const m = String(value.getMonth() + 1).padStart(2, '0');
+  const d = String(value.getDate()).padStart(2, '0');
+  return `${y}-${m}-${d}`;
+}

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, chownSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -63,6 +63,8 @@ function osUserExists(name: string): boolean {
 /** The server runs as "postgres": it must own its data folder, which root created. */
 function prepareForRoot(dataDir: string, databaseDir: string, log: Pick<Logger, 'warn'>): void {
   mkdirSync(dataDir, { recursive: true });
+  // The server must be able to reach its folder: a private (0700) DATA_DIR made by root would stop it at the door.
+  chmodSync(dataDir, statSync(dataDir).mode | 0o055);
   if (!osUserExists('postgres')) return; // the package creates the user and chowns the folder itself
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());

@@ -1,23 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
-import { recordAudit, type AuditRecord } from '../audit/audit-store';
 import { actorOf, type CallContext } from '../auth/principal';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
 import type { PersonKeyer } from '../identity/person-key';
-import { insertOrders, liftOrdersOfEntry, ordersOfEntries, type NewOrderRow } from '../orders/order-store';
-import { insertBans, insertRestrictions, liftRestrictionsOfEntry } from '../restrictions/restriction-store';
+import { ordersOfEntries } from '../orders/order-store';
 import { factsOf, planOutcome, type Plan } from '../rules/outcome-planner';
 import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
 import { chinaDate, endOfChinaDay } from '../time/dates';
 import { addWorkingDays } from '../time/working-days';
 import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
-import { findEntry, findEntryBySourceRef, insertEntryIfNew, markEntryRemoved, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
+import { endEntry, writeEntries, type WriteResult } from './entry-writer';
+import { findEntry, searchEntries, type EntryFilters } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 
 export interface EntryServiceDeps {
@@ -53,57 +50,10 @@ export class ListEntryService {
     const now = this.d.clock.now();
     const dueAt = endOfChinaDay(addWorkingDays(chinaDate(now), this.d.feedbackDueWorkingDays));
 
-    return this.d.db.transaction(async (trx) => {
-      const entryId = randomUUID();
-      const inserted = await insertEntryIfNew(trx, {
-        id: entryId,
-        list_type: input.listType,
-        authority,
-        source_ref: input.sourceRef,
-        subject_kind: input.subject.kind,
-        uscc: normalised.uscc,
-        subject_name: normalised.subjectName,
-        person_keys: normalised.personKeys,
-        subject: normalised.display.subject,
-        related_persons: normalised.display.relatedPersons,
-        reason: input.reason,
-        decision_no: input.decisionNo,
-        decided_at: input.decidedAt,
-        expires_at: input.expiresAt ?? null,
-        rules_version: this.d.engine.version,
-        created_by: actorOf(p),
-        created_at: now,
-      });
-      if (!inserted) {
-        // The same sourceRef from the same authority: the stored entry, and nothing new.
-        const existing = (await findEntryBySourceRef(trx, authority, input.sourceRef)) as EntryRow;
-        return { created: false, entry: toListEntry(existing, await ordersOfEntries(trx, [existing.id]), now) };
-      }
-
-      const orderIds = new Map(plan.orders.map((o) => [o.department, randomUUID()]));
-      const orderIdOf = (department: string) => orderIds.get(department) as string;
-      const orders: NewOrderRow[] = plan.orders.map((o) => ({
-        id: orderIdOf(o.department),
-        entry_id: entryId,
-        list_type: input.listType,
-        department: o.department,
-        measures: o.measures,
-        issued_at: now,
-        due_at: dueAt,
-      }));
-      await insertOrders(trx, orders);
-      await insertRestrictions(trx, entryId, input.listType, orderIdOf, plan.restrictions);
-      await insertBans(trx, entryId, input.listType, orderIdOf, plan.bans);
-
-      const actor = actorOf(p);
-      const entry = toListEntry(inserted, orders.map((o) => ({ ...o, status: 'issued', feedback: null, lifted_at: null })), now);
-      const { orders: _orders, ...entryAudit } = entry;
-      await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
-        { actor, action: 'entry.created', entityType: 'list_entry', entityId: entryId, after: entryAudit },
-        ...entry.orders.map((o): AuditRecord => ({ actor, action: 'order.issued', entityType: 'order', entityId: o.id, after: o })),
-      ]);
-      return { created: true, entry };
-    });
+    const [result] = await this.d.db.transaction((trx) =>
+      writeEntries(trx, { authority, actor: actorOf(p), at: now, dueAt, rulesVersion: this.d.engine.version, requestId: ctx.requestId }, [{ input, normalised, plan }]),
+    );
+    return result as WriteResult;
   }
 
   async get(_ctx: CallContext, id: string): Promise<ListEntry> {
@@ -142,28 +92,10 @@ export class ListEntryService {
       if (row.status === 'expired') throw new ConflictError('the entry has already expired; there is nothing to remove');
 
       const actor = actorOf(p);
-      const removed = await liftEntry(trx, row, 'removed', { reason: input.reason, decisionNo: input.decisionNo, removedAt: now.toISOString(), removedBy: actor }, now, actor, ctx.requestId);
-      return toListEntry(removed, await ordersOfEntries(trx, [id]), now);
+      const removal = { reason: input.reason, decisionNo: input.decisionNo, removedAt: now.toISOString(), removedBy: actor };
+      const { entry } = await endEntry(trx, row, 'removed', removal, now, actor, ctx.requestId);
+      return toListEntry(entry, await ordersOfEntries(trx, [id]), now);
     });
   }
 }
 
-/** Ends an entry and lifts what it put in force, auditing each change. Shared by removal and (later) expiry. */
-export async function liftEntry(
-  trx: Knex.Transaction,
-  row: EntryRow,
-  status: 'removed',
-  removal: components['schemas']['Removal'],
-  at: Date,
-  actor: string,
-  requestId?: string,
-): Promise<EntryRow> {
-  const updated = await markEntryRemoved(trx, row.id, removal, at);
-  const lifted = await liftOrdersOfEntry(trx, row.id, at);
-  await liftRestrictionsOfEntry(trx, row.id, at);
-  await recordAudit(trx, { at, requestId }, [
-    { actor, action: `entry.${status}`, entityType: 'list_entry', entityId: row.id, before: { status: row.status }, after: { status, removal } },
-    ...lifted.map((o): AuditRecord => ({ actor, action: 'order.lifted', entityType: 'order', entityId: o.id, before: { status: o.status }, after: { status: 'lifted', liftedAt: at.toISOString() } })),
-  ]);
-  return updated;
-}

@@ -29,18 +29,23 @@ export interface EntryRow {
 
 export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'created_at'> & { id: string; created_at: Date };
 
-/** Inserts unless (authority, source_ref) exists; returns undefined when it did (the idempotent repeat). */
-export async function insertEntryIfNew(q: Q, row: NewEntryRow): Promise<EntryRow | undefined> {
-  const [inserted] = await q(TABLE)
-    .insert({ ...row, subject: JSON.stringify(row.subject), related_persons: JSON.stringify(row.related_persons), updated_at: row.created_at })
+/**
+ * Inserts the rows whose (authority, source_ref) is not stored yet, in one statement; returns those it inserted.
+ * A concurrent insert of the same key waits for the other transaction and is then skipped, never duplicated.
+ */
+export async function insertEntriesIfNew(q: Q, rows: NewEntryRow[]): Promise<EntryRow[]> {
+  if (rows.length === 0) return [];
+  const inserted = await q(TABLE)
+    .insert(rows.map((row) => ({ ...row, subject: JSON.stringify(row.subject), related_persons: JSON.stringify(row.related_persons), updated_at: row.created_at })))
     .onConflict(['authority', 'source_ref'])
     .ignore()
     .returning('*');
-  return inserted as EntryRow | undefined;
+  return inserted as EntryRow[];
 }
 
-export async function findEntryBySourceRef(q: Q, authority: string, sourceRef: string): Promise<EntryRow | undefined> {
-  return q(TABLE).where({ authority, source_ref: sourceRef }).first();
+export async function findEntriesBySourceRefs(q: Q, authority: string, sourceRefs: string[]): Promise<EntryRow[]> {
+  if (sourceRefs.length === 0) return [];
+  return q(TABLE).where({ authority }).whereIn('source_ref', sourceRefs);
 }
 
 export async function findEntry(q: Q, id: string, opts: { forUpdate?: boolean } = {}): Promise<EntryRow | undefined> {
@@ -65,7 +70,10 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
   return query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
 }
 
-export async function markEntryRemoved(q: Q, id: string, removal: components['schemas']['Removal'], at: Date): Promise<EntryRow> {
-  const [row] = await q(TABLE).where({ id }).update({ status: 'removed', removal: JSON.stringify(removal), updated_at: at }).returning('*');
+export async function markEntryEnded(q: Q, id: string, status: 'removed' | 'expired', removal: components['schemas']['Removal'] | null, at: Date): Promise<EntryRow> {
+  const [row] = await q(TABLE)
+    .where({ id })
+    .update({ status, removal: removal ? JSON.stringify(removal) : null, updated_at: at })
+    .returning('*');
   return row as EntryRow;
 }

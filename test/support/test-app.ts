@@ -1,0 +1,90 @@
+import pino from 'pino';
+import supertest from 'supertest';
+import { createApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createDb, type Db } from '../../src/db/knex';
+import { createPersonKeyer } from '../../src/identity/person-key';
+import { loadRules, type LoadedRules } from '../../src/rules/rule-loader';
+import { ManualClock } from '../../src/time/clock';
+import { adminConnection, cloneTemplate, ENV_ADMIN_URL, ENV_RUN_ID, ENV_TEMPLATE, newDatabaseName, withDatabase } from './db-server';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** A database of this test file's own, cloned from the migrated template. */
+export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const adminUrl = process.env[ENV_ADMIN_URL];
+  const template = process.env[ENV_TEMPLATE];
+  const runId = process.env[ENV_RUN_ID];
+  if (!adminUrl || !template || !runId) throw new Error('test/support/global-setup.ts did not run');
+  const name = newDatabaseName(runId);
+  const admin = adminConnection(adminUrl);
+  try {
+    await cloneTemplate(admin, template, name);
+  } finally {
+    await admin.destroy();
+  }
+  return {
+    url: withDatabase(adminUrl, name),
+    name,
+    drop: async () => {
+      const a = adminConnection(adminUrl);
+      try {
+        await a.raw(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await a.destroy();
+      }
+    },
+  };
+}
+
+export interface TestApp {
+  app: App;
+  db: Db;
+  clock: ManualClock;
+  config: Config;
+  rules: LoadedRules;
+  http: supertest.Agent;
+  /** A bearer header for a new token of this department. */
+  tokenFor(department: string): Promise<{ Authorization: string }>;
+  close(): Promise<void>;
+}
+
+let sharedRules: LoadedRules | undefined;
+
+/** The real app on a real database of the file's own, with a clock the test moves. */
+export async function startTestApp(opts: { now?: Date; env?: Record<string, string>; rules?: LoadedRules } = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ ADMIN_TOKEN, DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...opts.env });
+  const db = createDb(database.url, { max: 5 });
+  sharedRules ??= loadRules(config.rulesDir);
+  const rules = opts.rules ?? sharedRules;
+  const clock = new ManualClock(opts.now ?? new Date('2026-03-02T02:00:00Z'));
+  const app = createApp({
+    config,
+    db,
+    rules,
+    keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
+    clock,
+    log: pino({ level: 'silent' }),
+    validateResponses: true,
+  });
+  const http = supertest.agent(app.express);
+  return {
+    app,
+    db,
+    clock,
+    config,
+    rules,
+    http,
+    tokenFor: async (department) => {
+      const res = await http.post(`/v1/departments/${department}/tokens`).set(ADMIN).send({ label: 'test' });
+      if (res.status !== 201) throw new Error(`token for ${department}: ${res.status} ${JSON.stringify(res.body)}`);
+      return { Authorization: `Bearer ${(res.body as { token: string }).token}` };
+    },
+    close: async () => {
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}

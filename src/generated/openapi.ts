@@ -412,13 +412,14 @@ export interface components {
             name: string;
             idNumberMasked: components["schemas"]["MaskedIdNumber"];
         };
+        /** @description How the entry was removed; null while it is not removed */
         Removal: {
             reason: string;
             decisionNo: string;
             /** Format: date-time */
             removedAt: string;
             removedBy: string;
-        };
+        } | null;
         ListEntry: {
             /** Format: uuid */
             id: string;
@@ -438,7 +439,7 @@ export interface components {
             createdAt: string;
             /** @description version hash of the rules that fired */
             rulesVersion: string;
-            removal: components["schemas"]["Removal"] | null;
+            removal: components["schemas"]["Removal"];
             orders: components["schemas"]["Order"][];
         };
         RemovalInput: {
@@ -466,6 +467,7 @@ export interface components {
              */
             until: string | null;
         };
+        /** @description The department's feedback; null until it gives one */
         Feedback: {
             /** @enum {string} */
             outcome: "implemented" | "not_applicable";
@@ -474,7 +476,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             by: string;
-        };
+        } | null;
         Order: {
             /** Format: uuid */
             id: string;
@@ -493,7 +495,7 @@ export interface components {
             /** @description issued, past dueAt and without feedback */
             overdue: boolean;
             measures: components["schemas"]["OrderMeasure"][];
-            feedback: components["schemas"]["Feedback"] | null;
+            feedback: components["schemas"]["Feedback"];
             /** Format: date-time */
             liftedAt: string | null;
         };

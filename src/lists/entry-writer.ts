@@ -57,6 +57,7 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
   const orders: NewOrderRow[] = [];
   const audit: AuditRecord[] = [];
   const createdEntries = new Map<string, ListEntry>();
+  const afterOrders: (() => Promise<void>)[] = [];
   for (const [i, p] of prepared.entries()) {
     const row = inserted.get(p.input.sourceRef);
     // A sourceRef repeated inside one batch is stored once, for its first row.
@@ -73,8 +74,11 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
       due_at: w.dueAt,
     }));
     orders.push(...entryOrders);
-    await insertRestrictions(trx, row.id, p.input.listType, orderIdOf, p.plan.restrictions);
-    await insertBans(trx, row.id, p.input.listType, orderIdOf, p.plan.bans);
+    // restrictions and bans reference their order: written once the orders are in
+    afterOrders.push(
+      () => insertRestrictions(trx, row.id, p.input.listType, orderIdOf, p.plan.restrictions),
+      () => insertBans(trx, row.id, p.input.listType, orderIdOf, p.plan.bans),
+    );
 
     const entry = toListEntry(row, entryOrders.map((o): OrderRow => ({ ...o, status: 'issued', feedback: null, lifted_at: null })), w.at);
     createdEntries.set(row.id, entry);
@@ -83,6 +87,7 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     for (const o of issued) audit.push({ actor: w.actor, action: 'order.issued', entityType: 'order', entityId: o.id, after: o });
   }
   await insertOrders(trx, orders);
+  for (const write of afterOrders) await write();
   await recordAudit(trx, { at: w.at, requestId: w.requestId }, audit);
 
   // Repeats: read what is stored (also when a concurrent request stored it a moment ago).

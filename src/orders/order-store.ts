@@ -53,7 +53,7 @@ export async function listOrders(q: Q, f: OrderFilters, limit: number, after?: C
   return query.orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
 }
 
-export async function recordFeedback(q: Q, id: string, feedback: components['schemas']['Feedback'], at: Date): Promise<OrderRow> {
+export async function recordFeedback(q: Q, id: string, feedback: NonNullable<components['schemas']['Feedback']>, at: Date): Promise<OrderRow> {
   const [row] = await q(TABLE).where({ id }).update({ status: feedback.outcome, feedback: JSON.stringify(feedback), updated_at: at }).returning('*');
   return row as OrderRow;
 }

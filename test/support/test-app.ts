@@ -66,7 +66,7 @@ export async function startTestApp(opts: { now?: Date; env?: Record<string, stri
     rules,
     keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
     clock,
-    log: pino({ level: 'silent' }),
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     validateResponses: true,
   });
   const http = supertest.agent(app.express);

@@ -21,7 +21,11 @@ export interface ApiOptions {
   log: Logger;
 }
 
-const problemResult = (p: ReturnType<typeof problem>): HttpResult => ({ status: p.status, body: p, headers: { 'Content-Type': 'application/problem+json' } });
+const problemResult = (p: ReturnType<typeof problem>): HttpResult => ({
+  status: p.status,
+  body: p,
+  headers: { 'Content-Type': 'application/problem+json', ...(p.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) },
+});
 
 interface SecurityFailure {
   error: unknown;

@@ -1,0 +1,87 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { bootstrap } from '../src/bootstrap';
+import { loadConfig } from '../src/config';
+import { RuleFileError } from '../src/rules/rule-loader';
+import { rulesDir } from '../src/paths';
+import { createTestDatabase, startTestApp, type TestApp } from './support/test-app';
+
+describe('health, readiness and the API reference', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('/healthz and /readyz need no token', async () => {
+    expect((await t.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
+    expect((await t.http.get('/readyz').expect(200)).body).toEqual({ status: 'ready', checks: { database: true, migrations: true, rules: true } });
+  });
+
+  it('/openapi.json serves the document that drives routing, and /docs renders it', async () => {
+    const doc = (await t.http.get('/openapi.json').expect(200)).body;
+    expect(doc.openapi).toBe('3.0.3');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/list-entries', '/v1/checks/officers', '/v1/reports/feedback']));
+    const docs = await t.http.get('/docs/').expect(200);
+    expect(docs.text).toContain('swagger-ui');
+  });
+
+  it('departments carry Chinese and English names and their list authority', async () => {
+    const res = await t.http.get('/v1/departments').set(await t.tokenFor('mof')).expect(200);
+    const samr = res.body.items.find((d: { code: string }) => d.code === 'samr');
+    expect(samr).toMatchObject({ name: '国家市场监督管理总局', nameEn: 'State Administration for Market Regulation', supervisor: false });
+    expect(samr.authorityFor.sort()).toEqual(['abnormal_operations', 'license_revoked', 'serious_violation']);
+    expect(res.body.items.find((d: { code: string }) => d.code === 'spc').authorityFor).toEqual(['dishonest_debtor']);
+    expect(res.body.items.find((d: { code: string }) => d.code === 'ndrc').supervisor).toBe(true);
+    for (const code of ['mof', 'pboc']) expect(res.body.items.map((d: { code: string }) => d.code)).toContain(code);
+  });
+});
+
+describe('start-up', () => {
+  it('a bad rule file stops start-up, naming the file and the field', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-rules-'));
+    cpSync(rulesDir, dir, { recursive: true });
+    const file = path.join(dir, 'memoranda', 'ndrc-2016-141.json');
+    const data = JSON.parse(readFileSync(file, 'utf8'));
+    data.rules[0].event.params.department = 'no_such_department';
+    writeFileSync(file, JSON.stringify(data));
+
+    const db = await createTestDatabase();
+    try {
+      const config = loadConfig({ DATABASE_URL: db.url, RULES_DIR: dir, LOG_LEVEL: 'silent' });
+      const failure = await bootstrap(config, pino({ level: 'silent' })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(RuleFileError);
+      expect((failure as RuleFileError).file).toMatch(/memoranda\/ndrc-2016-141\.json$/);
+      expect((failure as RuleFileError).field).toBe('rules[0].event.params.department');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('bootstraps on a database: migrates, keeps an ID-hash key, and is idempotent across restarts', async () => {
+    const db = await createTestDatabase();
+    try {
+      const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+      const first = await bootstrap(config, pino({ level: 'silent' }));
+      const key1 = first.keyOf('11010519491231002X');
+      await first.close();
+      const second = await bootstrap(config, pino({ level: 'silent' }));
+      expect(second.keyOf('11010519491231002X')).toBe(key1);
+      await second.close();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('configuration is validated once, naming the bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+    expect(loadConfig({}).port).toBe(3000);
+  });
+});

@@ -4,7 +4,8 @@ import { idNumberProblem, maskIdNumber } from '../identity/id-number';
 import type { PersonKeyer } from '../identity/person-key';
 import { usccProblem } from '../identity/uscc';
 import type { EntryForRules } from '../rules/outcome-planner';
-import { addYears, isIsoDate } from '../time/dates';
+import type { ListingGround } from '../rules/rule-types';
+import { addDays, addYears, isIsoDate } from '../time/dates';
 
 export type ListEntryInput = components['schemas']['ListEntryInput'];
 type EnterpriseSubject = components['schemas']['EnterpriseSubject'];
@@ -25,9 +26,10 @@ export interface NormalisedEntry {
 
 /**
  * Checks what the schema cannot (check characters, real dates, list and subject kinds agree, no minors on the
- * courts' list) and reports every broken field at once, by path.
+ * courts' list) and reports every broken field at once, by path. When the entry names its listing ground, the
+ * ground's term (rules/catalog.json listingGrounds) gives expiresAt unless the authority gave one.
  */
-export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today: string): NormalisedEntry {
+export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today: string, grounds: readonly ListingGround[] = []): NormalisedEntry {
   const errors: FieldError[] = [];
   const bad = (path: string, message: string) => errors.push({ path, message });
   const idOk = (path: string, id: string) => {
@@ -42,6 +44,8 @@ export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today:
     if (!isIsoDate(input.expiresAt)) bad('expiresAt', 'is not a real calendar date');
     else if (input.expiresAt < input.decidedAt) bad('expiresAt', 'is before decidedAt');
   }
+
+  const expiresAt = isIsoDate(input.decidedAt) ? termExpiry(input, grounds, bad) : input.expiresAt;
 
   const s = input.subject;
   if (s.kind === 'enterprise') {
@@ -86,7 +90,14 @@ export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today:
   if (subjectForRules.kind === 'person') personKeys.add(subjectForRules.personKey);
 
   return {
-    forRules: { listType: input.listType, decidedAt: input.decidedAt, expiresAt: input.expiresAt ?? null, subject: subjectForRules, persons },
+    forRules: {
+      listType: input.listType,
+      decidedAt: input.decidedAt,
+      expiresAt: expiresAt ?? null,
+      listingGround: input.listingGround ?? null,
+      subject: subjectForRules,
+      persons,
+    },
     display: {
       subject: displaySubject,
       relatedPersons: (input.relatedPersons ?? []).map((p) => ({ role: p.role, name: p.name, idNumberMasked: maskIdNumber(p.idNumber) })),
@@ -95,4 +106,46 @@ export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today:
     subjectName: s.name,
     personKeys: [...personKeys],
   };
+}
+
+/**
+ * The last listed day under the entry's listing ground: the authority's expiresAt if given (within the longest
+ * term the ground allows), else decidedAt + the term (+ any extension) − 1 day; undefined = until removal.
+ * E.g. 失信被执行人 listed for evading enforcement on 2026-02-10: 2 years → 2028-02-09; extended by 1 → 2029-02-09.
+ */
+function termExpiry(input: ListEntryInput, grounds: readonly ListingGround[], bad: (path: string, message: string) => void): string | undefined {
+  const given = input.expiresAt;
+  if (input.listingGround === undefined) {
+    if (input.termExtensionYears !== undefined) bad('termExtensionYears', 'needs listingGround: only a ground with an extendable term can be extended');
+    return given;
+  }
+  const ofList = grounds.filter((g) => g.list === input.listType);
+  const ground = ofList.find((g) => g.code === input.listingGround);
+  if (!ground) {
+    bad('listingGround', `is not a ground of the ${input.listType} list; known: ${ofList.map((g) => g.code).join(', ') || 'none'}`);
+    return given;
+  }
+  const f = ground.inForce;
+  if (f && (input.decidedAt < f.from || (f.until !== undefined && input.decidedAt > f.until))) {
+    bad('listingGround', `${ground.basis.document} ${ground.basis.article} applies to decisions from ${f.from}${f.until ? ` to ${f.until}` : ''}`);
+    return given;
+  }
+  const term = ground.term;
+  if (term.type === 'until_removal') {
+    if (input.termExtensionYears !== undefined) bad('termExtensionYears', `the ${ground.code} ground has no term to extend`);
+    if (given !== undefined) bad('expiresAt', `the ${ground.code} ground lists until removal; it has no expiry date`);
+    return given;
+  }
+  const ext = input.termExtensionYears;
+  if (ext !== undefined && (!term.extension || ext < term.extension.minYears || ext > term.extension.maxYears)) {
+    bad('termExtensionYears', term.extension ? `must be ${term.extension.minYears}–${term.extension.maxYears} years for the ${ground.code} ground` : `the ${ground.code} ground's term cannot be extended`);
+    return given;
+  }
+  const lastDay = (years: number) => addDays(addYears(input.decidedAt, years), -1);
+  if (given !== undefined) {
+    const longest = lastDay(term.years + (term.extension?.maxYears ?? 0));
+    if (isIsoDate(given) && given > longest) bad('expiresAt', `is after ${longest}, the longest term the ${ground.code} ground allows`);
+    return given;
+  }
+  return lastDay(term.years + (ext ?? 0));
 }

@@ -9,7 +9,10 @@ type OrderMeasure = components['schemas']['OrderMeasure'];
 export interface EntryForRules {
   listType: ListType;
   decidedAt: string;
+  /** Last listed day: given by the authority, or computed from the listing ground's term; null = until removal. */
   expiresAt: string | null;
+  /** The provision the entry was listed under, when it names one (rules/catalog.json listingGrounds). */
+  listingGround?: string | null;
   subject: { kind: 'enterprise'; uscc: string; name: string } | { kind: 'person'; personKey: string; masked: string; name: string };
   /** Related persons, the enterprise's legal representative included (as legal_representative). */
   persons: { role: RelatedRole; personKey: string; masked: string; name: string }[];
@@ -61,6 +64,7 @@ export function factsOf(entry: EntryForRules): EntryFacts {
     relatedRoles: [...new Set(entry.persons.map((p) => p.role))],
     hasLegalRepresentative: entry.persons.some((p) => p.role === 'legal_representative'),
     decidedAt: entry.decidedAt,
+    listingGround: entry.listingGround ?? null,
   };
 }
 

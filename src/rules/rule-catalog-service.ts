@@ -1,6 +1,7 @@
 import type { components } from '../generated/openapi';
 import { ValidationError } from '../errors';
 import type { RuleEngine } from './rule-engine';
+import { memorandaOf } from './memorandum-summary';
 import type { LoadedRule } from './rule-types';
 
 type Rule = components['schemas']['Rule'];
@@ -20,6 +21,10 @@ export class RuleCatalogService {
       .filter((r) => f.scenario === undefined || (r.event.type === 'measure' && r.event.params.scenarios.includes(f.scenario)))
       .map(toRule);
     return { version: this.engine.version, items };
+  }
+
+  memoranda(): components['schemas']['Memorandum'][] {
+    return memorandaOf(this.engine.loaded);
   }
 }
 

@@ -9,6 +9,8 @@ export interface EntryFacts {
   relatedRoles: RelatedRole[];
   hasLegalRepresentative: boolean;
   decidedAt: string;
+  /** The provision the entry was listed under (rules/catalog.json listingGrounds), when the entry names one. */
+  listingGround: string | null;
 }
 
 const CACHE_LIMIT = 10_000;

@@ -8,6 +8,10 @@ export function ruleHandlers(catalog: RuleCatalogService, entries: ListEntryServ
       authed(call);
       return { status: 200, body: catalog.list(queryOf(c, 'listRules')) };
     },
+    listMemoranda: (_c, call) => {
+      authed(call);
+      return { status: 200, body: { items: catalog.memoranda() } };
+    },
     simulateRules: async (c, call) => {
       authed(call);
       const { plan } = await entries.plan(bodyOf(c, 'simulateRules'));

@@ -30,7 +30,8 @@ export interface LoadedRules {
   version: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// discriminator: a oneOf keyed by `type` (events, durations, terms) reports the errors of the branch the data names, not of every branch.
+const ajv = new Ajv({ allErrors: true, strict: false, discriminator: true });
 addFormats(ajv);
 
 function schemaValidator(rulesDir: string, name: string): ValidateFunction {
@@ -68,11 +69,29 @@ function readJson(file: string, display: string): unknown {
 function validated<T>(validate: ValidateFunction, data: unknown, display: string): T {
   if (!validate(data)) {
     const err = mostSpecific(validate.errors ?? []);
-    const extra = err.keyword === 'additionalProperties' ? ` (${String((err.params as { additionalProperty?: string }).additionalProperty)})` : '';
-    throw new RuleFileError(display, fieldOf(err.instancePath), `${err.message ?? 'is invalid'}${extra}`);
+    const params = err.params as { additionalProperty?: string; missingProperty?: string };
+    const extra = err.keyword === 'additionalProperties' ? ` (${String(params.additionalProperty)})` : '';
+    // A missing property is named as the field itself, e.g. rules[2].event.params.basis.
+    const at = err.keyword === 'required' && params.missingProperty ? `${err.instancePath}/${params.missingProperty}` : err.instancePath;
+    throw new RuleFileError(display, fieldOf(at), `${err.message ?? 'is invalid'}${extra}`);
   }
   return data as T;
 }
+
+/** The leaves {fact, value} of a condition tree, with their field paths. */
+function conditionLeaves(node: unknown, at: string, out: { fact: string; field: string; value: unknown }[] = []): { fact: string; field: string; value: unknown }[] {
+  if (!node || typeof node !== 'object') return out;
+  const n = node as Record<string, unknown>;
+  if (typeof n.fact === 'string') out.push({ fact: n.fact, field: `${at}.value`, value: n.value });
+  for (const key of ['all', 'any'] as const) {
+    const children = n[key];
+    if (Array.isArray(children)) children.forEach((c, i) => conditionLeaves(c, `${at}.${key}[${i}]`, out));
+  }
+  if (n.not) conditionLeaves(n.not, `${at}.not`, out);
+  return out;
+}
+
+const blank = (s: string | undefined) => s === undefined || s.trim() === '';
 
 /** The list types a condition tree can match, read from its listType leaves; undefined when it does not constrain lists. */
 function listsOfCondition(node: unknown, allLists: ListType[]): ListType[] | undefined {
@@ -102,19 +121,6 @@ function listsOfCondition(node: unknown, allLists: ListType[]): ListType[] | und
   return undefined;
 }
 
-function listTypeValues(node: unknown, at: string, out: { field: string; value: unknown }[]): void {
-  if (!node || typeof node !== 'object') return;
-  const n = node as Record<string, unknown>;
-  if (n.fact === 'listType') {
-    for (const v of Array.isArray(n.value) ? n.value : [n.value]) out.push({ field: `${at}.value`, value: v });
-  }
-  for (const key of ['all', 'any'] as const) {
-    const children = n[key];
-    if (Array.isArray(children)) children.forEach((c, i) => listTypeValues(c, `${at}.${key}[${i}]`, out));
-  }
-  if (n.not) listTypeValues(n.not, `${at}.not`, out);
-}
-
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
 export function loadRules(rulesDir: string): LoadedRules {
@@ -141,6 +147,20 @@ export function loadRules(rulesDir: string): LoadedRules {
     });
   });
   const scenarioCodes = new Set(catalog.scenarios.map((s) => s.code));
+  const roleCodes = new Set(catalog.relatedRoles.map((r) => r.code));
+  const groundKeys = new Set<string>();
+  (catalog.listingGrounds ?? []).forEach((g, i) => {
+    const at = `listingGrounds[${i}]`;
+    if (!listCodes.includes(g.list)) throw new RuleFileError(rel(catFile), `${at}.list`, `unknown list type "${g.list}"`);
+    if (groundKeys.has(`${g.list}/${g.code}`)) throw new RuleFileError(rel(catFile), `${at}.code`, `duplicate ground "${g.code}" for the ${g.list} list`);
+    groundKeys.add(`${g.list}/${g.code}`);
+    if (blank(g.basis.document) || blank(g.basis.article)) throw new RuleFileError(rel(catFile), `${at}.basis`, 'names no document and article');
+    if (g.inForce?.until && g.inForce.until < g.inForce.from) throw new RuleFileError(rel(catFile), `${at}.inForce.until`, `is before inForce.from (${g.inForce.from})`);
+    if (g.term.type === 'fixed' && g.term.extension && g.term.extension.maxYears < g.term.extension.minYears) {
+      throw new RuleFileError(rel(catFile), `${at}.term.extension.maxYears`, `is below minYears (${g.term.extension.minYears})`);
+    }
+  });
+  const groundCodes = new Set((catalog.listingGrounds ?? []).map((g) => g.code));
 
   const memoDir = path.join(rulesDir, 'memoranda');
   const memoValidator = schemaValidator(rulesDir, 'memorandum.schema.json');
@@ -167,6 +187,11 @@ export function loadRules(rulesDir: string): LoadedRules {
       const at = `rules[${i}]`;
       const p = rule.event.params;
       if (!depCodes.has(p.department)) throw new RuleFileError(display, `${at}.event.params.department`, `unknown department "${p.department}"`);
+      // 全国失信惩戒措施基础清单 (2021): no measure without a legal or policy basis that names a document and an article.
+      p.basis.forEach((b, j) => {
+        if (blank(b.document)) throw new RuleFileError(display, `${at}.event.params.basis[${j}].document`, 'is blank: every measure needs a legal or policy basis');
+        if (blank(b.article)) throw new RuleFileError(display, `${at}.event.params.basis[${j}].article`, 'is blank: name the article or item');
+      });
       if (rule.event.type === 'measure') {
         rule.event.params.scenarios.forEach((s, j) => {
           if (!scenarioCodes.has(s)) throw new RuleFileError(display, `${at}.event.params.scenarios[${j}]`, `unknown scenario "${s}"`);
@@ -175,10 +200,22 @@ export function loadRules(rulesDir: string): LoadedRules {
       if (p.inForce?.until && p.inForce.until < p.inForce.from) {
         throw new RuleFileError(display, `${at}.event.params.inForce.until`, `is before inForce.from (${p.inForce.from})`);
       }
-      const found: { field: string; value: unknown }[] = [];
-      listTypeValues(rule.conditions, `${at}.conditions`, found);
-      for (const f of found) {
-        if (!listCodes.includes(f.value as ListType)) throw new RuleFileError(display, f.field, `unknown list type "${String(f.value)}"`);
+      for (const leaf of conditionLeaves(rule.conditions, `${at}.conditions`)) {
+        const values = Array.isArray(leaf.value) ? leaf.value : [leaf.value];
+        const known: Record<string, (v: unknown) => boolean> = {
+          listType: (v) => listCodes.includes(v as ListType),
+          subjectKind: (v) => v === 'enterprise' || v === 'person',
+          relatedRoles: (v) => roleCodes.has(v as string),
+          listingGround: (v) => groundCodes.has(v as string),
+        };
+        const isKnown = known[leaf.fact];
+        const bad = isKnown && values.find((v) => !isKnown(v));
+        if (bad !== undefined && isKnown) throw new RuleFileError(display, leaf.field, `unknown ${leaf.fact} "${String(bad)}"`);
+      }
+      const ruleLists = listsOfCondition(rule.conditions, listCodes) ?? listCodes;
+      const undeclared = ruleLists.filter((l) => !rf.memorandum.lists.includes(l));
+      if (undeclared.length) {
+        throw new RuleFileError(display, `${at}.conditions`, `can match ${undeclared.join(', ')}, which memorandum.lists does not declare`);
       }
       const seen = codes.get(p.code);
       if (seen) throw new RuleFileError(display, `${at}.event.params.code`, `measure code "${p.code}" is already used in ${seen}`);
@@ -191,7 +228,7 @@ export function loadRules(rulesDir: string): LoadedRules {
         name: rule.name,
         conditions: rule.conditions,
         event: rule.event,
-        lists: listsOfCondition(rule.conditions, listCodes) ?? listCodes,
+        lists: ruleLists,
         version: sha(JSON.stringify(rule)),
       });
     });

@@ -80,11 +80,30 @@ export interface Named {
   note?: string;
 }
 
+/** How long a listing lasts under a ground: until the authority removes it, or a term of years from decidedAt. */
+export type ListingTerm =
+  | { type: 'until_removal'; note?: string }
+  | { type: 'fixed'; years: number; extension?: { minYears: number; maxYears: number }; earlyRemovalAfterYears?: number; note?: string };
+
+/** A provision an entry may be listed under (rules/catalog.json listingGrounds): it fixes the listing's term. */
+export interface ListingGround {
+  list: ListType;
+  code: string;
+  name: string;
+  nameEn: string;
+  basis: Basis;
+  term: ListingTerm;
+  inForce?: { from: string; until?: string };
+  provenance: 'verified' | 'provisional';
+  provenanceNote?: string;
+}
+
 export interface Catalog {
   lists: Named[];
   scenarios: Named[];
   relatedRoles: Named[];
   officerRoles: Named[];
+  listingGrounds?: ListingGround[];
 }
 
 export interface Department {

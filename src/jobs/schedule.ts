@@ -1,0 +1,102 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Db } from '../db/knex';
+import type { DepartmentDirectory } from '../departments/department-directory';
+import type { RuleEngine } from '../rules/rule-engine';
+import type { Clock } from '../time/clock';
+import type { FeedbackDeadlines } from '../time/feedback-deadline';
+import type { WorkingDayCalendar } from '../time/working-days';
+import { proposeAbnormalOperations } from './abnormal-operations';
+import { checkConsistency } from './consistency-check';
+import { escalateOverdue } from './escalate-overdue';
+import { expireEntries } from './expire-entries';
+import { JobRunner, type JobDefinition, type JobRunResult } from './job-runner';
+
+export interface JobDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  engine: RuleEngine;
+  departments: DepartmentDirectory;
+  calendar: WorkingDayCalendar;
+  deadlines: FeedbackDeadlines;
+  escalationLevel2WorkingDays: number;
+}
+
+/** Schedules are China Standard Time (every deadline and term in the regulations is a China date). */
+export const JOB_TIMEZONE = 'Asia/Shanghai';
+
+/**
+ * Every scheduled job, in one place. Each is idempotent (it works from the state of the database, so a second run
+ * finds nothing to do), never overlaps itself, and runs on one instance at a time (JobRunner's advisory lock).
+ * The hourly ones catch up by themselves after downtime.
+ */
+export function jobDefinitions(d: JobDeps): JobDefinition[] {
+  return [
+    {
+      name: 'expire-entries',
+      schedule: '5 * * * *',
+      description: 'entries whose term has ended are expired; their orders, restrictions and bans are lifted (order.lifted)',
+      run: () => expireEntries(d.db, d.clock),
+    },
+    {
+      name: 'escalate-overdue',
+      schedule: '15 * * * *',
+      description: 'orders past due without feedback are escalated to the supervising departments, once per order and level (order.escalated)',
+      run: () => escalateOverdue(d.db, d.clock, d.departments, d.calendar, { level2WorkingDays: d.escalationLevel2WorkingDays }),
+    },
+    {
+      name: 'abnormal-operations-3y',
+      schedule: '30 1 * * *',
+      description: '经营异常名录 for 3 years without remedy: reminder 60 days before, then a proposal for the serious-violation list (legacy rule, 2014-10-01 … 2024-04-30)',
+      run: () => proposeAbnormalOperations(d.db, d.clock),
+    },
+    {
+      name: 'consistency-check',
+      schedule: '45 2 * * *',
+      description: 'every active entry has the orders its rules produce today; missing ones are issued, extra ones reported',
+      run: () => checkConsistency(d),
+    },
+  ];
+}
+
+/** The jobs of one process: run one by name (tests, admin tools) or start them on their schedules. */
+export class JobScheduler {
+  readonly definitions: JobDefinition[];
+  private readonly runner: JobRunner;
+  private tasks: ScheduledTask[] = [];
+
+  constructor(private readonly d: JobDeps) {
+    this.definitions = jobDefinitions(d);
+    this.runner = new JobRunner(d.db, d.clock, d.log);
+  }
+
+  async run(name: string): Promise<JobRunResult> {
+    const job = this.definitions.find((j) => j.name === name);
+    if (!job) throw new Error(`no job named ${name}`);
+    return this.runner.run(job);
+  }
+
+  start(): void {
+    if (this.tasks.length) return;
+    this.tasks = this.definitions.map((job) =>
+      cron.schedule(
+        job.schedule,
+        async () => {
+          try {
+            await this.runner.run(job);
+          } catch (err) {
+            this.d.log.error({ err, job: job.name }, 'job could not run');
+          }
+        },
+        { name: job.name, timezone: JOB_TIMEZONE, noOverlap: true },
+      ),
+    );
+    this.d.log.info({ jobs: this.definitions.map((j) => `${j.name} (${j.schedule})`) }, 'scheduled jobs started');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.tasks.map((t) => t.destroy()));
+    this.tasks = [];
+  }
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { NewOrderRow, OrderRow } from '../orders/order-store';
+import { toOrder, type Order } from '../orders/order-view';
+
+export type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated';
+
+export interface OutboxEvent {
+  department: string;
+  type: OrderEventType;
+  order: OrderRow;
+  /** Extra fields of `data` besides the order, e.g. the escalation level. */
+  extra?: Record<string, unknown>;
+}
+
+/** Rows per INSERT: 8 parameters a row stays far below PostgreSQL's 65,535 bind parameters. */
+const CHUNK = 2000;
+
+/**
+ * The transactional outbox. Events are written by the caller's transaction, with the change they announce: if the
+ * change commits, its events exist; if it rolls back, they never did. The delivery worker (delivery-worker.ts)
+ * sends them afterwards.
+ *
+ * Why not pg-boss: its send() runs on its own connection, so the job would exist even when the change that raised
+ * it rolls back (or be lost when the process dies between commit and send). Joining a knex transaction would mean
+ * wrapping it in pg-boss's executeSql adapter and running pg-boss's own schema outside our knex migrations. An
+ * outbox table written in the same transaction, claimed by the worker with FOR UPDATE SKIP LOCKED, gives the same
+ * guarantees (at-least-once, several workers, nothing lost on restart) with nothing outside the migrations.
+ */
+export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: OutboxEvent[]): Promise<void> {
+  const rows = events.map((e) => ({
+    id: randomUUID(),
+    department: e.department,
+    type: e.type,
+    order_id: e.order.id,
+    occurred_at: at,
+    data: JSON.stringify({ order: toOrder(e.order, at), ...e.extra } satisfies { order: Order }),
+    next_attempt_at: at,
+  }));
+  for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
+}
+
+/**
+ * order.issued / order.lifted for each order, to the department it is addressed to. Takes the orders as written
+ * (issued) or as they were before lifting, and announces them in their new state.
+ */
+export async function enqueueOrderEvents(trx: Knex.Transaction, type: 'order.issued' | 'order.lifted', orders: readonly (NewOrderRow | OrderRow)[], at: Date): Promise<void> {
+  if (orders.length === 0) return;
+  const now = (o: NewOrderRow | OrderRow): OrderRow =>
+    type === 'order.issued' ? { ...o, status: 'issued', feedback: null, lifted_at: null } : { feedback: null, ...o, status: 'lifted', lifted_at: at };
+  await enqueueEvents(
+    trx,
+    at,
+    orders.map((o) => ({ department: o.department, type, order: now(o) })),
+  );
+}

@@ -1,0 +1,59 @@
+import { recordAudit } from '../audit/audit-store';
+import { actorOf, type CallContext } from '../auth/principal';
+import type { Db } from '../db/knex';
+import { getOrCreateSecret } from '../db/secrets';
+import type { DepartmentDirectory } from '../departments/department-directory';
+import { ForbiddenError, ValidationError } from '../errors';
+import type { components } from '../generated/openapi';
+import type { Clock } from '../time/clock';
+import { SecretBox } from './secret-box';
+import { upsertWebhook } from './webhook-store';
+
+export type WebhookInput = components['schemas']['WebhookInput'];
+export type Webhook = components['schemas']['Webhook'];
+
+/** The webhook key: configured, or generated once and kept in the database so every instance agrees. */
+export function secretBoxProvider(db: Db, configuredKey: string | undefined): () => Promise<SecretBox> {
+  let box: Promise<SecretBox> | undefined;
+  return () => {
+    box ??= (configuredKey ? Promise.resolve(configuredKey) : getOrCreateSecret(db, 'webhook_secret_key')).then((k) => new SecretBox(k));
+    box.catch(() => (box = undefined));
+    return box;
+  };
+}
+
+/** A department (or the administrator for it) says where its order events go. The secret is never returned. */
+export class WebhookService {
+  constructor(
+    private readonly db: Db,
+    private readonly departments: DepartmentDirectory,
+    private readonly clock: Clock,
+    private readonly secrets: () => Promise<SecretBox>,
+  ) {}
+
+  async register(ctx: CallContext, code: string, input: WebhookInput): Promise<Webhook> {
+    const department = this.departments.get(code);
+    const p = ctx.principal;
+    if (p.kind !== 'admin' && p.department.code !== department.code) throw new ForbiddenError("only the department itself or the administrator may set a department's webhook");
+    let url: URL;
+    try {
+      url = new URL(input.url);
+    } catch {
+      throw ValidationError.field('url', 'is not an absolute URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw ValidationError.field('url', 'must be an http or https URL');
+    if (url.username || url.password) throw ValidationError.field('url', 'must not carry credentials; the signature authenticates deliveries');
+
+    const sealed = (await this.secrets()).seal(input.secret);
+    const now = this.clock.now();
+    const actor = actorOf(p);
+    const row = await this.db.transaction(async (trx) => {
+      const stored = await upsertWebhook(trx, { department: department.code, url: url.toString(), secret_sealed: sealed, updated_by: actor, created_at: now, updated_at: now });
+      await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
+        { actor, action: 'webhook.set', entityType: 'webhook', entityId: department.code, after: { url: stored.url } },
+      ]);
+      return stored;
+    });
+    return { department: row.department, url: row.url, createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString() };
+  }
+}

@@ -1,0 +1,25 @@
+import type { Knex } from 'knex';
+
+type Q = Knex | Knex.Transaction;
+
+export interface WebhookRow {
+  department: string;
+  url: string;
+  secret_sealed: string;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function upsertWebhook(q: Q, row: Omit<WebhookRow, 'created_at'> & { created_at: Date }): Promise<WebhookRow> {
+  const [stored] = await q('webhooks')
+    .insert(row)
+    .onConflict('department')
+    .merge(['url', 'secret_sealed', 'updated_by', 'updated_at'])
+    .returning('*');
+  return stored as WebhookRow;
+}
+
+export async function findWebhook(q: Q, department: string): Promise<WebhookRow | undefined> {
+  return q('webhooks').where({ department }).first();
+}

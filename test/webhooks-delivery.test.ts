@@ -1,0 +1,140 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { DeliveryWorker } from '../src/webhooks/delivery-worker';
+import { secretBoxProvider } from '../src/webhooks/webhook-service';
+import { enterpriseEntry } from './support/factories';
+import { ADMIN, startTestApp, type TestApp } from './support/test-app';
+
+interface Received {
+  id: string;
+  type: string;
+  orderId: string;
+  signatureOk: boolean;
+}
+
+/** A receiver on 127.0.0.1: answers each POST as `respond` says ('fail' = 500, 'hang' = never, 'ok' = 204). */
+async function receiver(secret: string) {
+  const got: Received[] = [];
+  let respond: (n: number) => 'ok' | 'fail' | 'hang' = () => 'ok';
+  let onRequest: (() => void) | undefined;
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = JSON.parse(raw.toString('utf8')) as { id: string; type: string; occurredAt: string; data: { order: { id: string } } };
+      const expected = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+      got.push({ id: body.id, type: body.type, orderId: body.data.order.id, signatureOk: req.headers['x-signature'] === expected });
+      const what = respond(++n);
+      onRequest?.();
+      if (what === 'hang') return;
+      res.statusCode = what === 'ok' ? 204 : 500;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/orders`,
+    got,
+    setResponder(f: (n: number) => 'ok' | 'fail' | 'hang') {
+      respond = f;
+    },
+    nextRequest: () => new Promise<void>((resolve) => (onRequest = resolve)),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('webhooks', () => {
+  let t: TestApp;
+  let samr: { Authorization: string };
+  let mof: { Authorization: string };
+  const SECRET = 'mof-webhook-secret-0123456789';
+
+  beforeAll(async () => {
+    t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
+    samr = await t.tokenFor('samr');
+    mof = await t.tokenFor('mof');
+  });
+  afterAll(() => t.close());
+
+  it('PUT /v1/departments/{code}/webhook: the department or the administrator; the secret is never returned', async () => {
+    const res = await t.http.put('/v1/departments/mof/webhook').set(mof).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(200);
+    expect(res.body).toEqual({ department: 'mof', url: 'http://127.0.0.1:9/x', createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(JSON.stringify(res.body)).not.toContain(SECRET);
+    await t.http.put('/v1/departments/mof/webhook').set(samr).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(403);
+    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'ftp://127.0.0.1/x', secret: SECRET }).expect(400);
+    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/x', secret: 'short' }).expect(400);
+    await t.http.put('/v1/departments/nope/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(404);
+    const stored = await t.db('webhooks').where({ department: 'mof' }).first();
+    expect(stored.secret_sealed).not.toContain(SECRET);
+    expect(JSON.stringify(await t.db('audit_log').where({ action: 'webhook.set' }))).not.toContain(SECRET);
+  });
+
+  it('a receiver that fails three times and then succeeds gets every event, signed, in order', async () => {
+    const r = await receiver(SECRET);
+    try {
+      await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: r.url, secret: SECRET }).expect(200);
+      r.setResponder((n) => (n <= 3 ? 'fail' : 'ok'));
+      const entries: string[] = [];
+      for (let i = 0; i < 3; i++) entries.push((await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201)).body.id);
+      await t.http.post(`/v1/list-entries/${entries[0]}/removal`).set(samr).send({ reason: '信用修复', decisionNo: '测移〔2026〕1号' }).expect(200);
+      const expected: { id: string; type: string; order_id: string }[] = await t.db('webhook_outbox').where({ department: 'mof' }).orderBy('seq').select('id', 'type', 'order_id');
+      expect(expected.map((e) => e.type)).toEqual(['order.issued', 'order.issued', 'order.issued', 'order.lifted']);
+
+      // Bounded: each round either delivers or backs off; the clock is moved past the backoff, never slept.
+      for (let round = 0; round < 20; round++) {
+        await t.app.deliveries.drain(50);
+        if ((await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' })).length === 0) break;
+        t.clock.set(new Date(t.clock.now().getTime() + 3_600_000));
+      }
+      expect(r.got.slice(0, 3).every((g) => g.id === expected[0]?.id)).toBe(true); // the head event retried, the rest waited
+      const firstDelivery = new Map<string, number>();
+      r.got.forEach((g, i) => firstDelivery.has(g.id) || firstDelivery.set(g.id, i));
+      expect([...firstDelivery.keys()]).toEqual(expected.map((e) => e.id));
+      expect(r.got.every((g) => g.signatureOk)).toBe(true);
+      expect(r.got.find((g) => g.type === 'order.lifted')?.orderId).toBe(expected[3]?.order_id);
+      const log = await t.db('webhook_delivery_attempts').whereIn('event_id', expected.map((e) => e.id)).orderBy('id');
+      expect(log.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 500, 204, 204, 204, 204]);
+      expect(await t.db('webhook_outbox').where({ id: expected[0]?.id }).first()).toMatchObject({ status: 'delivered', attempts: 4 });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('an event being delivered when the worker stops is delivered again by the next worker; nothing is lost', async () => {
+    const r = await receiver(SECRET);
+    try {
+      await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: r.url, secret: SECRET }).expect(200);
+      r.setResponder(() => 'hang');
+      await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+      await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+      const pending: { id: string }[] = await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' }).orderBy('seq').select('id');
+      expect(pending).toHaveLength(2);
+
+      const first = new DeliveryWorker({ db: t.db, clock: t.clock, log: pino({ level: 'silent' }), secrets: secretBoxProvider(t.db, undefined) });
+      const arrived = r.nextRequest();
+      first.start(10);
+      await arrived; // the POST is at the receiver, unanswered
+      await first.stop();
+      expect(await t.db('webhook_outbox').where({ id: pending[0]?.id }).first()).toMatchObject({ status: 'pending', attempts: 0 });
+
+      // "restart": another worker (the app's own) picks everything up
+      r.setResponder(() => 'ok');
+      await t.app.deliveries.drain(50);
+      expect(await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' })).toHaveLength(0);
+      const ids = r.got.map((g) => g.id);
+      expect(ids[0]).toBe(pending[0]?.id);
+      expect(ids.filter((id) => id === pending[0]?.id)).toHaveLength(2); // at least once: re-sent with the same id
+      expect([...new Set(ids)]).toEqual(pending.map((p) => p.id));
+      expect(r.got.every((g) => g.signatureOk)).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+});

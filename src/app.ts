@@ -7,6 +7,10 @@ import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { randomUUID } from 'node:crypto';
 import { Authenticator } from './auth/authenticator';
+import { batchHandlers } from './batch/batch-handlers';
+import { BATCH_BODY_LIMIT, BATCH_PATHS } from './batch/batch-paths';
+import { BatchService } from './batch/batch-service';
+import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
 import { checkHandlers } from './checks/check-handlers';
 import type { Config } from './config';
@@ -30,6 +34,14 @@ import { RuleEngine } from './rules/rule-engine';
 import { ruleHandlers } from './rules/rule-handlers';
 import type { LoadedRules } from './rules/rule-loader';
 import type { Clock } from './time/clock';
+import { FeedbackDeadlines } from './time/feedback-deadline';
+import { loadCalendarOverrides, WorkingDayCalendar } from './time/working-days';
+import { jobHandlers } from './jobs/job-handlers';
+import { JobService } from './jobs/job-service';
+import { JobScheduler } from './jobs/schedule';
+import { DeliveryWorker } from './webhooks/delivery-worker';
+import { webhookHandlers } from './webhooks/webhook-handlers';
+import { secretBoxProvider, WebhookService } from './webhooks/webhook-service';
 
 export interface AppDeps {
   config: Config;
@@ -44,8 +56,12 @@ export interface AppDeps {
 
 export interface App {
   express: express.Express;
-  services: { entries: ListEntryService; orders: OrderService; checks: CheckService; tokens: TokenService; reports: ReportService };
+  services: { entries: ListEntryService; orders: OrderService; checks: CheckService; tokens: TokenService; reports: ReportService; batch: BatchService };
   engine: RuleEngine;
+  /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */
+  jobs: JobScheduler;
+  /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive runOnce/drain. */
+  deliveries: DeliveryWorker;
 }
 
 let definitionCache: Document | undefined;
@@ -60,12 +76,19 @@ export function createApp(deps: AppDeps): App {
   const departments = new DepartmentDirectory(deps.rules.departments);
   const engine = new RuleEngine(deps.rules);
 
-  const entries = new ListEntryService({ db, engine, departments, keyOf: deps.keyOf, clock, feedbackDueWorkingDays: config.feedbackDueWorkingDays });
+  const calendar = new WorkingDayCalendar(loadCalendarOverrides(config.rulesDir));
+  const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
+  const entries = new ListEntryService({ db, engine, departments, keyOf: deps.keyOf, clock, feedbackDueWorkingDays: config.feedbackDueWorkingDays, deadlines });
   const orders = new OrderService(db, departments, clock);
   const checks = new CheckService(db, deps.keyOf, clock, deps.rules.catalog);
   const tokens = new TokenService(db, departments, clock);
   const reports = new ReportService(db, departments, clock);
+  const batch = createBatchService(deps, entries, engine, departments);
   const authenticator = new Authenticator(db, departments, config.adminToken);
+  const jobs = new JobScheduler({ db, clock, log, engine, departments, calendar, deadlines, escalationLevel2WorkingDays: config.escalationLevel2WorkingDays });
+  const secrets = secretBoxProvider(db, config.webhookSecretKey);
+  const webhooks = new WebhookService(db, departments, clock, secrets);
+  const deliveries = new DeliveryWorker({ db, clock, log, secrets });
 
   const definition = openapiDefinition();
   const api = createApi({
@@ -77,10 +100,13 @@ export function createApp(deps: AppDeps): App {
       ...healthHandlers(db, () => deps.rules.rules.length > 0),
       ...departmentHandlers(departments, tokens),
       ...listEntryHandlers(entries),
+      ...batchHandlers(batch),
       ...orderHandlers(orders),
       ...checkHandlers(checks),
       ...ruleHandlers(new RuleCatalogService(engine), entries, engine.version),
       ...reportHandlers(reports),
+      ...webhookHandlers(webhooks),
+      ...jobHandlers(new JobService(db, departments, jobs.definitions)),
     },
   });
 
@@ -100,6 +126,9 @@ export function createApp(deps: AppDeps): App {
       serializers: { req: (r: { id: string; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url.replace(/idNumber=[^&]*/g, 'idNumber=***') }) },
     }),
   );
+  // Batches may be large (10,000 rows, JSON or CSV): a larger limit on their paths only; the parser below then
+  // skips the already-read body, and every other route keeps the 1 MB limit and its 413.
+  app.use(BATCH_PATHS, express.json({ limit: BATCH_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), express.text({ limit: BATCH_BODY_LIMIT, type: 'text/csv' }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.get('/openapi.json', (_req, res) => {
     res.json(definition);
@@ -110,5 +139,20 @@ export function createApp(deps: AppDeps): App {
   );
   app.use(errorMiddleware(log));
 
-  return { express: app, services: { entries, orders, checks, tokens, reports }, engine };
+  return { express: app, services: { entries, orders, checks, tokens, reports, batch }, engine, jobs, deliveries };
+}
+
+/** The bulk path, shared by the batch endpoints and `npm run import` (which builds it without express). */
+export function createBatchService(deps: Pick<AppDeps, 'config' | 'db' | 'clock'>, entries: ListEntryService, engine: RuleEngine, departments: DepartmentDirectory): BatchService {
+  const definition = openapiDefinition();
+  return new BatchService({
+    db: deps.db,
+    entries,
+    engine,
+    departments,
+    clock: deps.clock,
+    feedbackDueWorkingDays: deps.config.feedbackDueWorkingDays,
+    entryValidator: new RowValidator(definition, 'ListEntryInput'),
+    removalValidator: new RowValidator(definition, 'RemovalBatchItem'),
+  });
 }

@@ -20,6 +20,14 @@ const schema = z.object({
   /** Working days a department has to feed back on an order, unless a rule says otherwise. */
   FEEDBACK_DUE_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(10),
   RULES_DIR: z.string().min(1).default(rulesDir),
+  /** Run the scheduled jobs (src/jobs/schedule.ts) in this process. Safe on every instance: each run takes a database lock. */
+  JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
+  /** Run the webhook delivery worker in this process. Safe on every instance: events are claimed with SKIP LOCKED. */
+  WEBHOOKS_ENABLED: z.enum(['true', 'false']).default('true'),
+  /** Key that seals webhook secrets at rest. Without it a key is generated once and kept in the database. */
+  WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
+  /** Second escalation of an overdue order: this many working days after its due date, still without feedback. */
+  ESCALATION_LEVEL2_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(10),
 });
 
 export type Config = Readonly<{
@@ -31,6 +39,10 @@ export type Config = Readonly<{
   idHashKey: string | undefined;
   feedbackDueWorkingDays: number;
   rulesDir: string;
+  jobsEnabled: boolean;
+  webhooksEnabled: boolean;
+  webhookSecretKey: string | undefined;
+  escalationLevel2WorkingDays: number;
 }>;
 
 export class ConfigError extends Error {
@@ -54,5 +66,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idHashKey: c.ID_HASH_KEY,
     feedbackDueWorkingDays: c.FEEDBACK_DUE_WORKING_DAYS,
     rulesDir: path.resolve(projectRoot, c.RULES_DIR),
+    jobsEnabled: c.JOBS_ENABLED === 'true',
+    webhooksEnabled: c.WEBHOOKS_ENABLED === 'true',
+    webhookSecretKey: c.WEBHOOK_SECRET_KEY,
+    escalationLevel2WorkingDays: c.ESCALATION_LEVEL2_WORKING_DAYS,
   });
 }

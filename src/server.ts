@@ -30,6 +30,9 @@ async function main(): Promise<void> {
 
   const app = createApp({ config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
   const server = app.express.listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));
+  // Safe on every instance: each job run takes a PostgreSQL advisory lock, and outbox events are claimed with SKIP LOCKED.
+  if (config.jobsEnabled) app.jobs.start();
+  if (config.webhooksEnabled) app.deliveries.start();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -37,8 +40,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close(() => {
-      runtime
-        .close()
+      Promise.all([app.jobs.stop(), app.deliveries.stop()])
+        .then(() => runtime.close())
         .catch((err: unknown) => log.error({ err }, 'error while closing'))
         .finally(() => process.exit(0));
     });

@@ -123,6 +123,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/list-entries/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put up to 10,000 subjects on lists at once (each list's authority only); every row gets a result
+         * @description The body is a JSON array of `ListEntryInput` objects, or `text/csv` (UTF-8, with or without BOM, CRLF or LF,
+         *     RFC 4180 quoting) whose header is exactly
+         *     `listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt`
+         *     (a trailing `errors` column, as in a returned rejects file, is allowed and ignored). Empty cells are absent
+         *     values. For `kind=enterprise` fill `uscc` and, if known, `legalRepName` and `legalRepIdNumber`; for
+         *     `kind=person` fill `idNumber`. Related persons other than the legal representative need the JSON form.
+         *
+         *     Each row is checked exactly as `POST /v1/list-entries` checks a body (the same schema, then the same
+         *     check characters, dates and list rules) and stored idempotently on (authority, sourceRef): `created`,
+         *     `unchanged` (this authority already stored that sourceRef, also earlier in the same batch), or `rejected`
+         *     with every broken field. Rows for a list the caller is not the authority for are rejected row by row (the
+         *     other rows are stored); a caller that is no department at all (the administrator) gets 403. `row` is the
+         *     1-based position of the row in the batch (for CSV, the data record, not counting the header). Rows are
+         *     written in transactions of a few thousand; a good row is never lost because of a bad one, and sending the
+         *     same batch again changes nothing. For files beyond 10,000 rows use `npm run import`.
+         */
+        post: operations["createListEntriesBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/list-entries/removals/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove up to 10,000 entries at once (the listing authority only); every row gets a result
+         * @description A JSON array of `RemovalBatchItem`, or `text/csv` with the header `sourceRef,reason,decisionNo` or
+         *     `id,reason,decisionNo` (or all four columns, one of `id`/`sourceRef` filled per row). A row names its entry by
+         *     `sourceRef` (the caller's own reference, as it was listed) or by `id`. Results: `removed`, `unchanged`
+         *     (already removed, also earlier in the same batch), or `rejected` (unknown entry, listed by another
+         *     authority, already expired, or an invalid row). Removal lifts the entry's orders, restrictions and bans,
+         *     exactly as `POST /v1/list-entries/{id}/removal`.
+         */
+        post: operations["removeListEntriesBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orders": {
         parameters: {
             query?: never;
@@ -224,6 +283,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/memoranda": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The loaded memoranda and laws, with how many measures each has, how many are verified, and which departments implement them */
+        get: operations["listMemoranda"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rules/simulate": {
         parameters: {
             query?: never;
@@ -250,6 +326,64 @@ export interface paths {
         };
         /** Per department, how many orders were issued, fed back, pending, overdue and lifted (supervisor or administrator) */
         get: operations["getFeedbackReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/departments/{code}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Where the department receives its order events (the department itself or the administrator). The secret signs every delivery and is never returned.
+         * @description Each delivery is `POST <url>` with `Content-Type: application/json`, body
+         *     `{ "id", "type" (order.issued | order.lifted | order.escalated), "occurredAt", "data": { "order" } }`
+         *     and header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the secret>`.
+         *     Delivery is at least once, in order per department, retried with exponential backoff until a 2xx answer;
+         *     de-duplicate on `id`. order.escalated goes to the supervising departments and adds `data.escalation`.
+         */
+        put: operations["putDepartmentWebhook"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduled jobs and their last runs (administrator only) */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/serious-violation-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enterprises on the abnormal-operations list for 3 years without remedy, reminded and proposed for the serious-violation list (its authority or the administrator) */
+        get: operations["listSeriousViolationProposals"];
         put?: never;
         post?: never;
         delete?: never;
@@ -387,9 +521,18 @@ export interface components {
             relatedPersons?: components["schemas"]["RelatedPersonInput"][];
             /**
              * Format: date
-             * @description last day of the listing term, if it has one
+             * @description last day of the listing term, if it has one; when absent and listingGround has a fixed term, the service computes it
              */
             expiresAt?: string;
+            /**
+             * @description The provision the subject was listed under, a code from `rules/catalog.json` listingGrounds for this list
+             *     (e.g. dishonest_debtor: refuses_despite_ability, evades_enforcement; serious_violation: samr44_serious_violation).
+             *     Its term gives expiresAt when expiresAt is absent (e.g. 2 years from decidedAt for 失信被执行人 grounds (2)–(6));
+             *     a ground without a term (listed until removal) refuses an expiresAt.
+             */
+            listingGround?: string;
+            /** @description extension of the ground's fixed term in whole years, where the ground allows one (失信被执行人: 1–3 years) */
+            termExtensionYears?: number;
         };
         EnterpriseSubject: {
             /** @enum {string} */
@@ -588,6 +731,30 @@ export interface components {
             /** @description hash of this rule */
             version: string;
         };
+        Memorandum: {
+            /** @example ndrc-2016-141 */
+            id: string;
+            /** @example 发改财金〔2016〕141号 */
+            documentNo: string;
+            title: string;
+            titleEn: string;
+            /** @enum {string} */
+            kind: "memorandum" | "law";
+            /** Format: date */
+            issuedOn?: string;
+            signatories?: number;
+            lists: components["schemas"]["ListType"][];
+            /** @description rules of this memorandum or law, officer bans included */
+            measures: number;
+            /** @description how many of the measures are officer bans */
+            bans: number;
+            /** @description measures confirmed in a primary text */
+            verified: number;
+            /** @description measures not confirmed in a primary text (verified + provisional = measures) */
+            provisional: number;
+            /** @description codes of the departments implementing its measures, sorted */
+            departments: components["schemas"]["DepartmentCode"][];
+        };
         SimulatedBan: {
             code: string;
             name: string;
@@ -608,6 +775,50 @@ export interface components {
             }[];
             bans: components["schemas"]["SimulatedBan"][];
         };
+        BatchSummary: {
+            created: number;
+            unchanged: number;
+            rejected: number;
+        };
+        BatchRowResult: {
+            /** @description 1-based position in the batch (CSV: data record, header not counted) */
+            row: number;
+            /** @enum {string} */
+            status: "created" | "unchanged" | "rejected";
+            /**
+             * Format: uuid
+             * @description the stored entry (created or unchanged)
+             */
+            id?: string;
+            errors?: components["schemas"]["FieldError"][];
+        };
+        ListEntryBatchResult: {
+            summary: components["schemas"]["BatchSummary"];
+            results: components["schemas"]["BatchRowResult"][];
+        };
+        /** @description One removal; exactly one of id and sourceRef */
+        RemovalBatchItem: {
+            /** Format: uuid */
+            id?: string;
+            sourceRef?: string;
+            reason: string;
+            decisionNo: string;
+        };
+        RemovalBatchResult: {
+            summary: {
+                removed: number;
+                unchanged: number;
+                rejected: number;
+            };
+            results: {
+                row: number;
+                /** @enum {string} */
+                status: "removed" | "unchanged" | "rejected";
+                /** Format: uuid */
+                id?: string;
+                errors?: components["schemas"]["FieldError"][];
+            }[];
+        };
         FeedbackReport: {
             /** Format: date-time */
             generatedAt: string;
@@ -626,6 +837,66 @@ export interface components {
                 /** @description fed back / (fed back + pending); null when nothing is due */
                 feedbackRate: number | null;
             }[];
+        };
+        WebhookInput: {
+            /**
+             * Format: uri
+             * @description http or https URL that receives the POSTs
+             */
+            url: string;
+            /** @description key of the HMAC-SHA256 signature; stored sealed, never returned */
+            secret: string;
+        };
+        Webhook: {
+            department: components["schemas"]["DepartmentCode"];
+            url: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        JobList: {
+            items: {
+                name: string;
+                /** @description cron expression, China Standard Time (Asia/Shanghai) */
+                schedule: string;
+                lastRun: {
+                    /** Format: date-time */
+                    startedAt: string;
+                    /** Format: date-time */
+                    finishedAt: string | null;
+                    /** @enum {string} */
+                    outcome: "running" | "succeeded" | "failed" | "abandoned";
+                    counts: {
+                        [key: string]: number;
+                    };
+                } | null;
+            }[];
+        };
+        SeriousViolationProposal: {
+            id: string;
+            /**
+             * Format: uuid
+             * @description the abnormal_operations entry
+             */
+            entryId: string;
+            /**
+             * @description reminder: 60 days before the 3 years are complete; proposal: at 3 years
+             * @enum {string}
+             */
+            stage: "reminder" | "proposal";
+            uscc: string | null;
+            subjectName: string;
+            /** Format: date */
+            listedOn: string;
+            /** Format: date */
+            threeYearsOn: string;
+            basis: components["schemas"]["Basis"][];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SeriousViolationProposalList: {
+            items: components["schemas"]["SeriousViolationProposal"][];
         };
     };
     responses: {
@@ -667,6 +938,24 @@ export interface components {
         };
         /** @description The resource is in a state that does not allow this */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is over 50 MB (the batch endpoints' limit) */
+        BatchTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is neither application/json nor text/csv */
+        UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
             };
@@ -926,6 +1215,66 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    createListEntriesBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": unknown[];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description One result per row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEntryBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["BatchTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeListEntriesBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": unknown[];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description One result per row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovalBatchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["BatchTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
     listOrders: {
         parameters: {
             query?: {
@@ -1099,6 +1448,29 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    listMemoranda: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One item per rule file, counted from the loaded rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Memorandum"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     simulateRules: {
         parameters: {
             query?: never;
@@ -1143,6 +1515,84 @@ export interface operations {
                     "application/json": components["schemas"]["FeedbackReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putDepartmentWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: components["parameters"]["DepartmentCode"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            /** @description The webhook as stored (without its secret) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every registered job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listSeriousViolationProposals: {
+        parameters: {
+            query?: {
+                stage?: "reminder" | "proposal";
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriousViolationProposalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };

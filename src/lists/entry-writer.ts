@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit, type AuditRecord } from '../audit/audit-store';
 import { insertOrders, liftOrdersOfEntry, ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
-import { insertBans, insertRestrictions, liftRestrictionsOfEntry } from '../restrictions/restriction-store';
+import { banRowsOf, insertBanRows, insertRestrictionRows, liftRestrictionsOfEntry, restrictionRowsOf, type NewBanRow, type NewRestrictionRow } from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
+import { entryPersonsOf } from '../jobs/entry-facts';
+import { enqueueOrderEvents } from '../webhooks/outbox';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput, NormalisedEntry } from './entry-input';
 import { findEntriesBySourceRefs, insertEntriesIfNew, markEntryEnded, type EntryRow } from './list-entry-store';
@@ -21,6 +23,8 @@ export interface WriteContext {
   actor: string;
   at: Date;
   dueAt: Date;
+  /** The due date of an order from its measures (per-rule working days); dueAt when absent. */
+  dueAtOf?: (measures: OrderRow['measures']) => Date;
   rulesVersion: string;
   requestId?: string;
 }
@@ -42,12 +46,13 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     uscc: p.normalised.uscc,
     subject_name: p.normalised.subjectName,
     person_keys: p.normalised.personKeys,
+    persons: entryPersonsOf(p.normalised.forRules),
     subject: p.normalised.display.subject,
     related_persons: p.normalised.display.relatedPersons,
     reason: p.input.reason,
     decision_no: p.input.decisionNo,
     decided_at: p.input.decidedAt,
-    expires_at: p.input.expiresAt ?? null,
+    expires_at: p.normalised.forRules.expiresAt,
     rules_version: w.rulesVersion,
     created_by: w.actor,
     created_at: w.at,
@@ -57,7 +62,8 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
   const orders: NewOrderRow[] = [];
   const audit: AuditRecord[] = [];
   const createdEntries = new Map<string, ListEntry>();
-  const afterOrders: (() => Promise<void>)[] = [];
+  const restrictions: NewRestrictionRow[] = [];
+  const bans: NewBanRow[] = [];
   for (const [i, p] of prepared.entries()) {
     const row = inserted.get(p.input.sourceRef);
     // A sourceRef repeated inside one batch is stored once, for its first row.
@@ -71,14 +77,12 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
       department: o.department,
       measures: o.measures,
       issued_at: w.at,
-      due_at: w.dueAt,
+      due_at: w.dueAtOf?.(o.measures) ?? w.dueAt,
     }));
     orders.push(...entryOrders);
-    // restrictions and bans reference their order: written once the orders are in
-    afterOrders.push(
-      () => insertRestrictions(trx, row.id, p.input.listType, orderIdOf, p.plan.restrictions),
-      () => insertBans(trx, row.id, p.input.listType, orderIdOf, p.plan.bans),
-    );
+    // restrictions and bans reference their order: written, for the whole batch at once, after the orders
+    restrictions.push(...restrictionRowsOf(row.id, p.input.listType, orderIdOf, p.plan.restrictions));
+    bans.push(...banRowsOf(row.id, p.input.listType, orderIdOf, p.plan.bans));
 
     const entry = toListEntry(row, entryOrders.map((o): OrderRow => ({ ...o, status: 'issued', feedback: null, lifted_at: null })), w.at);
     createdEntries.set(row.id, entry);
@@ -86,9 +90,12 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     audit.push({ actor: w.actor, action: 'entry.created', entityType: 'list_entry', entityId: row.id, after: entryAudit });
     for (const o of issued) audit.push({ actor: w.actor, action: 'order.issued', entityType: 'order', entityId: o.id, after: o });
   }
-  await insertOrders(trx, orders);
-  for (const write of afterOrders) await write();
-  await recordAudit(trx, { at: w.at, requestId: w.requestId }, audit);
+  // multi-row statements kept under PostgreSQL's 65,535 bind parameters (8 per order row, 8 per audit row)
+  for (let i = 0; i < orders.length; i += 8000) await insertOrders(trx, orders.slice(i, i + 8000));
+  await insertRestrictionRows(trx, restrictions);
+  await insertBanRows(trx, bans);
+  for (let i = 0; i < audit.length; i += 8000) await recordAudit(trx, { at: w.at, requestId: w.requestId }, audit.slice(i, i + 8000));
+  await enqueueOrderEvents(trx, 'order.issued', orders, w.at);
 
   // Repeats: read what is stored (also when a concurrent request stored it a moment ago).
   const repeats = prepared.filter((p) => !createdEntries.has(inserted.get(p.input.sourceRef)?.id ?? '')).map((p) => p.input.sourceRef);
@@ -130,5 +137,6 @@ export async function endEntry(
     { actor, action: `entry.${status}`, entityType: 'list_entry', entityId: row.id, before: { status: row.status }, after: { status, removal } },
     ...lifted.map((o): AuditRecord => ({ actor, action: 'order.lifted', entityType: 'order', entityId: o.id, before: { status: o.status }, after: { status: 'lifted', liftedAt: at.toISOString() } })),
   ]);
+  await enqueueOrderEvents(trx, 'order.lifted', lifted, at);
   return { entry: updated, lifted };
 }

@@ -12,6 +12,7 @@ import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
 import { chinaDate, endOfChinaDay } from '../time/dates';
 import { addWorkingDays } from '../time/working-days';
+import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
 import { endEntry, writeEntries, type WriteResult } from './entry-writer';
 import { findEntry, searchEntries, type EntryFilters } from './list-entry-store';
@@ -24,6 +25,8 @@ export interface EntryServiceDeps {
   keyOf: PersonKeyer;
   clock: Clock;
   feedbackDueWorkingDays: number;
+  /** Per-rule feedback deadlines; without it every order gets feedbackDueWorkingDays. */
+  deadlines?: FeedbackDeadlines;
 }
 
 /**
@@ -35,7 +38,7 @@ export class ListEntryService {
 
   /** Rules evaluated for an entry, without storing anything. */
   async plan(input: ListEntryInput): Promise<{ normalised: NormalisedEntry; plan: Plan }> {
-    const normalised = normaliseEntry(input, this.d.keyOf, chinaDate(this.d.clock.now()));
+    const normalised = normaliseEntry(input, this.d.keyOf, chinaDate(this.d.clock.now()), this.d.engine.loaded.catalog.listingGrounds);
     const fired = await this.d.engine.fire(factsOf(normalised.forRules));
     return { normalised, plan: planOutcome(normalised.forRules, fired) };
   }
@@ -51,7 +54,7 @@ export class ListEntryService {
     const dueAt = endOfChinaDay(addWorkingDays(chinaDate(now), this.d.feedbackDueWorkingDays));
 
     const [result] = await this.d.db.transaction((trx) =>
-      writeEntries(trx, { authority, actor: actorOf(p), at: now, dueAt, rulesVersion: this.d.engine.version, requestId: ctx.requestId }, [{ input, normalised, plan }]),
+      writeEntries(trx, { authority, actor: actorOf(p), at: now, dueAt, dueAtOf: this.d.deadlines && ((measures) => (this.d.deadlines as FeedbackDeadlines).dueAt(now, measures)), rulesVersion: this.d.engine.version, requestId: ctx.requestId }, [{ input, normalised, plan }]),
     );
     return result as WriteResult;
   }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { CursorKey } from '../db/pagination';
+import type { EntryPerson } from '../jobs/entry-facts';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'list_entries';
@@ -16,6 +17,8 @@ export interface EntryRow {
   person_keys: string[];
   subject: components['schemas']['ListEntry']['subject'];
   related_persons: components['schemas']['RelatedPerson'][];
+  /** Persons as the rules see them (role, keyed hash, mask, name); null on rows stored before the column existed. */
+  persons?: EntryPerson[] | null;
   reason: string;
   decision_no: string;
   decided_at: string;
@@ -36,7 +39,7 @@ export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'created_
 export async function insertEntriesIfNew(q: Q, rows: NewEntryRow[]): Promise<EntryRow[]> {
   if (rows.length === 0) return [];
   const inserted = await q(TABLE)
-    .insert(rows.map((row) => ({ ...row, subject: JSON.stringify(row.subject), related_persons: JSON.stringify(row.related_persons), updated_at: row.created_at })))
+    .insert(rows.map((row) => ({ ...row, subject: JSON.stringify(row.subject), related_persons: JSON.stringify(row.related_persons), persons: row.persons ? JSON.stringify(row.persons) : null, updated_at: row.created_at })))
     .onConflict(['authority', 'source_ref'])
     .ignore()
     .returning('*');

@@ -1,0 +1,346 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pino from 'pino';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
+import { createDb, migrateToLatest } from '../src/db/knex';
+import { getOrCreateSecret } from '../src/db/secrets';
+import { DepartmentDirectory } from '../src/departments/department-directory';
+import { createPersonKeyer } from '../src/identity/person-key';
+import { ListEntryService } from '../src/lists/list-entry-service';
+import { projectRoot } from '../src/paths';
+import { RuleEngine } from '../src/rules/rule-engine';
+import { loadRules } from '../src/rules/rule-loader';
+import { systemClock } from '../src/time/clock';
+import { generate, type GeneratedFiles } from '../scripts/generate';
+import { rawInsert } from './raw-insert';
+
+/**
+ * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md]
+ *
+ * Every figure next to its baseline, measured in the same run on the same machine:
+ *  - ingestion through the import CLI (child process) vs raw multi-row INSERTs of the same entry and order rows;
+ *  - enterprise and officer checks (autocannon, 50 connections) vs a bare express handler with a same-size body;
+ *  - check p50 at 10,000 entries vs at the loaded size; service RSS after loading and under load.
+ * Loopback only; a private database (dropped at the end) on TEST_DATABASE_URL / DATABASE_URL or an embedded server.
+ * With --budget minutes, the loaded size is capped to what the measured ingestion rate can load in time.
+ */
+const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
+const SMALL = 10_000;
+
+interface CheckRun {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      entries: { type: 'string', default: '1000000' },
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '50' },
+      budget: { type: 'string', default: '15' },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const wanted = Number(values.entries);
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const budgetS = Number(values.budget) * 60;
+  const t0 = Date.now();
+  const elapsed = () => (Date.now() - t0) / 1000;
+  const log = (m: string) => console.error(`[${elapsed().toFixed(0).padStart(4)} s] ${m}`);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'jp-bench-'));
+  const children: ChildProcess[] = [];
+  let embedded: EmbeddedServer | undefined;
+  let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const dbName = `jp_bench_${randomBytes(4).toString('hex')}`;
+  const rawName = `${dbName}_raw`;
+  const withDb = (name: string) => {
+    const u = new URL(adminUrl as string);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  try {
+    if (!adminUrl) {
+      log('starting an embedded PostgreSQL');
+      embedded = await startEmbeddedPostgres(path.join(work, 'pg'), pino({ level: 'warn' }));
+      adminUrl = embedded.url;
+    }
+    const admin = createDb(adminUrl, { max: 1 });
+    await admin.raw(`create database "${dbName}"`);
+    await admin.raw(`create database "${rawName}"`);
+    await admin.destroy();
+    const url = withDb(dbName);
+    const rawUrl = withDb(rawName);
+    for (const u of [url, rawUrl]) {
+      const db = createDb(u, { max: 1 });
+      await migrateToLatest(db);
+      await db.destroy();
+    }
+
+    log(`generating ${SMALL} entries`);
+    const small = await generate({ entries: SMALL, out: path.join(work, 'small.csv'), authority: 'all', format: 'csv', removals: 0, seed: 1 });
+    const ingest = async (files: GeneratedFiles) => {
+      let seconds = 0;
+      let rows = 0;
+      let peakRss = 0;
+      for (const [authority, file] of Object.entries(files.entries)) {
+        const r = await runImport(url, authority, file);
+        seconds += r.seconds;
+        rows += r.rows;
+        peakRss = Math.max(peakRss, r.peakRss);
+      }
+      return { seconds, rows, peakRss };
+    };
+    log('importing 10,000 entries through the CLI');
+    const a = await ingest(small);
+    const rate0 = a.rows / a.seconds;
+
+    log('checks at 10,000 entries');
+    let service = await startService(url, children);
+    const mofToken = await token(service.port, 'mof');
+    const sampleUscc = [...small.samples.uscc];
+    const sampleIds = [...small.samples.idNumbers];
+    const ent10k = await checkRun(service.port, mofToken, 'enterprise', sampleUscc, sampleIds, duration, connections);
+    const off10k = await checkRun(service.port, mofToken, 'officer', sampleUscc, sampleIds, duration, connections);
+    await stop(service.child);
+
+    // Cap the loaded size to the budget: the rest of the import, the raw baseline (about half the import's time in
+    // row preparation) and four more check runs with start-up must fit.
+    const reserve = 4 * (duration + 5) + 60;
+    const left = budgetS - elapsed() - reserve;
+    const fits = Math.max(SMALL, Math.floor(SMALL + (rate0 * left) / 1.6));
+    const total = Math.min(wanted, fits);
+    if (total < wanted) log(`the budget of ${values.budget} min fits about ${total} entries at ${rate0.toFixed(0)}/s; loading ${total} (asked for ${wanted})`);
+
+    let b = { seconds: 0, rows: 0, peakRss: 0 };
+    let big: GeneratedFiles | undefined;
+    if (total > SMALL) {
+      log(`generating ${total - SMALL} more entries`);
+      big = await generate({ entries: total - SMALL, out: path.join(work, 'big.csv'), authority: 'all', format: 'csv', removals: 0, seed: 2, start: SMALL });
+      log(`importing ${total - SMALL} entries through the CLI`);
+      b = await ingest(big);
+      sampleUscc.push(...big.samples.uscc);
+      sampleIds.push(...big.samples.idNumbers);
+    }
+    const ingested = a.rows + b.rows;
+    const ingestRate = ingested / (a.seconds + b.seconds);
+
+    log('raw multi-row insert of the same entry and order rows (baseline)');
+    const keyDb = createDb(url, { max: 1 });
+    const key = await getOrCreateSecret(keyDb, 'id_hash_key');
+    await keyDb.destroy();
+    const rules = loadRules(path.join(projectRoot, 'rules'));
+    const engine = new RuleEngine(rules);
+    const departments = new DepartmentDirectory(rules.departments);
+    const planner = new ListEntryService({ db: undefined as never, engine, departments, keyOf: createPersonKeyer(key), clock: systemClock, feedbackDueWorkingDays: 10 });
+    const raw1 = await rawInsert(rawUrl, planner, small.entries);
+    const raw2 = big ? await rawInsert(rawUrl, planner, big.entries) : { rows: 0, seconds: 0 };
+    const rawRate = (raw1.rows + raw2.rows) / (raw1.seconds + raw2.seconds);
+
+    log(`checks at ${ingested} entries`);
+    service = await startService(url, children);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssIdle = rssOf(service.child.pid as number);
+    const token2 = await token(service.port, 'mof');
+    const sampler = sampleRss(service.child.pid as number);
+    const entBig = await checkRun(service.port, token2, 'enterprise', sampleUscc, sampleIds, duration, connections);
+    const offBig = await checkRun(service.port, token2, 'officer', sampleUscc, sampleIds, duration, connections);
+    const rssLoad = sampler.stop();
+    const sizes = await bodySizes(service.port, token2, sampleUscc, sampleIds);
+    await stop(service.child);
+
+    log('bare express handler with same-size bodies (baseline)');
+    const bare = await startBare(sizes, children);
+    const entBare = await checkRun(bare.port, token2, 'enterprise', sampleUscc, sampleIds, duration, connections);
+    const offBare = await checkRun(bare.port, token2, 'officer', sampleUscc, sampleIds, duration, connections);
+    await stop(bare.child);
+
+    const counts = await tableCounts(url);
+    const pct = (x: number, y: number) => `${((100 * x) / y).toFixed(0)}%`;
+    const f = (x: number) => Math.round(x).toLocaleString('en-US');
+    const lines = [
+      `| figure | measured | baseline | ratio | target |`,
+      `|---|---|---|---|---|`,
+      `| ingestion, entries/s (CLI, ${f(ingested)} entries) | ${f(ingestRate)} | ${f(rawRate)} (raw INSERT of entry+order rows) | ${pct(ingestRate, rawRate)} | ≥ 30% |`,
+      `| enterprise check, req/s at ${f(ingested)} | ${f(entBig.rps)} | ${f(entBare.rps)} (bare express) | ${pct(entBig.rps, entBare.rps)} | ≥ 70% |`,
+      `| enterprise check p50 / p99 ms | ${entBig.p50} / ${entBig.p99} | ${entBare.p50} / ${entBare.p99} | | p99 ≤ 20 ms |`,
+      `| officer check, req/s at ${f(ingested)} | ${f(offBig.rps)} | ${f(offBare.rps)} (bare express) | ${pct(offBig.rps, offBare.rps)} | ≥ 70% |`,
+      `| officer check p50 / p99 ms | ${offBig.p50} / ${offBig.p99} | ${offBare.p50} / ${offBare.p99} | | p99 ≤ 20 ms |`,
+      `| growth: enterprise p50 ms, ${f(ingested)} vs 10,000 | ${entBig.p50} | ${ent10k.p50} | ${(entBig.p50 / Math.max(ent10k.p50, 0.001)).toFixed(2)}× | ≤ 1.5× |`,
+      `| growth: officer p50 ms, ${f(ingested)} vs 10,000 | ${offBig.p50} | ${off10k.p50} | ${(offBig.p50 / Math.max(off10k.p50, 0.001)).toFixed(2)}× | ≤ 1.5× |`,
+      `| service RSS after loading / under load, MB | ${rssIdle.toFixed(0)} / ${rssLoad.toFixed(0)} | | | ≤ 512 MB |`,
+      `| importer peak RSS, MB | ${Math.max(a.peakRss, b.peakRss).toFixed(0)} | | | |`,
+    ];
+    const notes = [
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}`,
+      `date: ${new Date().toISOString()}; command: npm run bench -- --entries ${wanted} --duration ${duration} --connections ${connections} --budget ${values.budget}`,
+      `loaded: ${f(ingested)} entries${total < wanted ? ` (capped by the ${values.budget}-minute budget; asked for ${f(wanted)})` : ''}; rows: ${Object.entries(counts).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`,
+      `ingestion: ${a.seconds.toFixed(1)} s for the first 10,000 (${f(rate0)}/s), ${b.seconds.toFixed(1)} s for the rest; raw baseline DB time ${(raw1.seconds + raw2.seconds).toFixed(1)} s for ${f(raw1.rows + raw2.rows)}`,
+      `checks: ${duration} s per run, ${connections} connections; errors ${entBig.errors + offBig.errors}, non-2xx ${entBig.non2xx + offBig.non2xx}; response bodies ${sizes.enterprise} / ${sizes.officer} bytes (bare uses the same)`,
+      `total bench time: ${elapsed().toFixed(0)} s`,
+    ];
+    const md = `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+    console.log(md);
+    if (values.out) writeFileSync(values.out, md);
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    if (adminUrl && !values.keep) {
+      const admin = createDb(adminUrl, { max: 1 });
+      for (const n of [dbName, rawName]) await admin.raw(`drop database if exists "${n}" with (force)`).catch(() => undefined);
+      await admin.destroy();
+    }
+    await embedded?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function runImport(url: string, authority: string, file: string): Promise<{ rows: number; seconds: number; peakRss: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file], {
+      cwd: projectRoot,
+      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ID_HASH_KEY: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const sampler = sampleRss(child.pid as number);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const peakRss = sampler.stop();
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`import failed (${code}): ${out}`));
+      const r = JSON.parse(last) as { rows: number; seconds: number; rejected: number };
+      if (r.rejected) return reject(new Error(`import rejected ${r.rejected} generated rows: ${out}`));
+      resolve({ rows: r.rows, seconds: r.seconds, peakRss });
+    });
+  });
+}
+
+async function startService(url: string, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), ADMIN_TOKEN, LOG_LEVEL: 'warn', ID_HASH_KEY: '' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  for (let i = 0; i < 300; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) return { child, port };
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the service did not become ready');
+}
+
+async function startBare(sizes: { enterprise: number; officer: number }, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/bare-server.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', ENTERPRISE_BYTES: String(sizes.enterprise), OFFICER_BYTES: String(sizes.officer) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const port = await new Promise<number>((resolve) => child.stdout?.on('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(String(d))?.[1]))));
+  return { child, port };
+}
+
+async function token(port: number, department: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/departments/${department}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: '{"label":"bench"}' });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** Mean response sizes of real checks, for the bare handler. */
+async function bodySizes(port: number, tok: string, usccs: string[], ids: string[]): Promise<{ enterprise: number; officer: number }> {
+  let e = 0;
+  let o = 0;
+  const n = 50;
+  for (let i = 0; i < n; i++) {
+    e += (await (await fetch(`http://127.0.0.1:${port}/v1/checks/enterprises/${usccs[i % usccs.length]}`, { headers: { Authorization: `Bearer ${tok}` } })).text()).length;
+    const body = JSON.stringify({ idNumber: ids[i % ids.length], role: 'legal_representative' });
+    o += (await (await fetch(`http://127.0.0.1:${port}/v1/checks/officers`, { method: 'POST', body, headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' } })).text()).length;
+  }
+  return { enterprise: Math.round(e / n), officer: Math.round(o / n) };
+}
+
+/** Half the requests ask about listed subjects, half about random ones (misses), like a procurement desk. */
+async function checkRun(port: number, tok: string, kind: 'enterprise' | 'officer', usccs: string[], ids: string[], duration: number, connections: number): Promise<CheckRun> {
+  let i = 0;
+  const missUscc = '91310110666007217T';
+  const missId = '11010519491231002X';
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => {
+          i++;
+          if (kind === 'enterprise') return { ...req, method: 'GET', path: `/v1/checks/enterprises/${i % 2 ? (usccs[i % usccs.length] as string) : missUscc}` };
+          return { ...req, method: 'POST', path: '/v1/checks/officers', body: JSON.stringify({ idNumber: i % 2 ? ids[i % ids.length] : missId, role: 'legal_representative' }) };
+        },
+      },
+    ],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function sampleRss(pid: number): { stop(): number } {
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, rssOf(pid));
+    },
+  };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+async function tableCounts(url: string): Promise<Record<string, number>> {
+  const db = createDb(url, { max: 1 });
+  try {
+    const out: Record<string, number> = {};
+    for (const t of ['list_entries', 'orders', 'restrictions', 'officer_bans', 'audit_log']) out[t] = Number((await db(t).count({ n: '*' }))[0]?.n);
+    return out;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

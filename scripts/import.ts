@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { createBatchService } from '../src/app';
+import { bootstrap } from '../src/bootstrap';
+import { importFile } from '../src/batch/import-file';
+import { ConfigError, loadConfig } from '../src/config';
+import { DepartmentDirectory } from '../src/departments/department-directory';
+import { ListEntryService } from '../src/lists/list-entry-service';
+import { createLogger } from '../src/logger';
+import { RuleEngine } from '../src/rules/rule-engine';
+import { systemClock } from '../src/time/clock';
+
+const USAGE = `usage: npm run import -- [--remove] --authority CODE [--rejects FILE] [--chunk 2000] [--concurrency 2] [--quiet] FILE
+
+Streams a CSV (or .jsonl) file of list entries (or, with --remove, of removals) through the same code path as
+POST /v1/list-entries/batch, acting as the department CODE (the list authority, e.g. samr or spc). Connects to
+DATABASE_URL, or to the embedded PostgreSQL under DATA_DIR like npm start. Rejected rows are written to
+FILE.rejected.csv (with an errors column) for the authority to correct; a re-run of the same file changes nothing.`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      authority: { type: 'string' },
+      remove: { type: 'boolean', default: false },
+      rejects: { type: 'string' },
+      chunk: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '2' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const file = positionals[0];
+  if (values.help || !file || !values.authority) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
+  const runtime = await bootstrap(config, log);
+  try {
+    const departments = new DepartmentDirectory(runtime.rules.departments);
+    const department = departments.find(values.authority);
+    if (!department) throw new ConfigError(`no department with code "${values.authority}"`);
+    if (!values.remove && department.authorityFor.length === 0) throw new ConfigError(`${department.code} is the authority for no list`);
+    const engine = new RuleEngine(runtime.rules);
+    const deps = { config, db: runtime.db, clock: systemClock };
+    const entries = new ListEntryService({ db: runtime.db, engine, departments, keyOf: runtime.keyOf, clock: systemClock, feedbackDueWorkingDays: config.feedbackDueWorkingDays });
+    const batch = createBatchService(deps, entries, engine, departments);
+
+    const tty = process.stderr.isTTY && !values.quiet;
+    const bar = new cliProgress.SingleBar(
+      { format: ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | {summary}', etaBuffer: 50, fps: 5, stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
+    const t0 = Date.now();
+    let lastLog = 0;
+    if (tty) bar.start(1, 0, { rows: 0, rate: 0, summary: '' });
+    const result = await importFile({
+      file,
+      kind: values.remove ? 'removals' : 'entries',
+      ctx: { principal: { kind: 'department', department, tokenId: 'cli' }, requestId: `import-${t0}` },
+      batch,
+      chunkRows: Number(values.chunk),
+      concurrency: Number(values.concurrency),
+      rejectsFile: values.rejects,
+      onProgress: (p) => {
+        const rate = Math.round(p.rows / Math.max(0.001, (Date.now() - t0) / 1000));
+        const summary = Object.entries(p.summary).map(([k, v]) => `${k} ${v}`).join(', ');
+        if (tty) {
+          bar.setTotal(p.totalBytes);
+          bar.update(p.bytes, { rows: p.rows, rate, summary });
+        } else if (!values.quiet && Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          console.error(`${p.rows} rows, ${rate} rows/s, ${((100 * p.bytes) / p.totalBytes).toFixed(1)}% (${summary})`);
+        }
+      },
+    });
+    if (tty) bar.stop();
+    const rate = Math.round(result.rows / result.seconds);
+    console.log(`${result.rows} rows in ${result.seconds.toFixed(1)} s (${rate} rows/s): ${Object.entries(result.summary).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    if (result.rejectsFile) console.log(`rejected rows, with their errors, written to ${result.rejectsFile}`);
+    console.log(JSON.stringify({ rows: result.rows, seconds: result.seconds, ...result.summary }));
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof ConfigError || (e as { name?: string }).name === 'ValidationError' ? (e as Error).message : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,39 @@
+import type { Readable } from 'node:stream';
+import { ValidationError, type FieldError } from '../errors';
+import { csvPathOf, csvRows, ENTRY_COLUMNS, entryFromCells, REMOVAL_COLUMNS, removalFromCells, type BatchRow } from './csv-rows';
+
+export type BatchKind = 'entries' | 'removals';
+
+/** Rows of a CSV of entries or removals, streamed; parse and shape errors stay with their row. */
+export async function* rowsFromCsv(kind: BatchKind, source: Readable | string): AsyncGenerator<BatchRow> {
+  const header = kind === 'entries' ? { exact: ENTRY_COLUMNS } : { known: REMOVAL_COLUMNS, required: ['reason', 'decisionNo'] as const };
+  const shape = kind === 'entries' ? entryFromCells : removalFromCells;
+  for await (const r of csvRows(source, header)) {
+    if (r.errors) {
+      yield r;
+      continue;
+    }
+    const { input, errors } = shape(r.cells);
+    yield { row: r.row, cells: r.cells, input, ...(errors.length ? { errors } : {}) };
+  }
+}
+
+/** Rows of a JSON array: the n-th element is row n. */
+export function rowsFromJson(items: unknown[]): BatchRow[] {
+  return items.map((input, i) => ({ row: i + 1, input }));
+}
+
+/** Error paths of a CSV row, as the CSV's column names (subject.uscc → uscc). */
+export function withCsvPaths<R extends { errors?: FieldError[] }>(result: R): R {
+  return result.errors ? { ...result, errors: result.errors.map((e) => ({ ...e, path: csvPathOf(e.path) })) } : result;
+}
+
+/** Collects at most `max` rows; more is a 400 for the whole batch (the CLI has no limit). */
+export async function collectRows(rows: AsyncIterable<BatchRow>, max: number): Promise<BatchRow[]> {
+  const out: BatchRow[] = [];
+  for await (const r of rows) {
+    if (out.length >= max) throw ValidationError.field('body', `a batch holds at most ${max} rows; split it, or use npm run import for files of any size`);
+    out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,213 @@
+import type { Knex } from 'knex';
+import { actorOf, type CallContext } from '../auth/principal';
+import type { Db } from '../db/knex';
+import type { DepartmentDirectory } from '../departments/department-directory';
+import { ForbiddenError, ValidationError, type FieldError } from '../errors';
+import type { components } from '../generated/openapi';
+import type { ListEntryInput } from '../lists/entry-input';
+import { endEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
+import type { ListEntryService } from '../lists/list-entry-service';
+import type { EntryRow } from '../lists/list-entry-store';
+import type { RuleEngine } from '../rules/rule-engine';
+import type { Clock } from '../time/clock';
+import { chinaDate, endOfChinaDay } from '../time/dates';
+import { addWorkingDays } from '../time/working-days';
+import type { BatchRow } from './csv-rows';
+import { nulFieldsOf, type RowValidator } from './row-validator';
+
+export type EntryRowResult = components['schemas']['BatchRowResult'];
+export type RemovalRowResult = components['schemas']['RemovalBatchResult']['results'][number];
+type RemovalItem = components['schemas']['RemovalBatchItem'];
+
+export interface BatchServiceDeps {
+  db: Db;
+  entries: ListEntryService;
+  engine: RuleEngine;
+  departments: DepartmentDirectory;
+  clock: Clock;
+  feedbackDueWorkingDays: number;
+  entryValidator: RowValidator;
+  removalValidator: RowValidator;
+}
+
+/** Rows per transaction: big enough for multi-row statements to pay off, small enough to keep locks and memory short. */
+export const DEFAULT_CHUNK_ROWS = 2000;
+/** The most rows one HTTP batch may carry (the CLI streams files of any size). */
+export const MAX_HTTP_ROWS = 10_000;
+
+/**
+ * Bulk ingestion and removal: the one code path behind POST /v1/list-entries/batch, the removal batch and
+ * `npm run import`. Every row is checked exactly as the single endpoint checks a body (schema, then
+ * normaliseEntry and the rules through ListEntryService.plan); good rows of a chunk are written in one
+ * transaction with writeEntries (multi-row statements), idempotent on (authority, sourceRef).
+ */
+export class BatchService {
+  constructor(private readonly d: BatchServiceDeps) {}
+
+  /** The list authority the caller acts as; the administrator is no list authority (403 for the whole batch). */
+  authorityOf(ctx: CallContext): string {
+    const p = ctx.principal;
+    if (p.kind !== 'department') throw new ForbiddenError('only a list authority (a department token) may submit list entries');
+    return p.department.code;
+  }
+
+  /** Checks and stores one chunk of rows (one transaction, or a few if a row fails in the database). */
+  async ingestChunk(ctx: CallContext, rows: BatchRow[]): Promise<EntryRowResult[]> {
+    const authority = this.authorityOf(ctx);
+    const results = new Map<number, EntryRowResult>();
+    const ready: { row: number; prepared: PreparedEntry }[] = [];
+    for (const r of rows) {
+      const checked = await this.checkEntry(authority, r);
+      if ('errors' in checked) results.set(r.row, { row: r.row, status: 'rejected', errors: checked.errors });
+      else ready.push({ row: r.row, prepared: checked.prepared });
+    }
+    // One lock order for every writer, so two concurrent batches with overlapping sourceRefs cannot deadlock.
+    // The sort is stable: of two rows with one sourceRef, the earlier still comes first and is the one created.
+    ready.sort((a, b) => (a.prepared.input.sourceRef < b.prepared.input.sourceRef ? -1 : a.prepared.input.sourceRef > b.prepared.input.sourceRef ? 1 : 0));
+    for (const res of await this.writeIsolatingFailures(ctx, authority, ready)) results.set(res.row, res);
+    return rows.map((r) => results.get(r.row) as EntryRowResult);
+  }
+
+  /** Chunks of any size, for the HTTP endpoint: one result per row, in order. */
+  async ingest(ctx: CallContext, rows: BatchRow[], chunkRows = DEFAULT_CHUNK_ROWS): Promise<EntryRowResult[]> {
+    this.authorityOf(ctx);
+    const out: EntryRowResult[] = [];
+    for (let i = 0; i < rows.length; i += chunkRows) out.push(...(await this.ingestChunk(ctx, rows.slice(i, i + chunkRows))));
+    return out;
+  }
+
+  private async checkEntry(authority: string, r: BatchRow): Promise<{ errors: FieldError[] } | { prepared: PreparedEntry }> {
+    const errors = [...(r.errors ?? []), ...this.d.entryValidator.errorsOf(r.input)];
+    if (errors.length) return { errors: dedupe(errors) };
+    const nul = nulFieldsOf(r.input);
+    if (nul.length) return { errors: nul };
+    const input = r.input as ListEntryInput;
+    if (!this.d.departments.isAuthorityFor(authority, input.listType)) {
+      return { errors: [{ path: 'listType', message: `${authority} is not the authority for the ${input.listType} list; only that list's authority may add entries to it` }] };
+    }
+    try {
+      const { normalised, plan } = await this.d.entries.plan(input);
+      return { prepared: { input, normalised, plan } };
+    } catch (e) {
+      if (e instanceof ValidationError) return { errors: e.errors.length ? e.errors : [{ path: 'row', message: e.message }] };
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the chunk in one transaction. Should the database refuse it for a row's data (a class 22 or 23 error
+   * that the checks above did not foresee), the chunk is halved until the row is found and rejected alone: the
+   * good rows are stored all the same. Deadlocks and serialization failures are retried.
+   */
+  private async writeIsolatingFailures(ctx: CallContext, authority: string, ready: { row: number; prepared: PreparedEntry }[]): Promise<EntryRowResult[]> {
+    if (ready.length === 0) return [];
+    try {
+      const now = this.d.clock.now();
+      const dueAt = endOfChinaDay(addWorkingDays(chinaDate(now), this.d.feedbackDueWorkingDays));
+      const written = await retrying(() =>
+        this.d.db.transaction((trx) =>
+          writeEntries(trx, { authority, actor: actorOf(ctx.principal), at: now, dueAt, rulesVersion: this.d.engine.version, requestId: ctx.requestId }, ready.map((r) => r.prepared)),
+        ),
+      );
+      return written.map((w, i) => ({ row: (ready[i] as { row: number }).row, status: w.created ? 'created' : 'unchanged', id: w.entry.id }));
+    } catch (e) {
+      if (!isDataError(e)) throw e;
+      if (ready.length === 1) return [{ row: (ready[0] as { row: number }).row, status: 'rejected', errors: [{ path: 'row', message: `could not be stored: ${(e as Error).message.split('\n')[0]}` }] }];
+      const half = Math.ceil(ready.length / 2);
+      return [...(await this.writeIsolatingFailures(ctx, authority, ready.slice(0, half))), ...(await this.writeIsolatingFailures(ctx, authority, ready.slice(half)))];
+    }
+  }
+
+  /**
+   * Removes one chunk in one transaction: the named entries are locked in id order (no deadlock with a concurrent
+   * batch), then each is ended with endEntry, exactly as the single removal does.
+   */
+  async removeChunk(ctx: CallContext, rows: BatchRow[]): Promise<RemovalRowResult[]> {
+    const authority = this.authorityOf(ctx);
+    const results = new Map<number, RemovalRowResult>();
+    const ready: { row: number; item: RemovalItem }[] = [];
+    for (const r of rows) {
+      let errors = dedupe([...(r.errors ?? []), ...this.d.removalValidator.errorsOf(r.input)]);
+      if (!errors.length) errors = nulFieldsOf(r.input);
+      const item = r.input as RemovalItem;
+      if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined)) errors = [{ path: 'sourceRef', message: 'name the entry by exactly one of id and sourceRef' }];
+      if (errors.length) results.set(r.row, { row: r.row, status: 'rejected', errors });
+      else ready.push({ row: r.row, item });
+    }
+    if (ready.length) {
+      const write = (trx: Knex.Transaction) => this.removeLocked(trx, ctx, authority, ready);
+      for (const res of await retrying(() => this.d.db.transaction(write))) results.set(res.row, res);
+    }
+    return rows.map((r) => results.get(r.row) as RemovalRowResult);
+  }
+
+  async remove(ctx: CallContext, rows: BatchRow[], chunkRows = DEFAULT_CHUNK_ROWS): Promise<RemovalRowResult[]> {
+    this.authorityOf(ctx);
+    const out: RemovalRowResult[] = [];
+    for (let i = 0; i < rows.length; i += chunkRows) out.push(...(await this.removeChunk(ctx, rows.slice(i, i + chunkRows))));
+    return out;
+  }
+
+  private async removeLocked(trx: Knex.Transaction, ctx: CallContext, authority: string, ready: { row: number; item: RemovalItem }[]): Promise<RemovalRowResult[]> {
+    const ids = ready.flatMap((r) => (r.item.id ? [r.item.id] : []));
+    const refs = ready.flatMap((r) => (r.item.sourceRef ? [r.item.sourceRef] : []));
+    const found: EntryRow[] = await trx('list_entries')
+      .where((w) => {
+        if (refs.length) w.orWhere((x) => x.where({ authority }).whereIn('source_ref', refs));
+        if (ids.length) w.orWhereIn('id', ids);
+      })
+      .orderBy('id')
+      .forUpdate();
+    const byId = new Map(found.map((e) => [e.id, e]));
+    const byRef = new Map(found.filter((e) => e.authority === authority).map((e) => [e.source_ref, e]));
+    const now = this.d.clock.now();
+    const actor = actorOf(ctx.principal);
+    const out: RemovalRowResult[] = [];
+    for (const { row, item } of ready) {
+      const path = item.id ? 'id' : 'sourceRef';
+      const entry = item.id ? byId.get(item.id) : byRef.get(item.sourceRef as string);
+      if (!entry) {
+        out.push({ row, status: 'rejected', errors: [{ path, message: item.id ? `no list entry with id ${item.id}` : `${authority} has no list entry with sourceRef ${item.sourceRef}` }] });
+      } else if (entry.authority !== authority) {
+        out.push({ row, status: 'rejected', errors: [{ path, message: 'only the authority that listed the entry may remove it' }] });
+      } else if (entry.status === 'removed') {
+        out.push({ row, status: 'unchanged', id: entry.id });
+      } else if (entry.status === 'expired') {
+        out.push({ row, status: 'rejected', errors: [{ path, message: 'the entry has already expired; there is nothing to remove' }] });
+      } else {
+        const removal = { reason: item.reason, decisionNo: item.decisionNo, removedAt: now.toISOString(), removedBy: actor };
+        const { entry: ended } = await endEntry(trx, entry, 'removed', removal, now, actor, ctx.requestId);
+        byId.set(ended.id, ended);
+        byRef.set(ended.source_ref, ended);
+        out.push({ row, status: 'removed', id: ended.id });
+      }
+    }
+    return out;
+  }
+}
+
+export function summaryOf<S extends string>(results: { status: S }[], statuses: readonly S[]): Record<S, number> {
+  const summary = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<S, number>;
+  for (const r of results) summary[r.status]++;
+  return summary;
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => !seen.has(e.path) && seen.add(e.path));
+}
+
+const pgCode = (e: unknown): string => String((e as { code?: unknown }).code ?? '');
+/** A row's data refused by PostgreSQL: data exceptions (22) and integrity violations (23). */
+const isDataError = (e: unknown) => /^2[23]/.test(pgCode(e));
+
+async function retrying<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (i >= attempts || !['40P01', '40001'].includes(pgCode(e))) throw e;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 50));
+    }
+  }
+}

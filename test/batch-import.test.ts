@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { importFile } from '../src/batch/import-file';
+import type { CallContext } from '../src/auth/principal';
+import { startTestApp, type TestApp } from './support/test-app';
+import { makeIdNumber, makeUscc, withWrongCheck } from './support/factories';
+
+const HEADER = 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
+
+/** The core of `npm run import`: streaming, chunks, rejects file, re-run — on the real service and database. */
+describe('import CLI core', () => {
+  let t: TestApp;
+  let ctx: (code: string) => CallContext;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-import-'));
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    ctx = (code) => ({ principal: { kind: 'department', department: t.rules.departments.find((d) => d.code === code) as never, tokenId: 'cli' } });
+  });
+  afterAll(() => t.close());
+
+  it('streams a CSV in chunks, writes rejected rows back with their errors, and a re-run changes nothing', async () => {
+    const lines = [HEADER];
+    for (let i = 1; i <= 250; i++) {
+      lines.push(`abnormal_operations,enterprise,${makeUscc()},,"企业${i}, 有限公司",法人${i},${makeIdNumber()},未按照规定的期限公示年度报告,文号${i},2026-01-0${1 + (i % 9)},IMP-${i},`);
+    }
+    lines[10] = `abnormal_operations,enterprise,${withWrongCheck(makeUscc())},,坏企业,,,原因,文号,2026-01-01,IMP-BAD-1,`;
+    lines[20] = `dishonest_debtor,person,,${makeIdNumber()},某人,,,原因,文号,2026-01-01,IMP-BAD-2,`;
+    lines[30] = `abnormal_operations,enterprise,"broken"quote,,x,,,y,z,2026-01-01,IMP-BAD-3,`;
+    lines.push(lines[5] as string); // duplicate sourceRef inside the file
+    const file = path.join(dir, 'entries.csv');
+    writeFileSync(file, `\uFEFF${lines.join('\r\n')}\r\n`);
+
+    const progress: number[] = [];
+    const first = await importFile({ file, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch, chunkRows: 40, concurrency: 2, onProgress: (p) => progress.push(p.rows) });
+    expect(first.rows).toBe(251);
+    // a broken quote swallows the line after it too (CSV cannot tell where the record ends): both are rejected,
+    // and both are in the rejects file, so nothing is lost
+    expect(first.summary).toEqual({ created: 246, unchanged: 1, rejected: 4 });
+    expect(progress[progress.length - 1]).toBe(251);
+    expect(first.rejectsFile).toBe(path.join(dir, 'entries.rejected.csv'));
+
+    const rejects = parse(readFileSync(first.rejectsFile as string), { bom: true, columns: true }) as Record<string, string>[];
+    expect(rejects.map((r) => r.sourceRef)).toEqual(['IMP-BAD-1', 'IMP-BAD-2', '', '']);
+    expect(rejects[0]?.errors).toMatch(/^\[row 10\] uscc: /);
+    expect(rejects[1]?.errors).toMatch(/^\[row 20\] listType: samr is not the authority for the dishonest_debtor list/);
+    expect(rejects[2]?.errors).toMatch(/^\[row 30\] row: could not be parsed as CSV/);
+    expect(Number((await t.db('list_entries').count({ n: '*' }))[0]?.n)).toBe(246);
+
+    // the authority corrects the rejects file and sends it again, errors column and all
+    const fixed = readFileSync(first.rejectsFile as string, 'utf8').replace(/^.*IMP-BAD-1.*$/m, `abnormal_operations,enterprise,${makeUscc()},,好企业,,,原因,文号,2026-01-01,IMP-BAD-1,,old errors`);
+    const fixedFile = path.join(dir, 'fixed.csv');
+    writeFileSync(fixedFile, fixed);
+    const corrected = await importFile({ file: fixedFile, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch });
+    expect(corrected.summary).toEqual({ created: 1, unchanged: 0, rejected: 3 });
+
+    const again = await importFile({ file, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch, chunkRows: 100, rejectsFile: path.join(dir, 'again.csv') });
+    expect(again.summary).toEqual({ created: 0, unchanged: 247, rejected: 4 });
+    expect(Number((await t.db('list_entries').count({ n: '*' }))[0]?.n)).toBe(247);
+
+    // bulk removal from a file, then a re-run of it
+    const removals = path.join(dir, 'removals.csv');
+    writeFileSync(removals, `sourceRef,reason,decisionNo\nIMP-1,已补报,移出1\nIMP-2,已补报,移出2\nIMP-NOPE,已补报,移出3\n`);
+    const removed = await importFile({ file: removals, kind: 'removals', ctx: ctx('samr'), batch: t.app.services.batch });
+    expect(removed.summary).toEqual({ removed: 2, unchanged: 0, rejected: 1 });
+    const removedAgain = await importFile({ file: removals, kind: 'removals', ctx: ctx('samr'), batch: t.app.services.batch, rejectsFile: path.join(dir, 'r2.csv') });
+    expect(removedAgain.summary).toEqual({ removed: 0, unchanged: 2, rejected: 1 });
+  });
+
+  it('reads JSON lines with related persons (the form for unit debtors with more than a legal representative)', async () => {
+    const rows = [
+      { listType: 'dishonest_debtor', subject: { kind: 'enterprise', uscc: makeUscc(), name: '失信单位有限公司', legalRepresentative: { name: '甲', idNumber: makeIdNumber() } }, relatedPersons: [{ role: 'principal', name: '乙', idNumber: makeIdNumber() }], reason: '规避执行', decisionNo: '(2026)执1号', decidedAt: '2026-01-05', sourceRef: 'JL-1' },
+      '{not json',
+    ];
+    const file = path.join(dir, 'entries.jsonl');
+    writeFileSync(file, rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n'));
+    const res = await importFile({ file, kind: 'entries', ctx: ctx('spc'), batch: t.app.services.batch });
+    expect(res.summary).toEqual({ created: 1, unchanged: 0, rejected: 1 });
+    const rejected = readFileSync(res.rejectsFile as string, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number });
+    expect(rejected[0]?.row).toBe(2);
+    const entry = await t.db('list_entries').where({ source_ref: 'JL-1' }).first();
+    expect(entry.person_keys).toHaveLength(2); // legal representative and principal
+    expect(entry.related_persons).toEqual([expect.objectContaining({ role: 'principal', name: '乙' })]);
+  });
+});

@@ -3,7 +3,6 @@ import pino from 'pino';
 import { createApp, type App } from '../src/app';
 import { createDb, type Db } from '../src/db/knex';
 import { createPersonKeyer } from '../src/identity/person-key';
-import { ManualClock } from '../src/time/clock';
 import { enterpriseEntry, makeIdNumber } from './support/factories';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
 

@@ -10,8 +10,6 @@ import type { ListEntryService } from '../lists/list-entry-service';
 import type { EntryRow } from '../lists/list-entry-store';
 import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
-import { chinaDate, endOfChinaDay } from '../time/dates';
-import { addWorkingDays } from '../time/working-days';
 import type { BatchRow } from './csv-rows';
 import { nulFieldsOf, type RowValidator } from './row-validator';
 
@@ -102,12 +100,8 @@ export class BatchService {
   private async writeIsolatingFailures(ctx: CallContext, authority: string, ready: { row: number; prepared: PreparedEntry }[]): Promise<EntryRowResult[]> {
     if (ready.length === 0) return [];
     try {
-      const now = this.d.clock.now();
-      const dueAt = endOfChinaDay(addWorkingDays(chinaDate(now), this.d.feedbackDueWorkingDays));
       const written = await retrying(() =>
-        this.d.db.transaction((trx) =>
-          writeEntries(trx, { authority, actor: actorOf(ctx.principal), at: now, dueAt, rulesVersion: this.d.engine.version, requestId: ctx.requestId }, ready.map((r) => r.prepared)),
-        ),
+        this.d.db.transaction((trx) => writeEntries(trx, this.d.entries.writeContext(ctx, authority), ready.map((r) => r.prepared))),
       );
       return written.map((w, i) => ({ row: (ready[i] as { row: number }).row, status: w.created ? 'created' : 'unchanged', id: w.entry.id }));
     } catch (e) {

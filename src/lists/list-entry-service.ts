@@ -14,7 +14,7 @@ import { chinaDate, endOfChinaDay } from '../time/dates';
 import { addWorkingDays } from '../time/working-days';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
-import { endEntry, writeEntries, type WriteResult } from './entry-writer';
+import { endEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
 import { findEntry, searchEntries, type EntryFilters } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 
@@ -50,13 +50,26 @@ export class ListEntryService {
     }
     const authority = p.department.code;
     const { normalised, plan } = await this.plan(input);
-    const now = this.d.clock.now();
-    const dueAt = endOfChinaDay(addWorkingDays(chinaDate(now), this.d.feedbackDueWorkingDays));
-
-    const [result] = await this.d.db.transaction((trx) =>
-      writeEntries(trx, { authority, actor: actorOf(p), at: now, dueAt, dueAtOf: this.d.deadlines && ((measures) => (this.d.deadlines as FeedbackDeadlines).dueAt(now, measures)), rulesVersion: this.d.engine.version, requestId: ctx.requestId }, [{ input, normalised, plan }]),
-    );
+    const [result] = await this.d.db.transaction((trx) => writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]));
     return result as WriteResult;
+  }
+
+  /**
+   * Who writes, when, and the feedback deadlines of the orders: the same for one entry and for a batch, so per-rule
+   * working days apply to both.
+   */
+  writeContext(ctx: CallContext, authority: string): WriteContext {
+    const now = this.d.clock.now();
+    const deadlines = this.d.deadlines;
+    return {
+      authority,
+      actor: actorOf(ctx.principal),
+      at: now,
+      dueAt: endOfChinaDay(addWorkingDays(chinaDate(now), this.d.feedbackDueWorkingDays)),
+      ...(deadlines ? { dueAtOf: (measures: Parameters<FeedbackDeadlines['dueAt']>[1]) => deadlines.dueAt(now, measures) } : {}),
+      rulesVersion: this.d.engine.version,
+      requestId: ctx.requestId,
+    };
   }
 
   async get(_ctx: CallContext, id: string): Promise<ListEntry> {

@@ -19,7 +19,6 @@ describe('batch ingestion and removal', () => {
   });
   afterAll(() => t.close());
 
-  const count = async (table: string, where: Record<string, unknown> = {}) => Number((await t.db(table).where(where).count({ n: '*' }))[0]?.n);
 
   it('stores good JSON rows, rejects bad ones with their fields, and a re-run changes nothing', async () => {
     const good1 = enterpriseEntry();
@@ -55,11 +54,11 @@ describe('batch ingestion and removal', () => {
     const officer = await t.http.post('/v1/checks/officers').set(mof).send({ idNumber: rep, role: 'legal_representative' }).expect(200);
     expect(officer.body.eligible).toBe(false);
 
-    const before = { entries: await count('list_entries'), orders: await count('orders'), restrictions: await count('restrictions'), bans: await count('officer_bans'), audit: await count('audit_log') };
+    const before = { entries: await t.count('list_entries'), orders: await t.count('orders'), restrictions: await t.count('restrictions'), bans: await t.count('officer_bans'), audit: await t.count('audit_log') };
     const again = await t.http.post('/v1/list-entries/batch').set(samr).send(body).expect(200);
     expect(again.body.summary).toEqual({ created: 0, unchanged: 3, rejected: 6 });
     expect((again.body.results as Result[]).filter((r) => r.id).map((r) => r.id)).toEqual(results.filter((r) => r.id).map((r) => r.id));
-    expect({ entries: await count('list_entries'), orders: await count('orders'), restrictions: await count('restrictions'), bans: await count('officer_bans'), audit: await count('audit_log') }).toEqual(before);
+    expect({ entries: await t.count('list_entries'), orders: await t.count('orders'), restrictions: await t.count('restrictions'), bans: await t.count('officer_bans'), audit: await t.count('audit_log') }).toEqual(before);
   });
 
   it('reads CSV with a BOM, CRLF, quoted commas, quoted newlines and Chinese text', async () => {
@@ -110,7 +109,7 @@ describe('batch ingestion and removal', () => {
     expect(size).toBeGreaterThan(1_048_576 * 3);
     const res = await t.http.post('/v1/list-entries/batch').set(samr).send(rows).expect(200);
     expect(res.body.summary).toEqual({ created: 10_000, unchanged: 0, rejected: 0 });
-    expect(await count('list_entries', { list_type: 'abnormal_operations' })).toBeGreaterThanOrEqual(10_000);
+    expect(await t.count('list_entries', { list_type: 'abnormal_operations' })).toBeGreaterThanOrEqual(10_000);
 
     const big = { ...enterpriseEntry(), reason: 'x'.repeat(1_100_000) };
     const tooLarge = await t.http.post('/v1/list-entries').set(samr).send(big).expect(413);

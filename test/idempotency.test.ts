@@ -10,17 +10,16 @@ describe('every write from outside is idempotent', () => {
   });
   afterAll(() => t.close());
 
-  const count = async (table: string, where: Record<string, unknown> = {}) => Number((await t.db(table).where(where).count({ n: '*' }))[0]?.n);
 
   it('the same sourceRef again → 200 with the same entry and no new orders', async () => {
     const body = enterpriseEntry();
     const first = await t.http.post('/v1/list-entries').set(samr).send(body).expect(201);
-    const ordersBefore = await count('orders');
+    const ordersBefore = await t.count('orders');
     const again = await t.http.post('/v1/list-entries').set(samr).send(body).expect(200);
     expect(again.body.id).toBe(first.body.id);
     expect(again.body.orders.map((o: { id: string }) => o.id).sort()).toEqual(first.body.orders.map((o: { id: string }) => o.id).sort());
-    expect(await count('orders')).toBe(ordersBefore);
-    expect(await count('audit_log', { action: 'entry.created', entity_id: first.body.id })).toBe(1);
+    expect(await t.count('orders')).toBe(ordersBefore);
+    expect(await t.count('audit_log', { action: 'entry.created', entity_id: first.body.id })).toBe(1);
   });
 
   it('concurrent duplicate submissions create one entry, one set of orders', async () => {
@@ -31,10 +30,10 @@ describe('every write from outside is idempotent', () => {
     const ids = new Set(responses.map((r) => r.body.id));
     expect(ids.size).toBe(1);
     const [id] = [...ids] as string[];
-    expect(await count('list_entries', { source_ref: body.sourceRef })).toBe(1);
-    const orders = await count('orders', { entry_id: id });
+    expect(await t.count('list_entries', { source_ref: body.sourceRef })).toBe(1);
+    const orders = await t.count('orders', { entry_id: id });
     expect(orders).toBe(responses[0]?.body.orders.length);
-    expect(await count('restrictions', { entry_id: id })).toBeGreaterThan(0);
+    expect(await t.count('restrictions', { entry_id: id })).toBeGreaterThan(0);
     // every response shows the same orders
     for (const r of responses) expect(r.body.orders).toHaveLength(orders);
   });
@@ -56,7 +55,7 @@ describe('every write from outside is idempotent', () => {
     ]);
     expect([a?.status, b?.status]).toEqual([200, 200]);
     expect(a?.body.removal).toEqual(b?.body.removal);
-    expect(await count('audit_log', { action: 'entry.removed', entity_id: entry.body.id })).toBe(1);
+    expect(await t.count('audit_log', { action: 'entry.removed', entity_id: entry.body.id })).toBe(1);
     const lifted = await t.db('audit_log').where({ action: 'order.lifted' }).whereIn('entity_id', entry.body.orders.map((o: { id: string }) => o.id));
     expect(lifted).toHaveLength(entry.body.orders.length);
   });
@@ -70,6 +69,6 @@ describe('every write from outside is idempotent', () => {
       t.http.post(`/v1/orders/${order.id}/feedback`).set(mof).send({ outcome: 'not_applicable' }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
-    expect(await count('audit_log', { action: 'order.feedback', entity_id: order.id })).toBe(1);
+    expect(await t.count('audit_log', { action: 'order.feedback', entity_id: order.id })).toBe(1);
   });
 });

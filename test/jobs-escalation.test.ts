@@ -10,7 +10,6 @@ type Order = { id: string; department: string; dueAt: string };
 describe('escalation of overdue orders', () => {
   let t: TestApp;
   let samr: { Authorization: string };
-  const count = async (table: string, where: Record<string, unknown> = {}) => Number((await t.db(table).where(where).count({ n: '*' }))[0]?.n);
 
   beforeAll(async () => {
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
@@ -36,10 +35,10 @@ describe('escalation of overdue orders', () => {
     const runs = await Promise.all([t.app.jobs.run('escalate-overdue'), t.app.jobs.run('escalate-overdue')]);
     await t.app.jobs.run('escalate-overdue');
     expect(runs.some((r) => r.outcome === 'succeeded' && r.counts.escalatedLevel1 === overdue)).toBe(true);
-    expect(await count('escalations', { level: 1 })).toBe(overdue);
-    expect(await count('escalations', { order_id: answered.id })).toBe(0);
-    expect(await count('webhook_outbox', { type: 'order.escalated' })).toBe(overdue * supervisors.length);
-    expect(await count('audit_log', { action: 'order.escalated' })).toBe(overdue);
+    expect(await t.count('escalations', { level: 1 })).toBe(overdue);
+    expect(await t.count('escalations', { order_id: answered.id })).toBe(0);
+    expect(await t.count('webhook_outbox', { type: 'order.escalated' })).toBe(overdue * supervisors.length);
+    expect(await t.count('audit_log', { action: 'order.escalated' })).toBe(overdue);
     const event = await t.db('webhook_outbox').where({ type: 'order.escalated' }).first();
     expect(supervisors).toContain(event.department);
     expect(event.data).toMatchObject({ order: { overdue: true, status: 'issued' }, escalation: { level: 1 } });
@@ -50,11 +49,11 @@ describe('escalation of overdue orders', () => {
     // level 2: still without feedback 10 working days after 16 March (30 March)
     t.clock.set(new Date('2026-03-30T15:00:00Z'));
     expect((await t.app.jobs.run('escalate-overdue')).outcome).toBe('succeeded');
-    expect(await count('escalations', { level: 2 })).toBe(0);
+    expect(await t.count('escalations', { level: 2 })).toBe(0);
     t.clock.set(new Date('2026-03-31T01:00:00Z'));
     expect(await t.app.jobs.run('escalate-overdue')).toEqual({ outcome: 'succeeded', counts: { overdue, escalatedLevel1: 0, escalatedLevel2: overdue } });
     expect(await t.app.jobs.run('escalate-overdue')).toEqual({ outcome: 'succeeded', counts: { overdue, escalatedLevel1: 0, escalatedLevel2: 0 } });
-    expect(await count('escalations')).toBe(overdue * 2);
+    expect(await t.count('escalations')).toBe(overdue * 2);
   });
 });
 

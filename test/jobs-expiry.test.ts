@@ -16,7 +16,6 @@ function secondInstance(t: TestApp): { app: App; db: Db; close(): Promise<void> 
 describe('expiry job', () => {
   let t: TestApp;
   let samr: { Authorization: string };
-  const count = async (table: string, where: Record<string, unknown> = {}) => Number((await t.db(table).where(where).count({ n: '*' }))[0]?.n);
 
   beforeAll(async () => {
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
@@ -49,12 +48,12 @@ describe('expiry job', () => {
     const check = (await t.http.get(`/v1/checks/enterprises/${uscc}`).set(ADMIN).expect(200)).body;
     expect(check).toMatchObject({ restricted: false, measures: [] });
     expect((await t.http.post('/v1/checks/officers').set(ADMIN).send({ idNumber: legalRepId, role: 'legal_representative' }).expect(200)).body.eligible).toBe(true);
-    expect(await count('restrictions', { entry_id: entryId, status: 'active' })).toBe(0);
-    expect(await count('officer_bans', { entry_id: entryId, status: 'active' })).toBe(0);
+    expect(await t.count('restrictions', { entry_id: entryId, status: 'active' })).toBe(0);
+    expect(await t.count('officer_bans', { entry_id: entryId, status: 'active' })).toBe(0);
     const lifted = await t.db('webhook_outbox').whereIn('order_id', orderIds).where('type', 'order.lifted');
     expect(lifted.map((e: { order_id: string }) => e.order_id).sort()).toEqual([...orderIds].sort());
     expect(lifted.every((e: { data: { order: { status: string } } }) => e.data.order.status === 'lifted')).toBe(true);
-    expect(await count('audit_log', { entity_id: entryId, action: 'entry.expired', actor: 'system' })).toBe(1);
+    expect(await t.count('audit_log', { entity_id: entryId, action: 'entry.expired', actor: 'system' })).toBe(1);
 
     // idempotent: a second run finds nothing
     expect(await t.app.jobs.run('expire-entries')).toEqual({ outcome: 'succeeded', counts: { expired: 0, ordersLifted: 0 } });
@@ -74,7 +73,7 @@ describe('expiry job', () => {
       expect(expired).toBe(40);
       // the same process never overlaps itself
       expect(results.filter((r) => r.outcome === 'skipped').length).toBeGreaterThanOrEqual(1);
-      expect(await count('audit_log', { action: 'entry.expired' })).toBe(41);
+      expect(await t.count('audit_log', { action: 'entry.expired' })).toBe(41);
       expect(Number((await t.db('webhook_outbox').where('type', 'order.lifted').whereIn('order_id', t.db('orders').select('id').whereIn('entry_id', ids)).count({ n: '*' }))[0]?.n)).toBe(orders);
       expect(Number((await t.db('list_entries').whereIn('id', ids).where('status', 'expired').count({ n: '*' }))[0]?.n)).toBe(40);
     } finally {

@@ -45,6 +45,8 @@ export interface TestApp {
   config: Config;
   rules: LoadedRules;
   http: supertest.Agent;
+  /** How many rows of a table match, read straight from the database. */
+  count(table: string, where?: Record<string, unknown>): Promise<number>;
   /** A bearer header for a new token of this department. */
   tokenFor(department: string): Promise<{ Authorization: string }>;
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startTestApp(opts: { now?: Date; env?: Record<string, stri
     config,
     rules,
     http,
+    count: async (table, where = {}) => Number((await db(table).where(where).count({ n: '*' }))[0]?.n),
     tokenFor: async (department) => {
       const res = await http.post(`/v1/departments/${department}/tokens`).set(ADMIN).send({ label: 'test' });
       if (res.status !== 201) throw new Error(`token for ${department}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -3,9 +3,7 @@ import express from 'express';
 import yaml from 'js-yaml';
 import type { Document } from 'openapi-backend';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
-import { randomUUID } from 'node:crypto';
 import { Authenticator } from './auth/authenticator';
 import { batchHandlers } from './batch/batch-handlers';
 import { BATCH_BODY_LIMIT, BATCH_PATHS } from './batch/batch-paths';
@@ -21,6 +19,7 @@ import { TokenService } from './departments/token-service';
 import { healthHandlers } from './health/health-handlers';
 import { createApi } from './http/api';
 import { errorMiddleware } from './http/problem';
+import { requestLog } from './http/request-log';
 import type { PersonKeyer } from './identity/person-key';
 import { ListEntryService } from './lists/list-entry-service';
 import { listEntryHandlers } from './lists/list-entry-handlers';
@@ -113,19 +112,9 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger: log,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Request bodies may hold ID numbers: log method, URL and status, never bodies or the Authorization header.
-      serializers: { req: (r: { id: string; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url.replace(/idNumber=[^&]*/g, 'idNumber=***') }) },
-    }),
-  );
+  // Every answer carries its own checkedAt/timestamps, so an ETag would never match: skip hashing each body.
+  app.set('etag', false);
+  app.use(requestLog(log));
   // Batches may be large (10,000 rows, JSON or CSV): a larger limit on their paths only; the parser below then
   // skips the already-read body, and every other route keeps the 1 MB limit and its 413.
   app.use(BATCH_PATHS, express.json({ limit: BATCH_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), express.text({ limit: BATCH_BODY_LIMIT, type: 'text/csv' }));
@@ -134,9 +123,7 @@ export function createApp(deps: AppDeps): App {
     res.json(definition);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }));
-  app.use((req, res) =>
-    api.handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res),
-  );
+  app.use(api);
   app.use(errorMiddleware(log));
 
   return { express: app, services: { entries, orders, checks, tokens, reports, batch }, engine, jobs, deliveries };

@@ -1,10 +1,13 @@
-import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import { queryPrepared } from '../db/prepared';
 
 /**
- * Reads restrictions and bans in force through the partial indexes on active rows: the cost depends on how many
- * measures one subject has, not on how many entries the lists hold.
+ * Reads restrictions and bans in force for many subjects in one statement, through the partial indexes on active
+ * rows: the cost depends on how many measures the asked subjects have, not on how many entries the lists hold.
+ * Terms (`until`) and scenario or role filters are applied by the caller, per request.
  */
 export interface RestrictionHit {
+  uscc: string;
   measure_code: string;
   measure_name: string;
   measure_name_en: string;
@@ -16,17 +19,8 @@ export interface RestrictionHit {
   until: string | null;
 }
 
-export async function restrictionsOfEnterprise(q: Knex, uscc: string, today: string, scenario: string | undefined): Promise<RestrictionHit[]> {
-  const query = q('restrictions')
-    .select('measure_code', 'measure_name', 'measure_name_en', 'department', 'list_type', 'entry_id', 'scenarios', 'basis', 'until')
-    .where({ uscc, status: 'active' })
-    .whereNotNull('uscc')
-    .where((w) => w.whereNull('until').orWhere('until', '>=', today));
-  if (scenario) query.whereRaw('? = any(scenarios)', [scenario]);
-  return query.orderBy([{ column: 'department' }, { column: 'measure_code' }]);
-}
-
 export interface BanHit {
+  person_key: string;
   code: string;
   reason: string;
   reason_en: string;
@@ -38,11 +32,33 @@ export interface BanHit {
   until: string | null;
 }
 
-export async function bansOfPerson(q: Knex, personKey: string, role: string, today: string): Promise<BanHit[]> {
-  return q('officer_bans')
-    .select('code', 'reason', 'reason_en', 'basis', 'list_type', 'entry_id', 'enterprise_uscc', 'roles', 'until')
-    .where({ person_key: personKey, status: 'active' })
-    .whereRaw('? = any(roles)', [role])
-    .where((w) => w.whereNull('until').orWhere('until', '>=', today))
-    .orderBy('code');
+const RESTRICTIONS_OF_ENTERPRISES = `
+  select uscc, measure_code, measure_name, measure_name_en, department, list_type, entry_id, scenarios, basis, until
+    from restrictions
+   where uscc = any($1::text[]) and status = 'active' and uscc is not null
+   order by uscc, department, measure_code`;
+
+const BANS_OF_PERSONS = `
+  select person_key, code, reason, reason_en, basis, list_type, entry_id, enterprise_uscc, roles, until
+    from officer_bans
+   where person_key = any($1::text[]) and status = 'active'
+   order by person_key, code`;
+
+export async function activeRestrictionsOfEnterprises(db: Db, usccs: readonly string[]): Promise<Map<string, RestrictionHit[]>> {
+  return groupBy(await queryPrepared<RestrictionHit>(db, 'checks.restrictions-of-enterprises', RESTRICTIONS_OF_ENTERPRISES, [usccs]), (r) => r.uscc);
+}
+
+export async function activeBansOfPersons(db: Db, personKeys: readonly string[]): Promise<Map<string, BanHit[]>> {
+  return groupBy(await queryPrepared<BanHit>(db, 'checks.bans-of-persons', BANS_OF_PERSONS, [personKeys]), (r) => r.person_key);
+}
+
+function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const list = out.get(key);
+    if (list) list.push(row);
+    else out.set(key, [row]);
+  }
+  return out;
 }

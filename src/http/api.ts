@@ -4,6 +4,7 @@ import OpenAPIBackend, { type Context, type Document } from 'openapi-backend';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
+import { compileRoutes } from './compiled-routes';
 import type { HandlerMap, HttpResult } from './operation';
 import { problem } from './problem';
 import { fieldErrors } from './request-errors';
@@ -32,7 +33,10 @@ interface SecurityFailure {
   infrastructure: true;
 }
 
-export function createApi(o: ApiOptions): OpenAPIBackend {
+/** The express end of the API: awaits openapi-backend's (asynchronous) init once, then hands every request to it. */
+export type ApiHandler = (req: Request, res: Response) => Promise<unknown>;
+
+export function createApi(o: ApiOptions): ApiHandler {
   const api = new OpenAPIBackend({ definition: structuredClone(o.definition), strict: true,
     coerceTypes: true,
     validate: true,
@@ -90,6 +94,10 @@ export function createApi(o: ApiOptions): OpenAPIBackend {
     },
   });
 
-  api.init();
-  return api;
+  // Requests arriving during init wait for it, so none is routed before the compiled routes are installed.
+  const ready = api.init().then(() => compileRoutes(api));
+  return async (req, res) => {
+    await ready;
+    return api.handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res);
+  };
 }

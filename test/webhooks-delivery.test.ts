@@ -76,6 +76,22 @@ describe('webhooks', () => {
     expect(JSON.stringify(await t.db('audit_log').where({ action: 'webhook.set' }))).not.toContain(SECRET);
   });
 
+  it('queues events only for departments with a webhook, from its registration on', async () => {
+    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(200);
+    const created = (await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201)).body;
+    const orderOf = (d: string) => (created.orders as { id: string; department: string }[]).find((o) => o.department === d)?.id as string;
+    expect(orderOf('mnr')).toBeDefined();
+    expect(await t.count('webhook_outbox', { order_id: orderOf('mof'), type: 'order.issued' })).toBe(1);
+    expect(await t.count('webhook_outbox', { order_id: orderOf('mnr') })).toBe(0);
+
+    await t.http.put('/v1/departments/mnr/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/mnr', secret: SECRET }).expect(200);
+    await t.http.post(`/v1/list-entries/${created.id}/removal`).set(samr).send({ reason: '信用修复', decisionNo: '测移〔2026〕9号' }).expect(200);
+    expect(await t.db('webhook_outbox').where({ order_id: orderOf('mnr') }).pluck('type')).toEqual(['order.lifted']);
+    // leave the queue as the next test expects it: mof's events from here on only
+    await t.db('webhook_outbox').del();
+    await t.db('webhooks').where({ department: 'mnr' }).del();
+  });
+
   it('a receiver that fails three times and then succeeds gets every event, signed, in order', async () => {
     const r = await receiver(SECRET);
     try {

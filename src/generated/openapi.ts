@@ -349,6 +349,7 @@ export interface paths {
          *     and header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the secret>`.
          *     Delivery is at least once, in order per department, retried with exponential backoff until a 2xx answer;
          *     de-duplicate on `id`. order.escalated goes to the supervising departments and adds `data.escalation`.
+         *     Events are queued from the webhook's registration on; orders issued before are listed at GET /v1/orders.
          */
         put: operations["putDepartmentWebhook"];
         post?: never;

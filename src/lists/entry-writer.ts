@@ -88,7 +88,11 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     createdEntries.set(row.id, entry);
     const { orders: issued, ...entryAudit } = entry;
     audit.push({ actor: w.actor, action: 'entry.created', entityType: 'list_entry', entityId: row.id, after: entryAudit });
-    for (const o of issued) audit.push({ actor: w.actor, action: 'order.issued', entityType: 'order', entityId: o.id, after: o });
+    // The order row is the record of what was issued and never changes its measures; the audit row says who
+    // issued which measures to whom and when, without a third copy of every legal basis.
+    for (const o of issued) {
+      audit.push({ actor: w.actor, action: 'order.issued', entityType: 'order', entityId: o.id, after: { entryId: row.id, department: o.department, measures: o.measures.map((m) => m.code), dueAt: o.dueAt } });
+    }
   }
   // multi-row statements kept under PostgreSQL's 65,535 bind parameters (8 per order row, 8 per audit row)
   for (let i = 0; i < orders.length; i += 8000) await insertOrders(trx, orders.slice(i, i + 8000));

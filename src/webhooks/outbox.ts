@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { NewOrderRow, OrderRow } from '../orders/order-store';
 import { toOrder, type Order } from '../orders/order-view';
+import { departmentsWithWebhooks } from './webhook-store';
 
 export type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated';
 
@@ -28,7 +29,12 @@ const CHUNK = 2000;
  * guarantees (at-least-once, several workers, nothing lost on restart) with nothing outside the migrations.
  */
 export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: OutboxEvent[]): Promise<void> {
-  const rows = events.map((e) => ({
+  if (events.length === 0) return;
+  // Only departments with a webhook get events, from its registration on: a department without one reads its
+  // orders at GET /v1/orders, and a queue nobody drains would hold a copy of every order (at national scale,
+  // more bytes than the orders themselves).
+  const receivers = await departmentsWithWebhooks(trx);
+  const rows = events.filter((e) => receivers.has(e.department)).map((e) => ({
     id: randomUUID(),
     department: e.department,
     type: e.type,

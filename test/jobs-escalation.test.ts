@@ -7,11 +7,6 @@ import { ADMIN, startTestApp, type TestApp } from './support/test-app';
 
 type Order = { id: string; department: string; dueAt: string };
 
-/** Events are queued only for departments with a webhook (src/webhooks/outbox.ts). */
-async function subscribe(t: TestApp, departments: string[]): Promise<void> {
-  for (const d of departments) await t.http.put(`/v1/departments/${d}/webhook`).set(ADMIN).send({ url: `http://127.0.0.1:9/${d}`, secret: 'escalation-test-secret-0123' }).expect(200);
-}
-
 describe('escalation of overdue orders', () => {
   let t: TestApp;
   let samr: { Authorization: string };
@@ -23,7 +18,7 @@ describe('escalation of overdue orders', () => {
   afterAll(() => t.close());
 
   it('escalates each overdue order to the supervisors exactly once per level', async () => {
-    await subscribe(t, t.rules.departments.filter((d) => d.supervisor).map((d) => d.code));
+    await t.subscribe(t.rules.departments.filter((d) => d.supervisor).map((d) => d.code));
     const created = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
     const orders = created.body.orders as Order[];
     expect(orders.every((o) => o.dueAt === '2026-03-16T16:00:00.000Z')).toBe(true);
@@ -112,7 +107,7 @@ describe('daily consistency check', () => {
   afterAll(() => t.close());
 
   it('finds nothing on entries written by the current rules, issues what a new rule adds, and reports removed measures', async () => {
-    await subscribe(t, ['mca']);
+    await t.subscribe(['mca']);
     const input = enterpriseEntry();
     const uscc = (input.subject as { uscc: string }).uscc;
     const entry = (await t.http.post('/v1/list-entries').set(samr).send(input).expect(201)).body;

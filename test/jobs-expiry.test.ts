@@ -20,6 +20,8 @@ describe('expiry job', () => {
   beforeAll(async () => {
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
     samr = await t.tokenFor('samr');
+    // every department receives events, so each lifted order must be announced
+    await t.subscribe(t.rules.departments.map((d) => d.code));
   });
   afterAll(() => t.close());
 

@@ -49,6 +49,8 @@ export interface TestApp {
   count(table: string, where?: Record<string, unknown>): Promise<number>;
   /** A bearer header for a new token of this department. */
   tokenFor(department: string): Promise<{ Authorization: string }>;
+  /** Registers a (never called) webhook for each department, so its order events are queued from now on. */
+  subscribe(departments: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,12 @@ export async function startTestApp(opts: { now?: Date; env?: Record<string, stri
       const res = await http.post(`/v1/departments/${department}/tokens`).set(ADMIN).send({ label: 'test' });
       if (res.status !== 201) throw new Error(`token for ${department}: ${res.status} ${JSON.stringify(res.body)}`);
       return { Authorization: `Bearer ${(res.body as { token: string }).token}` };
+    },
+    subscribe: async (departments) => {
+      for (const d of departments) {
+        const res = await http.put(`/v1/departments/${d}/webhook`).set(ADMIN).send({ url: `http://127.0.0.1:9/${d}`, secret: 'test-webhook-secret-0123456789' });
+        if (res.status !== 200) throw new Error(`webhook for ${d}: ${res.status} ${JSON.stringify(res.body)}`);
+      }
     },
     close: async () => {
       await db.destroy();

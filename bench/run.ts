@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
   const elapsed = () => (Date.now() - t0) / 1000;
   const log = (m: string) => console.error(`[${elapsed().toFixed(0).padStart(4)} s] ${m}`);
   const work = mkdtempSync(path.join(os.tmpdir(), 'jp-bench-'));
+  chmodSync(work, 0o755); // generated files only; the embedded server below may run as another OS user
   const children: ChildProcess[] = [];
   let embedded: EmbeddedServer | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -72,7 +73,8 @@ async function main(): Promise<void> {
   try {
     if (!adminUrl) {
       log('starting an embedded PostgreSQL');
-      embedded = await startEmbeddedPostgres(path.join(work, 'pg'), pino({ level: 'warn' }));
+      // A folder of its own, as the tests do: as root the server runs as "postgres", which must be able to reach it.
+      embedded = await startEmbeddedPostgres(mkdtempSync(path.join(work, 'pg-')), pino({ level: 'warn' }));
       adminUrl = embedded.url;
     }
     const admin = createDb(adminUrl, { max: 1 });

@@ -65,6 +65,10 @@ function prepareForRoot(dataDir: string, databaseDir: string, log: Pick<Logger, 
   mkdirSync(dataDir, { recursive: true });
   // The server must be able to reach its folder: a private (0700) DATA_DIR made by root would stop it at the door.
   chmodSync(dataDir, statSync(dataDir).mode | 0o055);
+  // Its parents are not ours to open: name the one that blocks, rather than let initdb fail with "Permission denied".
+  for (let dir = path.dirname(path.resolve(dataDir)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) throw new Error(`DATA_DIR ${dataDir}: the embedded PostgreSQL runs as the OS user "postgres" (the service runs as root) and cannot pass through ${dir}; use a DATA_DIR under a folder others may traverse`);
+  }
   if (!osUserExists('postgres')) return; // the package creates the user and chowns the folder itself
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());

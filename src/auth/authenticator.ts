@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { findActiveTokenByHash } from '../departments/token-store';
+import { tokenDigest } from '../departments/token-service';
 import type { Principal } from './principal';
 
 const CACHE_TTL_MS = 30_000;
@@ -20,7 +21,7 @@ export class Authenticator {
     private readonly departments: DepartmentDirectory,
     adminToken: string | undefined,
   ) {
-    this.adminDigest = adminToken ? createHash('sha256').update(adminToken).digest() : undefined;
+    this.adminDigest = adminToken ? tokenDigest(adminToken) : undefined;
   }
 
   async resolve(authorization: string | string[] | undefined): Promise<Principal | null> {
@@ -30,10 +31,10 @@ export class Authenticator {
     const token = match[1] as string;
 
     // Compare digests, not strings, so the comparison takes the same time whatever the token.
-    const digest = createHash('sha256').update(token).digest();
+    const digest = tokenDigest(token);
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest)) return { kind: 'admin' };
 
-    const hash = digest.toString('hex'); // the same value as hashToken(token), without hashing twice
+    const hash = digest.toString('hex'); // hashToken(token), without hashing a second time
     const now = Date.now();
     const cached = this.cache.get(hash);
     if (cached && cached.expires > now) return cached.principal;

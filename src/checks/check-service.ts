@@ -18,7 +18,15 @@ type OfficerCheck = components['schemas']['OfficerCheck'];
  * Node has read every request that was ready, so under load one statement answers many concurrent checks (fewer
  * round trips and plans); a lone check waits for nothing. No caching: each statement reads the committed state.
  */
-const batchOptions = { cache: false, maxBatchSize: 500, batchScheduleFn: (run: () => void) => setImmediate(run) } as const;
+function batched<Hit>(read: (keys: readonly string[]) => Promise<Map<string, Hit[]>>): DataLoader<string, Hit[]> {
+  return new DataLoader(
+    async (keys) => {
+      const found = await read(keys);
+      return keys.map((k) => found.get(k) ?? []);
+    },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
+}
 
 /** Real-time answers for procurement systems and registration desks. Never runs the rules engine. */
 export class CheckService {
@@ -33,14 +41,8 @@ export class CheckService {
     catalog: Catalog,
   ) {
     this.scenarios = new Set(catalog.scenarios.map((s) => s.code));
-    this.restrictionsOf = new DataLoader(async (usccs) => {
-      const found = await activeRestrictionsOfEnterprises(db, usccs);
-      return usccs.map((u) => found.get(u) ?? []);
-    }, batchOptions);
-    this.bansOf = new DataLoader(async (keys) => {
-      const found = await activeBansOfPersons(db, keys);
-      return keys.map((k) => found.get(k) ?? []);
-    }, batchOptions);
+    this.restrictionsOf = batched((usccs) => activeRestrictionsOfEnterprises(db, usccs));
+    this.bansOf = batched((personKeys) => activeBansOfPersons(db, personKeys));
   }
 
   async enterprise(uscc: string, scenario: string | undefined): Promise<EnterpriseCheck> {

@@ -6,7 +6,9 @@ import type { Clock } from '../time/clock';
 import type { DepartmentDirectory } from './department-directory';
 import { insertToken } from './token-store';
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** SHA-256 of a bearer token: tokens are stored and looked up by its hex form, never in clear. */
+export const tokenDigest = (token: string) => createHash('sha256').update(token).digest();
+export const hashToken = (token: string) => tokenDigest(token).toString('hex');
 
 export class TokenService {
   constructor(

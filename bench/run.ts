@@ -9,12 +9,11 @@ import pino from 'pino';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
 import { createDb, migrateToLatest } from '../src/db/knex';
 import { getOrCreateSecret } from '../src/db/secrets';
-import { DepartmentDirectory } from '../src/departments/department-directory';
+import { loadConfig } from '../src/config';
 import { createPersonKeyer } from '../src/identity/person-key';
-import { ListEntryService } from '../src/lists/list-entry-service';
 import { projectRoot } from '../src/paths';
-import { RuleEngine } from '../src/rules/rule-engine';
 import { loadRules } from '../src/rules/rule-loader';
+import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 import { generate, type GeneratedFiles } from '../scripts/generate';
 import { rawInsert } from './raw-insert';
@@ -118,13 +117,13 @@ async function main(): Promise<void> {
 
     // The raw baseline of the first 10,000 now, so its wall time per entry (row preparation included) is known.
     log('raw multi-row insert of the same entry and order rows (baseline), first 10,000');
-    const keyDb = createDb(url, { max: 1 });
-    const key = await getOrCreateSecret(keyDb, 'id_hash_key');
-    await keyDb.destroy();
-    const rules = loadRules(path.join(projectRoot, 'rules'));
-    const engine = new RuleEngine(rules);
-    const departments = new DepartmentDirectory(rules.departments);
-    const planner = new ListEntryService({ db: undefined as never, engine, departments, keyOf: createPersonKeyer(key), clock: systemClock, feedbackDueWorkingDays: 10 });
+    // The planner is the service's own (createServices, as the server builds it), with the service's ID-hash key.
+    const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' });
+    const plannerDb = createDb(url, { max: 1 });
+    const key = await getOrCreateSecret(plannerDb, 'id_hash_key');
+    const rules = loadRules(config.rulesDir);
+    const keyOf = createPersonKeyer(key);
+    const planner = createServices(config, { db: plannerDb, rules, keyOf, clock: systemClock, log: pino({ level: 'warn' }) }).entries;
     const rawStarted = elapsed();
     const raw1 = await rawInsert(rawUrl, planner, small.entries);
     const rawWallPerEntry = (elapsed() - rawStarted) / raw1.rows;
@@ -152,6 +151,7 @@ async function main(): Promise<void> {
 
     log('raw multi-row insert of the rest (baseline)');
     const raw2 = big ? await rawInsert(rawUrl, planner, big.entries) : { rows: 0, seconds: 0 };
+    await plannerDb.destroy();
     const rawRate = (raw1.rows + raw2.rows) / (raw1.seconds + raw2.seconds);
 
     log(`checks at ${ingested} entries`);

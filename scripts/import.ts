@@ -1,13 +1,10 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createBatchService } from '../src/app';
 import { bootstrap } from '../src/bootstrap';
 import { importFile } from '../src/batch/import-file';
 import { ConfigError, loadConfig } from '../src/config';
-import { DepartmentDirectory } from '../src/departments/department-directory';
-import { ListEntryService } from '../src/lists/list-entry-service';
 import { createLogger } from '../src/logger';
-import { RuleEngine } from '../src/rules/rule-engine';
+import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 
 const USAGE = `usage: npm run import -- [--remove] --authority CODE [--rejects FILE] [--chunk 2000] [--concurrency 2] [--quiet] FILE
@@ -39,14 +36,11 @@ async function main(): Promise<number> {
   const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
   const runtime = await bootstrap(config, log);
   try {
-    const departments = new DepartmentDirectory(runtime.rules.departments);
-    const department = departments.find(values.authority);
+    // The services as the server builds them: one calendar from RULES_DIR, each rule's own feedback deadline.
+    const services = createServices(config, { db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+    const department = services.departments.find(values.authority);
     if (!department) throw new ConfigError(`no department with code "${values.authority}"`);
     if (!values.remove && department.authorityFor.length === 0) throw new ConfigError(`${department.code} is the authority for no list`);
-    const engine = new RuleEngine(runtime.rules);
-    const deps = { config, db: runtime.db, clock: systemClock };
-    const entries = new ListEntryService({ db: runtime.db, engine, departments, keyOf: runtime.keyOf, clock: systemClock, feedbackDueWorkingDays: config.feedbackDueWorkingDays });
-    const batch = createBatchService(deps, entries, engine, departments);
 
     const tty = process.stderr.isTTY && !values.quiet;
     const bar = new cliProgress.SingleBar(
@@ -60,7 +54,7 @@ async function main(): Promise<number> {
       file,
       kind: values.remove ? 'removals' : 'entries',
       ctx: { principal: { kind: 'department', department, tokenId: 'cli' }, requestId: `import-${t0}` },
-      batch,
+      batch: services.batch,
       chunkRows: Number(values.chunk),
       concurrency: Number(values.concurrency),
       rejectsFile: values.rejects,

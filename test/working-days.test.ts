@@ -5,12 +5,17 @@ import { RuleFileError } from '../src/rules/rule-loader';
 import type { LoadedRules } from '../src/rules/rule-loader';
 import type { LoadedRule } from '../src/rules/rule-types';
 import { FeedbackDeadlines } from '../src/time/feedback-deadline';
-import { addWorkingDays, CalendarNotCoveredError, calendarLastYear, loadCalendarOverrides, WorkingDayCalendar } from '../src/time/working-days';
+import { CalendarNotCoveredError, loadCalendarOverrides, WorkingDayCalendar } from '../src/time/working-days';
 import { rulesDir } from '../src/paths';
 import { enterpriseEntry } from './support/factories';
 import { startTestApp, type TestApp } from './support/test-app';
 
 type Order = { department: string; dueAt: string; measures: { code: string }[] };
+
+// The calendar every path gets (createServices builds it the same way from config.rulesDir).
+const calendar = new WorkingDayCalendar(loadCalendarOverrides(rulesDir));
+const addWorkingDays = (date: string, n: number) => calendar.addWorkingDays(date, n);
+const calendarLastYear = () => calendar.lastYear;
 
 describe('working days on the statutory calendar', () => {
   it('counts across the 2026 Spring Festival and its two make-up Saturdays', () => {
@@ -36,7 +41,7 @@ describe('working days on the statutory calendar', () => {
   });
 
   it('takes a year from the override file, which extends coverage; the shipped file adds none', () => {
-    expect(loadCalendarOverrides().years).toEqual({});
+    expect(loadCalendarOverrides(rulesDir).years).toEqual({});
     // FICTIONAL dates, only to exercise the mechanism (not a State Council notice): Friday 1 and Monday 4 Jan off, Saturday 9 Jan on.
     const cal = new WorkingDayCalendar({ years: { '2027': { notice: 'test fixture', holidays: ['2027-01-01', '2027-01-04'], workdays: ['2027-01-09'] } } });
     expect(cal.lastYear).toBe(2027);

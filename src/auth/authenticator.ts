@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
-import { findActiveTokenByHash } from '../departments/token-store';
-import { tokenDigest } from '../departments/token-service';
+import { tokenDigest } from './token-service';
+import { findActiveTokenByHash } from './token-store';
 import type { Principal } from './principal';
 
 const CACHE_TTL_MS = 30_000;

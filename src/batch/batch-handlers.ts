@@ -1,14 +1,12 @@
-import type { Context } from 'openapi-backend';
 import { ValidationError } from '../errors';
-import { authed, type HandlerMap } from '../http/operation';
+import type { Call, Handlers } from '../http/operation';
 import { collectRows, rowsFromCsv, rowsFromJson, withCsvPaths, type BatchKind } from './batch-input';
 import { MAX_HTTP_ROWS, summaryOf, type BatchService } from './batch-service';
 import type { BatchRow } from './csv-rows';
 
 /** The request's rows, from a JSON array or a CSV text; anything else is a 415. */
-async function rowsOf(c: Context, kind: BatchKind): Promise<{ rows: BatchRow[]; csv: boolean }> {
-  const type = String(c.request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  const body: unknown = c.request.requestBody;
+async function rowsOf(body: unknown, call: Call, kind: BatchKind): Promise<{ rows: BatchRow[]; csv: boolean }> {
+  const type = call.contentType?.split(';')[0]?.trim().toLowerCase();
   if (type === 'text/csv') {
     if (typeof body !== 'string' || body.length === 0) throw ValidationError.field('body', 'is required: a CSV whose first line is the header');
     return { rows: await collectRows(rowsFromCsv(kind, body), MAX_HTTP_ROWS), csv: true };
@@ -24,21 +22,18 @@ export class UnsupportedMediaError extends Error {
   override readonly name = 'UnsupportedMediaError';
 }
 
-export function batchHandlers(batch: BatchService): HandlerMap {
+export function batchHandlers(batch: BatchService) {
   return {
-    createListEntriesBatch: async (c, call) => {
-      const ctx = authed(call);
-      batch.authorityOf(ctx);
-      const got = await rowsOf(c, 'entries');
-      const results = await batch.ingest(ctx, got.rows);
-      return { status: 200, body: { summary: summaryOf(results, ['created', 'unchanged', 'rejected'] as const), results: got.csv ? results.map(withCsvPaths) : results } };
+    createListEntriesBatch: async ({ body }, call) => {
+      const got = await rowsOf(body, call, 'entries');
+      const results = await batch.ingest(call, got.rows);
+      const summary = summaryOf(results, ['created', 'unchanged', 'rejected'] as const);
+      return { status: 200, body: { summary, results: got.csv ? results.map(withCsvPaths) : results } };
     },
-    removeListEntriesBatch: async (c, call) => {
-      const ctx = authed(call);
-      batch.authorityOf(ctx);
-      const got = await rowsOf(c, 'removals');
-      const results = await batch.remove(ctx, got.rows);
+    removeListEntriesBatch: async ({ body }, call) => {
+      const got = await rowsOf(body, call, 'removals');
+      const results = await batch.remove(call, got.rows);
       return { status: 200, body: { summary: summaryOf(results, ['removed', 'unchanged', 'rejected'] as const), results } };
     },
-  };
+  } satisfies Partial<Handlers>;
 }

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { actorOf, type CallContext } from '../auth/principal';
+import { actingDepartment, actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
-import { ForbiddenError, ValidationError, type FieldError } from '../errors';
+import { ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput } from '../lists/entry-input';
 import { endEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
@@ -23,7 +23,6 @@ export interface BatchServiceDeps {
   engine: RuleEngine;
   departments: DepartmentDirectory;
   clock: Clock;
-  feedbackDueWorkingDays: number;
   entryValidator: RowValidator;
   removalValidator: RowValidator;
 }
@@ -44,9 +43,7 @@ export class BatchService {
 
   /** The list authority the caller acts as; the administrator is no list authority (403 for the whole batch). */
   authorityOf(ctx: CallContext): string {
-    const p = ctx.principal;
-    if (p.kind !== 'department') throw new ForbiddenError('only a list authority (a department token) may submit list entries');
-    return p.department.code;
+    return actingDepartment(ctx.principal);
   }
 
   /** Checks and stores one chunk of rows (one transaction, or a few if a row fails in the database). */

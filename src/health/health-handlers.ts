@@ -1,16 +1,18 @@
 import type { Db } from '../db/knex';
 import { migrationsApplied } from '../db/knex';
-import type { HandlerMap } from '../http/operation';
+import type { Handlers } from '../http/operation';
 
-export function healthHandlers(db: Db, rulesLoaded: () => boolean): HandlerMap {
+export function healthHandlers(db: Db, rulesLoaded: () => boolean) {
   return {
-    getHealth: () => ({ status: 200, body: { status: 'ok' } }),
+    getHealth: async () => ({ status: 200, body: { status: 'ok' } }),
     getReadiness: async () => {
       const database = await db.raw('select 1').then(() => true, () => false);
       const migrations = database ? await migrationsApplied(db).catch(() => false) : false;
       const rules = rulesLoaded();
-      const ready = database && migrations && rules;
-      return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready', checks: { database, migrations, rules } } };
+      const body = { checks: { database, migrations, rules } };
+      return database && migrations && rules
+        ? { status: 200, body: { status: 'ready', ...body } }
+        : { status: 503, body: { status: 'not_ready', ...body } };
     },
-  };
+  } satisfies Partial<Handlers>;
 }

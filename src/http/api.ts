@@ -2,24 +2,34 @@ import type { Request, Response } from 'express';
 import addFormats from 'ajv-formats';
 import OpenAPIBackend, { type Context, type Document } from 'openapi-backend';
 import type { Logger } from 'pino';
+import type { AccessPolicy } from '../auth/access';
 import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import { compileRoutes } from './compiled-routes';
-import type { HandlerMap, HttpResult } from './operation';
+import { PUBLIC_OPERATIONS, type Call, type Handlers, type RequestOf } from './operation';
 import { problem } from './problem';
 import { fieldErrors } from './request-errors';
 
 /**
  * openapi-backend, driven by openapi/openapi.yaml: it routes by operationId, authenticates through the spec's
- * security schemes and validates every request before a handler runs. Handlers return an HttpResult; this file
- * sends it, and with validateResponses (on in tests) first checks it against the spec, so code and spec cannot drift.
+ * security schemes and validates every request, then src/auth/access.ts admits the caller (the operation's
+ * x-access) before its handler runs. Handlers return one of their declared responses; this file sends it, and with
+ * validateResponses (on in tests) first checks it against the spec, so code and spec cannot drift.
  */
 export interface ApiOptions {
   definition: Document;
-  handlers: HandlerMap;
+  handlers: Handlers;
   authenticator: Authenticator;
+  access: AccessPolicy;
   validateResponses: boolean;
   log: Logger;
+}
+
+/** What a handler returns, as this file sends it. */
+interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 const problemResult = (p: ReturnType<typeof problem>): HttpResult => ({
@@ -55,14 +65,23 @@ export function createApi(o: ApiOptions): ApiHandler {
     }
   });
 
-  const wrap = (handler: NonNullable<HandlerMap[keyof HandlerMap]>) => (c: Context, req: Request) => {
+  const declaredPublic = o.access.publicOperations().sort().join(', ');
+  if (declaredPublic !== [...PUBLIC_OPERATIONS].sort().join(', ')) {
+    throw new Error(`x-access public operations (${declaredPublic}) differ from PUBLIC_OPERATIONS in src/http/operation.ts`);
+  }
+
+  // One signature for every handler here: each was checked against its own operation where the table was built.
+  type AnyHandler = (input: RequestOf<keyof Handlers>, call: Call) => Promise<HttpResult>;
+  const wrap = (operationId: string, handler: AnyHandler) => (c: Context, req: Request) => {
     const sec = c.security?.bearerAuth as Principal | false | SecurityFailure | undefined;
     const principal = sec && 'kind' in sec ? sec : undefined;
-    return handler(c, { principal, requestId: (req as { id?: string }).id });
+    // openapi-backend has validated (and coerced) these against the operation: the handler's RequestOf.
+    const input = { body: c.request.requestBody, query: c.request.query ?? {}, params: c.request.params } as RequestOf<keyof Handlers>;
+    o.access.check(operationId, principal, input);
+    const contentType = c.request.headers['content-type'];
+    return handler(input, { principal: principal as Principal, requestId: (req as { id?: string }).id, contentType: String(contentType ?? '') });
   };
-  for (const [operationId, handler] of Object.entries(o.handlers)) {
-    if (handler) api.register(operationId, wrap(handler));
-  }
+  for (const [operationId, handler] of Object.entries(o.handlers)) api.register(operationId, wrap(operationId, handler as AnyHandler));
 
   api.register({
     unauthorizedHandler: (c: Context) => {

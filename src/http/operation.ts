@@ -1,42 +1,79 @@
-import type { Context } from 'openapi-backend';
-import type { CallContext, Principal } from '../auth/principal';
-import { UnauthenticatedError } from '../errors';
+import type { CallContext } from '../auth/principal';
 import type { operations } from '../generated/openapi';
 
-/** What a handler returns; src/http/api.ts sends it (and, in tests, checks it against the spec). */
-export interface HttpResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface RequestCall {
-  principal?: Principal;
-  requestId?: string;
-}
-
+/**
+ * The handler contract, derived from the generated `operations` of openapi/openapi.yaml: every operation has
+ * exactly one handler (see assembleHandlers), which receives its validated request and returns one of the
+ * responses the spec declares for it. Errors are thrown (src/errors.ts) and become problem+json in one place.
+ */
 export type OperationId = keyof operations;
-export type OperationHandler = (c: Context, call: RequestCall) => Promise<HttpResult> | HttpResult;
-export type HandlerMap = Partial<Record<OperationId, OperationHandler>>;
-
-/** The caller of an operation the spec secures; openapi-backend has already refused anonymous calls. */
-export function authed(call: RequestCall): CallContext {
-  if (!call.principal) throw new UnauthenticatedError('a bearer token is required');
-  return { principal: call.principal, requestId: call.requestId };
-}
-
 type Op<K extends OperationId> = operations[K];
-/** Typed access to the validated (and coerced) request of an operation. */
-export type BodyOf<K extends OperationId> = Op<K> extends { requestBody: { content: { 'application/json': infer B } } } ? B : Op<K> extends { requestBody?: { content: { 'application/json': infer B } } } ? B | undefined : never;
-export type QueryOf<K extends OperationId> = Op<K> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
-export type PathOf<K extends OperationId> = Op<K> extends { parameters: { path: infer P } } ? P : never;
 
-export function bodyOf<K extends OperationId>(c: Context, _op: K): BodyOf<K> {
-  return c.request.requestBody as BodyOf<K>;
+type JsonOf<C> = C extends { 'application/json': infer B } ? B : C[keyof C];
+type BodyOf<K extends OperationId> =
+  Op<K> extends { requestBody: { content: infer C } }
+    ? JsonOf<C>
+    : Op<K> extends { requestBody?: { content: infer C } }
+      ? JsonOf<C> | undefined
+      : undefined;
+type Params<K extends OperationId, In extends 'query' | 'path'> = Op<K>['parameters'][In];
+
+/** The request of an operation after openapi-backend validated (and coerced) it. */
+export interface RequestOf<K extends OperationId> {
+  body: BodyOf<K>;
+  query: NonNullable<Params<K, 'query'>> extends never ? Record<string, never> : NonNullable<Params<K, 'query'>>;
+  params: NonNullable<Params<K, 'path'>> extends never ? Record<string, never> : NonNullable<Params<K, 'path'>>;
 }
-export function queryOf<K extends OperationId>(c: Context, _op: K): QueryOf<K> {
-  return (c.request.query ?? {}) as QueryOf<K>;
+
+type Responses<K extends OperationId> = Op<K>['responses'];
+/** One answer per JSON response the spec declares (problem+json answers come from thrown errors instead). */
+export type ResponseOf<K extends OperationId> = {
+  [S in keyof Responses<K>]: Responses<K>[S] extends { content: { 'application/json': infer B } }
+    ? { status: S; body: B; headers?: Record<string, string> }
+    : never;
+}[keyof Responses<K>];
+
+/**
+ * The operations the spec declares `x-access: [public]`: their handlers get no principal. src/auth/access.ts
+ * compares this list with the spec at start-up, so the two cannot disagree.
+ */
+export const PUBLIC_OPERATIONS = ['getHealth', 'getReadiness'] as const satisfies readonly OperationId[];
+type PublicOperationId = (typeof PUBLIC_OPERATIONS)[number];
+
+/** The request-scoped facts a handler gets; src/auth/access.ts has already admitted the caller. */
+export interface Call extends CallContext {
+  /** The request's Content-Type header as sent (the batch endpoints take JSON or CSV). */
+  contentType?: string;
 }
-export function pathOf<K extends OperationId>(c: Context, _op: K): PathOf<K> {
-  return c.request.params as PathOf<K>;
+export type CallOf<K extends OperationId> = K extends PublicOperationId ? Omit<Call, 'principal'> : Call;
+
+export type Handler<K extends OperationId> = (input: RequestOf<K>, call: CallOf<K>) => Promise<ResponseOf<K>>;
+export type Handlers = { [K in OperationId]: Handler<K> };
+
+type KeysOf<P extends readonly object[]> = P[number] extends infer U ? (U extends object ? keyof U : never) : never;
+type Overlap<P extends readonly object[], Seen extends PropertyKey = never> = P extends readonly [
+  infer H extends object,
+  ...infer R extends readonly object[],
+]
+  ? (keyof H & Seen) | Overlap<R, Seen | keyof H>
+  : never;
+type Complete<P extends readonly object[]> = [Overlap<P>] extends [never]
+  ? [Exclude<OperationId, KeysOf<P>>] extends [never]
+    ? unknown
+    : { missingHandlers: Exclude<OperationId, KeysOf<P>> }
+  : { handledTwice: Overlap<P> };
+
+/**
+ * The whole handler table from each capability's part. The type refuses a part that handles an operation another
+ * part already handles (a spread would let the later one win silently), and a set that leaves one unhandled.
+ */
+export function assembleHandlers<const P extends readonly Partial<Handlers>[]>(...parts: P & Complete<P>): Handlers {
+  const all: Partial<Record<OperationId, unknown>> = {};
+  for (const part of parts) {
+    for (const [id, handler] of Object.entries(part)) {
+      if (id in all) throw new Error(`operation ${id} has two handlers`);
+      all[id as OperationId] = handler;
+    }
+  }
+  return all as Handlers;
 }

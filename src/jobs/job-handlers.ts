@@ -1,9 +1,9 @@
-import { authed, queryOf, type HandlerMap } from '../http/operation';
+import type { Handlers } from '../http/operation';
 import type { JobService } from './job-service';
 
-export function jobHandlers(jobs: JobService): HandlerMap {
+export function jobHandlers(jobs: JobService) {
   return {
-    listJobs: async (_c, call) => ({ status: 200, body: await jobs.list(authed(call)) }),
-    listSeriousViolationProposals: async (c, call) => ({ status: 200, body: await jobs.proposals(authed(call), queryOf(c, 'listSeriousViolationProposals')) }),
-  };
+    listJobs: async () => ({ status: 200, body: await jobs.list() }),
+    listSeriousViolationProposals: async ({ query }) => ({ status: 200, body: await jobs.proposals(query) }),
+  } satisfies Partial<Handlers>;
 }

@@ -1,7 +1,4 @@
-import { requireAdmin, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
-import type { DepartmentDirectory } from '../departments/department-directory';
-import { ForbiddenError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { JobDefinition } from './job-runner';
 
@@ -12,12 +9,10 @@ type ProposalList = components['schemas']['SeriousViolationProposalList'];
 export class JobService {
   constructor(
     private readonly db: Db,
-    private readonly departments: DepartmentDirectory,
     private readonly definitions: readonly Pick<JobDefinition, 'name' | 'schedule'>[],
   ) {}
 
-  async list(ctx: CallContext): Promise<JobList> {
-    requireAdmin(ctx.principal);
+  async list(): Promise<JobList> {
     const names = this.definitions.map((j) => j.name);
     const last: { name: string; started_at: Date; finished_at: Date | null; outcome: string; counts: Record<string, number> }[] = names.length
       ? await this.db('job_runs').distinctOn('name').whereIn('name', names).orderBy([{ column: 'name' }, { column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }])
@@ -37,11 +32,7 @@ export class JobService {
     };
   }
 
-  async proposals(ctx: CallContext, q: { stage?: 'reminder' | 'proposal'; limit?: number }): Promise<ProposalList> {
-    const p = ctx.principal;
-    if (p.kind !== 'admin' && !this.departments.isAuthorityFor(p.department.code, 'serious_violation')) {
-      throw new ForbiddenError('only the authority for the serious_violation list or the administrator may read these proposals');
-    }
+  async proposals(q: { stage?: 'reminder' | 'proposal'; limit?: number }): Promise<ProposalList> {
     const query = this.db('serious_violation_proposals').select('*');
     if (q.stage) query.where('stage', q.stage);
     const rows: { id: number; entry_id: string; stage: 'reminder' | 'proposal'; uscc: string | null; subject_name: string; listed_on: string; three_years_on: string; basis: { document: string; article: string }[]; created_at: Date }[] =

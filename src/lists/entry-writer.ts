@@ -22,9 +22,8 @@ export interface WriteContext {
   authority: string;
   actor: string;
   at: Date;
-  dueAt: Date;
-  /** The due date of an order from its measures (per-rule working days); dueAt when absent. */
-  dueAtOf?: (measures: OrderRow['measures']) => Date;
+  /** The due date of an order from its measures (per-rule working days, the configured default otherwise). */
+  dueAtOf: (measures: OrderRow['measures']) => Date;
   rulesVersion: string;
   requestId?: string;
 }
@@ -77,7 +76,7 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
       department: o.department,
       measures: o.measures,
       issued_at: w.at,
-      due_at: w.dueAtOf?.(o.measures) ?? w.dueAt,
+      due_at: w.dueAtOf(o.measures),
     }));
     orders.push(...entryOrders);
     // restrictions and bans reference their order: written, for the whole batch at once, after the orders

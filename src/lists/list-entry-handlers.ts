@@ -1,17 +1,14 @@
-import { authed, bodyOf, pathOf, queryOf, type HandlerMap } from '../http/operation';
+import type { Handlers } from '../http/operation';
 import type { ListEntryService } from './list-entry-service';
 
-export function listEntryHandlers(entries: ListEntryService): HandlerMap {
+export function listEntryHandlers(entries: ListEntryService) {
   return {
-    createListEntry: async (c, call) => {
-      const { created, entry } = await entries.create(authed(call), bodyOf(c, 'createListEntry'));
-      return { status: created ? 201 : 200, body: entry, ...(created ? { headers: { Location: `/v1/list-entries/${entry.id}` } } : {}) };
+    createListEntry: async ({ body }, call) => {
+      const { created, entry } = await entries.create(call, body);
+      return created ? { status: 201, body: entry, headers: { Location: `/v1/list-entries/${entry.id}` } } : { status: 200, body: entry };
     },
-    getListEntry: async (c, call) => ({ status: 200, body: await entries.get(authed(call), pathOf(c, 'getListEntry').id) }),
-    listListEntries: async (c, call) => ({ status: 200, body: await entries.search(authed(call), queryOf(c, 'listListEntries')) }),
-    removeListEntry: async (c, call) => ({
-      status: 200,
-      body: await entries.remove(authed(call), pathOf(c, 'removeListEntry').id, bodyOf(c, 'removeListEntry')),
-    }),
-  };
+    getListEntry: async ({ params }) => ({ status: 200, body: await entries.get(params.id) }),
+    listListEntries: async ({ query }) => ({ status: 200, body: await entries.search(query) }),
+    removeListEntry: async ({ params, body }, call) => ({ status: 200, body: await entries.remove(call, params.id, body) }),
+  } satisfies Partial<Handlers>;
 }

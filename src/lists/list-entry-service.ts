@@ -1,7 +1,6 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
-import { actorOf, type CallContext } from '../auth/principal';
-import type { DepartmentDirectory } from '../departments/department-directory';
+import { actingDepartment, actorOf, type CallContext } from '../auth/principal';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
@@ -10,8 +9,7 @@ import { ordersOfEntries } from '../orders/order-store';
 import { factsOf, planOutcome, type Plan } from '../rules/outcome-planner';
 import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
-import { chinaDate, endOfChinaDay } from '../time/dates';
-import { addWorkingDays } from '../time/working-days';
+import { chinaDate } from '../time/dates';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
 import { endEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
@@ -21,12 +19,10 @@ import { toListEntry, type ListEntry } from './list-entry-view';
 export interface EntryServiceDeps {
   db: Db;
   engine: RuleEngine;
-  departments: DepartmentDirectory;
   keyOf: PersonKeyer;
   clock: Clock;
-  feedbackDueWorkingDays: number;
-  /** Per-rule feedback deadlines; without it every order gets feedbackDueWorkingDays. */
-  deadlines?: FeedbackDeadlines;
+  /** Feedback deadlines: per rule, the configured default otherwise, on the one working-day calendar. */
+  deadlines: FeedbackDeadlines;
 }
 
 /**
@@ -44,11 +40,7 @@ export class ListEntryService {
   }
 
   async create(ctx: CallContext, input: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
-    const p = ctx.principal;
-    if (p.kind !== 'department' || !this.d.departments.isAuthorityFor(p.department.code, input.listType)) {
-      throw new ForbiddenError(`only the authority for the ${input.listType} list may add entries to it`);
-    }
-    const authority = p.department.code;
+    const authority = actingDepartment(ctx.principal);
     const { normalised, plan } = await this.plan(input);
     const [result] = await this.d.db.transaction((trx) => writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]));
     return result as WriteResult;
@@ -60,26 +52,23 @@ export class ListEntryService {
    */
   writeContext(ctx: CallContext, authority: string): WriteContext {
     const now = this.d.clock.now();
-    const deadlines = this.d.deadlines;
     return {
       authority,
       actor: actorOf(ctx.principal),
       at: now,
-      dueAt: endOfChinaDay(addWorkingDays(chinaDate(now), this.d.feedbackDueWorkingDays)),
-      ...(deadlines ? { dueAtOf: (measures: Parameters<FeedbackDeadlines['dueAt']>[1]) => deadlines.dueAt(now, measures) } : {}),
+      dueAtOf: (measures) => this.d.deadlines.dueAt(now, measures),
       rulesVersion: this.d.engine.version,
       requestId: ctx.requestId,
     };
   }
 
-  async get(_ctx: CallContext, id: string): Promise<ListEntry> {
+  async get(id: string): Promise<ListEntry> {
     const row = await findEntry(this.d.db, id);
     if (!row) throw new NotFoundError(`no list entry with id ${id}`);
     return toListEntry(row, await ordersOfEntries(this.d.db, [row.id]), this.d.clock.now());
   }
 
   async search(
-    _ctx: CallContext,
     q: { uscc?: string; idNumber?: string; listType?: string; status?: string; limit?: number; cursor?: string },
   ): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
     const filters: EntryFilters = { uscc: q.uscc, listType: q.listType, status: q.status };

@@ -1,13 +1,10 @@
-import { authed, bodyOf, pathOf, queryOf, type HandlerMap } from '../http/operation';
+import type { Handlers } from '../http/operation';
 import type { OrderService } from './order-service';
 
-export function orderHandlers(orders: OrderService): HandlerMap {
+export function orderHandlers(orders: OrderService) {
   return {
-    listOrders: async (c, call) => ({ status: 200, body: await orders.list(authed(call), queryOf(c, 'listOrders')) }),
-    getOrder: async (c, call) => ({ status: 200, body: await orders.get(authed(call), pathOf(c, 'getOrder').id) }),
-    submitOrderFeedback: async (c, call) => ({
-      status: 200,
-      body: await orders.feedback(authed(call), pathOf(c, 'submitOrderFeedback').id, bodyOf(c, 'submitOrderFeedback')),
-    }),
-  };
+    listOrders: async ({ query }, call) => ({ status: 200, body: await orders.list(call, query) }),
+    getOrder: async ({ params }, call) => ({ status: 200, body: await orders.get(call, params.id) }),
+    submitOrderFeedback: async ({ params, body }, call) => ({ status: 200, body: await orders.feedback(call, params.id, body) }),
+  } satisfies Partial<Handlers>;
 }

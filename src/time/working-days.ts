@@ -3,7 +3,6 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { isWorkday as packageIsWorkday } from 'chinese-days';
-import { rulesDir as defaultRulesDir } from '../paths';
 import { RuleFileError } from '../rules/rule-loader';
 import { addDays, type IsoDate } from './dates';
 
@@ -101,7 +100,7 @@ addFormats(ajv);
  * Reads rules/calendar/overrides.json, checked against its JSON Schema and for sense: each date in its own year,
  * no date both a holiday and a working day, make-up working days on weekends only.
  */
-export function loadCalendarOverrides(rulesDir: string = defaultRulesDir): CalendarOverrides {
+export function loadCalendarOverrides(rulesDir: string): CalendarOverrides {
   const dir = path.join(rulesDir, 'calendar');
   const file = path.join(dir, 'overrides.json');
   const display = path.relative(process.cwd(), file) || file;
@@ -134,20 +133,4 @@ export function loadCalendarOverrides(rulesDir: string = defaultRulesDir): Calen
     }
   }
   return overrides;
-}
-
-let defaultCalendar: WorkingDayCalendar | undefined;
-/** The calendar of the default rules directory (package data plus rules/calendar/overrides.json). */
-export function workingDayCalendar(): WorkingDayCalendar {
-  defaultCalendar ??= new WorkingDayCalendar(loadCalendarOverrides());
-  return defaultCalendar;
-}
-
-export function calendarLastYear(): number {
-  return workingDayCalendar().lastYear;
-}
-
-/** The Nth working day after `date` (N ≥ 1), on the default calendar. */
-export function addWorkingDays(date: IsoDate, n: number): IsoDate {
-  return workingDayCalendar().addWorkingDays(date, n);
 }

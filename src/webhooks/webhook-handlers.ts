@@ -1,11 +1,8 @@
-import { authed, bodyOf, pathOf, type HandlerMap } from '../http/operation';
+import type { Handlers } from '../http/operation';
 import type { WebhookService } from './webhook-service';
 
-export function webhookHandlers(webhooks: WebhookService): HandlerMap {
+export function webhookHandlers(webhooks: WebhookService) {
   return {
-    putDepartmentWebhook: async (c, call) => ({
-      status: 200,
-      body: await webhooks.register(authed(call), pathOf(c, 'putDepartmentWebhook').code, bodyOf(c, 'putDepartmentWebhook')),
-    }),
-  };
+    putDepartmentWebhook: async ({ params, body }, call) => ({ status: 200, body: await webhooks.register(call, params.code, body) }),
+  } satisfies Partial<Handlers>;
 }

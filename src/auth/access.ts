@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
+import type { Principal } from './principal';
+
+/**
+ * Who may call an operation, declared once per operation as `x-access` in openapi/openapi.yaml and checked here,
+ * before its handler runs. A grant is one of:
+ *   public                 no token needed (the spec's `security: []`)
+ *   admin                  the administrator's token
+ *   supervisor             a supervising department (信用办)
+ *   department             any department's token
+ *   {department: params.code}      the department a request field names
+ *   {list_authority: <list>}       the authority for that list, or for the list a request field names
+ *                                  ({list_authority: body.listType})
+ * Whether a caller may touch one particular resource (its own order, its own entry) is the service's question:
+ * only it has read the row.
+ */
+const FIELD = /^(body|query|params)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+const grantSchema = z.union([
+  z.enum(['public', 'admin', 'supervisor', 'department']),
+  z.strictObject({ department: z.string().regex(FIELD, 'must name a request field, e.g. params.code') }),
+  z.strictObject({ list_authority: z.string().min(1) }),
+]);
+const accessSchema = z.array(grantSchema).min(1);
+export type Grant = z.infer<typeof grantSchema>;
+
+/** The request fields a grant may read: the validated input a handler gets. */
+export interface AccessInput {
+  body?: unknown;
+  query?: unknown;
+  params?: unknown;
+}
+
+type Test = (p: Principal, input: AccessInput) => boolean;
+interface Rule {
+  public: boolean;
+  test: Test;
+  refusal: (input: AccessInput) => string;
+}
+
+export interface DeclaredOperation {
+  operationId: string;
+  method: string;
+  path: string;
+  summary: string;
+  access: Grant[];
+  /** x-access-note: what the service narrows further (its own order, its own entry), for the README. */
+  note?: string;
+  /** The spec's own `security: []` (no token); must agree with `public`. */
+  securityNone: boolean;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/** Every operation of the document with its x-access, validated; a missing or malformed one stops start-up. */
+export function declaredOperations(definition: { paths?: object }): DeclaredOperation[] {
+  const out: DeclaredOperation[] = [];
+  for (const [path, item] of Object.entries(definition.paths ?? {}) as [string, Record<string, unknown>][]) {
+    for (const method of METHODS) {
+      const op = item[method] as
+        | { operationId?: string; summary?: string; security?: unknown[]; 'x-access'?: unknown; 'x-access-note'?: string }
+        | undefined;
+      if (!op) continue;
+      const where = `openapi/openapi.yaml ${method.toUpperCase()} ${path} (${op.operationId ?? '?'})`;
+      if (!op.operationId) throw new Error(`${where}: operationId is missing`);
+      const parsed = accessSchema.safeParse(op['x-access']);
+      if (!parsed.success) throw new Error(`${where}: x-access ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+      const access = parsed.data;
+      const isPublic = access.includes('public');
+      if (isPublic && access.length > 1) throw new Error(`${where}: x-access public admits everyone; list nothing beside it`);
+      const securityNone = Array.isArray(op.security) && op.security.length === 0;
+      if (isPublic !== securityNone) throw new Error(`${where}: x-access public and security: [] must go together`);
+      out.push({ operationId: op.operationId, method, path, summary: op.summary ?? '', access, note: op['x-access-note'], securityNone });
+    }
+  }
+  return out;
+}
+
+const fieldOf = (ref: string) => {
+  const [, source, name] = FIELD.exec(ref) as RegExpExecArray;
+  return (input: AccessInput): unknown => (input[source as keyof AccessInput] as Record<string, unknown> | undefined)?.[name as string];
+};
+
+function compile(grant: Grant): { test: Test; says: (input: AccessInput) => string } {
+  if (grant === 'admin') return { test: (p) => p.kind === 'admin', says: () => 'the administrator' };
+  if (grant === 'supervisor') return { test: (p) => p.kind === 'department' && p.department.supervisor, says: () => 'a supervising department' };
+  if (grant === 'department' || grant === 'public') return { test: (p) => p.kind === 'department', says: () => 'a department' };
+  if ('department' in grant) {
+    const code = fieldOf(grant.department);
+    return { test: (p, input) => p.kind === 'department' && p.department.code === code(input), says: () => 'the department itself' };
+  }
+  const list = FIELD.test(grant.list_authority) ? fieldOf(grant.list_authority) : () => grant.list_authority;
+  return {
+    test: (p, input) => p.kind === 'department' && p.department.authorityFor.some((l) => l === list(input)),
+    says: (input) => `the authority for the ${String(list(input))} list`,
+  };
+}
+
+/** The x-access of every operation, compiled once at start-up into one test per operation. */
+export class AccessPolicy {
+  private readonly rules = new Map<string, Rule>();
+
+  constructor(operations: readonly DeclaredOperation[]) {
+    for (const op of operations) {
+      const compiled = op.access.map(compile);
+      const [only] = compiled;
+      const test: Test = compiled.length === 1 && only ? only.test : (p, input) => compiled.some((c) => c.test(p, input));
+      const refusal = (input: AccessInput) => `only ${compiled.map((c) => c.says(input)).join(' or ')} may do this`;
+      this.rules.set(op.operationId, { public: op.access.includes('public'), test, refusal });
+    }
+  }
+
+  publicOperations(): string[] {
+    return [...this.rules].filter(([, r]) => r.public).map(([id]) => id);
+  }
+
+  /** Throws unless the caller may call the operation with this input (403; a missing token is a 401). */
+  check(operationId: string, principal: Principal | undefined, input: AccessInput): void {
+    const rule = this.rules.get(operationId);
+    if (!rule) throw new Error(`operation ${operationId} declares no x-access`);
+    if (rule.public) return;
+    if (!principal) throw new UnauthenticatedError('a bearer token is required');
+    if (!rule.test(principal, input)) throw new ForbiddenError(rule.refusal(input));
+  }
+}

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import { TokenService } from './auth/token-service';
+import { BatchService } from './batch/batch-service';
+import { RowValidator } from './batch/row-validator';
+import { CheckService } from './checks/check-service';
+import type { Config } from './config';
+import type { Db } from './db/knex';
+import { DepartmentDirectory } from './departments/department-directory';
+import { openapiDefinition } from './http/definition';
+import type { PersonKeyer } from './identity/person-key';
+import { JobService } from './jobs/job-service';
+import { JobScheduler } from './jobs/schedule';
+import { ListEntryService } from './lists/list-entry-service';
+import { OrderService } from './orders/order-service';
+import { ReportService } from './reports/report-service';
+import { RuleCatalogService } from './rules/rule-catalog-service';
+import { RuleEngine } from './rules/rule-engine';
+import type { LoadedRules } from './rules/rule-loader';
+import type { Clock } from './time/clock';
+import { FeedbackDeadlines } from './time/feedback-deadline';
+import { loadCalendarOverrides, WorkingDayCalendar } from './time/working-days';
+import { DeliveryWorker } from './webhooks/delivery-worker';
+import { secretBoxProvider, WebhookService } from './webhooks/webhook-service';
+
+export interface ServiceDeps {
+  db: Db;
+  rules: LoadedRules;
+  keyOf: PersonKeyer;
+  clock: Clock;
+  log: Logger;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/**
+ * The composition root without HTTP: every store-backed service, the engine, the ONE working-day calendar (from
+ * config.rulesDir) and the jobs, built once. The server, `npm run import`, the bench and the tests all start here,
+ * so every path computes deadlines, plans and writes the same way; createApp puts HTTP on top.
+ */
+export function createServices(config: Config, deps: ServiceDeps) {
+  const { db, clock, log, keyOf } = deps;
+  const definition = openapiDefinition();
+  const departments = new DepartmentDirectory(deps.rules.departments);
+  const engine = new RuleEngine(deps.rules);
+  const calendar = new WorkingDayCalendar(loadCalendarOverrides(config.rulesDir));
+  const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
+  const entries = new ListEntryService({ db, engine, keyOf, clock, deadlines });
+  const batch = new BatchService({
+    db,
+    entries,
+    engine,
+    departments,
+    clock,
+    entryValidator: new RowValidator(definition, 'ListEntryInput'),
+    removalValidator: new RowValidator(definition, 'RemovalBatchItem'),
+  });
+  const jobs = new JobScheduler({
+    db,
+    clock,
+    log,
+    engine,
+    departments,
+    calendar,
+    deadlines,
+    escalationLevel2WorkingDays: config.escalationLevel2WorkingDays,
+  });
+  const secrets = secretBoxProvider(db, config.webhookSecretKey);
+  return {
+    departments,
+    engine,
+    calendar,
+    entries,
+    batch,
+    orders: new OrderService(db, departments, clock),
+    checks: new CheckService(db, keyOf, clock, deps.rules.catalog),
+    tokens: new TokenService(db, departments, clock),
+    reports: new ReportService(db, departments, clock),
+    catalog: new RuleCatalogService(engine),
+    webhooks: new WebhookService(db, departments, clock, secrets),
+    /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */
+    jobs,
+    jobRuns: new JobService(db, jobs.definitions),
+    /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive runOnce/drain. */
+    deliveries: new DeliveryWorker({ db, clock, log, secrets }),
+  };
+}

@@ -4,8 +4,13 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { importFile } from '../src/batch/import-file';
 import type { CallContext } from '../src/auth/principal';
+import pino from 'pino';
+import { createPersonKeyer } from '../src/identity/person-key';
+import type { LoadedRules } from '../src/rules/rule-loader';
+import type { LoadedRule } from '../src/rules/rule-types';
+import { createServices } from '../src/services';
 import { startTestApp, type TestApp } from './support/test-app';
-import { makeIdNumber, makeUscc, withWrongCheck } from './support/factories';
+import { enterpriseEntry, makeIdNumber, makeUscc, withWrongCheck } from './support/factories';
 
 const HEADER = 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
 
@@ -83,5 +88,29 @@ describe('import CLI core', () => {
     const entry = await t.db('list_entries').where({ source_ref: 'JL-1' }).first();
     expect(entry.person_keys).toHaveLength(2); // legal representative and principal
     expect(entry.related_persons).toEqual([expect.objectContaining({ role: 'principal', name: '乙' })]);
+  });
+});
+
+describe('import CLI wiring', () => {
+  it("builds its services with createServices, so a rule's own feedbackDueWorkingDays holds for imported entries", async () => {
+    const t = await startTestApp({ now: new Date('2026-02-13T02:00:00Z') });
+    try {
+      const rules: LoadedRules = structuredClone(t.rules);
+      const rule = rules.rules.find((x) => x.event.params.code === 'gsr18-government-procurement') as LoadedRule;
+      (rule.event.params as { feedbackDueWorkingDays?: number }).feedbackDueWorkingDays = 5;
+      // as scripts/import.ts does it
+      const services = createServices(t.config, { db: t.db, rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, log: pino({ level: 'silent' }) });
+      const samr = services.departments.get('samr');
+      const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'jp-import-')), 'one.jsonl');
+      writeFileSync(file, `${JSON.stringify(enterpriseEntry({ sourceRef: 'DUE-1' }))}\n`);
+      const res = await importFile({ file, kind: 'entries', ctx: { principal: { kind: 'department', department: samr, tokenId: 'cli' } }, batch: services.batch });
+      expect(res.summary).toEqual({ created: 1, unchanged: 0, rejected: 0 });
+      const entry = await t.db('list_entries').where({ source_ref: 'DUE-1' }).first();
+      const due = Object.fromEntries((await t.db('orders').where({ entry_id: entry.id })).map((o: { department: string; due_at: Date }) => [o.department, new Date(o.due_at).toISOString()]));
+      expect(due.mof).toBe('2026-02-27T16:00:00.000Z'); // 5 working days, across the Spring Festival
+      expect(due.mnr).toBe('2026-03-05T16:00:00.000Z'); // the default 10
+    } finally {
+      await t.close();
+    }
   });
 });

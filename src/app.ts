@@ -2,7 +2,6 @@ import express from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { AccessPolicy, declaredOperations } from './auth/access';
 import { Authenticator } from './auth/authenticator';
-import { tokenHandlers } from './auth/token-handlers';
 import { batchHandlers } from './batch/batch-handlers';
 import { BATCH_BODY_LIMIT, BATCH_PATHS } from './batch/batch-paths';
 import { checkHandlers } from './checks/check-handlers';
@@ -50,13 +49,12 @@ export function createApp(deps: AppDeps): App {
     log,
     handlers: assembleHandlers(
       healthHandlers(db, () => deps.rules.rules.length > 0),
-      departmentHandlers(s.departments),
-      tokenHandlers(s.tokens),
+      departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
       batchHandlers(s.batch),
       orderHandlers(s.orders),
       checkHandlers(s.checks),
-      ruleHandlers(s.catalog, s.entries, s.engine.version),
+      ruleHandlers(s.catalog, (input) => s.entries.plan(input), s.engine.version),
       reportHandlers(s.reports),
       webhookHandlers(s.webhooks),
       jobHandlers(s.jobRuns),

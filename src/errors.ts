@@ -34,3 +34,15 @@ export class NotFoundError extends Error {
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
+
+/** A rule (or calendar) file that cannot be used: start-up stops, naming the file and the field. */
+export class RuleFileError extends Error {
+  override readonly name = 'RuleFileError';
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${field || '(root)'}: ${problem}`);
+  }
+}

@@ -1,9 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/knex';
-import type { DepartmentDirectory } from '../departments/department-directory';
 import { tokenDigest } from './token-service';
 import { findActiveTokenByHash } from './token-store';
-import type { Principal } from './principal';
+import type { DepartmentLookup, Principal } from './principal';
 
 const CACHE_TTL_MS = 30_000;
 const CACHE_LIMIT = 10_000;
@@ -18,7 +17,7 @@ export class Authenticator {
 
   constructor(
     private readonly db: Db,
-    private readonly departments: DepartmentDirectory,
+    private readonly departments: DepartmentLookup,
     adminToken: string | undefined,
   ) {
     this.adminDigest = adminToken ? tokenDigest(adminToken) : undefined;

@@ -1,5 +1,21 @@
-import type { Department } from '../rules/rule-types';
 import { ForbiddenError } from '../errors';
+
+/**
+ * What auth needs to know of a department (rules/departments.json says more; src/departments holds it all).
+ * Structural, so auth imports neither departments/ nor rules/ and no folder cycle runs through it.
+ */
+export interface Department {
+  code: string;
+  supervisor: boolean;
+  authorityFor: readonly string[];
+}
+
+/** The departments by code, as auth needs them (src/departments/department-directory.ts is one). */
+export interface DepartmentLookup {
+  find(code: string): Department | undefined;
+  /** The department, or a NotFoundError. */
+  get(code: string): Department;
+}
 
 /** Who is calling: the administrator, or a department through one of its tokens. */
 export type Principal = { kind: 'admin' } | { kind: 'department'; department: Department; tokenId: string };

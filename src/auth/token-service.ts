@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/knex';
 import { recordAudit } from '../audit/audit-store';
-import { actorOf, type CallContext } from './principal';
+import { actorOf, type CallContext, type DepartmentLookup } from './principal';
 import type { Clock } from '../time/clock';
-import type { DepartmentDirectory } from '../departments/department-directory';
 import { insertToken } from './token-store';
 
 /** SHA-256 of a bearer token: tokens are stored and looked up by its hex form, never in clear. */
@@ -13,7 +12,7 @@ export const hashToken = (token: string) => tokenDigest(token).toString('hex');
 export class TokenService {
   constructor(
     private readonly db: Db,
-    private readonly departments: DepartmentDirectory,
+    private readonly departments: DepartmentLookup,
     private readonly clock: Clock,
   ) {}
 

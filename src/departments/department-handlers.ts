@@ -1,7 +1,8 @@
+import type { TokenService } from '../auth/token-service';
 import type { Handlers } from '../http/operation';
 import type { DepartmentDirectory } from './department-directory';
 
-export function departmentHandlers(departments: DepartmentDirectory) {
+export function departmentHandlers(departments: DepartmentDirectory, tokens: TokenService) {
   return {
     listDepartments: async () => ({
       status: 200,
@@ -16,5 +17,6 @@ export function departmentHandlers(departments: DepartmentDirectory) {
         })),
       },
     }),
+    createDepartmentToken: async ({ params, body }, call) => ({ status: 201, body: await tokens.create(call, params.code, body?.label) }),
   } satisfies Partial<Handlers>;
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
 import { recordAudit } from '../audit/audit-store';
-import { actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
+import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { components } from '../generated/openapi';
@@ -59,7 +59,7 @@ export class OrderService {
   private departmentInScope(p: Principal, requested: string | undefined): string | undefined {
     if (requested !== undefined) this.departments.get(requested);
     if (isSupervisorOrAdmin(p)) return requested ?? (p.kind === 'department' ? p.department.code : undefined);
-    const own = (p as Extract<Principal, { kind: 'department' }>).department.code;
+    const own = actingDepartment(p);
     if (requested !== undefined && requested !== own) throw new ForbiddenError("only a supervising department or the administrator may read another department's orders");
     return own;
   }

@@ -4,23 +4,16 @@ import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Catalog, Department, ListType, LoadedRule, RuleFile } from './rule-types';
+import { RuleFileError } from '../errors';
+
+/** Re-exported: a bad rule or calendar file, naming path and field (src/errors.ts, so src/time needs no rules/). */
+export { RuleFileError };
 
 /**
  * Loads rules/: departments, the catalogue of lists and scenarios, and one file per memorandum.
  * Every file is checked against its JSON Schema and against the others (departments, scenarios, lists exist);
  * the first broken file stops start-up with its path and the broken field.
  */
-export class RuleFileError extends Error {
-  override readonly name = 'RuleFileError';
-  constructor(
-    readonly file: string,
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(`${file}: ${field || '(root)'}: ${problem}`);
-  }
-}
-
 export interface LoadedRules {
   departments: Department[];
   catalog: Catalog;

@@ -1,4 +1,3 @@
-import type { LoadedRule } from '../rules/rule-types';
 import { chinaDate, endOfChinaDay } from './dates';
 import type { WorkingDayCalendar } from './working-days';
 
@@ -15,7 +14,7 @@ export class FeedbackDeadlines {
   private readonly byCode: Map<string, number>;
 
   constructor(
-    rules: readonly LoadedRule[],
+    rules: readonly { event: { params: { code: string } } }[],
     private readonly defaultWorkingDays: number,
     private readonly calendar: WorkingDayCalendar,
   ) {

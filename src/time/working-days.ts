@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { isWorkday as packageIsWorkday } from 'chinese-days';
-import { RuleFileError } from '../rules/rule-loader';
+import { RuleFileError } from '../errors';
 import { addDays, type IsoDate } from './dates';
 
 /**

@@ -23,6 +23,14 @@ const grantSchema = z.union([
 ]);
 const accessSchema = z.array(grantSchema).min(1);
 export type Grant = z.infer<typeof grantSchema>;
+const operationSchema = z.looseObject({
+  operationId: z.string({ error: 'operationId is missing' }),
+  summary: z.string().default(''),
+  security: z.array(z.unknown()).optional(),
+  'x-access': accessSchema,
+  'x-access-note': z.string().optional(),
+});
+const pathsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
 
 /** The request fields a grant may read: the validated input a handler gets. */
 export interface AccessInput {
@@ -55,30 +63,34 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
 /** Every operation of the document with its x-access, validated; a missing or malformed one stops start-up. */
 export function declaredOperations(definition: { paths?: object }): DeclaredOperation[] {
   const out: DeclaredOperation[] = [];
-  for (const [path, item] of Object.entries(definition.paths ?? {}) as [string, Record<string, unknown>][]) {
+  for (const [path, item] of Object.entries(pathsSchema.parse(definition.paths ?? {}))) {
     for (const method of METHODS) {
-      const op = item[method] as
-        | { operationId?: string; summary?: string; security?: unknown[]; 'x-access'?: unknown; 'x-access-note'?: string }
-        | undefined;
-      if (!op) continue;
-      const where = `openapi/openapi.yaml ${method.toUpperCase()} ${path} (${op.operationId ?? '?'})`;
-      if (!op.operationId) throw new Error(`${where}: operationId is missing`);
-      const parsed = accessSchema.safeParse(op['x-access']);
-      if (!parsed.success) throw new Error(`${where}: x-access ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
-      const access = parsed.data;
+      if (item[method] === undefined) continue;
+      const parsed = operationSchema.safeParse(item[method]);
+      const where = `openapi/openapi.yaml ${method.toUpperCase()} ${path}`;
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`${where}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is invalid'}`);
+      }
+      const { operationId, summary, security, 'x-access': access, 'x-access-note': note } = parsed.data;
       const isPublic = access.includes('public');
       if (isPublic && access.length > 1) throw new Error(`${where}: x-access public admits everyone; list nothing beside it`);
-      const securityNone = Array.isArray(op.security) && op.security.length === 0;
+      const securityNone = security?.length === 0;
       if (isPublic !== securityNone) throw new Error(`${where}: x-access public and security: [] must go together`);
-      out.push({ operationId: op.operationId, method, path, summary: op.summary ?? '', access, note: op['x-access-note'], securityNone });
+      out.push({ operationId, method, path, summary, access, note, securityNone });
     }
   }
   return out;
 }
 
+/** Reads `body.x`, `query.x` or `params.x` of a request (the schema allowed nothing else). */
 const fieldOf = (ref: string) => {
-  const [, source, name] = FIELD.exec(ref) as RegExpExecArray;
-  return (input: AccessInput): unknown => (input[source as keyof AccessInput] as Record<string, unknown> | undefined)?.[name as string];
+  const [source, name = ''] = ref.split('.');
+  const part = (input: AccessInput) => (source === 'body' ? input.body : source === 'query' ? input.query : input.params);
+  return (input: AccessInput): unknown => {
+    const value = part(input);
+    return typeof value === 'object' && value !== null ? Reflect.get(value, name) : undefined;
+  };
 };
 
 function compile(grant: Grant): { test: Test; says: (input: AccessInput) => string } {
@@ -96,6 +108,11 @@ function compile(grant: Grant): { test: Test; says: (input: AccessInput) => stri
   };
 }
 
+function anyOf(tests: readonly Test[], p: Principal, input: AccessInput): boolean {
+  for (const test of tests) if (test(p, input)) return true;
+  return false;
+}
+
 /** The x-access of every operation, compiled once at start-up into one test per operation. */
 export class AccessPolicy {
   private readonly rules = new Map<string, Rule>();
@@ -103,8 +120,11 @@ export class AccessPolicy {
   constructor(operations: readonly DeclaredOperation[]) {
     for (const op of operations) {
       const compiled = op.access.map(compile);
-      const [only] = compiled;
-      const test: Test = compiled.length === 1 && only ? only.test : (p, input) => compiled.some((c) => c.test(p, input));
+      const tests = compiled.map((c) => c.test);
+      const [only] = tests;
+      // Checks run on every request (a hot path): any caller at all costs nothing, one grant is called directly.
+      const anyCaller = op.access.includes('admin') && op.access.includes('department');
+      const test: Test = anyCaller ? () => true : tests.length === 1 && only ? only : (p, input) => anyOf(tests, p, input);
       const refusal = (input: AccessInput) => `only ${compiled.map((c) => c.says(input)).join(' or ')} may do this`;
       this.rules.set(op.operationId, { public: op.access.includes('public'), test, refusal });
     }

@@ -6,7 +6,7 @@ import type { AccessPolicy } from '../auth/access';
 import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import { compileRoutes } from './compiled-routes';
-import { PUBLIC_OPERATIONS, type Call, type Handlers, type RequestOf } from './operation';
+import { PUBLIC_OPERATIONS, type CallOf, type Handlers, type RequestOf } from './operation';
 import { problem } from './problem';
 import { fieldErrors } from './request-errors';
 
@@ -71,7 +71,7 @@ export function createApi(o: ApiOptions): ApiHandler {
   }
 
   // One signature for every handler here: each was checked against its own operation where the table was built.
-  type AnyHandler = (input: RequestOf<keyof Handlers>, call: Call) => Promise<HttpResult>;
+  type AnyHandler = (input: RequestOf<keyof Handlers>, call: CallOf<keyof Handlers>) => Promise<HttpResult>;
   const wrap = (operationId: string, handler: AnyHandler) => (c: Context, req: Request) => {
     const sec = c.security?.bearerAuth as Principal | false | SecurityFailure | undefined;
     const principal = sec && 'kind' in sec ? sec : undefined;
@@ -79,7 +79,7 @@ export function createApi(o: ApiOptions): ApiHandler {
     const input = { body: c.request.requestBody, query: c.request.query ?? {}, params: c.request.params } as RequestOf<keyof Handlers>;
     o.access.check(operationId, principal, input);
     const contentType = c.request.headers['content-type'];
-    return handler(input, { principal: principal as Principal, requestId: (req as { id?: string }).id, contentType: String(contentType ?? '') });
+    return handler(input, { principal, requestId: String(req.id), contentType });
   };
   for (const [operationId, handler] of Object.entries(o.handlers)) api.register(operationId, wrap(operationId, handler as AnyHandler));
 

@@ -68,11 +68,11 @@ type Complete<P extends readonly object[]> = [Overlap<P>] extends [never]
  * part already handles (a spread would let the later one win silently), and a set that leaves one unhandled.
  */
 export function assembleHandlers<const P extends readonly Partial<Handlers>[]>(...parts: P & Complete<P>): Handlers {
-  const all: Partial<Record<OperationId, unknown>> = {};
+  const all: Record<string, unknown> = {};
   for (const part of parts) {
     for (const [id, handler] of Object.entries(part)) {
       if (id in all) throw new Error(`operation ${id} has two handlers`);
-      all[id as OperationId] = handler;
+      all[id] = handler;
     }
   }
   return all as Handlers;

@@ -56,6 +56,35 @@ export function createApi(o: ApiOptions): ApiHandler {
     },
   });
 
+  registerOperations(api, o);
+
+  api.register({
+    unauthorizedHandler: (c: Context) => {
+      const sec = c.security?.bearerAuth as SecurityFailure | undefined;
+      if (sec && typeof sec === 'object' && 'infrastructure' in sec) throw sec.error;
+      const given = Boolean(c.request.headers.authorization);
+      return problemResult(problem(401, given ? 'the bearer token is not known' : 'send Authorization: Bearer <token>'));
+    },
+    validationFail: (c: Context) => {
+      const errors = fieldErrors(c.validation.errors ?? []);
+      return problemResult(problem(400, `invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors));
+    },
+    notFound: (c: Context) => problemResult(problem(404, `no such path: ${c.request.method.toUpperCase()} ${c.request.path}`)),
+    methodNotAllowed: (c: Context) => problemResult(problem(405, `${c.request.method.toUpperCase()} is not allowed on ${c.request.path}`)),
+    notImplemented: (c: Context) => problemResult(problem(500, `operation ${c.operation?.operationId ?? '?'} has no handler`)),
+    postResponseHandler: sendResult(o),
+  });
+
+  // Requests arriving during init wait for it, so none is routed before the compiled routes are installed.
+  const ready = api.init().then(() => compileRoutes(api));
+  return async (req, res) => {
+    await ready;
+    return api.handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res);
+  };
+}
+
+/** Authentication, then one handler per operation, each behind the operation's x-access. */
+function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
   api.registerSecurityHandler('bearerAuth', async (c: Context) => {
     try {
       return (await o.authenticator.resolve(c.request.headers.authorization)) ?? false;
@@ -82,41 +111,22 @@ export function createApi(o: ApiOptions): ApiHandler {
     return handler(input, { principal, requestId: String(req.id), contentType });
   };
   for (const [operationId, handler] of Object.entries(o.handlers)) api.register(operationId, wrap(operationId, handler as AnyHandler));
+}
 
-  api.register({
-    unauthorizedHandler: (c: Context) => {
-      const sec = c.security?.bearerAuth as SecurityFailure | undefined;
-      if (sec && typeof sec === 'object' && 'infrastructure' in sec) throw sec.error;
-      const given = Boolean(c.request.headers.authorization);
-      return problemResult(problem(401, given ? 'the bearer token is not known' : 'send Authorization: Bearer <token>'));
-    },
-    validationFail: (c: Context) => {
-      const errors = fieldErrors(c.validation.errors ?? []);
-      return problemResult(problem(400, `invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors));
-    },
-    notFound: (c: Context) => problemResult(problem(404, `no such path: ${c.request.method.toUpperCase()} ${c.request.path}`)),
-    methodNotAllowed: (c: Context) => problemResult(problem(405, `${c.request.method.toUpperCase()} is not allowed on ${c.request.path}`)),
-    notImplemented: (c: Context) => problemResult(problem(500, `operation ${c.operation?.operationId ?? '?'} has no handler`)),
-    postResponseHandler: (c: Context, _req: Request, res: Response) => {
-      let result = c.response as HttpResult;
-      if (o.validateResponses && c.operation && result.status < 400) {
-        const check = c.api.validateResponse(result.body, c.operation, result.status);
-        if (check.errors?.length) {
-          o.log.error({ operationId: c.operation.operationId, errors: check.errors }, 'response does not match the OpenAPI document');
-          result = problemResult(problem(500, `response of ${c.operation.operationId} does not match the OpenAPI document: ${JSON.stringify(check.errors)}`));
-        }
+/** Sends a handler's result; with validateResponses, a success that does not match the spec becomes a 500. */
+function sendResult(o: ApiOptions) {
+  return (c: Context, _req: Request, res: Response) => {
+    let result = c.response as HttpResult;
+    if (o.validateResponses && c.operation && result.status < 400) {
+      const check = c.api.validateResponse(result.body, c.operation, result.status);
+      if (check.errors?.length) {
+        o.log.error({ operationId: c.operation.operationId, errors: check.errors }, 'response does not match the OpenAPI document');
+        result = problemResult(problem(500, `response of ${c.operation.operationId} does not match the OpenAPI document: ${JSON.stringify(check.errors)}`));
       }
-      for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
-      if (result.body === undefined) res.status(result.status).end();
-      else if (result.headers?.['Content-Type']) res.status(result.status).send(JSON.stringify(result.body));
-      else res.status(result.status).json(result.body);
-    },
-  });
-
-  // Requests arriving during init wait for it, so none is routed before the compiled routes are installed.
-  const ready = api.init().then(() => compileRoutes(api));
-  return async (req, res) => {
-    await ready;
-    return api.handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res);
+    }
+    for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+    if (result.body === undefined) res.status(result.status).end();
+    else if (result.headers?.['Content-Type']) res.status(result.status).send(JSON.stringify(result.body));
+    else res.status(result.status).json(result.body);
   };
 }

@@ -15,10 +15,10 @@ const current = readFileSync(readmeFile, 'utf8');
 const wanted = withAccessTable(current, renderAccessTable(declaredOperations(openapiDefinition())));
 if (process.argv.includes('--check')) {
   if (current !== wanted) {
-    console.error('README.md\'s access table is out of date: run npm run docs:access');
+    console.error("README.md's access table is out of date: run npm run docs:access");
     process.exit(1);
   }
-  console.log('README.md\'s access table is up to date');
+  console.log("README.md's access table is up to date");
 } else {
   writeFileSync(readmeFile, wanted);
   console.log('wrote the access table of README.md');

@@ -34,7 +34,12 @@ describe('access declared once per operation (x-access)', () => {
 
   it('every operation declares its access; the public ones are exactly those without security', () => {
     expect(operations.length).toBeGreaterThanOrEqual(22);
-    expect(operations.filter((o) => o.access.includes('public')).map((o) => o.operationId).sort()).toEqual([...PUBLIC_OPERATIONS].sort());
+    expect(
+      operations
+        .filter((o) => o.access.includes('public'))
+        .map((o) => o.operationId)
+        .sort(),
+    ).toEqual([...PUBLIC_OPERATIONS].sort());
     for (const o of operations) expect(o.access.includes('public')).toBe(o.securityNone);
   });
 
@@ -66,6 +71,8 @@ describe('access declared once per operation (x-access)', () => {
     expect(() => policy.check('createListEntry', as('mof'), { body: { listType: 'abnormal_operations' } })).toThrow(
       'only the authority for the abnormal_operations list may do this',
     );
-    expect(() => policy.check('getFeedbackReport', as('mof'), {})).toThrow('only the administrator or a supervising department may do this');
+    expect(() => policy.check('getFeedbackReport', as('mof'), {})).toThrow(
+      'only the administrator or a supervising department may do this',
+    );
   });
 });

@@ -12,7 +12,9 @@ function describe(g: Grant): string {
   if (g === 'department') return 'any department';
   if ('department' in g) return `the department \`{${fieldName(g.department)}}\` itself`;
   const list = g.list_authority;
-  return /^(body|query|params)\./.test(list) ? `the authority for the list in \`${fieldName(list)}\`` : `the authority for \`${list}\``;
+  return /^(body|query|params)\./.test(list)
+    ? `the authority for the list in \`${fieldName(list)}\``
+    : `the authority for \`${list}\``;
 }
 
 /** README's "Who may do what" table, one row per operation, from the spec's x-access declarations. */

@@ -21,7 +21,12 @@ const grantSchema = z.union([
   z.strictObject({ department: z.string().regex(FIELD, 'must name a request field, e.g. params.code') }),
   z.strictObject({ list_authority: z.string().min(1) }),
 ]);
-const accessSchema = z.array(grantSchema).min(1);
+const accessSchema = z
+  .array(grantSchema, {
+    error: (i) =>
+      i.input === undefined ? 'is missing: declare who may call it (grants: src/auth/access.ts)' : undefined,
+  })
+  .min(1);
 export type Grant = z.infer<typeof grantSchema>;
 const operationSchema = z.looseObject({
   operationId: z.string({ error: 'operationId is missing' }),
@@ -74,7 +79,8 @@ export function declaredOperations(definition: { paths?: object }): DeclaredOper
       }
       const { operationId, summary, security, 'x-access': access, 'x-access-note': note } = parsed.data;
       const isPublic = access.includes('public');
-      if (isPublic && access.length > 1) throw new Error(`${where}: x-access public admits everyone; list nothing beside it`);
+      if (isPublic && access.length > 1)
+        throw new Error(`${where}: x-access public admits everyone; list nothing beside it`);
       const securityNone = security?.length === 0;
       if (isPublic !== securityNone) throw new Error(`${where}: x-access public and security: [] must go together`);
       out.push({ operationId, method, path, summary, access, note, securityNone });
@@ -86,7 +92,8 @@ export function declaredOperations(definition: { paths?: object }): DeclaredOper
 /** Reads `body.x`, `query.x` or `params.x` of a request (the schema allowed nothing else). */
 const fieldOf = (ref: string) => {
   const [source, name = ''] = ref.split('.');
-  const part = (input: AccessInput) => (source === 'body' ? input.body : source === 'query' ? input.query : input.params);
+  const part = (input: AccessInput) =>
+    source === 'body' ? input.body : source === 'query' ? input.query : input.params;
   return (input: AccessInput): unknown => {
     const value = part(input);
     return typeof value === 'object' && value !== null ? Reflect.get(value, name) : undefined;
@@ -95,11 +102,16 @@ const fieldOf = (ref: string) => {
 
 function compile(grant: Grant): { test: Test; says: (input: AccessInput) => string } {
   if (grant === 'admin') return { test: (p) => p.kind === 'admin', says: () => 'the administrator' };
-  if (grant === 'supervisor') return { test: (p) => p.kind === 'department' && p.department.supervisor, says: () => 'a supervising department' };
-  if (grant === 'department' || grant === 'public') return { test: (p) => p.kind === 'department', says: () => 'a department' };
+  if (grant === 'supervisor')
+    return { test: (p) => p.kind === 'department' && p.department.supervisor, says: () => 'a supervising department' };
+  if (grant === 'department' || grant === 'public')
+    return { test: (p) => p.kind === 'department', says: () => 'a department' };
   if ('department' in grant) {
     const code = fieldOf(grant.department);
-    return { test: (p, input) => p.kind === 'department' && p.department.code === code(input), says: () => 'the department itself' };
+    return {
+      test: (p, input) => p.kind === 'department' && p.department.code === code(input),
+      says: () => 'the department itself',
+    };
   }
   const list = FIELD.test(grant.list_authority) ? fieldOf(grant.list_authority) : () => grant.list_authority;
   return {
@@ -124,7 +136,11 @@ export class AccessPolicy {
       const [only] = tests;
       // Checks run on every request (a hot path): any caller at all costs nothing, one grant is called directly.
       const anyCaller = op.access.includes('admin') && op.access.includes('department');
-      const test: Test = anyCaller ? () => true : tests.length === 1 && only ? only : (p, input) => anyOf(tests, p, input);
+      const test: Test = anyCaller
+        ? () => true
+        : tests.length === 1 && only
+          ? only
+          : (p, input) => anyOf(tests, p, input);
       const refusal = (input: AccessInput) => `only ${compiled.map((c) => c.says(input)).join(' or ')} may do this`;
       this.rules.set(op.operationId, { public: op.access.includes('public'), test, refusal });
     }

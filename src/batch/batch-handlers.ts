@@ -8,14 +8,17 @@ import type { BatchRow } from './csv-rows';
 async function rowsOf(body: unknown, call: Call, kind: BatchKind): Promise<{ rows: BatchRow[]; csv: boolean }> {
   const type = call.contentType?.split(';')[0]?.trim().toLowerCase();
   if (type === 'text/csv') {
-    if (typeof body !== 'string' || body.length === 0) throw ValidationError.field('body', 'is required: a CSV whose first line is the header');
+    if (typeof body !== 'string' || body.length === 0)
+      throw ValidationError.field('body', 'is required: a CSV whose first line is the header');
     return { rows: await collectRows(rowsFromCsv(kind, body), MAX_HTTP_ROWS), csv: true };
   }
   if (type === 'application/json' || type?.endsWith('+json')) {
     if (!Array.isArray(body)) throw ValidationError.field('body', 'must be a JSON array of rows');
     return { rows: rowsFromJson(body), csv: false };
   }
-  throw new UnsupportedMediaError(`send application/json (an array of rows) or text/csv, not ${type || 'no Content-Type'}`);
+  throw new UnsupportedMediaError(
+    `send application/json (an array of rows) or text/csv, not ${type || 'no Content-Type'}`,
+  );
 }
 
 export class UnsupportedMediaError extends Error {
@@ -33,7 +36,10 @@ export function batchHandlers(batch: BatchService) {
     removeListEntriesBatch: async ({ body }, call) => {
       const got = await rowsOf(body, call, 'removals');
       const results = await batch.remove(call, got.rows);
-      return { status: 200, body: { summary: summaryOf(results, ['removed', 'unchanged', 'rejected'] as const), results } };
+      return {
+        status: 200,
+        body: { summary: summaryOf(results, ['removed', 'unchanged', 'rejected'] as const), results },
+      };
     },
   } satisfies Partial<Handlers>;
 }

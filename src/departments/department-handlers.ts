@@ -17,6 +17,9 @@ export function departmentHandlers(departments: DepartmentDirectory, tokens: Tok
         })),
       },
     }),
-    createDepartmentToken: async ({ params, body }, call) => ({ status: 201, body: await tokens.create(call, params.code, body?.label) }),
+    createDepartmentToken: async ({ params, body }, call) => ({
+      status: 201,
+      body: await tokens.create(call, params.code, body?.label),
+    }),
   } satisfies Partial<Handlers>;
 }

@@ -96,7 +96,8 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
 
   const declaredPublic = o.access.publicOperations().sort().join(', ');
   if (declaredPublic !== [...PUBLIC_OPERATIONS].sort().join(', ')) {
-    throw new Error(`x-access public operations (${declaredPublic}) differ from PUBLIC_OPERATIONS in src/http/operation.ts`);
+    const wanted = 'PUBLIC_OPERATIONS in src/http/operation.ts';
+    throw new Error(`x-access public operations (${declaredPublic}) differ from ${wanted}`);
   }
 
   // One signature for every handler here: each was checked against its own operation where the table was built.
@@ -105,12 +106,15 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
     const sec = c.security?.bearerAuth as Principal | false | SecurityFailure | undefined;
     const principal = sec && 'kind' in sec ? sec : undefined;
     // openapi-backend has validated (and coerced) these against the operation: the handler's RequestOf.
-    const input = { body: c.request.requestBody, query: c.request.query ?? {}, params: c.request.params } as RequestOf<keyof Handlers>;
+    const { requestBody: body, query = {}, params } = c.request;
+    const input = { body, query, params } as RequestOf<keyof Handlers>;
     o.access.check(operationId, principal, input);
     const contentType = c.request.headers['content-type'];
     return handler(input, { principal, requestId: String(req.id), contentType });
   };
-  for (const [operationId, handler] of Object.entries(o.handlers)) api.register(operationId, wrap(operationId, handler as AnyHandler));
+  for (const [operationId, handler] of Object.entries(o.handlers)) {
+    api.register(operationId, wrap(operationId, handler as AnyHandler));
+  }
 }
 
 /** Sends a handler's result; with validateResponses, a success that does not match the spec becomes a 500. */

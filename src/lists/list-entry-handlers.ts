@@ -5,10 +5,15 @@ export function listEntryHandlers(entries: ListEntryService) {
   return {
     createListEntry: async ({ body }, call) => {
       const { created, entry } = await entries.create(call, body);
-      return created ? { status: 201, body: entry, headers: { Location: `/v1/list-entries/${entry.id}` } } : { status: 200, body: entry };
+      return created
+        ? { status: 201, body: entry, headers: { Location: `/v1/list-entries/${entry.id}` } }
+        : { status: 200, body: entry };
     },
     getListEntry: async ({ params }) => ({ status: 200, body: await entries.get(params.id) }),
     listListEntries: async ({ query }) => ({ status: 200, body: await entries.search(query) }),
-    removeListEntry: async ({ params, body }, call) => ({ status: 200, body: await entries.remove(call, params.id, body) }),
+    removeListEntry: async ({ params, body }, call) => ({
+      status: 200,
+      body: await entries.remove(call, params.id, body),
+    }),
   } satisfies Partial<Handlers>;
 }

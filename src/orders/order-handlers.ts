@@ -5,6 +5,9 @@ export function orderHandlers(orders: OrderService) {
   return {
     listOrders: async ({ query }, call) => ({ status: 200, body: await orders.list(call, query) }),
     getOrder: async ({ params }, call) => ({ status: 200, body: await orders.get(call, params.id) }),
-    submitOrderFeedback: async ({ params, body }, call) => ({ status: 200, body: await orders.feedback(call, params.id, body) }),
+    submitOrderFeedback: async ({ params, body }, call) => ({
+      status: 200,
+      body: await orders.feedback(call, params.id, body),
+    }),
   } satisfies Partial<Handlers>;
 }

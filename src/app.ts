@@ -10,6 +10,7 @@ import { BATCH_BODY_LIMIT, BATCH_PATHS } from './batch/batch-paths';
 import { BatchService } from './batch/batch-service';
 import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
+import { citationLookup } from './rules/citations';
 import { checkHandlers } from './checks/check-handlers';
 import type { Config } from './config';
 import type { Db } from './db/knex';
@@ -79,7 +80,7 @@ export function createApp(deps: AppDeps): App {
   const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
   const entries = new ListEntryService({ db, engine, departments, keyOf: deps.keyOf, clock, feedbackDueWorkingDays: config.feedbackDueWorkingDays, deadlines });
   const orders = new OrderService(db, departments, clock);
-  const checks = new CheckService(db, deps.keyOf, clock, deps.rules.catalog);
+  const checks = new CheckService(db, deps.keyOf, clock, deps.rules.catalog, citationLookup(deps.rules.rules));
   const tokens = new TokenService(db, departments, clock);
   const reports = new ReportService(db, departments, clock);
   const batch = createBatchService(deps, entries, engine, departments);

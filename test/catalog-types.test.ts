@@ -6,7 +6,9 @@ import { loadRules } from '../src/rules/rule-loader';
 
 /** The domain vocabularies live in one module; the spec's enums and rules/catalog.json must say the same. */
 describe('domain vocabularies', () => {
-  const spec = yaml.load(readFileSync(openapiFile, 'utf8')) as { components: { schemas: Record<string, { enum?: string[] }> } };
+  const spec = yaml.load(readFileSync(openapiFile, 'utf8')) as {
+    components: { schemas: Record<string, { enum?: string[] }> };
+  };
   const enumOf = (name: string) => spec.components.schemas[name]?.enum;
   const { catalog } = loadRules(rulesDir);
 

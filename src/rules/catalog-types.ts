@@ -8,7 +8,12 @@ export const LIST_TYPES = ['abnormal_operations', 'serious_violation', 'dishones
 export type ListType = (typeof LIST_TYPES)[number];
 
 /** Persons an entry names besides its subject (the enterprise's legal representative included). */
-export const RELATED_ROLES = ['legal_representative', 'principal', 'actual_controller', 'directly_responsible'] as const;
+export const RELATED_ROLES = [
+  'legal_representative',
+  'principal',
+  'actual_controller',
+  'directly_responsible',
+] as const;
 export type RelatedRole = (typeof RELATED_ROLES)[number];
 
 /** Offices an officer ban bars. */
@@ -25,5 +30,11 @@ export type ScenarioCode = string;
  * law, an administrative regulation or a central (党中央、国务院) policy document; a judicial interpretation binds
  * the courts, and a measure resting only on a memorandum between departments is flagged, not applied as law.
  */
-export const BASIS_STRENGTHS = ['law', 'regulation', 'central_policy', 'judicial_interpretation', 'memorandum_only'] as const;
+export const BASIS_STRENGTHS = [
+  'law',
+  'regulation',
+  'central_policy',
+  'judicial_interpretation',
+  'memorandum_only',
+] as const;
 export type BasisStrength = (typeof BASIS_STRENGTHS)[number];

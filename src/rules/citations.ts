@@ -22,7 +22,13 @@ export function citationOf(ref: BasisRef, entry: VersionEntry): Citation {
   };
 }
 
-const RANK: Record<Citation['kind'], number> = { law: 5, regulation: 4, central_policy: 3, judicial_interpretation: 2, memorandum: 1 };
+const RANK: Record<Citation['kind'], number> = {
+  law: 5,
+  regulation: 4,
+  central_policy: 3,
+  judicial_interpretation: 2,
+  memorandum: 1,
+};
 
 /** The strongest kind among a measure's bases (国办发〔2020〕49号); memoranda alone give memorandum_only. */
 export function strengthOf(basis: readonly Citation[]): BasisStrength {
@@ -32,7 +38,9 @@ export function strengthOf(basis: readonly Citation[]): BasisStrength {
 
 /** The citations that governed a decision taken on `date`: each version applies while it was in force. */
 export function citationsOn(basis: readonly Citation[], date: string): Citation[] {
-  return basis.filter((c) => !c.inForce || (date >= c.inForce.from && (c.inForce.until === undefined || date <= c.inForce.until)));
+  return basis.filter(
+    (c) => !c.inForce || (date >= c.inForce.from && (c.inForce.until === undefined || date <= c.inForce.until)),
+  );
 }
 
 export const basisText = (b: { document: string; article: string }) => `${b.document} ${b.article}`;

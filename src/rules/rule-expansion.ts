@@ -28,7 +28,11 @@ export function leavesOfWhen(when: When | undefined, at: string): ConditionLeaf[
 }
 
 /** The rule's engine conditions: the file's `when` and the rule's (the rule's key wins), then its own conditions. */
-export function conditionsOf(defaults: RuleDefaults | undefined, rule: FileRule, at: string): { conditions: Record<string, unknown>; leaves: ConditionLeaf[] } {
+export function conditionsOf(
+  defaults: RuleDefaults | undefined,
+  rule: FileRule,
+  at: string,
+): { conditions: Record<string, unknown>; leaves: ConditionLeaf[] } {
   const own = leavesOfWhen(rule.when, `${at}.when`);
   const inherited = leavesOfWhen(defaults?.when, 'defaults.when').filter((l) => !own.some((o) => o.fact === l.fact));
   const leaves = [...inherited, ...own];

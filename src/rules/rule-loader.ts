@@ -56,7 +56,9 @@ function fieldOf(instancePath: string): string {
 
 /** The deepest error says most about what is broken (oneOf reports every branch). */
 function mostSpecific(errors: ErrorObject[]): ErrorObject {
-  return [...errors].sort((a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length)[0] as ErrorObject;
+  return [...errors].sort(
+    (a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length,
+  )[0] as ErrorObject;
 }
 
 function readJson(file: string, display: string): unknown {
@@ -79,7 +81,10 @@ function validated<T>(validate: ValidateFunction, data: unknown, display: string
     const params = err.params as { additionalProperty?: string; missingProperty?: string };
     const extra = err.keyword === 'additionalProperties' ? ` (${String(params.additionalProperty)})` : '';
     // A missing property is named as the field itself, e.g. rules[2].basis.
-    const at = err.keyword === 'required' && params.missingProperty ? `${err.instancePath}/${params.missingProperty}` : err.instancePath;
+    const at =
+      err.keyword === 'required' && params.missingProperty
+        ? `${err.instancePath}/${params.missingProperty}`
+        : err.instancePath;
     const field = [prefix, fieldOf(at)].filter(Boolean).join(at.startsWith('/') && prefix ? '.' : '');
     throw new RuleFileError(display, field, `${err.message ?? 'is invalid'}${extra}`);
   }
@@ -118,7 +123,11 @@ function listsOfCondition(node: unknown, allLists: ListType[]): ListType[] | und
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
-function loadDocuments(rulesDir: string, rel: (f: string) => string, hash: ReturnType<typeof createHash>): Map<string, VersionEntry> {
+function loadDocuments(
+  rulesDir: string,
+  rel: (f: string) => string,
+  hash: ReturnType<typeof createHash>,
+): Map<string, VersionEntry> {
   const file = path.join(rulesDir, 'documents.json');
   const data = readJson(file, rel(file));
   const docs = validated<DocumentsFile>(schemaValidator(rulesDir, 'documents.schema.json'), data, rel(file)).documents;
@@ -128,8 +137,10 @@ function loadDocuments(rulesDir: string, rel: (f: string) => string, hash: Retur
     document.versions.forEach((version, j) => {
       const at = `documents[${i}].versions[${j}]`;
       if (out.has(version.id)) throw new RuleFileError(rel(file), `${at}.id`, `duplicate version id "${version.id}"`);
-      if (version.inForce?.until && version.inForce.until < version.inForce.from) throw new RuleFileError(rel(file), `${at}.inForce.until`, `is before inForce.from (${version.inForce.from})`);
-      if (version.text && !existsSync(path.join(rulesDir, version.text))) throw new RuleFileError(rel(file), `${at}.text`, `no file ${version.text} under rules/`);
+      if (version.inForce?.until && version.inForce.until < version.inForce.from)
+        throw new RuleFileError(rel(file), `${at}.inForce.until`, `is before inForce.from (${version.inForce.from})`);
+      if (version.text && !existsSync(path.join(rulesDir, version.text)))
+        throw new RuleFileError(rel(file), `${at}.text`, `no file ${version.text} under rules/`);
       out.set(version.id, { document, version });
     }),
   );
@@ -143,7 +154,11 @@ export function loadRules(rulesDir: string): LoadedRules {
 
   const depFile = path.join(rulesDir, 'departments.json');
   const depData = readJson(depFile, rel(depFile));
-  const departments = validated<{ departments: Department[] }>(schemaValidator(rulesDir, 'departments.schema.json'), depData, rel(depFile)).departments;
+  const departments = validated<{ departments: Department[] }>(
+    schemaValidator(rulesDir, 'departments.schema.json'),
+    depData,
+    rel(depFile),
+  ).departments;
   hash.update(JSON.stringify(depData));
 
   const catFile = path.join(rulesDir, 'catalog.json');
@@ -154,10 +169,12 @@ export function loadRules(rulesDir: string): LoadedRules {
   const listCodes = catalog.lists.map((l) => l.code as ListType);
   const depCodes = new Set<string>();
   departments.forEach((d, i) => {
-    if (depCodes.has(d.code)) throw new RuleFileError(rel(depFile), `departments[${i}].code`, `duplicate department code "${d.code}"`);
+    if (depCodes.has(d.code))
+      throw new RuleFileError(rel(depFile), `departments[${i}].code`, `duplicate department code "${d.code}"`);
     depCodes.add(d.code);
     d.authorityFor.forEach((l, j) => {
-      if (!listCodes.includes(l)) throw new RuleFileError(rel(depFile), `departments[${i}].authorityFor[${j}]`, `unknown list type "${l}"`);
+      if (!listCodes.includes(l))
+        throw new RuleFileError(rel(depFile), `departments[${i}].authorityFor[${j}]`, `unknown list type "${l}"`);
     });
   });
   const scenarioCodes = new Set(catalog.scenarios.map((s) => s.code));
@@ -165,20 +182,30 @@ export function loadRules(rulesDir: string): LoadedRules {
   const groundKeys = new Set<string>();
   (catalog.listingGrounds ?? []).forEach((g, i) => {
     const at = `listingGrounds[${i}]`;
-    if (!listCodes.includes(g.list)) throw new RuleFileError(rel(catFile), `${at}.list`, `unknown list type "${g.list}"`);
-    if (groundKeys.has(`${g.list}/${g.code}`)) throw new RuleFileError(rel(catFile), `${at}.code`, `duplicate ground "${g.code}" for the ${g.list} list`);
+    if (!listCodes.includes(g.list))
+      throw new RuleFileError(rel(catFile), `${at}.list`, `unknown list type "${g.list}"`);
+    if (groundKeys.has(`${g.list}/${g.code}`))
+      throw new RuleFileError(rel(catFile), `${at}.code`, `duplicate ground "${g.code}" for the ${g.list} list`);
     groundKeys.add(`${g.list}/${g.code}`);
-    if (blank(g.basis.document) || blank(g.basis.article)) throw new RuleFileError(rel(catFile), `${at}.basis`, 'names no document and article');
-    if (g.inForce?.until && g.inForce.until < g.inForce.from) throw new RuleFileError(rel(catFile), `${at}.inForce.until`, `is before inForce.from (${g.inForce.from})`);
+    if (blank(g.basis.document) || blank(g.basis.article))
+      throw new RuleFileError(rel(catFile), `${at}.basis`, 'names no document and article');
+    if (g.inForce?.until && g.inForce.until < g.inForce.from)
+      throw new RuleFileError(rel(catFile), `${at}.inForce.until`, `is before inForce.from (${g.inForce.from})`);
     if (g.term.type === 'fixed' && g.term.extension && g.term.extension.maxYears < g.term.extension.minYears) {
-      throw new RuleFileError(rel(catFile), `${at}.term.extension.maxYears`, `is below minYears (${g.term.extension.minYears})`);
+      throw new RuleFileError(
+        rel(catFile),
+        `${at}.term.extension.maxYears`,
+        `is below minYears (${g.term.extension.minYears})`,
+      );
     }
   });
   (catalog.transitions ?? []).forEach((t, i) => {
     const at = `transitions[${i}]`;
-    for (const k of ['from', 'to'] as const) if (!listCodes.includes(t[k])) throw new RuleFileError(rel(catFile), `${at}.${k}`, `unknown list type "${t[k]}"`);
+    for (const k of ['from', 'to'] as const)
+      if (!listCodes.includes(t[k])) throw new RuleFileError(rel(catFile), `${at}.${k}`, `unknown list type "${t[k]}"`);
     t.basis.forEach((b, j) => {
-      if (b.version && !documents.has(b.version)) throw new RuleFileError(rel(catFile), `${at}.basis[${j}].version`, `unknown document version "${b.version}"`);
+      if (b.version && !documents.has(b.version))
+        throw new RuleFileError(rel(catFile), `${at}.basis[${j}].version`, `unknown document version "${b.version}"`);
     });
   });
   const groundCodes = new Set((catalog.listingGrounds ?? []).map((g) => g.code));
@@ -191,7 +218,9 @@ export function loadRules(rulesDir: string): LoadedRules {
   const codes = new Map<string, string>();
   const memoIds = new Map<string, string>();
 
-  for (const name of readdirSync(memoDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of readdirSync(memoDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const file = path.join(memoDir, name);
     const display = rel(file);
     const data = readJson(file, display);
@@ -203,40 +232,69 @@ export function loadRules(rulesDir: string): LoadedRules {
     if (prior) throw new RuleFileError(display, 'memorandum.id', `"${memo.id}" is already used by ${prior}`);
     memoIds.set(memo.id, display);
     memo.lists.forEach((l, i) => {
-      if (!listCodes.includes(l as ListType)) throw new RuleFileError(display, `memorandum.lists[${i}]`, `unknown list type "${l}"`);
+      if (!listCodes.includes(l as ListType))
+        throw new RuleFileError(display, `memorandum.lists[${i}]`, `unknown list type "${l}"`);
     });
     if (memo.signatoryNames && memo.signatories !== undefined && memo.signatoryNames.length !== memo.signatories) {
-      throw new RuleFileError(display, 'memorandum.signatoryNames', `lists ${memo.signatoryNames.length} names but signatories is ${memo.signatories}`);
+      throw new RuleFileError(
+        display,
+        'memorandum.signatoryNames',
+        `lists ${memo.signatoryNames.length} names but signatories is ${memo.signatories}`,
+      );
     }
 
     rf.rules.forEach((fileRule, i) => {
       const at = `rules[${i}]`;
       const merged = withDefaults(rf.defaults, fileRule);
-      const r = validated<Required<Pick<typeof merged, 'kind' | 'department' | 'reach' | 'duration' | 'provenance'>> & typeof merged>(resolvedValidator, merged, display, at);
-      if (!depCodes.has(r.department)) throw new RuleFileError(display, `${at}.department`, `unknown department "${r.department}"`);
+      const r = validated<
+        Required<Pick<typeof merged, 'kind' | 'department' | 'reach' | 'duration' | 'provenance'>> & typeof merged
+      >(resolvedValidator, merged, display, at);
+      if (!depCodes.has(r.department))
+        throw new RuleFileError(display, `${at}.department`, `unknown department "${r.department}"`);
       const basis = (r.basis ?? []).map((ref, j) => {
         const field = `${at}.basis[${j}]`;
         const entry = documents.get(ref.version);
-        if (!entry) throw new RuleFileError(display, `${field}.version`, `unknown document version "${ref.version}" (rules/documents.json)`);
+        if (!entry)
+          throw new RuleFileError(
+            display,
+            `${field}.version`,
+            `unknown document version "${ref.version}" (rules/documents.json)`,
+          );
         // 全国失信惩戒措施基础清单 (2021): no measure without a basis that names a document and an article.
-        if (blank(ref.article)) throw new RuleFileError(display, `${field}.article`, 'is blank: name the article or item');
-        if (ref.text && !entry.version.text) throw new RuleFileError(display, `${field}.text`, `quotes ${ref.version}, whose text is not held under rules/`);
+        if (blank(ref.article))
+          throw new RuleFileError(display, `${field}.article`, 'is blank: name the article or item');
+        if (ref.text && !entry.version.text)
+          throw new RuleFileError(
+            display,
+            `${field}.text`,
+            `quotes ${ref.version}, whose text is not held under rules/`,
+          );
         return citationOf(ref, entry);
       });
       if (r.departmentAsNamed) {
-        const named = memo.signatoryNames ? memo.signatoryNames.includes(r.departmentAsNamed) : basis.some((b) => b.text?.includes(r.departmentAsNamed as string));
+        const named = memo.signatoryNames
+          ? memo.signatoryNames.includes(r.departmentAsNamed)
+          : basis.some((b) => b.text?.includes(r.departmentAsNamed as string));
         if (!named) {
-          const where = memo.signatoryNames ? "is not among the memorandum's signatories" : 'is not named in the quoted basis text';
+          const where = memo.signatoryNames
+            ? "is not among the memorandum's signatories"
+            : 'is not named in the quoted basis text';
           throw new RuleFileError(display, `${at}.departmentAsNamed`, `"${r.departmentAsNamed}" ${where}`);
         }
       }
       (r.scenarios ?? []).forEach((s, j) => {
         if (!scenarioCodes.has(s)) throw new RuleFileError(display, `${at}.scenarios[${j}]`, `unknown scenario "${s}"`);
       });
-      if (r.inForce?.until && r.inForce.until < r.inForce.from) throw new RuleFileError(display, `${at}.inForce.until`, `is before inForce.from (${r.inForce.from})`);
+      if (r.inForce?.until && r.inForce.until < r.inForce.from)
+        throw new RuleFileError(display, `${at}.inForce.until`, `is before inForce.from (${r.inForce.from})`);
 
       const { conditions, leaves } = conditionsOf(rf.defaults, fileRule, at);
-      if (leaves.length === 0 && !fileRule.conditions) throw new RuleFileError(display, `${at}.when`, 'is missing: a rule needs a condition (here or in defaults.when)');
+      if (leaves.length === 0 && !fileRule.conditions)
+        throw new RuleFileError(
+          display,
+          `${at}.when`,
+          'is missing: a rule needs a condition (here or in defaults.when)',
+        );
       const known: Record<string, (v: unknown) => boolean> = {
         listType: (v) => listCodes.includes(v as ListType),
         subjectKind: (v) => v === 'enterprise' || v === 'person',
@@ -246,11 +304,17 @@ export function loadRules(rulesDir: string): LoadedRules {
       for (const leaf of leaves) {
         const isKnown = known[leaf.fact];
         const bad = isKnown && (Array.isArray(leaf.value) ? leaf.value : [leaf.value]).find((v) => !isKnown(v));
-        if (bad !== undefined && bad !== false) throw new RuleFileError(display, leaf.field, `unknown ${leaf.fact} "${String(bad)}"`);
+        if (bad !== undefined && bad !== false)
+          throw new RuleFileError(display, leaf.field, `unknown ${leaf.fact} "${String(bad)}"`);
       }
       const ruleLists = listsOfCondition(conditions, listCodes) ?? listCodes;
       const undeclared = ruleLists.filter((l) => !memo.lists.includes(l));
-      if (undeclared.length) throw new RuleFileError(display, `${at}.when`, `can match ${undeclared.join(', ')}, which memorandum.lists does not declare`);
+      if (undeclared.length)
+        throw new RuleFileError(
+          display,
+          `${at}.when`,
+          `can match ${undeclared.join(', ')}, which memorandum.lists does not declare`,
+        );
       const seen = codes.get(r.code);
       if (seen) throw new RuleFileError(display, `${at}.code`, `measure code "${r.code}" is already used in ${seen}`);
       codes.set(r.code, display);
@@ -271,8 +335,23 @@ export function loadRules(rulesDir: string): LoadedRules {
         ...(r.provenanceNote ? { provenanceNote: r.provenanceNote } : {}),
         ...(r.feedbackDueWorkingDays ? { feedbackDueWorkingDays: r.feedbackDueWorkingDays } : {}),
       };
-      const event = (r.kind === 'measure' ? { type: 'measure', params: { ...params, scenarios: r.scenarios } } : { type: 'officer_ban', params: { ...params, roles: r.roles } }) as RuleEvent;
-      rules.push({ id: `${memo.id}/${r.code}`, file: display, memorandum: memo, name: r.rule, conditions, event, lists: ruleLists, keywords: fileRule.keywords ?? [], basisVersions: (r.basis ?? []).map((b) => b.version), version: sha(JSON.stringify({ conditions, event })) });
+      const event = (
+        r.kind === 'measure'
+          ? { type: 'measure', params: { ...params, scenarios: r.scenarios } }
+          : { type: 'officer_ban', params: { ...params, roles: r.roles } }
+      ) as RuleEvent;
+      rules.push({
+        id: `${memo.id}/${r.code}`,
+        file: display,
+        memorandum: memo,
+        name: r.rule,
+        conditions,
+        event,
+        lists: ruleLists,
+        keywords: fileRule.keywords ?? [],
+        basisVersions: (r.basis ?? []).map((b) => b.version),
+        version: sha(JSON.stringify({ conditions, event })),
+      });
     });
     files.push({ file: display, memorandum: memo });
   }

@@ -6,7 +6,16 @@ import type * as files from '../generated/rule-files';
 import type { BasisStrength, ListType, OfficerRole, Reach } from './catalog-types';
 
 export type { BasisStrength, ListType, OfficerRole, Reach, RelatedRole, ScenarioCode } from './catalog-types';
-export type { BasisKind, BasisRef, Duration, FileRule, MemorandumMeta, RuleDefaults, RuleFile, When } from '../generated/rule-files';
+export type {
+  BasisKind,
+  BasisRef,
+  Duration,
+  FileRule,
+  MemorandumMeta,
+  RuleDefaults,
+  RuleFile,
+  When,
+} from '../generated/rule-files';
 
 export type Named = files.Named1;
 export type InForce = files.InForce;

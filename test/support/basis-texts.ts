@@ -42,8 +42,15 @@ function inOrder(haystack: string, quote: string): boolean {
 export function quoteProblems(loaded: LoadedRules, rulesDir: string): string[] {
   const problems: string[] = [];
   const read = new Map<string, string>();
-  const textOf = (file: string) => read.get(file) ?? (read.set(file, readFileSync(path.join(rulesDir, file), 'utf8')), read.get(file) as string);
-  const check = (who: string, versionId: string | undefined, article: string, text: string | undefined, keywords: string[]) => {
+  const textOf = (file: string) =>
+    read.get(file) ?? (read.set(file, readFileSync(path.join(rulesDir, file), 'utf8')), read.get(file) as string);
+  const check = (
+    who: string,
+    versionId: string | undefined,
+    article: string,
+    text: string | undefined,
+    keywords: string[],
+  ) => {
     const entry = versionId ? loaded.documents.get(versionId) : undefined;
     const file = entry?.version.text;
     if (!file) {
@@ -65,14 +72,21 @@ export function quoteProblems(loaded: LoadedRules, rulesDir: string): string[] {
       problems.push(`${who}: the quote is not in ${file}`);
     }
     if (keywords.length === 0) problems.push(`${who}: quotes a text but names no keywords to check it against`);
-    else if (!keywords.some((k) => text.includes(k))) problems.push(`${who}: the quote mentions none of ${keywords.join('、')}`);
+    else if (!keywords.some((k) => text.includes(k)))
+      problems.push(`${who}: the quote mentions none of ${keywords.join('、')}`);
   };
   for (const rule of loaded.rules) {
     const refs = rule.event.params.basis;
     refs.forEach((c, j) => check(`${rule.id} basis[${j}]`, rule.basisVersions[j], c.article, c.text, rule.keywords));
   }
   for (const t of loaded.catalog.transitions ?? []) {
-    t.basis.forEach((b, j) => b.version && check(`transition ${t.code} basis[${j}]`, b.version, b.article, b.text, [t.from === 'abnormal_operations' ? '经营异常名录' : t.from]));
+    t.basis.forEach(
+      (b, j) =>
+        b.version &&
+        check(`transition ${t.code} basis[${j}]`, b.version, b.article, b.text, [
+          t.from === 'abnormal_operations' ? '经营异常名录' : t.from,
+        ]),
+    );
   }
   return problems;
 }

@@ -60,6 +60,7 @@ describe('loading rules/', () => {
     ['a department named as a signatory it is not', MEMO_141, (d) => (d.rules[0].departmentAsNamed = '民航局'), 'rules[0].departmentAsNamed', /"民航局" is not among the memorandum's signatories/],
     ['a department named by a law that does not name it', BANS, (d) => (d.rules[2].departmentAsNamed = '市场监督管理部门'), 'rules[2].departmentAsNamed', /not named in the quoted basis text/],
     ['a department named by a policy that names none', OPINION, (d) => (d.rules[0].departmentAsNamed = '民政部'), 'rules[0].departmentAsNamed', /not named in the quoted basis text/],
+    ['a verified rule citing an article not checked', MEMO_2045, (d) => (d.rules[0].provenance = 'verified'), 'rules[0].provenance', /basis\[1\] cites an article not checked/],
     ['an unknown scenario', MEMO_2045, (d) => (d.rules[2].scenarios = ['land_transfer', 'space_travel']), 'rules[2].scenarios[1]', /unknown scenario "space_travel"/],
     ['a measure without scenarios', MEMO_2045, (d) => delete d.rules[0].scenarios, 'rules[0].scenarios', /required/],
     ['inForce.until before inForce.from', BANS, (d) => (d.rules[3].inForce = { from: '2024-07-01', until: '2024-06-30' }), 'rules[3].inForce.until', /before inForce.from \(2024-07-01\)/],

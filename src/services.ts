@@ -3,6 +3,7 @@ import { TokenService } from './auth/token-service';
 import { BatchService } from './batch/batch-service';
 import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
+import { citationLookup } from './rules/citations';
 import type { Config } from './config';
 import type { Db } from './db/knex';
 import { DepartmentDirectory } from './departments/department-directory';
@@ -72,7 +73,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     entries,
     batch,
     orders: new OrderService(db, departments, clock),
-    checks: new CheckService(db, keyOf, clock, deps.rules.catalog),
+    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, citationLookup(deps.rules.rules)),
     tokens: new TokenService(db, departments, clock),
     reports: new ReportService(db, departments, clock),
     catalog: new RuleCatalogService(engine),

@@ -42,7 +42,10 @@ describe('the joint-punishment loop', () => {
     expect(check.body.scenario).toBe('government_procurement');
     const procurement = check.body.measures.find((m: { code: string }) => m.code === 'gsr18-government-procurement');
     expect(procurement).toMatchObject({ department: 'mof', listType: 'serious_violation', entryId: created.body.id, until: null });
-    expect(procurement.basis).toContain('企业信息公示暂行条例 第十八条');
+    // decided 2026-02-10: the 2024 revision of the regulation governs (issue 14: the version in force on the decision date)
+    expect(procurement.basis).toContain('企业信息公示暂行条例（2024年修订，国务院令第777号） 2014年文本第十八条的对应条款（修订后条号未核对）');
+    expect(procurement.basisStrength).toBe('regulation');
+    expect(procurement.citations).toContainEqual(expect.objectContaining({ kind: 'regulation', version: '2024-03-10', inForce: { from: '2024-05-01' } }));
 
     // the registration desk: the legal representative may not represent another enterprise for 3 years
     const officer = await t.http.post('/v1/checks/officers').set(samr).send({ idNumber: legalRepId, role: 'legal_representative' }).expect(200);

@@ -44,7 +44,12 @@ const UNIT_CONSUMPTION = [
   'd141-consumption-outbound-tours-unit',
   'd141-consumption-private-schools-unit',
   'd141-consumption-cash-value-insurance-unit',
+  // 意见 二（七）6, read verbatim (issue 14): housing and vehicles
+  'op16-consumption-housing-unit',
+  'op16-consumption-vehicles-unit',
 ];
+/** 意见 二（七）3, second sentence: the spending cap reaches the debtor only, not its related persons */
+const SPENDING_CAP = 'op16-consumption-resort-spending-cap';
 const ALL_RELATED: Who[] = ['legal_representative', 'principal', 'actual_controller', 'directly_responsible'];
 
 const CASES: Expected[] = [
@@ -104,8 +109,10 @@ const CASES: Expected[] = [
       nfga: ['d141-forest-land', 'd141-grassland'],
       caac: ['d141-consumption-flights-unit'],
       china_railway: ['d141-consumption-trains-unit'],
-      mct: ['d141-consumption-star-hotels-unit', 'd141-consumption-outbound-tours-unit'],
+      mct: ['d141-consumption-star-hotels-unit', 'd141-consumption-outbound-tours-unit', SPENDING_CAP],
       moe: ['d141-consumption-private-schools-unit'],
+      mohurd: ['op16-consumption-housing-unit'],
+      mps: ['op16-consumption-vehicles-unit'],
       samr: ['d141-key-supervision', 'd141-publicity-gsxt'],
     },
     enterpriseMeasures: [
@@ -127,6 +134,7 @@ const CASES: Expected[] = [
       'd141-publicity-credit-china',
       'd141-publicity-gsxt',
       ...UNIT_CONSUMPTION,
+      SPENDING_CAP,
     ],
     personMeasures: Object.fromEntries(ALL_RELATED.map((r) => [r, UNIT_CONSUMPTION])),
     // the officer bans of 141 and the Company Law reach individual debtors, not the officers of a unit debtor
@@ -150,9 +158,10 @@ const CASES: Expected[] = [
       nfga: ['d141-forest-land', 'd141-grassland'],
       caac: ['d141-consumption-flights-person'],
       china_railway: ['d141-consumption-trains-person'],
-      mct: ['d141-consumption-star-hotels-person', 'd141-consumption-outbound-tours-person'],
+      mct: ['d141-consumption-star-hotels-person', 'd141-consumption-outbound-tours-person', SPENDING_CAP],
       moe: ['d141-consumption-private-schools-person'],
-      mps: ['d141-exit-restriction'],
+      mohurd: ['op16-consumption-housing-person'],
+      mps: ['d141-exit-restriction', 'op16-consumption-vehicles-person'],
       samr: ['d141-key-supervision', 'cl2023-178-5-officer-ban', 'mer12-5-legal-representative-ban'],
     },
     bans: [

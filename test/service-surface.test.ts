@@ -45,7 +45,7 @@ describe('start-up', () => {
     cpSync(rulesDir, dir, { recursive: true });
     const file = path.join(dir, 'memoranda', 'ndrc-2016-141.json');
     const data = JSON.parse(readFileSync(file, 'utf8'));
-    data.rules[0].event.params.department = 'no_such_department';
+    data.rules[0].department = 'no_such_department';
     writeFileSync(file, JSON.stringify(data));
 
     const db = await createTestDatabase();
@@ -57,7 +57,7 @@ describe('start-up', () => {
       );
       expect(failure).toBeInstanceOf(RuleFileError);
       expect((failure as RuleFileError).file).toMatch(/memoranda\/ndrc-2016-141\.json$/);
-      expect((failure as RuleFileError).field).toBe('rules[0].event.params.department');
+      expect((failure as RuleFileError).field).toBe('rules[0].department');
     } finally {
       await db.drop();
     }

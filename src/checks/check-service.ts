@@ -5,7 +5,8 @@ import type { components } from '../generated/openapi';
 import { idNumberProblem, maskIdNumber } from '../identity/id-number';
 import type { PersonKeyer } from '../identity/person-key';
 import { usccProblem } from '../identity/uscc';
-import type { Catalog, ListType, OfficerRole } from '../rules/rule-types';
+import type { CitationLookup } from '../rules/citations';
+import type { BasisStrength, Catalog, Citation, ListType, OfficerRole } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import { activeBansOfPersons, activeRestrictionsOfEnterprises, type BanHit, type RestrictionHit } from './check-store';
@@ -39,6 +40,8 @@ export class CheckService {
     private readonly keyOf: PersonKeyer,
     private readonly clock: Clock,
     catalog: Catalog,
+    /** the rules' citations, so answers quote each basis with its version and text (issue 14) */
+    private readonly cite?: CitationLookup,
   ) {
     this.scenarios = new Set(catalog.scenarios.map((s) => s.code));
     this.restrictionsOf = batched((usccs) => activeRestrictionsOfEnterprises(db, usccs));
@@ -65,10 +68,18 @@ export class CheckService {
         entryId: h.entry_id,
         scenarios: h.scenarios,
         basis: h.basis,
+        ...this.citationsOf(h.measure_code, h.basis),
         until: h.until,
       })),
       checkedAt: now.toISOString(),
     };
+  }
+
+  /** Additive fields: the stored "document article" strings resolved to citations, and the basis strength. */
+  private citationsOf(code: string, basis: string[]): { citations?: Citation[]; basisStrength?: BasisStrength } {
+    if (!this.cite) return {};
+    const strength = this.cite.strength(code);
+    return { citations: this.cite.citations(code, basis), ...(strength ? { basisStrength: strength } : {}) };
   }
 
   async officer(idNumber: string, role: OfficerRole): Promise<OfficerCheck> {
@@ -90,6 +101,7 @@ export class CheckService {
         entryId: h.entry_id,
         ...(h.enterprise_uscc ? { enterpriseUscc: h.enterprise_uscc } : {}),
         roles: h.roles as OfficerRole[],
+        ...this.citationsOf(h.code, h.basis),
         until: h.until,
       })),
       checkedAt: now.toISOString(),

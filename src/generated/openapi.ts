@@ -590,9 +590,49 @@ export interface components {
             reason: string;
             decisionNo: string;
         };
+        /**
+         * @description A legal or policy basis. `document` names the document and, for laws, the version in force on the
+         *     decision date; the optional fields say what kind of document it is, the version's date, the decision
+         *     dates it governs and the article's text, quoted exactly, when the text is held (rules/texts/).
+         */
         Basis: {
             document: string;
             article: string;
+            kind?: components["schemas"]["BasisKind"];
+            /**
+             * Format: date
+             * @description the cited version's date (promulgation or revision)
+             */
+            version?: string;
+            /** @description decisions taken in this range are governed by this version */
+            inForce?: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                until?: string;
+            };
+            /** @description the provision, quoted exactly from that version */
+            text?: string;
+            note?: string;
+        };
+        /**
+         * @description law 法律; regulation 行政法规; judicial_interpretation 司法解释; central_policy 党中央、国务院（含两办）政策文件; memorandum 部门间合作备忘录
+         * @enum {string}
+         */
+        BasisKind: "law" | "regulation" | "judicial_interpretation" | "central_policy" | "memorandum";
+        /**
+         * @description The strongest kind of basis a measure has. Under 国办发〔2020〕49号 a measure that reduces rights or adds
+         *     duties needs a law, an administrative regulation or a central (党中央、国务院) policy document;
+         *     memorandum_only flags a measure whose only basis is a memorandum between departments: it is not law.
+         * @enum {string}
+         */
+        BasisStrength: "law" | "regulation" | "central_policy" | "judicial_interpretation" | "memorandum_only";
+        BasisStrengthCounts: {
+            law: number;
+            regulation: number;
+            central_policy: number;
+            judicial_interpretation: number;
+            memorandum_only: number;
         };
         OrderMeasure: {
             code: string;
@@ -659,6 +699,9 @@ export interface components {
             entryId: string;
             scenarios?: string[];
             basis: string[];
+            /** @description the bases of `basis` with kind, version, in-force dates and quoted text */
+            citations?: components["schemas"]["Basis"][];
+            basisStrength?: components["schemas"]["BasisStrength"];
             /** Format: date */
             until: string | null;
         };
@@ -684,6 +727,9 @@ export interface components {
             entryId: string;
             enterpriseUscc?: components["schemas"]["Uscc"];
             roles?: components["schemas"]["OfficerRole"][];
+            /** @description the bases of `basis` with kind, version, in-force dates and quoted text */
+            citations?: components["schemas"]["Basis"][];
+            basisStrength?: components["schemas"]["BasisStrength"];
             /** Format: date */
             until: string | null;
         };
@@ -705,14 +751,18 @@ export interface components {
             code: string;
             name: string;
             nameEn: string;
+            /** @description the 2016 中办/国办 意见's category heading, when the measure cites it */
             category?: string;
             department: components["schemas"]["DepartmentCode"];
+            /** @description the department as the memorandum's signatory list (or the quoted law) names it; absent when the document names none */
             departmentAsNamed?: string;
             lists: components["schemas"]["ListType"][];
             scenarios: string[];
             roles?: components["schemas"]["OfficerRole"][];
             reach: string[];
+            /** @description every version the measure cites, each with the decision dates it governs */
             basis: components["schemas"]["Basis"][];
+            basisStrength: components["schemas"]["BasisStrength"];
             duration: {
                 /** @enum {string} */
                 type: "while_listed" | "fixed";
@@ -740,7 +790,7 @@ export interface components {
             title: string;
             titleEn: string;
             /** @enum {string} */
-            kind: "memorandum" | "law";
+            kind: "memorandum" | "policy" | "law";
             /** Format: date */
             issuedOn?: string;
             signatories?: number;
@@ -753,6 +803,7 @@ export interface components {
             verified: number;
             /** @description measures not confirmed in a primary text (verified + provisional = measures) */
             provisional: number;
+            basisStrength: components["schemas"]["BasisStrengthCounts"];
             /** @description codes of the departments implementing its measures, sorted */
             departments: components["schemas"]["DepartmentCode"][];
         };

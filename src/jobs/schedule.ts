@@ -6,7 +6,7 @@ import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import type { WorkingDayCalendar } from '../time/working-days';
-import { proposeAbnormalOperations } from './abnormal-operations';
+import { abnormalOperationsRuleOf, proposeAbnormalOperations } from './abnormal-operations';
 import { checkConsistency } from './consistency-check';
 import { escalateOverdue } from './escalate-overdue';
 import { expireEntries } from './expire-entries';
@@ -49,7 +49,7 @@ export function jobDefinitions(d: JobDeps): JobDefinition[] {
       name: 'abnormal-operations-3y',
       schedule: '30 1 * * *',
       description: '经营异常名录 for 3 years without remedy: reminder 60 days before, then a proposal for the serious-violation list (legacy rule, 2014-10-01 … 2024-04-30)',
-      run: () => proposeAbnormalOperations(d.db, d.clock),
+      run: () => proposeAbnormalOperations(d.db, d.clock, abnormalOperationsRuleOf(d.engine.loaded.catalog)),
     },
     {
       name: 'consistency-check',

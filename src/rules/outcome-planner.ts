@@ -1,9 +1,21 @@
-import type { components } from '../generated/openapi';
 import { addDays, addYears } from '../time/dates';
+import { basisText, citationsOn } from './citations';
 import type { EntryFacts } from './rule-engine';
-import type { Duration, ListType, LoadedRule, OfficerRole, RelatedRole } from './rule-types';
+import type { Duration, ListType, LoadedRule, OfficerRole, Reach, RelatedRole } from './rule-types';
 
-type OrderMeasure = components['schemas']['OrderMeasure'];
+/** One measure of an order, as stored on the order and shown to the implementing department (spec: OrderMeasure). */
+export interface OrderMeasure {
+  code: string;
+  name: string;
+  nameEn: string;
+  kind: 'measure' | 'officer_ban';
+  memorandum: string;
+  basis: { document: string; article: string }[];
+  reach: Reach[];
+  scenarios?: string[];
+  roles?: OfficerRole[];
+  until: string | null;
+}
 
 /** What the rules need to know about an entry: who is on it (persons by keyed hash, never by ID number). */
 export interface EntryForRules {
@@ -74,7 +86,7 @@ export function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedA
   return entry.expiresAt;
 }
 
-export const basisText = (b: { document: string; article: string }) => `${b.document} ${b.article}`;
+export { basisText };
 
 /**
  * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that
@@ -89,7 +101,9 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
   for (const rule of fired) {
     const { type, params } = rule.event;
     const until = untilOf(params.duration, entry);
-    const basis = params.basis.map(basisText);
+    // the versions of the law in force on the decision date: a 2026 decision does not cite a text repealed in 2024
+    const cited = citationsOn(params.basis, entry.decidedAt);
+    const basis = cited.map(basisText);
     let reachedAnyone = false;
 
     for (const reach of params.reach) {
@@ -140,7 +154,7 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
       nameEn: params.nameEn,
       kind: type,
       memorandum: rule.memorandum.documentNo,
-      basis: params.basis.map(({ document, article }) => ({ document, article })),
+      basis: cited.map(({ document, article }) => ({ document, article })),
       reach: params.reach,
       ...(rule.event.type === 'measure' ? { scenarios: rule.event.params.scenarios } : { roles: rule.event.params.roles }),
       until,

@@ -1,35 +1,42 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Catalog, Department, ListType, LoadedRule, RuleFile } from './rule-types';
+import type { DocumentsFile } from '../generated/rule-files';
+import { citationOf, strengthOf, type VersionEntry } from './citations';
+import { conditionsOf, withDefaults } from './rule-expansion';
+import type { Catalog, Department, ListType, LoadedRule, MemorandumMeta, RuleEvent, RuleFile } from './rule-types';
 import { RuleFileError } from '../errors';
 
 /** Re-exported: a bad rule or calendar file, naming path and field (src/errors.ts, so src/time needs no rules/). */
 export { RuleFileError };
 
 /**
- * Loads rules/: departments, the catalogue of lists and scenarios, and one file per memorandum.
- * Every file is checked against its JSON Schema and against the others (departments, scenarios, lists exist);
- * the first broken file stops start-up with its path and the broken field.
+ * Loads rules/: the documents rules cite, departments, the catalogue of lists and scenarios, and one file per
+ * memorandum. Every file is checked against its JSON Schema and against the others (documents, departments,
+ * scenarios, lists exist); the first broken file stops start-up with its path and the broken field.
  */
 export interface LoadedRules {
   departments: Department[];
   catalog: Catalog;
+  /** version id (rules/documents.json) → the document and version */
+  documents: Map<string, VersionEntry>;
   rules: LoadedRule[];
-  files: { file: string; memorandum: RuleFile['memorandum'] }[];
-  /** Hash of every loaded file: changes whenever any rule, department or catalogue entry changes. */
+  files: { file: string; memorandum: MemorandumMeta }[];
+  /** Hash of every loaded file: changes whenever any rule, document, department or catalogue entry changes. */
   version: string;
 }
 
-// discriminator: a oneOf keyed by `type` (events, durations, terms) reports the errors of the branch the data names, not of every branch.
+// discriminator: a oneOf keyed by `type` (durations, terms) reports the errors of the branch the data names.
 const ajv = new Ajv({ allErrors: true, strict: false, discriminator: true });
 addFormats(ajv);
 
-function schemaValidator(rulesDir: string, name: string): ValidateFunction {
+function schemaValidator(rulesDir: string, name: string, definition?: string): ValidateFunction {
   const schema = JSON.parse(readFileSync(path.join(rulesDir, 'schema', name), 'utf8')) as { $id?: string };
-  return (schema.$id && ajv.getSchema(schema.$id)) || ajv.compile(schema);
+  if (schema.$id && !ajv.getSchema(schema.$id)) ajv.addSchema(schema);
+  const ref = `${schema.$id ?? name}${definition ? `#/definitions/${definition}` : ''}`;
+  return ajv.getSchema(ref) ?? ajv.compile(schema);
 }
 
 function fieldOf(instancePath: string): string {
@@ -42,7 +49,9 @@ function fieldOf(instancePath: string): string {
 
 /** The deepest error says most about what is broken (oneOf reports every branch). */
 function mostSpecific(errors: ErrorObject[]): ErrorObject {
-  return [...errors].sort((a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length)[0] as ErrorObject;
+  return [...errors].sort(
+    (a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length,
+  )[0] as ErrorObject;
 }
 
 function readJson(file: string, display: string): unknown {
@@ -59,29 +68,20 @@ function readJson(file: string, display: string): unknown {
   }
 }
 
-function validated<T>(validate: ValidateFunction, data: unknown, display: string): T {
+function validated<T>(validate: ValidateFunction, data: unknown, display: string, prefix = ''): T {
   if (!validate(data)) {
     const err = mostSpecific(validate.errors ?? []);
     const params = err.params as { additionalProperty?: string; missingProperty?: string };
     const extra = err.keyword === 'additionalProperties' ? ` (${String(params.additionalProperty)})` : '';
-    // A missing property is named as the field itself, e.g. rules[2].event.params.basis.
-    const at = err.keyword === 'required' && params.missingProperty ? `${err.instancePath}/${params.missingProperty}` : err.instancePath;
-    throw new RuleFileError(display, fieldOf(at), `${err.message ?? 'is invalid'}${extra}`);
+    // A missing property is named as the field itself, e.g. rules[2].basis.
+    const at =
+      err.keyword === 'required' && params.missingProperty
+        ? `${err.instancePath}/${params.missingProperty}`
+        : err.instancePath;
+    const field = [prefix, fieldOf(at)].filter(Boolean).join(at.startsWith('/') && prefix ? '.' : '');
+    throw new RuleFileError(display, field, `${err.message ?? 'is invalid'}${extra}`);
   }
   return data as T;
-}
-
-/** The leaves {fact, value} of a condition tree, with their field paths. */
-function conditionLeaves(node: unknown, at: string, out: { fact: string; field: string; value: unknown }[] = []): { fact: string; field: string; value: unknown }[] {
-  if (!node || typeof node !== 'object') return out;
-  const n = node as Record<string, unknown>;
-  if (typeof n.fact === 'string') out.push({ fact: n.fact, field: `${at}.value`, value: n.value });
-  for (const key of ['all', 'any'] as const) {
-    const children = n[key];
-    if (Array.isArray(children)) children.forEach((c, i) => conditionLeaves(c, `${at}.${key}[${i}]`, out));
-  }
-  if (n.not) conditionLeaves(n.not, `${at}.not`, out);
-  return out;
 }
 
 const blank = (s: string | undefined) => s === undefined || s.trim() === '';
@@ -116,13 +116,42 @@ function listsOfCondition(node: unknown, allLists: ListType[]): ListType[] | und
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
+function loadDocuments(
+  rulesDir: string,
+  rel: (f: string) => string,
+  hash: ReturnType<typeof createHash>,
+): Map<string, VersionEntry> {
+  const file = path.join(rulesDir, 'documents.json');
+  const data = readJson(file, rel(file));
+  const docs = validated<DocumentsFile>(schemaValidator(rulesDir, 'documents.schema.json'), data, rel(file)).documents;
+  hash.update(JSON.stringify(data));
+  const out = new Map<string, VersionEntry>();
+  docs.forEach((document, i) =>
+    document.versions.forEach((version, j) => {
+      const at = `documents[${i}].versions[${j}]`;
+      if (out.has(version.id)) throw new RuleFileError(rel(file), `${at}.id`, `duplicate version id "${version.id}"`);
+      if (version.inForce?.until && version.inForce.until < version.inForce.from)
+        throw new RuleFileError(rel(file), `${at}.inForce.until`, `is before inForce.from (${version.inForce.from})`);
+      if (version.text && !existsSync(path.join(rulesDir, version.text)))
+        throw new RuleFileError(rel(file), `${at}.text`, `no file ${version.text} under rules/`);
+      out.set(version.id, { document, version });
+    }),
+  );
+  return out;
+}
+
 export function loadRules(rulesDir: string): LoadedRules {
   const rel = (f: string) => path.relative(process.cwd(), f) || f;
   const hash = createHash('sha256');
+  const documents = loadDocuments(rulesDir, rel, hash);
 
   const depFile = path.join(rulesDir, 'departments.json');
   const depData = readJson(depFile, rel(depFile));
-  const departments = validated<{ departments: Department[] }>(schemaValidator(rulesDir, 'departments.schema.json'), depData, rel(depFile)).departments;
+  const departments = validated<{ departments: Department[] }>(
+    schemaValidator(rulesDir, 'departments.schema.json'),
+    depData,
+    rel(depFile),
+  ).departments;
   hash.update(JSON.stringify(depData));
 
   const catFile = path.join(rulesDir, 'catalog.json');
@@ -133,10 +162,12 @@ export function loadRules(rulesDir: string): LoadedRules {
   const listCodes = catalog.lists.map((l) => l.code as ListType);
   const depCodes = new Set<string>();
   departments.forEach((d, i) => {
-    if (depCodes.has(d.code)) throw new RuleFileError(rel(depFile), `departments[${i}].code`, `duplicate department code "${d.code}"`);
+    if (depCodes.has(d.code))
+      throw new RuleFileError(rel(depFile), `departments[${i}].code`, `duplicate department code "${d.code}"`);
     depCodes.add(d.code);
     d.authorityFor.forEach((l, j) => {
-      if (!listCodes.includes(l)) throw new RuleFileError(rel(depFile), `departments[${i}].authorityFor[${j}]`, `unknown list type "${l}"`);
+      if (!listCodes.includes(l))
+        throw new RuleFileError(rel(depFile), `departments[${i}].authorityFor[${j}]`, `unknown list type "${l}"`);
     });
   });
   const scenarioCodes = new Set(catalog.scenarios.map((s) => s.code));
@@ -144,90 +175,185 @@ export function loadRules(rulesDir: string): LoadedRules {
   const groundKeys = new Set<string>();
   (catalog.listingGrounds ?? []).forEach((g, i) => {
     const at = `listingGrounds[${i}]`;
-    if (!listCodes.includes(g.list)) throw new RuleFileError(rel(catFile), `${at}.list`, `unknown list type "${g.list}"`);
-    if (groundKeys.has(`${g.list}/${g.code}`)) throw new RuleFileError(rel(catFile), `${at}.code`, `duplicate ground "${g.code}" for the ${g.list} list`);
+    if (!listCodes.includes(g.list))
+      throw new RuleFileError(rel(catFile), `${at}.list`, `unknown list type "${g.list}"`);
+    if (groundKeys.has(`${g.list}/${g.code}`))
+      throw new RuleFileError(rel(catFile), `${at}.code`, `duplicate ground "${g.code}" for the ${g.list} list`);
     groundKeys.add(`${g.list}/${g.code}`);
-    if (blank(g.basis.document) || blank(g.basis.article)) throw new RuleFileError(rel(catFile), `${at}.basis`, 'names no document and article');
-    if (g.inForce?.until && g.inForce.until < g.inForce.from) throw new RuleFileError(rel(catFile), `${at}.inForce.until`, `is before inForce.from (${g.inForce.from})`);
+    if (blank(g.basis.document) || blank(g.basis.article))
+      throw new RuleFileError(rel(catFile), `${at}.basis`, 'names no document and article');
+    if (g.inForce?.until && g.inForce.until < g.inForce.from)
+      throw new RuleFileError(rel(catFile), `${at}.inForce.until`, `is before inForce.from (${g.inForce.from})`);
     if (g.term.type === 'fixed' && g.term.extension && g.term.extension.maxYears < g.term.extension.minYears) {
-      throw new RuleFileError(rel(catFile), `${at}.term.extension.maxYears`, `is below minYears (${g.term.extension.minYears})`);
+      throw new RuleFileError(
+        rel(catFile),
+        `${at}.term.extension.maxYears`,
+        `is below minYears (${g.term.extension.minYears})`,
+      );
     }
+  });
+  (catalog.transitions ?? []).forEach((t, i) => {
+    const at = `transitions[${i}]`;
+    for (const k of ['from', 'to'] as const)
+      if (!listCodes.includes(t[k])) throw new RuleFileError(rel(catFile), `${at}.${k}`, `unknown list type "${t[k]}"`);
+    t.basis.forEach((b, j) => {
+      if (b.version && !documents.has(b.version))
+        throw new RuleFileError(rel(catFile), `${at}.basis[${j}].version`, `unknown document version "${b.version}"`);
+    });
   });
   const groundCodes = new Set((catalog.listingGrounds ?? []).map((g) => g.code));
 
   const memoDir = path.join(rulesDir, 'memoranda');
-  const memoValidator = schemaValidator(rulesDir, 'memorandum.schema.json');
+  const fileValidator = schemaValidator(rulesDir, 'memorandum.schema.json');
+  const resolvedValidator = schemaValidator(rulesDir, 'memorandum.schema.json', 'resolvedRule');
   const rules: LoadedRule[] = [];
   const files: LoadedRules['files'] = [];
   const codes = new Map<string, string>();
   const memoIds = new Map<string, string>();
 
-  for (const name of readdirSync(memoDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of readdirSync(memoDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const file = path.join(memoDir, name);
     const display = rel(file);
     const data = readJson(file, display);
-    const rf = validated<RuleFile>(memoValidator, data, display);
+    const rf = validated<RuleFile>(fileValidator, data, display);
     hash.update(name).update(JSON.stringify(data));
+    const memo = rf.memorandum;
 
-    const prior = memoIds.get(rf.memorandum.id);
-    if (prior) throw new RuleFileError(display, 'memorandum.id', `"${rf.memorandum.id}" is already used by ${prior}`);
-    memoIds.set(rf.memorandum.id, display);
-    rf.memorandum.lists.forEach((l, i) => {
-      if (!listCodes.includes(l)) throw new RuleFileError(display, `memorandum.lists[${i}]`, `unknown list type "${l}"`);
+    const prior = memoIds.get(memo.id);
+    if (prior) throw new RuleFileError(display, 'memorandum.id', `"${memo.id}" is already used by ${prior}`);
+    memoIds.set(memo.id, display);
+    memo.lists.forEach((l, i) => {
+      if (!listCodes.includes(l as ListType))
+        throw new RuleFileError(display, `memorandum.lists[${i}]`, `unknown list type "${l}"`);
     });
+    if (memo.signatoryNames && memo.signatories !== undefined && memo.signatoryNames.length !== memo.signatories) {
+      throw new RuleFileError(
+        display,
+        'memorandum.signatoryNames',
+        `lists ${memo.signatoryNames.length} names but signatories is ${memo.signatories}`,
+      );
+    }
 
-    rf.rules.forEach((rule, i) => {
+    rf.rules.forEach((fileRule, i) => {
       const at = `rules[${i}]`;
-      const p = rule.event.params;
-      if (!depCodes.has(p.department)) throw new RuleFileError(display, `${at}.event.params.department`, `unknown department "${p.department}"`);
-      // 全国失信惩戒措施基础清单 (2021): no measure without a legal or policy basis that names a document and an article.
-      p.basis.forEach((b, j) => {
-        if (blank(b.document)) throw new RuleFileError(display, `${at}.event.params.basis[${j}].document`, 'is blank: every measure needs a legal or policy basis');
-        if (blank(b.article)) throw new RuleFileError(display, `${at}.event.params.basis[${j}].article`, 'is blank: name the article or item');
+      const merged = withDefaults(rf.defaults, fileRule);
+      const r = validated<
+        Required<Pick<typeof merged, 'kind' | 'department' | 'reach' | 'duration' | 'provenance'>> & typeof merged
+      >(resolvedValidator, merged, display, at);
+      if (!depCodes.has(r.department))
+        throw new RuleFileError(display, `${at}.department`, `unknown department "${r.department}"`);
+      const basis = (r.basis ?? []).map((ref, j) => {
+        const field = `${at}.basis[${j}]`;
+        const entry = documents.get(ref.version);
+        if (!entry)
+          throw new RuleFileError(
+            display,
+            `${field}.version`,
+            `unknown document version "${ref.version}" (rules/documents.json)`,
+          );
+        // 全国失信惩戒措施基础清单 (2021): no measure without a basis that names a document and an article.
+        if (blank(ref.article))
+          throw new RuleFileError(display, `${field}.article`, 'is blank: name the article or item');
+        if (ref.text && !entry.version.text)
+          throw new RuleFileError(
+            display,
+            `${field}.text`,
+            `quotes ${ref.version}, whose text is not held under rules/`,
+          );
+        return citationOf(ref, entry);
       });
-      if (rule.event.type === 'measure') {
-        rule.event.params.scenarios.forEach((s, j) => {
-          if (!scenarioCodes.has(s)) throw new RuleFileError(display, `${at}.event.params.scenarios[${j}]`, `unknown scenario "${s}"`);
-        });
+      // A basis whose article was not checked or not read (未核对, 未读到) cannot make a rule verified (issue 14).
+      const unchecked = basis.findIndex((b) => /未核对|未读到/.test(b.article));
+      if (r.provenance === 'verified' && unchecked >= 0) {
+        throw new RuleFileError(display, `${at}.provenance`, `is verified, but basis[${unchecked}] cites an article not checked`);
       }
-      if (p.inForce?.until && p.inForce.until < p.inForce.from) {
-        throw new RuleFileError(display, `${at}.event.params.inForce.until`, `is before inForce.from (${p.inForce.from})`);
+      if (r.departmentAsNamed) {
+        const named = memo.signatoryNames
+          ? memo.signatoryNames.includes(r.departmentAsNamed)
+          : basis.some((b) => b.text?.includes(r.departmentAsNamed as string));
+        if (!named) {
+          const where = memo.signatoryNames
+            ? "is not among the memorandum's signatories"
+            : 'is not named in the quoted basis text';
+          throw new RuleFileError(display, `${at}.departmentAsNamed`, `"${r.departmentAsNamed}" ${where}`);
+        }
       }
-      for (const leaf of conditionLeaves(rule.conditions, `${at}.conditions`)) {
-        const values = Array.isArray(leaf.value) ? leaf.value : [leaf.value];
-        const known: Record<string, (v: unknown) => boolean> = {
-          listType: (v) => listCodes.includes(v as ListType),
-          subjectKind: (v) => v === 'enterprise' || v === 'person',
-          relatedRoles: (v) => roleCodes.has(v as string),
-          listingGround: (v) => groundCodes.has(v as string),
-        };
-        const isKnown = known[leaf.fact];
-        const bad = isKnown && values.find((v) => !isKnown(v));
-        if (bad !== undefined && isKnown) throw new RuleFileError(display, leaf.field, `unknown ${leaf.fact} "${String(bad)}"`);
-      }
-      const ruleLists = listsOfCondition(rule.conditions, listCodes) ?? listCodes;
-      const undeclared = ruleLists.filter((l) => !rf.memorandum.lists.includes(l));
-      if (undeclared.length) {
-        throw new RuleFileError(display, `${at}.conditions`, `can match ${undeclared.join(', ')}, which memorandum.lists does not declare`);
-      }
-      const seen = codes.get(p.code);
-      if (seen) throw new RuleFileError(display, `${at}.event.params.code`, `measure code "${p.code}" is already used in ${seen}`);
-      codes.set(p.code, display);
+      (r.scenarios ?? []).forEach((s, j) => {
+        if (!scenarioCodes.has(s)) throw new RuleFileError(display, `${at}.scenarios[${j}]`, `unknown scenario "${s}"`);
+      });
+      if (r.inForce?.until && r.inForce.until < r.inForce.from)
+        throw new RuleFileError(display, `${at}.inForce.until`, `is before inForce.from (${r.inForce.from})`);
 
+      const { conditions, leaves } = conditionsOf(rf.defaults, fileRule, at);
+      if (leaves.length === 0 && !fileRule.conditions)
+        throw new RuleFileError(
+          display,
+          `${at}.when`,
+          'is missing: a rule needs a condition (here or in defaults.when)',
+        );
+      const known: Record<string, (v: unknown) => boolean> = {
+        listType: (v) => listCodes.includes(v as ListType),
+        subjectKind: (v) => v === 'enterprise' || v === 'person',
+        relatedRoles: (v) => roleCodes.has(v as string),
+        listingGround: (v) => groundCodes.has(v as string),
+      };
+      for (const leaf of leaves) {
+        const isKnown = known[leaf.fact];
+        const bad = isKnown && (Array.isArray(leaf.value) ? leaf.value : [leaf.value]).find((v) => !isKnown(v));
+        if (bad !== undefined && bad !== false)
+          throw new RuleFileError(display, leaf.field, `unknown ${leaf.fact} "${String(bad)}"`);
+      }
+      const ruleLists = listsOfCondition(conditions, listCodes) ?? listCodes;
+      const undeclared = ruleLists.filter((l) => !memo.lists.includes(l));
+      if (undeclared.length)
+        throw new RuleFileError(
+          display,
+          `${at}.when`,
+          `can match ${undeclared.join(', ')}, which memorandum.lists does not declare`,
+        );
+      const seen = codes.get(r.code);
+      if (seen) throw new RuleFileError(display, `${at}.code`, `measure code "${r.code}" is already used in ${seen}`);
+      codes.set(r.code, display);
+
+      const params = {
+        code: r.code,
+        name: r.name,
+        nameEn: r.nameEn,
+        ...(r.category ? { category: r.category } : {}),
+        department: r.department,
+        ...(r.departmentAsNamed ? { departmentAsNamed: r.departmentAsNamed } : {}),
+        basis,
+        basisStrength: strengthOf(basis),
+        reach: r.reach,
+        duration: r.duration,
+        ...(r.inForce ? { inForce: r.inForce } : {}),
+        provenance: r.provenance,
+        ...(r.provenanceNote ? { provenanceNote: r.provenanceNote } : {}),
+        ...(r.feedbackDueWorkingDays ? { feedbackDueWorkingDays: r.feedbackDueWorkingDays } : {}),
+      };
+      const event = (
+        r.kind === 'measure'
+          ? { type: 'measure', params: { ...params, scenarios: r.scenarios } }
+          : { type: 'officer_ban', params: { ...params, roles: r.roles } }
+      ) as RuleEvent;
       rules.push({
-        id: `${rf.memorandum.id}/${p.code}`,
+        id: `${memo.id}/${r.code}`,
         file: display,
-        memorandum: rf.memorandum,
-        name: rule.name,
-        conditions: rule.conditions,
-        event: rule.event,
+        memorandum: memo,
+        name: r.rule,
+        conditions,
+        event,
         lists: ruleLists,
-        version: sha(JSON.stringify(rule)),
+        keywords: fileRule.keywords ?? [],
+        basisVersions: (r.basis ?? []).map((b) => b.version),
+        version: sha(JSON.stringify({ conditions, event })),
       });
     });
-    files.push({ file: display, memorandum: rf.memorandum });
+    files.push({ file: display, memorandum: memo });
   }
   if (rules.length === 0) throw new RuleFileError(rel(memoDir), '', 'holds no rule files');
 
-  return { departments, catalog, rules, files, version: hash.digest('hex').slice(0, 16) };
+  return { departments, catalog, documents, rules, files, version: hash.digest('hex').slice(0, 16) };
 }

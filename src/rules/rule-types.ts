@@ -1,21 +1,42 @@
 /**
- * The shape of rule files (rules/schema/memorandum.schema.json is the contract; these types mirror it for code).
+ * The rule model. File shapes come from rules/schema/*.json (generated into src/generated/rule-files.ts, one
+ * source); what the loader builds from them — resolved citations, engine rules — is declared here.
  */
-import type { components } from '../generated/openapi';
+import type * as files from '../generated/rule-files';
+import type { BasisStrength, ListType, OfficerRole, Reach } from './catalog-types';
 
-export type ListType = components['schemas']['ListType'];
-export type RelatedRole = components['schemas']['RelatedRole'];
-export type OfficerRole = components['schemas']['OfficerRole'];
-/** Whom a measure lands on: the listed subject, or the entry's related persons in a role. */
-export type Reach = 'subject' | RelatedRole;
+export type { BasisStrength, ListType, OfficerRole, Reach, RelatedRole, ScenarioCode } from './catalog-types';
+export type {
+  BasisKind,
+  BasisRef,
+  Duration,
+  FileRule,
+  MemorandumMeta,
+  RuleDefaults,
+  RuleFile,
+  When,
+} from '../generated/rule-files';
 
-export interface Basis {
+export type Named = files.Named1;
+export type InForce = files.InForce;
+export type ListingGround = Omit<files.ListingGround, 'list'> & { list: ListType };
+export type Department = Omit<files.Department, 'authorityFor'> & { authorityFor: ListType[] };
+export type CitedDocument = files.CitedDocument;
+export type DocumentVersion = files.DocumentVersion;
+export type ListTransition = Omit<files.ListTransition, 'from' | 'to'> & { from: ListType; to: ListType };
+
+/** A basis as answers and the catalogue give it: the document's version, the article, and its text when held. */
+export interface Citation {
   document: string;
   article: string;
-  source?: string;
+  kind: files.BasisKind;
+  /** the version's date, e.g. 2014-08-07 */
+  version?: string;
+  /** decisions taken in this range are governed by this version; absent = any date */
+  inForce?: InForce;
+  text?: string;
+  note?: string;
 }
-
-export type Duration = { type: 'while_listed'; note?: string } | { type: 'fixed'; years: number; from: 'decidedAt'; note?: string };
 
 export interface CommonParams {
   code: string;
@@ -24,78 +45,37 @@ export interface CommonParams {
   category?: string;
   department: string;
   departmentAsNamed?: string;
-  basis: Basis[];
+  /** every version the measure cites; citationsOn() picks those in force on a decision date */
+  basis: Citation[];
+  basisStrength: BasisStrength;
   reach: Reach[];
-  duration: Duration;
-  inForce?: { from: string; until?: string };
+  duration: files.Duration;
+  inForce?: InForce;
   provenance: 'verified' | 'provisional';
   provenanceNote?: string;
+  feedbackDueWorkingDays?: number;
 }
 
 export type RuleEvent =
   | { type: 'measure'; params: CommonParams & { scenarios: string[] } }
   | { type: 'officer_ban'; params: CommonParams & { roles: OfficerRole[] } };
 
-export interface RuleFileRule {
-  name: string;
-  conditions: Record<string, unknown>;
-  event: RuleEvent;
-}
-
-export interface MemorandumMeta {
-  id: string;
-  kind: 'memorandum' | 'law';
-  documentNo: string;
-  title: string;
-  titleEn: string;
-  issuedOn?: string;
-  signatories?: number;
-  lists: ListType[];
-  sources?: string[];
-  notes?: string;
-}
-
-export interface RuleFile {
-  memorandum: MemorandumMeta;
-  rules: RuleFileRule[];
-}
-
-/** A rule as loaded: its file's memorandum, a stable id and a content hash. */
+/** A rule as loaded: its file's memorandum, a stable id, json-rules-engine conditions and a content hash. */
 export interface LoadedRule {
   id: string;
   file: string;
-  memorandum: MemorandumMeta;
+  memorandum: files.MemorandumMeta;
+  /** the rule in one English sentence */
   name: string;
   conditions: Record<string, unknown>;
   event: RuleEvent;
   /** List types the rule's conditions can match, derived from its listType conditions (all lists when it has none). */
   lists: ListType[];
+  /** words each quoted basis text must contain (checked by test/rules-texts.test.ts, not used at run time) */
+  keywords: string[];
+  /** the rules/documents.json version id of each event.params.basis entry, in the same order */
+  basisVersions: string[];
   version: string;
-}
-
-export interface Named {
-  code: string;
-  name: string;
-  nameEn: string;
-  note?: string;
-}
-
-/** How long a listing lasts under a ground: until the authority removes it, or a term of years from decidedAt. */
-export type ListingTerm =
-  | { type: 'until_removal'; note?: string }
-  | { type: 'fixed'; years: number; extension?: { minYears: number; maxYears: number }; earlyRemovalAfterYears?: number; note?: string };
-
-/** A provision an entry may be listed under (rules/catalog.json listingGrounds): it fixes the listing's term. */
-export interface ListingGround {
-  list: ListType;
-  code: string;
-  name: string;
-  nameEn: string;
-  basis: Basis;
-  term: ListingTerm;
-  inForce?: { from: string; until?: string };
-  provenance: 'verified' | 'provisional';
-  provenanceNote?: string;
 }
 
 export interface Catalog {
@@ -104,14 +84,8 @@ export interface Catalog {
   relatedRoles: Named[];
   officerRoles: Named[];
   listingGrounds?: ListingGround[];
+  transitions?: ListTransition[];
 }
 
-export interface Department {
-  code: string;
-  name: string;
-  nameEn: string;
-  supervisor: boolean;
-  authorityFor: ListType[];
-  namedInMemoranda?: string[];
-  note?: string;
-}
+/** How long a listing lasts under a ground: until the authority removes it, or a term of years from decidedAt. */
+export type ListingTerm = ListingGround['term'];

@@ -1,0 +1,66 @@
+import type { BasisRef, BasisStrength, Citation, CitedDocument, DocumentVersion, LoadedRule } from './rule-types';
+
+/**
+ * Bases as the answers give them. A rule file names a document version (rules/documents.json) and an article;
+ * the citation carries the version's date, the dates it governs, the document's kind and the quoted text.
+ */
+export interface VersionEntry {
+  document: CitedDocument;
+  version: DocumentVersion;
+}
+
+export function citationOf(ref: BasisRef, entry: VersionEntry): Citation {
+  const v = entry.version;
+  return {
+    document: ref.document ?? v.cite,
+    article: ref.article,
+    kind: entry.document.kind,
+    ...(v.date ? { version: v.date } : {}),
+    ...(v.inForce ? { inForce: v.inForce } : {}),
+    ...(ref.text ? { text: ref.text } : {}),
+    ...(ref.note ? { note: ref.note } : {}),
+  };
+}
+
+const RANK: Record<Citation['kind'], number> = {
+  law: 5,
+  regulation: 4,
+  central_policy: 3,
+  judicial_interpretation: 2,
+  memorandum: 1,
+};
+
+/** The strongest kind among a measure's bases (国办发〔2020〕49号); memoranda alone give memorandum_only. */
+export function strengthOf(basis: readonly Citation[]): BasisStrength {
+  const best = [...basis].sort((a, b) => RANK[b.kind] - RANK[a.kind])[0];
+  return !best || best.kind === 'memorandum' ? 'memorandum_only' : best.kind;
+}
+
+/** The citations that governed a decision taken on `date`: each version applies while it was in force. */
+export function citationsOn(basis: readonly Citation[], date: string): Citation[] {
+  return basis.filter(
+    (c) => !c.inForce || (date >= c.inForce.from && (c.inForce.until === undefined || date <= c.inForce.until)),
+  );
+}
+
+export const basisText = (b: { document: string; article: string }) => `${b.document} ${b.article}`;
+
+/**
+ * For answers built from stored rows (checks): the rows keep each measure's basis as "document article" strings,
+ * resolved on the entry's decision date; this finds the citations (with version and text) those strings name.
+ */
+export interface CitationLookup {
+  citations(code: string, basis: readonly string[]): Citation[];
+  strength(code: string): BasisStrength | undefined;
+}
+
+export function citationLookup(rules: readonly LoadedRule[]): CitationLookup {
+  const byCode = new Map(rules.map((r) => [r.event.params.code, r.event.params]));
+  return {
+    citations: (code, basis) => {
+      const cited = new Set(basis);
+      return (byCode.get(code)?.basis ?? []).filter((c) => cited.has(basisText(c)));
+    },
+    strength: (code) => byCode.get(code)?.basisStrength,
+  };
+}

@@ -8,6 +8,7 @@ import { checkHandlers } from './checks/check-handlers';
 import type { Config } from './config';
 import { departmentHandlers } from './departments/department-handlers';
 import { healthHandlers } from './health/health-handlers';
+import { dashboardRouter } from './dashboard/dashboard-router';
 import { createApi } from './http/api';
 import { openapiDefinition } from './http/definition';
 import { assembleHandlers } from './http/operation';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): App {
     res.json(definition);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }));
+  app.use('/dashboard', dashboardRouter());
   app.use(api);
   app.use(errorMiddleware(log));
 

@@ -5,3 +5,4 @@ export const projectRoot = path.resolve(__dirname, '..');
 export const rulesDir = path.join(projectRoot, 'rules');
 export const migrationsDir = path.join(projectRoot, 'migrations');
 export const openapiFile = path.join(projectRoot, 'openapi', 'openapi.yaml');
+export const dashboardDir = path.join(projectRoot, 'dashboard');

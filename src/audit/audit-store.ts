@@ -30,3 +30,24 @@ export async function recordAudit(q: Knex | Knex.Transaction, ctx: AuditContext,
     })),
   );
 }
+
+export interface AuditRow {
+  occurred_at: Date;
+  actor: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+/** The rows about one entry and the given orders of it, oldest first (an entry's history is tens of rows). */
+export async function historyOf(q: Knex, entryId: string, orderIds: string[]): Promise<AuditRow[]> {
+  return q('audit_log')
+    .select('occurred_at', 'actor', 'action', 'entity_type', 'entity_id', 'before', 'after')
+    .where((w) => {
+      w.where({ entity_type: 'list_entry', entity_id: entryId });
+      if (orderIds.length) w.orWhere((o) => o.where('entity_type', 'order').whereIn('entity_id', orderIds));
+    })
+    .orderBy([{ column: 'occurred_at' }, { column: 'id' }]);
+}

@@ -17,6 +17,12 @@ export function departmentHandlers(departments: DepartmentDirectory, tokens: Tok
         })),
       },
     }),
+    getCaller: async (_input, { principal }) => {
+      if (principal.kind === 'admin') return { status: 200, body: { kind: 'admin' } };
+      const d = departments.get(principal.department.code);
+      const { code, name, nameEn, supervisor, authorityFor } = d;
+      return { status: 200, body: { kind: 'department', department: { code, name, nameEn, supervisor, authorityFor } } };
+    },
     createDepartmentToken: async ({ params, body }, call) => ({
       status: 201,
       body: await tokens.create(call, params.code, body?.label),

@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the bearer token belongs to (the dashboard uses it to choose the supervisor's or the department's view) */
+        get: operations["getCaller"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/departments/{code}/tokens": {
         parameters: {
             query?: never;
@@ -98,6 +115,28 @@ export interface paths {
             cookie?: never;
         };
         get: operations["getListEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/list-entries/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit history of an entry and its orders, oldest first
+         * @description Every audit row about the entry and its orders: created, orders issued, fed back, escalated, lifted, removed or
+         *     expired. A supervisor, the administrator and the listing authority see the rows of every order; any other
+         *     department sees the entry's rows and those of its own orders only.
+         */
+        get: operations["getListEntryHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -334,6 +373,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders issued and fed back per week (China time, weeks from Monday), oldest week first (supervisor or administrator) */
+        get: operations["getFeedbackTrend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders past their feedback deadline without feedback, oldest due first, with their subject and escalation level
+         * @description A supervisor or the administrator sees every department's (or the one named); any other department sees its
+         *     own. Subjects that are persons carry only the masked identity number.
+         */
+        get: operations["listOverdueOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/departments/{code}/webhook": {
         parameters: {
             query?: never;
@@ -366,7 +443,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The scheduled jobs and their last runs (administrator only) */
+        /** The scheduled jobs and their last runs (a supervisor or the administrator) */
         get: operations["listJobs"];
         put?: never;
         post?: never;
@@ -885,10 +962,79 @@ export interface components {
                 pending: number;
                 /** @description pending and past due */
                 overdue: number;
+                /** @description pending and escalated to the supervisors (level 1 or 2) */
+                escalated: number;
                 lifted: number;
                 /** @description fed back / (fed back + pending); null when nothing is due */
                 feedbackRate: number | null;
             }[];
+        };
+        Caller: {
+            /** @enum {string} */
+            kind: "admin" | "department";
+            department?: components["schemas"]["Department"];
+        };
+        AuditHistory: {
+            items: {
+                /** Format: date-time */
+                at: string;
+                /** @description department code, "admin" or "system" */
+                actor: string;
+                /** @example order.feedback */
+                action: string;
+                /** @enum {string} */
+                entityType: "list_entry" | "order";
+                entityId: string;
+                before: {
+                    [key: string]: unknown;
+                } | null;
+                after: {
+                    [key: string]: unknown;
+                } | null;
+            }[];
+        };
+        FeedbackTrend: {
+            /** Format: date-time */
+            generatedAt: string;
+            weeks: {
+                /**
+                 * Format: date
+                 * @description the Monday (China date) the week starts on
+                 */
+                weekStart: string;
+                /** @description orders issued that week */
+                issued: number;
+                /** @description feedback given that week (已实施 or 不适用) */
+                fedBack: number;
+            }[];
+        };
+        OverdueOrder: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            entryId: string;
+            listType: components["schemas"]["ListType"];
+            department: components["schemas"]["DepartmentCode"];
+            subject: {
+                /** @enum {string} */
+                kind: "enterprise" | "person";
+                name: string;
+                uscc?: components["schemas"]["Uscc"];
+                idNumberMasked?: components["schemas"]["MaskedIdNumber"];
+            };
+            measures: {
+                code: string;
+                name: string;
+                nameEn?: string;
+            }[];
+            /** Format: date-time */
+            issuedAt: string;
+            /** Format: date-time */
+            dueAt: string;
+            /** @description whole days since dueAt, by the service clock */
+            daysOverdue: number;
+            /** @description 0 not yet escalated; 1 or 2 the highest escalation so far */
+            escalationLevel: number;
         };
         WebhookInput: {
             /**
@@ -1110,6 +1256,27 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    getCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Caller"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     createDepartmentToken: {
         parameters: {
             query?: never;
@@ -1229,6 +1396,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getListEntryHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1567,6 +1759,66 @@ export interface operations {
                     "application/json": components["schemas"]["FeedbackReport"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getFeedbackTrend: {
+        parameters: {
+            query?: {
+                /** @description how many weeks up to and including the current one */
+                weeks?: number;
+                department?: components["schemas"]["DepartmentCode"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per week, weeks without orders included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackTrend"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listOverdueOrders: {
+        parameters: {
+            query?: {
+                department?: components["schemas"]["DepartmentCode"];
+                limit?: components["parameters"]["Limit"];
+                /** @description The nextCursor of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of overdue orders, the longest overdue first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["OverdueOrder"][];
+                        /** @description overdue orders matching the filter, on all pages */
+                        total: number;
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };

@@ -5,7 +5,7 @@ import type { JobDefinition } from './job-runner';
 type JobList = components['schemas']['JobList'];
 type ProposalList = components['schemas']['SeriousViolationProposalList'];
 
-/** Read side of the jobs: their last runs (administrator) and the abnormal-operations proposals (list authority). */
+/** Read side of the jobs: their last runs (supervisors, administrator) and the 3-year proposals (list authority). */
 export class JobService {
   constructor(
     private readonly db: Db,

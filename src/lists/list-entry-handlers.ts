@@ -10,6 +10,7 @@ export function listEntryHandlers(entries: ListEntryService) {
         : { status: 200, body: entry };
     },
     getListEntry: async ({ params }) => ({ status: 200, body: await entries.get(params.id) }),
+    getListEntryHistory: async ({ params }, call) => ({ status: 200, body: await entries.history(call, params.id) }),
     listListEntries: async ({ query }) => ({ status: 200, body: await entries.search(query) }),
     removeListEntry: async ({ params, body }, call) => ({
       status: 200,

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
-import { actingDepartment, actorOf, type CallContext } from '../auth/principal';
+import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext } from '../auth/principal';
+import { historyOf } from '../audit/audit-store';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
@@ -66,6 +67,32 @@ export class ListEntryService {
     const row = await findEntry(this.d.db, id);
     if (!row) throw new NotFoundError(`no list entry with id ${id}`);
     return toListEntry(row, await ordersOfEntries(this.d.db, [row.id]), this.d.clock.now());
+  }
+
+  /**
+   * The entry's audit history. Entries are public to every department; the orders' rows follow the orders' own
+   * rule: a supervisor, the administrator and the listing authority see all, any other department its own.
+   */
+  async history(ctx: CallContext, id: string): Promise<components['schemas']['AuditHistory']> {
+    const row = await findEntry(this.d.db, id);
+    if (!row) throw new NotFoundError(`no list entry with id ${id}`);
+    const p = ctx.principal;
+    const seesAll = isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
+    const orders = (await ordersOfEntries(this.d.db, [id])).filter(
+      (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
+    );
+    const rows = await historyOf(this.d.db, id, orders.map((o) => o.id));
+    return {
+      items: rows.map((r) => ({
+        at: new Date(r.occurred_at).toISOString(),
+        actor: r.actor,
+        action: r.action,
+        entityType: r.entity_type as 'list_entry' | 'order',
+        entityId: r.entity_id,
+        before: r.before,
+        after: r.after,
+      })),
+    };
   }
 
   async search(

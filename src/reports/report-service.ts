@@ -1,10 +1,16 @@
 import type { Db } from '../db/knex';
+import { decodeCursor, pageOf } from '../db/pagination';
+import { isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
+import { ForbiddenError } from '../errors';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
-import { feedbackCounts } from './report-store';
+import { addDays, chinaDate } from '../time/dates';
+import { feedbackCounts, overduePage, overdueTotal, weeklyCounts, type OverdueRow } from './report-store';
 
 type FeedbackReport = components['schemas']['FeedbackReport'];
+type FeedbackTrend = components['schemas']['FeedbackTrend'];
+type OverdueOrder = components['schemas']['OverdueOrder'];
 
 /** For supervisors (信用办): which departments implemented, fed back, or are overdue. */
 export class ReportService {
@@ -31,10 +37,61 @@ export class ReportService {
             notApplicable: c.not_applicable,
             pending: c.pending,
             overdue: c.overdue,
+            escalated: c.escalated,
             lifted: c.lifted,
             feedbackRate: fedBack + c.pending === 0 ? null : Math.round((fedBack / (fedBack + c.pending)) * 10_000) / 10_000,
           };
         }),
     };
   }
+
+  /** Orders issued and fed back per week, the current week last: the dashboard's trend chart. */
+  async trend(q: { weeks?: number; department?: string }): Promise<FeedbackTrend> {
+    if (q.department !== undefined) this.departments.get(q.department);
+    const now = this.clock.now();
+    const weeks = q.weeks ?? 12;
+    const today = chinaDate(now);
+    const mondayOffset = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
+    const from = addDays(addDays(today, -mondayOffset), -7 * (weeks - 1));
+    const rows = await weeklyCounts(this.db, from, weeks, q.department);
+    return { generatedAt: now.toISOString(), weeks: rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back })) };
+  }
+
+  /** The overdue list: a supervisor sees every department's, a department its own. */
+  async overdue(ctx: CallContext, q: { department?: string; limit?: number; cursor?: string }): Promise<{ items: OverdueOrder[]; total: number; nextCursor: string | null }> {
+    const department = this.departmentInScope(ctx.principal, q.department);
+    const now = this.clock.now();
+    const limit = q.limit ?? 50;
+    const [rows, total] = await Promise.all([
+      overduePage(this.db, { now, department }, limit, decodeCursor(q.cursor)),
+      overdueTotal(this.db, { now, department }),
+    ]);
+    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.due_at).toISOString(), id: r.id }));
+    return { items: page.items.map((r) => toOverdueOrder(r, now)), total, nextCursor: page.nextCursor };
+  }
+
+  private departmentInScope(p: Principal, requested: string | undefined): string | undefined {
+    if (requested !== undefined) this.departments.get(requested);
+    if (isSupervisorOrAdmin(p)) return requested;
+    const own = (p as Extract<Principal, { kind: 'department' }>).department.code;
+    if (requested !== undefined && requested !== own) throw new ForbiddenError("only a supervising department or the administrator may read another department's orders");
+    return own;
+  }
+}
+
+function toOverdueOrder(r: OverdueRow, now: Date): OverdueOrder {
+  const s = r.subject;
+  return {
+    id: r.id,
+    entryId: r.entry_id,
+    listType: r.list_type as OverdueOrder['listType'],
+    department: r.department,
+    // persons only ever by their masked number; the stored subject is already the masked view
+    subject: { kind: s.kind, name: s.name, ...(s.uscc ? { uscc: s.uscc } : {}), ...(s.idNumberMasked ? { idNumberMasked: s.idNumberMasked } : {}) },
+    measures: r.measures.map((m) => ({ code: m.code, name: m.name, ...(m.nameEn ? { nameEn: m.nameEn } : {}) })),
+    issuedAt: new Date(r.issued_at).toISOString(),
+    dueAt: new Date(r.due_at).toISOString(),
+    daysOverdue: Math.max(0, Math.floor((now.getTime() - new Date(r.due_at).getTime()) / 86_400_000)),
+    escalationLevel: Math.min(r.escalation_level, 2),
+  };
 }

@@ -7,6 +7,7 @@ export interface DepartmentCounts {
   not_applicable: number;
   pending: number;
   overdue: number;
+  escalated: number;
   lifted: number;
 }
 
@@ -18,10 +19,84 @@ export async function feedbackCounts(q: Knex, now: Date): Promise<DepartmentCoun
             count(*) filter (where status = 'not_applicable')::int          as not_applicable,
             count(*) filter (where status = 'issued')::int                  as pending,
             count(*) filter (where status = 'issued' and due_at < :now)::int as overdue,
+            count(*) filter (where status = 'issued' and e.order_id is not null)::int as escalated,
             count(*) filter (where status = 'lifted')::int                  as lifted
        from orders
+       left join (select distinct order_id from escalations) e on e.order_id = orders.id
       group by department`,
     { now },
   );
   return rows;
+}
+
+export interface WeekCounts {
+  week_start: string;
+  issued: number;
+  fed_back: number;
+}
+
+/**
+ * Orders issued and fed back per China week (Monday first) from `from` (a Monday, China date) on. Weeks without
+ * orders are included, so a chart has no gaps.
+ */
+export async function weeklyCounts(q: Knex, from: string, weeks: number, department?: string): Promise<WeekCounts[]> {
+  const since = `${from}T00:00:00+08:00`;
+  const sinceUtc = new Date(since).toISOString();
+  const { rows } = await q.raw<{ rows: WeekCounts[] }>(
+    `with weeks as (
+       select (cast(:from as date) + 7 * n) as week_start from generate_series(0, cast(:weeks as int) - 1) as n
+     ), issued as (
+       select date_trunc('week', issued_at at time zone 'Asia/Shanghai')::date as week_start, count(*)::int as n
+         from orders
+        where issued_at >= cast(:since as timestamptz) and (cast(:department as text) is null or department = :department)
+        group by 1
+     ), fed_back as (
+       select date_trunc('week', (feedback->>'at')::timestamptz at time zone 'Asia/Shanghai')::date as week_start,
+              count(*)::int as n
+         from orders
+        where feedback is not null and feedback->>'at' >= :sinceUtc
+          and (cast(:department as text) is null or department = :department)
+        group by 1
+     )
+     select to_char(w.week_start, 'YYYY-MM-DD') as week_start,
+            coalesce(i.n, 0) as issued, coalesce(f.n, 0) as fed_back
+       from weeks w
+       left join issued i using (week_start)
+       left join fed_back f using (week_start)
+      order by w.week_start`,
+    { from, weeks, since, sinceUtc, department: department ?? null },
+  );
+  return rows;
+}
+
+export interface OverdueRow {
+  id: string;
+  entry_id: string;
+  list_type: string;
+  department: string;
+  measures: { code: string; name: string; nameEn?: string }[];
+  issued_at: Date;
+  due_at: Date;
+  subject: { kind: 'enterprise' | 'person'; name: string; uscc?: string; idNumberMasked?: string };
+  escalation_level: number;
+}
+
+/** Issued orders past due, the longest overdue first; keyset-paged on (due_at, id) through orders_pending_due_idx. */
+export async function overduePage(q: Knex, f: { now: Date; department?: string }, limit: number, after?: { at: string; id: string }): Promise<OverdueRow[]> {
+  const query = q('orders as o')
+    .join('list_entries as e', 'e.id', 'o.entry_id')
+    .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.measures', 'o.issued_at', 'o.due_at', 'e.subject')
+    .select(q.raw('(select coalesce(max(x.level), 0) from escalations x where x.order_id = o.id)::int as escalation_level'))
+    .where('o.status', 'issued')
+    .where('o.due_at', '<', f.now);
+  if (f.department) query.where('o.department', f.department);
+  if (after) query.whereRaw('(o.due_at, o.id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
+  return query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1);
+}
+
+export async function overdueTotal(q: Knex, f: { now: Date; department?: string }): Promise<number> {
+  const query = q('orders').where('status', 'issued').where('due_at', '<', f.now);
+  if (f.department) query.where('department', f.department);
+  const [row] = await query.count({ n: '*' });
+  return Number(row?.n ?? 0);
 }

@@ -1,0 +1,120 @@
+import { api, SignedOutError, whenSignedOut } from './api.js';
+import { lang, setLang, t } from './i18n.js';
+import { session } from './session.js';
+import { errorView, html, render } from './ui.js';
+import { entriesPage } from './pages/entries.js';
+import { entryPage } from './pages/entry.js';
+import { jobsPage } from './pages/jobs.js';
+import { orderPage } from './pages/order.js';
+import { ordersPage } from './pages/orders.js';
+import { overduePage } from './pages/overdue.js';
+import { overviewPage } from './pages/overview.js';
+import { rulesPage } from './pages/rules.js';
+import { signInPage } from './pages/signin.js';
+
+/**
+ * Hash routes (#/overdue, #/orders/<id>): the part after # never reaches the server or its logs, and a reload
+ * keeps the page. Search terms that could name a person (ID numbers) are kept in memory, never in the hash.
+ */
+const routes = [
+  { path: /^#\/overview$/, page: overviewPage, nav: 'overview', supervisor: true },
+  { path: /^#\/overdue$/, page: overduePage, nav: 'overdue' },
+  { path: /^#\/orders$/, page: ordersPage, nav: 'myOrders' },
+  { path: /^#\/orders\/([0-9a-f-]{36})$/, page: orderPage, nav: 'myOrders' },
+  { path: /^#\/entries$/, page: entriesPage, nav: 'entries' },
+  { path: /^#\/entries\/([0-9a-f-]{36})$/, page: entryPage, nav: 'entries' },
+  { path: /^#\/rules$/, page: rulesPage, nav: 'rules' },
+  { path: /^#\/jobs$/, page: jobsPage, nav: 'jobs', supervisor: true },
+];
+
+const header = document.getElementById('top');
+const main = document.getElementById('main');
+let signInMessage = '';
+
+whenSignedOut(() => {
+  session.signOut();
+  signInMessage = t('expired');
+  location.hash = '#/signin';
+});
+
+const home = () => (session.isSupervisor ? '#/overview' : '#/orders');
+
+function drawHeader(active) {
+  const c = session.caller;
+  const who = !c ? '' : c.kind === 'admin' ? t('admin') : `${lang === 'en' ? c.department.nameEn : c.department.name}${c.department.supervisor ? ` · ${t('supervisor')}` : ''}`;
+  const links = c ? routes.filter((r, i) => routes.findIndex((x) => x.nav === r.nav) === i && (!r.supervisor || session.isSupervisor)) : [];
+  render(html`
+    <div class="brand"><strong>${t('title')}</strong> <span class="muted">${t('subtitle')}</span></div>
+    ${c ? html`<nav aria-label="main" class="no-print"><ul>
+      ${links.map((r) => html`<li><a href=${`#/${hashOf(r)}`} aria-current=${r.nav === active ? 'page' : 'false'}>${t(r.nav)}</a></li>`)}
+    </ul></nav>` : ''}
+    <div class="tools no-print">
+      ${c ? html`<span class="who" data-testid="who">${t('signedInAs')}: ${who}</span>` : ''}
+      <button type="button" lang=${lang === 'en' ? 'zh-CN' : 'en'} @click=${() => { setLang(lang === 'en' ? 'zh' : 'en'); route(); }}>${t('language')}</button>
+      ${c ? html`<button type="button" data-testid="sign-out" @click=${signOut}>${t('signOut')}</button>` : ''}
+    </div>`, header);
+}
+
+const hashOf = (r) => ({ overview: 'overview', overdue: 'overdue', myOrders: 'orders', entries: 'entries', rules: 'rules', jobs: 'jobs' })[r.nav];
+
+function signOut() {
+  session.signOut();
+  signInMessage = t('signedOut');
+  location.hash = '#/signin';
+}
+
+async function signIn(token) {
+  try {
+    const who = await api('/v1/me', { token });
+    session.signIn(token, who);
+    signInMessage = '';
+    location.hash = home();
+  } catch (err) {
+    if (err instanceof SignedOutError) {
+      session.signOut();
+      return t('wrongToken');
+    }
+    return err.message;
+  }
+  return '';
+}
+
+async function route() {
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  if (!session.caller && session.token) {
+    try {
+      session.setCaller(await api('/v1/me'));
+    } catch (err) {
+      if (!(err instanceof SignedOutError)) render(errorView(err), main);
+      return;
+    }
+  }
+  if (!session.caller) {
+    if (location.hash !== '#/signin') {
+      location.hash = '#/signin';
+      return;
+    }
+    drawHeader();
+    document.title = `${t('signIn')} · ${t('title')}`;
+    signInPage(main, { message: signInMessage, signIn });
+    return;
+  }
+  const [hash, qs] = location.hash.split('?');
+  const match = routes.map((r) => ({ r, m: hash.match(r.path) })).find((x) => x.m);
+  if (!match || (match.r.supervisor && !session.isSupervisor)) {
+    location.hash = home();
+    return;
+  }
+  drawHeader(match.r.nav);
+  document.title = `${t(match.r.nav)} · ${t('title')}`;
+  render(html`<p class="loading">${t('loading')}</p>`, main);
+  try {
+    await match.r.page(main, { id: match.m[1], query: new URLSearchParams(qs ?? ''), rerender: route });
+  } catch (err) {
+    if (!(err instanceof SignedOutError)) render(errorView(err), main);
+  }
+  main.focus({ preventScroll: true });
+}
+
+window.addEventListener('hashchange', route);
+route();

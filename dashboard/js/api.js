@@ -30,7 +30,8 @@ export async function api(path, { method = 'GET', query, body, token = session.t
   const data = await res.json().catch(() => null);
   if (res.status === 401) {
     const err = new SignedOutError(401, data);
-    onSignedOut(err);
+    // only the session's own token signs the user out; a token being tried at sign-in is just refused
+    if (token === session.token) onSignedOut(err);
     throw err;
   }
   if (!res.ok) throw new ApiError(res.status, data);

@@ -34,8 +34,14 @@ let signInMessage = '';
 whenSignedOut(() => {
   session.signOut();
   signInMessage = t('expired');
-  location.hash = '#/signin';
+  goTo('#/signin');
 });
+
+/** Setting the hash it already has fires no hashchange, so route directly then. */
+function goTo(hash) {
+  if (location.hash === hash) queueMicrotask(route);
+  else location.hash = hash;
+}
 
 const home = () => (session.isSupervisor ? '#/overview' : '#/orders');
 
@@ -46,7 +52,7 @@ function drawHeader(active) {
   render(html`
     <div class="brand"><strong>${t('title')}</strong> <span class="muted">${t('subtitle')}</span></div>
     ${c ? html`<nav aria-label="main" class="no-print"><ul>
-      ${links.map((r) => html`<li><a href=${`#/${hashOf(r)}`} aria-current=${r.nav === active ? 'page' : 'false'}>${t(r.nav)}</a></li>`)}
+      ${links.map((r) => html`<li><a href=${`#/${hashOf(r)}`} aria-current=${r.nav === active ? 'page' : 'false'}>${navLabel(r.nav)}</a></li>`)}
     </ul></nav>` : ''}
     <div class="tools no-print">
       ${c ? html`<span class="who" data-testid="who">${t('signedInAs')}: ${who}</span>` : ''}
@@ -55,12 +61,14 @@ function drawHeader(active) {
     </div>`, header);
 }
 
+// a supervisor's "orders" page shows any department's orders, so it is not "ours"
+const navLabel = (nav) => t(nav === 'myOrders' && session.isSupervisor ? 'orders' : nav);
 const hashOf = (r) => ({ overview: 'overview', overdue: 'overdue', myOrders: 'orders', entries: 'entries', rules: 'rules', jobs: 'jobs' })[r.nav];
 
 function signOut() {
   session.signOut();
   signInMessage = t('signedOut');
-  location.hash = '#/signin';
+  goTo('#/signin');
 }
 
 async function signIn(token) {
@@ -79,13 +87,23 @@ async function signIn(token) {
   return '';
 }
 
+/**
+ * Each visit renders into a fresh container: a page still loading when the user moves on renders into a detached
+ * element, never over the page that replaced it.
+ */
+function freshView() {
+  const view = document.createElement('div');
+  main.replaceChildren(view);
+  return view;
+}
+
 async function route() {
   document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
   if (!session.caller && session.token) {
     try {
       session.setCaller(await api('/v1/me'));
     } catch (err) {
-      if (!(err instanceof SignedOutError)) render(errorView(err), main);
+      if (!(err instanceof SignedOutError)) render(errorView(err), freshView());
       return;
     }
   }
@@ -96,7 +114,7 @@ async function route() {
     }
     drawHeader();
     document.title = `${t('signIn')} · ${t('title')}`;
-    signInPage(main, { message: signInMessage, signIn });
+    signInPage(freshView(), { message: signInMessage, signIn });
     return;
   }
   const [hash, qs] = location.hash.split('?');
@@ -106,12 +124,13 @@ async function route() {
     return;
   }
   drawHeader(match.r.nav);
-  document.title = `${t(match.r.nav)} · ${t('title')}`;
-  render(html`<p class="loading">${t('loading')}</p>`, main);
+  document.title = `${navLabel(match.r.nav)} · ${t('title')}`;
+  const view = freshView();
+  render(html`<p class="loading">${t('loading')}</p>`, view);
   try {
-    await match.r.page(main, { id: match.m[1], query: new URLSearchParams(qs ?? ''), rerender: route });
+    await match.r.page(view, { id: match.m[1], query: new URLSearchParams(qs ?? ''), rerender: route });
   } catch (err) {
-    if (!(err instanceof SignedOutError)) render(errorView(err), main);
+    if (!(err instanceof SignedOutError)) render(errorView(err), view);
   }
   main.focus({ preventScroll: true });
 }

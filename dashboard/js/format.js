@@ -16,6 +16,14 @@ export function date(iso) {
   return iso ? dateTime(iso).slice(0, 10) : '';
 }
 
+/**
+ * A feedback deadline as the last China day it allows: dueAt is the end of that day (00:00 of the next), so the
+ * instant just before it names the day.
+ */
+export function dueDay(iso) {
+  return iso ? date(new Date(new Date(iso).getTime() - 1).toISOString()) : '';
+}
+
 export function percent(rate) {
   return rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`;
 }

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { lang, t, term } from '../i18n.js';
-import { dateTime, departmentName, loadDepartments, subjectLine } from '../format.js';
+import { dateTime, departmentName, dueDay, loadDepartments, subjectLine } from '../format.js';
 import { html, render } from '../ui.js';
 
 /** One entry: who is listed, why, its orders with their feedback, and its audit history. Prints cleanly. */
@@ -30,7 +30,7 @@ export async function entryPage(main, { id }) {
           <td><a href=${`#/orders/${o.id}`}>${departmentName(departments, o.department)}</a></td>
           <td class="measures">${o.measures.map((m) => (lang === 'en' ? m.nameEn : m.name)).join('；')}</td>
           <td><span class=${`status status-${o.status}`}>${term('orderStatus', o.status)}</span>${o.overdue ? html` <strong class="alert">${t('overdueN')}</strong>` : ''}</td>
-          <td>${dateTime(o.dueAt)}</td>
+          <td>${dueDay(o.dueAt)}</td>
           <td>${o.feedback ? `${dateTime(o.feedback.at)} ${o.feedback.note ?? ''}` : '—'}</td></tr>`)}</tbody>
       </table>
       <h2>${t('history')}</h2>

@@ -1,6 +1,6 @@
 import { api, ApiError } from '../api.js';
 import { lang, t, term } from '../i18n.js';
-import { date, dateTime, departmentName, loadDepartments, subjectLine } from '../format.js';
+import { dateTime, departmentName, dueDay, loadDepartments, subjectLine } from '../format.js';
 import { session } from '../session.js';
 import { errorView, html, render } from '../ui.js';
 
@@ -47,7 +47,7 @@ export async function orderPage(main, { id }) {
         <dt>${t('status')}</dt><dd><span class=${`status status-${order.status}`} data-testid="order-status">${term('orderStatus', order.status)}</span>
           ${order.overdue ? html`<strong class="alert">${t('overdueN')}</strong>` : ''}</dd>
         <dt>${t('issuedAt')}</dt><dd>${dateTime(order.issuedAt)}</dd>
-        <dt>${t('dueAt')}</dt><dd>${dateTime(order.dueAt)}</dd>
+        <dt>${t('dueAt')}</dt><dd>${dueDay(order.dueAt)}</dd>
         ${order.liftedAt ? html`<dt>${t('lifted')}</dt><dd>${dateTime(order.liftedAt)}</dd>` : ''}
       </dl>
       <h2>${t('measures')}</h2>

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { lang, t, term, termCodes } from '../i18n.js';
-import { date, departmentName, loadDepartments } from '../format.js';
+import { date, departmentName, dueDay, loadDepartments } from '../format.js';
 import { session } from '../session.js';
 import { html, Pager, render } from '../ui.js';
 
@@ -39,7 +39,7 @@ export async function ordersPage(main, { query }) {
           <th scope="col">${t('listType')}</th><th scope="col">${t('measures')}</th><th scope="col">${t('status')}</th></tr></thead>
         <tbody>${page.items.map((o) => html`<tr data-order=${o.id}>
           <td><a href=${`#/orders/${o.id}`}>${date(o.issuedAt)}</a></td>
-          <td class=${o.overdue ? 'alert' : ''}>${date(o.dueAt)}${o.overdue ? html` <strong>${t('overdueN')}</strong>` : ''}</td>
+          <td class=${o.overdue ? 'alert' : ''}>${dueDay(o.dueAt)}${o.overdue ? html` <strong>${t('overdueN')}</strong>` : ''}</td>
           <td>${departmentName(departments, o.department)}</td>
           <td>${term('listType', o.listType)}</td>
           <td class="measures">${o.measures.map((m) => (lang === 'en' ? m.nameEn : m.name)).join('；')}</td>

@@ -1,7 +1,7 @@
 import { allPages, api } from '../api.js';
 import { exportCsv, exportXlsx } from '../export.js';
 import { lang, t, term } from '../i18n.js';
-import { date, departmentName, loadDepartments, number } from '../format.js';
+import { date, departmentName, dueDay, loadDepartments, number } from '../format.js';
 import { session } from '../session.js';
 import { html, Pager, render } from '../ui.js';
 
@@ -16,7 +16,7 @@ export async function overduePage(main, { query }) {
   let busy = '';
 
   const columns = () => [
-    { header: t('dueAt'), value: (o) => date(o.dueAt), width: 12 },
+    { header: t('dueAt'), value: (o) => dueDay(o.dueAt), width: 12 },
     { header: t('daysOverdue'), value: (o) => o.daysOverdue, width: 10 },
     { header: t('department'), value: (o) => departmentName(departments, o.department), width: 22 },
     { header: t('subject'), value: (o) => o.subject.name, width: 28 },
@@ -65,7 +65,7 @@ export async function overduePage(main, { query }) {
           <th scope="col" class="num">${t('escalationLevel')}</th>
         </tr></thead>
         <tbody>${page.items.map((o) => html`<tr data-order=${o.id}>
-          <td><a href=${`#/orders/${o.id}`}>${date(o.dueAt)}</a></td>
+          <td><a href=${`#/orders/${o.id}`}>${dueDay(o.dueAt)}</a></td>
           <td class="num alert">${o.daysOverdue}</td>
           <td>${departmentName(departments, o.department)}</td>
           <td><a href=${`#/entries/${o.entryId}`}>${o.subject.name}</a><br><span class="mono">${subjectId(o.subject)}</span></td>

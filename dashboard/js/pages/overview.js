@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { setupTrendChart } from '../chart.js';
 import { t } from '../i18n.js';
-import { departmentName, loadDepartments, number, percent } from '../format.js';
+import { dateTime, departmentName, loadDepartments, number, percent } from '../format.js';
 import { bar, html, render, sortHeader } from '../ui.js';
 
 const COLUMNS = ['issued', 'implemented', 'notApplicable', 'pending', 'overdue', 'escalated', 'feedbackRate'];
@@ -39,7 +39,7 @@ export async function overviewPage(main) {
     };
     render(html`
       <h1>${t('overview')}</h1>
-      <p class="muted">${t('generatedAt')}: <time>${new Date(report.generatedAt).toLocaleString(undefined, { timeZone: 'Asia/Shanghai' })}</time></p>
+      <p class="muted">${t('generatedAt')}: <time datetime=${report.generatedAt}>${dateTime(report.generatedAt)}</time></p>
       <section aria-labelledby="totals-h" class="cards">
         <h2 id="totals-h" class="visually-hidden">${t('total')}</h2>
         ${COLUMNS.map((c) => html`<div class="card ${c === 'overdue' && totals.overdue ? 'alert' : ''}" data-total=${c}>

@@ -1,0 +1,328 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN, startTestApp, type TestApp } from './support/test-app';
+import { enterpriseEntry, makeIdNumber, personDebtorEntry } from './support/factories';
+
+/**
+ * The dashboard in a real browser (Debian's Chromium) against the real service on a real PostgreSQL. Without a
+ * browser on this machine the tests say so and are skipped; CI (.ci/run) installs chromium first, so there they run.
+ * Each run writes a screenshot of every page to docs/dashboard/.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser) console.warn(`dashboard browser tests skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const SHOTS = path.join(__dirname, '..', 'docs', 'dashboard');
+const TOKEN_KEY = 'jp.dashboard.token';
+
+type Auth = { Authorization: string };
+const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
+
+(haveBrowser ? describe : describe.skip)('dashboard in a real browser', () => {
+  let t: TestApp;
+  let server: ReturnType<TestApp['app']['express']['listen']>;
+  let base: string;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  let samr: Auth;
+  let spc: Auth;
+  let mof: Auth;
+  let ndrc: Auth;
+  let personId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
+    [samr, spc, mof, ndrc] = (await Promise.all(['samr', 'spc', 'mof', 'ndrc'].map((d) => t.tokenFor(d)))) as Auth[];
+    for (let i = 0; i < 3; i++) await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    t.clock.set(new Date('2026-03-11T02:00:00Z'));
+    personId = makeIdNumber('1968-07-21');
+    await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: personId })).expect(201);
+    await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    // mof feeds back on one order in time; the rest go overdue and are escalated
+    const mofOrders = await t.http.get('/v1/orders').set(mof).expect(200);
+    await t.http.post(`/v1/orders/${mofOrders.body.items.at(-1).id}/feedback`).set(mof).send({ outcome: 'implemented', note: '已在采购平台设置拦截' }).expect(200);
+    t.clock.set(new Date('2026-03-27T02:00:00Z'));
+    await t.app.jobs.run('escalate-overdue');
+    await t.app.jobs.run('expire-entries');
+    await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+
+    server = t.app.express.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'jp-dashboard-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1366, height: 768 },
+      acceptDownloads: true,
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    context.setDefaultTimeout(10_000); // a failing step names itself before jest's 30 s test timeout
+    page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error' && !/401|403|404/.test(m.text())) errors.push(m.text()); });
+    (globalThis as { __pageErrors?: string[] }).__pageErrors = errors;
+    mkdirSync(SHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    await t?.close();
+  });
+
+  afterEach(() => {
+    expect((globalThis as { __pageErrors?: string[] }).__pageErrors ?? []).toEqual([]);
+  });
+
+  const shot = (name: string, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+
+  async function signIn(auth: Auth | string) {
+    await page.goto(`${base}/dashboard/#/signin`);
+    await page.locator('#token').fill(typeof auth === 'string' ? auth : bearer(auth));
+    await page.keyboard.press('Enter'); // the form submits from the keyboard
+  }
+
+  it('refuses a wrong token with a clear message, and signs a supervisor in to the overview', async () => {
+    await page.goto(`${base}/dashboard`);
+    await page.waitForURL(/#\/signin$/);
+    await signIn('this-is-not-a-token-0123456789');
+    await expect(page.getByTestId('signin-message').textContent()).resolves.toContain('令牌不正确');
+    await shot('signin', false);
+
+    await signIn(ndrc);
+    await page.waitForURL(/#\/overview$/);
+    await page.getByTestId('department-table').waitFor();
+    // the token is in sessionStorage only: not in the URL, not in a cookie
+    expect(page.url()).not.toContain(bearer(ndrc));
+    expect(await context.cookies()).toEqual([]);
+    expect(await page.evaluate((k) => sessionStorage.getItem(k), TOKEN_KEY)).toBe(bearer(ndrc));
+  });
+
+  it('shows the overview numbers of the report endpoint, sortable from the keyboard', async () => {
+    const report = (await t.http.get('/v1/reports/feedback').set(ndrc).expect(200)).body;
+    const shown = await overviewNumbers();
+    for (const d of report.departments) {
+      expect(shown[d.department]).toEqual({ issued: d.issued, implemented: d.implemented, notApplicable: d.notApplicable, pending: d.pending, overdue: d.overdue, escalated: d.escalated });
+    }
+    const sum = (k: string) => report.departments.reduce((s: number, d: Record<string, number>) => s + (d[k] ?? 0), 0);
+    expect(shown.total).toEqual({ issued: sum('issued'), implemented: sum('implemented'), notApplicable: sum('notApplicable'), pending: sum('pending'), overdue: sum('overdue'), escalated: sum('escalated') });
+    expect(await page.locator('[data-total="overdue"] .card-value').textContent()).toBe(String(sum('overdue')));
+    // the trend chart is drawn (SVG) and its table matches the trend endpoint
+    await page.locator('#trend-chart svg').waitFor();
+    const trend = (await t.http.get('/v1/reports/trend').query({ weeks: 12 }).set(ndrc).expect(200)).body;
+    const rows = await page.locator('details.trend-table tbody tr').allTextContents();
+    expect(rows).toHaveLength(12);
+    expect(trend.weeks.reduce((s: number, w: { issued: number }) => s + w.issued, 0)).toBe(sum('issued'));
+    await shot('overview');
+
+    // keyboard: focus the "issued" sort button and press Enter; the table sorts by it, largest first
+    const issuedHeader = page.getByTestId('department-table').getByRole('columnheader', { name: '已发起' });
+    await issuedHeader.getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await expect(issuedHeader.getAttribute('aria-sort')).resolves.toBe('descending');
+    const issuedCol = await page.locator('tbody td[data-col="issued"] .bar-label').allTextContents();
+    const values = issuedCol.map(Number);
+    expect([...values].sort((a, b) => b - a)).toEqual(values);
+  });
+
+  it('lists overdue orders oldest first, opens one, and exports the list as xlsx and CSV', async () => {
+    await page.getByRole('link', { name: '逾期与督办' }).click();
+    await page.getByTestId('overdue-table').waitFor();
+    const api = (await t.http.get('/v1/reports/overdue').query({ limit: 500 }).set(ndrc).expect(200)).body;
+    expect(await page.getByTestId('overdue-total').textContent()).toContain(String(api.total));
+    const shownIds = await page.locator('[data-testid="overdue-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order')));
+    expect(shownIds).toEqual(api.items.slice(0, 50).map((o: { id: string }) => o.id));
+    // persons appear masked, never in full
+    expect(await page.content()).not.toContain(personId);
+    await expect(page.getByText(`${personId.slice(0, 6)}********${personId.slice(14)}`).first().isVisible()).resolves.toBe(true);
+    await shot('overdue');
+    await page.emulateMedia({ media: 'print' });
+    await shot('overdue-print');
+    await page.emulateMedia({ media: 'screen' });
+
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()]);
+    expect(xlsx.suggestedFilename()).toMatch(/^overdue-all-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile((await xlsx.path()) as string);
+    const ws = wb.worksheets[0];
+    expect(ws).toBeDefined();
+    const header = (ws?.getRow(1).values as unknown[]).slice(1);
+    expect(header).toEqual(['反馈期限', '逾期天数', '部门', '主体', '统一社会信用代码 / ID', '名单类型', '措施', '督办级别', '发起时间', 'order id']);
+    const ids: unknown[] = [];
+    ws?.eachRow((row, n) => { if (n > 1) ids.push(row.getCell(10).value); });
+    expect(ids).toEqual(api.items.map((o: { id: string }) => o.id));
+    expect(ws?.getRow(2).getCell(2).value).toBe(api.items[0].daysOverdue);
+
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const text = readFileSync((await csv.path()) as string, 'utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    expect(text.trim().split('\r\n')).toHaveLength(api.total + 1);
+    expect(text).not.toContain(personId);
+
+    // click through to the oldest overdue order
+    const first = api.items[0];
+    await page.locator(`tr[data-order="${first.id}"] td a`).first().click();
+    await page.waitForURL(new RegExp(`#/orders/${first.id}$`));
+    await expect(page.getByTestId('order-status').textContent()).resolves.toBe('待反馈');
+    await shot('order');
+  });
+
+  it("shows an entry's orders and audit history, and searches entries", async () => {
+    const overdue = (await t.http.get('/v1/reports/overdue').set(ndrc).expect(200)).body.items[0];
+    await page.goto(`${base}/dashboard/#/entries/${overdue.entryId}`);
+    await page.getByTestId('entry-history').waitFor();
+    const history = await page.locator('[data-testid="entry-history"] tbody tr').allTextContents();
+    expect(history[0]).toContain('entry.created');
+    expect(history.some((h) => h.includes('order.escalated'))).toBe(true);
+    await shot('entry');
+    await page.emulateMedia({ media: 'print' });
+    await shot('entry-print');
+    await page.emulateMedia({ media: 'screen' });
+
+    await page.getByRole('link', { name: '名单条目' }).click();
+    await page.getByLabel(/统一社会信用代码或公民身份号码/).fill(personId);
+    await page.getByRole('button', { name: '查询' }).click();
+    const rowsAre = (n: number) => page.waitForFunction((k) => document.querySelectorAll('[data-testid="entries-table"] tbody tr').length === k, n);
+    await rowsAre(1); // the person's one entry, found by the ID number
+    expect(page.url()).not.toContain(personId); // the ID number stays out of the address bar
+    expect(await page.locator('[data-testid="entries-table"]').textContent()).not.toContain(personId);
+    await page.getByLabel(/统一社会信用代码或公民身份号码/).fill('');
+    await page.getByRole('button', { name: '查询' }).click();
+    await rowsAre(6); // every entry again
+    await shot('entries');
+  });
+
+  it('shows the memoranda with provenance and legal basis, and the jobs', async () => {
+    await page.getByRole('link', { name: '备忘录与措施' }).click();
+    await page.getByTestId('rules-table').waitFor();
+    const memoranda = (await t.http.get('/v1/memoranda').set(ndrc).expect(200)).body.items;
+    expect(await page.locator('[data-testid="memoranda-table"] tbody tr').count()).toBe(memoranda.length);
+    const rules = (await t.http.get('/v1/rules').query({ memorandum: memoranda[0].id }).set(ndrc).expect(200)).body.items;
+    expect(await page.locator('[data-testid="rules-table"] tbody tr').count()).toBe(rules.length);
+    const provenance = await page.locator('[data-testid="rules-table"] .provenance').allTextContents();
+    expect(provenance.every((p) => p === '已核实' || p === '待核实')).toBe(true);
+    await shot('rules');
+
+    await page.getByRole('link', { name: '定时任务' }).click();
+    await page.getByTestId('jobs-table').waitFor();
+    const escalate = await page.locator('tr[data-job="escalate-overdue"]').textContent();
+    expect(escalate).toContain('成功');
+    expect(escalate).toMatch(/escalatedLevel1: \d+/);
+    await shot('jobs');
+  });
+
+  it('shows desk feedback and the calendar warning only when the API carries them', async () => {
+    // as the API answers today: neither section
+    await page.getByRole('link', { name: '总览' }).click();
+    await page.getByTestId('department-table').waitFor();
+    expect(await page.getByTestId('desk-feedback').count()).toBe(0);
+    await page.getByRole('link', { name: '定时任务' }).click();
+    await page.getByTestId('jobs-table').waitFor();
+    expect(await page.getByTestId('calendar').count()).toBe(0);
+
+    // decision records and the calendar's coverage, as the report and /readyz will carry them
+    await page.route('**/v1/reports/feedback', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.desk = { departments: [{ department: 'mof', hits: 4, decided: 3, feedbackRate: 0.75 }], scenarios: [{ scenario: 'government_procurement', hits: 4, decided: 3 }] };
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.route('**/readyz', (route) => route.fulfill({ json: { status: 'ready', checks: {}, calendar: { coveredUntil: '2026-12-31', daysLeft: 20, runningOut: true } } }));
+    try {
+      await page.reload();
+      await page.getByTestId('calendar').waitFor();
+      expect(await page.getByTestId('calendar').textContent()).toContain('工作日日历即将用尽');
+      expect(await page.getByTestId('calendar').textContent()).toContain('2026-12-31');
+      await shot('jobs-calendar-warning', false);
+      await page.getByRole('link', { name: '总览' }).click();
+      await page.getByTestId('desk-feedback').waitFor();
+      const desk = await page.getByTestId('desk-feedback').textContent();
+      expect(desk).toContain('government_procurement');
+      expect(desk).toContain('75.0%');
+    } finally {
+      await page.unrouteAll();
+    }
+  });
+
+  it('lets a department feed back from the page; another department sees "not found"; the supervisor sees the change', async () => {
+    const before = (await t.http.get('/v1/reports/feedback').set(ndrc).expect(200)).body.departments.find((d: { department: string }) => d.department === 'mof');
+    const otherOrder = (await t.http.get('/v1/orders').query({ department: 'mnr' }).set(ndrc).expect(200)).body.items[0];
+
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL(/#\/signin$/);
+    expect(await page.evaluate((k) => sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
+    await signIn(mof);
+    await page.waitForURL(/#\/orders$/);
+    await page.getByTestId('orders-table').waitFor();
+    await shot('department-orders');
+    await expect(page.getByRole('link', { name: '总览' }).count()).resolves.toBe(0);
+
+    await page.locator('[data-testid="orders-table"] tbody tr a').first().click();
+    await page.getByTestId('feedback-form').waitFor();
+    await page.getByLabel('不适用').check();
+    await page.getByLabel('说明').fill('该企业未参与本地政府采购');
+    await shot('department-feedback');
+    await page.getByRole('button', { name: '提交反馈' }).click();
+    await page.getByTestId('feedback-saved').waitFor();
+    await expect(page.getByTestId('order-status').textContent()).resolves.toBe('不适用');
+
+    await page.goto(`${base}/dashboard/#/orders/${otherOrder.id}`);
+    await page.getByTestId('not-found').waitFor();
+    expect(await page.getByTestId('not-found').textContent()).toBe('未找到该记录。');
+
+    await page.getByTestId('sign-out').click();
+    await signIn(ndrc);
+    await page.getByTestId('department-table').waitFor();
+    const after = (await overviewNumbers()).mof;
+    expect(after).toMatchObject({ notApplicable: before.notApplicable + 1, pending: before.pending - 1 });
+  });
+
+  it('sends an expired or revoked token back to sign-in with a clear message, in English too', async () => {
+    // the token stops working while the page is open: the next call lands on sign-in
+    await page.evaluate((k) => sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
+    await page.goto(`${base}/dashboard/#/overdue`);
+    await page.waitForURL(/#\/signin$/);
+    await expect(page.getByTestId('signin-message').textContent()).resolves.toContain('令牌无效或已过期');
+    expect(await page.evaluate((k) => sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
+    // the page is opened again with a token that no longer works
+    await page.evaluate((k) => sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
+    await page.reload();
+    await page.waitForURL(/#\/signin$/);
+    await expect(page.getByTestId('signin-message').textContent()).resolves.toContain('令牌无效或已过期');
+    expect(await page.content()).not.toMatch(/at \w+ \(|Error:/); // a message, never a stack trace
+
+    await page.getByRole('button', { name: 'English' }).click();
+    await signIn(ADMIN.Authorization.replace('Bearer ', ''));
+    await page.waitForURL(/#\/overview$/);
+    await page.getByTestId('department-table').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('Overview');
+    await shot('overview-en');
+    await page.getByRole('button', { name: '中文' }).click();
+  });
+
+  async function overviewNumbers(): Promise<Record<string, Record<string, number>>> {
+    return page.locator('[data-testid="department-table"] tr[data-department]').evaluateAll((trs) =>
+      Object.fromEntries(
+        trs.map((tr) => [
+          tr.getAttribute('data-department'),
+          Object.fromEntries(
+            ['issued', 'implemented', 'notApplicable', 'pending', 'overdue', 'escalated'].map((c) => {
+              const cell = tr.querySelector(`td[data-col="${c}"]`);
+              const text = (cell?.querySelector('.bar-label') ?? cell)?.textContent ?? '';
+              return [c, Number(text.replace(/,/g, ''))];
+            }),
+          ),
+        ]),
+      ),
+    );
+  }
+});

@@ -17,7 +17,7 @@ describe('dashboard API', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') }); // Monday
-    [samr, spc, mof, mnr, ndrc] = await Promise.all(['samr', 'spc', 'mof', 'mnr', 'ndrc'].map((d) => t.tokenFor(d))) as Auth[];
+    [samr, spc, mof, mnr, ndrc] = (await Promise.all(['samr', 'spc', 'mof', 'mnr', 'ndrc'].map((d) => t.tokenFor(d)))) as [Auth, Auth, Auth, Auth, Auth];
     entryId = (await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201)).body.id;
     t.clock.set(new Date('2026-03-10T03:00:00Z')); // the next week
     await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);

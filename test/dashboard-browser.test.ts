@@ -19,6 +19,11 @@ const SHOTS = path.join(__dirname, '..', 'docs', 'dashboard');
 const TOKEN_KEY = 'jp.dashboard.token';
 
 type Auth = { Authorization: string };
+/** The little of the browser's globals these tests touch inside page.evaluate (the project compiles without the DOM lib). */
+type BrowserGlobals = {
+  sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+  document: { querySelectorAll(selector: string): { length: number } };
+};
 const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
 (haveBrowser ? describe : describe.skip)('dashboard in a real browser', () => {
@@ -36,7 +41,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
   beforeAll(async () => {
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
-    [samr, spc, mof, ndrc] = (await Promise.all(['samr', 'spc', 'mof', 'ndrc'].map((d) => t.tokenFor(d)))) as Auth[];
+    [samr, spc, mof, ndrc] = (await Promise.all(['samr', 'spc', 'mof', 'ndrc'].map((d) => t.tokenFor(d)))) as [Auth, Auth, Auth, Auth];
     for (let i = 0; i < 3; i++) await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
     t.clock.set(new Date('2026-03-11T02:00:00Z'));
     personId = makeIdNumber('1968-07-21');
@@ -104,7 +109,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     // the token is in sessionStorage only: not in the URL, not in a cookie
     expect(page.url()).not.toContain(bearer(ndrc));
     expect(await context.cookies()).toEqual([]);
-    expect(await page.evaluate((k) => sessionStorage.getItem(k), TOKEN_KEY)).toBe(bearer(ndrc));
+    expect(await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY)).toBe(bearer(ndrc));
   });
 
   it('shows the overview numbers of the report endpoint, sortable from the keyboard', async () => {
@@ -191,7 +196,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.getByRole('link', { name: '名单条目' }).click();
     await page.getByLabel(/统一社会信用代码或公民身份号码/).fill(personId);
     await page.getByRole('button', { name: '查询' }).click();
-    const rowsAre = (n: number) => page.waitForFunction((k) => document.querySelectorAll('[data-testid="entries-table"] tbody tr').length === k, n);
+    const rowsAre = (n: number) => page.waitForFunction((k) => (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="entries-table"] tbody tr').length === k, n);
     await rowsAre(1); // the person's one entry, found by the ID number
     expect(page.url()).not.toContain(personId); // the ID number stays out of the address bar
     expect(await page.locator('[data-testid="entries-table"]').textContent()).not.toContain(personId);
@@ -259,7 +264,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
     await page.getByTestId('sign-out').click();
     await page.waitForURL(/#\/signin$/);
-    expect(await page.evaluate((k) => sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
+    expect(await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
     await signIn(mof);
     await page.waitForURL(/#\/orders$/);
     await page.getByTestId('orders-table').waitFor();
@@ -288,13 +293,13 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
   it('sends an expired or revoked token back to sign-in with a clear message, in English too', async () => {
     // the token stops working while the page is open: the next call lands on sign-in
-    await page.evaluate((k) => sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
+    await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
     await page.goto(`${base}/dashboard/#/overdue`);
     await page.waitForURL(/#\/signin$/);
     await expect(page.getByTestId('signin-message').textContent()).resolves.toContain('令牌无效或已过期');
-    expect(await page.evaluate((k) => sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
+    expect(await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
     // the page is opened again with a token that no longer works
-    await page.evaluate((k) => sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
+    await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
     await page.reload();
     await page.waitForURL(/#\/signin$/);
     await expect(page.getByTestId('signin-message').textContent()).resolves.toContain('令牌无效或已过期');

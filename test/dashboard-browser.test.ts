@@ -5,7 +5,9 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
-import { enterpriseEntry, makeIdNumber, personDebtorEntry } from './support/factories';
+import { idCheckChar } from '../src/identity/id-number';
+import { orgCodeCheckChar, usccCheckChar } from '../src/identity/uscc';
+import { enterpriseEntry, personDebtorEntry } from './support/factories';
 
 /**
  * The dashboard in a real browser (Debian's Chromium) against the real service on a real PostgreSQL. Without a
@@ -19,6 +21,21 @@ const SHOTS = path.join(__dirname, '..', 'docs', 'dashboard');
 const TOKEN_KEY = 'jp.dashboard.token';
 
 type Auth = { Authorization: string };
+
+// Fixed codes (not the factories' random ones), so the committed screenshots only change when the pages do.
+function fixedUscc(n: number): string {
+  const body = `D${String(n).padStart(7, '0')}`;
+  const first17 = `91310110${body}${orgCodeCheckChar(body)}`;
+  return first17 + usccCheckChar(first17);
+}
+const fixedEnterprise = (n: number) => {
+  const e = enterpriseEntry();
+  return { ...e, subject: { ...(e.subject as object), uscc: fixedUscc(n), name: `测试企业${n}有限公司`, legalRepresentative: { name: `法人${n}`, idNumber: fixedId(`1975030${n}`) } } } as typeof e;
+};
+function fixedId(birth8: string): string {
+  const first17 = `110105${birth8}037`;
+  return first17 + idCheckChar(first17);
+}
 /** The little of the browser's globals these tests touch inside page.evaluate (the project compiles without the DOM lib). */
 type BrowserGlobals = {
   sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
@@ -42,18 +59,18 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
   beforeAll(async () => {
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
     [samr, spc, mof, ndrc] = (await Promise.all(['samr', 'spc', 'mof', 'ndrc'].map((d) => t.tokenFor(d)))) as [Auth, Auth, Auth, Auth];
-    for (let i = 0; i < 3; i++) await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    for (let i = 1; i <= 3; i++) await t.http.post('/v1/list-entries').set(samr).send(fixedEnterprise(i)).expect(201);
     t.clock.set(new Date('2026-03-11T02:00:00Z'));
-    personId = makeIdNumber('1968-07-21');
+    personId = fixedId('19680721');
     await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: personId })).expect(201);
-    await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    await t.http.post('/v1/list-entries').set(samr).send(fixedEnterprise(4)).expect(201);
     // mof feeds back on one order in time; the rest go overdue and are escalated
     const mofOrders = await t.http.get('/v1/orders').set(mof).expect(200);
     await t.http.post(`/v1/orders/${mofOrders.body.items.at(-1).id}/feedback`).set(mof).send({ outcome: 'implemented', note: '已在采购平台设置拦截' }).expect(200);
     t.clock.set(new Date('2026-03-27T02:00:00Z'));
     await t.app.jobs.run('escalate-overdue');
     await t.app.jobs.run('expire-entries');
-    await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    await t.http.post('/v1/list-entries').set(samr).send(fixedEnterprise(5)).expect(201);
 
     server = t.app.express.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));

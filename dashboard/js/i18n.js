@@ -62,6 +62,11 @@ const terms = {
     lifted: ['已解除', 'Lifted'],
   },
   entryStatus: { active: ['在列', 'Active'], removed: ['已移出', 'Removed'], expired: ['已到期', 'Expired'] },
+  auditAction: {
+    'entry.created': ['列入名单', 'listed'], 'entry.removed': ['移出名单', 'removed'], 'entry.expired': ['期满移出', 'expired'],
+    'order.issued': ['发起任务', 'order issued'], 'order.feedback': ['反馈', 'feedback'], 'order.escalated': ['逾期督办', 'escalated'],
+    'order.lifted': ['解除任务', 'order lifted'],
+  },
   jobOutcome: { running: ['运行中', 'running'], succeeded: ['成功', 'succeeded'], failed: ['失败', 'failed'], abandoned: ['中止', 'abandoned'] },
 };
 

@@ -38,7 +38,7 @@ export async function entryPage(main, { id }) {
         <thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('actor')}</th><th scope="col">${t('action')}</th><th scope="col">${t('details')}</th></tr></thead>
         <tbody>${history.items.map((h) => html`<tr>
           <td>${dateTime(h.at)}</td><td>${h.actor === 'system' || h.actor === 'admin' ? h.actor : departmentName(departments, h.actor)}</td>
-          <td class="mono">${h.action}${h.entityType === 'order' ? html` · ${departmentName(departments, orderDept.get(h.entityId))}` : ''}</td>
+          <td title=${h.action}>${term('auditAction', h.action)}${h.entityType === 'order' ? html` · ${departmentName(departments, orderDept.get(h.entityId))}` : ''}</td>
           <td>${summary(h)}</td></tr>`)}</tbody>
       </table>
     </article>`, main);

@@ -157,7 +157,18 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
   });
 
   it('lists overdue orders oldest first, opens one, and exports the list as xlsx and CSV', async () => {
-    await page.getByRole('link', { name: '逾期与督办' }).click();
+    // keyboard only: the skip link comes first, then the navigation
+    await page.reload();
+    await page.getByTestId('department-table').waitFor();
+    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent?.trim());
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('跳到正文 / Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('总览');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('逾期与督办');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/overdue$/);
     await page.getByTestId('overdue-table').waitFor();
     const api = (await t.http.get('/v1/reports/overdue').query({ limit: 500 }).set(ndrc).expect(200)).body;
     expect(await page.getByTestId('overdue-total').textContent()).toContain(String(api.total));

@@ -132,8 +132,13 @@ async function route() {
   } catch (err) {
     if (!(err instanceof SignedOutError)) render(errorView(err), view);
   }
-  main.focus({ preventScroll: true });
+  // after a move within the app, keyboard and screen-reader users continue at the new content; on first load the
+  // page starts at the top (skip link, then navigation) as any page does
+  if (visited) main.focus({ preventScroll: true });
+  visited = true;
 }
+
+let visited = false;
 
 window.addEventListener('hashchange', route);
 route();

@@ -243,6 +243,12 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     expect(await page.locator('[data-testid="rules-table"] tbody tr').count()).toBe(rules.length);
     const provenance = await page.locator('[data-testid="rules-table"] .provenance').allTextContents();
     expect(provenance.every((p) => p === '已核实' || p === '待核实')).toBe(true);
+    // filtered on the server by implementing department
+    const mofRules = (await t.http.get('/v1/rules').query({ memorandum: memoranda[0].id, department: 'mof' }).set(ndrc).expect(200)).body.items;
+    await page.getByTestId('rules-department').selectOption('mof');
+    await page.waitForFunction((n) => (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="rules-table"] tbody tr').length === n, mofRules.length);
+    await page.getByTestId('rules-department').selectOption('');
+    await page.waitForFunction((n) => (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="rules-table"] tbody tr').length === n, rules.length);
     await shot('rules');
 
     await page.getByRole('link', { name: '定时任务' }).click();

@@ -7,9 +7,11 @@ import { html, render } from '../ui.js';
 export async function rulesPage(main, { query }) {
   const [memoranda, departments] = await Promise.all([api('/v1/memoranda'), loadDepartments()]);
   let memorandum = query.get('memorandum') ?? memoranda.items[0]?.id ?? '';
+  let department = '';
 
   async function load() {
-    const rules = memorandum ? await api('/v1/rules', { query: { memorandum } }) : { items: [] };
+    const rules = memorandum ? await api('/v1/rules', { query: { memorandum, department: department || undefined } }) : { items: [] };
+    const implementing = memoranda.items.find((m) => m.id === memorandum)?.departments ?? [];
     render(html`
       <h1>${t('rules')}</h1>
       <table class="data" data-testid="memoranda-table">
@@ -17,7 +19,7 @@ export async function rulesPage(main, { query }) {
           <th scope="col" class="num">${t('measures')}</th><th scope="col" class="num">${t('verified')}</th>
           <th scope="col" class="num">${t('provisional')}</th><th scope="col" class="num">${t('departments')}</th></tr></thead>
         <tbody>${memoranda.items.map((m) => html`<tr class=${m.id === memorandum ? 'selected' : ''}>
-          <td><a href=${`#/rules?memorandum=${encodeURIComponent(m.id)}`} @click=${(e) => { e.preventDefault(); memorandum = m.id; history.replaceState(null, '', `#/rules?memorandum=${encodeURIComponent(m.id)}`); load(); }}
+          <td><a href=${`#/rules?memorandum=${encodeURIComponent(m.id)}`} @click=${(e) => { e.preventDefault(); memorandum = m.id; department = ''; history.replaceState(null, '', `#/rules?memorandum=${encodeURIComponent(m.id)}`); load(); }}
             aria-current=${m.id === memorandum ? 'true' : 'false'}>${m.documentNo}</a></td>
           <td>${lang === 'en' ? m.titleEn : m.title}</td>
           <td>${m.lists.map((l) => term('listType', l)).join('、')}</td>
@@ -25,6 +27,11 @@ export async function rulesPage(main, { query }) {
           <td class="num ${m.provisional ? 'warn' : ''}">${m.provisional}</td><td class="num">${m.departments.length}</td></tr>`)}</tbody>
       </table>
       <h2>${memoranda.items.find((m) => m.id === memorandum)?.documentNo ?? ''} · ${t('measures')} (${rules.items.length})</h2>
+      <div class="toolbar no-print"><label>${t('department')}
+        <select data-testid="rules-department" @change=${(e) => { department = e.target.value; load(); }}>
+          <option value="" ?selected=${!department}>${t('all')}</option>
+          ${implementing.map((code) => html`<option value=${code} ?selected=${code === department}>${departmentName(departments, code)}</option>`)}
+        </select></label></div>
       <table class="data" data-testid="rules-table">
         <thead><tr><th scope="col">${t('measure')}</th><th scope="col">${t('department')}</th><th scope="col">${t('lists')}</th>
           <th scope="col">${t('basis')}</th><th scope="col">${t('provenance')}</th></tr></thead>

@@ -16,7 +16,10 @@ import { enterpriseEntry, personDebtorEntry } from './support/factories';
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) console.warn(`dashboard browser tests skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!haveBrowser)
+  console.warn(
+    `dashboard browser tests skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 const SHOTS = path.join(__dirname, '..', 'docs', 'dashboard');
 const TOKEN_KEY = 'jp.dashboard.token';
 
@@ -30,13 +33,21 @@ function fixedUscc(n: number): string {
 }
 const fixedEnterprise = (n: number) => {
   const e = enterpriseEntry();
-  return { ...e, subject: { ...(e.subject as object), uscc: fixedUscc(n), name: `测试企业${n}有限公司`, legalRepresentative: { name: `法人${n}`, idNumber: fixedId(`1975030${n}`) } } } as typeof e;
+  return {
+    ...e,
+    subject: {
+      ...(e.subject as object),
+      uscc: fixedUscc(n),
+      name: `测试企业${n}有限公司`,
+      legalRepresentative: { name: `法人${n}`, idNumber: fixedId(`1975030${n}`) },
+    },
+  } as typeof e;
 };
 function fixedId(birth8: string): string {
   const first17 = `110105${birth8}037`;
   return first17 + idCheckChar(first17);
 }
-/** The little of the browser's globals these tests touch inside page.evaluate (the project compiles without the DOM lib). */
+/** The browser globals these tests touch in page.evaluate (the project compiles without the DOM lib). */
 type BrowserGlobals = {
   sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
   document: { querySelectorAll(selector: string): { length: number } };
@@ -58,15 +69,28 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
   beforeAll(async () => {
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z') });
-    [samr, spc, mof, ndrc] = (await Promise.all(['samr', 'spc', 'mof', 'ndrc'].map((d) => t.tokenFor(d)))) as [Auth, Auth, Auth, Auth];
+    [samr, spc, mof, ndrc] = (await Promise.all(['samr', 'spc', 'mof', 'ndrc'].map((d) => t.tokenFor(d)))) as [
+      Auth,
+      Auth,
+      Auth,
+      Auth,
+    ];
     for (let i = 1; i <= 3; i++) await t.http.post('/v1/list-entries').set(samr).send(fixedEnterprise(i)).expect(201);
     t.clock.set(new Date('2026-03-11T02:00:00Z'));
     personId = fixedId('19680721');
-    await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: personId })).expect(201);
+    await t.http
+      .post('/v1/list-entries')
+      .set(spc)
+      .send(personDebtorEntry({ idNumber: personId }))
+      .expect(201);
     await t.http.post('/v1/list-entries').set(samr).send(fixedEnterprise(4)).expect(201);
     // mof feeds back on one order in time; the rest go overdue and are escalated
     const mofOrders = await t.http.get('/v1/orders').set(mof).expect(200);
-    await t.http.post(`/v1/orders/${mofOrders.body.items.at(-1).id}/feedback`).set(mof).send({ outcome: 'implemented', note: '已在采购平台设置拦截' }).expect(200);
+    await t.http
+      .post(`/v1/orders/${mofOrders.body.items.at(-1).id}/feedback`)
+      .set(mof)
+      .send({ outcome: 'implemented', note: '已在采购平台设置拦截' })
+      .expect(200);
     t.clock.set(new Date('2026-03-27T02:00:00Z'));
     await t.app.jobs.run('escalate-overdue');
     await t.app.jobs.run('expire-entries');
@@ -79,7 +103,16 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1366, height: 768 },
       acceptDownloads: true,
       locale: 'zh-CN',
@@ -89,7 +122,9 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error' && !/401|403|404/.test(m.text())) errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/401|403|404/.test(m.text())) errors.push(m.text());
+    });
     (globalThis as { __pageErrors?: string[] }).__pageErrors = errors;
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
@@ -126,17 +161,33 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     // the token is in sessionStorage only: not in the URL, not in a cookie
     expect(page.url()).not.toContain(bearer(ndrc));
     expect(await context.cookies()).toEqual([]);
-    expect(await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY)).toBe(bearer(ndrc));
+    expect(
+      await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY),
+    ).toBe(bearer(ndrc));
   });
 
   it('shows the overview numbers of the report endpoint, sortable from the keyboard', async () => {
     const report = (await t.http.get('/v1/reports/feedback').set(ndrc).expect(200)).body;
     const shown = await overviewNumbers();
     for (const d of report.departments) {
-      expect(shown[d.department]).toEqual({ issued: d.issued, implemented: d.implemented, notApplicable: d.notApplicable, pending: d.pending, overdue: d.overdue, escalated: d.escalated });
+      expect(shown[d.department]).toEqual({
+        issued: d.issued,
+        implemented: d.implemented,
+        notApplicable: d.notApplicable,
+        pending: d.pending,
+        overdue: d.overdue,
+        escalated: d.escalated,
+      });
     }
     const sum = (k: string) => report.departments.reduce((s: number, d: Record<string, number>) => s + (d[k] ?? 0), 0);
-    expect(shown.total).toEqual({ issued: sum('issued'), implemented: sum('implemented'), notApplicable: sum('notApplicable'), pending: sum('pending'), overdue: sum('overdue'), escalated: sum('escalated') });
+    expect(shown.total).toEqual({
+      issued: sum('issued'),
+      implemented: sum('implemented'),
+      notApplicable: sum('notApplicable'),
+      pending: sum('pending'),
+      overdue: sum('overdue'),
+      escalated: sum('escalated'),
+    });
     expect(await page.locator('[data-total="overdue"] .card-value').textContent()).toBe(String(sum('overdue')));
     // the trend chart is drawn (SVG) and its table matches the trend endpoint
     await page.locator('#trend-chart svg').waitFor();
@@ -160,7 +211,12 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     // keyboard only: the skip link comes first, then the navigation
     await page.reload();
     await page.getByTestId('department-table').waitFor();
-    const focused = () => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent?.trim());
+    const focused = () =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as { document: { activeElement: { textContent: string } | null } }
+        ).document.activeElement?.textContent?.trim(),
+      );
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('跳到正文 / Skip to content');
     await page.keyboard.press('Tab');
@@ -172,11 +228,18 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.getByTestId('overdue-table').waitFor();
     const api = (await t.http.get('/v1/reports/overdue').query({ limit: 500 }).set(ndrc).expect(200)).body;
     expect(await page.getByTestId('overdue-total').textContent()).toContain(String(api.total));
-    const shownIds = await page.locator('[data-testid="overdue-table"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order')));
+    const shownIds = await page
+      .locator('[data-testid="overdue-table"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order')));
     expect(shownIds).toEqual(api.items.slice(0, 50).map((o: { id: string }) => o.id));
     // persons appear masked, never in full
     expect(await page.content()).not.toContain(personId);
-    await expect(page.getByText(`${personId.slice(0, 6)}********${personId.slice(14)}`).first().isVisible()).resolves.toBe(true);
+    await expect(
+      page
+        .getByText(`${personId.slice(0, 6)}********${personId.slice(14)}`)
+        .first()
+        .isVisible(),
+    ).resolves.toBe(true);
     await shot('overdue');
     await page.emulateMedia({ media: 'print' });
     await shot('overdue-print');
@@ -189,9 +252,22 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     const ws = wb.worksheets[0];
     expect(ws).toBeDefined();
     const header = (ws?.getRow(1).values as unknown[]).slice(1);
-    expect(header).toEqual(['反馈期限', '逾期天数', '部门', '主体', '统一社会信用代码 / ID', '名单类型', '措施', '督办级别', '发起时间', 'order id']);
+    expect(header).toEqual([
+      '反馈期限',
+      '逾期天数',
+      '部门',
+      '主体',
+      '统一社会信用代码 / ID',
+      '名单类型',
+      '措施',
+      '督办级别',
+      '发起时间',
+      'order id',
+    ]);
     const ids: unknown[] = [];
-    ws?.eachRow((row, n) => { if (n > 1) ids.push(row.getCell(10).value); });
+    ws?.eachRow((row, n) => {
+      if (n > 1) ids.push(row.getCell(10).value);
+    });
     expect(ids).toEqual(api.items.map((o: { id: string }) => o.id));
     expect(ws?.getRow(2).getCell(2).value).toBe(api.items[0].daysOverdue);
 
@@ -224,7 +300,13 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.getByRole('link', { name: '名单条目' }).click();
     await page.getByLabel(/统一社会信用代码或公民身份号码/).fill(personId);
     await page.getByRole('button', { name: '查询' }).click();
-    const rowsAre = (n: number) => page.waitForFunction((k) => (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="entries-table"] tbody tr').length === k, n);
+    const rowsAre = (n: number) =>
+      page.waitForFunction(
+        (k) =>
+          (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="entries-table"] tbody tr')
+            .length === k,
+        n,
+      );
     await rowsAre(1); // the person's one entry, found by the ID number
     expect(page.url()).not.toContain(personId); // the ID number stays out of the address bar
     expect(await page.locator('[data-testid="entries-table"]').textContent()).not.toContain(personId);
@@ -239,16 +321,29 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.getByTestId('rules-table').waitFor();
     const memoranda = (await t.http.get('/v1/memoranda').set(ndrc).expect(200)).body.items;
     expect(await page.locator('[data-testid="memoranda-table"] tbody tr').count()).toBe(memoranda.length);
-    const rules = (await t.http.get('/v1/rules').query({ memorandum: memoranda[0].id }).set(ndrc).expect(200)).body.items;
+    const rules = (await t.http.get('/v1/rules').query({ memorandum: memoranda[0].id }).set(ndrc).expect(200)).body
+      .items;
     expect(await page.locator('[data-testid="rules-table"] tbody tr').count()).toBe(rules.length);
     const provenance = await page.locator('[data-testid="rules-table"] .provenance').allTextContents();
     expect(provenance.every((p) => p === '已核实' || p === '待核实')).toBe(true);
     // filtered on the server by implementing department
-    const mofRules = (await t.http.get('/v1/rules').query({ memorandum: memoranda[0].id, department: 'mof' }).set(ndrc).expect(200)).body.items;
+    const mofRules = (
+      await t.http.get('/v1/rules').query({ memorandum: memoranda[0].id, department: 'mof' }).set(ndrc).expect(200)
+    ).body.items;
     await page.getByTestId('rules-department').selectOption('mof');
-    await page.waitForFunction((n) => (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="rules-table"] tbody tr').length === n, mofRules.length);
+    await page.waitForFunction(
+      (n) =>
+        (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="rules-table"] tbody tr')
+          .length === n,
+      mofRules.length,
+    );
     await page.getByTestId('rules-department').selectOption('');
-    await page.waitForFunction((n) => (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="rules-table"] tbody tr').length === n, rules.length);
+    await page.waitForFunction(
+      (n) =>
+        (globalThis as unknown as BrowserGlobals).document.querySelectorAll('[data-testid="rules-table"] tbody tr')
+          .length === n,
+      rules.length,
+    );
     await shot('rules');
 
     await page.getByRole('link', { name: '定时任务' }).click();
@@ -272,10 +367,17 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.route('**/v1/reports/feedback', async (route) => {
       const res = await route.fetch();
       const body = await res.json();
-      body.desk = { departments: [{ department: 'mof', hits: 4, decided: 3, feedbackRate: 0.75 }], scenarios: [{ scenario: 'government_procurement', hits: 4, decided: 3 }] };
+      body.desk = {
+        departments: [{ department: 'mof', hits: 4, decided: 3, feedbackRate: 0.75 }],
+        scenarios: [{ scenario: 'government_procurement', hits: 4, decided: 3 }],
+      };
       await route.fulfill({ response: res, json: body });
     });
-    await page.route('**/readyz', (route) => route.fulfill({ json: { status: 'ready', checks: {}, calendar: { coveredUntil: '2026-12-31', daysLeft: 20, runningOut: true } } }));
+    await page.route('**/readyz', (route) =>
+      route.fulfill({
+        json: { status: 'ready', checks: {}, calendar: { coveredUntil: '2026-12-31', daysLeft: 20, runningOut: true } },
+      }),
+    );
     try {
       await page.reload();
       await page.getByTestId('calendar').waitFor();
@@ -292,13 +394,18 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     }
   });
 
-  it('lets a department feed back from the page; another department sees "not found"; the supervisor sees the change', async () => {
-    const before = (await t.http.get('/v1/reports/feedback').set(ndrc).expect(200)).body.departments.find((d: { department: string }) => d.department === 'mof');
-    const otherOrder = (await t.http.get('/v1/orders').query({ department: 'mnr' }).set(ndrc).expect(200)).body.items[0];
+  it("a department feeds back from the page, cannot open another's order, the supervisor sees it", async () => {
+    const before = (await t.http.get('/v1/reports/feedback').set(ndrc).expect(200)).body.departments.find(
+      (d: { department: string }) => d.department === 'mof',
+    );
+    const otherOrder = (await t.http.get('/v1/orders').query({ department: 'mnr' }).set(ndrc).expect(200)).body
+      .items[0];
 
     await page.getByTestId('sign-out').click();
     await page.waitForURL(/#\/signin$/);
-    expect(await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
+    expect(
+      await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY),
+    ).toBeNull();
     await signIn(mof);
     await page.waitForURL(/#\/orders$/);
     await page.getByTestId('orders-table').waitFor();
@@ -327,13 +434,21 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
   it('sends an expired or revoked token back to sign-in with a clear message, in English too', async () => {
     // the token stops working while the page is open: the next call lands on sign-in
-    await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
+    await page.evaluate(
+      (k) => (globalThis as unknown as BrowserGlobals).sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'),
+      TOKEN_KEY,
+    );
     await page.goto(`${base}/dashboard/#/overdue`);
     await page.waitForURL(/#\/signin$/);
     await expect(page.getByTestId('signin-message').textContent()).resolves.toContain('令牌无效或已过期');
-    expect(await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY)).toBeNull();
+    expect(
+      await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.getItem(k), TOKEN_KEY),
+    ).toBeNull();
     // the page is opened again with a token that no longer works
-    await page.evaluate((k) => (globalThis as unknown as BrowserGlobals).sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'), TOKEN_KEY);
+    await page.evaluate(
+      (k) => (globalThis as unknown as BrowserGlobals).sessionStorage.setItem(k, 'revoked-token-0123456789abcdef'),
+      TOKEN_KEY,
+    );
     await page.reload();
     await page.waitForURL(/#\/signin$/);
     await expect(page.getByTestId('signin-message').textContent()).resolves.toContain('令牌无效或已过期');

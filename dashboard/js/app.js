@@ -45,25 +45,60 @@ function goTo(hash) {
 
 const home = () => (session.isSupervisor ? '#/overview' : '#/orders');
 
+function callerName(c) {
+  if (c.kind === 'admin') return t('admin');
+  const name = lang === 'en' ? c.department.nameEn : c.department.name;
+  return c.department.supervisor ? `${name} · ${t('supervisor')}` : name;
+}
+
 function drawHeader(active) {
   const c = session.caller;
-  const who = !c ? '' : c.kind === 'admin' ? t('admin') : `${lang === 'en' ? c.department.nameEn : c.department.name}${c.department.supervisor ? ` · ${t('supervisor')}` : ''}`;
-  const links = c ? routes.filter((r, i) => routes.findIndex((x) => x.nav === r.nav) === i && (!r.supervisor || session.isSupervisor)) : [];
-  render(html`
-    <div class="brand"><strong>${t('title')}</strong> <span class="muted">${t('subtitle')}</span></div>
-    ${c ? html`<nav aria-label="main" class="no-print"><ul>
-      ${links.map((r) => html`<li><a href=${`#/${hashOf(r)}`} aria-current=${r.nav === active ? 'page' : 'false'}>${navLabel(r.nav)}</a></li>`)}
-    </ul></nav>` : ''}
-    <div class="tools no-print">
-      ${c ? html`<span class="who" data-testid="who">${t('signedInAs')}: ${who}</span>` : ''}
-      <button type="button" lang=${lang === 'en' ? 'zh-CN' : 'en'} @click=${() => { setLang(lang === 'en' ? 'zh' : 'en'); route(); }}>${t('language')}</button>
-      ${c ? html`<button type="button" data-testid="sign-out" @click=${signOut}>${t('signOut')}</button>` : ''}
-    </div>`, header);
+  const who = c ? callerName(c) : '';
+  const links = c
+    ? routes.filter((r, i) => routes.findIndex((x) => x.nav === r.nav) === i && (!r.supervisor || session.isSupervisor))
+    : [];
+  render(
+    html` <div class="brand"><strong>${t('title')}</strong> <span class="muted">${t('subtitle')}</span></div>
+      ${
+        c
+          ? html`<nav aria-label="main" class="no-print">
+              <ul>
+                ${links.map(
+                  (r) =>
+                    html`<li>
+                      <a href=${`#/${hashOf(r)}`} aria-current=${r.nav === active ? 'page' : 'false'}
+                        >${navLabel(r.nav)}</a
+                      >
+                    </li>`,
+                )}
+              </ul>
+            </nav>`
+          : ''
+      }
+      <div class="tools no-print">
+        ${c ? html`<span class="who" data-testid="who">${t('signedInAs')}: ${who}</span>` : ''}
+        <button
+          type="button"
+          lang=${lang === 'en' ? 'zh-CN' : 'en'}
+          @click=${() => {
+            setLang(lang === 'en' ? 'zh' : 'en');
+            route();
+          }}
+        >
+          ${t('language')}
+        </button>
+        ${c ? html`<button type="button" data-testid="sign-out" @click=${signOut}>${t('signOut')}</button>` : ''}
+      </div>`,
+    header,
+  );
 }
 
 // a supervisor's "orders" page shows any department's orders, so it is not "ours"
 const navLabel = (nav) => t(nav === 'myOrders' && session.isSupervisor ? 'orders' : nav);
-const hashOf = (r) => ({ overview: 'overview', overdue: 'overdue', myOrders: 'orders', entries: 'entries', rules: 'rules', jobs: 'jobs' })[r.nav];
+const hashOf = (r) =>
+  ({ overview: 'overview', overdue: 'overdue', myOrders: 'orders', entries: 'entries', rules: 'rules', jobs: 'jobs' })[
+    r.nav
+  ];
 
 function signOut() {
   session.signOut();

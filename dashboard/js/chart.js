@@ -13,11 +13,30 @@ export function setupTrendChart(el, weeks) {
     xAxis: { type: 'category', data: weeks.map((w) => w.weekStart.slice(5)) },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
-      { name: t('issued'), type: 'line', data: weeks.map((w) => w.issued), symbolSize: 6, itemStyle: { color: '#b42318' } },
-      { name: t('fedBack'), type: 'line', data: weeks.map((w) => w.fedBack), symbolSize: 6, itemStyle: { color: '#1f6f43' } },
+      {
+        name: t('issued'),
+        type: 'line',
+        data: weeks.map((w) => w.issued),
+        symbolSize: 6,
+        itemStyle: { color: '#b42318' },
+      },
+      {
+        name: t('fedBack'),
+        type: 'line',
+        data: weeks.map((w) => w.fedBack),
+        symbolSize: 6,
+        itemStyle: { color: '#1f6f43' },
+      },
     ],
   });
   const resize = () => chart.resize();
   window.addEventListener('resize', resize);
-  window.addEventListener('hashchange', () => { window.removeEventListener('resize', resize); chart.dispose(); }, { once: true });
+  window.addEventListener(
+    'hashchange',
+    () => {
+      window.removeEventListener('resize', resize);
+      chart.dispose();
+    },
+    { once: true },
+  );
 }

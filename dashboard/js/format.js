@@ -7,7 +7,19 @@ const ZONE = 'Asia/Shanghai';
 export function dateTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: ZONE,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(d)
+      .map((x) => [x.type, x.value]),
+  );
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
@@ -41,6 +53,11 @@ export function departmentName(map, code) {
   const d = map?.get(code);
   if (!d) return code;
   return lang === 'en' ? d.nameEn : d.name;
+}
+
+/** [code, name] pairs of departments (all, or the codes given), for a select. */
+export function departmentPairs(map, codes = [...map.keys()]) {
+  return codes.map((code) => [code, departmentName(map, code)]);
 }
 
 /** A subject as one line: name and USCC, or name and the masked ID number (never a full one: the API has none). */

@@ -38,9 +38,27 @@ export class Pager {
   }
   view(nextCursor, go) {
     return html`<nav class="pager no-print" aria-label="pages">
-      <button type="button" ?disabled=${this.page === 1} @click=${() => { this.prev(); go(); }}>${t('prev')}</button>
+      <button
+        type="button"
+        ?disabled=${this.page === 1}
+        @click=${() => {
+          this.prev();
+          go();
+        }}
+      >
+        ${t('prev')}
+      </button>
       <span aria-live="polite">${this.page}</span>
-      <button type="button" ?disabled=${!nextCursor} @click=${() => { this.next(nextCursor); go(); }}>${t('next')}</button>
+      <button
+        type="button"
+        ?disabled=${!nextCursor}
+        @click=${() => {
+          this.next(nextCursor);
+          go();
+        }}
+      >
+        ${t('next')}
+      </button>
     </nav>`;
   }
 }
@@ -51,12 +69,20 @@ export function sortHeader(label, key, sort, onSort, cls = '') {
   const aria = active ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none';
   const arrow = active ? (sort.dir === 1 ? '▲' : '▼') : '';
   return html`<th scope="col" aria-sort=${aria} class=${cls}>
-    <button type="button" class="sort" title=${t('sortBy')} @click=${() => onSort(key)}>${label} <span aria-hidden="true">${arrow}</span></button>
+    <button type="button" class="sort" title=${t('sortBy')} @click=${() => onSort(key)}>
+      ${label} <span aria-hidden="true">${arrow}</span>
+    </button>
   </th>`;
+}
+
+/** The <option>s of a select from [value, label] pairs, the current value selected. */
+export function options(pairs, selected) {
+  return pairs.map(([value, label]) => html`<option value=${value} ?selected=${value === selected}>${label}</option>`);
 }
 
 /** A horizontal bar for a share (0..1), with the figure as text so it prints and reads without colour. */
 export function bar(share, label, cls = '') {
   const w = Math.max(0, Math.min(1, share ?? 0)) * 100;
-  return html`<span class="bar ${cls}"><span class="bar-fill" style="width:${w.toFixed(1)}%"></span></span><span class="bar-label">${label}</span>`;
+  return html`<span class="bar ${cls}"><span class="bar-fill" style="width:${w.toFixed(1)}%"></span></span
+    ><span class="bar-label">${label}</span>`;
 }

@@ -21,7 +21,8 @@ export function departmentHandlers(departments: DepartmentDirectory, tokens: Tok
       if (principal.kind === 'admin') return { status: 200, body: { kind: 'admin' } };
       const d = departments.get(principal.department.code);
       const { code, name, nameEn, supervisor, authorityFor } = d;
-      return { status: 200, body: { kind: 'department', department: { code, name, nameEn, supervisor, authorityFor } } };
+      const department = { code, name, nameEn, supervisor, authorityFor };
+      return { status: 200, body: { kind: 'department', department } };
     },
     createDepartmentToken: async ({ params, body }, call) => ({
       status: 201,

@@ -77,7 +77,8 @@ export class ListEntryService {
     const row = await findEntry(this.d.db, id);
     if (!row) throw new NotFoundError(`no list entry with id ${id}`);
     const p = ctx.principal;
-    const seesAll = isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
+    const seesAll =
+      isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
     const orders = (await ordersOfEntries(this.d.db, [id])).filter(
       (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
     );

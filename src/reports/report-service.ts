@@ -54,11 +54,15 @@ export class ReportService {
     const mondayOffset = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
     const from = addDays(addDays(today, -mondayOffset), -7 * (weeks - 1));
     const rows = await weeklyCounts(this.db, from, weeks, q.department);
-    return { generatedAt: now.toISOString(), weeks: rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back })) };
+    const weeksOut = rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back }));
+    return { generatedAt: now.toISOString(), weeks: weeksOut };
   }
 
   /** The overdue list: a supervisor sees every department's, a department its own. */
-  async overdue(ctx: CallContext, q: { department?: string; limit?: number; cursor?: string }): Promise<{ items: OverdueOrder[]; total: number; nextCursor: string | null }> {
+  async overdue(
+    ctx: CallContext,
+    q: { department?: string; limit?: number; cursor?: string },
+  ): Promise<{ items: OverdueOrder[]; total: number; nextCursor: string | null }> {
     const department = this.departmentInScope(ctx.principal, q.department);
     const now = this.clock.now();
     const limit = q.limit ?? 50;
@@ -74,7 +78,9 @@ export class ReportService {
     if (requested !== undefined) this.departments.get(requested);
     if (isSupervisorOrAdmin(p)) return requested;
     const own = (p as Extract<Principal, { kind: 'department' }>).department.code;
-    if (requested !== undefined && requested !== own) throw new ForbiddenError("only a supervising department or the administrator may read another department's orders");
+    if (requested !== undefined && requested !== own) {
+      throw new ForbiddenError("only a supervisor or the administrator may read another department's orders");
+    }
     return own;
   }
 }
@@ -87,7 +93,12 @@ function toOverdueOrder(r: OverdueRow, now: Date): OverdueOrder {
     listType: r.list_type as OverdueOrder['listType'],
     department: r.department,
     // persons only ever by their masked number; the stored subject is already the masked view
-    subject: { kind: s.kind, name: s.name, ...(s.uscc ? { uscc: s.uscc } : {}), ...(s.idNumberMasked ? { idNumberMasked: s.idNumberMasked } : {}) },
+    subject: {
+      kind: s.kind,
+      name: s.name,
+      ...(s.uscc ? { uscc: s.uscc } : {}),
+      ...(s.idNumberMasked ? { idNumberMasked: s.idNumberMasked } : {}),
+    },
     measures: r.measures.map((m) => ({ code: m.code, name: m.name, ...(m.nameEn ? { nameEn: m.nameEn } : {}) })),
     issuedAt: new Date(r.issued_at).toISOString(),
     dueAt: new Date(r.due_at).toISOString(),

@@ -48,7 +48,8 @@ export async function weeklyCounts(q: Knex, from: string, weeks: number, departm
      ), issued as (
        select date_trunc('week', issued_at at time zone 'Asia/Shanghai')::date as week_start, count(*)::int as n
          from orders
-        where issued_at >= cast(:since as timestamptz) and (cast(:department as text) is null or department = :department)
+        where issued_at >= cast(:since as timestamptz)
+          and (cast(:department as text) is null or department = :department)
         group by 1
      ), fed_back as (
        select date_trunc('week', (feedback->>'at')::timestamptz at time zone 'Asia/Shanghai')::date as week_start,
@@ -82,11 +83,18 @@ export interface OverdueRow {
 }
 
 /** Issued orders past due, the longest overdue first; keyset-paged on (due_at, id) through orders_pending_due_idx. */
-export async function overduePage(q: Knex, f: { now: Date; department?: string }, limit: number, after?: { at: string; id: string }): Promise<OverdueRow[]> {
+export async function overduePage(
+  q: Knex,
+  f: { now: Date; department?: string },
+  limit: number,
+  after?: { at: string; id: string },
+): Promise<OverdueRow[]> {
   const query = q('orders as o')
     .join('list_entries as e', 'e.id', 'o.entry_id')
     .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.measures', 'o.issued_at', 'o.due_at', 'e.subject')
-    .select(q.raw('(select coalesce(max(x.level), 0) from escalations x where x.order_id = o.id)::int as escalation_level'))
+    .select(
+      q.raw('(select coalesce(max(x.level), 0) from escalations x where x.order_id = o.id)::int as escalation_level'),
+    )
     .where('o.status', 'issued')
     .where('o.due_at', '<', f.now);
   if (f.department) query.where('o.department', f.department);

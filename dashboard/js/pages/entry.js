@@ -5,43 +5,105 @@ import { html, render } from '../ui.js';
 
 /** One entry: who is listed, why, its orders with their feedback, and its audit history. Prints cleanly. */
 export async function entryPage(main, { id }) {
-  const [entry, history, departments] = await Promise.all([api(`/v1/list-entries/${id}`), api(`/v1/list-entries/${id}/history`), loadDepartments()]);
+  const [entry, history, departments] = await Promise.all([
+    api(`/v1/list-entries/${id}`),
+    api(`/v1/list-entries/${id}/history`),
+    loadDepartments(),
+  ]);
   const orderDept = new Map(entry.orders.map((o) => [o.id, o.department]));
-  render(html`
-    <article class="printable">
+  render(
+    html` <article class="printable">
       <div class="toolbar no-print"><button type="button" @click=${() => window.print()}>${t('print')}</button></div>
       <h1>${entry.subject.name}</h1>
       <dl class="facts">
-        <dt>${t('subject')}</dt><dd data-testid="entry-subject">${subjectLine(entry.subject)} · ${t(entry.subject.kind)}</dd>
-        ${entry.subject.legalRepresentative ? html`<dt>${t('legalRep')}</dt><dd>${entry.subject.legalRepresentative.name}（${entry.subject.legalRepresentative.idNumberMasked}）</dd>` : ''}
-        ${entry.relatedPersons.length ? html`<dt>${t('relatedPersons')}</dt><dd>${entry.relatedPersons.map((p) => `${p.name}（${p.idNumberMasked}）`).join('；')}</dd>` : ''}
-        <dt>${t('listType')}</dt><dd>${term('listType', entry.listType)} · ${term('entryStatus', entry.status)}</dd>
-        <dt>${t('authority')}</dt><dd>${departmentName(departments, entry.authority)}</dd>
-        <dt>${t('reason')}</dt><dd>${entry.reason}</dd>
-        <dt>${t('decisionNo')}</dt><dd>${entry.decisionNo}</dd>
-        <dt>${t('decidedAt')}</dt><dd>${entry.decidedAt}${entry.expiresAt ? ` → ${entry.expiresAt}` : ''}</dd>
-        ${entry.removal ? html`<dt>${t('removal')}</dt><dd>${entry.removal.reason} · ${entry.removal.decisionNo} · ${dateTime(entry.removal.removedAt)}</dd>` : ''}
+        <dt>${t('subject')}</dt>
+        <dd data-testid="entry-subject">${subjectLine(entry.subject)} · ${t(entry.subject.kind)}</dd>
+        ${
+          entry.subject.legalRepresentative
+            ? html`<dt>${t('legalRep')}</dt>
+                <dd>
+                  ${entry.subject.legalRepresentative.name}（${entry.subject.legalRepresentative.idNumberMasked}）
+                </dd>`
+            : ''
+        }
+        ${
+          entry.relatedPersons.length
+            ? html`<dt>${t('relatedPersons')}</dt>
+                <dd>${entry.relatedPersons.map((p) => `${p.name}（${p.idNumberMasked}）`).join('；')}</dd>`
+            : ''
+        }
+        <dt>${t('listType')}</dt>
+        <dd>${term('listType', entry.listType)} · ${term('entryStatus', entry.status)}</dd>
+        <dt>${t('authority')}</dt>
+        <dd>${departmentName(departments, entry.authority)}</dd>
+        <dt>${t('reason')}</dt>
+        <dd>${entry.reason}</dd>
+        <dt>${t('decisionNo')}</dt>
+        <dd>${entry.decisionNo}</dd>
+        <dt>${t('decidedAt')}</dt>
+        <dd>${entry.decidedAt}${entry.expiresAt ? ` → ${entry.expiresAt}` : ''}</dd>
+        ${
+          entry.removal
+            ? html`<dt>${t('removal')}</dt>
+                <dd>${entry.removal.reason} · ${entry.removal.decisionNo} · ${dateTime(entry.removal.removedAt)}</dd>`
+            : ''
+        }
       </dl>
       <h2>${t('orders')}</h2>
       <table class="data" data-testid="entry-orders">
-        <thead><tr><th scope="col">${t('department')}</th><th scope="col">${t('measures')}</th><th scope="col">${t('status')}</th>
-          <th scope="col">${t('dueAt')}</th><th scope="col">${t('feedback')}</th></tr></thead>
-        <tbody>${entry.orders.map((o) => html`<tr data-order=${o.id}>
-          <td><a href=${`#/orders/${o.id}`}>${departmentName(departments, o.department)}</a></td>
-          <td class="measures">${o.measures.map((m) => (lang === 'en' ? m.nameEn : m.name)).join('；')}</td>
-          <td><span class=${`status status-${o.status}`}>${term('orderStatus', o.status)}</span>${o.overdue ? html` <strong class="alert">${t('overdueN')}</strong>` : ''}</td>
-          <td>${dueDay(o.dueAt)}</td>
-          <td>${o.feedback ? `${dateTime(o.feedback.at)} ${o.feedback.note ?? ''}` : '—'}</td></tr>`)}</tbody>
+        <thead>
+          <tr>
+            <th scope="col">${t('department')}</th>
+            <th scope="col">${t('measures')}</th>
+            <th scope="col">${t('status')}</th>
+            <th scope="col">${t('dueAt')}</th>
+            <th scope="col">${t('feedback')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${entry.orders.map(
+            (o) =>
+              html`<tr data-order=${o.id}>
+                <td><a href=${`#/orders/${o.id}`}>${departmentName(departments, o.department)}</a></td>
+                <td class="measures">${o.measures.map((m) => (lang === 'en' ? m.nameEn : m.name)).join('；')}</td>
+                <td>
+                  <span class=${`status status-${o.status}`}>${term('orderStatus', o.status)}</span
+                  >${o.overdue ? html` <strong class="alert">${t('overdueN')}</strong>` : ''}
+                </td>
+                <td>${dueDay(o.dueAt)}</td>
+                <td>${o.feedback ? `${dateTime(o.feedback.at)} ${o.feedback.note ?? ''}` : '—'}</td>
+              </tr>`,
+          )}
+        </tbody>
       </table>
       <h2>${t('history')}</h2>
       <table class="data" data-testid="entry-history">
-        <thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('actor')}</th><th scope="col">${t('action')}</th><th scope="col">${t('details')}</th></tr></thead>
-        <tbody>${history.items.map((h) => html`<tr>
-          <td>${dateTime(h.at)}</td><td>${h.actor === 'system' || h.actor === 'admin' ? h.actor : departmentName(departments, h.actor)}</td>
-          <td title=${h.action}>${term('auditAction', h.action)}${h.entityType === 'order' ? html` · ${departmentName(departments, orderDept.get(h.entityId))}` : ''}</td>
-          <td>${summary(h)}</td></tr>`)}</tbody>
+        <thead>
+          <tr>
+            <th scope="col">${t('at')}</th>
+            <th scope="col">${t('actor')}</th>
+            <th scope="col">${t('action')}</th>
+            <th scope="col">${t('details')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${history.items.map(
+            (h) =>
+              html`<tr>
+                <td>${dateTime(h.at)}</td>
+                <td>${h.actor === 'system' || h.actor === 'admin' ? h.actor : departmentName(departments, h.actor)}</td>
+                <td title=${h.action}>
+                  ${term('auditAction', h.action)}
+                  ${h.entityType === 'order' ? ` · ${departmentName(departments, orderDept.get(h.entityId))}` : ''}
+                </td>
+                <td>${summary(h)}</td>
+              </tr>`,
+          )}
+        </tbody>
       </table>
-    </article>`, main);
+    </article>`,
+    main,
+  );
 }
 
 /** One line saying what changed, from the audit row's after-image. */

@@ -1,17 +1,17 @@
 import { allPages, api } from '../api.js';
 import { exportCsv, exportXlsx } from '../export.js';
 import { lang, t, term } from '../i18n.js';
-import { date, departmentName, dueDay, loadDepartments, number } from '../format.js';
+import { date, departmentName, departmentPairs, dueDay, loadDepartments, number } from '../format.js';
 import { session } from '../session.js';
-import { html, Pager, render } from '../ui.js';
+import { Pager, html, options, render } from '../ui.js';
 
 const measureNames = (o) => o.measures.map((m) => (lang === 'en' && m.nameEn ? m.nameEn : m.name)).join('；');
-const subjectId = (s) => (s.kind === 'enterprise' ? s.uscc ?? '' : s.idNumberMasked ?? '');
+const subjectId = (s) => (s.kind === 'enterprise' ? (s.uscc ?? '') : (s.idNumberMasked ?? ''));
 
 /** Orders past their deadline without feedback, the longest overdue first; printable and exportable. */
 export async function overduePage(main, { query }) {
   const departments = await loadDepartments();
-  let department = session.isSupervisor ? query.get('department') ?? '' : '';
+  let department = session.isSupervisor ? (query.get('department') ?? '') : '';
   const pager = new Pager();
   let busy = '';
 
@@ -43,38 +43,83 @@ export async function overduePage(main, { query }) {
   };
 
   async function load() {
-    const page = await api('/v1/reports/overdue', { query: { department: department || undefined, limit: 50, cursor: pager.cursor } });
-    render(html`
-      <h1>${t('overdue')}</h1>
-      <div class="toolbar no-print">
-        ${session.isSupervisor ? html`<label>${t('department')}
-          <select @change=${(e) => { department = e.target.value; pager.reset(); history.replaceState(null, '', department ? `#/overdue?department=${department}` : '#/overdue'); load(); }}>
-            <option value="" ?selected=${!department}>${t('all')}</option>
-            ${[...departments.values()].map((d) => html`<option value=${d.code} ?selected=${d.code === department}>${departmentName(departments, d.code)}</option>`)}
-          </select></label>` : ''}
-        <button type="button" data-testid="export-csv" ?disabled=${busy} @click=${() => exportAll('csv')}>${t('exportCsv')}</button>
-        <button type="button" data-testid="export-xlsx" ?disabled=${busy} @click=${() => exportAll('xlsx')}>${t('exportXlsx')}</button>
-        <button type="button" @click=${() => window.print()}>${t('print')}</button>
-      </div>
-      <p data-testid="overdue-total">${t('of')} <strong>${number(page.total)}</strong> ${t('items')}${department ? ` · ${departmentName(departments, department)}` : ''}</p>
-      ${page.items.length === 0 ? html`<p class="notice">${t('noRows')}</p>` : html`
-      <table class="data overdue" data-testid="overdue-table">
-        <thead><tr>
-          <th scope="col">${t('dueAt')}</th><th scope="col" class="num">${t('daysOverdue')}</th><th scope="col">${t('department')}</th>
-          <th scope="col">${t('subject')}</th><th scope="col">${t('listType')}</th><th scope="col">${t('measures')}</th>
-          <th scope="col" class="num">${t('escalationLevel')}</th>
-        </tr></thead>
-        <tbody>${page.items.map((o) => html`<tr data-order=${o.id}>
-          <td><a href=${`#/orders/${o.id}`}>${dueDay(o.dueAt)}</a></td>
-          <td class="num alert">${o.daysOverdue}</td>
-          <td>${departmentName(departments, o.department)}</td>
-          <td><a href=${`#/entries/${o.entryId}`}>${o.subject.name}</a><br><span class="mono">${subjectId(o.subject)}</span></td>
-          <td>${term('listType', o.listType)}</td>
-          <td class="measures">${measureNames(o)}</td>
-          <td class="num"><span class=${`level level-${o.escalationLevel}`}>${o.escalationLevel || '—'}</span></td>
-        </tr>`)}</tbody>
-      </table>`}
-      ${pager.view(page.nextCursor, load)}`, main);
+    const page = await api('/v1/reports/overdue', {
+      query: { department: department || undefined, limit: 50, cursor: pager.cursor },
+    });
+    render(
+      html` <h1>${t('overdue')}</h1>
+        <div class="toolbar no-print">
+          ${
+            session.isSupervisor
+              ? html`<label
+                  >${t('department')}
+                  <select
+                    @change=${(e) => {
+                      department = e.target.value;
+                      pager.reset();
+                      history.replaceState(null, '', department ? `#/overdue?department=${department}` : '#/overdue');
+                      load();
+                    }}
+                  >
+                    <option value="" ?selected=${!department}>${t('all')}</option>
+                    ${options(departmentPairs(departments), department)}
+                  </select></label
+                >`
+              : ''
+          }
+          <button type="button" data-testid="export-csv" ?disabled=${busy} @click=${() => exportAll('csv')}>
+            ${t('exportCsv')}
+          </button>
+          <button type="button" data-testid="export-xlsx" ?disabled=${busy} @click=${() => exportAll('xlsx')}>
+            ${t('exportXlsx')}
+          </button>
+          <button type="button" @click=${() => window.print()}>${t('print')}</button>
+        </div>
+        <p data-testid="overdue-total">
+          ${t('of')}
+          <strong>${number(page.total)}</strong>
+          ${t('items')}${department ? ` · ${departmentName(departments, department)}` : ''}
+        </p>
+        ${
+          page.items.length === 0
+            ? html`<p class="notice">${t('noRows')}</p>`
+            : html` <table class="data overdue" data-testid="overdue-table">
+                <thead>
+                  <tr>
+                    <th scope="col">${t('dueAt')}</th>
+                    <th scope="col" class="num">${t('daysOverdue')}</th>
+                    <th scope="col">${t('department')}</th>
+                    <th scope="col">${t('subject')}</th>
+                    <th scope="col">${t('listType')}</th>
+                    <th scope="col">${t('measures')}</th>
+                    <th scope="col" class="num">${t('escalationLevel')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${page.items.map(
+                    (o) =>
+                      html`<tr data-order=${o.id}>
+                        <td><a href=${`#/orders/${o.id}`}>${dueDay(o.dueAt)}</a></td>
+                        <td class="num alert">${o.daysOverdue}</td>
+                        <td>${departmentName(departments, o.department)}</td>
+                        <td>
+                          <a href=${`#/entries/${o.entryId}`}>${o.subject.name}</a><br /><span class="mono"
+                            >${subjectId(o.subject)}</span
+                          >
+                        </td>
+                        <td>${term('listType', o.listType)}</td>
+                        <td class="measures">${measureNames(o)}</td>
+                        <td class="num">
+                          <span class=${`level level-${o.escalationLevel}`}>${o.escalationLevel || '—'}</span>
+                        </td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+        }
+        ${pager.view(page.nextCursor, load)}`,
+      main,
+    );
   }
   await load();
 }

@@ -326,6 +326,11 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     expect(await page.locator('[data-testid="rules-table"] tbody tr').count()).toBe(rules.length);
     const provenance = await page.locator('[data-testid="rules-table"] .provenance').allTextContents();
     expect(provenance.every((p) => p === '已核实' || p === '待核实')).toBe(true);
+    // each measure says how strong its basis is; a memorandum alone is flagged
+    const strengths = await page.locator('[data-testid="rules-table"] .strength').allTextContents();
+    expect(strengths).toHaveLength(rules.length);
+    const memoOnly = rules.filter((r: { basisStrength: string }) => r.basisStrength === 'memorandum_only').length;
+    expect(strengths.filter((s) => s === '仅有备忘录依据')).toHaveLength(memoOnly);
     // filtered on the server by implementing department
     const mofRules = (
       await t.http.get('/v1/rules').query({ memorandum: memoranda[0].id, department: 'mof' }).set(ndrc).expect(200)

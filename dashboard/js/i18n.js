@@ -244,6 +244,13 @@ const terms = {
     'order.escalated': ['逾期督办', 'escalated'],
     'order.lifted': ['解除任务', 'order lifted'],
   },
+  basisStrength: {
+    law: ['依据：法律', 'basis: law'],
+    regulation: ['依据：行政法规', 'basis: regulation'],
+    central_policy: ['依据：中央政策文件', 'basis: central policy'],
+    judicial_interpretation: ['依据：司法解释', 'basis: judicial interpretation'],
+    memorandum_only: ['仅有备忘录依据', 'memorandum only (not law)'],
+  },
   jobOutcome: {
     running: ['运行中', 'running'],
     succeeded: ['成功', 'succeeded'],

@@ -95,7 +95,10 @@ export async function rulesPage(main, { query }) {
                     ${r.departmentAsNamed ? html`<br /><span class="muted">${r.departmentAsNamed}</span>` : ''}
                   </td>
                   <td>${r.lists.map((l) => term('listType', l)).join('、')}</td>
-                  <td>${r.basis.map((b) => html`<div>${b.document} ${b.article}</div>`)}</td>
+                  <td>
+                    ${r.basis.map(basisView)}
+                    <span class=${`strength ${r.basisStrength}`}>${term('basisStrength', r.basisStrength)}</span>
+                  </td>
                   <td>
                     <span class=${`provenance ${r.provenance}`}>${t(r.provenance)}</span
                     >${r.provenanceNote ? html`<br /><span class="muted small">${r.provenanceNote}</span>` : ''}
@@ -108,4 +111,15 @@ export async function rulesPage(main, { query }) {
     );
   }
   await load();
+}
+
+/** One basis: document and article, the version cited, and the provision's words when the service holds them. */
+function basisView(b) {
+  const version = b.version ? html` <span class="muted small">(${b.version})</span>` : '';
+  const head = html`${b.document} ${b.article}${version}`;
+  if (!b.text) return html`<div>${head}</div>`;
+  return html`<details class="basis">
+    <summary>${head}</summary>
+    <blockquote>${b.text}</blockquote>
+  </details>`;
 }

@@ -33,7 +33,7 @@ export interface App {
   services: Services;
   /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */
   jobs: Services['jobs'];
-  /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive runOnce/drain. */
+  /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive drain(). */
   deliveries: Services['deliveries'];
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot, rulesDir } from './paths';
+import { WebhookTargetGuard } from './webhooks/target-guard';
 
 /**
  * Configuration is read and validated once, at start-up, and injected from there.
@@ -26,6 +27,11 @@ const schema = z.object({
   WEBHOOKS_ENABLED: z.enum(['true', 'false']).default('true'),
   /** Key that seals webhook secrets at rest. Without it a key is generated once and kept in the database. */
   WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
+  /**
+   * Webhook targets allowed although not public (host names, IP addresses, CIDR ranges; comma-separated), e.g. a
+   * receiver on the internal network. Everything else must resolve to public addresses only.
+   */
+  WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
   /** Second escalation of an overdue order: this many working days after its due date, still without feedback. */
   ESCALATION_LEVEL2_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(10),
 });
@@ -42,6 +48,7 @@ export type Config = Readonly<{
   jobsEnabled: boolean;
   webhooksEnabled: boolean;
   webhookSecretKey: string | undefined;
+  webhookAllowedHosts: readonly string[];
   escalationLevel2WorkingDays: number;
 }>;
 
@@ -69,6 +76,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobsEnabled: c.JOBS_ENABLED === 'true',
     webhooksEnabled: c.WEBHOOKS_ENABLED === 'true',
     webhookSecretKey: c.WEBHOOK_SECRET_KEY,
+    webhookAllowedHosts: Object.freeze(parseAllowedHosts(c.WEBHOOK_ALLOWED_HOSTS)),
     escalationLevel2WorkingDays: c.ESCALATION_LEVEL2_WORKING_DAYS,
   });
+}
+
+function parseAllowedHosts(value: string | undefined): string[] {
+  try {
+    return WebhookTargetGuard.parseAllowList(value);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration:\n  ${(e as Error).message}`);
+  }
 }

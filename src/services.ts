@@ -21,6 +21,7 @@ import type { Clock } from './time/clock';
 import { FeedbackDeadlines } from './time/feedback-deadline';
 import { loadCalendarOverrides, WorkingDayCalendar } from './time/working-days';
 import { DeliveryWorker } from './webhooks/delivery-worker';
+import { WebhookTargetGuard } from './webhooks/target-guard';
 import { secretBoxProvider, WebhookService } from './webhooks/webhook-service';
 
 export interface ServiceDeps {
@@ -66,6 +67,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     escalationLevel2WorkingDays: config.escalationLevel2WorkingDays,
   });
   const secrets = secretBoxProvider(db, config.webhookSecretKey);
+  // One guard for registration and delivery: the same allow-list judges a url when set and at every connection.
+  const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
   return {
     departments,
     engine,
@@ -77,11 +80,11 @@ export function createServices(config: Config, deps: ServiceDeps) {
     tokens: new TokenService(db, departments, clock),
     reports: new ReportService(db, departments, clock),
     catalog: new RuleCatalogService(engine),
-    webhooks: new WebhookService(db, departments, clock, secrets),
+    webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */
     jobs,
     jobRuns: new JobService(db, jobs.definitions),
-    /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive runOnce/drain. */
-    deliveries: new DeliveryWorker({ db, clock, log, secrets }),
+    /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive drain(). */
+    deliveries: new DeliveryWorker({ db, clock, log, secrets, guard: webhookTargets }),
   };
 }

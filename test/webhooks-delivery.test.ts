@@ -1,54 +1,10 @@
-import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { DeliveryWorker } from '../src/webhooks/delivery-worker';
+import { WebhookTargetGuard } from '../src/webhooks/target-guard';
 import { secretBoxProvider } from '../src/webhooks/webhook-service';
 import { enterpriseEntry } from './support/factories';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
-
-interface Received {
-  id: string;
-  type: string;
-  orderId: string;
-  signatureOk: boolean;
-}
-
-/** A receiver on 127.0.0.1: answers each POST as `respond` says ('fail' = 500, 'hang' = never, 'ok' = 204). */
-async function receiver(secret: string) {
-  const got: Received[] = [];
-  let respond: (n: number) => 'ok' | 'fail' | 'hang' = () => 'ok';
-  let onRequest: (() => void) | undefined;
-  let n = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = JSON.parse(raw.toString('utf8')) as { id: string; type: string; occurredAt: string; data: { order: { id: string } } };
-      const expected = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-      got.push({ id: body.id, type: body.type, orderId: body.data.order.id, signatureOk: req.headers['x-signature'] === expected });
-      const what = respond(++n);
-      onRequest?.();
-      if (what === 'hang') return;
-      res.statusCode = what === 'ok' ? 204 : 500;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/orders`,
-    got,
-    setResponder(f: (n: number) => 'ok' | 'fail' | 'hang') {
-      respond = f;
-    },
-    nextRequest: () => new Promise<void>((resolve) => (onRequest = resolve)),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
+import { startReceiver as receiver } from './support/webhook-receiver';
 
 describe('webhooks', () => {
   let t: TestApp;
@@ -105,7 +61,7 @@ describe('webhooks', () => {
 
       // Bounded: each round either delivers or backs off; the clock is moved past the backoff, never slept.
       for (let round = 0; round < 20; round++) {
-        await t.app.deliveries.drain(50);
+        await t.app.deliveries.drain();
         if ((await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' })).length === 0) break;
         t.clock.set(new Date(t.clock.now().getTime() + 3_600_000));
       }
@@ -113,7 +69,7 @@ describe('webhooks', () => {
       const firstDelivery = new Map<string, number>();
       r.got.forEach((g, i) => firstDelivery.has(g.id) || firstDelivery.set(g.id, i));
       expect([...firstDelivery.keys()]).toEqual(expected.map((e) => e.id));
-      expect(r.got.every((g) => g.signatureOk)).toBe(true);
+      expect(r.got.every((g) => g.standardOk && g.legacyOk)).toBe(true);
       expect(r.got.find((g) => g.type === 'order.lifted')?.orderId).toBe(expected[3]?.order_id);
       const log = await t.db('webhook_delivery_attempts').whereIn('event_id', expected.map((e) => e.id)).orderBy('id');
       expect(log.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 500, 204, 204, 204, 204]);
@@ -133,8 +89,14 @@ describe('webhooks', () => {
       const pending: { id: string }[] = await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' }).orderBy('seq').select('id');
       expect(pending).toHaveLength(2);
 
-      const first = new DeliveryWorker({ db: t.db, clock: t.clock, log: pino({ level: 'silent' }), secrets: secretBoxProvider(t.db, undefined) });
-      const arrived = r.nextRequest();
+      const first = new DeliveryWorker({
+        db: t.db,
+        clock: t.clock,
+        log: pino({ level: 'silent' }),
+        secrets: secretBoxProvider(t.db, undefined),
+        guard: new WebhookTargetGuard(['127.0.0.1']),
+      });
+      const arrived = r.received(1);
       first.start(10);
       await arrived; // the POST is at the receiver, unanswered
       await first.stop();
@@ -142,13 +104,13 @@ describe('webhooks', () => {
 
       // "restart": another worker (the app's own) picks everything up
       r.setResponder(() => 'ok');
-      await t.app.deliveries.drain(50);
+      await t.app.deliveries.drain();
       expect(await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' })).toHaveLength(0);
       const ids = r.got.map((g) => g.id);
       expect(ids[0]).toBe(pending[0]?.id);
       expect(ids.filter((id) => id === pending[0]?.id)).toHaveLength(2); // at least once: re-sent with the same id
       expect([...new Set(ids)]).toEqual(pending.map((p) => p.id));
-      expect(r.got.every((g) => g.signatureOk)).toBe(true);
+      expect(r.got.every((g) => g.standardOk)).toBe(true);
     } finally {
       await r.close();
     }

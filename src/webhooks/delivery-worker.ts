@@ -1,185 +1,242 @@
-import type { Knex } from 'knex';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import type { Clock } from '../time/clock';
+import {
+  leaseDueDepartments,
+  pendingEvents,
+  recordAttempts,
+  type AttemptRecord,
+  type LeasedDepartment,
+  type PendingEvent,
+} from './delivery-store';
+import { HttpSender, type SendResult } from './http-sender';
 import type { SecretBox } from './secret-box';
-import { signBody } from './signature';
+import { signBody, signingKey, standardSignature } from './signature';
+import { WebhookTargetGuard } from './target-guard';
 
 export interface DeliveryWorkerOptions {
   db: Db;
   clock: Clock;
   log: Logger;
   secrets: () => Promise<SecretBox>;
-  /** Departments served per round (one event each: events of one department go out in order, one at a time). */
-  batchSize?: number;
+  /** Which targets may be reached; the same guard the registration used. */
+  guard?: WebhookTargetGuard;
+  /** Departments this worker serves at the same time (each one event at a time, in order). */
+  concurrency?: number;
+  /** Events sent under one lease before the department is given back, so other workers get a turn. */
+  eventsPerLease?: number;
+  /** Results are recorded (and the lease renewed) after this many events or this long, whichever comes first. */
+  recordEvery?: { events: number; ms: number };
   timeoutMs?: number;
+  /** How long a lease lasts without renewal: a worker that died is replaced after this. */
+  leaseMs?: number;
   /** Retry after base·2^(attempts−1), capped. */
   backoff?: { baseMs: number; maxMs: number };
-}
-
-interface ClaimedRow {
-  id: string;
-  seq: number;
-  department: string;
-  type: string;
-  occurred_at: Date;
-  data: unknown;
-  attempts: number;
-  url: string;
-  secret_sealed: string;
+  /** Wall-clock time for webhook-timestamp (receivers compare it with their own clock); the service clock otherwise. */
+  wallClock?: () => Date;
 }
 
 export interface RoundResult {
+  /** Department leases taken. */
   claimed: number;
   delivered: number;
   failed: number;
 }
 
-class StoppedError extends Error {
-  override readonly name = 'StoppedError';
-}
-
 /**
- * Sends outbox events to department webhooks, at least once, in order per department.
+ * Sends outbox events to department webhooks, at least once, in order per department, departments independently.
  *
- * A round runs in one transaction: it locks the oldest pending event of each department that has a webhook
- * (FOR UPDATE SKIP LOCKED, so several workers in several processes share the work and never send the same event
- * at the same time), POSTs them, then records the attempts and marks the delivered ones. If the process dies or
- * the worker is stopped mid-delivery, the transaction rolls back and the events are still pending: they are sent
- * again (the receiver de-duplicates on the event id). A failed POST is retried with exponential backoff, without
- * limit, and later events of that department wait for it, so a department that is down gets everything, in
- * order, once it is back. Time (due retries) is the injected clock's.
+ * A worker leases due departments (leaseDueDepartments: one short transaction, FOR UPDATE SKIP LOCKED on their
+ * webhooks rows, so workers in several processes never serve the same department at once), then serves each on
+ * its own: it reads the department's oldest pending events, POSTs them one after another with no transaction
+ * open, and records the results every `recordEvery` in a short transaction that also renews the lease. A slow
+ * receiver only delays its own department; up to `concurrency` departments are served at the same time.
+ *
+ * If the process dies mid-delivery, the lease runs out (`leaseMs`) and another worker sends the unrecorded events
+ * again with the same id (receivers de-duplicate on it). A failed POST is retried with exponential backoff,
+ * without limit, and later events of that department wait for it. Time (due retries, leases) is the injected
+ * clock's; the signature's timestamp is the wall clock's.
  */
 export class DeliveryWorker {
-  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly eventsPerLease: number;
+  private readonly recordEvery: { events: number; ms: number };
   private readonly timeoutMs: number;
+  private readonly leaseMs: number;
   private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly wallClock: () => Date;
+  private readonly sender: HttpSender;
+  /** Names this worker's leases: host, pid and a nonce, so two workers in one process differ too. */
+  readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private abort = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<unknown> | undefined;
+  private running: Promise<unknown> | undefined;
   private stopping = false;
+  private pausing: Promise<void> | undefined;
 
   constructor(private readonly o: DeliveryWorkerOptions) {
-    this.batchSize = o.batchSize ?? 20;
+    this.concurrency = o.concurrency ?? 16;
+    this.eventsPerLease = o.eventsPerLease ?? 500;
+    this.recordEvery = o.recordEvery ?? { events: 100, ms: 1_000 };
     this.timeoutMs = o.timeoutMs ?? 10_000;
+    // Renewed at every record, which comes at most one POST (timeoutMs) after recordEvery.ms: twice that, and 10 s.
+    this.leaseMs = o.leaseMs ?? 2 * (this.timeoutMs + this.recordEvery.ms) + 10_000;
     this.backoff = o.backoff ?? { baseMs: 5_000, maxMs: 3_600_000 };
+    this.wallClock = o.wallClock ?? (() => new Date());
+    this.sender = new HttpSender(o.guard ?? new WebhookTargetGuard());
   }
 
-  /** One round: claim, send, record. Returns what it did. */
-  async runOnce(): Promise<RoundResult> {
-    const result: RoundResult = { claimed: 0, delivered: 0, failed: 0 };
-    const box = await this.o.secrets();
-    try {
-      await this.o.db.transaction(async (trx) => {
-        const now = this.o.clock.now();
-        const claimed = await this.claim(trx, now);
-        result.claimed = claimed.length;
-        if (claimed.length === 0) return;
-        const outcomes = await Promise.all(claimed.map((row) => this.send(row, box)));
-        if (this.abort.signal.aborted) throw new StoppedError('stopped mid-delivery; the claimed events stay pending');
-        const at = this.o.clock.now();
-        await trx('webhook_delivery_attempts').insert(
-          claimed.map((row, i) => ({ event_id: row.id, attempt: row.attempts + 1, url: row.url, attempted_at: at, status_code: outcomes[i]?.status ?? null, error: outcomes[i]?.error ?? null, duration_ms: outcomes[i]?.ms ?? 0 })),
-        );
-        for (const [i, row] of claimed.entries()) {
-          const out = outcomes[i] as { ok: boolean; error: string | null };
-          if (out.ok) {
-            result.delivered++;
-            await trx('webhook_outbox').where({ id: row.id }).update({ status: 'delivered', attempts: row.attempts + 1, delivered_at: at, last_error: null });
-          } else {
-            result.failed++;
-            const delay = Math.min(this.backoff.baseMs * 2 ** row.attempts, this.backoff.maxMs);
-            await trx('webhook_outbox')
-              .where({ id: row.id })
-              .update({ attempts: row.attempts + 1, next_attempt_at: new Date(at.getTime() + delay), last_error: out.error });
-            this.o.log.warn({ eventId: row.id, department: row.department, attempt: row.attempts + 1, error: out.error }, 'webhook delivery failed; will retry');
-          }
-        }
-      });
-    } catch (e) {
-      if (e instanceof StoppedError) return { claimed: result.claimed, delivered: 0, failed: 0 };
-      throw e;
-    }
-    return result;
+  /** Serves departments until none is due and none is being served. For tests and one-off runs. */
+  async drain(): Promise<RoundResult> {
+    const totals: RoundResult = { claimed: 0, delivered: 0, failed: 0 };
+    await this.loop(totals, { untilIdle: true, pollMs: 0 });
+    return totals;
   }
 
-  /** Rounds until nothing is due, at most maxRounds. */
-  async drain(maxRounds = 100): Promise<RoundResult> {
-    const total: RoundResult = { claimed: 0, delivered: 0, failed: 0 };
-    for (let i = 0; i < maxRounds && !this.stopping; i++) {
-      const r = await this.runOnce();
-      total.claimed += r.claimed;
-      total.delivered += r.delivered;
-      total.failed += r.failed;
-      if (r.claimed === 0 || r.delivered === 0) break;
-    }
-    return total;
-  }
-
-  /** Polls every intervalMs until stop(). */
+  /** Serves departments as they come due, looking for due ones every intervalMs, until stop(). */
   start(intervalMs = 1_000): void {
     this.stopping = false;
     this.abort = new AbortController();
-    const tick = () => {
-      this.current = this.drain()
-        .catch((err: unknown) => this.o.log.error({ err }, 'webhook delivery round failed'))
-        .finally(() => {
-          this.current = undefined;
-          if (!this.stopping) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    const totals: RoundResult = { claimed: 0, delivered: 0, failed: 0 };
+    this.running = this.loop(totals, { untilIdle: false, pollMs: intervalMs }).catch((err: unknown) =>
+      this.o.log.error({ err }, 'webhook delivery stopped'),
+    );
   }
 
-  /** Stops polling and aborts POSTs in flight; their events stay pending for the next worker. */
+  /** Stops leasing, aborts POSTs in flight (their events stay pending) and gives the departments back. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
     this.abort.abort();
-    await this.current;
+    await this.running;
+    this.running = undefined;
+    this.sender.close();
     this.abort = new AbortController();
     this.stopping = false;
   }
 
-  private async claim(trx: Knex.Transaction, now: Date): Promise<ClaimedRow[]> {
-    const { rows } = await trx.raw<{ rows: ClaimedRow[] }>(
-      `select o.id, o.seq, o.department, o.type, o.occurred_at, o.data, o.attempts, w.url, w.secret_sealed
-         from webhook_outbox o
-         join webhooks w on w.department = o.department
-        where o.status = 'pending'
-          and o.next_attempt_at <= ?
-          and not exists (select 1 from webhook_outbox p where p.department = o.department and p.status = 'pending' and p.seq < o.seq)
-        order by o.seq
-        limit ?
-        for update of o skip locked`,
-      [now, this.batchSize],
-    );
-    return rows;
+  private async loop(totals: RoundResult, o: { untilIdle: boolean; pollMs: number }): Promise<void> {
+    const active = new Map<string, Promise<void>>();
+    let failing = false;
+    try {
+      while (!this.stopping) {
+        let leased: LeasedDepartment[] = [];
+        if (active.size < this.concurrency) {
+          try {
+            const now = this.o.clock.now();
+            leased = await leaseDueDepartments(this.o.db, {
+              owner: this.owner,
+              now,
+              until: new Date(now.getTime() + this.leaseMs),
+              limit: this.concurrency - active.size,
+              busy: [...active.keys()],
+            });
+            failing = false;
+          } catch (err) {
+            if (o.untilIdle) throw err;
+            // One line per outage, not one per poll.
+            if (!failing) this.o.log.error({ err }, 'webhook delivery cannot lease departments; retrying');
+            failing = true;
+          }
+        }
+        totals.claimed += leased.length;
+        for (const d of leased) {
+          const served = this.serve(d, totals)
+            .catch((err: unknown) => this.o.log.error({ err, department: d.department }, 'webhook delivery to a department failed'))
+            .finally(() => active.delete(d.department));
+          active.set(d.department, served);
+        }
+        if (active.size === 0) {
+          if (o.untilIdle) break;
+          await this.pause(o.pollMs);
+          continue;
+        }
+        // A department given back frees a slot; meanwhile others may come due.
+        await Promise.race(o.untilIdle ? [...active.values()] : [...active.values(), this.pause(o.pollMs)]);
+      }
+    } finally {
+      await Promise.all(active.values());
+    }
   }
 
-  private async send(row: ClaimedRow, box: SecretBox): Promise<{ ok: boolean; status: number | null; error: string | null; ms: number }> {
-    const body = JSON.stringify({ id: row.id, type: row.type, occurredAt: new Date(row.occurred_at).toISOString(), data: row.data });
-    const started = performance.now();
+  /** Sends one leased department its due events in order, recording as it goes; gives the lease back at the end. */
+  private async serve(d: LeasedDepartment, totals: RoundResult): Promise<void> {
+    const secret = (await this.o.secrets()).open(d.secret_sealed);
+    const key = signingKey(secret);
+    let unrecorded: AttemptRecord[] = [];
+    let lastRecord = performance.now();
+    const record = async (release: boolean): Promise<boolean> => {
+      const leaseUntil = release ? null : new Date(this.o.clock.now().getTime() + this.leaseMs);
+      const held = await recordAttempts(this.o.db, { department: d.department, owner: this.owner, attempts: unrecorded, leaseUntil });
+      unrecorded = [];
+      lastRecord = performance.now();
+      return held;
+    };
+    let sent = 0;
     try {
-      const res = await fetch(row.url, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': 'joint-punishment-webhooks/1',
-          'X-Event-Id': row.id,
-          'X-Event-Type': row.type,
-          'X-Signature': signBody(body, box.open(row.secret_sealed)),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.timeoutMs)]),
-      });
-      await res.body?.cancel().catch(() => undefined);
-      const ms = Math.round(performance.now() - started);
-      const ok = res.status >= 200 && res.status < 300;
-      return { ok, status: res.status, error: ok ? null : `HTTP ${res.status}`, ms };
-    } catch (e) {
-      return { ok: false, status: null, error: String((e as Error).cause ?? (e as Error).message).slice(0, 500), ms: Math.round(performance.now() - started) };
+      serving: while (sent < this.eventsPerLease && !this.stopping) {
+        const page = await pendingEvents(this.o.db, d.department, Math.min(this.recordEvery.events, this.eventsPerLease - sent));
+        if (page.length === 0) break;
+        for (const event of page) {
+          const now = this.o.clock.now();
+          if (this.stopping || new Date(event.next_attempt_at).getTime() > now.getTime()) break serving; // backing off
+          const result = await this.send(d.url, event, secret, key);
+          if (result.aborted) break serving; // stopped: the attempt does not count
+          sent++;
+          const at = this.o.clock.now();
+          const delay = Math.min(this.backoff.baseMs * 2 ** event.attempts, this.backoff.maxMs);
+          unrecorded.push({ event, url: d.url, at, ...result, retryAt: new Date(at.getTime() + delay) });
+          if (!result.ok) {
+            totals.failed++;
+            this.o.log.warn(
+              { eventId: event.id, department: d.department, attempt: event.attempts + 1, error: result.error },
+              'webhook delivery failed; will retry',
+            );
+            break serving; // later events wait for this one
+          }
+          totals.delivered++;
+          if (performance.now() - lastRecord >= this.recordEvery.ms && !(await record(false))) return; // lease lost
+        }
+        if (!(await record(false))) return;
+      }
+    } finally {
+      // Whatever was sent is recorded even when the lease was lost: it is what happened.
+      await record(true);
     }
+  }
+
+  private send(url: string, event: PendingEvent, secret: string, key: Buffer): Promise<SendResult> {
+    const occurredAt = new Date(event.occurred_at).toISOString();
+    const body = JSON.stringify({ id: event.id, type: event.type, occurredAt, data: event.data });
+    const headers = {
+      'Content-Type': 'application/json',
+      'User-Agent': 'joint-punishment-webhooks/1',
+      ...standardSignature(key, event.id, this.wallClock(), body),
+      'X-Event-Id': event.id,
+      'X-Event-Type': event.type,
+      /** @deprecated kept for one release; verify webhook-signature instead. */
+      'X-Signature': signBody(body, secret),
+    };
+    return this.sender.post(url, headers, body, this.abort.signal, this.timeoutMs);
+  }
+
+  /** Resolves after ms, or at once if the worker is stopped; callers waiting meanwhile share one timer. */
+  private pause(ms: number): Promise<void> {
+    if (this.pausing) return this.pausing;
+    const signal = this.abort.signal;
+    const paused = new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }).finally(() => (this.pausing = undefined));
+    this.pausing = paused;
+    return paused;
   }
 }

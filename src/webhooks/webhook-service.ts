@@ -7,6 +7,8 @@ import { ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
 import { SecretBox } from './secret-box';
+import { SECRET_PREFIX, signingKey } from './signature';
+import { WebhookTargetRefused, type WebhookTargetGuard } from './target-guard';
 import { upsertWebhook } from './webhook-store';
 
 export type WebhookInput = components['schemas']['WebhookInput'];
@@ -29,6 +31,7 @@ export class WebhookService {
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly secrets: () => Promise<SecretBox>,
+    private readonly targets: WebhookTargetGuard,
   ) {}
 
   async register(ctx: CallContext, code: string, input: WebhookInput): Promise<Webhook> {
@@ -41,6 +44,16 @@ export class WebhookService {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw ValidationError.field('url', 'must be an http or https URL');
     if (url.username || url.password) throw ValidationError.field('url', 'must not carry credentials; the signature authenticates deliveries');
+    // Checked again at every connection (DNS may answer otherwise later); here so a bad target is refused at once.
+    try {
+      await this.targets.check(url);
+    } catch (e) {
+      if (e instanceof WebhookTargetRefused) throw ValidationError.field('url', `is refused: ${e.message}`);
+      throw e;
+    }
+    if (input.secret.startsWith(SECRET_PREFIX) && signingKey(input.secret).length < 16) {
+      throw ValidationError.field('secret', `in the ${SECRET_PREFIX}<base64> form must decode to at least 16 bytes`);
+    }
 
     const sealed = (await this.secrets()).seal(input.secret);
     const now = this.clock.now();

@@ -1,0 +1,125 @@
+import type { Db } from '../db/knex';
+
+/** A department leased to one worker: its webhook and the lease. */
+export interface LeasedDepartment {
+  department: string;
+  url: string;
+  secret_sealed: string;
+}
+
+export interface PendingEvent {
+  id: string;
+  seq: number;
+  type: string;
+  occurred_at: Date;
+  data: unknown;
+  attempts: number;
+  next_attempt_at: Date;
+}
+
+/** What one POST of an event came to, for the delivery log and the outbox. */
+export interface AttemptRecord {
+  event: PendingEvent;
+  url: string;
+  at: Date;
+  status: number | null;
+  error: string | null;
+  ms: number;
+  ok: boolean;
+  /** When a failed event may be tried again. */
+  retryAt?: Date;
+}
+
+/**
+ * The departments due now: those with a webhook, not leased (or whose lease ran out), whose oldest pending event
+ * is due. One index probe of webhook_outbox_pending_idx (department, seq) per department, however long the
+ * queue; the webhooks rows are locked SKIP LOCKED so two workers never lease the same department.
+ * Exported for the test that checks the plan.
+ */
+export const DUE_DEPARTMENTS_SQL = `
+  select w.department
+    from webhooks w
+    cross join lateral (
+      select o.next_attempt_at
+        from webhook_outbox o
+       where o.department = w.department and o.status = 'pending'
+       order by o.seq
+       limit 1
+    ) head
+   where (w.lease_until is null or w.lease_until <= :now)
+     and head.next_attempt_at <= :now
+     and w.department <> all(cast(:busy as text[]))
+   order by head.next_attempt_at
+   limit :limit
+     for update of w skip locked`;
+
+/** Leases up to `limit` due departments to `owner` until `until`, in one short transaction. */
+export async function leaseDueDepartments(
+  db: Db,
+  p: { owner: string; now: Date; until: Date; limit: number; busy: readonly string[] },
+): Promise<LeasedDepartment[]> {
+  const { rows } = await db.raw<{ rows: LeasedDepartment[] }>(
+    `with due as (${DUE_DEPARTMENTS_SQL})
+     update webhooks w set lease_owner = :owner, lease_until = :until
+       from due where w.department = due.department
+     returning w.department, w.url, w.secret_sealed`,
+    { now: p.now, limit: p.limit, busy: [...p.busy], owner: p.owner, until: p.until },
+  );
+  return rows;
+}
+
+/** The department's oldest pending events, in delivery order (a range scan of the same partial index). */
+export async function pendingEvents(db: Db, department: string, limit: number): Promise<PendingEvent[]> {
+  return db('webhook_outbox')
+    .where({ department, status: 'pending' })
+    .orderBy('seq')
+    .limit(limit)
+    .select('id', 'seq', 'type', 'occurred_at', 'data', 'attempts', 'next_attempt_at');
+}
+
+/**
+ * Writes the outcome of the POSTs made since the last record, in one transaction: the delivery log, delivered
+ * events, the failed one's retry time; and renews the lease (or releases it with `release`). Returns whether the
+ * lease was still this worker's: if not, another worker has the department and this one must stop sending.
+ */
+export async function recordAttempts(
+  db: Db,
+  p: { department: string; owner: string; attempts: AttemptRecord[]; leaseUntil: Date | null },
+): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    if (p.attempts.length > 0) {
+      await trx('webhook_delivery_attempts').insert(
+        p.attempts.map((a) => ({
+          event_id: a.event.id,
+          attempt: a.event.attempts + 1,
+          url: a.url,
+          attempted_at: a.at,
+          status_code: a.status,
+          error: a.error,
+          duration_ms: a.ms,
+        })),
+      );
+      const delivered = p.attempts.filter((a) => a.ok);
+      if (delivered.length > 0) {
+        // The same instant for the whole group: the time they were recorded as delivered.
+        await trx('webhook_outbox')
+          .whereIn('id', delivered.map((a) => a.event.id))
+          .where({ status: 'pending' })
+          .update({ status: 'delivered', attempts: trx.raw('attempts + 1'), delivered_at: delivered.at(-1)?.at, last_error: null });
+      }
+      for (const a of p.attempts.filter((x) => !x.ok)) {
+        await trx('webhook_outbox')
+          .where({ id: a.event.id, status: 'pending' })
+          .update({ attempts: trx.raw('attempts + 1'), next_attempt_at: a.retryAt ?? a.at, last_error: a.error });
+      }
+    }
+    const lease = p.leaseUntil ? { lease_until: p.leaseUntil } : { lease_owner: null, lease_until: null };
+    const held = await trx('webhooks').where({ department: p.department, lease_owner: p.owner }).update(lease);
+    return held > 0;
+  });
+}
+
+/** Gives the department back without recording anything (the worker stopped mid-delivery). */
+export async function releaseLease(db: Db, department: string, owner: string): Promise<void> {
+  await db('webhooks').where({ department, lease_owner: owner }).update({ lease_owner: null, lease_until: null });
+}

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { DeliveryWorker } from '../src/webhooks/delivery-worker';
 import { WebhookTargetGuard } from '../src/webhooks/target-guard';
 import { secretBoxProvider } from '../src/webhooks/webhook-service';
@@ -113,6 +114,51 @@ describe('webhooks', () => {
       expect(r.got.every((g) => g.standardOk)).toBe(true);
     } finally {
       await r.close();
+    }
+  });
+
+  it('Standard Webhooks signature over id, timestamp and body: a whsec_ secret is its decoded key; old timestamps fail', async () => {
+    const whsec = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+    const r = await receiver(whsec);
+    const late = await receiver(whsec);
+    try {
+      await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'https://93.184.215.14/x', secret: 'whsec_c2hvcnQ=' }).expect(400);
+      await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: r.url, secret: whsec }).expect(200);
+      await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+      const [event] = await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' }).pluck('id');
+      await t.app.deliveries.drain();
+      expect(r.got).toHaveLength(1);
+      const got = r.got[0] as (typeof r.got)[0];
+      expect(got.standardOk).toBe(true);
+      expect(got.headers['webhook-id']).toBe(event);
+      expect(Math.abs(Number(got.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+      expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+={0,2}$/);
+      // the timestamp is signed: the same delivery with another timestamp does not verify
+      const replayed = {
+        'webhook-id': String(got.headers['webhook-id']),
+        'webhook-signature': String(got.headers['webhook-signature']),
+        'webhook-timestamp': String(Number(got.headers['webhook-timestamp']) - 1),
+      };
+      expect(() => new Webhook(whsec).verify(got.raw, { ...replayed, 'webhook-timestamp': String(got.headers['webhook-timestamp']) })).not.toThrow();
+      expect(() => new Webhook(whsec).verify(got.raw, replayed)).toThrow(WebhookVerificationError);
+
+      // a delivery signed 6 minutes ago (a worker whose wall clock says so) is refused by the receiver's library
+      await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: late.url, secret: whsec }).expect(200);
+      await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+      const stale = new DeliveryWorker({
+        db: t.db,
+        clock: t.clock,
+        log: pino({ level: 'silent' }),
+        secrets: secretBoxProvider(t.db, undefined),
+        guard: new WebhookTargetGuard(['127.0.0.1']),
+        wallClock: () => new Date(Date.now() - 6 * 60_000),
+      });
+      await stale.drain();
+      expect(late.got).toHaveLength(1);
+      expect(late.got[0]?.standardOk).toBe(false);
+    } finally {
+      await r.close();
+      await late.close();
     }
   });
 });

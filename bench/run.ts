@@ -17,14 +17,17 @@ import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 import { generate, type GeneratedFiles } from '../scripts/generate';
 import { rawInsert } from './raw-insert';
+import { benchWebhooks } from './webhooks';
 
 /**
- * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md]
+ * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks]
  *
  * Every figure next to its baseline, measured in the same run on the same machine:
  *  - ingestion through the import CLI (child process) vs raw multi-row INSERTs of the same entry and order rows;
  *  - enterprise and officer checks (autocannon, 50 connections) vs a bare express handler with a same-size body;
- *  - check p50 at 10,000 entries vs at the loaded size; service RSS after loading and under load.
+ *  - check p50 at 10,000 entries vs at the loaded size; service RSS after loading and under load;
+ *  - webhook delivery with 150,000 events queued vs raw POSTs of the same bodies (bench/webhooks.ts; alone with
+ *    `--only webhooks`).
  * Loopback only; a private database (dropped at the end) on TEST_DATABASE_URL / DATABASE_URL or an embedded server.
  * With --budget minutes, the loaded size is capped to what the measured ingestion rate can load in time.
  */
@@ -48,8 +51,12 @@ async function main(): Promise<void> {
       budget: { type: 'string', default: '15' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      /** Run one section alone: `webhooks`. */
+      only: { type: 'string' },
+      'webhook-events': { type: 'string', default: '150000' },
     },
   });
+  if (values.only !== undefined && values.only !== 'webhooks') throw new Error(`--only takes: webhooks (got "${values.only}")`);
   const wanted = Number(values.entries);
   const duration = Number(values.duration);
   const connections = Number(values.connections);
@@ -64,6 +71,7 @@ async function main(): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const dbName = `jp_bench_${randomBytes(4).toString('hex')}`;
   const rawName = `${dbName}_raw`;
+  const webhookName = `${dbName}_webhooks`;
   const withDb = (name: string) => {
     const u = new URL(adminUrl as string);
     u.pathname = `/${name}`;
@@ -76,6 +84,18 @@ async function main(): Promise<void> {
       embedded = await startEmbeddedPostgres(mkdtempSync(path.join(work, 'pg-')), pino({ level: 'warn' }));
       adminUrl = embedded.url;
     }
+    // Webhooks first, on a database of their own: the --budget cap below then counts their time.
+    const setup = createDb(adminUrl, { max: 1 });
+    await setup.raw(`create database "${webhookName}"`);
+    await setup.destroy();
+    const webhooks = await benchWebhooks(withDb(webhookName), Number(values['webhook-events']), log);
+    if (values.only === 'webhooks') {
+      const md = `| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|\n${webhooks.lines.join('\n')}\n\n${[...webhooks.notes, `date: ${new Date().toISOString()}; command: npm run bench -- --only webhooks --webhook-events ${values['webhook-events']}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`].map((n) => `- ${n}`).join('\n')}\n`;
+      console.log(md);
+      if (values.out) writeFileSync(values.out, md);
+      return;
+    }
+
     const admin = createDb(adminUrl, { max: 1 });
     await admin.raw(`create database "${dbName}"`);
     await admin.raw(`create database "${rawName}"`);
@@ -187,6 +207,7 @@ async function main(): Promise<void> {
       `| growth: officer p50 ms, ${f(ingested)} vs 10,000 | ${offBig.p50} | ${off10k.p50} | ${(offBig.p50 / Math.max(off10k.p50, 0.001)).toFixed(2)}× | ≤ 1.5× |`,
       `| service RSS after loading / under load, MB | ${rssIdle.toFixed(0)} / ${rssLoad.toFixed(0)} | | | ≤ 512 MB |`,
       `| importer peak RSS, MB | ${Math.max(a.peakRss, b.peakRss).toFixed(0)} | | | |`,
+      ...webhooks.lines,
     ];
     const notes = [
       `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}`,
@@ -194,6 +215,7 @@ async function main(): Promise<void> {
       `loaded: ${f(ingested)} entries${total < wanted ? ` (capped by the ${values.budget}-minute budget; asked for ${f(wanted)})` : ''}; rows: ${Object.entries(counts).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`,
       `ingestion: ${a.seconds.toFixed(1)} s for the first 10,000 (${f(rate0)}/s), ${b.seconds.toFixed(1)} s for the rest; raw baseline DB time ${(raw1.seconds + raw2.seconds).toFixed(1)} s for ${f(raw1.rows + raw2.rows)}`,
       `checks: ${duration} s per run, ${connections} connections; errors ${entBig.errors + offBig.errors}, non-2xx ${entBig.non2xx + offBig.non2xx}; response bodies ${sizes.enterprise} / ${sizes.officer} bytes (bare uses the same)`,
+      ...webhooks.notes,
       `total bench time: ${elapsed().toFixed(0)} s`,
     ];
     const md = `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
@@ -203,7 +225,7 @@ async function main(): Promise<void> {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     if (adminUrl && !values.keep) {
       const admin = createDb(adminUrl, { max: 1 });
-      for (const n of [dbName, rawName]) await admin.raw(`drop database if exists "${n}" with (force)`).catch(() => undefined);
+      for (const n of [dbName, rawName, webhookName]) await admin.raw(`drop database if exists "${n}" with (force)`).catch(() => undefined);
       await admin.destroy();
     }
     await embedded?.stop();

@@ -68,13 +68,15 @@ export async function leaseDueDepartments(
   return rows;
 }
 
-/** The department's oldest pending events, in delivery order (a range scan of the same partial index). */
-export async function pendingEvents(db: Db, department: string, limit: number): Promise<PendingEvent[]> {
-  return db('webhook_outbox')
-    .where({ department, status: 'pending' })
-    .orderBy('seq')
-    .limit(limit)
-    .select('id', 'seq', 'type', 'occurred_at', 'data', 'attempts', 'next_attempt_at');
+/**
+ * The department's oldest pending events after `afterSeq` (from the head when null), in delivery order: a range
+ * scan of the same partial index. A worker reads its next page by seq while the previous one is still being
+ * recorded, so sending never waits for the database.
+ */
+export async function pendingEvents(db: Db, department: string, limit: number, afterSeq: number | null = null): Promise<PendingEvent[]> {
+  const q = db('webhook_outbox').where({ department, status: 'pending' });
+  if (afterSeq !== null) q.where('seq', '>', afterSeq);
+  return q.orderBy('seq').limit(limit).select('id', 'seq', 'type', 'occurred_at', 'data', 'attempts', 'next_attempt_at');
 }
 
 /**

@@ -159,27 +159,42 @@ export class DeliveryWorker {
     }
   }
 
-  /** Sends one leased department its due events in order, recording as it goes; gives the lease back at the end. */
+  /**
+   * Sends one leased department its due events in order; gives the lease back at the end. The database work runs
+   * beside the POSTs: the next page is read while this one is sent, and results are recorded behind them (one
+   * record at a time, in order), so a department's pace is its receiver's.
+   */
   private async serve(d: LeasedDepartment, totals: RoundResult): Promise<void> {
     const secret = (await this.o.secrets()).open(d.secret_sealed);
     const key = signingKey(secret);
     let unrecorded: AttemptRecord[] = [];
     let lastRecord = performance.now();
-    const record = async (release: boolean): Promise<boolean> => {
-      const leaseUntil = release ? null : new Date(this.o.clock.now().getTime() + this.leaseMs);
-      const held = await recordAttempts(this.o.db, { department: d.department, owner: this.owner, attempts: unrecorded, leaseUntil });
+    let recorded: Promise<void> = Promise.resolve();
+    let leaseLost = false;
+    const record = (release: boolean): Promise<void> => {
+      const attempts = unrecorded;
       unrecorded = [];
       lastRecord = performance.now();
-      return held;
+      recorded = recorded.then(async () => {
+        const leaseUntil = release ? null : new Date(this.o.clock.now().getTime() + this.leaseMs);
+        const held = await recordAttempts(this.o.db, { department: d.department, owner: this.owner, attempts, leaseUntil });
+        if (!held) leaseLost = true; // another worker has the department now: stop sending
+      });
+      return recorded;
     };
+    const pageSize = this.recordEvery.events;
+    let next: Promise<PendingEvent[]> = pendingEvents(this.o.db, d.department, Math.min(pageSize, this.eventsPerLease));
     let sent = 0;
     try {
-      serving: while (sent < this.eventsPerLease && !this.stopping) {
-        const page = await pendingEvents(this.o.db, d.department, Math.min(this.recordEvery.events, this.eventsPerLease - sent));
+      serving: while (!this.stopping && !leaseLost) {
+        const page = await next;
         if (page.length === 0) break;
+        const room = this.eventsPerLease - sent - page.length;
+        const last = (page.at(-1) as PendingEvent).seq;
+        next = room > 0 ? pendingEvents(this.o.db, d.department, Math.min(pageSize, room), last) : Promise.resolve([]);
         for (const event of page) {
           const now = this.o.clock.now();
-          if (this.stopping || new Date(event.next_attempt_at).getTime() > now.getTime()) break serving; // backing off
+          if (this.stopping || leaseLost || new Date(event.next_attempt_at).getTime() > now.getTime()) break serving; // backing off
           const result = await this.send(d.url, event, secret, key);
           if (result.aborted) break serving; // stopped: the attempt does not count
           sent++;
@@ -195,12 +210,12 @@ export class DeliveryWorker {
             break serving; // later events wait for this one
           }
           totals.delivered++;
-          if (performance.now() - lastRecord >= this.recordEvery.ms && !(await record(false))) return; // lease lost
+          if (unrecorded.length >= this.recordEvery.events || performance.now() - lastRecord >= this.recordEvery.ms) void record(false);
         }
-        if (!(await record(false))) return;
       }
     } finally {
-      // Whatever was sent is recorded even when the lease was lost: it is what happened.
+      next.catch(() => undefined); // a page read ahead and not needed
+      // Whatever was sent is recorded, even when the lease was lost: it is what happened.
       await record(true);
     }
   }

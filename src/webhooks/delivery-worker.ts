@@ -118,8 +118,11 @@ export class DeliveryWorker {
   private async loop(totals: RoundResult, o: { untilIdle: boolean; pollMs: number }): Promise<void> {
     const active = new Map<string, Promise<void>>();
     let failing = false;
+    // Departments given back so far: one given back while the lease query ran was excluded from it as busy.
+    let givenBack = 0;
     try {
       while (!this.stopping) {
+        const givenBackBefore = givenBack;
         let leased: LeasedDepartment[] = [];
         if (active.size < this.concurrency) {
           try {
@@ -143,10 +146,14 @@ export class DeliveryWorker {
         for (const d of leased) {
           const served = this.serve(d, totals)
             .catch((err: unknown) => this.o.log.error({ err, department: d.department }, 'webhook delivery to a department failed'))
-            .finally(() => active.delete(d.department));
+            .finally(() => {
+              active.delete(d.department);
+              givenBack++;
+            });
           active.set(d.department, served);
         }
         if (active.size === 0) {
+          if (givenBack !== givenBackBefore) continue;
           if (o.untilIdle) break;
           await this.pause(o.pollMs);
           continue;

@@ -423,10 +423,17 @@ export interface paths {
          * Where the department receives its order events (the department itself or the administrator). The secret signs every delivery and is never returned.
          * @description Each delivery is `POST <url>` with `Content-Type: application/json`, body
          *     `{ "id", "type" (order.issued | order.lifted | order.escalated), "occurredAt", "data": { "order" } }`
-         *     and header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the secret>`.
+         *     and the Standard Webhooks headers `webhook-id` (= `id`), `webhook-timestamp` (Unix seconds) and
+         *     `webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`; refuse
+         *     timestamps more than 5 minutes from your clock. The key is the secret's UTF-8 bytes, or the decoded bytes of
+         *     a secret given as `whsec_<base64>`. `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` is deprecated
+         *     and will be removed in the next release.
          *     Delivery is at least once, in order per department, retried with exponential backoff until a 2xx answer;
          *     de-duplicate on `id`. order.escalated goes to the supervising departments and adds `data.escalation`.
          *     Events are queued from the webhook's registration on; orders issued before are listed at GET /v1/orders.
+         *     The url must resolve to public addresses only (no loopback, private, link-local, CGNAT, unique-local or
+         *     metadata targets) unless the operator's WEBHOOK_ALLOWED_HOSTS names it: otherwise 400 naming `url`. It is
+         *     checked again at every connection.
          */
         put: operations["putDepartmentWebhook"];
         post?: never;
@@ -1042,7 +1049,7 @@ export interface components {
              * @description http or https URL that receives the POSTs
              */
             url: string;
-            /** @description key of the HMAC-SHA256 signature; stored sealed, never returned */
+            /** @description key of the HMAC-SHA256 signature (its UTF-8 bytes, or the bytes of whsec_<base64>, at least 16); stored sealed, never returned */
             secret: string;
         };
         Webhook: {

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
       'webhook-events': { type: 'string', default: '150000' },
     },
   });
-  if (values.only !== undefined && values.only !== 'webhooks') throw new Error(`--only takes: webhooks (got "${values.only}")`);
+  if (values.only !== undefined && values.only !== 'webhooks') {
+    throw new Error(`--only takes: webhooks (got "${values.only}")`);
+  }
   const wanted = Number(values.entries);
   const duration = Number(values.duration);
   const connections = Number(values.connections);
@@ -90,7 +92,14 @@ async function main(): Promise<void> {
     await setup.destroy();
     const webhooks = await benchWebhooks(withDb(webhookName), Number(values['webhook-events']), log);
     if (values.only === 'webhooks') {
-      const md = `| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|\n${webhooks.lines.join('\n')}\n\n${[...webhooks.notes, `date: ${new Date().toISOString()}; command: npm run bench -- --only webhooks --webhook-events ${values['webhook-events']}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`].map((n) => `- ${n}`).join('\n')}\n`;
+      const notes = [
+        ...webhooks.notes,
+        `date: ${new Date().toISOString()}; command: npm run bench -- --only webhooks --webhook-events ` +
+          `${values['webhook-events']}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; ` +
+          `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
+      ];
+      const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
+      const md = `${head}\n${webhooks.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
       console.log(md);
       if (values.out) writeFileSync(values.out, md);
       return;
@@ -225,7 +234,9 @@ async function main(): Promise<void> {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     if (adminUrl && !values.keep) {
       const admin = createDb(adminUrl, { max: 1 });
-      for (const n of [dbName, rawName, webhookName]) await admin.raw(`drop database if exists "${n}" with (force)`).catch(() => undefined);
+      for (const n of [dbName, rawName, webhookName]) {
+        await admin.raw(`drop database if exists "${n}" with (force)`).catch(() => undefined);
+      }
       await admin.destroy();
     }
     await embedded?.stop();

@@ -56,17 +56,28 @@ export async function benchWebhooks(url: string, events: number, log: (m: string
     const raw1 = await rawPosts(guard, base, rawBodies.slice(0, rawBodies.length / 2));
 
     log(`webhooks: delivering ${queued} events`);
-    const worker = new DeliveryWorker({ db, clock: systemClock, log: pino({ level: 'warn' }), secrets: secretBoxProvider(db, undefined), guard });
+    const worker = new DeliveryWorker({
+      db,
+      clock: systemClock,
+      log: pino({ level: 'warn' }),
+      secrets: secretBoxProvider(db, undefined),
+      guard,
+    });
     const started = performance.now();
     const result = await worker.drain();
     const seconds = (performance.now() - started) / 1000;
     await worker.stop();
     const left = Number((await db('webhook_outbox').where({ status: 'pending' }).count({ n: '*' }))[0]?.n);
-    if (result.delivered !== queued || left !== 0) throw new Error(`delivered ${result.delivered} of ${queued}; ${left} left pending`);
+    if (result.delivered !== queued || left !== 0)
+      throw new Error(`delivered ${result.delivered} of ${queued}; ${left} left pending`);
     const rate = queued / seconds;
     log('webhooks: raw POSTs (baseline, second half)');
     const raw2 = await rawPosts(guard, base, rawBodies.slice(rawBodies.length / 2));
-    const raw = { posts: raw1.posts + raw2.posts, seconds: raw1.seconds + raw2.seconds, rate: (raw1.posts + raw2.posts) / (raw1.seconds + raw2.seconds) };
+    const raw = {
+      posts: raw1.posts + raw2.posts,
+      seconds: raw1.seconds + raw2.seconds,
+      rate: (raw1.posts + raw2.posts) / (raw1.seconds + raw2.seconds),
+    };
 
     log('webhooks: one department with a receiver that takes 9.5 s per answer, another with 100 events');
     const isolation = await slowNeighbour(db, guard, base);
@@ -74,12 +85,18 @@ export async function benchWebhooks(url: string, events: number, log: (m: string
     const f = (x: number) => Math.round(x).toLocaleString('en-US');
     return {
       lines: [
-        `| webhook delivery, events/s with ${f(queued)} queued (${DEPARTMENTS.length} departments) | ${f(rate)} | ${f(raw.rate)} (raw POSTs, no database) | ${((100 * rate) / raw.rate).toFixed(0)}% | |`,
-        `| webhook pick of the due departments, ms with ${f(queued)} pending | ${pickMs.toFixed(2)} | | | O(departments) |`,
-        `| webhook isolation: 100 events of one department, s, while another's receiver takes 9.5 s per answer | ${isolation.toFixed(2)} | | | not delayed |`,
+        `| webhook delivery, events/s with ${f(queued)} queued (${DEPARTMENTS.length} departments) | ${f(rate)} ` +
+          `| ${f(raw.rate)} (raw POSTs, no database) | ${((100 * rate) / raw.rate).toFixed(0)}% | |`,
+        `| webhook pick of the due departments, ms with ${f(queued)} pending | ${pickMs.toFixed(2)} ` +
+          '| | | O(departments) |',
+        `| webhook isolation: 100 events of one department, s, while another's receiver takes 9.5 s per answer ` +
+          `| ${isolation.toFixed(2)} | | | not delayed |`,
       ],
       notes: [
-        `webhooks: ${f(queued)} events (${f(perDepartment)} per department, ~${f(await meanBody(db))}-byte bodies) delivered in ${seconds.toFixed(1)} s, ${result.claimed} department leases; baseline ${f(raw.posts)} POSTs in ${raw.seconds.toFixed(1)} s (half before, half after the worker); receiver: a separate Node process on 127.0.0.1 answering 204`,
+        `webhooks: ${f(queued)} events (${f(perDepartment)} per department, ~${f(await meanBody(db))}-byte bodies) ` +
+          `delivered in ${seconds.toFixed(1)} s, ${result.claimed} department leases; baseline ${f(raw.posts)} POSTs ` +
+          `in ${raw.seconds.toFixed(1)} s (half before, half after the worker); receiver: a separate Node process on ` +
+          '127.0.0.1 answering 204',
       ],
     };
   } finally {
@@ -93,7 +110,11 @@ async function explainMs(db: Db): Promise<number> {
   const trx = await db.transaction();
   try {
     await trx.raw(`explain (analyze) ${DUE_DEPARTMENTS_SQL}`, { now: new Date(), limit: 16, busy: [] }); // warm
-    const { rows } = await trx.raw(`explain (analyze, format json) ${DUE_DEPARTMENTS_SQL}`, { now: new Date(), limit: 16, busy: [] });
+    const { rows } = await trx.raw(`explain (analyze, format json) ${DUE_DEPARTMENTS_SQL}`, {
+      now: new Date(),
+      limit: 16,
+      busy: [],
+    });
     return (rows[0]['QUERY PLAN'] as { 'Execution Time': number }[])[0]?.['Execution Time'] as number;
   } finally {
     await trx.rollback();
@@ -117,7 +138,11 @@ async function queuedEvents(db: Db, count: number): Promise<QueuedEvent[]> {
  * The baseline: what the worker does per event without the database: the body serialised, signed (both headers)
  * and POSTed by the same HTTP client, one sequential stream per department.
  */
-async function rawPosts(guard: WebhookTargetGuard, base: string, events: QueuedEvent[]): Promise<{ rate: number; posts: number; seconds: number }> {
+async function rawPosts(
+  guard: WebhookTargetGuard,
+  base: string,
+  events: QueuedEvent[],
+): Promise<{ rate: number; posts: number; seconds: number }> {
   const sender = new HttpSender(guard);
   const stop = new AbortController().signal;
   const key = signingKey(SECRET);
@@ -126,8 +151,17 @@ async function rawPosts(guard: WebhookTargetGuard, base: string, events: QueuedE
   await Promise.all(
     streams.map(async (stream) => {
       for (const e of stream) {
-        const body = JSON.stringify({ id: e.id, type: e.type, occurredAt: new Date(e.occurred_at).toISOString(), data: e.data });
-        const headers = { 'Content-Type': 'application/json', ...standardSignature(key, e.id, new Date(), body), 'X-Signature': signBody(body, SECRET) };
+        const body = JSON.stringify({
+          id: e.id,
+          type: e.type,
+          occurredAt: new Date(e.occurred_at).toISOString(),
+          data: e.data,
+        });
+        const headers = {
+          'Content-Type': 'application/json',
+          ...standardSignature(key, e.id, new Date(), body),
+          'X-Signature': signBody(body, SECRET),
+        };
         const r = await sender.post(`${base}/${e.department}`, headers, body, stop, 10_000);
         if (!r.ok) throw new Error(`baseline POST failed: ${r.error}`);
       }
@@ -145,15 +179,25 @@ async function rawPosts(guard: WebhookTargetGuard, base: string, events: QueuedE
  */
 async function slowNeighbour(db: Db, guard: WebhookTargetGuard, base: string): Promise<number> {
   const at = new Date();
-  await db('webhooks').update({ url: db.raw(`? || '/slow/' || department`, [base]) }).where({ department: 'sat' });
+  await db('webhooks')
+    .update({ url: db.raw(`? || '/slow/' || department`, [base]) })
+    .where({ department: 'sat' });
   await seedOutbox(db, ['sat'], 3, at);
   await seedOutbox(db, ['mof'], 100, at);
-  const worker = new DeliveryWorker({ db, clock: systemClock, log: pino({ level: 'silent' }), secrets: secretBoxProvider(db, undefined), guard });
+  const worker = new DeliveryWorker({
+    db,
+    clock: systemClock,
+    log: pino({ level: 'silent' }),
+    secrets: secretBoxProvider(db, undefined),
+    guard,
+  });
   const started = performance.now();
   worker.start(50);
   try {
     for (;;) {
-      const left = Number((await db('webhook_outbox').where({ department: 'mof', status: 'pending' }).count({ n: '*' }))[0]?.n);
+      const left = Number(
+        (await db('webhook_outbox').where({ department: 'mof', status: 'pending' }).count({ n: '*' }))[0]?.n,
+      );
       if (left === 0) return (performance.now() - started) / 1000;
       if (performance.now() - started > 60_000) throw new Error('the fast department was not served within 60 s');
       await new Promise((r) => setTimeout(r, 20));
@@ -164,7 +208,9 @@ async function slowNeighbour(db: Db, guard: WebhookTargetGuard, base: string): P
 }
 
 async function meanBody(db: Db): Promise<number> {
-  const row = await db('webhook_outbox').avg({ n: db.raw('octet_length(data::text)') }).first();
+  const row = await db('webhook_outbox')
+    .avg({ n: db.raw('octet_length(data::text)') })
+    .first();
   return Number(row?.n ?? 0) + 100;
 }
 

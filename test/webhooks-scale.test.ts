@@ -56,7 +56,9 @@ describe('webhook delivery: departments do not wait on each other', () => {
       // The slow receiver answers its first POST only once the fast one has had all its events (or after 8 s, so a
       // worker that makes departments wait fails the assertions below instead of hanging).
       const fastDone = fast.received(fastIds.length);
-      slow.setResponder((n) => (n === 1 ? Promise.race([fastDone, new Promise((r) => setTimeout(r, 8000))]).then(() => 'ok' as const) : 'ok'));
+      slow.setResponder((n) =>
+        n === 1 ? Promise.race([fastDone, new Promise((r) => setTimeout(r, 8000))]).then(() => 'ok' as const) : 'ok',
+      );
       const draining = t.app.deliveries.drain();
       await fastDone;
       expect(slow.got).toHaveLength(1); // still waiting for its first answer
@@ -97,13 +99,19 @@ describe('webhook delivery: departments do not wait on each other', () => {
     }
   });
 
-  it("a worker that died holding a lease: its department waits for the lease to run out, then is served", async () => {
+  it('a worker that died holding a lease: its department waits for the lease to run out, then is served', async () => {
     const r = await startReceiver(SECRET);
     try {
       await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: r.url, secret: SECRET }).expect(200);
       await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
       const now = t.clock.now();
-      const leased = await leaseDueDepartments(t.db, { owner: 'dead-worker', now, until: new Date(now.getTime() + 60_000), limit: 10, busy: [] });
+      const leased = await leaseDueDepartments(t.db, {
+        owner: 'dead-worker',
+        now,
+        until: new Date(now.getTime() + 60_000),
+        limit: 10,
+        busy: [],
+      });
       expect(leased.map((l) => l.department)).toEqual(['mof']);
 
       expect(await worker().drain()).toMatchObject({ claimed: 0, delivered: 0 });
@@ -144,14 +152,20 @@ describe('webhook delivery at scale: picking the next events', () => {
     const trx = await t.db.transaction();
     let plan: PlanNode;
     try {
-      const { rows } = await trx.raw(`explain (analyze, format json) ${DUE_DEPARTMENTS_SQL}`, { now: t.clock.now(), limit: 16, busy: [] });
+      const { rows } = await trx.raw(`explain (analyze, format json) ${DUE_DEPARTMENTS_SQL}`, {
+        now: t.clock.now(),
+        limit: 16,
+        busy: [],
+      });
       plan = (rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]?.Plan as PlanNode;
     } finally {
       await trx.rollback();
     }
     const outbox = nodes(plan).filter((n) => n['Relation Name'] === 'webhook_outbox');
     expect(outbox.length).toBeGreaterThan(0);
-    expect(outbox.every((n) => n['Node Type'].startsWith('Index') && n['Index Name'] === 'webhook_outbox_pending_idx')).toBe(true);
+    expect(
+      outbox.every((n) => n['Node Type'].startsWith('Index') && n['Index Name'] === 'webhook_outbox_pending_idx'),
+    ).toBe(true);
     // rows read from the outbox, over all loops: one head per department
     expect(outbox.reduce((s, n) => s + n['Actual Rows'] * n['Actual Loops'], 0)).toBe(departments.length);
     expect(plan['Actual Rows']).toBe(departments.length);

@@ -58,8 +58,16 @@ describe('webhook targets: private, loopback, link-local and metadata addresses 
   });
 
   it('a public address is accepted', async () => {
-    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'https://93.184.215.14/hooks', secret: SECRET }).expect(200);
-    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/h', secret: SECRET }).expect(200);
+    await t.http
+      .put('/v1/departments/mof/webhook')
+      .set(ADMIN)
+      .send({ url: 'https://93.184.215.14/hooks', secret: SECRET })
+      .expect(200);
+    await t.http
+      .put('/v1/departments/mof/webhook')
+      .set(ADMIN)
+      .send({ url: 'https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/h', secret: SECRET })
+      .expect(200);
   });
 
   it('WEBHOOK_ALLOWED_HOSTS admits what the operator names, and nothing else', async () => {
@@ -74,19 +82,26 @@ describe('webhook targets: private, loopback, link-local and metadata addresses 
     } finally {
       await t2.close();
     }
-    expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'ok.example, 10.0.0.0/99' })).toThrow(/WEBHOOK_ALLOWED_HOSTS: "10.0.0.0\/99"/);
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'ok.example, 10.0.0.0/99' })).toThrow(
+      /WEBHOOK_ALLOWED_HOSTS: "10.0.0.0\/99"/,
+    );
   });
 });
 
 describe('WebhookTargetGuard', () => {
   it('judges every address a name resolves to: one private answer among public ones refuses it', async () => {
-    const guard = new WebhookTargetGuard([], fakeDns({ 'mixed.example': [['93.184.215.14', '127.0.0.1']], 'ok.example': [['93.184.215.14']] }));
-    await expect(guard.check(new URL('https://mixed.example/h'))).rejects.toThrow(/mixed\.example resolves to 127\.0\.0\.1.*loopback/);
+    const guard = new WebhookTargetGuard(
+      [],
+      fakeDns({ 'mixed.example': [['93.184.215.14', '127.0.0.1']], 'ok.example': [['93.184.215.14']] }),
+    );
+    await expect(guard.check(new URL('https://mixed.example/h'))).rejects.toThrow(
+      /mixed\.example resolves to 127\.0\.0\.1.*loopback/,
+    );
     await expect(guard.check(new URL('https://ok.example/h'))).resolves.toBeUndefined();
     await expect(guard.check(new URL('https://nowhere.example/h'))).rejects.toBeInstanceOf(WebhookTargetRefused);
   });
 
-  it('the socket look-up refuses a name that now resolves privately (DNS rebinding), and passes on what it checked', async () => {
+  it('the socket look-up refuses a name that now resolves privately (DNS rebinding)', async () => {
     const guard = new WebhookTargetGuard([], fakeDns({ 'rebind.example': [['93.184.215.14'], ['169.254.169.254']] }));
     await guard.check(new URL('https://rebind.example/h')); // registration: public
     const looked = await new Promise<{ err: Error | null; address: unknown }>((resolve) =>
@@ -107,23 +122,35 @@ describe('webhook targets at delivery time', () => {
   afterAll(() => t.close());
 
   const worker = (guard: WebhookTargetGuard) =>
-    new DeliveryWorker({ db: t.db, clock: t.clock, log: pino({ level: 'silent' }), secrets: secretBoxProvider(t.db, undefined), guard });
+    new DeliveryWorker({
+      db: t.db,
+      clock: t.clock,
+      log: pino({ level: 'silent' }),
+      secrets: secretBoxProvider(t.db, undefined),
+      guard,
+    });
 
-  it('a name that resolved publicly at registration and to 127.0.0.1 now is not called; the attempt says why', async () => {
+  it('a name that resolved publicly and now resolves to 127.0.0.1 is not called; the attempt says why', async () => {
     const r = await startReceiver(SECRET);
     try {
       await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: r.url, secret: SECRET }).expect(200);
       await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
       // As if registered while rebind.test answered with a public address; now it answers 127.0.0.1.
       const port = new URL(r.url).port;
-      await t.db('webhooks').where({ department: 'mof' }).update({ url: `http://rebind.test:${port}/hooks/orders` });
+      await t
+        .db('webhooks')
+        .where({ department: 'mof' })
+        .update({ url: `http://rebind.test:${port}/hooks/orders` });
       const dnsNow = fakeDns({ 'rebind.test': [['127.0.0.1']] });
 
       const refused = await worker(new WebhookTargetGuard([], dnsNow)).drain();
       expect(refused).toMatchObject({ delivered: 0, failed: 1 });
       expect(r.got).toHaveLength(0);
       const attempt = await t.db('webhook_delivery_attempts').orderBy('id', 'desc').first();
-      expect(attempt).toMatchObject({ status_code: null, error: expect.stringMatching(/^refused: rebind\.test resolves to 127\.0\.0\.1/) });
+      expect(attempt).toMatchObject({
+        status_code: null,
+        error: expect.stringMatching(/^refused: rebind\.test resolves to 127\.0\.0\.1/),
+      });
 
       // The same worker with 127.0.0.1 allowed connects: so the connection goes where the guard's look-up said
       // (rebind.test exists in no real DNS).

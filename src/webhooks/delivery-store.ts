@@ -73,10 +73,18 @@ export async function leaseDueDepartments(
  * scan of the same partial index. A worker reads its next page by seq while the previous one is still being
  * recorded, so sending never waits for the database.
  */
-export async function pendingEvents(db: Db, department: string, limit: number, afterSeq: number | null = null): Promise<PendingEvent[]> {
+export async function pendingEvents(
+  db: Db,
+  department: string,
+  limit: number,
+  afterSeq: number | null = null,
+): Promise<PendingEvent[]> {
   const q = db('webhook_outbox').where({ department, status: 'pending' });
   if (afterSeq !== null) q.where('seq', '>', afterSeq);
-  return q.orderBy('seq').limit(limit).select('id', 'seq', 'type', 'occurred_at', 'data', 'attempts', 'next_attempt_at');
+  return q
+    .orderBy('seq')
+    .limit(limit)
+    .select('id', 'seq', 'type', 'occurred_at', 'data', 'attempts', 'next_attempt_at');
 }
 
 /**
@@ -105,9 +113,17 @@ export async function recordAttempts(
       if (delivered.length > 0) {
         // The same instant for the whole group: the time they were recorded as delivered.
         await trx('webhook_outbox')
-          .whereIn('id', delivered.map((a) => a.event.id))
+          .whereIn(
+            'id',
+            delivered.map((a) => a.event.id),
+          )
           .where({ status: 'pending' })
-          .update({ status: 'delivered', attempts: trx.raw('attempts + 1'), delivered_at: delivered.at(-1)?.at, last_error: null });
+          .update({
+            status: 'delivered',
+            attempts: trx.raw('attempts + 1'),
+            delivered_at: delivered.at(-1)?.at,
+            last_error: null,
+          });
       }
       for (const a of p.attempts.filter((x) => !x.ok)) {
         await trx('webhook_outbox')

@@ -145,7 +145,9 @@ export class DeliveryWorker {
         totals.claimed += leased.length;
         for (const d of leased) {
           const served = this.serve(d, totals)
-            .catch((err: unknown) => this.o.log.error({ err, department: d.department }, 'webhook delivery to a department failed'))
+            .catch((err: unknown) =>
+              this.o.log.error({ err, department: d.department }, 'webhook delivery to a department failed'),
+            )
             .finally(() => {
               active.delete(d.department);
               givenBack++;
@@ -184,7 +186,12 @@ export class DeliveryWorker {
       lastRecord = performance.now();
       recorded = recorded.then(async () => {
         const leaseUntil = release ? null : new Date(this.o.clock.now().getTime() + this.leaseMs);
-        const held = await recordAttempts(this.o.db, { department: d.department, owner: this.owner, attempts, leaseUntil });
+        const held = await recordAttempts(this.o.db, {
+          department: d.department,
+          owner: this.owner,
+          attempts,
+          leaseUntil,
+        });
         if (!held) leaseLost = true; // another worker has the department now: stop sending
       });
       return recorded;
@@ -201,7 +208,8 @@ export class DeliveryWorker {
         next = room > 0 ? pendingEvents(this.o.db, d.department, Math.min(pageSize, room), last) : Promise.resolve([]);
         for (const event of page) {
           const now = this.o.clock.now();
-          if (this.stopping || leaseLost || new Date(event.next_attempt_at).getTime() > now.getTime()) break serving; // backing off
+          if (this.stopping || leaseLost) break serving;
+          if (new Date(event.next_attempt_at).getTime() > now.getTime()) break serving; // backing off
           const result = await this.send(d.url, event, secret, key);
           if (result.aborted) break serving; // stopped: the attempt does not count
           sent++;
@@ -217,7 +225,8 @@ export class DeliveryWorker {
             break serving; // later events wait for this one
           }
           totals.delivered++;
-          if (unrecorded.length >= this.recordEvery.events || performance.now() - lastRecord >= this.recordEvery.ms) void record(false);
+          if (unrecorded.length >= this.recordEvery.events || performance.now() - lastRecord >= this.recordEvery.ms)
+            void record(false);
         }
       }
     } finally {

@@ -27,7 +27,13 @@ export class HttpSender {
   }
 
   /** POSTs `body`; gives up after timeoutMs, or at once when `stop` fires (then the result says aborted). */
-  async post(url: string, headers: Record<string, string>, body: string, stop: AbortSignal, timeoutMs: number): Promise<SendResult> {
+  async post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    stop: AbortSignal,
+    timeoutMs: number,
+  ): Promise<SendResult> {
     const started = performance.now();
     const ms = () => Math.round(performance.now() - started);
     // One controller per POST, not AbortSignal.any: 150,000 POSTs must not leave 150,000 listeners on `stop`.

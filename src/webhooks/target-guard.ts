@@ -20,7 +20,13 @@ export class WebhookTargetRefused extends Error {
 }
 
 /** Names of cloud metadata services: refused before any look-up (they may resolve only inside that cloud). */
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_NAMES = new Set([
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 
 type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
@@ -36,7 +42,10 @@ export class WebhookTargetGuard {
     private readonly resolve: Resolver = systemResolver,
   ) {
     for (const raw of allowed) {
-      const entry = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+      const entry = raw
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1');
       if (!entry) continue;
       if (entry.includes('/')) this.ranges.push(ipaddr.parseCIDR(entry));
       else if (ipaddr.isValid(entry)) {
@@ -48,7 +57,10 @@ export class WebhookTargetGuard {
 
   /** Parses WEBHOOK_ALLOWED_HOSTS ("a.example, 10.1.0.0/16, 127.0.0.1"); throws naming the entry it cannot read. */
   static parseAllowList(value: string | undefined): string[] {
-    const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const e of entries) {
       const bare = e.replace(/^\[(.*)\]$/, '$1');
       if (bare.includes('/') ? !ipaddr.isValidCIDR(bare) : !(ipaddr.isValid(bare) || /^[a-z0-9.-]+$/i.test(bare))) {
@@ -98,8 +110,10 @@ export class WebhookTargetGuard {
           });
     judged.then(
       (list) => {
-        const wanted = options.family === 4 || options.family === 6 ? list.filter((a) => a.family === options.family) : list;
-        if (wanted.length === 0) return done(Object.assign(new Error(`${host} does not resolve`), { code: 'ENOTFOUND' }), '', 0);
+        const wanted =
+          options.family === 4 || options.family === 6 ? list.filter((a) => a.family === options.family) : list;
+        if (wanted.length === 0)
+          return done(Object.assign(new Error(`${host} does not resolve`), { code: 'ENOTFOUND' }), '', 0);
         if (options.all) return done(null, wanted);
         const first = wanted[0] as dns.LookupAddress;
         done(null, first.address, first.family);
@@ -125,5 +139,8 @@ export class WebhookTargetGuard {
 
 /** The URL's host as the URL parser normalised it, without IPv6 brackets or a trailing dot, lower case. */
 function hostOf(url: URL): string {
-  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return url.hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }

@@ -60,7 +60,13 @@ let sharedRules: LoadedRules | undefined;
 export async function startTestApp(opts: { now?: Date; env?: Record<string, string>; rules?: LoadedRules } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   // Test receivers listen on 127.0.0.1, which only the operator's allow-list lets a webhook reach.
-  const config = loadConfig({ ADMIN_TOKEN, DATABASE_URL: database.url, LOG_LEVEL: 'silent', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...opts.env });
+  const config = loadConfig({
+    ADMIN_TOKEN,
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'silent',
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ...opts.env,
+  });
   const db = createDb(database.url, { max: 5 });
   sharedRules ??= loadRules(config.rulesDir);
   const rules = opts.rules ?? sharedRules;

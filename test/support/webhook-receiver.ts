@@ -45,8 +45,17 @@ export async function startReceiver(secret: string) {
       } catch {
         standardOk = false;
       }
-      const legacyOk = req.headers['x-signature'] === `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-      const r: Received = { id: body.id, type: body.type, orderId: body.data.order.id, standardOk, legacyOk, headers: req.headers, raw };
+      const legacyOk =
+        req.headers['x-signature'] === `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+      const r: Received = {
+        id: body.id,
+        type: body.type,
+        orderId: body.data.order.id,
+        standardOk,
+        legacyOk,
+        headers: req.headers,
+        raw,
+      };
       got.push(r);
       const count = ++n;
       for (const w of waiters.filter((x) => x.n <= count)) {

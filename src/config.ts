@@ -23,7 +23,7 @@ const schema = z.object({
   RULES_DIR: z.string().min(1).default(rulesDir),
   /** Run the scheduled jobs (src/jobs/schedule.ts) in this process. Safe on every instance: each run takes a database lock. */
   JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
-  /** Run the webhook delivery worker in this process. Safe on every instance: events are claimed with SKIP LOCKED. */
+  /** Run the webhook delivery worker in this process. Safe on every instance: departments are leased (SKIP LOCKED). */
   WEBHOOKS_ENABLED: z.enum(['true', 'false']).default('true'),
   /** Key that seals webhook secrets at rest. Without it a key is generated once and kept in the database. */
   WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),

@@ -44,6 +44,7 @@ describe('webhook delivery: departments do not wait on each other', () => {
   it('a receiver that does not answer holds back only its own department', async () => {
     const slow = await startReceiver(SECRET);
     const fast = await startReceiver(SECRET);
+    let failsafe: NodeJS.Timeout | undefined;
     try {
       await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: slow.url, secret: SECRET }).expect(200);
       await t.http.put('/v1/departments/mnr/webhook').set(ADMIN).send({ url: fast.url, secret: SECRET }).expect(200);
@@ -56,9 +57,8 @@ describe('webhook delivery: departments do not wait on each other', () => {
       // The slow receiver answers its first POST only once the fast one has had all its events (or after 8 s, so a
       // worker that makes departments wait fails the assertions below instead of hanging).
       const fastDone = fast.received(fastIds.length);
-      slow.setResponder((n) =>
-        n === 1 ? Promise.race([fastDone, new Promise((r) => setTimeout(r, 8000))]).then(() => 'ok' as const) : 'ok',
-      );
+      const giveUp = new Promise((r) => (failsafe = setTimeout(r, 8000)));
+      slow.setResponder((n) => (n === 1 ? Promise.race([fastDone, giveUp]).then(() => 'ok' as const) : 'ok'));
       const draining = t.app.deliveries.drain();
       await fastDone;
       expect(slow.got).toHaveLength(1); // still waiting for its first answer
@@ -69,6 +69,7 @@ describe('webhook delivery: departments do not wait on each other', () => {
       expect(firstSeen(slow)).toEqual(slowIds);
       expect([...fast.got, ...slow.got].every((g) => g.standardOk)).toBe(true);
     } finally {
+      clearTimeout(failsafe);
       await Promise.all([slow.close(), fast.close()]);
     }
   });

@@ -35,6 +35,10 @@ export interface App {
   jobs: Services['jobs'];
   /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive drain(). */
   deliveries: Services['deliveries'];
+  /** The in-process index of listed subjects (started here; it never keeps the process alive on its own). */
+  subjectIndex: Services['subjectIndex'];
+  /** Stops the subject index and writes the pending clean-answer counts: call before closing the database. */
+  close(): Promise<void>;
 }
 
 /** The HTTP app on top of createServices: authentication, access, one handler per operation, express. */
@@ -54,7 +58,7 @@ export function createApp(deps: AppDeps): App {
       listEntryHandlers(s.entries),
       batchHandlers(s.batch),
       orderHandlers(s.orders),
-      checkHandlers(s.checks),
+      checkHandlers(s.checks, s.decisions),
       ruleHandlers(s.catalog, (input) => s.entries.plan(input), s.engine.version),
       reportHandlers(s.reports),
       webhookHandlers(s.webhooks),
@@ -81,5 +85,12 @@ export function createApp(deps: AppDeps): App {
   app.use(api);
   app.use(errorMiddleware(log));
 
-  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries };
+  // Only a serving app answers from the index and counts clean answers; the import CLI and scripts never start them.
+  s.subjectIndex.start();
+  s.clearCounts.start();
+  const close = async () => {
+    await s.subjectIndex.close();
+    await s.clearCounts.close();
+  };
+  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close };
 }

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close(() => {
-      Promise.all([app.jobs.stop(), app.deliveries.stop()])
+      Promise.all([app.jobs.stop(), app.deliveries.stop(), app.close()])
         .then(() => runtime.close())
         .catch((err: unknown) => log.error({ err }, 'error while closing'))
         .finally(() => process.exit(0));

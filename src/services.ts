@@ -3,6 +3,9 @@ import { TokenService } from './auth/token-service';
 import { BatchService } from './batch/batch-service';
 import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
+import { ClearCounter } from './checks/clear-counter';
+import { DecisionService } from './checks/decision-service';
+import { SubjectIndex } from './checks/subject-index';
 import { citationLookup } from './rules/citations';
 import type { Config } from './config';
 import type { Db } from './db/knex';
@@ -69,6 +72,10 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const secrets = secretBoxProvider(db, config.webhookSecretKey);
   // One guard for registration and delivery: the same allow-list judges a url when set and at every connection.
   const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
+  // Not started here: createApp starts them (until then checks read PostgreSQL and counts stay in memory).
+  const subjectIndex = new SubjectIndex({ db, log });
+  const clearCounts = new ClearCounter(db, log);
+  const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
   return {
     departments,
     engine,
@@ -76,9 +83,12 @@ export function createServices(config: Config, deps: ServiceDeps) {
     entries,
     batch,
     orders: new OrderService(db, departments, clock),
-    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, citationLookup(deps.rules.rules)),
+    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
+    decisions: new DecisionService(db, departments, clock),
+    subjectIndex,
+    clearCounts,
     tokens: new TokenService(db, departments, clock),
-    reports: new ReportService(db, departments, clock),
+    reports: new ReportService(db, departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),
     webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */

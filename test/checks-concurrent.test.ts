@@ -56,21 +56,23 @@ describe('concurrent checks', () => {
     ...debtorIds.map((idNumber) => ({ idNumber, role: 'legal_representative' as const })),
     { idNumber: stranger, role: 'senior_manager' as const },
   ];
-  const withoutTime = <T extends { checkedAt: string }>({ checkedAt: _, ...rest }: T) => rest;
+  // Each hit gets its own decision record, so decisionId differs between otherwise equal answers.
+  const withoutTime = <T extends { checkedAt: string; decisionId?: string }>({ checkedAt: _, decisionId: _d, ...rest }: T) => rest;
+  const ctx = { principal: { kind: 'admin' as const } };
 
   it('answers each of many simultaneous service calls as if it were alone', async () => {
     const checks = t.app.services.checks;
     const alone = [];
-    for (const a of enterpriseAsks()) alone.push(withoutTime(await checks.enterprise(a.uscc, a.scenario)));
+    for (const a of enterpriseAsks()) alone.push(withoutTime(await checks.enterprise(ctx, a.uscc, a.scenario)));
     // All started in the same tick, so they are answered by one batched statement.
-    const together = (await Promise.all(enterpriseAsks().map((a) => checks.enterprise(a.uscc, a.scenario)))).map(withoutTime);
+    const together = (await Promise.all(enterpriseAsks().map((a) => checks.enterprise(ctx, a.uscc, a.scenario)))).map(withoutTime);
     expect(together).toEqual(alone);
     expect(together.filter((c) => c.restricted)).toHaveLength(listed.length * 3);
     expect(together.slice(-2).map((c) => c.restricted)).toEqual([false, false]);
 
     const officersAlone = [];
-    for (const a of officerAsks()) officersAlone.push(withoutTime(await checks.officer(a.idNumber, a.role)));
-    const officersTogether = (await Promise.all(officerAsks().map((a) => checks.officer(a.idNumber, a.role)))).map(withoutTime);
+    for (const a of officerAsks()) officersAlone.push(withoutTime(await checks.officer(ctx, a.idNumber, a.role)));
+    const officersTogether = (await Promise.all(officerAsks().map((a) => checks.officer(ctx, a.idNumber, a.role)))).map(withoutTime);
     expect(officersTogether).toEqual(officersAlone);
     // 公示条例 Art. 17 bars a listed enterprise's legal representative from that role only, not from directorships.
     expect(officersTogether.map((o) => o.eligible)).toEqual([...repIds.flatMap(() => [false, true]), ...debtorIds.map(() => false), true]);
@@ -92,15 +94,15 @@ describe('concurrent checks', () => {
   it('leaves out a term that ended yesterday, per request date', async () => {
     const checks = t.app.services.checks;
     const idNumber = repIds[0] as string;
-    const [ban] = (await checks.officer(idNumber, 'legal_representative')).bans;
+    const [ban] = (await checks.officer(ctx, idNumber, 'legal_representative')).bans;
     const lastDay = ban?.until as string;
     expect(lastDay).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     t.clock.set(new Date(`${lastDay}T15:59:59Z`)); // 23:59:59 in China on the last day: still in force
     const [lastEvening, nextMorning] = await Promise.all([
-      checks.officer(idNumber, 'legal_representative'),
+      checks.officer(ctx, idNumber, 'legal_representative'),
       (async () => {
         t.clock.set(new Date(`${lastDay}T16:00:00Z`)); // midnight in China: the next day, in the same batch
-        return checks.officer(idNumber, 'legal_representative');
+        return checks.officer(ctx, idNumber, 'legal_representative');
       })(),
     ]);
     expect(lastEvening.eligible).toBe(false);

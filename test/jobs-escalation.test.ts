@@ -136,5 +136,6 @@ describe('daily consistency check', () => {
 
     // repaired: the next run issues nothing (the withdrawn measure stays reported, not lifted)
     expect((await t2app.jobs.run('consistency-check')) as unknown).toMatchObject({ counts: { drifted: 1, measuresMissing: 0, ordersIssued: 0, measuresExtra: 1 } });
+    await t2app.close();
   });
 });

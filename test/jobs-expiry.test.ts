@@ -10,7 +10,14 @@ import { ADMIN, startTestApp, type TestApp } from './support/test-app';
 function secondInstance(t: TestApp): { app: App; db: Db; close(): Promise<void> } {
   const db = createDb(t.config.databaseUrl as string, { max: 5 });
   const app = createApp({ config: t.config, db, rules: t.rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, log: pino({ level: 'silent' }) });
-  return { app, db, close: () => db.destroy() };
+  return {
+    app,
+    db,
+    close: async () => {
+      await app.close();
+      await db.destroy();
+    },
+  };
 }
 
 describe('expiry job', () => {

@@ -16,14 +16,16 @@ describe('two service instances on one database', () => {
   let t: TestApp;
   let db2: Db;
   let second: supertest.Agent;
+  let app2: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
     t = await startTestApp();
     db2 = createDb(t.config.databaseUrl as string, { max: 5 });
-    const app2 = createApp({ config: t.config, db: db2, rules: t.rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, log: pino({ level: 'silent' }), validateResponses: true });
+    app2 = createApp({ config: t.config, db: db2, rules: t.rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, log: pino({ level: 'silent' }), validateResponses: true });
     second = supertest.agent(app2.express);
   });
   afterAll(async () => {
+    await app2.close();
     await db2.destroy();
     await t.close();
   });

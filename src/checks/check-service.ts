@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
+import { actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
 import { ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
@@ -9,10 +11,31 @@ import type { CitationLookup } from '../rules/citations';
 import type { BasisStrength, Catalog, Citation, ListType, OfficerRole } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
-import { activeBansOfPersons, activeRestrictionsOfEnterprises, type BanHit, type RestrictionHit } from './check-store';
+import {
+  activeBansOfPersons,
+  activeRestrictionsOfEnterprises,
+  activeRestrictionsOfPersons,
+  type BanHit,
+  type PersonRestrictionHit,
+  type RestrictionHit,
+} from './check-store';
+import type { ClearCounter } from './clear-counter';
+import { insertDecisions, type CheckKind, type NewDecisionRow } from './decision-store';
+import { enterpriseKey, personKey, type SubjectIndex } from './subject-index';
 
 type EnterpriseCheck = components['schemas']['EnterpriseCheck'];
 type OfficerCheck = components['schemas']['OfficerCheck'];
+type PersonCheck = components['schemas']['PersonCheck'];
+
+/** What checks need besides the database: the index that answers the common case, and the evidence they leave. */
+export interface CheckEvidence {
+  index: SubjectIndex;
+  counter: ClearCounter;
+  rulesVersion: string;
+}
+
+/** The subject of a decision record, as stored (never a full ID number). */
+type DecisionSubject = Pick<NewDecisionRow, 'uscc' | 'person_key' | 'person_masked' | 'scenario' | 'role'>;
 
 /**
  * Checks that arrive in the same turn of the event loop share one database statement. setImmediate runs after
@@ -33,29 +56,43 @@ function batched<Hit>(read: (keys: readonly string[]) => Promise<Map<string, Hit
 export class CheckService {
   private readonly scenarios: Set<string>;
   private readonly restrictionsOf: DataLoader<string, RestrictionHit[]>;
+  private readonly personRestrictionsOf: DataLoader<string, PersonRestrictionHit[]>;
   private readonly bansOf: DataLoader<string, BanHit[]>;
+  /** Decision records of hits answered in the same turn share one INSERT and one commit (each answer waits for it). */
+  private readonly record: DataLoader<NewDecisionRow, void>;
 
   constructor(
     db: Db,
     private readonly keyOf: PersonKeyer,
     private readonly clock: Clock,
     catalog: Catalog,
+    private readonly evidence: CheckEvidence,
     /** the rules' citations, so answers quote each basis with its version and text (issue 14) */
     private readonly cite?: CitationLookup,
   ) {
     this.scenarios = new Set(catalog.scenarios.map((s) => s.code));
     this.restrictionsOf = batched((usccs) => activeRestrictionsOfEnterprises(db, usccs));
+    this.personRestrictionsOf = batched((personKeys) => activeRestrictionsOfPersons(db, personKeys));
     this.bansOf = batched((personKeys) => activeBansOfPersons(db, personKeys));
+    this.record = new DataLoader(
+      async (rows) => {
+        await insertDecisions(db, rows);
+        return rows.map(() => undefined);
+      },
+      { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+    );
   }
 
-  async enterprise(uscc: string, scenario: string | undefined): Promise<EnterpriseCheck> {
+  async enterprise(ctx: CallContext, uscc: string, scenario: string | undefined, record = false): Promise<EnterpriseCheck> {
     const problem = usccProblem(uscc);
     if (problem) throw ValidationError.field('uscc', problem);
-    if (scenario !== undefined && !this.scenarios.has(scenario)) throw ValidationError.field('scenario', `unknown scenario "${scenario}"; known: ${[...this.scenarios].join(', ')}`);
+    this.requireScenario(scenario);
     const now = this.clock.now();
     const today = chinaDate(now);
-    const hits = (await this.restrictionsOf.load(uscc)).filter((h) => inForce(h.until, today) && (!scenario || h.scenarios.includes(scenario)));
-    return {
+    // Never-listed subjects (almost every bidder) are answered from the in-process index, without a query.
+    const found = this.evidence.index.surelyClear(enterpriseKey(uscc)) ? [] : await this.restrictionsOf.load(uscc);
+    const hits = found.filter((h) => inForce(h.until, today) && (!scenario || h.scenarios.includes(scenario)));
+    const answer: EnterpriseCheck = {
       uscc,
       scenario: scenario ?? null,
       restricted: hits.length > 0,
@@ -73,22 +110,51 @@ export class CheckService {
       })),
       checkedAt: now.toISOString(),
     };
+    const subject = { uscc, person_key: null, person_masked: null, scenario: scenario ?? null, role: null };
+    return this.leaveEvidence(ctx, 'enterprise', subject, answer, answer.restricted, record, now);
   }
 
-  /** Additive fields: the stored "document article" strings resolved to citations, and the basis strength. */
-  private citationsOf(code: string, basis: string[]): { citations?: Citation[]; basisStrength?: BasisStrength } {
-    if (!this.cite) return {};
-    const strength = this.cite.strength(code);
-    return { citations: this.cite.citations(code, basis), ...(strength ? { basisStrength: strength } : {}) };
+  /** Restrictions on a person in one scenario (consumption, exit_entry, financing, …). */
+  async person(ctx: CallContext, idNumber: string, scenario: string, record = false): Promise<PersonCheck> {
+    const problem = idNumberProblem(idNumber);
+    if (problem) throw ValidationError.field('idNumber', problem);
+    this.requireScenario(scenario);
+    const now = this.clock.now();
+    const today = chinaDate(now);
+    const key = this.keyOf(idNumber);
+    const found = this.evidence.index.surelyClear(personKey(key)) ? [] : await this.personRestrictionsOf.load(key);
+    const hits = found.filter((h) => inForce(h.until, today) && h.scenarios.includes(scenario));
+    const masked = maskIdNumber(idNumber);
+    const answer: PersonCheck = {
+      idNumberMasked: masked,
+      scenario,
+      restricted: hits.length > 0,
+      measures: hits.map((h) => ({
+        code: h.measure_code,
+        name: h.measure_name,
+        nameEn: h.measure_name_en,
+        department: h.department,
+        listType: h.list_type as ListType,
+        entryId: h.entry_id,
+        basis: h.basis,
+        ...this.citationsOf(h.measure_code, h.basis),
+        until: h.until,
+      })),
+      checkedAt: now.toISOString(),
+    };
+    const subject = { uscc: null, person_key: key, person_masked: masked, scenario, role: null };
+    return this.leaveEvidence(ctx, 'person', subject, answer, answer.restricted, record, now);
   }
 
-  async officer(idNumber: string, role: OfficerRole): Promise<OfficerCheck> {
+  async officer(ctx: CallContext, idNumber: string, role: OfficerRole, record = false): Promise<OfficerCheck> {
     const problem = idNumberProblem(idNumber);
     if (problem) throw ValidationError.field('idNumber', problem);
     const now = this.clock.now();
     const today = chinaDate(now);
-    const hits = (await this.bansOf.load(this.keyOf(idNumber))).filter((h) => inForce(h.until, today) && h.roles.includes(role));
-    return {
+    const key = this.keyOf(idNumber);
+    const found = this.evidence.index.surelyClear(personKey(key)) ? [] : await this.bansOf.load(key);
+    const hits = found.filter((h) => inForce(h.until, today) && h.roles.includes(role));
+    const answer: OfficerCheck = {
       idNumberMasked: maskIdNumber(idNumber),
       role,
       eligible: hits.length === 0,
@@ -106,6 +172,43 @@ export class CheckService {
       })),
       checkedAt: now.toISOString(),
     };
+    const subject = { uscc: null, person_key: key, person_masked: answer.idNumberMasked ?? null, scenario: null, role };
+    return this.leaveEvidence(ctx, 'officer', subject, answer, !answer.eligible, record, now);
+  }
+
+  /** Additive fields: the stored "document article" strings resolved to citations, and the basis strength. */
+  private citationsOf(code: string, basis: string[]): { citations?: Citation[]; basisStrength?: BasisStrength } {
+    if (!this.cite) return {};
+    const strength = this.cite.strength(code);
+    return { citations: this.cite.citations(code, basis), ...(strength ? { basisStrength: strength } : {}) };
+  }
+
+  private requireScenario(scenario: string | undefined): void {
+    if (scenario !== undefined && !this.scenarios.has(scenario)) throw ValidationError.field('scenario', `unknown scenario "${scenario}"; known: ${[...this.scenarios].join(', ')}`);
+  }
+
+  /**
+   * A hit (and a clean answer asked with record=true) is stored before the answer leaves, carrying its decisionId;
+   * any other clean answer is only counted.
+   */
+  private async leaveEvidence<A extends { decisionId?: string }>(ctx: CallContext, kind: CheckKind, subject: DecisionSubject, answer: A, hit: boolean, record: boolean, now: Date): Promise<A> {
+    const department = actorOf(ctx.principal);
+    if (!hit && !record) {
+      this.evidence.counter.count(department, kind, subject.scenario ?? subject.role, chinaDate(now));
+      return answer;
+    }
+    answer.decisionId = randomUUID();
+    await this.record.load({
+      id: answer.decisionId,
+      kind,
+      department,
+      ...subject,
+      outcome: hit ? 'hit' : 'clear',
+      answer,
+      rules_version: this.evidence.rulesVersion,
+      checked_at: now,
+    });
+    return answer;
   }
 }
 

@@ -19,6 +19,10 @@ export interface RestrictionHit {
   until: string | null;
 }
 
+export interface PersonRestrictionHit extends Omit<RestrictionHit, 'uscc'> {
+  person_key: string;
+}
+
 export interface BanHit {
   person_key: string;
   code: string;
@@ -38,6 +42,12 @@ const RESTRICTIONS_OF_ENTERPRISES = `
    where uscc = any($1::text[]) and status = 'active' and uscc is not null
    order by uscc, department, measure_code`;
 
+const RESTRICTIONS_OF_PERSONS = `
+  select person_key, measure_code, measure_name, measure_name_en, department, list_type, entry_id, scenarios, basis, until
+    from restrictions
+   where person_key = any($1::text[]) and status = 'active' and person_key is not null
+   order by person_key, department, measure_code`;
+
 const BANS_OF_PERSONS = `
   select person_key, code, reason, reason_en, basis, list_type, entry_id, enterprise_uscc, roles, until
     from officer_bans
@@ -46,6 +56,10 @@ const BANS_OF_PERSONS = `
 
 export async function activeRestrictionsOfEnterprises(db: Db, usccs: readonly string[]): Promise<Map<string, RestrictionHit[]>> {
   return groupBy(await queryPrepared<RestrictionHit>(db, 'checks.restrictions-of-enterprises', RESTRICTIONS_OF_ENTERPRISES, [usccs]), (r) => r.uscc);
+}
+
+export async function activeRestrictionsOfPersons(db: Db, personKeys: readonly string[]): Promise<Map<string, PersonRestrictionHit[]>> {
+  return groupBy(await queryPrepared<PersonRestrictionHit>(db, 'checks.restrictions-of-persons', RESTRICTIONS_OF_PERSONS, [personKeys]), (r) => r.person_key);
 }
 
 export async function activeBansOfPersons(db: Db, personKeys: readonly string[]): Promise<Map<string, BanHit[]>> {

@@ -305,6 +305,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checks/persons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Must this person be restricted in this scenario (consumption, exit_entry, financing, …), and on what basis?
+         * @description POST, so the ID number never appears in a URL or an access log. Hits are recorded (decisionId).
+         */
+        post: operations["checkPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checks/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Decision records, newest first (a department sees its own; a supervisor or the administrator all) */
+        get: operations["listCheckDecisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checks/decisions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A decision record exactly as answered (the asking department, supervisors, the administrator; others 404) */
+        get: operations["getCheckDecision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checks/decisions/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What the desk did with a hit (嵌入式反馈), once, by the asking department */
+        post: operations["postCheckDecisionFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rules": {
         parameters: {
             query?: never;
@@ -796,10 +867,89 @@ export interface components {
             measures: components["schemas"]["CheckMeasure"][];
             /** Format: date-time */
             checkedAt: string;
+            /**
+             * Format: uuid
+             * @description the decision record (every hit; clean answers with record=true)
+             */
+            decisionId?: string;
         };
         OfficerCheckInput: {
             idNumber: components["schemas"]["IdNumber"];
             role: components["schemas"]["OfficerRole"];
+            /**
+             * @description keep a decision record of a clean answer too
+             * @default false
+             */
+            record: boolean;
+        };
+        PersonCheckInput: {
+            idNumber: components["schemas"]["IdNumber"];
+            scenario: components["schemas"]["Scenario"];
+            /**
+             * @description keep a decision record of a clean answer too
+             * @default false
+             */
+            record: boolean;
+        };
+        PersonCheck: {
+            idNumberMasked: components["schemas"]["MaskedIdNumber"];
+            scenario: string;
+            restricted: boolean;
+            measures: components["schemas"]["CheckMeasure"][];
+            /** Format: date-time */
+            checkedAt: string;
+            /** Format: uuid */
+            decisionId?: string;
+        };
+        /**
+         * @description hit: restricted (enterprise, person) or not eligible (officer); clear: nothing in force
+         * @enum {string}
+         */
+        DecisionOutcome: "hit" | "clear";
+        /**
+         * @description Why the desk did not restrict despite a hit: subject_mismatch 主体不一致; credit_repaired 已履行或信用修复;
+         *     outside_scope 不属于本业务惩戒范围; term_ended 惩戒期限已届满; other (say more in note)
+         * @enum {string}
+         */
+        NotRestrictedReason: "subject_mismatch" | "credit_repaired" | "outside_scope" | "term_ended" | "other";
+        DecisionFeedbackInput: {
+            /** @enum {string} */
+            action: "restricted" | "not_restricted";
+            reason?: components["schemas"]["NotRestrictedReason"];
+            caseRef?: string;
+            note?: string;
+        };
+        DecisionFeedback: {
+            /** @enum {string} */
+            action: "restricted" | "not_restricted";
+            /** @description a NotRestrictedReason when action is not_restricted */
+            reason: string | null;
+            caseRef: string | null;
+            note: string | null;
+            /** Format: date-time */
+            at: string;
+            by: string;
+        } | null;
+        CheckDecision: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "enterprise" | "person" | "officer";
+            /** @description the asking department code, or admin */
+            department: string;
+            uscc?: components["schemas"]["Uscc"];
+            idNumberMasked?: components["schemas"]["MaskedIdNumber"];
+            /** @description scenario (enterprise, person) or role (officer) */
+            scenario: string | null;
+            outcome: components["schemas"]["DecisionOutcome"];
+            /** @description the response body exactly as answered (EnterpriseCheck, PersonCheck or OfficerCheck) */
+            answer: {
+                [key: string]: unknown;
+            };
+            rulesVersion: string;
+            /** Format: date-time */
+            checkedAt: string;
+            feedback: components["schemas"]["DecisionFeedback"];
         };
         OfficerBan: {
             code: string;
@@ -824,6 +974,11 @@ export interface components {
             bans: components["schemas"]["OfficerBan"][];
             /** Format: date-time */
             checkedAt: string;
+            /**
+             * Format: uuid
+             * @description the decision record (every ineligible answer; eligible ones with record=true)
+             */
+            decisionId?: string;
         };
         Rule: {
             /** @description memorandum id and measure code */
@@ -975,6 +1130,34 @@ export interface components {
                 /** @description fed back / (fed back + pending); null when nothing is due */
                 feedbackRate: number | null;
             }[];
+            /**
+             * @description The other view of the loop: checks answered at desks (嵌入式反馈). hits are decision records with outcome hit;
+             *     clear counts clean answers (recorded or only counted); fedBack = restricted + notRestricted; pending = hits - fedBack.
+             */
+            desk: {
+                departments: ({
+                    department: string;
+                    name?: string;
+                } & components["schemas"]["DeskFigures"])[];
+                scenarios: ({
+                    /** @description scenario, officer role, or null (enterprise checks naming none) */
+                    scenario: string | null;
+                } & components["schemas"]["DeskFigures"])[];
+            };
+        };
+        DeskFigures: {
+            /** @description clean answers */
+            clear: number;
+            hits: number;
+            fedBack: number;
+            restricted: number;
+            notRestricted: number;
+            /** @description not_restricted feedback counted by reason */
+            notRestrictedReasons: {
+                [key: string]: number;
+            };
+            /** @description hits without feedback */
+            pending: number;
         };
         Caller: {
             /** @enum {string} */
@@ -1620,6 +1803,8 @@ export interface operations {
         parameters: {
             query?: {
                 scenario?: components["schemas"]["Scenario"];
+                /** @description Keep a decision record of a clean answer too (hits are always recorded), and return its decisionId */
+                record?: boolean;
             };
             header?: never;
             path: {
@@ -1666,6 +1851,126 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+        };
+    };
+    checkPerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonCheckInput"];
+            };
+        };
+        responses: {
+            /** @description The answer, with every restriction on the person in force in the scenario */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listCheckDecisions: {
+        parameters: {
+            query?: {
+                department?: components["schemas"]["DepartmentCode"];
+                /** @description scenario of enterprise and person checks, or role of officer checks */
+                scenario?: string;
+                uscc?: components["schemas"]["Uscc"];
+                /** @description checkedAt at or after */
+                from?: string;
+                /** @description checkedAt before */
+                to?: string;
+                outcome?: components["schemas"]["DecisionOutcome"];
+                limit?: components["parameters"]["Limit"];
+                /** @description The nextCursor of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of decision records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["CheckDecision"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getCheckDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record; it stays readable after the entry is removed or expires */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckDecision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    postCheckDecisionFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionFeedbackInput"];
+            };
+        };
+        responses: {
+            /** @description The record with its feedback */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckDecision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listRules: {

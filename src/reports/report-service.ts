@@ -6,11 +6,22 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
 import { addDays, chinaDate } from '../time/dates';
-import { feedbackCounts, overduePage, overdueTotal, weeklyCounts, type OverdueRow } from './report-store';
+import type { ClearCounter } from '../checks/clear-counter';
+import {
+  deskCounts,
+  feedbackCounts,
+  overduePage,
+  overdueTotal,
+  weeklyCounts,
+  type DeskCounts,
+  type DeskReasonCount,
+  type OverdueRow,
+} from './report-store';
 
 type FeedbackReport = components['schemas']['FeedbackReport'];
 type FeedbackTrend = components['schemas']['FeedbackTrend'];
 type OverdueOrder = components['schemas']['OverdueOrder'];
+type DeskFigures = components['schemas']['DeskFigures'];
 
 /** For supervisors (信用办): which departments implemented, fed back, or are overdue. */
 export class ReportService {
@@ -18,11 +29,13 @@ export class ReportService {
     private readonly db: Db,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
+    private readonly counter: ClearCounter,
   ) {}
 
   async feedback(): Promise<FeedbackReport> {
     const now = this.clock.now();
-    const counts = await feedbackCounts(this.db, now);
+    await this.counter.flush(); // this instance's clean-answer counts; other instances' lag by at most their flush interval
+    const [counts, byDepartment, byScenario] = await Promise.all([feedbackCounts(this.db, now), deskCounts(this.db, 'department'), deskCounts(this.db, 'scenario')]);
     return {
       generatedAt: now.toISOString(),
       departments: counts
@@ -42,6 +55,10 @@ export class ReportService {
             feedbackRate: fedBack + c.pending === 0 ? null : Math.round((fedBack / (fedBack + c.pending)) * 10_000) / 10_000,
           };
         }),
+      desk: {
+        departments: deskFigures(byDepartment).map(({ key, ...f }) => ({ department: key, name: this.departments.find(key)?.name, ...f })),
+        scenarios: deskFigures(byScenario).map(({ key, ...f }) => ({ scenario: key === '' ? null : key, ...f })),
+      },
     };
   }
 
@@ -105,4 +122,15 @@ function toOverdueOrder(r: OverdueRow, now: Date): OverdueOrder {
     daysOverdue: Math.max(0, Math.floor((now.getTime() - new Date(r.due_at).getTime()) / 86_400_000)),
     escalationLevel: Math.min(r.escalation_level, 2),
   };
+}
+
+/** Orders and desk feedback are two views of one loop: here the desk's (checks answered and what was done with hits). */
+function deskFigures(d: { counts: DeskCounts[]; reasons: DeskReasonCount[] }): (DeskFigures & { key: string })[] {
+  return d.counts
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map((c) => {
+      const fedBack = c.restricted + c.not_restricted;
+      const reasons = Object.fromEntries(d.reasons.filter((r) => r.key === c.key).map((r) => [r.reason, r.n]));
+      return { key: c.key, clear: c.clear, hits: c.hits, fedBack, restricted: c.restricted, notRestricted: c.not_restricted, notRestrictedReasons: reasons, pending: c.hits - fedBack };
+    });
 }

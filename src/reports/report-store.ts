@@ -107,4 +107,43 @@ export async function overdueTotal(q: Knex, f: { now: Date; department?: string 
   if (f.department) query.where('department', f.department);
   const [row] = await query.count({ n: '*' });
   return Number(row?.n ?? 0);
+
+/** Desk figures of one department or scenario (scenario: the scenario, the officer role, or '' for none). */
+export interface DeskCounts {
+  key: string;
+  clear: number;
+  hits: number;
+  restricted: number;
+  not_restricted: number;
+}
+
+export interface DeskReasonCount {
+  key: string;
+  reason: string;
+  n: number;
+}
+
+/**
+ * Hits and their feedback from the decision records; clean answers from the records asked with record=true plus
+ * the counted ones (check_counts). `by` is the grouping column: department, or scenario (role for officer checks).
+ */
+export async function deskCounts(q: Knex, by: 'department' | 'scenario'): Promise<{ counts: DeskCounts[]; reasons: DeskReasonCount[] }> {
+  const key = by === 'department' ? 'department' : "coalesce(scenario, role, '')";
+  const { rows: counts } = await q.raw<{ rows: DeskCounts[] }>(
+    `select key, sum(clear)::int as clear, sum(hits)::int as hits, sum(restricted)::int as restricted, sum(not_restricted)::int as not_restricted
+       from (select ${key} as key,
+                    count(*) filter (where outcome = 'clear') as clear,
+                    count(*) filter (where outcome = 'hit') as hits,
+                    count(*) filter (where feedback_action = 'restricted') as restricted,
+                    count(*) filter (where feedback_action = 'not_restricted') as not_restricted
+               from check_decisions group by 1
+             union all
+             select ${by === 'department' ? 'department' : 'scenario'}, sum(clear), 0, 0, 0 from check_counts group by 1) s
+      group by key`,
+  );
+  const { rows: reasons } = await q.raw<{ rows: DeskReasonCount[] }>(
+    `select ${key} as key, feedback->>'reason' as reason, count(*)::int as n
+       from check_decisions where feedback_action = 'not_restricted' group by 1, 2`,
+  );
+  return { counts, reasons };
 }

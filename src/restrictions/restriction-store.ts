@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { announceSubjects, enterpriseKey, personKey } from '../checks/subject-index';
 import type { PlannedBan, PlannedRestriction } from '../rules/outcome-planner';
 
 type Q = Knex | Knex.Transaction;
@@ -107,6 +108,8 @@ const namesOf = (columns: string) => columns.split(', ').map((c) => c.split(' ')
  * parameter limit, far less query building in Node).
  */
 export async function insertRestrictionRows(q: Q, rows: NewRestrictionRow[]): Promise<void> {
+  // Before the rows exist, so no check of this process can answer clean from its index once they are committed.
+  announceSubjects(q, rows.map((r) => (r.uscc !== null ? enterpriseKey(r.uscc) : personKey(r.person_key as string))));
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
     await q.raw(`insert into restrictions (${namesOf(RESTRICTION_COLUMNS)}) select ${namesOf(RESTRICTION_COLUMNS)} from jsonb_to_recordset(?::jsonb) as x(${RESTRICTION_COLUMNS})`, [JSON.stringify(slice)]);
@@ -114,6 +117,7 @@ export async function insertRestrictionRows(q: Q, rows: NewRestrictionRow[]): Pr
 }
 
 export async function insertBanRows(q: Q, rows: NewBanRow[]): Promise<void> {
+  announceSubjects(q, rows.map((r) => personKey(r.person_key)));
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
     await q.raw(`insert into officer_bans (${namesOf(BAN_COLUMNS)}) select ${namesOf(BAN_COLUMNS)} from jsonb_to_recordset(?::jsonb) as x(${BAN_COLUMNS})`, [JSON.stringify(slice)]);

@@ -101,6 +101,7 @@ export async function startTestApp(opts: { now?: Date; env?: Record<string, stri
       }
     },
     close: async () => {
+      await app.close();
       await db.destroy();
       await database.drop();
     },

@@ -1,0 +1,88 @@
+import { recordAudit } from '../audit/audit-store';
+import { actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
+import type { Db } from '../db/knex';
+import { decodeCursor, pageOf } from '../db/pagination';
+import type { DepartmentDirectory } from '../departments/department-directory';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import type { components } from '../generated/openapi';
+import type { Clock } from '../time/clock';
+import { findDecision, listDecisions, setDecisionFeedback, type DecisionFilters, type DecisionRow } from './decision-store';
+
+type CheckDecision = components['schemas']['CheckDecision'];
+type FeedbackInput = components['schemas']['DecisionFeedbackInput'];
+
+export function toDecision(r: DecisionRow): CheckDecision {
+  return {
+    id: r.id,
+    kind: r.kind,
+    department: r.department,
+    ...(r.uscc ? { uscc: r.uscc } : {}),
+    ...(r.person_masked ? { idNumberMasked: r.person_masked } : {}),
+    scenario: r.scenario ?? r.role,
+    outcome: r.outcome,
+    answer: r.answer,
+    rulesVersion: r.rules_version,
+    checkedAt: new Date(r.checked_at).toISOString(),
+    feedback: r.feedback as CheckDecision['feedback'],
+  };
+}
+
+/**
+ * Decision records (查询结果留存) and the desk's feedback on hits (嵌入式反馈). A record is visible to the department
+ * that asked, supervisors and the administrator; to anyone else it does not exist (404), so ids do not leak.
+ */
+export class DecisionService {
+  constructor(
+    private readonly db: Db,
+    private readonly departments: DepartmentDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(ctx: CallContext, id: string): Promise<CheckDecision> {
+    return toDecision(await this.readable(ctx.principal, id));
+  }
+
+  async list(ctx: CallContext, q: DecisionFilters & { limit?: number; cursor?: string }): Promise<{ items: CheckDecision[]; nextCursor: string | null }> {
+    const department = this.departmentInScope(ctx.principal, q.department);
+    if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) throw ValidationError.field('to', 'must be after from');
+    const limit = q.limit ?? 50;
+    const rows = await listDecisions(this.db, { ...q, department }, limit, decodeCursor(q.cursor));
+    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.checked_at).toISOString(), id: r.id }));
+    return { items: page.items.map(toDecision), nextCursor: page.nextCursor };
+  }
+
+  async feedback(ctx: CallContext, id: string, input: FeedbackInput): Promise<CheckDecision> {
+    const p = ctx.principal;
+    if (input.action === 'not_restricted' && !input.reason) throw ValidationError.field('reason', 'is required when action is not_restricted');
+    if (input.action === 'restricted' && input.reason) throw ValidationError.field('reason', 'is given only when action is not_restricted');
+    const row = await this.readable(p, id);
+    if (row.department !== actorOf(p)) throw new ForbiddenError('only the department that asked may feed back on its decision');
+    if (row.outcome !== 'hit') throw new ConflictError('the answer was clear: there is no hit to feed back on');
+    if (row.feedback) throw new ConflictError(`the decision already has its feedback (${row.feedback.action})`);
+    const now = this.clock.now();
+    const feedback = { action: input.action, reason: input.reason ?? null, caseRef: input.caseRef ?? null, note: input.note ?? null, at: now.toISOString(), by: actorOf(p) };
+    return this.db.transaction(async (trx) => {
+      const updated = await setDecisionFeedback(trx, id, feedback);
+      if (!updated) throw new ConflictError('the decision already has its feedback');
+      await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
+        { actor: actorOf(p), action: 'decision.feedback', entityType: 'check_decision', entityId: id, before: { feedback: null }, after: { feedback } },
+      ]);
+      return toDecision(updated);
+    });
+  }
+
+  private async readable(p: Principal, id: string): Promise<DecisionRow> {
+    const row = await findDecision(this.db, id);
+    if (!row || !(isSupervisorOrAdmin(p) || row.department === actorOf(p))) throw new NotFoundError(`no decision with id ${id}`);
+    return row;
+  }
+
+  /** A department sees its own records; a supervisor or the administrator may name any department, or see all. */
+  private departmentInScope(p: Principal, requested: string | undefined): string | undefined {
+    if (requested !== undefined && requested !== 'admin' && !this.departments.find(requested)) throw ValidationError.field('department', `unknown department "${requested}"`);
+    if (isSupervisorOrAdmin(p)) return requested;
+    const own = actorOf(p);
+    if (requested !== undefined && requested !== own) throw new ForbiddenError("only a supervising department or the administrator may read another department's decisions");
+    return own;
+  }
+}

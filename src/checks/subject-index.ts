@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Db } from '../db/knex';
+
+/**
+ * The subjects that have anything in force, held in this process, so that the common answer of a check (a subject
+ * that was never listed) needs no query. It may over-report (a lifted or expired subject stays until the next full
+ * reload; two keys may share a 52-bit hash): an over-reported subject only costs the query the check would have
+ * made anyway. It must never under-report, hence:
+ *
+ *  - Writes of this process are noted as they are written (restriction-store calls announceSubjects inside the
+ *    transaction), so the writing instance knows before its response returns.
+ *  - Writes of every other process (instances, the import CLI, psql) reach it through a trigger on restrictions and
+ *    officer_bans that sends NOTIFY subjects_in_force in the writing transaction: the keys it added, or '*' for
+ *    bulk statements, which makes the index reload (and answer from PostgreSQL until the reload is done).
+ *  - A ping on the listening connection every pingMs proves that every notification committed before the ping was
+ *    sent has arrived. If no ping sent within the last maxStaleMs has come back (connection lost, stuck), the index
+ *    does not answer and every check queries PostgreSQL. So a clean answer from the index reflects every commit made
+ *    at least maxStaleMs (default 1 s) earlier; in practice a NOTIFY arrives within milliseconds.
+ *  - On (re)connect: LISTEN first, then a full reload; and a full reload every reloadMs to drop lifted subjects.
+ */
+export const NOTIFY_CHANNEL = 'subjects_in_force';
+
+export interface SubjectIndexOptions {
+  db: Db;
+  log: Logger;
+  pingMs?: number;
+  maxStaleMs?: number;
+  reloadMs?: number;
+}
+
+/** 52 bits of MD5 as a double: PostgreSQL computes the same number in the reload query (see RELOAD). */
+export function subjectHash(key: string): number {
+  const d = createHash('md5').update(key).digest();
+  return d.readUInt32BE(0) * 2 ** 20 + (d.readUInt32BE(4) >>> 12);
+}
+
+const HASH_SQL = (k: string) => `(('x' || substr(md5(${k}), 1, 13))::bit(52)::bigint)::float8`;
+const RELOAD = `
+  select coalesce(string_agg(float8send(h), ''::bytea), ''::bytea) as hashes from (
+    select ${HASH_SQL("'u' || uscc")} as h from restrictions where status = 'active' and uscc is not null
+    union all
+    select ${HASH_SQL("'p' || person_key")} from restrictions where status = 'active' and person_key is not null
+    union all
+    select ${HASH_SQL("'p' || person_key")} from officer_bans where status = 'active') s`;
+
+/** A key of the index: 'u' + USCC, or 'p' + person key. */
+export const enterpriseKey = (uscc: string) => `u${uscc}`;
+export const personKey = (key: string) => `p${key}`;
+
+type Listener = (keys: string[]) => void;
+const LOCAL_KEEP_MS = 10 * 60_000;
+const localWriters = new WeakMap<object, Set<Listener>>();
+
+/**
+ * Called by the stores that put subjects under restrictions or bans: tells the indexes of this process that share
+ * the writer's knex instance (trx.client.config is the pool's config object), so the writing instance knows at once.
+ */
+export function announceSubjects(q: Knex | Knex.Transaction, keys: string[]): void {
+  const listeners = localWriters.get(q.client.config as object);
+  if (!listeners || keys.length === 0) return;
+  for (const l of listeners) l(keys);
+}
+
+export class SubjectIndex {
+  private sorted = new Float64Array(0);
+  private added = new Set<number>();
+  /** While a reload runs, what arrived since its snapshot began: it becomes `added` when the reload swaps in. */
+  private sinceReload: Set<number> | undefined;
+  /** Reloads started and completed; the index answers only once a reload started after the last "must reload"
+   * (start, reconnect, bulk NOTIFY '*') has completed. A periodic reload does not stop answering: NOTIFY keeps the
+   * index complete meanwhile; it only drops lifted subjects. */
+  private reloadsStarted = 0;
+  private reloadsDone = 0;
+  private mustReach = 1;
+  private reloadQueued = false;
+  private reloading: Promise<void> | undefined;
+  private lastPingSentOk = 0;
+  private client: pg.Client | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  private pinging = false;
+  private readonly pingMs: number;
+  private readonly maxStaleMs: number;
+  private readonly reloadMs: number;
+  /** Hashes this process announced, kept across reloads for a while: the writing transaction may commit after a
+   * reload's snapshot and its NOTIFY arrive after the swap; until then only this remembers the subject. */
+  private readonly local = new Map<number, number>();
+  private readonly onLocal: Listener = (keys) => {
+    const now = Date.now();
+    for (const h of this.add(keys)) this.local.set(h, now);
+  };
+
+  constructor(private readonly o: SubjectIndexOptions) {
+    this.pingMs = o.pingMs ?? 250;
+    this.maxStaleMs = o.maxStaleMs ?? 1000;
+    this.reloadMs = o.reloadMs ?? 5 * 60_000;
+    const config = o.db.client.config as object;
+    const set = localWriters.get(config) ?? new Set<Listener>();
+    set.add(this.onLocal);
+    localWriters.set(config, set);
+  }
+
+  /** True only when the index is fresh and holds neither key: the answer is clean without a query. */
+  surelyClear(key: string): boolean {
+    if (!this.fresh) return false;
+    const h = subjectHash(key);
+    return !this.added.has(h) && !contains(this.sorted, h);
+  }
+
+  /** Whether clean answers currently come from the index (for health and tests). */
+  get fresh(): boolean {
+    return this.client !== undefined && this.reloadsDone >= this.mustReach && Date.now() - this.lastPingSentOk <= this.maxStaleMs;
+  }
+
+  start(): void {
+    if (this.client || this.closed) return;
+    void this.connect();
+    this.timers.push(setInterval(() => void this.ping(), this.pingMs).unref());
+    this.timers.push(setInterval(() => this.requestReload(false), this.reloadMs).unref());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    localWriters.get(this.o.db.client.config as object)?.delete(this.onLocal);
+    const c = this.client;
+    this.client = undefined;
+    await c?.end().catch(() => undefined);
+    await this.reloading?.catch(() => undefined);
+  }
+
+  private add(keys: string[]): number[] {
+    const hashes = keys.map(subjectHash);
+    for (const h of hashes) {
+      this.added.add(h);
+      this.sinceReload?.add(h);
+    }
+    return hashes;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const settings = this.o.db.client.connectionSettings as pg.ClientConfig;
+    const client = new pg.Client({ ...settings, application_name: 'joint-punishment-index' });
+    const lost = (err?: unknown) => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.mustReach = this.reloadsStarted + 1;
+      if (!this.closed) {
+        this.o.log.warn({ err }, 'subject index: listening connection lost; checks query PostgreSQL until it is back');
+        setTimeout(() => void this.connect(), 1000).unref();
+      }
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', (n) => {
+      if (n.channel !== NOTIFY_CHANNEL || !n.payload) return;
+      if (n.payload === '*') this.requestReload(true);
+      else this.add(n.payload.split(','));
+    });
+    try {
+      await client.connect();
+      if (this.closed) {
+        await client.end();
+        return;
+      }
+      // The socket must not keep the process alive on its own: close() ends it for an orderly stop.
+      (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+      await client.query(`listen ${NOTIFY_CHANNEL}`);
+      this.client = client;
+      this.lastPingSentOk = Date.now();
+      this.requestReload(true);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      lost(err);
+      if (this.client === undefined && !this.closed) setTimeout(() => void this.connect(), 1000).unref();
+    }
+  }
+
+  private async ping(): Promise<void> {
+    const c = this.client;
+    if (!c || this.pinging) return;
+    this.pinging = true;
+    const sent = Date.now();
+    try {
+      await c.query('select 1');
+      if (this.client === c) this.lastPingSentOk = Math.max(this.lastPingSentOk, sent);
+    } catch {
+      /* 'error' or 'end' handles the loss */
+    } finally {
+      this.pinging = false;
+    }
+  }
+
+  private requestReload(must: boolean): void {
+    if (must) this.mustReach = this.reloadsStarted + 1;
+    if (this.reloading) {
+      this.reloadQueued = true;
+      return;
+    }
+    this.reloading = this.reload().finally(() => {
+      this.reloading = undefined;
+      if (this.reloadQueued && !this.closed) {
+        this.reloadQueued = false;
+        this.requestReload(false);
+      }
+    });
+  }
+
+  private async reload(): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    const generation = ++this.reloadsStarted;
+    const arrived = new Set<number>();
+    this.sinceReload = arrived;
+    try {
+      const started = Date.now();
+      // On a pool connection, so pings go on meanwhile. LISTEN is already active and `arrived` already collects:
+      // a commit before the snapshot is in it, a commit after it sends a NOTIFY that lands in `arrived` or `added`.
+      const { rows } = await this.o.db.raw<{ rows: { hashes: Buffer }[] }>(RELOAD);
+      const buf = (rows[0] as { hashes: Buffer }).hashes;
+      const next = new Float64Array(buf.length / 8);
+      for (let i = 0; i < next.length; i++) next[i] = buf.readDoubleBE(i * 8);
+      next.sort();
+      if (this.client !== c) return;
+      this.sorted = next;
+      const now = Date.now();
+      for (const [h, at] of this.local) {
+        if (now - at > LOCAL_KEEP_MS) this.local.delete(h);
+        else arrived.add(h);
+      }
+      this.added = arrived;
+      this.reloadsDone = Math.max(this.reloadsDone, generation);
+      this.o.log.debug({ subjects: next.length, ms: Date.now() - started }, 'subject index reloaded');
+    } catch (err) {
+      if (!this.closed) this.o.log.warn({ err }, 'subject index: reload failed; checks query PostgreSQL');
+    } finally {
+      this.sinceReload = undefined;
+    }
+  }
+}
+
+function contains(sorted: Float64Array, h: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid] as number;
+    if (v === h) return true;
+    if (v < h) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -145,7 +145,8 @@ describe('decision records and desk feedback', () => {
     expect(res.body).toMatchObject({ scenario: 'consumption', restricted: true, idNumberMasked: expect.stringContaining('*') });
     expect(res.body.measures.length).toBeGreaterThan(0);
     for (const m of res.body.measures) {
-      expect(Object.keys(m).sort()).toEqual(['basis', 'code', 'department', 'entryId', 'listType', 'name', 'nameEn', 'until']);
+      for (const field of ['basis', 'code', 'department', 'entryId', 'listType', 'name', 'nameEn', 'until']) expect(m).toHaveProperty(field);
+      expect(m.scenarios).toBeUndefined(); // the scenario was asked; the answer is about that one
       expect(m.entryId).toBe(debtor.entryId);
     }
     expect(JSON.stringify(res.body)).not.toContain(debtor.idNumber);

@@ -56,11 +56,18 @@ export function writeMix(dir: string, o: MixOptions): string {
     const listed = every > 0 && i % every === 0;
     if (o.kind === 'enterprise') {
       const u = listed ? (o.usccs[i % o.usccs.length] as string) : neverListedUscc();
-      reqs.push({ path: `/v1/checks/enterprises/${u}?scenario=government_procurement${o.record ? '&record=true' : ''}`, body: '' });
+      reqs.push({
+        path: `/v1/checks/enterprises/${u}?scenario=government_procurement${o.record ? '&record=true' : ''}`,
+        body: '',
+      });
     } else {
       const idNumber = listed ? (o.ids[i % o.ids.length] as string) : neverListedId();
-      const ask = o.kind === 'person' ? { idNumber, scenario: 'consumption' } : { idNumber, role: 'legal_representative' };
-      reqs.push({ path: o.kind === 'person' ? '/v1/checks/persons' : '/v1/checks/officers', body: JSON.stringify(o.record ? { ...ask, record: true } : ask) });
+      const ask =
+        o.kind === 'person' ? { idNumber, scenario: 'consumption' } : { idNumber, role: 'legal_representative' };
+      reqs.push({
+        path: o.kind === 'person' ? '/v1/checks/persons' : '/v1/checks/officers',
+        body: JSON.stringify(o.record ? { ...ask, record: true } : ask),
+      });
     }
   }
   const method = o.kind === 'enterprise' ? 'GET' : 'POST';

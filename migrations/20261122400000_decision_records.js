@@ -8,12 +8,16 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('check_decisions', (t) => {
-    t.comment('A check answer as it left the service (查询结果留存): what was true at checked_at, kept after the entry goes');
+    t.comment(
+      'A check answer as it left the service (查询结果留存): what was true at checked_at, kept after the entry goes',
+    );
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
     t.text('kind').notNullable().comment('enterprise | person | officer');
     t.text('department').notNullable().comment('the asking department code, or "admin"');
     t.text('uscc').nullable().comment('enterprise checks');
-    t.text('person_key').nullable().comment('keyed hash of the ID number (person and officer checks); never the number');
+    t.text('person_key')
+      .nullable()
+      .comment('keyed hash of the ID number (person and officer checks); never the number');
     t.text('person_masked').nullable();
     t.text('scenario').nullable().comment('enterprise and person checks');
     t.text('role').nullable().comment('officer checks');
@@ -72,7 +76,8 @@ exports.up = async function up(knex) {
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
   for (const table of ['restrictions', 'officer_bans']) {
-    for (const event of ['insert', 'update']) await knex.raw(`drop trigger if exists ${table}_notify_${event} on ${table}`);
+    for (const event of ['insert', 'update'])
+      await knex.raw(`drop trigger if exists ${table}_notify_${event} on ${table}`);
   }
   await knex.raw('drop function if exists notify_subjects_in_force()');
   await knex.schema.dropTableIfExists('check_counts');

@@ -30,7 +30,15 @@ describe('subject index', () => {
   beforeAll(async () => {
     t = await startTestApp();
     db2 = createDb(t.config.databaseUrl as string, { max: 5 });
-    app2 = createApp({ config: t.config, db: db2, rules: t.rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, log: pino({ level: 'silent' }), validateResponses: true });
+    app2 = createApp({
+      config: t.config,
+      db: db2,
+      rules: t.rules,
+      keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
+      clock: t.clock,
+      log: pino({ level: 'silent' }),
+      validateResponses: true,
+    });
     second = supertest.agent(app2.express);
     samr = await t.tokenFor('samr');
     mof = await t.tokenFor('mof');
@@ -44,7 +52,10 @@ describe('subject index', () => {
 
   it('hashes keys exactly as the reload query does in PostgreSQL', async () => {
     const key = enterpriseKey(makeUscc());
-    const { rows } = await t.db.raw<{ rows: { h: number }[] }>(`select (('x' || substr(md5(?), 1, 13))::bit(52)::bigint)::float8 as h`, [key]);
+    const { rows } = await t.db.raw<{ rows: { h: number }[] }>(
+      `select (('x' || substr(md5(?), 1, 13))::bit(52)::bigint)::float8 as h`,
+      [key],
+    );
     expect(rows[0]?.h).toBe(subjectHash(key));
   });
 
@@ -52,9 +63,17 @@ describe('subject index', () => {
     await t.http.get(`/v1/checks/enterprises/${makeUscc()}`).set(mof).expect(200); // the token is now cached
     const acquire = jest.spyOn(t.db.client, 'acquireConnection');
     try {
-      const res = await t.http.get(`/v1/checks/enterprises/${makeUscc()}`).query({ scenario: 'bidding' }).set(mof).expect(200);
+      const res = await t.http
+        .get(`/v1/checks/enterprises/${makeUscc()}`)
+        .query({ scenario: 'bidding' })
+        .set(mof)
+        .expect(200);
       expect(res.body.restricted).toBe(false);
-      const off = await t.http.post('/v1/checks/officers').set(mof).send({ idNumber: makeIdNumber(), role: 'director' }).expect(200);
+      const off = await t.http
+        .post('/v1/checks/officers')
+        .set(mof)
+        .send({ idNumber: makeIdNumber(), role: 'director' })
+        .expect(200);
       expect(off.body.eligible).toBe(true);
       expect(acquire).not.toHaveBeenCalled();
     } finally {
@@ -82,7 +101,9 @@ describe('subject index', () => {
     const res = await second.post('/v1/list-entries/batch').set(samr).send(rows).expect(200);
     expect(res.body.results.filter((r: { status: string }) => r.status === 'created')).toHaveLength(rows.length);
     const usccs = rows.map((r) => (r.subject as { uscc: string }).uscc);
-    const answers = await Promise.all(usccs.slice(0, 20).map((u) => t.http.get(`/v1/checks/enterprises/${u}`).set(mof).expect(200)));
+    const answers = await Promise.all(
+      usccs.slice(0, 20).map((u) => t.http.get(`/v1/checks/enterprises/${u}`).set(mof).expect(200)),
+    );
     expect(answers.every((a) => a.body.restricted === true)).toBe(true);
     await waitFor('the reload', () => t.app.subjectIndex.fresh, 1000);
     expect(usccs.every((u) => !t.app.subjectIndex.surelyClear(enterpriseKey(u)))).toBe(true);

@@ -83,7 +83,12 @@ export class CheckService {
     );
   }
 
-  async enterprise(ctx: CallContext, uscc: string, scenario: string | undefined, record = false): Promise<EnterpriseCheck> {
+  async enterprise(
+    ctx: CallContext,
+    uscc: string,
+    scenario: string | undefined,
+    record = false,
+  ): Promise<EnterpriseCheck> {
     const problem = usccProblem(uscc);
     if (problem) throw ValidationError.field('uscc', problem);
     this.requireScenario(scenario);
@@ -184,14 +189,24 @@ export class CheckService {
   }
 
   private requireScenario(scenario: string | undefined): void {
-    if (scenario !== undefined && !this.scenarios.has(scenario)) throw ValidationError.field('scenario', `unknown scenario "${scenario}"; known: ${[...this.scenarios].join(', ')}`);
+    if (scenario === undefined || this.scenarios.has(scenario)) return;
+    const known = [...this.scenarios].join(', ');
+    throw ValidationError.field('scenario', `unknown scenario "${scenario}"; known: ${known}`);
   }
 
   /**
    * A hit (and a clean answer asked with record=true) is stored before the answer leaves, carrying its decisionId;
    * any other clean answer is only counted.
    */
-  private async leaveEvidence<A extends { decisionId?: string }>(ctx: CallContext, kind: CheckKind, subject: DecisionSubject, answer: A, hit: boolean, record: boolean, now: Date): Promise<A> {
+  private async leaveEvidence<A extends { decisionId?: string }>(
+    ctx: CallContext,
+    kind: CheckKind,
+    subject: DecisionSubject,
+    answer: A,
+    hit: boolean,
+    record: boolean,
+    now: Date,
+  ): Promise<A> {
     const department = actorOf(ctx.principal);
     if (!hit && !record) {
       this.evidence.counter.count(department, kind, subject.scenario ?? subject.role, chinaDate(now));

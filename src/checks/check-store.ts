@@ -58,8 +58,15 @@ export async function activeRestrictionsOfEnterprises(db: Db, usccs: readonly st
   return groupBy(await queryPrepared<RestrictionHit>(db, 'checks.restrictions-of-enterprises', RESTRICTIONS_OF_ENTERPRISES, [usccs]), (r) => r.uscc);
 }
 
-export async function activeRestrictionsOfPersons(db: Db, personKeys: readonly string[]): Promise<Map<string, PersonRestrictionHit[]>> {
-  return groupBy(await queryPrepared<PersonRestrictionHit>(db, 'checks.restrictions-of-persons', RESTRICTIONS_OF_PERSONS, [personKeys]), (r) => r.person_key);
+export async function activeRestrictionsOfPersons(
+  db: Db,
+  personKeys: readonly string[],
+): Promise<Map<string, PersonRestrictionHit[]>> {
+  const name = 'checks.restrictions-of-persons';
+  return groupBy(
+    await queryPrepared<PersonRestrictionHit>(db, name, RESTRICTIONS_OF_PERSONS, [personKeys]),
+    (r) => r.person_key,
+  );
 }
 
 export async function activeBansOfPersons(db: Db, personKeys: readonly string[]): Promise<Map<string, BanHit[]>> {

@@ -6,7 +6,13 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
-import { findDecision, listDecisions, setDecisionFeedback, type DecisionFilters, type DecisionRow } from './decision-store';
+import {
+  findDecision,
+  listDecisions,
+  setDecisionFeedback,
+  type DecisionFilters,
+  type DecisionRow,
+} from './decision-store';
 
 type CheckDecision = components['schemas']['CheckDecision'];
 type FeedbackInput = components['schemas']['DecisionFeedbackInput'];
@@ -42,9 +48,13 @@ export class DecisionService {
     return toDecision(await this.readable(ctx.principal, id));
   }
 
-  async list(ctx: CallContext, q: DecisionFilters & { limit?: number; cursor?: string }): Promise<{ items: CheckDecision[]; nextCursor: string | null }> {
+  async list(
+    ctx: CallContext,
+    q: DecisionFilters & { limit?: number; cursor?: string },
+  ): Promise<{ items: CheckDecision[]; nextCursor: string | null }> {
     const department = this.departmentInScope(ctx.principal, q.department);
-    if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) throw ValidationError.field('to', 'must be after from');
+    if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to))
+      throw ValidationError.field('to', 'must be after from');
     const limit = q.limit ?? 50;
     const rows = await listDecisions(this.db, { ...q, department }, limit, decodeCursor(q.cursor));
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.checked_at).toISOString(), id: r.id }));
@@ -53,19 +63,36 @@ export class DecisionService {
 
   async feedback(ctx: CallContext, id: string, input: FeedbackInput): Promise<CheckDecision> {
     const p = ctx.principal;
-    if (input.action === 'not_restricted' && !input.reason) throw ValidationError.field('reason', 'is required when action is not_restricted');
-    if (input.action === 'restricted' && input.reason) throw ValidationError.field('reason', 'is given only when action is not_restricted');
+    if (input.action === 'not_restricted' && !input.reason)
+      throw ValidationError.field('reason', 'is required when action is not_restricted');
+    if (input.action === 'restricted' && input.reason)
+      throw ValidationError.field('reason', 'is given only when action is not_restricted');
     const row = await this.readable(p, id);
-    if (row.department !== actorOf(p)) throw new ForbiddenError('only the department that asked may feed back on its decision');
+    if (row.department !== actorOf(p))
+      throw new ForbiddenError('only the department that asked may feed back on its decision');
     if (row.outcome !== 'hit') throw new ConflictError('the answer was clear: there is no hit to feed back on');
     if (row.feedback) throw new ConflictError(`the decision already has its feedback (${row.feedback.action})`);
     const now = this.clock.now();
-    const feedback = { action: input.action, reason: input.reason ?? null, caseRef: input.caseRef ?? null, note: input.note ?? null, at: now.toISOString(), by: actorOf(p) };
+    const feedback = {
+      action: input.action,
+      reason: input.reason ?? null,
+      caseRef: input.caseRef ?? null,
+      note: input.note ?? null,
+      at: now.toISOString(),
+      by: actorOf(p),
+    };
     return this.db.transaction(async (trx) => {
       const updated = await setDecisionFeedback(trx, id, feedback);
       if (!updated) throw new ConflictError('the decision already has its feedback');
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
-        { actor: actorOf(p), action: 'decision.feedback', entityType: 'check_decision', entityId: id, before: { feedback: null }, after: { feedback } },
+        {
+          actor: actorOf(p),
+          action: 'decision.feedback',
+          entityType: 'check_decision',
+          entityId: id,
+          before: { feedback: null },
+          after: { feedback },
+        },
       ]);
       return toDecision(updated);
     });
@@ -73,16 +100,21 @@ export class DecisionService {
 
   private async readable(p: Principal, id: string): Promise<DecisionRow> {
     const row = await findDecision(this.db, id);
-    if (!row || !(isSupervisorOrAdmin(p) || row.department === actorOf(p))) throw new NotFoundError(`no decision with id ${id}`);
+    if (!row || !(isSupervisorOrAdmin(p) || row.department === actorOf(p)))
+      throw new NotFoundError(`no decision with id ${id}`);
     return row;
   }
 
   /** A department sees its own records; a supervisor or the administrator may name any department, or see all. */
   private departmentInScope(p: Principal, requested: string | undefined): string | undefined {
-    if (requested !== undefined && requested !== 'admin' && !this.departments.find(requested)) throw ValidationError.field('department', `unknown department "${requested}"`);
+    if (requested !== undefined && requested !== 'admin' && !this.departments.find(requested))
+      throw ValidationError.field('department', `unknown department "${requested}"`);
     if (isSupervisorOrAdmin(p)) return requested;
     const own = actorOf(p);
-    if (requested !== undefined && requested !== own) throw new ForbiddenError("only a supervising department or the administrator may read another department's decisions");
+    if (requested !== undefined && requested !== own)
+      throw new ForbiddenError(
+        "only a supervising department or the administrator may read another department's decisions",
+      );
     return own;
   }
 }

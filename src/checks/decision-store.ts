@@ -46,7 +46,11 @@ export async function findDecision(q: Q, id: string): Promise<DecisionRow | unde
 }
 
 /** Sets the feedback only if there is none yet; undefined when another feedback got there first. */
-export async function setDecisionFeedback(q: Q, id: string, feedback: DecisionFeedbackRecord): Promise<DecisionRow | undefined> {
+export async function setDecisionFeedback(
+  q: Q,
+  id: string,
+  feedback: DecisionFeedbackRecord,
+): Promise<DecisionRow | undefined> {
   const [row] = await q(TABLE)
     .where({ id })
     .whereNull('feedback_action')
@@ -65,7 +69,12 @@ export interface DecisionFilters {
   outcome?: DecisionOutcome;
 }
 
-export async function listDecisions(q: Q, f: DecisionFilters, limit: number, after?: CursorKey): Promise<DecisionRow[]> {
+export async function listDecisions(
+  q: Q,
+  f: DecisionFilters,
+  limit: number,
+  after?: CursorKey,
+): Promise<DecisionRow[]> {
   const query = q(TABLE).select('*');
   if (f.department) query.where('department', f.department);
   if (f.scenario) query.where((w) => w.where('scenario', f.scenario as string).orWhere('role', f.scenario as string));
@@ -74,7 +83,12 @@ export async function listDecisions(q: Q, f: DecisionFilters, limit: number, aft
   if (f.to) query.where('checked_at', '<', f.to);
   if (f.outcome) query.where('outcome', f.outcome);
   if (after) query.whereRaw('(checked_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
-  return query.orderBy([{ column: 'checked_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
+  return query
+    .orderBy([
+      { column: 'checked_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit + 1);
 }
 
 /** One counted clean answer bucket: department, kind, scenario or role ('' for none), China day. */
@@ -93,6 +107,12 @@ export async function addClearCounts(q: Q, counts: ClearCount[]): Promise<void> 
     `insert into check_counts (department, kind, scenario, day, clear)
      select * from unnest(?::text[], ?::text[], ?::text[], ?::date[], ?::bigint[])
      on conflict (department, kind, scenario, day) do update set clear = check_counts.clear + excluded.clear`,
-    [counts.map((c) => c.department), counts.map((c) => c.kind), counts.map((c) => c.scenario), counts.map((c) => c.day), counts.map((c) => c.clear)],
+    [
+      counts.map((c) => c.department),
+      counts.map((c) => c.kind),
+      counts.map((c) => c.scenario),
+      counts.map((c) => c.day),
+      counts.map((c) => c.clear),
+    ],
   );
 }

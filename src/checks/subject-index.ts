@@ -112,7 +112,11 @@ export class SubjectIndex {
 
   /** Whether clean answers currently come from the index (for health and tests). */
   get fresh(): boolean {
-    return this.client !== undefined && this.reloadsDone >= this.mustReach && Date.now() - this.lastPingSentOk <= this.maxStaleMs;
+    return (
+      this.client !== undefined &&
+      this.reloadsDone >= this.mustReach &&
+      Date.now() - this.lastPingSentOk <= this.maxStaleMs
+    );
   }
 
   start(): void {

@@ -34,8 +34,13 @@ export class ReportService {
 
   async feedback(): Promise<FeedbackReport> {
     const now = this.clock.now();
-    await this.counter.flush(); // this instance's clean-answer counts; other instances' lag by at most their flush interval
-    const [counts, byDepartment, byScenario] = await Promise.all([feedbackCounts(this.db, now), deskCounts(this.db, 'department'), deskCounts(this.db, 'scenario')]);
+    // This instance's clean-answer counts; other instances' lag by at most their flush interval.
+    await this.counter.flush();
+    const [counts, byDepartment, byScenario] = await Promise.all([
+      feedbackCounts(this.db, now),
+      deskCounts(this.db, 'department'),
+      deskCounts(this.db, 'scenario'),
+    ]);
     return {
       generatedAt: now.toISOString(),
       departments: counts
@@ -56,7 +61,11 @@ export class ReportService {
           };
         }),
       desk: {
-        departments: deskFigures(byDepartment).map(({ key, ...f }) => ({ department: key, name: this.departments.find(key)?.name, ...f })),
+        departments: deskFigures(byDepartment).map(({ key, ...f }) => ({
+          department: key,
+          name: this.departments.find(key)?.name,
+          ...f,
+        })),
         scenarios: deskFigures(byScenario).map(({ key, ...f }) => ({ scenario: key === '' ? null : key, ...f })),
       },
     };
@@ -124,13 +133,22 @@ function toOverdueOrder(r: OverdueRow, now: Date): OverdueOrder {
   };
 }
 
-/** Orders and desk feedback are two views of one loop: here the desk's (checks answered and what was done with hits). */
+/** Orders and desk feedback are two views of one loop: here the desk's (checks answered, what was done with hits). */
 function deskFigures(d: { counts: DeskCounts[]; reasons: DeskReasonCount[] }): (DeskFigures & { key: string })[] {
   return d.counts
     .sort((a, b) => a.key.localeCompare(b.key))
     .map((c) => {
       const fedBack = c.restricted + c.not_restricted;
       const reasons = Object.fromEntries(d.reasons.filter((r) => r.key === c.key).map((r) => [r.reason, r.n]));
-      return { key: c.key, clear: c.clear, hits: c.hits, fedBack, restricted: c.restricted, notRestricted: c.not_restricted, notRestrictedReasons: reasons, pending: c.hits - fedBack };
+      return {
+        key: c.key,
+        clear: c.clear,
+        hits: c.hits,
+        fedBack,
+        restricted: c.restricted,
+        notRestricted: c.not_restricted,
+        notRestrictedReasons: reasons,
+        pending: c.hits - fedBack,
+      };
     });
 }

@@ -127,10 +127,14 @@ export interface DeskReasonCount {
  * Hits and their feedback from the decision records; clean answers from the records asked with record=true plus
  * the counted ones (check_counts). `by` is the grouping column: department, or scenario (role for officer checks).
  */
-export async function deskCounts(q: Knex, by: 'department' | 'scenario'): Promise<{ counts: DeskCounts[]; reasons: DeskReasonCount[] }> {
+export async function deskCounts(
+  q: Knex,
+  by: 'department' | 'scenario',
+): Promise<{ counts: DeskCounts[]; reasons: DeskReasonCount[] }> {
   const key = by === 'department' ? 'department' : "coalesce(scenario, role, '')";
   const { rows: counts } = await q.raw<{ rows: DeskCounts[] }>(
-    `select key, sum(clear)::int as clear, sum(hits)::int as hits, sum(restricted)::int as restricted, sum(not_restricted)::int as not_restricted
+    `select key, sum(clear)::int as clear, sum(hits)::int as hits,
+            sum(restricted)::int as restricted, sum(not_restricted)::int as not_restricted
        from (select ${key} as key,
                     count(*) filter (where outcome = 'clear') as clear,
                     count(*) filter (where outcome = 'hit') as hits,

@@ -1145,20 +1145,6 @@ export interface components {
                 } & components["schemas"]["DeskFigures"])[];
             };
         };
-        DeskFigures: {
-            /** @description clean answers */
-            clear: number;
-            hits: number;
-            fedBack: number;
-            restricted: number;
-            notRestricted: number;
-            /** @description not_restricted feedback counted by reason */
-            notRestrictedReasons: {
-                [key: string]: number;
-            };
-            /** @description hits without feedback */
-            pending: number;
-        };
         Caller: {
             /** @enum {string} */
             kind: "admin" | "department";
@@ -1225,6 +1211,20 @@ export interface components {
             daysOverdue: number;
             /** @description 0 not yet escalated; 1 or 2 the highest escalation so far */
             escalationLevel: number;
+        };
+        DeskFigures: {
+            /** @description clean answers */
+            clear: number;
+            hits: number;
+            fedBack: number;
+            restricted: number;
+            notRestricted: number;
+            /** @description not_restricted feedback counted by reason */
+            notRestrictedReasons: {
+                [key: string]: number;
+            };
+            /** @description hits without feedback */
+            pending: number;
         };
         WebhookInput: {
             /**

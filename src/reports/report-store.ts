@@ -107,6 +107,7 @@ export async function overdueTotal(q: Knex, f: { now: Date; department?: string 
   if (f.department) query.where('department', f.department);
   const [row] = await query.count({ n: '*' });
   return Number(row?.n ?? 0);
+}
 
 /** Desk figures of one department or scenario (scenario: the scenario, the officer role, or '' for none). */
 export interface DeskCounts {

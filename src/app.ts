@@ -16,6 +16,7 @@ import { errorMiddleware } from './http/problem';
 import { requestLog } from './http/request-log';
 import { jobHandlers } from './jobs/job-handlers';
 import { listEntryHandlers } from './lists/list-entry-handlers';
+import { httpMetrics, metricsHandler, setUpMetrics, type DbGauges } from './metrics';
 import { orderHandlers } from './orders/order-handlers';
 import { reportHandlers } from './reports/report-handlers';
 import { ruleHandlers } from './rules/rule-handlers';
@@ -39,12 +40,16 @@ export interface App {
   subjectIndex: Services['subjectIndex'];
   /** Stops the subject index and writes the pending clean-answer counts: call before closing the database. */
   close(): Promise<void>;
+  /** Database gauges for /metrics, when metrics are on: server.ts starts their schedule; tests call refresh(). */
+  metrics: DbGauges | undefined;
 }
 
 /** The HTTP app on top of createServices: authentication, access, one handler per operation, express. */
 export function createApp(deps: AppDeps): App {
   const { config, db, log } = deps;
   const s = createServices(config, deps);
+  const departments = s.departments.all.map((d) => d.code);
+  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear: () => s.calendar.lastYear });
   const definition = openapiDefinition();
   const api = createApi({
     definition,
@@ -71,12 +76,15 @@ export function createApp(deps: AppDeps): App {
   app.set('query parser', 'simple');
   // Every answer carries its own checkedAt/timestamps, so an ETag would never match: skip hashing each body.
   app.set('etag', false);
+  app.use(httpMetrics());
   app.use(requestLog(log));
   // Batches may be large (10,000 rows, JSON or CSV): a larger limit on their paths only; the parser below then
   // skips the already-read body, and every other route keeps the 1 MB limit and its 413.
   const batchJson = express.json({ limit: BATCH_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.use(BATCH_PATHS, batchJson, express.text({ limit: BATCH_BODY_LIMIT, type: 'text/csv' }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  // Not in the OpenAPI document: the operator's endpoint, with its own token (docs/operations.md, Metrics).
+  if (config.metrics?.token) app.get('/metrics', metricsHandler(config.metrics.token));
   app.get('/openapi.json', (_req, res) => {
     res.json(definition);
   });
@@ -92,5 +100,5 @@ export function createApp(deps: AppDeps): App {
     await s.subjectIndex.close();
     await s.clearCounts.close();
   };
-  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close };
+  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close, metrics };
 }

@@ -34,6 +34,13 @@ const schema = z.object({
   WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
   /** Second escalation of an overdue order: this many working days after its due date, still without feedback. */
   ESCALATION_LEVEL2_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(10),
+  /** Bearer token for GET /metrics (Prometheus). Without it /metrics is not served on PORT. A secret. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** A second listener serving only GET /metrics, on METRICS_HOST (loopback by default). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** How often the database gauges (orders, webhook backlog, job successes) are re-read. */
+  METRICS_REFRESH_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type Config = Readonly<{
@@ -50,6 +57,8 @@ export type Config = Readonly<{
   webhookSecretKey: string | undefined;
   webhookAllowedHosts: readonly string[];
   escalationLevel2WorkingDays: number;
+  /** Metrics are collected only when they can be scraped: METRICS_TOKEN or METRICS_PORT is set. */
+  metrics: { token: string | undefined; port: number | undefined; host: string; refreshSeconds: number } | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -78,6 +87,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecretKey: c.WEBHOOK_SECRET_KEY,
     webhookAllowedHosts: Object.freeze(parseAllowedHosts(c.WEBHOOK_ALLOWED_HOSTS)),
     escalationLevel2WorkingDays: c.ESCALATION_LEVEL2_WORKING_DAYS,
+    metrics:
+      c.METRICS_TOKEN === undefined && c.METRICS_PORT === undefined
+        ? undefined
+        : { token: c.METRICS_TOKEN, port: c.METRICS_PORT, host: c.METRICS_HOST, refreshSeconds: c.METRICS_REFRESH_SECONDS },
   });
 }
 

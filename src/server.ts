@@ -2,6 +2,7 @@ import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { startMetricsServer } from './metrics';
 import { RuleFileError } from './rules/rule-loader';
 import { systemClock } from './time/clock';
 
@@ -33,14 +34,19 @@ async function main(): Promise<void> {
   // Safe on every instance: each job run takes a PostgreSQL advisory lock, and outbox events are claimed with SKIP LOCKED.
   if (config.jobsEnabled) app.jobs.start();
   if (config.webhooksEnabled) app.deliveries.start();
+  app.metrics?.start();
+  const metricsPort = config.metrics?.port;
+  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer({ port: metricsPort, host: config.metrics?.host ?? '127.0.0.1', token: config.metrics?.token });
+  if (metricsServer) log.info({ address: metricsServer.address() }, 'metrics listening');
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    metricsServer?.close();
     server.close(() => {
-      Promise.all([app.jobs.stop(), app.deliveries.stop(), app.close()])
+      Promise.all([app.jobs.stop(), app.deliveries.stop(), app.close(), app.metrics?.stop()])
         .then(() => runtime.close())
         .catch((err: unknown) => log.error({ err }, 'error while closing'))
         .finally(() => process.exit(0));

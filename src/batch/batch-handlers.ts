@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors';
 import type { Call, Handlers } from '../http/operation';
+import { countEntryRows } from '../metrics/metrics';
 import { collectRows, rowsFromCsv, rowsFromJson, withCsvPaths, type BatchKind } from './batch-input';
 import { MAX_HTTP_ROWS, summaryOf, type BatchService } from './batch-service';
 import type { BatchRow } from './csv-rows';
@@ -30,6 +31,7 @@ export function batchHandlers(batch: BatchService) {
     createListEntriesBatch: async ({ body }, call) => {
       const got = await rowsOf(body, call, 'entries');
       const results = await batch.ingest(call, got.rows);
+      countEntryRows('batch', got.rows, results);
       const summary = summaryOf(results, ['created', 'unchanged', 'rejected'] as const);
       return { status: 200, body: { summary, results: got.csv ? results.map(withCsvPaths) : results } };
     },

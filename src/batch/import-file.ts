@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { CallContext } from '../auth/principal';
 import type { FieldError } from '../errors';
+import { countEntryRows } from '../metrics/metrics';
 import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
 import { ENTRY_COLUMNS, ERRORS_COLUMN, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
@@ -66,6 +67,7 @@ export async function importFile(o: ImportOptions): Promise<ImportSummary> {
     const oldest = inFlight.shift();
     if (!oldest) return;
     const results = await oldest.work;
+    if (o.kind === 'entries') countEntryRows('cli', oldest.rows, results);
     results.forEach((res, i) => {
       summary[res.status] = (summary[res.status] ?? 0) + 1;
       if (res.status === 'rejected') rejects.write(oldest.rows[i] as BatchRow, jsonl ? res : withCsvPaths(res));

@@ -5,6 +5,7 @@ import type { Db } from '../db/knex';
 import { ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem, maskIdNumber } from '../identity/id-number';
+import { countCheck, countDecisionRecord } from '../metrics/metrics';
 import type { PersonKeyer } from '../identity/person-key';
 import { usccProblem } from '../identity/uscc';
 import type { CitationLookup } from '../rules/citations';
@@ -208,6 +209,7 @@ export class CheckService {
     now: Date,
   ): Promise<A> {
     const department = actorOf(ctx.principal);
+    countCheck(kind, subject.scenario ?? subject.role, hit);
     if (!hit && !record) {
       this.evidence.counter.count(department, kind, subject.scenario ?? subject.role, chinaDate(now));
       return answer;
@@ -223,6 +225,7 @@ export class CheckService {
       rules_version: this.evidence.rulesVersion,
       checked_at: now,
     });
+    countDecisionRecord(kind, hit);
     return answer;
   }
 }

@@ -4,6 +4,7 @@ import OpenAPIBackend, { type Context, type Document } from 'openapi-backend';
 import type { Logger } from 'pino';
 import type { AccessPolicy } from '../auth/access';
 import type { Authenticator } from '../auth/authenticator';
+import { labelOperation } from '../metrics';
 import type { Principal } from '../auth/principal';
 import { compileRoutes } from './compiled-routes';
 import { PUBLIC_OPERATIONS, type CallOf, type Handlers, type RequestOf } from './operation';
@@ -102,7 +103,8 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
 
   // One signature for every handler here: each was checked against its own operation where the table was built.
   type AnyHandler = (input: RequestOf<keyof Handlers>, call: CallOf<keyof Handlers>) => Promise<HttpResult>;
-  const wrap = (operationId: string, handler: AnyHandler) => (c: Context, req: Request) => {
+  const wrap = (operationId: string, handler: AnyHandler) => (c: Context, req: Request, res: Response) => {
+    labelOperation(res, operationId);
     const sec = c.security?.bearerAuth as Principal | false | SecurityFailure | undefined;
     const principal = sec && 'kind' in sec ? sec : undefined;
     // openapi-backend has validated (and coerced) these against the operation: the handler's RequestOf.
@@ -120,6 +122,7 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
 /** Sends a handler's result; with validateResponses, a success that does not match the spec becomes a 500. */
 function sendResult(o: ApiOptions) {
   return (c: Context, _req: Request, res: Response) => {
+    labelOperation(res, c.operation?.operationId);
     let result = c.response as HttpResult;
     if (o.validateResponses && c.operation && result.status < 400) {
       const check = c.api.validateResponse(result.body, c.operation, result.status);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
+import { observeJobRun } from '../metrics/metrics';
 import type { Clock } from '../time/clock';
 
 export type JobCounts = Record<string, number>;
@@ -81,6 +82,7 @@ export class JobRunner {
         error: result.outcome === 'failed' ? result.error : null,
         duration_ms: Math.round(performance.now() - t0),
       });
+    observeJobRun(job.name, result.outcome, (performance.now() - t0) / 1000);
     this.log.info({ job: job.name, outcome: result.outcome, counts: result.counts }, 'job run finished');
     return result;
   }

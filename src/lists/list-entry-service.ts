@@ -5,6 +5,7 @@ import { historyOf } from '../audit/audit-store';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
+import { countEntry } from '../metrics/metrics';
 import type { PersonKeyer } from '../identity/person-key';
 import { ordersOfEntries } from '../orders/order-store';
 import { factsOf, planOutcome, type Plan } from '../rules/outcome-planner';
@@ -42,8 +43,12 @@ export class ListEntryService {
 
   async create(ctx: CallContext, input: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
     const authority = actingDepartment(ctx.principal);
-    const { normalised, plan } = await this.plan(input);
+    const { normalised, plan } = await this.plan(input).catch((e: unknown) => {
+      if (e instanceof ValidationError) countEntry('api', input.listType, 'rejected');
+      throw e;
+    });
     const [result] = await this.d.db.transaction((trx) => writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]));
+    countEntry('api', input.listType, result?.created ? 'created' : 'unchanged');
     return result as WriteResult;
   }
 

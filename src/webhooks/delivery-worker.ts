@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
+import { countWebhookDelivery } from '../metrics/metrics';
 import type { Clock } from '../time/clock';
 import {
   leaseDueDepartments,
@@ -213,6 +214,7 @@ export class DeliveryWorker {
           const result = await this.send(d.url, event, secret, key);
           if (result.aborted) break serving; // stopped: the attempt does not count
           sent++;
+          countWebhookDelivery(d.department, result.ok);
           const at = this.o.clock.now();
           const delay = Math.min(this.backoff.baseMs * 2 ** event.attempts, this.backoff.maxMs);
           unrecorded.push({ event, url: d.url, at, ...result, retryAt: new Date(at.getTime() + delay) });

@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/knex';
+import type { Clock } from '../time/clock';
+import {
+  calendarCoveredUntil,
+  dbUp,
+  jobLastSuccess,
+  ordersGauge,
+  refreshDuration,
+  refreshTimestamp,
+  webhookFailingGauge,
+  webhookOldestPendingAge,
+  webhookPendingGauge,
+} from './metrics';
+
+export const ORDER_STATES = ['issued', 'overdue', 'escalated', 'implemented', 'not_applicable', 'lifted'] as const;
+
+export interface DbGaugeOptions {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  /** Every department code, so a department with nothing is a 0, not a missing series. */
+  departments: readonly string[];
+  /** The last year the official working-day calendar covers. */
+  calendarLastYear: () => number;
+  intervalMs: number;
+}
+
+/** The end of 31 December of `year` in China Standard Time (UTC+8), in Unix seconds. */
+export const endOfChinaYear = (year: number) => Date.UTC(year + 1, 0, 1) / 1000 - 8 * 3600;
+
+/**
+ * The figures that live in the database (orders by department and state, the webhook backlog, last successful job
+ * runs) are read on a schedule, never per request or per scrape: three GROUP BY statements in one read-only
+ * transaction. Each instance refreshes its own copy (no lock): every instance then answers a scrape with the same
+ * figures, and alerts take max() across instances. With N instances that is N refreshes per interval; the bench
+ * gives the cost of one.
+ */
+export class DbGauges {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** Logged on change only: one line when the database goes away and one when it is back, not one a minute. */
+  private up = true;
+
+  constructor(private readonly o: DbGaugeOptions) {
+    calendarCoveredUntil.set(endOfChinaYear(o.calendarLastYear()));
+  }
+
+  /** One refresh; a refresh already under way is awaited instead of started twice. */
+  refresh(): Promise<void> {
+    this.running ??= this.read().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.o.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private async read(): Promise<void> {
+    const { db, clock, departments } = this.o;
+    const t0 = performance.now();
+    const now = clock.now();
+    calendarCoveredUntil.set(endOfChinaYear(this.o.calendarLastYear()));
+    try {
+      const [orders, webhooks, jobs] = await db.transaction(
+        async (trx) => {
+          await trx.raw("set local statement_timeout = '20s'");
+          const o = await trx.raw<{ rows: { department: string; state: string; n: number }[] }>(
+            `select o.department,
+                    case when o.status <> 'issued' then o.status
+                         when o.due_at >= ? then 'issued'
+                         when exists (select 1 from escalations e where e.order_id = o.id) then 'escalated'
+                         else 'overdue' end as state,
+                    count(*)::int as n
+               from orders o
+              group by 1, 2`,
+            [now],
+          );
+          const w = await trx.raw<{ rows: { department: string; pending: number; failing: number; oldest: Date }[] }>(
+            `select department, count(*)::int as pending, count(*) filter (where attempts > 0)::int as failing,
+                    min(occurred_at) as oldest
+               from webhook_outbox where status = 'pending' group by department`,
+          );
+          const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
+            `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
+          );
+          return [o.rows, w.rows, j.rows] as const;
+        },
+        { readOnly: true },
+      );
+      for (const department of departments) {
+        for (const status of ORDER_STATES) ordersGauge.set({ department, status }, 0);
+        webhookPendingGauge.set({ department }, 0);
+        webhookFailingGauge.set({ department }, 0);
+        webhookOldestPendingAge.set({ department }, 0);
+      }
+      for (const r of orders) ordersGauge.set({ department: r.department, status: r.state }, r.n);
+      for (const r of webhooks) {
+        webhookPendingGauge.set({ department: r.department }, r.pending);
+        webhookFailingGauge.set({ department: r.department }, r.failing);
+        webhookOldestPendingAge.set({ department: r.department }, Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000));
+      }
+      for (const r of jobs) jobLastSuccess.set({ job: r.name }, new Date(r.at).getTime() / 1000);
+      dbUp.set(1);
+      refreshTimestamp.set(Date.now() / 1000);
+      if (!this.up) this.o.log.info('metrics: the database gauges are refreshed again');
+      this.up = true;
+    } catch (err) {
+      dbUp.set(0);
+      if (this.up) this.o.log.warn({ err }, 'metrics: the database gauges could not be refreshed (jp_db_up 0)');
+      this.up = false;
+    } finally {
+      refreshDuration.set((performance.now() - t0) / 1000);
+    }
+  }
+}

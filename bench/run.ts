@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +12,9 @@ import { createDb, migrateToLatest } from '../src/db/knex';
 import { getOrCreateSecret } from '../src/db/secrets';
 import { loadConfig } from '../src/config';
 import { createPersonKeyer } from '../src/identity/person-key';
+import { DbGauges } from '../src/metrics/db-gauges';
+import { httpMetrics, labelOperation } from '../src/metrics/http-metrics';
+import { countCheck, enableMetrics, refreshDuration, registry } from '../src/metrics/metrics';
 import { projectRoot } from '../src/paths';
 import { loadRules } from '../src/rules/rule-loader';
 import { createServices } from '../src/services';
@@ -29,7 +34,9 @@ import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type 
  *    alone (100% listed: a query and a decision record each) and the cost of record=true;
  *  - check p50 at 10,000 entries vs at the loaded size; service RSS after loading and under load;
  *  - webhook delivery with 150,000 events queued vs raw POSTs of the same bodies (bench/webhooks.ts; alone with
- *    `--only webhooks`).
+ *    `--only webhooks`);
+ *  - the cost of metrics on the check path: the same checks without and with METRICS_TOKEN (and a scraper),
+ *    alternating, as throughput and as service CPU time per request; and one refresh of the database gauges.
  * Loopback only; a private database (dropped at the end) on TEST_DATABASE_URL / DATABASE_URL or an embedded server.
  * With --budget minutes, the loaded size is capped to what the measured ingestion rate can load in time.
  */
@@ -50,6 +57,7 @@ async function main(): Promise<void> {
       /** Run one section alone: `webhooks`. */
       only: { type: 'string' },
       'webhook-events': { type: 'string', default: '150000' },
+      'metrics-pairs': { type: 'string', default: '8' },
     },
   });
   if (values.only !== undefined && values.only !== 'webhooks') {
@@ -156,7 +164,8 @@ async function main(): Promise<void> {
 
     // Cap the loaded size to the budget: the rest of the import and of the raw baseline, measured per entry just
     // now, with 15% to spare for growth, and four more check runs with start-ups must fit.
-    const reserve = 16 * (duration + 2) + 60;
+    const metricsPairs = Number(values['metrics-pairs']);
+    const reserve = 16 * (duration + 2) + 60 + metricsPairs * 8 + 30;
     const left = budgetS - elapsed() - reserve;
     const fits = Math.max(SMALL, Math.floor(SMALL + left / ((1 / rate0 + rawWallPerEntry) * 1.15)));
     const total = Math.min(wanted, fits);
@@ -213,6 +222,13 @@ async function main(): Promise<void> {
     const entBare = base.enterprise as CheckRun;
     const offBare = base.officer as CheckRun;
 
+    log(`cost of metrics: ${metricsPairs} pairs of 2-second slices against a service without and one with METRICS_TOKEN`);
+    // The 90/10 mix of never-listed and listed subjects, as procurement desks send it.
+    const slice = (port: number, kind: CheckKind, seconds: number) => runWrk(port, mix(kind, 0.1, token2), connections, seconds);
+    const cost = await metricsCost(url, children, slice, metricsPairs);
+    const hooks = await hookCost();
+    const refreshMs = await gaugeRefreshMs(url);
+
     const counts = await tableCounts(url);
     const pct = (x: number, y: number) => `${((100 * x) / y).toFixed(0)}%`;
     const f = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -241,6 +257,11 @@ async function main(): Promise<void> {
       `| service RSS after loading / under load, MB | ${rssIdle.toFixed(0)} / ${rssLoad.toFixed(0)} | | | ≤ 512 MB |`,
       `| importer peak RSS, MB | ${Math.max(a.peakRss, b.peakRss).toFixed(0)} | | | |`,
       ...webhooks.lines,
+      `| metrics on: enterprise / officer check req/s | ${f(cost.enterprise.on.rps)} / ${f(cost.officer.on.rps)} | ${f(cost.enterprise.off.rps)} / ${f(cost.officer.off.rps)} (metrics off) | ${cost.enterprise.rpsPct.toFixed(1)}% / ${cost.officer.rpsPct.toFixed(1)}% | ≥ 97% |`,
+      `| metrics on: service CPU µs per enterprise / officer check | ${f(cost.enterprise.on.cpuUs)} / ${f(cost.officer.on.cpuUs)} | ${f(cost.enterprise.off.cpuUs)} / ${f(cost.officer.off.cpuUs)} (metrics off) | ${signed(cost.enterprise.cpuCostPct)} / ${signed(cost.officer.cpuCostPct)} | < 3% |`,
+      `| metrics hooks alone, ns per check (in-process) / share of a check's CPU | ${f(hooks.perCheckNs)} | ${f(cost.enterprise.off.cpuUs * 1000)} (CPU of an enterprise check, metrics off) | ${((100 * hooks.perCheckNs) / (cost.enterprise.off.cpuUs * 1000)).toFixed(2)}% | < 3% |`,
+      `| one scrape of /metrics (serialising the registry), ms | ${hooks.scrapeMs.toFixed(2)} | | | every 15 s |`,
+      `| refresh of the database gauges (orders, webhooks, jobs), ms at ${f(ingested)} entries | ${f(refreshMs)} | | | once a minute per instance |`,
     ];
     const notes = [
       `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}`,
@@ -249,6 +270,7 @@ async function main(): Promise<void> {
       `ingestion: ${a.seconds.toFixed(1)} s for the first 10,000 (${f(rate0)}/s), ${b.seconds.toFixed(1)} s for the rest; raw baseline DB time ${(raw1.seconds + raw2.seconds).toFixed(1)} s for ${f(raw1.rows + raw2.rows)}`,
       `checks: wrk -t1, ${duration} s per run; errors ${Object.values(svc).reduce((a, r) => a + r.errors, 0)}, non-2xx ${Object.values(svc).reduce((a, r) => a + r.non2xx, 0)}; response bodies ${sizes.enterprise} / ${sizes.person} / ${sizes.officer} bytes (enterprise / person / officer; bare uses the same); growth rows use the 50/50 mix`,
       ...webhooks.notes,
+      `metrics cost: two services side by side (metrics off; METRICS_TOKEN with /metrics scraped every 5 s), ${metricsPairs} pairs of 2-second slices per check kind, order alternating; medians of the pairs. CPU cost per pair, enterprise: ${cost.enterprise.pairs.map(signed).join(', ')}; officer: ${cost.officer.pairs.map(signed).join(', ')}`,
       `total bench time: ${elapsed().toFixed(0)} s`,
     ];
     const md = `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
@@ -290,11 +312,11 @@ function runImport(url: string, authority: string, file: string): Promise<{ rows
   });
 }
 
-async function startService(url: string, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+async function startService(url: string, children: ChildProcess[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), ADMIN_TOKEN, LOG_LEVEL: 'warn', ID_HASH_KEY: '' },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), ADMIN_TOKEN, LOG_LEVEL: 'warn', ID_HASH_KEY: '', METRICS_TOKEN: '', METRICS_PORT: '', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(child);
@@ -344,6 +366,120 @@ async function bodySizes(port: number, tok: string, usccs: string[], ids: string
   }
   return { enterprise: Math.round(e / n), person: Math.round(p / n), officer: Math.round(o / n) };
 }
+
+const METRICS_TOKEN = `bench-metrics-${randomBytes(12).toString('hex')}`;
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** Service CPU time (user + system) in µs, from /proc (clock ticks of 10 ms). */
+function cpuUsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+interface CostSide {
+  rps: number;
+  cpuUs: number;
+}
+
+/**
+ * Two services at once on the same database, one without metrics and one with METRICS_TOKEN (scraped every 5 s,
+ * faster than Prometheus's 15 s default), both warmed up; then the same checks in short slices against one and the
+ * other, alternating which goes first. On a machine shared with other work, load drifts by the second: pairs of
+ * adjacent slices see nearly the same drift, so the median of the pairs' ratios is the figure, with throughput and
+ * service CPU time per answered request side by side.
+ */
+type SliceRun = (port: number, kind: CheckKind, seconds: number) => Promise<WrkRun>;
+async function metricsCost(url: string, children: ChildProcess[], check: SliceRun, pairs: number, slice = 2) {
+  const off = await startService(url, children);
+  const on = await startService(url, children, { METRICS_TOKEN });
+  const scraper = setInterval(() => void fetch(`http://127.0.0.1:${on.port}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text()).catch(() => undefined), 5000);
+  const measure = async (service: { child: ChildProcess; port: number }, kind: 'enterprise' | 'officer'): Promise<CostSide> => {
+    const pid = service.child.pid as number;
+    const cpu0 = cpuUsOf(pid);
+    const r = await check(service.port, kind, slice);
+    return { rps: r.rps, cpuUs: (cpuUsOf(pid) - cpu0) / Math.max(1, r.rps * slice) };
+  };
+  try {
+    for (const s of [off, on]) for (const kind of ['enterprise', 'officer'] as const) await check(s.port, kind, 2); // JIT, pool, statements
+    const result = {} as Record<'enterprise' | 'officer', { on: CostSide; off: CostSide; cpuCostPct: number; rpsPct: number; pairs: number[] }>;
+    for (const kind of ['enterprise', 'officer'] as const) {
+      const ons: CostSide[] = [];
+      const offs: CostSide[] = [];
+      for (let i = 0; i < pairs; i++) {
+        if (i % 2) {
+          ons.push(await measure(on, kind));
+          offs.push(await measure(off, kind));
+        } else {
+          offs.push(await measure(off, kind));
+          ons.push(await measure(on, kind));
+        }
+      }
+      const cpuPairs = ons.map((x, i) => (100 * (x.cpuUs - (offs[i] as CostSide).cpuUs)) / (offs[i] as CostSide).cpuUs);
+      result[kind] = {
+        on: { rps: median(ons.map((x) => x.rps)), cpuUs: median(ons.map((x) => x.cpuUs)) },
+        off: { rps: median(offs.map((x) => x.rps)), cpuUs: median(offs.map((x) => x.cpuUs)) },
+        cpuCostPct: median(cpuPairs),
+        rpsPct: median(ons.map((x, i) => (100 * x.rps) / (offs[i] as CostSide).rps)),
+        pairs: cpuPairs,
+      };
+    }
+    return result;
+  } finally {
+    clearInterval(scraper);
+    await stop(on.child);
+    await stop(off.child);
+  }
+}
+
+/**
+ * The work metrics add to one check, measured alone in this process: the request timer and its finish listener,
+ * the operation label, the check counter, and the histogram observation, against the same response objects without
+ * them; and one scrape of a registry holding every series the checks create.
+ */
+async function hookCost(): Promise<{ perCheckNs: number; scrapeMs: number }> {
+  enableMetrics();
+  const middleware = httpMetrics();
+  const n = 200_000;
+  const responses = () => Array.from({ length: n }, () => new http.ServerResponse(new http.IncomingMessage(new Socket())));
+  const run = (withHooks: boolean) => {
+    const list = responses();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const res = list[i] as http.ServerResponse;
+      if (withHooks) {
+        middleware({} as never, res as never, () => undefined);
+        labelOperation(res as never, 'checkEnterprise');
+        countCheck('enterprise', i % 3 ? null : 'government_procurement', i % 2 === 0);
+      }
+      res.statusCode = 200;
+      res.emit('finish');
+    }
+    return Number(process.hrtime.bigint() - t0) / n;
+  };
+  const diffs: number[] = [];
+  for (let round = 0; round < 7; round++) diffs.push(run(true) - run(false));
+  const t0 = performance.now();
+  for (let i = 0; i < 20; i++) await registry.metrics();
+  return { perCheckNs: median(diffs), scrapeMs: (performance.now() - t0) / 20 };
+}
+
+/** One refresh of the database gauges on the loaded database (median of three), as an instance does once a minute. */
+async function gaugeRefreshMs(url: string): Promise<number> {
+  const db = createDb(url, { max: 1 });
+  try {
+    const gauges = new DbGauges({ db, clock: systemClock, log: pino({ level: 'warn' }), departments: [], calendarLastYear: () => 2026, intervalMs: 60_000 });
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await gauges.refresh();
+      times.push((await refreshDuration.get()).values[0]?.value ?? NaN);
+    }
+    return median(times) * 1000;
+  } finally {
+    await db.destroy();
+  }
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 
 function rssOf(pid: number): number {
   try {

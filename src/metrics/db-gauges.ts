@@ -31,10 +31,10 @@ export const endOfChinaYear = (year: number) => Date.UTC(year + 1, 0, 1) / 1000 
 
 /**
  * The figures that live in the database (orders by department and state, the webhook backlog, last successful job
- * runs) are read on a schedule, never per request or per scrape: three GROUP BY statements in one read-only
- * transaction. Each instance refreshes its own copy (no lock): every instance then answers a scrape with the same
- * figures, and alerts take max() across instances. With N instances that is N refreshes per interval; the bench
- * gives the cost of one.
+ * runs) are read on a schedule, never per request or per scrape: four GROUP BY statements in one read-only
+ * transaction, the one over orders a single sequential scan with no per-row sub-query. Each instance refreshes its
+ * own copy (no lock): every instance then answers a scrape with the same figures, and alerts take max() across
+ * instances. With N instances that is N refreshes per interval; the bench gives the cost of one.
  */
 export class DbGauges {
   private timer: NodeJS.Timeout | undefined;
@@ -71,18 +71,22 @@ export class DbGauges {
     const now = clock.now();
     calendarCoveredUntil.set(endOfChinaYear(this.o.calendarLastYear()));
     try {
-      const [orders, webhooks, jobs] = await db.transaction(
+      const [orders, escalated, webhooks, jobs] = await db.transaction(
         async (trx) => {
-          await trx.raw("set local statement_timeout = '20s'");
-          const o = await trx.raw<{ rows: { department: string; state: string; n: number }[] }>(
-            `select o.department,
-                    case when o.status <> 'issued' then o.status
-                         when o.due_at >= ? then 'issued'
-                         when exists (select 1 from escalations e where e.order_id = o.id) then 'escalated'
-                         else 'overdue' end as state,
-                    count(*)::int as n
-               from orders o
-              group by 1, 2`,
+          // A small aggregate over a large table: JIT compilation would cost more than it saves (measured 0.6 s).
+          await trx.raw("set local statement_timeout = '20s'; set local jit = off");
+          const o = await trx.raw<{ rows: { department: string; status: string; n: number; past_due: number }[] }>(
+            `select department, status, count(*)::int as n,
+                    (count(*) filter (where status = 'issued' and due_at < ?))::int as past_due
+               from orders group by department, status`,
+            [now],
+          );
+          // Orders still without feedback that were escalated (every escalated order has its level-1 row).
+          const e = await trx.raw<{ rows: { department: string; n: number }[] }>(
+            `select o.department, count(*)::int as n
+               from escalations e join orders o on o.id = e.order_id
+              where e.level = 1 and o.status = 'issued' and o.due_at < ?
+              group by o.department`,
             [now],
           );
           const w = await trx.raw<{ rows: { department: string; pending: number; failing: number; oldest: Date }[] }>(
@@ -93,7 +97,7 @@ export class DbGauges {
           const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
             `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
           );
-          return [o.rows, w.rows, j.rows] as const;
+          return [o.rows, e.rows, w.rows, j.rows] as const;
         },
         { readOnly: true },
       );
@@ -103,7 +107,17 @@ export class DbGauges {
         webhookFailingGauge.set({ department }, 0);
         webhookOldestPendingAge.set({ department }, 0);
       }
-      for (const r of orders) ordersGauge.set({ department: r.department, status: r.state }, r.n);
+      const escalatedOf = new Map(escalated.map((r) => [r.department, r.n]));
+      for (const r of orders) {
+        if (r.status !== 'issued') {
+          ordersGauge.set({ department: r.department, status: r.status }, r.n);
+          continue;
+        }
+        const esc = escalatedOf.get(r.department) ?? 0;
+        ordersGauge.set({ department: r.department, status: 'issued' }, r.n - r.past_due);
+        ordersGauge.set({ department: r.department, status: 'overdue' }, r.past_due - esc);
+        ordersGauge.set({ department: r.department, status: 'escalated' }, esc);
+      }
       for (const r of webhooks) {
         webhookPendingGauge.set({ department: r.department }, r.pending);
         webhookFailingGauge.set({ department: r.department }, r.failing);

@@ -4,6 +4,7 @@ import { bootstrap } from '../src/bootstrap';
 import { importFile } from '../src/batch/import-file';
 import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
+import { enableImportCounts, pushImportCounts } from '../src/metrics/push';
 import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
     if (!department) throw new ConfigError(`no department with code "${values.authority}"`);
     if (!values.remove && department.authorityFor.length === 0) throw new ConfigError(`${department.code} is the authority for no list`);
 
+    if (config.metricsPushgatewayUrl) enableImportCounts();
     const tty = process.stderr.isTTY && !values.quiet;
     const bar = new cliProgress.SingleBar(
       { format: ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | {summary}', etaBuffer: 50, fps: 5, stream: process.stderr },
@@ -74,6 +76,10 @@ async function main(): Promise<number> {
     const rate = Math.round(result.rows / result.seconds);
     console.log(`${result.rows} rows in ${result.seconds.toFixed(1)} s (${rate} rows/s): ${Object.entries(result.summary).map(([k, v]) => `${v} ${k}`).join(', ')}`);
     if (result.rejectsFile) console.log(`rejected rows, with their errors, written to ${result.rejectsFile}`);
+    if (config.metricsPushgatewayUrl && !values.remove) {
+      // The import is done and stored: a Pushgateway that is down costs the operator a figure, not the import.
+      await pushImportCounts(config.metricsPushgatewayUrl, department.code).catch((e: unknown) => log.warn({ err: e }, 'could not push the import counts to METRICS_PUSHGATEWAY_URL'));
+    }
     console.log(JSON.stringify({ rows: result.rows, seconds: result.seconds, ...result.summary }));
     return 0;
   } finally {

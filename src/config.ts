@@ -41,6 +41,8 @@ const schema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** How often the database gauges (orders, webhook backlog, job successes) are re-read. */
   METRICS_REFRESH_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /** `npm run import` pushes its row counts here when it ends (a Prometheus Pushgateway). */
+  METRICS_PUSHGATEWAY_URL: z.string().url().optional(),
 });
 
 export type Config = Readonly<{
@@ -59,6 +61,7 @@ export type Config = Readonly<{
   escalationLevel2WorkingDays: number;
   /** Metrics are collected only when they can be scraped: METRICS_TOKEN or METRICS_PORT is set. */
   metrics: { token: string | undefined; port: number | undefined; host: string; refreshSeconds: number } | undefined;
+  metricsPushgatewayUrl: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       c.METRICS_TOKEN === undefined && c.METRICS_PORT === undefined
         ? undefined
         : { token: c.METRICS_TOKEN, port: c.METRICS_PORT, host: c.METRICS_HOST, refreshSeconds: c.METRICS_REFRESH_SECONDS },
+    metricsPushgatewayUrl: c.METRICS_PUSHGATEWAY_URL,
   });
 }
 

@@ -14,9 +14,10 @@ export const registry = new Registry();
 let enabled = false;
 let defaultsCollected = false;
 
-export function enableMetrics(on = true): void {
-  enabled = on;
-  if (on && !defaultsCollected) {
+/** processMetrics: Node's default process metrics too (a server's; not a short-lived CLI's). */
+export function enableMetrics(o: { processMetrics?: boolean } = {}): void {
+  enabled = true;
+  if (o.processMetrics !== false && !defaultsCollected) {
     defaultsCollected = true;
     collectDefaultMetrics({ register: registry });
   }

@@ -39,8 +39,17 @@ const ruleFileSchema = {
                 expr: { type: 'string', minLength: 1 },
                 for: { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$' },
                 keep_firing_for: { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$' },
-                labels: { type: 'object', required: ['severity'], properties: { severity: { enum: ['critical', 'warning'] } }, additionalProperties: { type: 'string' } },
-                annotations: { type: 'object', required: ['summary', 'description', 'runbook'], additionalProperties: { type: 'string' } },
+                labels: {
+                  type: 'object',
+                  required: ['severity'],
+                  properties: { severity: { enum: ['critical', 'warning'] } },
+                  additionalProperties: { type: 'string' },
+                },
+                annotations: {
+                  type: 'object',
+                  required: ['summary', 'description', 'runbook'],
+                  additionalProperties: { type: 'string' },
+                },
               },
             },
           },
@@ -56,7 +65,9 @@ interface Rule {
   annotations: { runbook: string };
 }
 
-const file = yaml.load(readFileSync(path.join(projectRoot, 'docs/alerts.yml'), 'utf8')) as { groups: { rules: Rule[] }[] };
+const file = yaml.load(readFileSync(path.join(projectRoot, 'docs/alerts.yml'), 'utf8')) as {
+  groups: { rules: Rule[] }[];
+};
 const rules = file.groups.flatMap((g) => g.rules);
 
 /** PromQL parsed by Prometheus's own grammar: the syntax errors, and the metric names of its vector selectors. */
@@ -84,19 +95,34 @@ describe('docs/alerts.yml', () => {
 
   it('covers each condition the runbook names, and each runbook link is a section of docs/operations.md', () => {
     const runbook = readFileSync(path.join(projectRoot, 'docs/operations.md'), 'utf8');
-    const anchors = new Set([...runbook.matchAll(/^#+ (.+)$/gm)].map((m) => (m[1] as string).trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...runbook.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        (m[1] as string)
+          .trim()
+          .toLowerCase()
+          .replace(/[^\w\- ]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     for (const r of rules) {
       const [doc, anchor] = r.annotations.runbook.split('#');
       expect(doc).toBe('docs/operations.md');
       expect(anchors).toContain(anchor);
     }
-    for (const section of ['database-unreachable', 'webhook-backlog-growing', 'overdue-orders-rising', 'calendar-ending-within-60-days', 'job-failing']) {
+    for (const section of [
+      'database-unreachable',
+      'webhook-backlog-growing',
+      'overdue-orders-rising',
+      'calendar-ending-within-60-days',
+      'job-failing',
+    ]) {
       expect(rules.map((r) => r.annotations.runbook)).toContain(`docs/operations.md#${section}`);
     }
   });
 
   it('parses as PromQL', () => {
-    for (const r of rules) expect({ alert: r.alert, errors: parsePromQL(r.expr).errors }).toEqual({ alert: r.alert, errors: [] });
+    for (const r of rules)
+      expect({ alert: r.alert, errors: parsePromQL(r.expr).errors }).toEqual({ alert: r.alert, errors: [] });
     // the parser does find errors (so the assertion above can fail)
     expect(parsePromQL('max by (department) (jp_orders{status="x"}').errors.length).toBeGreaterThan(0);
   });
@@ -109,13 +135,18 @@ describe('docs/alerts.yml', () => {
     afterAll(() => t.close());
 
     it('names only metrics the service exports', async () => {
-      const text = (await t.http.get('/metrics').set({ Authorization: 'Bearer metrics-token-0123456789abcdef' }).expect(200)).text;
+      const text = (
+        await t.http.get('/metrics').set({ Authorization: 'Bearer metrics-token-0123456789abcdef' }).expect(200)
+      ).text;
       const exported = exportedNames(text);
       expect(exported.size).toBeGreaterThan(20);
       for (const r of rules) {
         const { metrics } = parsePromQL(r.expr);
         expect(metrics.length).toBeGreaterThan(0);
-        expect({ alert: r.alert, unknown: metrics.filter((m) => !exported.has(m)) }).toEqual({ alert: r.alert, unknown: [] });
+        expect({ alert: r.alert, unknown: metrics.filter((m) => !exported.has(m)) }).toEqual({
+          alert: r.alert,
+          unknown: [],
+        });
       }
     });
   });

@@ -9,11 +9,12 @@ import { makeIdNumber, makeUscc } from './support/factories';
 import { sampleValue } from './support/prometheus-text';
 import { createTestDatabase } from './support/test-app';
 
-const HEADER = 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
+const HEADER =
+  'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
 
 /** `npm run import` as an operator runs it, with a stand-in Pushgateway that records what it is sent. */
 describe('npm run import pushes its counts to METRICS_PUSHGATEWAY_URL', () => {
-  it('sends jp_list_entries_total{source="cli"} by list and result, under its job and authority, with no ID number or USCC', async () => {
+  it('pushes jp_list_entries_total{source="cli"} by list and result, under job and authority, no ID or USCC', async () => {
     const pushes: { method: string; url: string; body: string }[] = [];
     const gateway = http.createServer((req, res) => {
       let body = '';
@@ -39,11 +40,20 @@ describe('npm run import pushes its counts to METRICS_PUSHGATEWAY_URL', () => {
       writeFileSync(file, `${lines.join('\n')}\n`);
       const { port } = gateway.address() as AddressInfo;
       const code = await new Promise<number | null>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', 'samr', '--quiet', file], {
-          cwd: projectRoot,
-          env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'warn', METRICS_PUSHGATEWAY_URL: `http://127.0.0.1:${port}` },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', 'samr', '--quiet', file],
+          {
+            cwd: projectRoot,
+            env: {
+              ...process.env,
+              DATABASE_URL: database.url,
+              LOG_LEVEL: 'warn',
+              METRICS_PUSHGATEWAY_URL: `http://127.0.0.1:${port}`,
+            },
+            stdio: ['ignore', 'ignore', 'inherit'],
+          },
+        );
         child.on('error', reject);
         child.on('exit', resolve);
       });
@@ -52,7 +62,8 @@ describe('npm run import pushes its counts to METRICS_PUSHGATEWAY_URL', () => {
       const push = pushes[0] as { method: string; url: string; body: string };
       expect(push.method).toBe('PUT');
       expect(push.url).toBe('/metrics/job/joint-punishment-import/authority/samr');
-      const at = (result: string) => sampleValue(push.body, 'jp_list_entries_total', { list: 'abnormal_operations', source: 'cli', result });
+      const at = (result: string) =>
+        sampleValue(push.body, 'jp_list_entries_total', { list: 'abnormal_operations', source: 'cli', result });
       expect([at('created'), at('unchanged'), at('rejected')]).toEqual([2, 0, 1]);
       expect(push.body).not.toContain(idNumber);
       expect(push.body).not.toContain(uscc);

@@ -26,12 +26,15 @@ describe('GET /metrics', () => {
   });
   afterAll(() => t.close());
 
-  it('answers only the metrics token: 401 problem+json without it, with a wrong one, or with a department token', async () => {
+  it('answers only the metrics token: 401 problem+json without it, with a wrong one or a department one', async () => {
     const none = await t.http.get('/metrics').expect(401);
     expect(none.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(none.headers['www-authenticate']).toBe('Bearer');
     expect(none.text).not.toMatch(/jp_/);
-    await t.http.get('/metrics').set({ Authorization: `Bearer ${METRICS_TOKEN}x` }).expect(401);
+    await t.http
+      .get('/metrics')
+      .set({ Authorization: `Bearer ${METRICS_TOKEN}x` })
+      .expect(401);
     await t.http.get('/metrics').set(samr).expect(401);
     const ok = await t.http.get('/metrics').set(SCRAPER).expect(200);
     expect(ok.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -60,12 +63,19 @@ describe('GET /metrics', () => {
     expect(moved({ kind: 'enterprise', scenario: 'any', answer: 'clear' })).toBe(1);
     expect(moved({ kind: 'officer', scenario: 'director', answer: 'clear' })).toBe(1);
 
-    const requests = (text: string, operation: string, cls: string) => sampleValue(text, 'jp_http_request_duration_seconds_count', { operation, status_class: cls });
+    const requests = (text: string, operation: string, cls: string) =>
+      sampleValue(text, 'jp_http_request_duration_seconds_count', { operation, status_class: cls });
     expect(requests(after, 'checkEnterprise', '2xx') - requests(before, 'checkEnterprise', '2xx')).toBe(3);
     expect(requests(after, 'checkEnterprise', '4xx') - requests(before, 'checkEnterprise', '4xx')).toBe(1);
     expect(requests(after, 'checkOfficer', '2xx') - requests(before, 'checkOfficer', '2xx')).toBe(1);
     expect(requests(after, 'unmatched', '4xx') - requests(before, 'unmatched', '4xx')).toBe(1);
-    expect(sampleValue(after, 'jp_http_request_duration_seconds_bucket', { operation: 'checkEnterprise', status_class: '2xx', le: '+Inf' })).toBeGreaterThanOrEqual(3);
+    expect(
+      sampleValue(after, 'jp_http_request_duration_seconds_bucket', {
+        operation: 'checkEnterprise',
+        status_class: '2xx',
+        le: '+Inf',
+      }),
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('counts list entries by list, source and result', async () => {
@@ -75,12 +85,18 @@ describe('GET /metrics', () => {
     await t.http.post('/v1/list-entries').set(samr).send(entry).expect(200);
     const badId = enterpriseEntry({ legalRepId: withWrongCheck(makeIdNumber(), '0123456789X') });
     await t.http.post('/v1/list-entries').set(samr).send(badId).expect(400);
-    const batch = [enterpriseEntry(), entry, { ...enterpriseEntry(), decidedAt: 'yesterday' }, { ...enterpriseEntry(), listType: 'no_such_list' }];
+    const batch = [
+      enterpriseEntry(),
+      entry,
+      { ...enterpriseEntry(), decidedAt: 'yesterday' },
+      { ...enterpriseEntry(), listType: 'no_such_list' },
+    ];
     const res = await t.http.post('/v1/list-entries/batch').set(samr).send(batch).expect(200);
     expect(res.body.summary).toEqual({ created: 1, unchanged: 1, rejected: 2 });
 
     const after = await scrape();
-    const moved = (labels: Record<string, string>) => sampleValue(after, 'jp_list_entries_total', labels) - sampleValue(before, 'jp_list_entries_total', labels);
+    const moved = (labels: Record<string, string>) =>
+      sampleValue(after, 'jp_list_entries_total', labels) - sampleValue(before, 'jp_list_entries_total', labels);
     expect(moved({ list: 'serious_violation', source: 'api', result: 'created' })).toBe(1);
     expect(moved({ list: 'serious_violation', source: 'api', result: 'unchanged' })).toBe(1);
     expect(moved({ list: 'serious_violation', source: 'api', result: 'rejected' })).toBe(1);
@@ -109,11 +125,17 @@ describe('GET /metrics', () => {
     const issued = await t.count('orders', { status: 'issued' });
     const first = await state('issued');
     expect(first.n).toBe(issued);
-    expect(sampleValue(first.text, 'jp_orders', { status: 'implemented' })).toBe(await t.count('orders', { status: 'implemented' }));
+    expect(sampleValue(first.text, 'jp_orders', { status: 'implemented' })).toBe(
+      await t.count('orders', { status: 'implemented' }),
+    );
     expect(sampleValue(first.text, 'jp_orders')).toBe(total);
-    expect(sampleValue(first.text, 'jp_orders', { department: 'mof', status: 'implemented' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(first.text, 'jp_orders', { department: 'mof', status: 'implemented' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(sampleValue(first.text, 'jp_db_up')).toBe(1);
-    expect(sampleValue(first.text, 'jp_webhook_events_pending', { department: 'ndrc' })).toBe(await t.count('webhook_outbox', { department: 'ndrc', status: 'pending' }));
+    expect(sampleValue(first.text, 'jp_webhook_events_pending', { department: 'ndrc' })).toBe(
+      await t.count('webhook_outbox', { department: 'ndrc', status: 'pending' }),
+    );
     expect(sampleValue(first.text, 'jp_webhook_events_pending', { department: 'ndrc' })).toBeGreaterThan(0);
 
     // a day after every deadline: the orders without feedback are overdue, then escalated by the job
@@ -121,21 +143,31 @@ describe('GET /metrics', () => {
     const overdue = await state('overdue');
     expect(overdue.n).toBe(issued);
     expect(sampleValue(overdue.text, 'jp_orders', { status: 'issued' })).toBe(0);
-    expect(sampleValue(overdue.text, 'jp_webhook_oldest_pending_age_seconds', { department: 'ndrc' })).toBeGreaterThanOrEqual(59 * 86400);
+    expect(
+      sampleValue(overdue.text, 'jp_webhook_oldest_pending_age_seconds', { department: 'ndrc' }),
+    ).toBeGreaterThanOrEqual(59 * 86400);
 
     expect((await t.app.jobs.run('escalate-overdue')).outcome).toBe('succeeded');
     const escalated = await state('escalated');
     expect(escalated.n).toBe(issued);
     expect(sampleValue(escalated.text, 'jp_orders', { status: 'overdue' })).toBe(0);
     expect(sampleValue(escalated.text, 'jp_orders')).toBe(total);
-    expect(sampleValue(escalated.text, 'jp_job_run_duration_seconds_count', { job: 'escalate-overdue', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(escalated.text, 'jp_job_last_success_timestamp_seconds', { job: 'escalate-overdue' })).toBe(new Date('2026-04-30T02:00:00Z').getTime() / 1000);
+    expect(
+      sampleValue(escalated.text, 'jp_job_run_duration_seconds_count', {
+        job: 'escalate-overdue',
+        outcome: 'succeeded',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(escalated.text, 'jp_job_last_success_timestamp_seconds', { job: 'escalate-overdue' })).toBe(
+      new Date('2026-04-30T02:00:00Z').getTime() / 1000,
+    );
   });
 
   it('reports the database pool and the calendar', async () => {
     const text = await scrape();
     const names = new Set(parseSamples(text).map((s) => s.name));
-    for (const n of ['jp_db_pool_connections', 'jp_db_pool_waiting', 'jp_calendar_covered_until_timestamp_seconds']) expect(names).toContain(n);
+    for (const n of ['jp_db_pool_connections', 'jp_db_pool_waiting', 'jp_calendar_covered_until_timestamp_seconds'])
+      expect(names).toContain(n);
     const { lastYear } = new WorkingDayCalendar(loadCalendarOverrides(t.config.rulesDir));
     expect(sampleValue(text, 'jp_calendar_covered_until_timestamp_seconds')).toBe(endOfChinaYear(lastYear));
     expect(new Date(endOfChinaYear(lastYear) * 1000).toISOString()).toBe(`${lastYear}-12-31T16:00:00.000Z`);
@@ -144,12 +176,19 @@ describe('GET /metrics', () => {
   it('carries no ID number and no USCC after traffic that sent both', async () => {
     const idNumber = makeIdNumber();
     const person = personDebtorEntry({ idNumber });
-    await t.http.post('/v1/list-entries').set(await t.tokenFor('spc')).send(person).expect(201);
+    await t.http
+      .post('/v1/list-entries')
+      .set(await t.tokenFor('spc'))
+      .send(person)
+      .expect(201);
     await t.http.post('/v1/checks/officers').set(mof).send({ idNumber, role: 'legal_representative' }).expect(200);
     await t.http.get(`/v1/list-entries?idNumber=${idNumber}`).set(mof).expect(200);
     const entry = enterpriseEntry();
     await t.http.post('/v1/list-entries').set(samr).send(entry).expect(201);
-    await t.http.get(`/v1/checks/enterprises/${(entry.subject as { uscc: string }).uscc}`).set(mof).expect(200);
+    await t.http
+      .get(`/v1/checks/enterprises/${(entry.subject as { uscc: string }).uscc}`)
+      .set(mof)
+      .expect(200);
     await t.app.metrics?.refresh();
     const text = await scrape();
     expect(text).not.toContain(idNumber);
@@ -178,11 +217,13 @@ describe('metrics off, and the loopback listener', () => {
       expect(address).toBe('127.0.0.1');
       const get = (path: string, headers: Record<string, string> = {}) =>
         new Promise<{ status: number; body: string }>((resolve, reject) => {
-          http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
-            let body = '';
-            res.on('data', (d) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          }).on('error', reject);
+          http
+            .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+              let body = '';
+              res.on('data', (d) => (body += d));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+            })
+            .on('error', reject);
         });
       expect((await get('/metrics')).status).toBe(401);
       const ok = await get('/metrics', SCRAPER);

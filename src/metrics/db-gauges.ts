@@ -121,7 +121,10 @@ export class DbGauges {
       for (const r of webhooks) {
         webhookPendingGauge.set({ department: r.department }, r.pending);
         webhookFailingGauge.set({ department: r.department }, r.failing);
-        webhookOldestPendingAge.set({ department: r.department }, Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000));
+        webhookOldestPendingAge.set(
+          { department: r.department },
+          Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000),
+        );
       }
       for (const r of jobs) jobLastSuccess.set({ job: r.name }, new Date(r.at).getTime() / 1000);
       dbUp.set(1);

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { problem, sendProblem } from '../http/problem';
+import { labelOperation } from './http-metrics';
 import { registry } from './metrics';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -14,8 +15,15 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function metricsHandler(token: string | undefined): RequestHandler {
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
   return (req, res, next) => {
+    labelOperation(res, 'metrics');
     if (expected && !timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) {
-      sendProblem(res, problem(401, req.headers.authorization ? 'the metrics token is not known' : 'send Authorization: Bearer <METRICS_TOKEN>'));
+      sendProblem(
+        res,
+        problem(
+          401,
+          req.headers.authorization ? 'the metrics token is not known' : 'send Authorization: Bearer <METRICS_TOKEN>',
+        ),
+      );
       return;
     }
     registry.metrics().then((text) => {
@@ -25,7 +33,7 @@ export function metricsHandler(token: string | undefined): RequestHandler {
   };
 }
 
-/** A listener of its own for /metrics (METRICS_PORT), bound to METRICS_HOST (loopback unless the operator says otherwise). */
+/** A listener of its own for /metrics (METRICS_PORT), bound to METRICS_HOST (loopback unless the operator says so). */
 export function startMetricsServer(o: { port: number; host: string; token: string | undefined }): Promise<http.Server> {
   const app = express();
   app.disable('x-powered-by');

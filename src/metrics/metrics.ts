@@ -33,7 +33,9 @@ const JOB_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 
 export const httpDuration = new Histogram({
   name: 'jp_http_request_duration_seconds',
-  help: 'HTTP requests by OpenAPI operation id (or "unmatched") and status class, from arrival to the last byte sent',
+  help:
+    'HTTP requests by OpenAPI operation id ("metrics" for scrapes, "unmatched" for unknown paths, /docs and ' +
+    '/openapi.json) and status class, from arrival to the last byte sent',
   labelNames: ['operation', 'status_class'] as const,
   buckets: HTTP_BUCKETS,
   registers: [registry],
@@ -41,14 +43,16 @@ export const httpDuration = new Histogram({
 
 export const checksTotal = new Counter({
   name: 'jp_checks_total',
-  help: 'Real-time checks answered, by kind (enterprise, officer, person), scenario (scenario code, "any", or the officer role) and answer (restricted or clear)',
+  help:
+    'Real-time checks answered, by kind (enterprise, officer, person), scenario (scenario code, "any", or the ' +
+    'officer role) and answer (restricted or clear)',
   labelNames: ['kind', 'scenario', 'answer'] as const,
   registers: [registry],
 });
 
 export const decisionRecordsTotal = new Counter({
   name: 'jp_decision_records_total',
-  help: 'Decision records written for checks, by kind and answer (restricted, or clear when the caller asked for a record)',
+  help: 'Decision records written for checks, by kind and answer (restricted, or clear when a record was asked for)',
   labelNames: ['kind', 'answer'] as const,
   registers: [registry],
 });
@@ -78,7 +82,9 @@ export const webhookDeliveriesTotal = new Counter({
 // Gauges refreshed on a schedule from the database (src/metrics/db-gauges.ts), the same figures on every instance.
 export const ordersGauge = new Gauge({
   name: 'jp_orders',
-  help: 'Orders by department and state: issued (awaiting feedback, not yet due), overdue (past due, not escalated), escalated, implemented, not_applicable, lifted. The states do not overlap.',
+  help:
+    'Orders by department and state: issued (awaiting feedback, not yet due), overdue (past due, not escalated), ' +
+    'escalated, implemented, not_applicable, lifted. The states do not overlap.',
   labelNames: ['department', 'status'] as const,
   registers: [registry],
 });
@@ -131,7 +137,9 @@ export const refreshTimestamp = new Gauge({
 
 export const calendarCoveredUntil = new Gauge({
   name: 'jp_calendar_covered_until_timestamp_seconds',
-  help: 'End of the last day the official working-day calendar covers (chinese-days plus rules/calendar/overrides.json), Unix time',
+  help:
+    'End of the last day the official working-day calendar covers (chinese-days plus ' +
+    'rules/calendar/overrides.json), Unix time',
   registers: [registry],
 });
 
@@ -168,7 +176,11 @@ function checkChildrenOf(kind: string, scenario: string): [Child, Child] {
 }
 
 /** A check was answered. scenario: the scenario code ("any" when none was asked), or the role of an officer check. */
-export function countCheck(kind: 'enterprise' | 'officer' | 'person', scenario: string | null | undefined, restricted: boolean): void {
+export function countCheck(
+  kind: 'enterprise' | 'officer' | 'person',
+  scenario: string | null | undefined,
+  restricted: boolean,
+): void {
   if (!enabled) return;
   checkChildrenOf(kind, scenario ?? 'any')[restricted ? 1 : 0].inc();
 }
@@ -201,7 +213,11 @@ const isListType = (v: unknown): v is string => typeof v === 'string' && Object.
  * The rows of a batch (HTTP or CLI) and their results, counted per list and result with one label look-up per
  * combination. A rejected row's listType may be anything the caller typed: it is "unknown" unless it is a list type.
  */
-export function countEntryRows(source: EntrySource, rows: readonly { input?: unknown }[], results: readonly { status: string }[]): void {
+export function countEntryRows(
+  source: EntrySource,
+  rows: readonly { input?: unknown }[],
+  results: readonly { status: string }[],
+): void {
   if (!enabled) return;
   const tally = new Map<string, number>();
   results.forEach((r, i) => {

@@ -17,7 +17,7 @@ const poolOf = (db: Db) => (db.client as { pool?: TarnPool }).pool;
 // Read at scrape time from the pool of the app that last called instrumentPool (one per process in production).
 new Gauge({
   name: 'jp_db_pool_connections',
-  help: 'Database connections of this process by state: used (lent to a query or transaction) or free (idle in the pool)',
+  help: 'Database connections of this process by state: used (lent to a query or transaction) or free (idle)',
   labelNames: ['state'] as const,
   registers: [registry],
   collect() {

@@ -14,5 +14,8 @@ export function enableImportCounts(): void {
 export async function pushImportCounts(url: string, authority: string): Promise<void> {
   const registry = new Registry();
   registry.registerMetric(listEntriesTotal);
-  await new Pushgateway(url, { timeout: 10_000 }, registry).push({ jobName: 'joint-punishment-import', groupings: { authority } });
+  await new Pushgateway(url, { timeout: 10_000 }, registry).push({
+    jobName: 'joint-punishment-import',
+    groupings: { authority },
+  });
 }

@@ -14,7 +14,7 @@ const HEADER =
 
 /** `npm run import` as an operator runs it, with a stand-in Pushgateway that records what it is sent. */
 describe('npm run import pushes its counts to METRICS_PUSHGATEWAY_URL', () => {
-  it('pushes jp_list_entries_total{source="cli"} by list and result, under job and authority, no ID or USCC', async () => {
+  it('pushes jp_list_entries_total{source="cli"} by list and result, under job and authority, no ID/USCC', async () => {
     const pushes: { method: string; url: string; body: string }[] = [];
     const gateway = http.createServer((req, res) => {
       let body = '';

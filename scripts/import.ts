@@ -78,7 +78,9 @@ async function main(): Promise<number> {
     if (result.rejectsFile) console.log(`rejected rows, with their errors, written to ${result.rejectsFile}`);
     if (config.metricsPushgatewayUrl && !values.remove) {
       // The import is done and stored: a Pushgateway that is down costs the operator a figure, not the import.
-      await pushImportCounts(config.metricsPushgatewayUrl, department.code).catch((e: unknown) => log.warn({ err: e }, 'could not push the import counts to METRICS_PUSHGATEWAY_URL'));
+      await pushImportCounts(config.metricsPushgatewayUrl, department.code).catch((err: unknown) =>
+        log.warn({ err }, 'could not push the import counts to METRICS_PUSHGATEWAY_URL'),
+      );
     }
     console.log(JSON.stringify({ rows: result.rows, seconds: result.seconds, ...result.summary }));
     return 0;

@@ -48,8 +48,9 @@ export interface App {
 export function createApp(deps: AppDeps): App {
   const { config, db, log } = deps;
   const s = createServices(config, deps);
+  const calendarLastYear = () => s.calendar.lastYear;
   const departments = s.departments.all.map((d) => d.code);
-  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear: () => s.calendar.lastYear });
+  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear });
   const definition = openapiDefinition();
   const api = createApi({
     definition,

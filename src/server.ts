@@ -35,8 +35,14 @@ async function main(): Promise<void> {
   if (config.jobsEnabled) app.jobs.start();
   if (config.webhooksEnabled) app.deliveries.start();
   app.metrics?.start();
-  const metricsPort = config.metrics?.port;
-  const metricsServer = metricsPort === undefined ? undefined : await startMetricsServer({ port: metricsPort, host: config.metrics?.host ?? '127.0.0.1', token: config.metrics?.token });
+  const m = config.metrics;
+  const metricsServer =
+    m?.port === undefined
+      ? undefined
+      : await startMetricsServer({ port: m.port, host: m.host, token: m.token }).catch((err: unknown) => {
+          log.fatal({ err, port: m.port, host: m.host }, 'METRICS_PORT cannot be listened on');
+          process.exit(1);
+        });
   if (metricsServer) log.info({ address: metricsServer.address() }, 'metrics listening');
 
   let stopping = false;

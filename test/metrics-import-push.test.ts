@@ -69,6 +69,7 @@ describe('npm run import pushes its counts to METRICS_PUSHGATEWAY_URL', () => {
       expect(push.body).not.toContain(uscc);
       expect(push.body).not.toMatch(/process_cpu|nodejs_/);
     } finally {
+      gateway.closeAllConnections();
       gateway.close();
       await database.drop();
     }

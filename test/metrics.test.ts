@@ -231,6 +231,7 @@ describe('metrics off, and the loopback listener', () => {
       expect(ok.body).toMatch(/# TYPE jp_checks_total counter/);
       expect((await get('/v1/checks/officers', SCRAPER)).status).toBe(404);
     } finally {
+      server.closeAllConnections();
       server.close();
     }
   });

@@ -120,6 +120,17 @@ describe('docs/alerts.yml', () => {
     }
   });
 
+  it('has its promtool unit tests (docs/alerts.test.yml) written against alerts that exist', () => {
+    const unit = yaml.load(readFileSync(path.join(projectRoot, 'docs/alerts.test.yml'), 'utf8')) as {
+      rule_files: string[];
+      tests: { alert_rule_test: { alertname: string }[] }[];
+    };
+    expect(unit.rule_files).toEqual(['alerts.yml']);
+    const tested = new Set(unit.tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)));
+    expect([...tested].filter((name) => !rules.some((r) => r.alert === name))).toEqual([]);
+    expect(tested.size).toBeGreaterThanOrEqual(5);
+  });
+
   it('parses as PromQL', () => {
     for (const r of rules)
       expect({ alert: r.alert, errors: parsePromQL(r.expr).errors }).toEqual({ alert: r.alert, errors: [] });

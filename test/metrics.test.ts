@@ -138,6 +138,15 @@ describe('GET /metrics', () => {
     );
     expect(sampleValue(first.text, 'jp_webhook_events_pending', { department: 'ndrc' })).toBeGreaterThan(0);
 
+    // ndrc's receiver (a closed port) refuses: the attempt is counted, and its event is now failing
+    const failedBefore = sampleValue(first.text, 'jp_webhook_deliveries_total', { department: 'ndrc', outcome: 'failed' });
+    expect((await t.app.deliveries.drain()).failed).toBeGreaterThan(0);
+    const failing = await state('issued');
+    expect(sampleValue(failing.text, 'jp_webhook_deliveries_total', { department: 'ndrc', outcome: 'failed' })).toBe(
+      failedBefore + 1,
+    );
+    expect(sampleValue(failing.text, 'jp_webhook_events_failing', { department: 'ndrc' })).toBe(1);
+
     // a day after every deadline: the orders without feedback are overdue, then escalated by the job
     t.clock.set(new Date('2026-04-30T02:00:00Z'));
     const overdue = await state('overdue');

@@ -62,6 +62,11 @@ describe('GET /metrics', () => {
     expect(moved({ kind: 'enterprise', scenario: 'government_procurement', answer: 'restricted' })).toBe(1);
     expect(moved({ kind: 'enterprise', scenario: 'any', answer: 'clear' })).toBe(1);
     expect(moved({ kind: 'officer', scenario: 'director', answer: 'clear' })).toBe(1);
+    // each restricted answer left a decision record (issue 11); clean answers without record=true are only counted
+    const records = (text: string, answer: string) =>
+      sampleValue(text, 'jp_decision_records_total', { kind: 'enterprise', answer });
+    expect(records(after, 'restricted') - records(before, 'restricted')).toBe(2);
+    expect(records(after, 'clear') - records(before, 'clear')).toBe(0);
 
     const requests = (text: string, operation: string, cls: string) =>
       sampleValue(text, 'jp_http_request_duration_seconds_count', { operation, status_class: cls });

@@ -34,6 +34,11 @@ const schema = z.object({
   WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
   /** Second escalation of an overdue order: this many working days after its due date, still without feedback. */
   ESCALATION_LEVEL2_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(10),
+  /** Look-ups by ID number (GET /v1/list-entries?idNumber=) one token may make per window; each is audited. */
+  ID_LOOKUP_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
+  ID_LOOKUP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400 * 7).default(3600),
+  /** Failed authentications one address may make per minute (per instance) before it gets 429 for the rest of it. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
 });
 
 export type Config = Readonly<{
@@ -50,6 +55,8 @@ export type Config = Readonly<{
   webhookSecretKey: string | undefined;
   webhookAllowedHosts: readonly string[];
   escalationLevel2WorkingDays: number;
+  idLookupLimit: { perWindow: number; windowSeconds: number };
+  authFailureLimit: number;
 }>;
 
 export class ConfigError extends Error {
@@ -78,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookSecretKey: c.WEBHOOK_SECRET_KEY,
     webhookAllowedHosts: Object.freeze(parseAllowedHosts(c.WEBHOOK_ALLOWED_HOSTS)),
     escalationLevel2WorkingDays: c.ESCALATION_LEVEL2_WORKING_DAYS,
+    idLookupLimit: { perWindow: c.ID_LOOKUP_LIMIT, windowSeconds: c.ID_LOOKUP_WINDOW_SECONDS },
+    authFailureLimit: c.AUTH_FAILURE_LIMIT,
   });
 }
 

@@ -1,26 +1,30 @@
+import { AccessPolicy, declaredOperations, type AccessInput } from '../src/auth/access';
+import type { Principal } from '../src/auth/principal';
+import { openapiDefinition } from '../src/http/definition';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
 import { enterpriseEntry, personDebtorEntry } from './support/factories';
 
 /**
- * The object-level access matrix: every endpoint that takes an id or a department, called by every kind of caller,
- * against README "Who may do what":
- *   administrator — tokens, every department's orders, the feedback report, jobs and proposals;
- *   list authority (samr, spc) — add/remove entries on its lists, read the orders its entries produced;
- *   any department — departments, entries (with only its own orders), rules, checks, its own orders and feedback;
- *   supervisor (ndrc) — also any department's orders and the feedback report.
+ * The object-level access matrix: every endpoint that takes an id or a department, called by every kind of caller.
+ * Who is admitted at all comes from the operation's x-access in openapi/openapi.yaml (the README's generated table),
+ * evaluated here with the same AccessPolicy; each row adds only what its x-access-note says the service narrows
+ * (its own order, the entry it listed), so the matrix follows the declarations and cannot drift from them.
  * Callers: no token, an unknown token, admin, the entry's list authority (samr), the other list authority (spc),
  * the supervisor (ndrc), the order's addressee (mof), and a department with nothing to do with the entry.
- * (When the "one shape" issue lands its x-access declarations in openapi.yaml, this table should be read from them.)
  */
 type Caller = 'none' | 'bogus' | 'admin' | 'authority' | 'otherAuthority' | 'supervisor' | 'addressee' | 'unrelated';
 const CALLERS: Caller[] = ['none', 'bogus', 'admin', 'authority', 'otherAuthority', 'supervisor', 'addressee', 'unrelated'];
 
 interface Row {
+  operationId: string;
   name: string;
+  /** The request as the access policy sees it (for grants that read a field, e.g. params.code). */
+  input: () => AccessInput;
   call: (t: TestApp, auth: Record<string, string>) => Promise<{ status: number; body: unknown }>;
-  /** Expected status per authenticated caller; none/bogus are always 401. */
-  allowed: Partial<Record<Caller, number>>;
-  denied?: number;
+  /** The status of an admitted caller. */
+  ok: number;
+  /** x-access-note: of the callers x-access admits, only these get `ok` (the service refuses the rest, 403). */
+  narrowedTo?: Caller[];
 }
 
 describe('access matrix: every endpoint with an id or a department × every kind of caller', () => {
@@ -48,45 +52,84 @@ describe('access matrix: every endpoint with an id or a department × every kind
   });
   afterAll(() => t.close());
 
+  const none = (): AccessInput => ({ params: {}, query: {}, body: undefined });
+  const AUTHORITY_OR_SUPERVISOR_OR_ADDRESSEE: Caller[] = ['admin', 'authority', 'supervisor', 'addressee'];
   const rows: Row[] = [
-    { name: 'POST /v1/departments/{code}/tokens', call: (t, a) => t.http.post('/v1/departments/mof/tokens').set(a).send({}), allowed: { admin: 201 } },
-    { name: 'GET /v1/departments/{code}/tokens', call: (t, a) => t.http.get('/v1/departments/mof/tokens').set(a), allowed: { admin: 200 } },
+    { operationId: 'createDepartmentToken', name: 'POST /v1/departments/{code}/tokens', input: () => ({ params: { code: 'mof' } }), call: (t, a) => t.http.post('/v1/departments/mof/tokens').set(a).send({}), ok: 201 },
+    { operationId: 'listDepartmentTokens', name: 'GET /v1/departments/{code}/tokens', input: () => ({ params: { code: 'mof' } }), call: (t, a) => t.http.get('/v1/departments/mof/tokens').set(a), ok: 200 },
     {
+      operationId: 'revokeDepartmentToken',
       name: 'DELETE /v1/departments/{code}/tokens/{id}',
+      input: () => ({ params: { code: 'cac' } }),
       call: async (t, a) => {
         const made = await t.http.post('/v1/departments/cac/tokens').set(ADMIN).send({}).expect(201);
         return t.http.delete(`/v1/departments/cac/tokens/${made.body.id}`).set(a);
       },
-      allowed: { admin: 204 },
+      ok: 204,
     },
-    { name: 'PUT /v1/departments/{code}/webhook', call: (t, a) => t.http.put('/v1/departments/mof/webhook').set(a).send({ url: 'http://127.0.0.1:9/mof', secret: 'matrix-webhook-secret-0123456789' }), allowed: { admin: 200, addressee: 200 } },
-    { name: 'GET /v1/list-entries/{id}', call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}`).set(a), allowed: { admin: 200, authority: 200, otherAuthority: 200, supervisor: 200, addressee: 200, unrelated: 200 } },
-    { name: 'GET /v1/list-entries?uscc=', call: (t, a) => t.http.get('/v1/list-entries').query({ uscc: entry.subject.uscc }).set(a), allowed: { admin: 200, authority: 200, otherAuthority: 200, supervisor: 200, addressee: 200, unrelated: 200 } },
-    { name: 'GET /v1/orders/{id}', call: (t, a) => t.http.get(`/v1/orders/${order.id}`).set(a), allowed: { admin: 200, authority: 200, supervisor: 200, addressee: 200 } },
-    { name: 'GET /v1/orders?department=', call: (t, a) => t.http.get('/v1/orders').query({ department: 'mof' }).set(a), allowed: { admin: 200, supervisor: 200, addressee: 200 } },
-    { name: 'GET /v1/reports/feedback', call: (t, a) => t.http.get('/v1/reports/feedback').set(a), allowed: { admin: 200, supervisor: 200 } },
-    { name: 'GET /v1/checks/enterprises/{uscc}', call: (t, a) => t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(a), allowed: { admin: 200, authority: 200, otherAuthority: 200, supervisor: 200, addressee: 200, unrelated: 200 } },
-    { name: 'GET /v1/serious-violation-proposals', call: (t, a) => t.http.get('/v1/serious-violation-proposals').set(a), allowed: { admin: 200, authority: 200 } },
-    { name: 'GET /v1/jobs', call: (t, a) => t.http.get('/v1/jobs').set(a), allowed: { admin: 200 } },
+    { operationId: 'putDepartmentWebhook', name: 'PUT /v1/departments/{code}/webhook', input: () => ({ params: { code: 'mof' } }), call: (t, a) => t.http.put('/v1/departments/mof/webhook').set(a).send({ url: 'http://127.0.0.1:9/mof', secret: 'matrix-webhook-secret-0123456789' }), ok: 200 },
+    { operationId: 'getListEntry', name: 'GET /v1/list-entries/{id}', input: none, call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}`).set(a), ok: 200 },
+    { operationId: 'listListEntries', name: 'GET /v1/list-entries?uscc=', input: none, call: (t, a) => t.http.get('/v1/list-entries').query({ uscc: entry.subject.uscc }).set(a), ok: 200 },
+    { operationId: 'getOrder', name: 'GET /v1/orders/{id}', input: none, call: (t, a) => t.http.get(`/v1/orders/${order.id}`).set(a), ok: 200, narrowedTo: AUTHORITY_OR_SUPERVISOR_OR_ADDRESSEE },
+    { operationId: 'listOrders', name: 'GET /v1/orders?department=', input: () => ({ query: { department: 'mof' } }), call: (t, a) => t.http.get('/v1/orders').query({ department: 'mof' }).set(a), ok: 200, narrowedTo: ['admin', 'supervisor', 'addressee'] },
+    { operationId: 'getFeedbackReport', name: 'GET /v1/reports/feedback', input: none, call: (t, a) => t.http.get('/v1/reports/feedback').set(a), ok: 200 },
+    { operationId: 'checkEnterprise', name: 'GET /v1/checks/enterprises/{uscc}', input: none, call: (t, a) => t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(a), ok: 200 },
+    { operationId: 'listSeriousViolationProposals', name: 'GET /v1/serious-violation-proposals', input: none, call: (t, a) => t.http.get('/v1/serious-violation-proposals').set(a), ok: 200 },
+    { operationId: 'listJobs', name: 'GET /v1/jobs', input: none, call: (t, a) => t.http.get('/v1/jobs').set(a), ok: 200 },
     // State changes last, and the permitted caller after every refused one.
-    { name: 'POST /v1/orders/{id}/feedback', call: (t, a) => t.http.post(`/v1/orders/${order.id}/feedback`).set(a).send({ outcome: 'implemented' }), allowed: { addressee: 200 } },
-    { name: 'POST /v1/list-entries/{id}/removal', call: (t, a) => t.http.post(`/v1/list-entries/${entry.id}/removal`).set(a).send({ reason: '已整改', decisionNo: '撤〔2026〕1号' }), allowed: { authority: 200 } },
-    { name: 'POST /v1/list-entries (a list the caller is not authority for)', call: (t, a) => t.http.post('/v1/list-entries').set(a).send(personDebtorEntry()), allowed: { otherAuthority: 201 } },
+    { operationId: 'submitOrderFeedback', name: 'POST /v1/orders/{id}/feedback', input: none, call: (t, a) => t.http.post(`/v1/orders/${order.id}/feedback`).set(a).send({ outcome: 'implemented' }), ok: 200, narrowedTo: ['addressee'] },
+    { operationId: 'removeListEntry', name: 'POST /v1/list-entries/{id}/removal', input: none, call: (t, a) => t.http.post(`/v1/list-entries/${entry.id}/removal`).set(a).send({ reason: '已整改', decisionNo: '撤〔2026〕1号' }), ok: 200, narrowedTo: ['authority'] },
+    { operationId: 'createListEntry', name: 'POST /v1/list-entries (a dishonest-debtor entry)', input: () => ({ body: { listType: 'dishonest_debtor' } }), call: (t, a) => t.http.post('/v1/list-entries').set(a).send(personDebtorEntry()), ok: 201 },
   ];
 
-  it('answers every cell as the README says', async () => {
+  it('covers every operation that takes an id, a code or a department', () => {
+    const takesOne = declaredOperations(openapiDefinition())
+      .filter((op) => /\{(id|code|uscc)\}/.test(op.path) || ['listOrders', 'listListEntries'].includes(op.operationId))
+      .map((op) => op.operationId)
+      .sort();
+    const covered = new Set(rows.map((r) => r.operationId));
+    expect(takesOne.filter((id) => !covered.has(id))).toEqual([]);
+  });
+
+  it('answers every cell as the declared x-access (and its note) says', async () => {
+    const policy = new AccessPolicy(declaredOperations(openapiDefinition()));
+    const department = (code: string): Principal => ({ kind: 'department', department: t.rules.departments.find((d) => d.code === code) as never, tokenId: 'matrix' });
+    const principals: Record<Exclude<Caller, 'none' | 'bogus'>, Principal> = {
+      admin: { kind: 'admin' },
+      authority: department('samr'),
+      otherAuthority: department('spc'),
+      supervisor: department('ndrc'),
+      addressee: department('mof'),
+      unrelated: department(unrelated),
+    };
+    const admitted = (row: Row, caller: Exclude<Caller, 'none' | 'bogus'>) => {
+      try {
+        policy.check(row.operationId, principals[caller], row.input());
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const got: string[] = [];
     const want: string[] = [];
     for (const row of rows) {
-      const order = [...CALLERS].sort((a, b) => Number(row.allowed[a] !== undefined) - Number(row.allowed[b] !== undefined));
+      const expected = (caller: Caller) => {
+        if (caller === 'none' || caller === 'bogus') return 401;
+        return admitted(row, caller) && (row.narrowedTo?.includes(caller) ?? true) ? row.ok : 403;
+      };
+      // Refused callers first, so a state change is attempted by everyone else before the one who may make it.
+      const order = [...CALLERS].sort((a, b) => Number(expected(a) === row.ok) - Number(expected(b) === row.ok));
       for (const caller of order) {
-        const expected = caller === 'none' || caller === 'bogus' ? 401 : row.allowed[caller] ?? row.denied ?? 403;
         const res = await row.call(t, headers[caller]);
         got.push(`${row.name} as ${caller}: ${res.status}`);
-        want.push(`${row.name} as ${caller}: ${expected}`);
+        want.push(`${row.name} as ${caller}: ${expected(caller)}`);
       }
     }
     expect(got).toEqual(want);
+    // The declarations say something: admin-only operations refuse every department, and so on.
+    expect(want).toContain('GET /v1/departments/{code}/tokens as supervisor: 403');
+    expect(want).toContain('PUT /v1/departments/{code}/webhook as addressee: 200');
+    expect(want).toContain('POST /v1/list-entries (a dishonest-debtor entry) as authority: 403');
   });
 
   it('through an entry, each department sees only its own orders', async () => {

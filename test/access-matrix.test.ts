@@ -69,6 +69,7 @@ describe('access matrix: every endpoint with an id or a department × every kind
     },
     { operationId: 'putDepartmentWebhook', name: 'PUT /v1/departments/{code}/webhook', input: () => ({ params: { code: 'mof' } }), call: (t, a) => t.http.put('/v1/departments/mof/webhook').set(a).send({ url: 'http://127.0.0.1:9/mof', secret: 'matrix-webhook-secret-0123456789' }), ok: 200 },
     { operationId: 'getListEntry', name: 'GET /v1/list-entries/{id}', input: none, call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}`).set(a), ok: 200 },
+    { operationId: 'getListEntryHistory', name: 'GET /v1/list-entries/{id}/history', input: none, call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}/history`).set(a), ok: 200 },
     { operationId: 'listListEntries', name: 'GET /v1/list-entries?uscc=', input: none, call: (t, a) => t.http.get('/v1/list-entries').query({ uscc: entry.subject.uscc }).set(a), ok: 200 },
     { operationId: 'getOrder', name: 'GET /v1/orders/{id}', input: none, call: (t, a) => t.http.get(`/v1/orders/${order.id}`).set(a), ok: 200, narrowedTo: AUTHORITY_OR_SUPERVISOR_OR_ADDRESSEE },
     { operationId: 'listOrders', name: 'GET /v1/orders?department=', input: () => ({ query: { department: 'mof' } }), call: (t, a) => t.http.get('/v1/orders').query({ department: 'mof' }).set(a), ok: 200, narrowedTo: ['admin', 'supervisor', 'addressee'] },

@@ -76,6 +76,9 @@ describe('access matrix: every endpoint with an id or a department × every kind
     { operationId: 'getFeedbackReport', name: 'GET /v1/reports/feedback', input: none, call: (t, a) => t.http.get('/v1/reports/feedback').set(a), ok: 200 },
     { operationId: 'checkEnterprise', name: 'GET /v1/checks/enterprises/{uscc}', input: none, call: (t, a) => t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(a), ok: 200 },
     { operationId: 'listSeriousViolationProposals', name: 'GET /v1/serious-violation-proposals', input: none, call: (t, a) => t.http.get('/v1/serious-violation-proposals').set(a), ok: 200 },
+    // A record no caller asked for: to everyone x-access admits, it does not exist (404, per the x-access-note).
+    { operationId: 'getCheckDecision', name: 'GET /v1/checks/decisions/{id} (unknown)', input: none, call: (t, a) => t.http.get('/v1/checks/decisions/00000000-0000-4000-8000-000000000000').set(a), ok: 404 },
+    { operationId: 'postCheckDecisionFeedback', name: 'POST /v1/checks/decisions/{id}/feedback (unknown)', input: none, call: (t, a) => t.http.post('/v1/checks/decisions/00000000-0000-4000-8000-000000000000/feedback').set(a).send({ action: 'restricted' }), ok: 404 },
     { operationId: 'listJobs', name: 'GET /v1/jobs', input: none, call: (t, a) => t.http.get('/v1/jobs').set(a), ok: 200 },
     // State changes last, and the permitted caller after every refused one.
     { operationId: 'submitOrderFeedback', name: 'POST /v1/orders/{id}/feedback', input: none, call: (t, a) => t.http.post(`/v1/orders/${order.id}/feedback`).set(a).send({ outcome: 'implemented' }), ok: 200, narrowedTo: ['addressee'] },

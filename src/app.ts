@@ -3,6 +3,7 @@ import swaggerUi from 'swagger-ui-express';
 import { AccessPolicy, declaredOperations } from './auth/access';
 import { Authenticator } from './auth/authenticator';
 import { batchHandlers } from './batch/batch-handlers';
+import { batchGate } from './batch/batch-gate';
 import { BATCH_BODY_LIMIT, BATCH_PATHS } from './batch/batch-paths';
 import { checkHandlers } from './checks/check-handlers';
 import type { Config } from './config';
@@ -52,9 +53,13 @@ export function createApp(deps: AppDeps): App {
   const departments = s.departments.all.map((d) => d.code);
   const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear });
   const definition = openapiDefinition();
+  const authenticator = new Authenticator(db, s.departments, config.adminToken, s.wallClock, {
+    failuresPerWindow: config.authFailureLimit,
+    windowMs: 60_000,
+  });
   const api = createApi({
     definition,
-    authenticator: new Authenticator(db, s.departments, config.adminToken),
+    authenticator,
     access: new AccessPolicy(declaredOperations(definition)),
     validateResponses: deps.validateResponses ?? false,
     log,
@@ -79,8 +84,11 @@ export function createApp(deps: AppDeps): App {
   app.set('etag', false);
   app.use(httpMetrics());
   app.use(requestLog(log));
+  app.use('/v1', noStore);
   // Batches may be large (10,000 rows, JSON or CSV): a larger limit on their paths only; the parser below then
-  // skips the already-read body, and every other route keeps the 1 MB limit and its 413.
+  // skips the already-read body, and every other route keeps the 1 MB limit and its 413. The gate authenticates
+  // (and bounds concurrent large uploads) before a byte of the body is read.
+  app.use(BATCH_PATHS, batchGate(authenticator));
   const batchJson = express.json({ limit: BATCH_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.use(BATCH_PATHS, batchJson, express.text({ limit: BATCH_BODY_LIMIT, type: 'text/csv' }));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
@@ -89,7 +97,7 @@ export function createApp(deps: AppDeps): App {
   app.get('/openapi.json', (_req, res) => {
     res.json(definition);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }));
+  app.use('/docs', docsPolicy, swaggerUi.serve, swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }));
   app.use('/dashboard', dashboardRouter());
   app.use(api);
   app.use(errorMiddleware(log));
@@ -103,3 +111,27 @@ export function createApp(deps: AppDeps): App {
   };
   return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close, metrics };
 }
+
+/**
+ * Answers under /v1 may carry personal data: no cache (browser, proxy) may keep them, and no browser may sniff
+ * them into something executable. Set on every /v1 response, errors included, before any handler runs.
+ */
+const noStore: express.RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
+};
+
+/**
+ * Swagger UI loads its own scripts and styles from /docs (no inline script); 'unsafe-inline' styles are what
+ * swagger-ui itself needs. Nothing else is allowed.
+ */
+const docsPolicy: express.RequestHandler = (_req, res, next) => {
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+      "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  );
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
+};

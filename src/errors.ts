@@ -46,3 +46,14 @@ export class RuleFileError extends Error {
     super(`${file}: ${field || '(root)'}: ${problem}`);
   }
 }
+
+/** Too many requests of a kind from one caller; retryAfterSeconds becomes the Retry-After header. */
+export class TooManyRequestsError extends Error {
+  override readonly name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

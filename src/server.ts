@@ -1,6 +1,7 @@
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
+import { createHttpServer } from './http/http-server';
 import { createLogger } from './logger';
 import { startMetricsServer } from './metrics';
 import { RuleFileError } from './rules/rule-loader';
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
   }
 
   const app = createApp({ config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
-  const server = app.express.listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));
+  // Stated timeouts cut slow-header and slow-body connections (src/http/http-server.ts).
+  const server = createHttpServer(app.express).listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));
   // Safe on every instance: each job run takes a PostgreSQL advisory lock, and outbox events are claimed with SKIP LOCKED.
   if (config.jobsEnabled) app.jobs.start();
   if (config.webhooksEnabled) app.deliveries.start();

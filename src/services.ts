@@ -20,7 +20,7 @@ import { ReportService } from './reports/report-service';
 import { RuleCatalogService } from './rules/rule-catalog-service';
 import { RuleEngine } from './rules/rule-engine';
 import type { LoadedRules } from './rules/rule-loader';
-import type { Clock } from './time/clock';
+import { systemClock, type Clock } from './time/clock';
 import { FeedbackDeadlines } from './time/feedback-deadline';
 import { loadCalendarOverrides, WorkingDayCalendar } from './time/working-days';
 import { DeliveryWorker } from './webhooks/delivery-worker';
@@ -33,6 +33,11 @@ export interface ServiceDeps {
   keyOf: PersonKeyer;
   clock: Clock;
   log: Logger;
+  /**
+   * Real time, for what protects the service rather than what the domain dates: token expiry and last use, the
+   * failed-authentication window. Tests that move the service clock across years keep their tokens. Default: system.
+   */
+  wallClock?: Clock;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -49,7 +54,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const engine = new RuleEngine(deps.rules);
   const calendar = new WorkingDayCalendar(loadCalendarOverrides(config.rulesDir));
   const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
-  const entries = new ListEntryService({ db, engine, keyOf, clock, deadlines });
+  const entries = new ListEntryService({ db, engine, keyOf, clock, deadlines, idLookupLimit: config.idLookupLimit });
+  const wallClock = deps.wallClock ?? systemClock;
   const batch = new BatchService({
     db,
     entries,
@@ -87,7 +93,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
-    tokens: new TokenService(db, departments, clock),
+    tokens: new TokenService(db, departments, clock, wallClock),
+    wallClock,
     reports: new ReportService(db, departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),
     webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),

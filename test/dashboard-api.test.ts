@@ -117,7 +117,7 @@ describe('dashboard API', () => {
     expect(personOrder.subject).toEqual({
       kind: 'person',
       name: expect.any(String),
-      idNumberMasked: `${personId.slice(0, 6)}********${personId.slice(14)}`,
+      idNumberMasked: `${personId.slice(0, 6)}***********${personId.slice(17)}`,
     });
     expect(JSON.stringify(personOrder)).not.toContain(personId);
 

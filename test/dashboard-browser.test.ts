@@ -236,7 +236,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     expect(await page.content()).not.toContain(personId);
     await expect(
       page
-        .getByText(`${personId.slice(0, 6)}********${personId.slice(14)}`)
+        .getByText(`${personId.slice(0, 6)}***********${personId.slice(17)}`)
         .first()
         .isVisible(),
     ).resolves.toBe(true);

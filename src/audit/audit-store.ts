@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { redactIdNumbers } from '../identity/id-number';
+import { requestTokenId } from './request-token';
 
 /** One change of state. Written in the same transaction as the change it records. */
 export interface AuditRecord {
@@ -13,10 +15,25 @@ export interface AuditRecord {
 export interface AuditContext {
   at: Date;
   requestId?: string;
+  /** The api_tokens row the actor used; defaults to the token of the current request. */
+  tokenId?: string;
+}
+
+/** before/after as stored: JSON, with any ID number that slipped into a value masked (no audit row holds one). */
+function auditJson(value: unknown): string | null {
+  return value === undefined ? null : redactIdNumbers(JSON.stringify(value));
 }
 
 export async function recordAudit(q: Knex | Knex.Transaction, ctx: AuditContext, records: AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
+  const tokenId = ctx.tokenId ?? requestTokenId() ?? null;
+  // PostgreSQL takes at most 65,535 bind parameters per statement: 9 columns a row, so 7,000 rows a statement.
+  for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) await insertAudit(q, ctx, tokenId, records.slice(i, i + ROWS_PER_STATEMENT));
+}
+
+const ROWS_PER_STATEMENT = 7000;
+
+async function insertAudit(q: Knex | Knex.Transaction, ctx: AuditContext, tokenId: string | null, records: AuditRecord[]): Promise<void> {
   await q('audit_log').insert(
     records.map((r) => ({
       occurred_at: ctx.at,
@@ -24,9 +41,10 @@ export async function recordAudit(q: Knex | Knex.Transaction, ctx: AuditContext,
       action: r.action,
       entity_type: r.entityType,
       entity_id: r.entityId,
-      before: r.before === undefined ? null : JSON.stringify(r.before),
-      after: r.after === undefined ? null : JSON.stringify(r.after),
+      before: auditJson(r.before),
+      after: auditJson(r.after),
       request_id: ctx.requestId ?? null,
+      token_id: tokenId,
     })),
   );
 }

@@ -1,48 +1,102 @@
 import { timingSafeEqual } from 'node:crypto';
+import DataLoader from 'dataloader';
 import type { Db } from '../db/knex';
-import { tokenDigest } from './token-service';
-import { findActiveTokenByHash } from './token-store';
+import type { Clock } from '../time/clock';
 import type { DepartmentLookup, Principal } from './principal';
+import { tokenDigest } from './token-service';
+import { findUnrevokedTokensByHash, touchToken } from './token-store';
 
-const CACHE_TTL_MS = 30_000;
-const CACHE_LIMIT = 10_000;
+/** Hashes known not to be a token (unknown, revoked or expired): all three are final, so they may be remembered. */
+const NEGATIVE_CACHE_LIMIT = 50_000;
+
+export interface AuthLimits {
+  /** Failed authentications one address may make per window before it is refused (429) without a look-up. */
+  failuresPerWindow: number;
+  windowMs: number;
+}
+export const DEFAULT_AUTH_LIMITS: AuthLimits = { failuresPerWindow: 20, windowMs: 60_000 };
+
+/** What resolving a bearer header came to: a principal, no principal (401), or too many failures (429). */
+export type AuthOutcome = Principal | null | { limited: true; retryAfterSeconds: number };
 
 /**
- * Resolves `Authorization: Bearer <token>` to a principal. Department tokens are looked up by hash and cached
- * briefly, so a procurement system's stream of checks does not cost a token query each.
+ * Resolves `Authorization: Bearer <token>` to a principal.
+ *
+ * WHY no positive cache: a revoked token must stop working at once on every instance. Each request reads the token
+ * row; requests that arrive in the same turn of the event loop share one statement (a DataLoader, as the checks
+ * do), so a stream of checks costs one indexed read per batch, not a read per check.
+ * Unknown, revoked and expired tokens are remembered (negative cache), and an address that fails too often is
+ * refused for the rest of the window without a look-up. Both live in this process: with N instances an address
+ * gets N windows' worth of failures (still far too few to guess a 256-bit token).
  */
 export class Authenticator {
   private readonly adminDigest: Buffer | undefined;
-  private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
+  private readonly notTokens = new Set<string>();
+  private readonly failures = new Map<string, { count: number; windowEnds: number }>();
+  private readonly touched = new Map<string, number>();
+  private readonly tokens: DataLoader<string, { id: string; department: string; expires_at: Date | null } | null>;
 
   constructor(
     private readonly db: Db,
     private readonly departments: DepartmentLookup,
     adminToken: string | undefined,
+    private readonly clock: Clock,
+    private readonly limits: AuthLimits = DEFAULT_AUTH_LIMITS,
   ) {
     this.adminDigest = adminToken ? tokenDigest(adminToken) : undefined;
+    this.tokens = new DataLoader(
+      async (hashes) => {
+        const rows = await findUnrevokedTokensByHash(this.db, hashes);
+        const byHash = new Map(rows.map((r) => [r.token_hash, r]));
+        return hashes.map((h) => byHash.get(h) ?? null);
+      },
+      { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+    );
   }
 
-  async resolve(authorization: string | string[] | undefined): Promise<Principal | null> {
+  async resolve(authorization: string | string[] | undefined, address = 'unknown'): Promise<AuthOutcome> {
+    const now = this.clock.now().getTime();
+    const failed = this.failures.get(address);
+    if (failed && failed.windowEnds > now && failed.count >= this.limits.failuresPerWindow) {
+      return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil((failed.windowEnds - now) / 1000)) };
+    }
+    const principal = await this.principalOf(authorization, now);
+    if (!principal && authorization !== undefined) this.recordFailure(address, now);
+    return principal;
+  }
+
+  private async principalOf(authorization: string | string[] | undefined, now: number): Promise<Principal | null> {
     const header = Array.isArray(authorization) ? authorization[0] : authorization;
     const match = header?.match(/^Bearer\s+(\S{1,512})\s*$/i);
     if (!match) return null;
-    const token = match[1] as string;
-
     // Compare digests, not strings, so the comparison takes the same time whatever the token.
-    const digest = tokenDigest(token);
+    const digest = tokenDigest(match[1] as string);
     if (this.adminDigest && timingSafeEqual(digest, this.adminDigest)) return { kind: 'admin' };
 
-    const hash = digest.toString('hex'); // hashToken(token), without hashing a second time
-    const now = Date.now();
-    const cached = this.cache.get(hash);
-    if (cached && cached.expires > now) return cached.principal;
-
-    const row = await findActiveTokenByHash(this.db, hash);
+    const hash = digest.toString('hex');
+    if (this.notTokens.has(hash)) return null;
+    const row = await this.tokens.load(hash);
     const department = row && this.departments.find(row.department);
-    const principal: Principal | null = row && department ? { kind: 'department', department, tokenId: row.id } : null;
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(hash, { principal, expires: now + CACHE_TTL_MS });
-    return principal;
+    if (!row || !department || (row.expires_at && new Date(row.expires_at).getTime() <= now)) {
+      if (this.notTokens.size >= NEGATIVE_CACHE_LIMIT) this.notTokens.clear();
+      this.notTokens.add(hash);
+      return null;
+    }
+    // Last use to the minute (one write per token per minute per instance); a failed write must not fail the request.
+    if ((this.touched.get(row.id) ?? -Infinity) <= now - 60_000) {
+      if (this.touched.size >= NEGATIVE_CACHE_LIMIT) this.touched.clear();
+      this.touched.set(row.id, now);
+      touchToken(this.db, row.id, new Date(now)).catch(() => undefined);
+    }
+    return { kind: 'department', department, tokenId: row.id };
+  }
+
+  private recordFailure(address: string, now: number): void {
+    const f = this.failures.get(address);
+    if (f && f.windowEnds > now) f.count += 1;
+    else {
+      if (this.failures.size >= NEGATIVE_CACHE_LIMIT) this.failures.clear();
+      this.failures.set(address, { count: 1, windowEnds: now + this.limits.windowMs });
+    }
   }
 }

@@ -2,32 +2,83 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/knex';
 import { recordAudit } from '../audit/audit-store';
 import { actorOf, type CallContext, type DepartmentLookup } from './principal';
+import { NotFoundError, ValidationError } from '../errors';
+import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
-import { insertToken } from './token-store';
+import { findToken, insertToken, listTokens, markTokenRevoked, type TokenRow } from './token-store';
 
 /** SHA-256 of a bearer token: tokens are stored and looked up by its hex form, never in clear. */
 export const tokenDigest = (token: string) => createHash('sha256').update(token).digest();
 export const hashToken = (token: string) => tokenDigest(token).toString('hex');
+
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+/** A token lives a year unless the administrator says otherwise; never more than five, so none is forgotten forever. */
+export const DEFAULT_TOKEN_LIFETIME_MS = YEAR_MS;
+const MAX_TOKEN_LIFETIME_MS = 5 * YEAR_MS;
+
+type TokenSummary = components['schemas']['TokenSummary'];
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+export function toTokenSummary(row: TokenRow): TokenSummary {
+  return {
+    id: row.id,
+    department: row.department,
+    label: row.label,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastUsedAt: iso(row.last_used_at),
+    expiresAt: iso(row.expires_at),
+    revokedAt: iso(row.revoked_at),
+  };
+}
 
 export class TokenService {
   constructor(
     private readonly db: Db,
     private readonly departments: DepartmentLookup,
     private readonly clock: Clock,
+    /** Expiry is real time (see AppDeps.wallClock), not the service clock. */
+    private readonly wallClock: Clock = clock,
   ) {}
 
   /** A new token for a department; only its hash is kept, so this is the one time it can be read. */
-  async create(ctx: CallContext, departmentCode: string, label: string | undefined) {
+  async create(ctx: CallContext, departmentCode: string, input: { label?: string; expiresAt?: string } = {}) {
     const department = this.departments.get(departmentCode);
-    const token = `jp_${randomBytes(32).toString('base64url')}`;
     const at = this.clock.now();
+    const realNow = this.wallClock.now().getTime();
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(realNow + DEFAULT_TOKEN_LIFETIME_MS);
+    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= realNow) throw ValidationError.field('expiresAt', 'must be in the future');
+    if (expiresAt.getTime() - realNow > MAX_TOKEN_LIFETIME_MS) throw ValidationError.field('expiresAt', 'must be within five years');
+    const token = `jp_${randomBytes(32).toString('base64url')}`;
     const row = await this.db.transaction(async (trx) => {
-      const inserted = await insertToken(trx, { department: department.code, tokenHash: hashToken(token), label: label ?? null, createdBy: actorOf(ctx.principal), createdAt: at });
+      const inserted = await insertToken(trx, { department: department.code, tokenHash: hashToken(token), label: input.label ?? null, createdBy: actorOf(ctx.principal), createdAt: at, expiresAt });
       await recordAudit(trx, { at, requestId: ctx.requestId }, [
-        { actor: actorOf(ctx.principal), action: 'token.created', entityType: 'api_token', entityId: inserted.id, after: { department: department.code, label: inserted.label } },
+        { actor: actorOf(ctx.principal), action: 'token.created', entityType: 'api_token', entityId: inserted.id, after: { department: department.code, label: inserted.label, expiresAt: expiresAt.toISOString() } },
       ]);
       return inserted;
     });
-    return { token, id: row.id, department: row.department, label: row.label, createdAt: new Date(row.created_at).toISOString() };
+    return { token, id: row.id, department: row.department, label: row.label, createdAt: new Date(row.created_at).toISOString(), expiresAt: iso(row.expires_at) };
+  }
+
+  async list(ctx: CallContext, departmentCode: string): Promise<{ items: TokenSummary[] }> {
+    const department = this.departments.get(departmentCode);
+    return { items: (await listTokens(this.db, department.code)).map(toTokenSummary) };
+  }
+
+  /**
+   * Revocation is effective from the next request on every instance: the authenticator keeps no positive cache
+   * (see src/auth/authenticator.ts). Revoking twice is harmless and writes one audit row.
+   */
+  async revoke(ctx: CallContext, departmentCode: string, id: string): Promise<void> {
+    const department = this.departments.get(departmentCode);
+    const at = this.clock.now();
+    await this.db.transaction(async (trx) => {
+      const row = await findToken(trx, department.code, id, { forUpdate: true });
+      if (!row) throw new NotFoundError(`no token ${id} of department ${department.code}`);
+      if (row.revoked_at) return;
+      await markTokenRevoked(trx, id, at);
+      await recordAudit(trx, { at, requestId: ctx.requestId }, [
+        { actor: actorOf(ctx.principal), action: 'token.revoked', entityType: 'api_token', entityId: id, before: { department: department.code, label: row.label } },
+      ]);
+    });
   }
 }

@@ -11,7 +11,7 @@ import type { EntryRow } from '../lists/list-entry-store';
 import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
 import type { BatchRow } from './csv-rows';
-import { nulFieldsOf, type RowValidator } from './row-validator';
+import { unsafeTextFieldsOf, type RowValidator } from './row-validator';
 
 export type EntryRowResult = components['schemas']['BatchRowResult'];
 export type RemovalRowResult = components['schemas']['RemovalBatchResult']['results'][number];
@@ -74,7 +74,7 @@ export class BatchService {
   private async checkEntry(authority: string, r: BatchRow): Promise<{ errors: FieldError[] } | { prepared: PreparedEntry }> {
     const errors = [...(r.errors ?? []), ...this.d.entryValidator.errorsOf(r.input)];
     if (errors.length) return { errors: dedupe(errors) };
-    const nul = nulFieldsOf(r.input);
+    const nul = unsafeTextFieldsOf(r.input);
     if (nul.length) return { errors: nul };
     const input = r.input as ListEntryInput;
     if (!this.d.departments.isAuthorityFor(authority, input.listType)) {
@@ -103,7 +103,7 @@ export class BatchService {
       return written.map((w, i) => ({ row: (ready[i] as { row: number }).row, status: w.created ? 'created' : 'unchanged', id: w.entry.id }));
     } catch (e) {
       if (!isDataError(e)) throw e;
-      if (ready.length === 1) return [{ row: (ready[0] as { row: number }).row, status: 'rejected', errors: [{ path: 'row', message: `could not be stored: ${(e as Error).message.split('\n')[0]}` }] }];
+      if (ready.length === 1) return [{ row: (ready[0] as { row: number }).row, status: 'rejected', errors: [{ path: 'row', message: rowStoreProblem(e) }] }];
       const half = Math.ceil(ready.length / 2);
       return [...(await this.writeIsolatingFailures(ctx, authority, ready.slice(0, half))), ...(await this.writeIsolatingFailures(ctx, authority, ready.slice(half)))];
     }
@@ -119,7 +119,7 @@ export class BatchService {
     const ready: { row: number; item: RemovalItem }[] = [];
     for (const r of rows) {
       let errors = dedupe([...(r.errors ?? []), ...this.d.removalValidator.errorsOf(r.input)]);
-      if (!errors.length) errors = nulFieldsOf(r.input);
+      if (!errors.length) errors = unsafeTextFieldsOf(r.input);
       const item = r.input as RemovalItem;
       if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined)) errors = [{ path: 'sourceRef', message: 'name the entry by exactly one of id and sourceRef' }];
       if (errors.length) results.set(r.row, { row: r.row, status: 'rejected', errors });
@@ -191,6 +191,18 @@ function dedupe(errors: FieldError[]): FieldError[] {
 const pgCode = (e: unknown): string => String((e as { code?: unknown }).code ?? '');
 /** A row's data refused by PostgreSQL: data exceptions (22) and integrity violations (23). */
 const isDataError = (e: unknown) => /^2[23]/.test(pgCode(e));
+
+/**
+ * What is wrong with a row the database refused, in the row's terms: the driver's message starts with the SQL
+ * statement (and may quote values), so it is never passed on; the SQLSTATE class says enough.
+ */
+function rowStoreProblem(e: unknown): string {
+  const code = pgCode(e);
+  if (code === '22021' || code === '22P05') return 'could not be stored: a text field holds a character PostgreSQL cannot store';
+  if (code === '22008' || code === '22007') return 'could not be stored: a date or time is out of range';
+  if (code.startsWith('23')) return 'could not be stored: it conflicts with a stored entry';
+  return `could not be stored: a value is out of range or malformed (SQLSTATE ${code})`;
+}
 
 async function retrying<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {

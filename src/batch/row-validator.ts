@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import type { Document } from 'openapi-backend';
 import type { FieldError } from '../errors';
 import { fieldErrors } from '../http/request-errors';
+import { textProblemsOf } from '../input/text-guard';
 
 /**
  * Checks one batch row against a schema of the OpenAPI document, exactly as openapi-backend checks the body of
@@ -26,10 +27,10 @@ export class RowValidator {
   }
 }
 
-/** Strings PostgreSQL cannot store (text and jsonb refuse NUL); found before the write, so the row alone is rejected. */
-export function nulFieldsOf(value: unknown, path = ''): FieldError[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ path: path || 'row', message: 'contains a NUL character' }] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => nulFieldsOf(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nulFieldsOf(v, path ? `${path}.${k}` : k));
-  return [];
+/**
+ * Strings that may not be stored (NUL, lone surrogates, an ID number in free text): found before the write, so the
+ * row alone is rejected and no chunk half-writes.
+ */
+export function unsafeTextFieldsOf(value: unknown): FieldError[] {
+  return textProblemsOf(value).map((e) => (e.path === 'body' ? { ...e, path: 'row' } : e));
 }

@@ -26,7 +26,12 @@ export function departmentHandlers(departments: DepartmentDirectory, tokens: Tok
     },
     createDepartmentToken: async ({ params, body }, call) => ({
       status: 201,
-      body: await tokens.create(call, params.code, body?.label),
+      body: await tokens.create(call, params.code, body ?? {}),
     }),
+    listDepartmentTokens: async ({ params }, call) => ({ status: 200, body: await tokens.list(call, params.code) }),
+    revokeDepartmentToken: async ({ params }, call) => {
+      await tokens.revoke(call, params.code, params.id);
+      return { status: 204 as const };
+    },
   } satisfies Partial<Handlers>;
 }

@@ -79,11 +79,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A department's tokens (administrator only) — never the token itself, which is shown once */
+        get: operations["listDepartmentTokens"];
         put?: never;
         /** Create an API token for a department (administrator only). The token is shown once. */
         post: operations["createDepartmentToken"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/departments/{code}/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a department's token (administrator only); refused from the next request on, on every instance */
+        delete: operations["revokeDepartmentToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -589,8 +607,8 @@ export interface components {
          */
         IdNumber: string;
         /**
-         * @description A 公民身份号码 with the birth date masked
-         * @example 110105********002X
+         * @description A 公民身份号码 with birth date and sequence masked (address code and check character kept)
+         * @example 110105***********X
          */
         MaskedIdNumber: string;
         DepartmentCode: string;
@@ -625,6 +643,11 @@ export interface components {
         TokenInput: {
             /** @description what the token is for, e.g. the system that uses it */
             label?: string;
+            /**
+             * Format: date-time
+             * @description when the token stops working; default one year after creation, at most five
+             */
+            expiresAt?: string;
         };
         CreatedToken: {
             /** @description shown once; stored only as a hash */
@@ -635,6 +658,25 @@ export interface components {
             label?: string | null;
             /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
+            expiresAt?: string | null;
+        };
+        TokenSummary: {
+            /** Format: uuid */
+            id: string;
+            department: components["schemas"]["DepartmentCode"];
+            label: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description to the minute: updated at most once a minute
+             */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
         };
         PersonRef: {
             name: components["schemas"]["PersonName"];
@@ -1351,6 +1393,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Too many look-ups by ID number from this token (or failed authentications from this address); wait Retry-After seconds */
+        TooManyRequests: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The body is over 1 MB */
         TooLarge: {
             headers: {
@@ -1467,6 +1519,34 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
         };
     };
+    listDepartmentTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: components["parameters"]["DepartmentCode"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The department's tokens, newest first, revoked ones included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["TokenSummary"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     createDepartmentToken: {
         parameters: {
             query?: never;
@@ -1490,6 +1570,31 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    revokeDepartmentToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: components["parameters"]["DepartmentCode"];
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or already revoked) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -1529,6 +1634,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createListEntry: {

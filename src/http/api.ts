@@ -3,12 +3,16 @@ import addFormats from 'ajv-formats';
 import OpenAPIBackend, { type Context, type Document } from 'openapi-backend';
 import type { Logger } from 'pino';
 import type { AccessPolicy } from '../auth/access';
-import type { Authenticator } from '../auth/authenticator';
+import type { AuthOutcome, Authenticator } from '../auth/authenticator';
+import { withRequestToken } from '../audit/request-token';
+import { ValidationError } from '../errors';
+import { redactIdNumbers, redactUrl } from '../identity/id-number';
+import { textProblemsOf } from '../input/text-guard';
 import { labelOperation } from '../metrics';
 import type { Principal } from '../auth/principal';
 import { compileRoutes } from './compiled-routes';
 import { PUBLIC_OPERATIONS, type CallOf, type Handlers, type RequestOf } from './operation';
-import { problem } from './problem';
+import { problem, problemJson, sendProblem, type Problem } from './problem';
 import { fieldErrors } from './request-errors';
 
 /**
@@ -33,15 +37,47 @@ interface HttpResult {
   headers?: Record<string, string>;
 }
 
-const problemResult = (p: ReturnType<typeof problem>): HttpResult => ({
+const problemResult = (p: ReturnType<typeof problem>, headers: Record<string, string> = {}): HttpResult => ({
   status: p.status,
   body: p,
-  headers: { 'Content-Type': 'application/problem+json', ...(p.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) },
+  headers: {
+    'Content-Type': 'application/problem+json',
+    ...(p.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
+    ...headers,
+  },
 });
 
 interface SecurityFailure {
   error: unknown;
   infrastructure: true;
+}
+
+/** Batch bodies are checked row by row (src/batch), so one bad row does not refuse the batch. */
+const ROW_CHECKED_BODIES = new Set(['createListEntriesBatch', 'removeListEntriesBatch']);
+
+/**
+ * Strings no handler should see: NUL, lone surrogates, an ID number in a free-text field (src/input/text-guard.ts).
+ * Path and query as well as the body, so every operation gets the same 400 naming the field.
+ */
+function refuseUnsafeText(operationId: string, input: { body?: unknown; query?: unknown; params?: unknown }): void {
+  const errors = [
+    ...textProblemsOf(input.params ?? {}),
+    ...textProblemsOf(input.query ?? {}),
+    ...(ROW_CHECKED_BODIES.has(operationId) ? [] : textProblemsOf(input.body, '')),
+  ];
+  if (errors.length) {
+    throw new ValidationError(`invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  }
+}
+
+/** A path whose %-escapes do not decode would throw a URIError in routing: a 400 naming the path instead. */
+function malformedPath(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** The express end of the API: awaits openapi-backend's (asynchronous) init once, then hands every request to it. */
@@ -61,8 +97,13 @@ export function createApi(o: ApiOptions): ApiHandler {
 
   api.register({
     unauthorizedHandler: (c: Context) => {
-      const sec = c.security?.bearerAuth as SecurityFailure | undefined;
+      const sec = c.security?.bearerAuth as SecurityFailure | AuthOutcome | undefined;
       if (sec && typeof sec === 'object' && 'infrastructure' in sec) throw sec.error;
+      if (sec && typeof sec === 'object' && 'limited' in sec) {
+        const retry = String(sec.retryAfterSeconds);
+        const p = problem(429, `too many failed authentications from this address; retry after ${retry} s`);
+        return problemResult(p, { 'Retry-After': retry });
+      }
       const given = Boolean(c.request.headers.authorization);
       return problemResult(problem(401, given ? 'the bearer token is not known' : 'send Authorization: Bearer <token>'));
     },
@@ -70,8 +111,10 @@ export function createApi(o: ApiOptions): ApiHandler {
       const errors = fieldErrors(c.validation.errors ?? []);
       return problemResult(problem(400, `invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors));
     },
-    notFound: (c: Context) => problemResult(problem(404, `no such path: ${c.request.method.toUpperCase()} ${c.request.path}`)),
-    methodNotAllowed: (c: Context) => problemResult(problem(405, `${c.request.method.toUpperCase()} is not allowed on ${c.request.path}`)),
+    notFound: (c: Context) =>
+      problemResult(problem(404, `no such path: ${c.request.method.toUpperCase()} ${redactUrl(c.request.path)}`)),
+    methodNotAllowed: (c: Context) =>
+      problemResult(problem(405, `${c.request.method.toUpperCase()} is not allowed on ${redactUrl(c.request.path)}`)),
     notImplemented: (c: Context) => problemResult(problem(500, `operation ${c.operation?.operationId ?? '?'} has no handler`)),
     postResponseHandler: sendResult(o),
   });
@@ -80,15 +123,23 @@ export function createApi(o: ApiOptions): ApiHandler {
   const ready = api.init().then(() => compileRoutes(api));
   return async (req, res) => {
     await ready;
+    if (malformedPath(req.path)) {
+      const errors = [{ path: 'path', message: 'has a malformed %-escape' }];
+      return sendProblem(res, problem(400, 'the path has a malformed %-escape', errors));
+    }
     return api.handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res);
   };
 }
 
 /** Authentication, then one handler per operation, each behind the operation's x-access. */
 function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
-  api.registerSecurityHandler('bearerAuth', async (c: Context) => {
+  api.registerSecurityHandler('bearerAuth', async (c: Context, req: Request) => {
     try {
-      return (await o.authenticator.resolve(c.request.headers.authorization)) ?? false;
+      const address = req.ip ?? req.socket?.remoteAddress;
+      const outcome = await o.authenticator.resolve(c.request.headers.authorization, address);
+      // openapi-backend treats an object with a truthy `error` as a failed authentication.
+      if (outcome && 'limited' in outcome) return { ...outcome, error: 'too many failed authentications' };
+      return outcome ?? false;
     } catch (error) {
       // A database failure is not a bad token: remember it, so the caller gets a 5xx rather than a 401.
       return { error, infrastructure: true } satisfies SecurityFailure;
@@ -111,8 +162,10 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
     const { requestBody: body, query = {}, params } = c.request;
     const input = { body, query, params } as RequestOf<keyof Handlers>;
     o.access.check(operationId, principal, input);
+    refuseUnsafeText(operationId, input);
     const contentType = c.request.headers['content-type'];
-    return handler(input, { principal, requestId: String(req.id), contentType });
+    const tokenId = principal?.kind === 'department' ? principal.tokenId : undefined;
+    return withRequestToken(tokenId, () => handler(input, { principal, requestId: String(req.id), contentType }));
   };
   for (const [operationId, handler] of Object.entries(o.handlers)) {
     api.register(operationId, wrap(operationId, handler as AnyHandler));
@@ -124,7 +177,7 @@ function sendResult(o: ApiOptions) {
   return (c: Context, _req: Request, res: Response) => {
     labelOperation(res, c.operation?.operationId);
     let result = c.response as HttpResult;
-    if (o.validateResponses && c.operation && result.status < 400) {
+    if (o.validateResponses && c.operation && result.status < 400 && result.body !== undefined) {
       const check = c.api.validateResponse(result.body, c.operation, result.status);
       if (check.errors?.length) {
         o.log.error({ operationId: c.operation.operationId, errors: check.errors }, 'response does not match the OpenAPI document');
@@ -132,8 +185,11 @@ function sendResult(o: ApiOptions) {
       }
     }
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+    const type = result.headers?.['Content-Type'];
     if (result.body === undefined) res.status(result.status).end();
-    else if (result.headers?.['Content-Type']) res.status(result.status).send(JSON.stringify(result.body));
-    else res.status(result.status).json(result.body);
+    else if (type === 'application/problem+json') res.status(result.status).send(problemJson(result.body as Problem));
+    // Whatever a handler returns, no full ID number leaves in an answer (a cheap scan: answers rarely hold 17 digits).
+    else if (type) res.status(result.status).send(redactIdNumbers(JSON.stringify(result.body)));
+    else res.status(result.status).type('application/json').send(redactIdNumbers(JSON.stringify(result.body)));
   };
 }

@@ -26,11 +26,16 @@ export interface RequestOf<K extends OperationId> {
 }
 
 type Responses<K extends OperationId> = Op<K>['responses'];
-/** One answer per JSON response the spec declares (problem+json answers come from thrown errors instead). */
+/**
+ * One answer per JSON or empty (e.g. 204) response the spec declares (problem+json answers come from thrown errors
+ * instead).
+ */
 export type ResponseOf<K extends OperationId> = {
   [S in keyof Responses<K>]: Responses<K>[S] extends { content: { 'application/json': infer B } }
     ? { status: S; body: B; headers?: Record<string, string> }
-    : never;
+    : Responses<K>[S] extends { content?: never }
+      ? { status: S; body?: undefined; headers?: Record<string, string> }
+      : never;
 }[keyof Responses<K>];
 
 /**

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { FieldError } from '../errors';
+import { redactIdNumbers, redactUrl } from '../identity/id-number';
 
 /**
  * RFC 9457 problem details. Every error the service returns has this shape, whoever raised it: openapi-backend's
@@ -23,6 +24,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  429: 'Too Many Requests',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
@@ -37,6 +39,7 @@ const SLUGS: Record<number, string> = {
   405: 'method-not-allowed',
   409: 'conflict',
   413: 'content-too-large',
+  429: 'too-many-requests',
   415: 'unsupported-media-type',
   422: 'unprocessable',
   500: 'internal',
@@ -53,9 +56,23 @@ export function problem(status: number, detail?: string, errors?: FieldError[]):
   };
 }
 
-export function sendProblem(res: Response, p: Problem): void {
+/**
+ * The one serialisation of a problem: whatever a detail or field message echoed (a row, a path, a value), no full
+ * ID number leaves the service in an error.
+ */
+export function problemJson(p: Problem): string {
+  return redactIdNumbers(JSON.stringify(p));
+}
+
+/** `instance` names the path only: a query may carry an ID number (?idNumber=, or spelled %69dNumber=). */
+export function instanceOf(path: string): string {
+  return redactUrl(path.split('?')[0] ?? '');
+}
+
+export function sendProblem(res: Response, p: Problem, headers: Record<string, string> = {}): void {
   if (p.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-  res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.status(p.status).type('application/problem+json').send(problemJson(p));
 }
 
 /** Domain error classes (by name) to HTTP status: the one place where that mapping lives. */
@@ -65,6 +82,7 @@ const STATUS_BY_ERROR: Record<string, number> = {
   ForbiddenError: 403,
   NotFoundError: 404,
   ConflictError: 409,
+  TooManyRequestsError: 429,
   UnsupportedMediaError: 415,
   CalendarNotCoveredError: 503,
 };
@@ -84,9 +102,10 @@ export function problemFromError(err: unknown): Problem {
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const p = problemFromError(err);
-    p.instance = req.originalUrl;
+    p.instance = instanceOf(req.originalUrl);
     if (p.status >= 500) log.error({ err, reqId: (req as { id?: unknown }).id }, 'request failed');
     if (res.headersSent) return;
-    sendProblem(res, p);
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    sendProblem(res, p, typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {});
   };
 }

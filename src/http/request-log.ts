@@ -2,10 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { containsIdNumber, redactUrl } from '../identity/id-number';
 
-/** A caller's X-Request-Id is kept when it is a plain token; otherwise the request gets a fresh UUID. */
-function requestIdOf(given: unknown): string {
-  return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+/**
+ * A caller's X-Request-Id is kept when it is well-formed (8–64 letters, digits, '.', '_', ':', '-', starting with a
+ * letter or digit, and no ID number hidden in it): it is stored in audit rows and logs. Otherwise a fresh UUID.
+ */
+export function requestIdOf(given: unknown): string {
+  return typeof given === 'string' && /^[A-Za-z0-9][\w.:-]{7,63}$/.test(given) && !containsIdNumber(given) ? given : randomUUID();
+}
+
+/** The URL as logged: %-escapes decoded first (so ?%69dNumber= is seen), idNumber values hidden, any ID number masked. */
+export function loggedUrl(url: string): string {
+  return redactUrl(url).replace(/idNumber=[^&]*/gi, 'idNumber=***');
 }
 
 /**
@@ -30,6 +39,6 @@ export function requestLog(log: Logger): RequestHandler {
       return id;
     },
     // Request bodies may hold ID numbers: log method, URL and status, never bodies or the Authorization header.
-    serializers: { req: (r: { id: string; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url.replace(/idNumber=[^&]*/g, 'idNumber=***') }) },
+    serializers: { req: (r: { id: string; method: string; url: string }) => ({ id: r.id, method: r.method, url: loggedUrl(r.url) }) },
   });
 }

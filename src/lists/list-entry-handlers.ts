@@ -9,9 +9,9 @@ export function listEntryHandlers(entries: ListEntryService) {
         ? { status: 201, body: entry, headers: { Location: `/v1/list-entries/${entry.id}` } }
         : { status: 200, body: entry };
     },
-    getListEntry: async ({ params }) => ({ status: 200, body: await entries.get(params.id) }),
+    getListEntry: async ({ params }, call) => ({ status: 200, body: await entries.get(call, params.id) }),
     getListEntryHistory: async ({ params }, call) => ({ status: 200, body: await entries.history(call, params.id) }),
-    listListEntries: async ({ query }) => ({ status: 200, body: await entries.search(query) }),
+    listListEntries: async ({ query }, call) => ({ status: 200, body: await entries.search(call, query) }),
     removeListEntry: async ({ params, body }, call) => ({
       status: 200,
       body: await entries.remove(call, params.id, body),

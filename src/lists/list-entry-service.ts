@@ -1,13 +1,14 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
-import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext } from '../auth/principal';
+import { auditPersonLookup, type LookupLimit } from '../audit/person-lookups';
+import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
 import { countEntry } from '../metrics/metrics';
 import type { PersonKeyer } from '../identity/person-key';
-import { ordersOfEntries } from '../orders/order-store';
+import { ordersOfEntries, type OrderRow } from '../orders/order-store';
 import { factsOf, planOutcome, type Plan } from '../rules/outcome-planner';
 import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
@@ -15,7 +16,7 @@ import { chinaDate } from '../time/dates';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
 import { endEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
-import { findEntry, searchEntries, type EntryFilters } from './list-entry-store';
+import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 
 export interface EntryServiceDeps {
@@ -25,6 +26,20 @@ export interface EntryServiceDeps {
   clock: Clock;
   /** Feedback deadlines: per rule, the configured default otherwise, on the one working-day calendar. */
   deadlines: FeedbackDeadlines;
+  /** Look-ups by ID number per token and window (each is audited); default 60 an hour. */
+  idLookupLimit?: LookupLimit;
+}
+
+const DEFAULT_LOOKUP_LIMIT: LookupLimit = { perWindow: 60, windowSeconds: 3600 };
+
+/**
+ * The orders of an entry a caller may see: the list authority that made the entry, a supervisor and the
+ * administrator see all; any other department only the orders addressed to it (as GET /v1/orders/{id} decides).
+ */
+function visibleOrders(p: Principal, authority: string): (o: OrderRow) => boolean {
+  if (isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.code === authority)) return () => true;
+  const own = p.kind === 'department' ? p.department.code : undefined;
+  return (o) => o.department === own;
 }
 
 /**
@@ -68,10 +83,14 @@ export class ListEntryService {
     };
   }
 
-  async get(id: string): Promise<ListEntry> {
+  async get(ctx: CallContext, id: string): Promise<ListEntry> {
     const row = await findEntry(this.d.db, id);
     if (!row) throw new NotFoundError(`no list entry with id ${id}`);
-    return toListEntry(row, await ordersOfEntries(this.d.db, [row.id]), this.d.clock.now());
+    return this.view(ctx, row, await ordersOfEntries(this.d.db, [row.id]), this.d.clock.now());
+  }
+
+  private view(ctx: CallContext, row: EntryRow, orders: OrderRow[], now: Date): ListEntry {
+    return toListEntry(row, orders.filter(visibleOrders(ctx.principal, row.authority)), now);
   }
 
   /**
@@ -102,6 +121,7 @@ export class ListEntryService {
   }
 
   async search(
+    ctx: CallContext,
     q: { uscc?: string; idNumber?: string; listType?: string; status?: string; limit?: number; cursor?: string },
   ): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
     const filters: EntryFilters = { uscc: q.uscc, listType: q.listType, status: q.status };
@@ -111,11 +131,15 @@ export class ListEntryService {
       filters.personKey = this.d.keyOf(q.idNumber);
     }
     const limit = q.limit ?? 50;
-    const rows = await searchEntries(this.d.db, filters, limit, decodeCursor(q.cursor));
+    const after = decodeCursor(q.cursor);
+    if (filters.personKey) {
+      await auditPersonLookup(this.d.db, ctx, this.d.clock.now(), filters.personKey, 'listListEntries', this.d.idLookupLimit ?? DEFAULT_LOOKUP_LIMIT);
+    }
+    const rows = await searchEntries(this.d.db, filters, limit, after);
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
     const orders = await ordersOfEntries(this.d.db, page.items.map((r) => r.id));
     const now = this.d.clock.now();
-    return { items: page.items.map((r) => toListEntry(r, orders, now)), nextCursor: page.nextCursor };
+    return { items: page.items.map((r) => this.view(ctx, r, orders, now)), nextCursor: page.nextCursor };
   }
 
   /** Removal by the list authority: the entry ends and its orders, restrictions and bans are lifted. Repeats are harmless. */

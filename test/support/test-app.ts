@@ -57,7 +57,7 @@ export interface TestApp {
 let sharedRules: LoadedRules | undefined;
 
 /** The real app on a real database of the file's own, with a clock the test moves. */
-export async function startTestApp(opts: { now?: Date; env?: Record<string, string>; rules?: LoadedRules } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { now?: Date; env?: Record<string, string>; rules?: LoadedRules; log?: pino.Logger; wallClock?: ManualClock } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   // Test receivers listen on 127.0.0.1, which only the operator's allow-list lets a webhook reach.
   const config = loadConfig({
@@ -77,7 +77,8 @@ export async function startTestApp(opts: { now?: Date; env?: Record<string, stri
     rules,
     keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
     clock,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
     validateResponses: true,
   });
   const http = supertest.agent(app.express);

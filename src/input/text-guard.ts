@@ -1,0 +1,42 @@
+import type { FieldError } from '../errors';
+import { containsIdNumber } from '../identity/id-number';
+
+/** Fields whose value is an identifier checked on its own (check characters), never free text. */
+const IDENTIFIER_KEYS = new Set(['idNumber', 'uscc']);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What is wrong with a string an outside caller sent, before anything stores or echoes it:
+ * - NUL: PostgreSQL text and jsonb cannot hold it (22021 / 22P05 would be a 500);
+ * - a lone UTF-16 surrogate: not a character, and not encodable as UTF-8 (22P02, or a TypeError in a batch);
+ * - a full 公民身份号码 in free text (a name, reason, note, label…): it would be stored and shown to every
+ *   department; ID numbers belong in idNumber fields, which are kept only as a keyed hash and a mask.
+ */
+export function textProblem(key: string, value: string): string | null {
+  if (value.includes('\u0000')) return 'contains a NUL character';
+  if (LONE_SURROGATE.test(value)) return 'contains an unpaired UTF-16 surrogate (not a character)';
+  if (!IDENTIFIER_KEYS.has(key) && containsIdNumber(value)) return 'contains a citizen ID number; put ID numbers only in idNumber fields';
+  return null;
+}
+
+/** Every string in a parsed body, query or path, checked with textProblem; paths as the API names fields. */
+export function textProblemsOf(value: unknown, path = '', key = ''): FieldError[] {
+  if (typeof value === 'string') {
+    const problem = textProblem(key, value);
+    return problem ? [{ path: path || 'body', message: problem }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => textProblemsOf(v, `${path}[${i}]`, key));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => {
+      const keyProblem = textProblem('key', k);
+      const here = path ? `${path}.${k}` : k;
+      return keyProblem ? [{ path: redactKey(here), message: `field name ${keyProblem}` }] : textProblemsOf(v, here, k);
+    });
+  }
+  return [];
+}
+
+/** A field name that is itself hostile is not echoed as sent. */
+function redactKey(path: string): string {
+  return path.replace(/[\uD800-\uDFFF\u0000]/g, '?');
+}

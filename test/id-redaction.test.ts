@@ -1,0 +1,64 @@
+import { Writable } from 'node:stream';
+import { findIdNumbers, idNumberProblem, redactIdNumbers, redactUrl } from '../src/identity/id-number';
+import { orgCodeCheckChar, usccCheckChar, usccProblem } from '../src/identity/uscc';
+import { textProblem } from '../src/input/text-guard';
+import { createLogger } from '../src/logger';
+import { loggedUrl, requestIdOf } from '../src/http/request-log';
+import { makeIdNumber } from './support/factories';
+
+const fullWidth = (s: string) => [...s].map((c) => (c === 'X' ? 'Ｘ' : String.fromCharCode(c.charCodeAt(0) - 48 + 0xff10))).join('');
+
+describe('one redaction for every string that leaves the service', () => {
+  const id = makeIdNumber('1988-08-08');
+  const masked = `${id.slice(0, 6)}***********${id.slice(17)}`;
+
+  it('masks a valid ID number wherever it stands, and leaves other digit runs alone', () => {
+    expect(redactIdNumbers(`a ${id} b`)).toBe(`a ${masked} b`);
+    expect(redactIdNumbers(`${id}${id}`)).not.toContain(id);
+    expect(redactIdNumbers(`9${id}9`)).not.toContain(id);
+    expect(redactIdNumbers(id.toLowerCase())).not.toContain(id.slice(6, 17));
+    expect(findIdNumbers(fullWidth(id))).toEqual([[0, 18]]);
+    expect(redactIdNumbers(fullWidth(id))).not.toContain(fullWidth(id).slice(6, 17));
+    const wrongCheck = id.slice(0, 17) + (id[17] === '0' ? '1' : '0');
+    expect(redactIdNumbers(wrongCheck)).toBe(wrongCheck);
+    expect(redactIdNumbers('20260301123456789012')).toBe('20260301123456789012');
+  });
+
+  it('leaves alone a valid USCC that also passes as an ID number (an all-digit code of 延庆, 110119)', () => {
+    let code = '';
+    for (let n = 80_010_100; n < 81_000_000 && !code; n++) {
+      const body = String(n);
+      const first17 = `91110119${body}${orgCodeCheckChar(body)}`;
+      const candidate = first17 + usccCheckChar(first17);
+      if (usccProblem(candidate) === null && idNumberProblem(candidate) === null) code = candidate;
+    }
+    expect(code).toHaveLength(18);
+    expect(redactIdNumbers(`{"uscc":"${code}"}`)).toBe(`{"uscc":"${code}"}`);
+  });
+
+  it('URLs are %-decoded before masking, for logs and problem instances', () => {
+    const encoded = [...id].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    expect(redactUrl(`/v1/list-entries?%69dNumber=${encoded}`)).toBe(`/v1/list-entries?idNumber=${masked}`);
+    expect(loggedUrl(`/v1/list-entries?%69dNumber=${encoded}&x=1`)).toBe('/v1/list-entries?idNumber=***&x=1');
+    expect(redactUrl('/v1/%E0%A4%A')).toBe('/v1/%E0%A4%A');
+  });
+
+  it('every log line is masked, whatever logged it', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }));
+    log.error({ err: new Error(`duplicate key (source_ref)=(${id})`) }, `failed for ${fullWidth(id)}`);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(id);
+    expect(lines[0]).not.toContain(fullWidth(id));
+    expect(lines[0]).toContain(masked);
+  });
+
+  it('free text refuses an ID number, NUL and lone surrogates; idNumber and uscc fields are identifiers, not text', () => {
+    expect(textProblem('reason', `见${id}`)).toMatch(/citizen ID number/);
+    expect(textProblem('idNumber', id)).toBeNull();
+    expect(textProblem('name', 'a\u0000')).toMatch(/NUL/);
+    expect(textProblem('name', '\ud83d')).toMatch(/surrogate/);
+    expect(textProblem('name', '\ud83d\ude00 张三')).toBeNull();
+    expect(requestIdOf(`r-${id}`)).not.toContain(id);
+  });
+});

@@ -1,0 +1,328 @@
+import type supertest from 'supertest';
+import { idCheckChar, idNumberProblem } from '../../src/identity/id-number';
+
+/**
+ * A schema-driven fuzzer over every operation of openapi/openapi.yaml. For each request it picks an operation,
+ * a caller, and for every parameter and body field either a plausible value (from the schema: enums, formats,
+ * patterns the service itself produces) or a hostile one (NUL, lone surrogates, huge and negative numbers, bad
+ * cursors and ids, prototype-pollution keys, full ID numbers, broken CSV, wrong content types). Deterministic for
+ * a seed. The findings: any 5xx, any error answer that is not application/problem+json, any full ID number in an
+ * answer.
+ */
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  format?: string;
+  pattern?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  nullable?: boolean;
+};
+type Parameter = { $ref?: string; name: string; in: 'path' | 'query' | 'header'; schema?: Schema };
+type Operation = { operationId: string; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> }; security?: unknown[] };
+type Document = { paths: Record<string, Record<string, Operation | Parameter[]>>; components: { schemas: Record<string, Schema>; parameters: Record<string, Parameter> } };
+
+export interface FuzzContext {
+  http: supertest.Agent;
+  document: Document;
+  /** Callers by kind: header value or undefined (no Authorization). */
+  callers: Record<string, string | undefined>;
+  /** Real ids and codes to mix in, so some requests reach the handlers' deeper paths. */
+  known: { entryIds: string[]; orderIds: string[]; tokenIds: string[]; usccs: string[]; idNumbers: string[] };
+}
+
+export interface FuzzFinding {
+  request: string;
+  status: number;
+  problem: string;
+}
+
+export interface FuzzReport {
+  requests: number;
+  byStatus: Record<string, number>;
+  serverErrors: number;
+  findings: FuzzFinding[];
+  operations: number;
+}
+
+/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function validIdNumber(r: () => number): string {
+  const year = 1940 + Math.floor(r() * 60);
+  const month = String(1 + Math.floor(r() * 12)).padStart(2, '0');
+  const day = String(1 + Math.floor(r() * 28)).padStart(2, '0');
+  const first17 = `110105${year}${month}${day}${String(Math.floor(r() * 1000)).padStart(3, '0')}`;
+  return first17 + idCheckChar(first17);
+}
+
+/** encodeURIComponent, except that a lone surrogate goes out as its (invalid) WTF-8 bytes instead of throwing. */
+function enc(v: unknown): string {
+  return String(v).replace(/[\uD800-\uDFFF]|[^\uD800-\uDFFF]+|[\uD800-\uDBFF][\uDC00-\uDFFF]/g, (part) => {
+    try {
+      return encodeURIComponent(part);
+    } catch {
+      const c = part.charCodeAt(0);
+      return [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+    }
+  });
+}
+
+const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+function hostileStrings(r: () => number): string[] {
+  const id = validIdNumber(r);
+  return [
+    '',
+    ' ',
+    'a\u0000b',
+    '\u0000',
+    'x\ud800',
+    '\udfffy',
+    '\ud83d\ude00\u202e\u200b',
+    'x'.repeat(5000),
+    "'; drop table list_entries; --",
+    '../../../etc/passwd',
+    '%00%zz%',
+    '%E0%A4%A',
+    '<script>alert(1)</script>',
+    '${7*7}{{7*7}}',
+    '__proto__',
+    'constructor',
+    id,
+    `名称${id}`,
+    id.toLowerCase().replace('x', 'x'),
+    '0000-01-01',
+    '+275760-09-13T00:00:00.000Z',
+    '-000001-01-01T00:00:00Z',
+    '9999-12-31',
+    '2026-02-30',
+    '00000000-0000-0000-0000-000000000000',
+    '------------------------------------',
+    'ffffffff-ffff-ffff-ffff-fffffffffffz',
+    b64(['2026-01-01T00:00:00.000Z', '------------------------------------']),
+    b64(['+275760-09-13T00:00:00.000Z', '00000000-0000-0000-0000-000000000000']),
+    b64(['0000-01-01T00:00:00.000Z', '00000000-0000-0000-0000-000000000000']),
+    b64({ __proto__: { admin: true } }),
+    b64('not json'),
+    '1e308',
+    '-1',
+    'NaN',
+    '99999999999999999999999',
+    '91310110MA1FL8XX6Y',
+  ];
+}
+
+function hostileNumber(r: () => number): unknown {
+  const picks = [-1, 0, 1e308, -1e308, 2 ** 53 + 1, 1.5, 'NaN', '1e9999', '-0', null, true, '12abc'];
+  return picks[Math.floor(r() * picks.length)];
+}
+
+export class Fuzzer {
+  private readonly r: () => number;
+  private readonly ops: { method: string; path: string; op: Operation; params: Parameter[] }[] = [];
+
+  constructor(
+    private readonly ctx: FuzzContext,
+    seed: number,
+  ) {
+    this.r = rng(seed);
+    for (const [path, item] of Object.entries(ctx.document.paths)) {
+      const shared = (item.parameters as Parameter[] | undefined) ?? [];
+      for (const [method, op] of Object.entries(item)) {
+        if (method === 'parameters') continue;
+        const o = op as Operation;
+        this.ops.push({ method, path, op: o, params: [...shared, ...(o.parameters ?? [])].map((p) => this.deref<Parameter>(p)) });
+      }
+    }
+  }
+
+  get operationCount(): number {
+    return this.ops.length;
+  }
+
+  private pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.r() * xs.length)] as T;
+  }
+
+  private chance(p: number): boolean {
+    return this.r() < p;
+  }
+
+  private deref<T>(x: { $ref?: string }): T {
+    let v: unknown = x;
+    for (let i = 0; i < 10 && v && typeof v === 'object' && '$ref' in v && typeof (v as { $ref: unknown }).$ref === 'string'; i++) {
+      const parts = ((v as { $ref: string }).$ref.replace(/^#\//, '')).split('/');
+      v = parts.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], this.ctx.document);
+    }
+    return v as T;
+  }
+
+  /** A value for a schema: plausible most of the time, hostile some of the time. */
+  private valueOf(schemaIn: Schema, depth = 0, key = ''): unknown {
+    const schema = this.deref<Schema>(schemaIn);
+    if (this.chance(0.12)) return this.hostileValue(schema);
+    if (schema.oneOf || schema.anyOf) return this.valueOf(this.pick((schema.oneOf ?? schema.anyOf) as Schema[]), depth, key);
+    if (schema.allOf) return Object.assign({}, ...schema.allOf.map((s) => this.valueOf(s, depth, key) as object));
+    if (schema.enum) return this.pick(schema.enum);
+    switch (schema.type) {
+      case 'object': {
+        const out: Record<string, unknown> = {};
+        for (const [k, s] of Object.entries(schema.properties ?? {})) {
+          if ((schema.required ?? []).includes(k) || this.chance(0.5)) out[k] = depth > 5 ? null : this.valueOf(s, depth + 1, k);
+        }
+        if (this.chance(0.05)) out[this.pick(['__proto__', 'constructor', 'prototype', 'extra'])] = { polluted: true };
+        return out;
+      }
+      case 'array':
+        return Array.from({ length: Math.floor(this.r() * 3) }, () => this.valueOf(schema.items ?? {}, depth + 1, key));
+      case 'integer':
+      case 'number':
+        return this.chance(0.8) ? Math.floor((schema.minimum ?? 0) + this.r() * Math.min(100, (schema.maximum ?? 100) - (schema.minimum ?? 0))) : hostileNumber(this.r);
+      case 'boolean':
+        return this.chance(0.5);
+      default:
+        return this.plausibleString(schema, key);
+    }
+  }
+
+  private plausibleString(schema: Schema, key: string): string {
+    const k = this.ctx.known;
+    if (key === 'idNumber' || schema.pattern?.includes('[0-9X]')) return this.chance(0.5) && k.idNumbers.length ? this.pick(k.idNumbers) : validIdNumber(this.r);
+    if (key === 'uscc' && k.usccs.length) return this.pick(k.usccs);
+    if (schema.format === 'uuid') return this.pick([...k.entryIds, ...k.orderIds, ...k.tokenIds, '00000000-0000-0000-0000-000000000000']);
+    if (schema.format === 'date') return this.pick(['2026-02-10', '2025-01-01', '2030-12-31']);
+    if (schema.format === 'date-time') return this.pick(['2026-03-01T00:00:00Z', '2027-03-01T00:00:00.000Z']);
+    if (schema.format === 'uri') return this.pick(['http://127.0.0.1:9/hook', 'https://example.org/hook']);
+    if (key === 'department' || key === 'code') return this.pick(['samr', 'spc', 'ndrc', 'mof', 'nope']);
+    return this.pick(['测试', 'abc', 'SRC-1', `ref-${Math.floor(this.r() * 1e6)}`]);
+  }
+
+  private hostileValue(schema: Schema): unknown {
+    if (schema.type === 'integer' || schema.type === 'number') return hostileNumber(this.r);
+    if (this.chance(0.1)) return this.pick([null, [], {}, 12, true]);
+    return this.pick(hostileStrings(this.r));
+  }
+
+  private pathValue(p: Parameter): string {
+    if (this.chance(0.1)) return this.pick(['%E0%A4%A', '%', '%zz', '%00', '..%2F..%2F', '%F0%9F']);
+    const v = this.valueOf(p.schema ?? { type: 'string' }, 0, p.name);
+    return enc(v);
+  }
+
+  private csvBody(): string {
+    const k = this.ctx.known;
+    const header = this.chance(0.7) ? 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt' : this.pick(['', 'a,b', `listType,${validIdNumber(this.r)}`, '"unterminated', '\u0000,\ud800']);
+    const rows = Array.from({ length: 1 + Math.floor(this.r() * 3) }, () =>
+      this.pick([
+        `abnormal_operations,enterprise,${this.pick(k.usccs.length ? k.usccs : ['91310110MA1FL8XX6Y'])},,企业,,,原因,决定${Math.floor(this.r() * 1e6)},2026-02-10,csv-${Math.floor(this.r() * 1e9)},`,
+        `dishonest_debtor,person,,${validIdNumber(this.r)},张三,,,原因,号,2026-02-10,csv-${Math.floor(this.r() * 1e9)},`,
+        `"broken,${validIdNumber(this.r)}`,
+        'a,b,c',
+        `x\u0000,\ud800,${'y'.repeat(300)}`,
+        `abnormal_operations,enterprise,,,,,,,,0000-01-01,${validIdNumber(this.r)},`,
+      ]),
+    );
+    return [header, ...rows].join(this.pick(['\n', '\r\n', '\r']));
+  }
+
+  /** One request; returns a finding or undefined. */
+  async one(): Promise<{ status: number; finding?: FuzzFinding }> {
+    const { method, path, op, params } = this.pick(this.ops);
+    let url = path;
+    for (const p of params.filter((x) => x.in === 'path')) url = url.replace(`{${p.name}}`, this.pathValue(p));
+    const query: string[] = [];
+    for (const p of params.filter((x) => x.in === 'query')) {
+      if (!this.chance(0.5)) continue;
+      const name = this.chance(0.05) ? [...p.name].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('') : p.name;
+      const value = this.chance(0.05) ? this.pick(['%E0%A4%A', '%00', '%']) : enc(this.valueOf(p.schema ?? { type: 'string' }, 0, p.name));
+      query.push(`${name}=${value}`);
+    }
+    if (this.chance(0.05)) query.push(`${this.pick(['__proto__[x]', 'constructor.prototype.x', 'unknown'])}=1`);
+    if (query.length) url += `?${query.join('&')}`;
+
+    const caller = this.pick(Object.keys(this.ctx.callers));
+    const send = (this.ctx.http as unknown as Record<string, (u: string) => supertest.Test>)[method];
+    if (!send) throw new Error(`no supertest method ${method}`);
+    let req = send.call(this.ctx.http, url);
+    const auth = this.ctx.callers[caller];
+    if (auth) req = req.set('Authorization', auth);
+    if (this.chance(0.03)) req = req.set('X-Request-Id', this.pick(['ok-request-1', validIdNumber(this.r), '\u00ff\u00fe', 'x'.repeat(500)]));
+
+    let described = `${method.toUpperCase()} ${url} as ${caller}`;
+    const content = op.requestBody?.content ?? {};
+    if (Object.keys(content).length || this.chance(0.05)) {
+      const kind = this.r();
+      if (content['text/csv'] && kind < 0.35) {
+        req = req.set('Content-Type', 'text/csv').send(this.csvBody());
+        described += ' [csv]';
+      } else if (kind < 0.05) {
+        req = req.set('Content-Type', this.pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/x-www-form-urlencoded'])).send('a=1&b=<x/>');
+        described += ' [wrong type]';
+      } else if (kind < 0.12) {
+        req = req.set('Content-Type', 'application/json').send(this.pick(['{"a":', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}', '[', 'null', '"\\u0000"', '{"a":"\\ud800"}', '1e999']));
+        described += ' [raw json]';
+      } else {
+        const schema = content['application/json']?.schema ?? { type: 'object' };
+        const body = this.valueOf(schema);
+        req = req.set('Content-Type', 'application/json').send(JSON.stringify(this.chance(0.1) ? [body, body] : body));
+        described += ' [json]';
+      }
+    }
+
+    const res = await req;
+    const type = String(res.headers['content-type'] ?? '');
+    const problems: string[] = [];
+    if (res.status >= 500) problems.push('5xx');
+    if (res.status >= 400 && !type.startsWith('application/problem+json')) problems.push(`error answered as ${type || 'no content type'}`);
+    const leaked = fullIdNumbersIn(res.text ?? '');
+    if (leaked.length) problems.push(`full ID number in the answer (${leaked.length})`);
+    for (const [k, v] of Object.entries(res.headers)) if (fullIdNumbersIn(String(v)).length) problems.push(`full ID number in header ${k}`);
+    if (({} as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).x !== undefined) problems.push('Object.prototype polluted');
+    return { status: res.status, ...(problems.length ? { finding: { request: described.slice(0, 300), status: res.status, problem: problems.join('; ') } } : {}) };
+  }
+
+  async run(requests: number, onProgress?: (done: number) => void): Promise<FuzzReport> {
+    const byStatus: Record<string, number> = {};
+    const findings: FuzzFinding[] = [];
+    let serverErrors = 0;
+    for (let i = 0; i < requests; i++) {
+      const { status, finding } = await this.one();
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      if (status >= 500) serverErrors += 1;
+      if (finding) findings.push(finding);
+      if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
+    }
+    return { requests, byStatus, serverErrors, findings, operations: this.ops.length };
+  }
+}
+
+/** Full, valid ID numbers in a text: an 18-character window that passes the birth-date and check-character test. */
+export function fullIdNumbersIn(text: string): string[] {
+  const out: string[] = [];
+  const window = /(?=(\d{17}[\dXx]))/g;
+  let m: RegExpExecArray | null;
+  while ((m = window.exec(text)) !== null) {
+    if (idNumberProblem(m[1] as string) === null) out.push(m[1] as string);
+    window.lastIndex = m.index + 1;
+  }
+  return out;
+}

@@ -51,17 +51,21 @@ describe('who sees what, and tokens that can be listed, revoked and expire', () 
     const other = createApp({ config: t.config, db: t.db, rules: t.rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, wallClock: wall, log: pino({ level: 'silent' }) });
     const otherHttp = supertest(other.express);
     await otherHttp.get('/v1/orders').set(mof).expect(200);
+    try {
 
-    const listed = await t.http.get('/v1/departments/mof/tokens').set(ADMIN).expect(200);
-    const mine = listed.body.items.find((i: { id: string }) => i.id === made.body.id);
-    expect(mine).toMatchObject({ id: made.body.id, department: 'mof', label: 'procurement', revokedAt: null, expiresAt: made.body.expiresAt });
-    expect(mine.lastUsedAt).not.toBeNull();
-    expect(JSON.stringify(listed.body)).not.toContain(made.body.token);
-    await t.http.get('/v1/departments/mof/tokens').set(mof).expect(403);
+      const listed = await t.http.get('/v1/departments/mof/tokens').set(ADMIN).expect(200);
+      const mine = listed.body.items.find((i: { id: string }) => i.id === made.body.id);
+      expect(mine).toMatchObject({ id: made.body.id, department: 'mof', label: 'procurement', revokedAt: null, expiresAt: made.body.expiresAt });
+      expect(mine.lastUsedAt).not.toBeNull();
+      expect(JSON.stringify(listed.body)).not.toContain(made.body.token);
+      await t.http.get('/v1/departments/mof/tokens').set(mof).expect(403);
 
-    await t.http.delete(`/v1/departments/mof/tokens/${made.body.id}`).set(ADMIN).expect(204);
-    await t.http.get('/v1/orders').set(mof).expect(401);
-    await otherHttp.get('/v1/orders').set(mof).expect(401);
+      await t.http.delete(`/v1/departments/mof/tokens/${made.body.id}`).set(ADMIN).expect(204);
+      await t.http.get('/v1/orders').set(mof).expect(401);
+      await otherHttp.get('/v1/orders').set(mof).expect(401);
+    } finally {
+      await other.close();
+    }
     await t.http.delete(`/v1/departments/mof/tokens/${made.body.id}`).set(ADMIN).expect(204);
     await t.http.delete(`/v1/departments/mnr/tokens/${made.body.id}`).set(ADMIN).expect(404);
 

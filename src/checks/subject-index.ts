@@ -80,6 +80,7 @@ export class SubjectIndex {
   private lastPingSentOk = 0;
   private client: pg.Client | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private pinging = false;
   private readonly pingMs: number;
@@ -129,6 +130,7 @@ export class SubjectIndex {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.reconnectTimer);
     localWriters.get(this.o.db.client.config as object)?.delete(this.onLocal);
     const c = this.client;
     this.client = undefined;
@@ -145,6 +147,12 @@ export class SubjectIndex {
     return hashes;
   }
 
+  /** One pending reconnect at a time, cleared by close(): a timer must not outlive the app that set it. */
+  private scheduleReconnect(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.connect(), 1000).unref();
+  }
+
   private async connect(): Promise<void> {
     if (this.closed) return;
     const settings = this.o.db.client.connectionSettings as pg.ClientConfig;
@@ -155,7 +163,7 @@ export class SubjectIndex {
       this.mustReach = this.reloadsStarted + 1;
       if (!this.closed) {
         this.o.log.warn({ err }, 'subject index: listening connection lost; checks query PostgreSQL until it is back');
-        setTimeout(() => void this.connect(), 1000).unref();
+        this.scheduleReconnect();
       }
     };
     client.on('error', lost);
@@ -180,7 +188,7 @@ export class SubjectIndex {
     } catch (err) {
       await client.end().catch(() => undefined);
       lost(err);
-      if (this.client === undefined && !this.closed) setTimeout(() => void this.connect(), 1000).unref();
+      if (this.client === undefined && !this.closed) this.scheduleReconnect();
     }
   }
 

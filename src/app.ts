@@ -20,6 +20,7 @@ import { orderHandlers } from './orders/order-handlers';
 import { reportHandlers } from './reports/report-handlers';
 import { ruleHandlers } from './rules/rule-handlers';
 import { createServices, type ServiceDeps, type Services } from './services';
+import { calendarStatus } from './time/calendar-status';
 import { webhookHandlers } from './webhooks/webhook-handlers';
 
 export interface AppDeps extends ServiceDeps {
@@ -39,6 +40,8 @@ export interface App {
   subjectIndex: Services['subjectIndex'];
   /** Stops the subject index and writes the pending clean-answer counts: call before closing the database. */
   close(): Promise<void>;
+  /** The one working-day calendar, built from RULES_DIR. */
+  calendar: Services['calendar'];
 }
 
 /** The HTTP app on top of createServices: authentication, access, one handler per operation, express. */
@@ -53,7 +56,7 @@ export function createApp(deps: AppDeps): App {
     validateResponses: deps.validateResponses ?? false,
     log,
     handlers: assembleHandlers(
-      healthHandlers(db, () => deps.rules.rules.length > 0),
+      healthHandlers(db, () => deps.rules.rules.length > 0, () => calendarStatus(s.calendar, deps.clock)),
       departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
       batchHandlers(s.batch),
@@ -92,5 +95,5 @@ export function createApp(deps: AppDeps): App {
     await s.subjectIndex.close();
     await s.clearCounts.close();
   };
-  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close };
+  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close, calendar: s.calendar };
 }

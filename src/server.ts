@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { RuleFileError } from './rules/rule-loader';
 import { systemClock } from './time/clock';
+import { calendarStatus } from './time/calendar-status';
 
 async function main(): Promise<void> {
   let config;
@@ -29,6 +30,14 @@ async function main(): Promise<void> {
   }
 
   const app = createApp({ config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+  const calendar = calendarStatus(app.calendar, systemClock);
+  if (calendar.warning) log.warn({ officialUntil: calendar.officialUntil, daysLeft: calendar.daysLeft }, calendar.warning);
+  else log.info({ officialUntil: calendar.officialUntil }, 'official working-day calendar');
+  // Deadlines counted past the official calendar become official once the year's notice is in the override file.
+  const recomputed = await app.jobs.run('recompute-provisional-deadlines');
+  if (recomputed.outcome !== 'skipped' && (recomputed.counts.confirmed || recomputed.counts.moved)) {
+    log.info({ counts: recomputed.counts }, 'provisional deadlines recomputed');
+  }
   const server = app.express.listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));
   // Safe on every instance: each job run takes a PostgreSQL advisory lock, and outbox events are claimed with SKIP LOCKED.
   if (config.jobsEnabled) app.jobs.start();

@@ -66,7 +66,6 @@ const STATUS_BY_ERROR: Record<string, number> = {
   NotFoundError: 404,
   ConflictError: 409,
   UnsupportedMediaError: 415,
-  CalendarNotCoveredError: 503,
 };
 
 export function problemFromError(err: unknown): Problem {

@@ -7,6 +7,7 @@ import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import type { WorkingDayCalendar } from '../time/working-days';
 import { abnormalOperationsRuleOf, proposeAbnormalOperations } from './abnormal-operations';
+import { recomputeProvisionalDeadlines } from './recompute-deadlines';
 import { checkConsistency } from './consistency-check';
 import { escalateOverdue } from './escalate-overdue';
 import { expireEntries } from './expire-entries';
@@ -50,6 +51,12 @@ export function jobDefinitions(d: JobDeps): JobDefinition[] {
       schedule: '30 1 * * *',
       description: '经营异常名录 for 3 years without remedy: reminder 60 days before, then a proposal for the serious-violation list (legacy rule, 2014-10-01 … 2024-04-30)',
       run: () => proposeAbnormalOperations(d.db, d.clock, abnormalOperationsRuleOf(d.engine.loaded.catalog)),
+    },
+    {
+      name: 'recompute-provisional-deadlines',
+      schedule: '20 0 * * *',
+      description: 'deadlines counted past the official holiday calendar are counted again once the year is official (never earlier than given); also at start-up',
+      run: () => recomputeProvisionalDeadlines(d.db, d.clock, d.deadlines),
     },
     {
       name: 'consistency-check',

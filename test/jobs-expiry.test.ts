@@ -31,6 +31,8 @@ describe('expiry job', () => {
     await t.subscribe(t.rules.departments.map((d) => d.code));
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it('lifts an entry the day after its last listed day; its checks clear and order.lifted is queued', async () => {
     t.clock.set(new Date('2026-03-02T02:00:00Z'));

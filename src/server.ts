@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = createApp({ config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+  const app = createApp({ config: runtime.config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
   const calendar = calendarStatus(app.calendar, systemClock);
   if (calendar.warning) log.warn({ officialUntil: calendar.officialUntil, daysLeft: calendar.daysLeft }, calendar.warning);
   else log.info({ officialUntil: calendar.officialUntil }, 'official working-day calendar');

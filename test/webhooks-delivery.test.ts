@@ -96,7 +96,7 @@ describe('webhooks', () => {
         db: t.db,
         clock: t.clock,
         log: pino({ level: 'silent' }),
-        secrets: secretBoxProvider(t.db, undefined),
+        secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),
         guard: new WebhookTargetGuard(['127.0.0.1']),
       });
       const arrived = r.received(1);
@@ -153,7 +153,7 @@ describe('webhooks', () => {
         db: t.db,
         clock: t.clock,
         log: pino({ level: 'silent' }),
-        secrets: secretBoxProvider(t.db, undefined),
+        secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),
         guard: new WebhookTargetGuard(['127.0.0.1']),
         wallClock: () => new Date(Date.now() - 6 * 60_000),
       });

@@ -12,6 +12,7 @@ import { dashboardRouter } from './dashboard/dashboard-router';
 import { createApi } from './http/api';
 import { openapiDefinition } from './http/definition';
 import { assembleHandlers } from './http/operation';
+import { DatabaseOutage } from './db/unavailable';
 import { errorMiddleware } from './http/problem';
 import { requestLog } from './http/request-log';
 import { jobHandlers } from './jobs/job-handlers';
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps): App {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }));
   app.use('/dashboard', dashboardRouter());
   app.use(api);
-  app.use(errorMiddleware(log));
+  app.use(errorMiddleware(log, new DatabaseOutage(db, log)));
 
   // Only a serving app answers from the index and counts clean answers; the import CLI and scripts never start them.
   s.subjectIndex.start();

@@ -1,5 +1,7 @@
-import { createApp } from './app';
-import { bootstrap } from './bootstrap';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { createApp, type App } from './app';
+import { bootstrap, type Runtime } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { RuleFileError } from './rules/rule-loader';
@@ -43,21 +45,63 @@ async function main(): Promise<void> {
   if (config.jobsEnabled) app.jobs.start();
   if (config.webhooksEnabled) app.deliveries.start();
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    server.close(() => {
-      Promise.all([app.jobs.stop(), app.deliveries.stop(), app.close()])
-        .then(() => runtime.close())
-        .catch((err: unknown) => log.error({ err }, 'error while closing'))
-        .finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(1), 10_000).unref();
+  const shutdown = gracefulShutdown({ log, server, app, runtime });
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (signalledDuringStartUp) void shutdown(signalledDuringStartUp);
+}
+
+/** A signal that came while starting: honoured as soon as there is something to shut down in order. */
+let signalledDuringStartUp: string | undefined;
+const early = (signal: string) => () => (signalledDuringStartUp ??= signal);
+process.once('SIGINT', early('SIGINT'));
+process.once('SIGTERM', early('SIGTERM'));
+
+/** Drain for at most this long, leaving time to close the pool and stop PostgreSQL within 10 s of the signal. */
+const DRAIN_MS = 8_000;
+
+/**
+ * The order matters: stop accepting connections, let requests in flight finish (a 10,000-row batch included), stop
+ * the jobs and the webhook worker between units of work, close the pool, and only then stop the embedded PostgreSQL.
+ * Everything within 10 s; past DRAIN_MS the remaining connections are cut and shutdown goes on.
+ */
+function gracefulShutdown(o: { log: Logger; server: Server; app: App; runtime: Runtime }): (signal: string) => Promise<void> {
+  let started = false;
+  return async (signal) => {
+    if (started) return;
+    started = true;
+    const t0 = performance.now();
+    const ms = () => Math.round(performance.now() - t0);
+    o.log.info({ signal }, 'shutting down: no new connections; finishing the requests in flight');
+    setTimeout(() => {
+      o.log.error('shutdown took over 10 s: exiting now');
+      process.exit(1);
+    }, 10_000).unref();
+
+    const closed = new Promise<void>((resolve) => o.server.close(() => resolve()));
+    // Keep-alive connections between requests are closed at once, and again as requests finish on them.
+    const idle = setInterval(() => o.server.closeIdleConnections(), 100);
+    o.server.closeIdleConnections();
+    const cut = setTimeout(() => {
+      o.log.warn('requests still running after 8 s: closing their connections');
+      o.server.closeAllConnections();
+    }, DRAIN_MS);
+    await closed;
+    clearInterval(idle);
+    clearTimeout(cut);
+    o.log.info({ ms: ms() }, 'requests drained');
+    try {
+      // The subject index and the clean-answer counts (app.close) write what they hold before the pool closes.
+      await Promise.all([o.app.jobs.stop(), o.app.deliveries.stop(), o.app.close()]);
+      o.log.info({ ms: ms() }, 'jobs and webhook worker stopped');
+      await o.runtime.close();
+      o.log.info({ ms: ms() }, 'database pool closed and embedded PostgreSQL (if any) stopped');
+    } catch (err) {
+      o.log.error({ err }, 'error while shutting down');
+      process.exit(1);
+    }
+    process.exit(0);
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 void main();

@@ -102,8 +102,10 @@ export class JobScheduler {
     this.d.log.info({ jobs: this.definitions.map((j) => `${j.name} (${j.schedule})`) }, 'scheduled jobs started');
   }
 
+  /** No new runs start; a run in progress finishes (each job works in small transactions, one unit at a time). */
   async stop(): Promise<void> {
     await Promise.all(this.tasks.map((t) => t.destroy()));
     this.tasks = [];
+    await this.runner.idle();
   }
 }

@@ -16,8 +16,8 @@ export type Db = Knex;
  */
 export const DB_TIMEOUTS = {
   statementMs: 30_000,
-  connectMs: 3_000,
-  acquireMs: 5_000,
+  connectMs: 10_000,
+  acquireMs: 10_000,
 };
 
 export function createDb(connectionString: string, pool: { min?: number; max?: number } = {}): Db {

@@ -107,7 +107,8 @@ describe('expiry job', () => {
   });
 
   it('GET /v1/jobs lists every job with its schedule and last run (administrator only)', async () => {
-    // its own run, not the one an earlier test happened to leave (on 2 March nothing is due to expire)
+    // its own run, the latest, not one an earlier test happened to leave (every earlier entry has expired by then)
+    t.clock.set(new Date('2026-06-01T02:00:00Z'));
     await t.app.jobs.run('expire-entries');
     const res = await t.http.get('/v1/jobs').set(ADMIN).expect(200);
     const items = res.body.items as { name: string; schedule: string; lastRun: { startedAt: string; finishedAt: string; outcome: string; counts: Record<string, number> } | null }[];

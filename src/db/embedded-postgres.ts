@@ -28,8 +28,8 @@ export interface EmbeddedServer {
   adminUrl: string;
   /** Where PostgreSQL keeps its files. */
   pgDataDir: string;
-  /** The postmaster's process id. */
-  pid: number;
+  /** The postmaster's process id (it changes if the server had to be started again). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -71,8 +71,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   writeHba(pgDataDir, runAs);
 
   const port = await freePort();
-  const child = spawnServer(bin.postgres, pgDataDir, port, logFile, runAs);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let child = spawnServer(bin.postgres, pgDataDir, port, logFile, runAs);
+  let exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const superPassword = await waitUntilReady(child, port, credentials, legacy, logFile);
     if (superPassword !== credentials.superuser) await setPassword(port, superPassword, SUPERUSER, credentials.superuser);
@@ -84,13 +84,46 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   }
   log.info({ port, pgDataDir, dataDir, log: logFile, pid: child.pid }, 'embedded PostgreSQL started');
 
+  // Supervision: a server that dies (killed, out of memory) is started again on the same port, so the pool's URL
+  // stays valid; requests meanwhile get 503 with Retry-After, and the pool reconnects by itself.
+  let stopping = false;
+  const supervise = (c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (stopping) return;
+      log.warn({ code, signal, pid: c.pid }, 'embedded PostgreSQL exited unexpectedly: starting it again');
+      void restart(1);
+    });
+  };
+  const restart = async (attempt: number): Promise<void> => {
+    if (stopping) return;
+    try {
+      // The killed postmaster's backends notice and exit within moments; until then the data folder is busy.
+      stopLeftover(pgDataDir, log);
+      child = spawnServer(bin.postgres, pgDataDir, port, logFile, runAs);
+      exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await waitUntilReady(child, port, credentials, false, logFile, 30_000);
+      supervise(child);
+      log.info({ pid: child.pid, attempt }, 'embedded PostgreSQL running again');
+    } catch (e) {
+      log.warn({ attempt, cause: (e as Error).message.split('\n')[0] }, 'embedded PostgreSQL did not start again yet');
+      await new Promise((r) => setTimeout(r, Math.min(500 * attempt, 5_000)));
+      return restart(attempt + 1);
+    }
+  };
+  supervise(child);
+
   const auth = (user: string, password: string, db: string) => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   return {
     url: auth(APP_ROLE, credentials.app, APP_DATABASE),
     adminUrl: auth(SUPERUSER, credentials.superuser, 'postgres'),
     pgDataDir,
-    pid: child.pid as number,
-    stop: () => stopChild(child, exited),
+    get pid() {
+      return child.pid as number;
+    },
+    stop: () => {
+      stopping = true;
+      return stopChild(child, exited);
+    },
   };
 }
 
@@ -267,8 +300,8 @@ function spawnServer(postgres: string, pgDataDir: string, port: number, logFile:
 }
 
 /** Polls until the server accepts the superuser; the real cause (the log's last lines) if it exits instead. */
-async function waitUntilReady(child: ChildProcess, port: number, credentials: Credentials, legacy: boolean, logFile: string): Promise<string> {
-  const deadline = Date.now() + 60_000;
+async function waitUntilReady(child: ChildProcess, port: number, credentials: Credentials, legacy: boolean, logFile: string, limitMs = 60_000): Promise<string> {
+  const deadline = Date.now() + limitMs;
   let exit: string | undefined;
   child.once('exit', (code, signal) => (exit = `exited (${code ?? signal})`));
   for (;;) {
@@ -284,7 +317,7 @@ async function waitUntilReady(child: ChildProcess, port: number, credentials: Cr
       }
     }
     if (exit || Date.now() > deadline) {
-      throw new Error(`embedded PostgreSQL ${exit ?? 'did not accept connections within 60 s'}; its log (${logFile}) ends with:\n${tail(logFile, 8)}`);
+      throw new Error(`embedded PostgreSQL ${exit ?? `did not accept connections within ${limitMs / 1000} s`}; its log (${logFile}) ends with:\n${tail(logFile, 8)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

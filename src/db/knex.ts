@@ -15,7 +15,7 @@ export type Db = Knex;
  * that does not answer at all, e.g. frozen), a connect timeout, and a limit on waiting for a pooled connection.
  */
 export const DB_TIMEOUTS = {
-  statementMs: 30_000,
+  statementMs: 15_000,
   connectMs: 10_000,
   acquireMs: 10_000,
 };
@@ -27,7 +27,7 @@ export function createDb(connectionString: string, pool: { min?: number; max?: n
       connectionString,
       application_name: 'joint-punishment',
       statement_timeout: DB_TIMEOUTS.statementMs,
-      query_timeout: DB_TIMEOUTS.statementMs + 5_000,
+      query_timeout: DB_TIMEOUTS.statementMs + 2_000,
       connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
       keepAlive: true,
     },

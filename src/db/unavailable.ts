@@ -9,6 +9,7 @@ const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '5701
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/, // pg: the server went away mid-query, or the connect timeout
+  /^timeout expired$/, // pg: connectionTimeoutMillis passed while connecting
   /timeout exceeded when trying to connect/,
   /^Query read timeout/, // pg query_timeout: a frozen server never answers
   /Client has encountered a connection error and is not queryable/,

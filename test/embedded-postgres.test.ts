@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -39,6 +39,8 @@ describe('embedded PostgreSQL', () => {
   });
   afterAll(async () => {
     await server?.stop();
+    // a test's relocated data folder (as root) is not for keeping
+    if (server?.pgDataDir.startsWith('/var/lib/joint-punishment/data-')) rmSync(server.pgDataDir, { recursive: true, force: true });
   });
 
   it('serves from a DATA_DIR inside a 0700 folder, says where its data lives, and keeps it across restarts', async () => {

@@ -40,12 +40,15 @@ describe('embedded PostgreSQL', () => {
   afterAll(async () => {
     await server?.stop();
     // a test's relocated data folder (as root) is not for keeping
-    if (server?.pgDataDir.startsWith('/var/lib/joint-punishment/data-')) rmSync(server.pgDataDir, { recursive: true, force: true });
+    if (server?.pgDataDir.startsWith('/var/lib/joint-punishment/data-'))
+      rmSync(server.pgDataDir, { recursive: true, force: true });
   });
 
   it('serves from a DATA_DIR inside a 0700 folder, says where its data lives, and keeps it across restarts', async () => {
     if (!asRoot) {
-      console.warn('skipped the as-root part: this test runs as a non-root user, so PostgreSQL runs as this user and reaches DATA_DIR itself');
+      console.warn(
+        'skipped the as-root part: this test runs as a non-root user, so PostgreSQL runs as this user and reaches DATA_DIR itself',
+      );
     }
     const s = server as EmbeddedServer;
     const started = lines.find((l) => l.msg === 'embedded PostgreSQL started');
@@ -72,9 +75,15 @@ describe('embedded PostgreSQL', () => {
     const file = path.join(dataDir, 'postgres-credentials.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const port = new URL(s.url).port;
-    const refused = await query(`postgres://postgres:embedded@127.0.0.1:${port}/postgres`, 'select 1').then(() => 'connected', (e: { code?: string }) => e.code);
+    const refused = await query(`postgres://postgres:embedded@127.0.0.1:${port}/postgres`, 'select 1').then(
+      () => 'connected',
+      (e: { code?: string }) => e.code,
+    );
     expect(refused).toBe('28P01'); // password authentication failed
-    const noPassword = await query(`postgres://postgres@127.0.0.1:${port}/postgres`, 'select 1').then(() => 'connected', () => 'refused');
+    const noPassword = await query(`postgres://postgres@127.0.0.1:${port}/postgres`, 'select 1').then(
+      () => 'connected',
+      () => 'refused',
+    );
     expect(noPassword).toBe('refused');
     expect(await query(s.adminUrl, 'show unix_socket_directories')).toEqual([{ unix_socket_directories: '' }]);
     expect(existsSync(path.join(s.pgDataDir, 'pg_hba.conf'))).toBe(true);
@@ -83,12 +92,21 @@ describe('embedded PostgreSQL', () => {
   it("the service's own role is not a superuser and owns its database", async () => {
     const s = server as EmbeddedServer;
     expect(new URL(s.url).username).toBe(APP_ROLE);
-    const [me] = await query(s.url, 'select current_user as role, current_database() as db, r.rolsuper, r.rolcreaterole, r.rolcreatedb from pg_roles r where r.rolname = current_user');
+    const [me] = await query(
+      s.url,
+      'select current_user as role, current_database() as db, r.rolsuper, r.rolcreaterole, r.rolcreatedb from pg_roles r where r.rolname = current_user',
+    );
     expect(me).toEqual({ role: APP_ROLE, db: APP_DATABASE, rolsuper: false, rolcreaterole: false, rolcreatedb: false });
-    const [owner] = await query(s.url, 'select pg_get_userbyid(datdba) as owner from pg_database where datname = current_database()');
+    const [owner] = await query(
+      s.url,
+      'select pg_get_userbyid(datdba) as owner from pg_database where datname = current_database()',
+    );
     expect(owner).toEqual({ owner: APP_ROLE });
     // what a superuser could do, it cannot
-    const denied = await query(s.url, "select pg_read_file('postgresql.conf')").then(() => 'read', (e: { code?: string }) => e.code);
+    const denied = await query(s.url, "select pg_read_file('postgresql.conf')").then(
+      () => 'read',
+      (e: { code?: string }) => e.code,
+    );
     expect(denied).toBe('42501');
   });
 
@@ -135,7 +153,10 @@ describe('embedded PostgreSQL of an earlier version (fixed password, data in "po
       const [owner] = await query(server.url, "select tableowner from pg_tables where tablename = 'list_entries'");
       expect(owner).toEqual({ tableowner: APP_ROLE });
       const port = new URL(server.url).port;
-      const refused = await query(`postgres://postgres:embedded@127.0.0.1:${port}/postgres`, 'select 1').then(() => 'connected', (e: { code?: string }) => e.code);
+      const refused = await query(`postgres://postgres:embedded@127.0.0.1:${port}/postgres`, 'select 1').then(
+        () => 'connected',
+        (e: { code?: string }) => e.code,
+      );
       expect(refused).toBe('28P01');
       expect(lines.some((l) => /fixed superuser password was replaced/.test(l.msg))).toBe(true);
       expect(lines.some((l) => /moved the data an earlier version kept/.test(l.msg))).toBe(true);

@@ -21,7 +21,8 @@ describe('faults on the embedded default (real processes)', () => {
   let s: ServiceProcess | undefined;
   let samr: { Authorization: string };
 
-  const pgPidOf = (svc: ServiceProcess) => svc.lines.find((l) => l.msg === 'embedded PostgreSQL started')?.pid as number;
+  const pgPidOf = (svc: ServiceProcess) =>
+    svc.lines.find((l) => l.msg === 'embedded PostgreSQL started')?.pid as number;
   const get = (p: string, headers: Record<string, string> = samr) => fetch(`${s?.base}${p}`, { headers });
 
   afterAll(async () => {
@@ -33,7 +34,11 @@ describe('faults on the embedded default (real processes)', () => {
 
   it('kill -9 of the service leaves PostgreSQL running; the next start stops it by itself and serves the same data', async () => {
     const first = await startService(env);
-    const res = await fetch(`${first.base}/v1/departments/samr/tokens`, { method: 'POST', headers: { ...ADMIN, ...json }, body: JSON.stringify({ label: 'faults' }) });
+    const res = await fetch(`${first.base}/v1/departments/samr/tokens`, {
+      method: 'POST',
+      headers: { ...ADMIN, ...json },
+      body: JSON.stringify({ label: 'faults' }),
+    });
     expect(res.status).toBe(201);
     samr = { Authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
     const pgPid = pgPidOf(first);
@@ -46,7 +51,9 @@ describe('faults on the embedded default (real processes)', () => {
     const t0 = Date.now();
     s = await startService(env);
     console.info(`kill -9 recovery: next start served after ${Date.now() - t0} ms`);
-    expect(s.lines.some((l) => /still running \(the service was not shut down cleanly\): stopping it/.test(l.msg))).toBe(true);
+    expect(
+      s.lines.some((l) => /still running \(the service was not shut down cleanly\): stopping it/.test(l.msg)),
+    ).toBe(true);
     expect(s.lines.some((l) => l.msg === 'the leftover PostgreSQL stopped')).toBe(true);
     expect(isAlive(pgPid)).toBe(false);
     expect(s.lines.some((l) => l.msg === 'embedded PostgreSQL started' && l.pgDataDir)).toBe(true);
@@ -78,7 +85,9 @@ describe('faults on the embedded default (real processes)', () => {
         expect(a.headers.get('content-type')).toMatch(/application\/problem\+json/);
         expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
       }
-      console.info(`PostgreSQL frozen: /readyz 503 after ${readyMs} ms; 3 requests 503 + Retry-After after ${answerMs} ms`);
+      console.info(
+        `PostgreSQL frozen: /readyz 503 after ${readyMs} ms; 3 requests 503 + Retry-After after ${answerMs} ms`,
+      );
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGCONT');
     }
@@ -110,7 +119,9 @@ describe('faults on the embedded default (real processes)', () => {
     stop = true;
     await load;
     const count = (code: number) => statuses.filter((x) => x === code).length;
-    console.info(`PostgreSQL killed: ${statuses.length} requests, ${count(200)} × 200, ${count(503)} × 503, ${count(500)} × 500; serving again ${recoveredMs} ms after the kill`);
+    console.info(
+      `PostgreSQL killed: ${statuses.length} requests, ${count(200)} × 200, ${count(503)} × 503, ${count(500)} × 500; serving again ${recoveredMs} ms after the kill`,
+    );
     expect(count(500)).toBe(0);
     expect(count(0)).toBe(0);
     const during = svc.lines.slice(before);
@@ -121,7 +132,12 @@ describe('faults on the embedded default (real processes)', () => {
   it('kill -9 mid-batch loses nothing, and posting the file again completes it', async () => {
     if (!s) throw new Error('needs the service of the previous test');
     const rows = Array.from({ length: 6_000 }, () => enterpriseEntry());
-    const post = () => fetch(`${s?.base}/v1/list-entries/batch`, { method: 'POST', headers: { ...samr, ...json }, body: JSON.stringify(rows) });
+    const post = () =>
+      fetch(`${s?.base}/v1/list-entries/batch`, {
+        method: 'POST',
+        headers: { ...samr, ...json },
+        body: JSON.stringify(rows),
+      });
     const inFlight = post().catch(() => undefined);
     // kill once the first chunk is in: the batch commits chunk by chunk
     await waitUntil(async () => (await countStored(rows[0]?.sourceRef as string)) > 0, 120_000, 'first chunk stored');
@@ -132,7 +148,9 @@ describe('faults on the embedded default (real processes)', () => {
     const res = await post();
     expect(res.status).toBe(200);
     const { summary } = (await res.json()) as { summary: { created: number; unchanged: number; rejected: number } };
-    console.info(`kill -9 mid-batch of 6,000: re-post created ${summary.created}, unchanged ${summary.unchanged}, rejected ${summary.rejected}`);
+    console.info(
+      `kill -9 mid-batch of 6,000: re-post created ${summary.created}, unchanged ${summary.unchanged}, rejected ${summary.rejected}`,
+    );
     expect(summary.rejected).toBe(0);
     expect(summary.unchanged).toBeGreaterThan(0);
     expect(summary.created + summary.unchanged).toBe(6_000);
@@ -142,7 +160,9 @@ describe('faults on the embedded default (real processes)', () => {
     const sample = await (await get(`/v1/list-entries?uscc=${(rows[5_999]?.subject as { uscc: string }).uscc}`)).json();
     const first = await (await get(`/v1/list-entries?uscc=${(rows[0]?.subject as { uscc: string }).uscc}`)).json();
     expect((sample as { items: { orders: unknown[] }[] }).items[0]?.orders.length).toBeGreaterThan(0);
-    expect((sample as { items: { orders: unknown[] }[] }).items[0]?.orders.length).toBe((first as { items: { orders: unknown[] }[] }).items[0]?.orders.length);
+    expect((sample as { items: { orders: unknown[] }[] }).items[0]?.orders.length).toBe(
+      (first as { items: { orders: unknown[] }[] }).items[0]?.orders.length,
+    );
   });
 
   it('SIGTERM: requests in flight finish, then jobs and worker, pool, PostgreSQL; exit 0 within 10 s', async () => {
@@ -150,7 +170,11 @@ describe('faults on the embedded default (real processes)', () => {
     const svc = s;
     const pgPid = pgPidOf(svc);
     const rows = Array.from({ length: 2_500 }, () => enterpriseEntry());
-    const inFlight = fetch(`${svc.base}/v1/list-entries/batch`, { method: 'POST', headers: { ...samr, ...json }, body: JSON.stringify(rows) });
+    const inFlight = fetch(`${svc.base}/v1/list-entries/batch`, {
+      method: 'POST',
+      headers: { ...samr, ...json },
+      body: JSON.stringify(rows),
+    });
     await waitUntil(async () => (await countStored(rows[0]?.sourceRef as string)) > 0, 120_000, 'batch under way');
     const t0 = Date.now();
     svc.child.kill('SIGTERM');
@@ -159,11 +183,17 @@ describe('faults on the embedded default (real processes)', () => {
     const { summary } = (await res.json()) as { summary: { created: number } };
     expect(summary.created).toBe(2_500);
     const exit = await svc.exited;
-    console.info(`SIGTERM during a 2,500-row batch: the batch answered 200 (all created), exit ${exit.code} after ${exit.at - t0} ms`);
+    console.info(
+      `SIGTERM during a 2,500-row batch: the batch answered 200 (all created), exit ${exit.code} after ${exit.at - t0} ms`,
+    );
     expect(exit.code).toBe(0);
     expect(exit.at - t0).toBeLessThan(10_000);
     expect(isAlive(pgPid)).toBe(false);
-    const order = ['requests drained', 'jobs and webhook worker stopped', 'database pool closed and embedded PostgreSQL (if any) stopped'];
+    const order = [
+      'requests drained',
+      'jobs and webhook worker stopped',
+      'database pool closed and embedded PostgreSQL (if any) stopped',
+    ];
     const at = order.map((m) => svc.lines.findIndex((l) => l.msg === m));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -174,11 +204,19 @@ describe('faults on the embedded default (real processes)', () => {
   async function countStored(sourceRef: string): Promise<number> {
     const creds = JSON.parse(readFileSync(path.join(dataDir, 'postgres-credentials.json'), 'utf8')) as { app: string };
     const port = Number(s?.lines.find((l) => l.msg === 'embedded PostgreSQL started')?.port);
-    const c = new Client({ host: '127.0.0.1', port, user: 'joint_punishment', password: creds.app, database: 'joint_punishment' });
+    const c = new Client({
+      host: '127.0.0.1',
+      port,
+      user: 'joint_punishment',
+      password: creds.app,
+      database: 'joint_punishment',
+    });
     try {
       await c.connect();
       const prefix = sourceRef.split('-').slice(0, 2).join('-');
-      const { rows } = await c.query('select count(*)::int as n from list_entries where source_ref like $1', [`${prefix}-%`]);
+      const { rows } = await c.query('select count(*)::int as n from list_entries where source_ref like $1', [
+        `${prefix}-%`,
+      ]);
       return (rows[0] as { n: number }).n;
     } catch {
       return 0;

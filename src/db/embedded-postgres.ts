@@ -1,6 +1,20 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,8 +89,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   let exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const superPassword = await waitUntilReady(child, port, credentials, legacy, logFile);
-    if (superPassword !== credentials.superuser) await setPassword(port, superPassword, SUPERUSER, credentials.superuser);
-    if (legacy) log.warn({ pgDataDir }, 'embedded PostgreSQL of an earlier version: its fixed superuser password was replaced by a random one');
+    if (superPassword !== credentials.superuser)
+      await setPassword(port, superPassword, SUPERUSER, credentials.superuser);
+    if (legacy)
+      log.warn(
+        { pgDataDir },
+        'embedded PostgreSQL of an earlier version: its fixed superuser password was replaced by a random one',
+      );
     await ensureAppDatabase(port, credentials, log);
   } catch (e) {
     await stopChild(child, exited);
@@ -112,7 +131,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   };
   supervise(child);
 
-  const auth = (user: string, password: string, db: string) => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
+  const auth = (user: string, password: string, db: string) =>
+    `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   return {
     url: auth(APP_ROLE, credentials.app, APP_DATABASE),
     adminUrl: auth(SUPERUSER, credentials.superuser, 'postgres'),
@@ -142,8 +162,14 @@ function readOrCreateCredentials(dataDir: string): Credentials {
 function postgresOsUser(log: Log): OsUser {
   const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
   if (id('-u').status !== 0) {
-    log.warn('running as root: creating the OS user "postgres" to run the embedded PostgreSQL (it refuses to run as root)');
-    const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { encoding: 'utf8' });
+    log.warn(
+      'running as root: creating the OS user "postgres" to run the embedded PostgreSQL (it refuses to run as root)',
+    );
+    const made = spawnSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+      { encoding: 'utf8' },
+    );
     if (made.status !== 0) throw new Error(`could not create the OS user "postgres": ${made.stderr.trim()}`);
   }
   return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
@@ -158,9 +184,11 @@ function canReach(user: OsUser, dir: string, write: boolean): boolean {
 async function binaries(runAs: OsUser | undefined, log: Log): Promise<{ postgres: string; initdb: string }> {
   const native = nativeFolder();
   const postgres = path.join(native, 'bin', 'postgres');
-  if (!runAs || canReach(runAs, path.dirname(postgres), false)) return { postgres, initdb: path.join(native, 'bin', 'initdb') };
+  if (!runAs || canReach(runAs, path.dirname(postgres), false))
+    return { postgres, initdb: path.join(native, 'bin', 'initdb') };
   // The binaries sit in a folder the "postgres" user cannot enter: use a copy it can, made once per version.
-  const version = readFileSync(path.join(native, '..', 'package.json'), 'utf8').match(/"version":\s*"([^"]+)"/)?.[1] ?? 'unknown';
+  const version =
+    readFileSync(path.join(native, '..', 'package.json'), 'utf8').match(/"version":\s*"([^"]+)"/)?.[1] ?? 'unknown';
   const copy = path.join(RELOCATED_ROOT, `postgres-${version}`);
   if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
     mkdirSync(RELOCATED_ROOT, { recursive: true, mode: 0o755 });
@@ -211,7 +239,10 @@ function dataFolder(dataDir: string, runAs: OsUser | undefined, log: Log): strin
     chownSync(relocated, runAs.uid, runAs.gid);
   }
   writeFileSync(path.join(dataDir, 'pg-location.txt'), `${relocated}\n`, { mode: 0o600 });
-  log.warn({ dataDir: real, pgDataDir: relocated }, `running as root: the OS user "postgres" that runs the embedded PostgreSQL cannot reach ${real}, so its data lives in ${relocated} (named in ${path.join(real, 'pg-location.txt')})`);
+  log.warn(
+    { dataDir: real, pgDataDir: relocated },
+    `running as root: the OS user "postgres" that runs the embedded PostgreSQL cannot reach ${real}, so its data lives in ${relocated} (named in ${path.join(real, 'pg-location.txt')})`,
+  );
   return relocated;
 }
 
@@ -228,7 +259,10 @@ function stopLeftover(pgDataDir: string, log: Log): void {
     unlinkSync(pidFile);
     return;
   }
-  log.warn({ pid, pgDataDir }, 'a PostgreSQL server of this data folder is still running (the service was not shut down cleanly): stopping it');
+  log.warn(
+    { pid, pgDataDir },
+    'a PostgreSQL server of this data folder is still running (the service was not shut down cleanly): stopping it',
+  );
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + 15_000;
   while (isAlive(pid) && Date.now() < deadline) sleepSync(50);
@@ -270,9 +304,17 @@ function initialise(initdb: string, pgDataDir: string, password: string, runAs: 
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (runAs) chownSync(pwfile, runAs.uid, runAs.gid);
   try {
-    const args = [`--pgdata=${pgDataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'];
+    const args = [
+      `--pgdata=${pgDataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${SUPERUSER}`,
+      `--pwfile=${pwfile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+    ];
     const r = spawnSync(initdb, args, { encoding: 'utf8', ...(runAs ?? {}) });
-    if (r.status !== 0) throw new Error(`initdb failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error)).trim()}`);
+    if (r.status !== 0)
+      throw new Error(`initdb failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error)).trim()}`);
   } finally {
     unlinkSync(pwfile);
   }
@@ -281,17 +323,43 @@ function initialise(initdb: string, pgDataDir: string, password: string, runAs: 
 /** SCRAM on 127.0.0.1 only; no Unix socket is opened (unix_socket_directories is empty). */
 function writeHba(pgDataDir: string, runAs: OsUser | undefined): void {
   const file = path.join(pgDataDir, 'pg_hba.conf');
-  const text = ['# joint-punishment: written at every start of the embedded server', 'host all all 127.0.0.1/32 scram-sha-256', ''].join('\n');
+  const text = [
+    '# joint-punishment: written at every start of the embedded server',
+    'host all all 127.0.0.1/32 scram-sha-256',
+    '',
+  ].join('\n');
   writeFileSync(file, text, { mode: 0o600 });
   if (runAs) chownSync(file, runAs.uid, runAs.gid);
 }
 
-function spawnServer(postgres: string, pgDataDir: string, port: number, logFile: string, runAs: OsUser | undefined): ChildProcess {
+function spawnServer(
+  postgres: string,
+  pgDataDir: string,
+  port: number,
+  logFile: string,
+  runAs: OsUser | undefined,
+): ChildProcess {
   const out = openSync(logFile, 'a', 0o600);
   try {
-    const args = ['-D', pgDataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
+    const args = [
+      '-D',
+      pgDataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ];
     // Its own process group: a Ctrl-C in the terminal reaches the service, which stops PostgreSQL last.
-    const child = spawn(postgres, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, LC_MESSAGES: 'C' }, ...(runAs ?? {}) });
+    const child = spawn(postgres, args, {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      ...(runAs ?? {}),
+    });
     child.unref();
     return child;
   } finally {
@@ -300,24 +368,43 @@ function spawnServer(postgres: string, pgDataDir: string, port: number, logFile:
 }
 
 /** Polls until the server accepts the superuser; the real cause (the log's last lines) if it exits instead. */
-async function waitUntilReady(child: ChildProcess, port: number, credentials: Credentials, legacy: boolean, logFile: string, limitMs = 60_000): Promise<string> {
+async function waitUntilReady(
+  child: ChildProcess,
+  port: number,
+  credentials: Credentials,
+  legacy: boolean,
+  logFile: string,
+  limitMs = 60_000,
+): Promise<string> {
   const deadline = Date.now() + limitMs;
   let exit: string | undefined;
   child.once('exit', (code, signal) => (exit = `exited (${code ?? signal})`));
   for (;;) {
     for (const password of legacy ? [credentials.superuser, LEGACY_PASSWORD] : [credentials.superuser]) {
-      const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres', connectionTimeoutMillis: 2000 });
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user: SUPERUSER,
+        password,
+        database: 'postgres',
+        connectionTimeoutMillis: 2000,
+      });
       try {
         await client.connect();
         return password;
       } catch (e) {
-        if ((e as { code?: string }).code === '28P01' && password === LEGACY_PASSWORD) throw new Error('embedded PostgreSQL: the superuser password is neither the one in postgres-credentials.json nor the legacy one');
+        if ((e as { code?: string }).code === '28P01' && password === LEGACY_PASSWORD)
+          throw new Error(
+            'embedded PostgreSQL: the superuser password is neither the one in postgres-credentials.json nor the legacy one',
+          );
       } finally {
         await client.end().catch(() => undefined);
       }
     }
     if (exit || Date.now() > deadline) {
-      throw new Error(`embedded PostgreSQL ${exit ?? `did not accept connections within ${limitMs / 1000} s`}; its log (${logFile}) ends with:\n${tail(logFile, 8)}`);
+      throw new Error(
+        `embedded PostgreSQL ${exit ?? `did not accept connections within ${limitMs / 1000} s`}; its log (${logFile}) ends with:\n${tail(logFile, 8)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -340,7 +427,13 @@ function tail(file: string, lines: number): string {
   }
 }
 
-async function withClient<T>(port: number, user: string, password: string, database: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  port: number,
+  user: string,
+  password: string,
+  database: string,
+  f: (c: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ host: '127.0.0.1', port, user, password, database });
   await client.connect();
   try {
@@ -362,21 +455,28 @@ async function setPassword(port: number, current: string, role: string, password
  * moved over once (the database renamed, its objects given to the role).
  */
 async function ensureAppDatabase(port: number, credentials: Credentials, log: Log): Promise<void> {
-  const su = (database: string, f: (c: pg.Client) => Promise<void>) => withClient(port, SUPERUSER, credentials.superuser, database, f);
+  const su = (database: string, f: (c: pg.Client) => Promise<void>) =>
+    withClient(port, SUPERUSER, credentials.superuser, database, f);
   let move = false;
   await su('template1', async (c) => {
     const role = await c.query('select 1 from pg_roles where rolname = $1', [APP_ROLE]);
     const verb = role.rowCount ? 'alter' : 'create';
-    await c.query(`${verb} role ${c.escapeIdentifier(APP_ROLE)} login nosuperuser nocreatedb nocreaterole password ${c.escapeLiteral(credentials.app)}`);
+    await c.query(
+      `${verb} role ${c.escapeIdentifier(APP_ROLE)} login nosuperuser nocreatedb nocreaterole password ${c.escapeLiteral(credentials.app)}`,
+    );
     const db = await c.query('select 1 from pg_database where datname = $1', [APP_DATABASE]);
     if (db.rowCount) return;
-    const legacy = await withClient(port, SUPERUSER, credentials.superuser, 'postgres', (p) => p.query("select to_regclass('public.knex_migrations') is not null as found"));
+    const legacy = await withClient(port, SUPERUSER, credentials.superuser, 'postgres', (p) =>
+      p.query("select to_regclass('public.knex_migrations') is not null as found"),
+    );
     move = legacy.rows[0]?.found === true;
     if (move) {
       await c.query(`alter database postgres rename to ${c.escapeIdentifier(APP_DATABASE)}`);
       await c.query('create database postgres');
     } else {
-      await c.query(`create database ${c.escapeIdentifier(APP_DATABASE)} owner ${c.escapeIdentifier(APP_ROLE)} encoding 'UTF8' template template0`);
+      await c.query(
+        `create database ${c.escapeIdentifier(APP_DATABASE)} owner ${c.escapeIdentifier(APP_ROLE)} encoding 'UTF8' template template0`,
+      );
     }
   });
   await su(APP_DATABASE, async (c) => {
@@ -404,7 +504,10 @@ async function ensureAppDatabase(port: number, credentials: Credentials, log: Lo
         end loop;
       end $$`);
     if (!move) return;
-    log.warn({ database: APP_DATABASE, role: APP_ROLE }, 'moved the data an earlier version kept in the "postgres" database as the superuser into its own database, owned by the service role');
+    log.warn(
+      { database: APP_DATABASE, role: APP_ROLE },
+      'moved the data an earlier version kept in the "postgres" database as the superuser into its own database, owned by the service role',
+    );
   });
 }
 

@@ -31,7 +31,8 @@ export async function resolveServiceKeys(
 ): Promise<ServiceKeys> {
   const legacy = await legacyKeys(db);
   const file = embeddedDataDir ? path.join(embeddedDataDir, 'service-keys.json') : undefined;
-  const stored: Partial<ServiceKeys> = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<ServiceKeys>) : {};
+  const stored: Partial<ServiceKeys> =
+    file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<ServiceKeys>) : {};
   const keys: Partial<ServiceKeys> = {};
   const moved: string[] = [];
   for (const k of KEYS) {
@@ -39,25 +40,43 @@ export async function resolveServiceKeys(
     const given = configured[k.field];
     if (given) {
       if (old && old !== given) {
-        throw new ConfigError(`${k.env} differs from the key an earlier version generated and kept in this database (service_secrets.${k.row}), which protects the data already stored: set ${k.env} to that key`);
+        throw new ConfigError(
+          `${k.env} differs from the key an earlier version generated and kept in this database (service_secrets.${k.row}), which protects the data already stored: set ${k.env} to that key`,
+        );
       }
       keys[k.field] = given;
     } else if (file) {
       keys[k.field] = stored[k.field] ?? old ?? randomBytes(32).toString('base64url');
       if (!stored[k.field] && old) moved.push(k.row);
     } else {
-      const hint = old ? ` (this database holds the key an earlier version generated: service_secrets.${k.row}; set ${k.env} to it once, and it is then removed from the database)` : '';
-      throw new ConfigError(`${k.env} (or ${k.env}_FILE) is required when DATABASE_URL is set: the key must not live in the database it protects${hint}`);
+      const hint = old
+        ? ` (this database holds the key an earlier version generated: service_secrets.${k.row}; set ${k.env} to it once, and it is then removed from the database)`
+        : '';
+      throw new ConfigError(
+        `${k.env} (or ${k.env}_FILE) is required when DATABASE_URL is set: the key must not live in the database it protects${hint}`,
+      );
     }
   }
   const result = keys as ServiceKeys;
   if (file && (stored.idHashKey !== result.idHashKey || stored.webhookSecretKey !== result.webhookSecretKey)) {
-    writeFileSync(file, JSON.stringify({ idHashKey: result.idHashKey, webhookSecretKey: result.webhookSecretKey }, null, 2), { mode: 0o600 });
-    log.info({ file }, 'service keys written (0600); back this file up with the data: without it stored ID hashes and webhook secrets are useless');
+    writeFileSync(
+      file,
+      JSON.stringify({ idHashKey: result.idHashKey, webhookSecretKey: result.webhookSecretKey }, null, 2),
+      { mode: 0o600 },
+    );
+    log.info(
+      { file },
+      'service keys written (0600); back this file up with the data: without it stored ID hashes and webhook secrets are useless',
+    );
   }
   if (legacy.size > 0) {
-    await db('service_secrets').whereIn('name', [...legacy.keys()]).del();
-    log.warn({ keys: [...legacy.keys()], movedTo: moved.length ? file : undefined }, 'keys an earlier version kept in the database were read once and deleted from it');
+    await db('service_secrets')
+      .whereIn('name', [...legacy.keys()])
+      .del();
+    log.warn(
+      { keys: [...legacy.keys()], movedTo: moved.length ? file : undefined },
+      'keys an earlier version kept in the database were read once and deleted from it',
+    );
   }
   return result;
 }

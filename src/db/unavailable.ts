@@ -6,7 +6,15 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** SQLSTATEs that mean "the database cannot serve now", not "this request is wrong". */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '25P03']);
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/, // pg: the server went away mid-query, or the connect timeout
   /^timeout expired$/, // pg: connectionTimeoutMillis passed while connecting
@@ -25,7 +33,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
   if (e.name === 'KnexTimeoutError') return true;
-  if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_SQLSTATES.has(e.code) || e.code.startsWith('08'))) return true;
+  if (
+    typeof e.code === 'string' &&
+    (UNAVAILABLE_CODES.has(e.code) || UNAVAILABLE_SQLSTATES.has(e.code) || e.code.startsWith('08'))
+  )
+    return true;
   return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string));
 }
 
@@ -55,7 +67,10 @@ export class DatabaseOutage {
     if (this.since !== undefined) return;
     this.since = Date.now();
     const e = err as { code?: string; message?: string };
-    this.log.warn({ code: e.code, cause: e.message }, 'database unreachable: answering 503 with Retry-After until it is back');
+    this.log.warn(
+      { code: e.code, cause: e.message },
+      'database unreachable: answering 503 with Retry-After until it is back',
+    );
   }
 
   private recovered(): void {

@@ -14,7 +14,11 @@ const BATCH = 500;
  * shorter (make-up working days on weekends), the date given stands. Each change is audited.
  * Runs at start-up and daily; an order still provisional and unchanged is left alone, so a second run changes nothing.
  */
-export async function recomputeProvisionalDeadlines(db: Db, clock: Clock, deadlines: FeedbackDeadlines): Promise<JobCounts> {
+export async function recomputeProvisionalDeadlines(
+  db: Db,
+  clock: Clock,
+  deadlines: FeedbackDeadlines,
+): Promise<JobCounts> {
   const now = clock.now();
   const counts = { checked: 0, confirmed: 0, moved: 0 };
   let after = '00000000-0000-0000-0000-000000000000';
@@ -37,7 +41,9 @@ export async function recomputeProvisionalDeadlines(db: Db, clock: Clock, deadli
         const computed = deadlines.deadlineOf(new Date(row.issued_at), row.measures);
         const dueAt = computed.dueAt > given ? computed.dueAt : given;
         if (computed.provisional && dueAt.getTime() === given.getTime()) continue;
-        await trx('orders').where({ id: row.id }).update({ due_at: dueAt, due_at_provisional: computed.provisional, updated_at: now });
+        await trx('orders')
+          .where({ id: row.id })
+          .update({ due_at: dueAt, due_at_provisional: computed.provisional, updated_at: now });
         await recordAudit(trx, { at: now }, [
           {
             actor: 'system',
@@ -45,7 +51,11 @@ export async function recomputeProvisionalDeadlines(db: Db, clock: Clock, deadli
             entityType: 'order',
             entityId: row.id,
             before: { dueAt: given.toISOString(), dueAtProvisional: true },
-            after: { dueAt: dueAt.toISOString(), dueAtProvisional: computed.provisional, counted: computed.dueAt.toISOString() },
+            after: {
+              dueAt: dueAt.toISOString(),
+              dueAtProvisional: computed.provisional,
+              counted: computed.dueAt.toISOString(),
+            },
           },
         ]);
         if (!computed.provisional) counts.confirmed++;

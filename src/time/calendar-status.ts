@@ -19,11 +19,22 @@ export function calendarStatus(calendar: WorkingDayCalendar, clock: Clock): Cale
     return { officialUntil, daysLeft: null, warning: warningText(today, null) };
   }
   const daysLeft = Math.round((Date.parse(officialUntil) - Date.parse(today)) / 86_400_000);
-  return { officialUntil, daysLeft, ...(daysLeft <= CALENDAR_WARNING_DAYS ? { warning: warningText(today, officialUntil) } : {}) };
+  return {
+    officialUntil,
+    daysLeft,
+    ...(daysLeft <= CALENDAR_WARNING_DAYS ? { warning: warningText(today, officialUntil) } : {}),
+  };
 }
 
 function warningText(today: IsoDate, until: IsoDate | null): string {
-  const after = until === null ? 'no official calendar covers today' : until < today ? `the official calendar ended on ${until}` : `the official calendar ends on ${until}`;
-  return `${after}: deadlines past it are counted on the statutory holidays alone and marked provisional; add the `
-    + `State Council holiday notice of the next year to rules/calendar/overrides.json (README: Working days)`;
+  const after =
+    until === null
+      ? 'no official calendar covers today'
+      : until < today
+        ? `the official calendar ended on ${until}`
+        : `the official calendar ends on ${until}`;
+  return (
+    `${after}: deadlines past it are counted on the statutory holidays alone and marked provisional; add the ` +
+    `State Council holiday notice of the next year to rules/calendar/overrides.json (README: Working days)`
+  );
 }

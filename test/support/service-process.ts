@@ -19,7 +19,15 @@ export async function startService(env: Record<string, string>, readyTimeoutMs =
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), ADMIN_TOKEN, LOG_LEVEL: 'info', DATABASE_URL: '', TEST_DATABASE_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+      TEST_DATABASE_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: ServiceProcess['lines'] = [];
@@ -47,7 +55,10 @@ export async function startService(env: Record<string, string>, readyTimeoutMs =
     for (;;) {
       const hit = lines.find((l) => re.test(l.msg));
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no log line matching ${re} within ${timeoutMs} ms; got:\n${lines.map((l) => l.msg).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no log line matching ${re} within ${timeoutMs} ms; got:\n${lines.map((l) => l.msg).join('\n')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -76,7 +87,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);

@@ -80,6 +80,8 @@ describe('faults on the embedded default (real processes)', () => {
       const q0 = Date.now();
       const answers = await Promise.all([1, 2, 3].map(() => get(`/v1/list-entries?uscc=${uscc}`)));
       const answerMs = Date.now() - q0;
+      const failed = svc.lines.slice(before).filter((l) => l.msg === 'request failed');
+      if (failed.length) console.error(JSON.stringify(failed.map((l) => l.err)).slice(0, 3000));
       for (const a of answers) {
         expect(a.status).toBe(503);
         expect(a.headers.get('content-type')).toMatch(/application\/problem\+json/);

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, mkdirSync, copyFileSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createApp } from '../src/app';
+import { createServices } from '../src/services';
 import type { LoadedRules } from '../src/rules/rule-loader';
 import type { LoadedRule } from '../src/rules/rule-types';
 import { createPersonKeyer } from '../src/identity/person-key';
@@ -245,8 +245,9 @@ function dates(from: string, to: string): string[] {
   return out;
 }
 
-/** Another instance of the service on the same database, built from another RULES_DIR. */
+/** Another instance of the service (its services: the jobs) on the same database, from another RULES_DIR. */
 function appOn(t: TestApp, dir: string) {
   const config = { ...t.config, rulesDir: dir };
-  return createApp({ config, db: t.db, rules: t.rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, log: pino({ level: 'silent' }) });
+  const keyOf = createPersonKeyer('test-id-hash-key-0123456789abcdef0123');
+  return createServices(config, { db: t.db, rules: t.rules, keyOf, clock: t.clock, log: pino({ level: 'silent' }) });
 }

@@ -36,8 +36,12 @@ async function main(): Promise<void> {
   if (calendar.warning) log.warn({ officialUntil: calendar.officialUntil, daysLeft: calendar.daysLeft }, calendar.warning);
   else log.info({ officialUntil: calendar.officialUntil }, 'official working-day calendar');
   // Deadlines counted past the official calendar become official once the year's notice is in the override file.
-  const recomputed = await app.jobs.run('recompute-provisional-deadlines');
-  if (recomputed.outcome !== 'skipped' && (recomputed.counts.confirmed || recomputed.counts.moved)) {
+  // Not a reason to refuse to serve: on failure the daily run (00:20) catches up.
+  const recomputed = await app.jobs.run('recompute-provisional-deadlines').catch((err: unknown) => {
+    log.warn({ err }, 'provisional deadlines could not be recomputed at start-up; the daily job will');
+    return undefined;
+  });
+  if (recomputed && recomputed.outcome !== 'skipped' && (recomputed.counts.confirmed || recomputed.counts.moved)) {
     log.info({ counts: recomputed.counts }, 'provisional deadlines recomputed');
   }
   const server = app.express.listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));

@@ -15,13 +15,14 @@ const UNAVAILABLE_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
+// knex puts the SQL text in front of the driver's message ("select … - Query read timeout"): match anywhere.
 const UNAVAILABLE_MESSAGES = [
-  /^Connection terminated/, // pg: the server went away mid-query, or the connect timeout
-  /^timeout expired$/, // pg: connectionTimeoutMillis passed while connecting
+  /Connection terminated/, // pg: the server went away mid-query, or the connect timeout
+  /(^|- )timeout expired$/, // pg: connectionTimeoutMillis passed while connecting
   /timeout exceeded when trying to connect/,
-  /^Query read timeout/, // pg query_timeout: a frozen server never answers
+  /Query read timeout/, // pg query_timeout: a frozen server never answers
   /Client has encountered a connection error and is not queryable/,
-  /^Knex: Timeout acquiring a connection/,
+  /Knex: Timeout acquiring a connection/,
   /the database system is (starting up|shutting down|in recovery mode)/,
 ];
 

@@ -9,7 +9,6 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
 import { createDb, migrateToLatest } from '../src/db/knex';
-import { getOrCreateSecret } from '../src/db/secrets';
 import { loadConfig } from '../src/config';
 import { createPersonKeyer } from '../src/identity/person-key';
 import { DbGauges } from '../src/metrics/db-gauges';
@@ -23,6 +22,9 @@ import { generate, type GeneratedFiles } from '../scripts/generate';
 import { rawInsert } from './raw-insert';
 import { benchWebhooks } from './webhooks';
 import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type WrkRun } from './wrk';
+
+/** The service keys of this run's services, imports and planner (a service on DATABASE_URL requires them). */
+const BENCH_KEYS = { ID_HASH_KEY: randomBytes(32).toString('base64url'), WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64url') };
 
 /**
  * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks]
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
       log('starting an embedded PostgreSQL');
       // A folder of its own, as the tests do: as root the server runs as "postgres", which must be able to reach it.
       embedded = await startEmbeddedPostgres(mkdtempSync(path.join(work, 'pg-')), pino({ level: 'warn' }));
-      adminUrl = embedded.url;
+      adminUrl = embedded.adminUrl;
     }
     // Webhooks first, on a database of their own: the --budget cap below then counts their time.
     const setup = createDb(adminUrl, { max: 1 });
@@ -152,11 +154,10 @@ async function main(): Promise<void> {
     // The raw baseline of the first 10,000 now, so its wall time per entry (row preparation included) is known.
     log('raw multi-row insert of the same entry and order rows (baseline), first 10,000');
     // The planner is the service's own (createServices, as the server builds it), with the service's ID-hash key.
-    const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' });
+    const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...BENCH_KEYS });
     const plannerDb = createDb(url, { max: 1 });
-    const key = await getOrCreateSecret(plannerDb, 'id_hash_key');
     const rules = loadRules(config.rulesDir);
-    const keyOf = createPersonKeyer(key);
+    const keyOf = createPersonKeyer(BENCH_KEYS.ID_HASH_KEY);
     const planner = createServices(config, { db: plannerDb, rules, keyOf, clock: systemClock, log: pino({ level: 'warn' }) }).entries;
     const rawStarted = elapsed();
     const raw1 = await rawInsert(rawUrl, planner, small.entries);
@@ -290,11 +291,12 @@ async function main(): Promise<void> {
   }
 }
 
+
 function runImport(url: string, authority: string, file: string): Promise<{ rows: number; seconds: number; peakRss: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file], {
       cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ID_HASH_KEY: '' },
+      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...BENCH_KEYS },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -316,7 +318,7 @@ async function startService(url: string, children: ChildProcess[], env: Record<s
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), ADMIN_TOKEN, LOG_LEVEL: 'warn', ID_HASH_KEY: '', METRICS_TOKEN: '', METRICS_PORT: '', ...env },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), ADMIN_TOKEN, LOG_LEVEL: 'warn', METRICS_TOKEN: '', METRICS_PORT: '', ...BENCH_KEYS, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(child);

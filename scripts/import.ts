@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const runtime = await bootstrap(config, log);
   try {
     // The services as the server builds them: one calendar from RULES_DIR, each rule's own feedback deadline.
-    const services = createServices(config, { db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+    const services = createServices(runtime.config, { db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
     const department = services.departments.find(values.authority);
     if (!department) throw new ConfigError(`no department with code "${values.authority}"`);
     if (!values.remove && department.authorityFor.length === 0) throw new ConfigError(`${department.code} is the authority for no list`);

@@ -13,6 +13,7 @@ import { dashboardRouter } from './dashboard/dashboard-router';
 import { createApi } from './http/api';
 import { openapiDefinition } from './http/definition';
 import { assembleHandlers } from './http/operation';
+import { DatabaseOutage } from './db/unavailable';
 import { errorMiddleware } from './http/problem';
 import { requestLog } from './http/request-log';
 import { jobHandlers } from './jobs/job-handlers';
@@ -22,6 +23,7 @@ import { orderHandlers } from './orders/order-handlers';
 import { reportHandlers } from './reports/report-handlers';
 import { ruleHandlers } from './rules/rule-handlers';
 import { createServices, type ServiceDeps, type Services } from './services';
+import { calendarStatus } from './time/calendar-status';
 import { webhookHandlers } from './webhooks/webhook-handlers';
 
 export interface AppDeps extends ServiceDeps {
@@ -43,6 +45,8 @@ export interface App {
   close(): Promise<void>;
   /** Database gauges for /metrics, when metrics are on: server.ts starts their schedule; tests call refresh(). */
   metrics: DbGauges | undefined;
+  /** The one working-day calendar, built from RULES_DIR. */
+  calendar: Services['calendar'];
 }
 
 /** The HTTP app on top of createServices: authentication, access, one handler per operation, express. */
@@ -64,7 +68,7 @@ export function createApp(deps: AppDeps): App {
     validateResponses: deps.validateResponses ?? false,
     log,
     handlers: assembleHandlers(
-      healthHandlers(db, () => deps.rules.rules.length > 0),
+      healthHandlers(db, () => deps.rules.rules.length > 0, () => calendarStatus(s.calendar, deps.clock)),
       departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
       batchHandlers(s.batch),
@@ -100,7 +104,7 @@ export function createApp(deps: AppDeps): App {
   app.use('/docs', docsPolicy, swaggerUi.serve, swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }));
   app.use('/dashboard', dashboardRouter());
   app.use(api);
-  app.use(errorMiddleware(log));
+  app.use(errorMiddleware(log, new DatabaseOutage(db, log)));
 
   // Only a serving app answers from the index and counts clean answers; the import CLI and scripts never start them.
   s.subjectIndex.start();
@@ -109,7 +113,7 @@ export function createApp(deps: AppDeps): App {
     await s.subjectIndex.close();
     await s.clearCounts.close();
   };
-  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close, metrics };
+  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close, metrics, calendar: s.calendar };
 }
 
 /**

@@ -2,20 +2,23 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded-postgres';
 import { createDb, migrateToLatest, type Db } from './db/knex';
-import { getOrCreateSecret } from './db/secrets';
+import { resolveServiceKeys } from './db/service-keys';
 import { createPersonKeyer, type PersonKeyer } from './identity/person-key';
 import { loadRules, type LoadedRules } from './rules/rule-loader';
 
 export interface Runtime {
+  /** The configuration with the service keys resolved (from the environment, or DATA_DIR on the embedded default). */
+  config: Config;
   db: Db;
   rules: LoadedRules;
   keyOf: PersonKeyer;
+  /** Closes the pool, then stops the embedded PostgreSQL (if any): the last step of a shutdown. */
   close(): Promise<void>;
 }
 
 /**
  * Everything the app needs before it can serve: rules loaded and valid (a bad rule file stops here, naming the
- * file and the field), a database (the configured one, or an embedded one), migrations applied, the ID-hash key.
+ * file and the field), a database (the configured one, or an embedded one), migrations applied, the keys.
  */
 export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
   const rules = loadRules(config.rulesDir);
@@ -30,11 +33,17 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
   const db = createDb(url);
   try {
     await migrateToLatest(db);
-    const key = config.idHashKey ?? (await getOrCreateSecret(db, 'id_hash_key'));
+    const keys = await resolveServiceKeys(
+      { idHashKey: config.idHashKey, webhookSecretKey: config.webhookSecretKey },
+      db,
+      embedded ? config.dataDir : undefined,
+      log,
+    );
     return {
+      config: Object.freeze({ ...config, ...keys }),
       db,
       rules,
-      keyOf: createPersonKeyer(key),
+      keyOf: createPersonKeyer(keys.idHashKey),
       close: async () => {
         await db.destroy();
         await embedded?.stop();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot, rulesDir } from './paths';
@@ -16,7 +17,10 @@ const schema = z.object({
   /** The administrator's bearer token. Without it no administrator exists and no department token can be created. */
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Key for the keyed hash of personal ID numbers. Without it a key is generated once and kept in the database. */
+  /**
+   * Key for the keyed hash of personal ID numbers (or ID_HASH_KEY_FILE, a file holding it). Required with
+   * DATABASE_URL; on the embedded default it is made once and kept in DATA_DIR/service-keys.json (0600).
+   */
   ID_HASH_KEY: z.string().min(32, 'ID_HASH_KEY must be at least 32 characters').optional(),
   /** Working days a department has to feed back on an order, unless a rule says otherwise. */
   FEEDBACK_DUE_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(10),
@@ -25,7 +29,7 @@ const schema = z.object({
   JOBS_ENABLED: z.enum(['true', 'false']).default('true'),
   /** Run the webhook delivery worker in this process. Safe on every instance: departments are leased (SKIP LOCKED). */
   WEBHOOKS_ENABLED: z.enum(['true', 'false']).default('true'),
-  /** Key that seals webhook secrets at rest. Without it a key is generated once and kept in the database. */
+  /** Key that seals webhook secrets at rest (or WEBHOOK_SECRET_KEY_FILE). Required with DATABASE_URL, like ID_HASH_KEY. */
   WEBHOOK_SECRET_KEY: z.string().min(32, 'WEBHOOK_SECRET_KEY must be at least 32 characters').optional(),
   /**
    * Webhook targets allowed although not public (host names, IP addresses, CIDR ranges; comma-separated), e.g. a
@@ -75,8 +79,26 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** FOO_FILE names a file holding FOO (Docker and Kubernetes secrets): read it, trailing newline dropped. */
+const FROM_FILE = ['ID_HASH_KEY', 'WEBHOOK_SECRET_KEY'] as const;
+
+function readFileVariables(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out = { ...env };
+  for (const name of FROM_FILE) {
+    const file = env[`${name}_FILE`];
+    if (!file) continue;
+    if (env[name]) throw new ConfigError(`invalid configuration:\n  ${name} and ${name}_FILE are both set; give one`);
+    try {
+      out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      throw new ConfigError(`invalid configuration:\n  ${name}_FILE: cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const emptyAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const emptyAsUnset = readFileVariables(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   const parsed = schema.safeParse(emptyAsUnset);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -1,11 +1,14 @@
-import { createApp } from './app';
-import { bootstrap } from './bootstrap';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { createApp, type App } from './app';
+import { bootstrap, type Runtime } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
 import { createHttpServer } from './http/http-server';
 import { createLogger } from './logger';
 import { startMetricsServer } from './metrics';
 import { RuleFileError } from './rules/rule-loader';
 import { systemClock } from './time/clock';
+import { calendarStatus } from './time/calendar-status';
 
 async function main(): Promise<void> {
   let config;
@@ -30,7 +33,19 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = createApp({ config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+  const app = createApp({ config: runtime.config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+  const calendar = calendarStatus(app.calendar, systemClock);
+  if (calendar.warning) log.warn({ officialUntil: calendar.officialUntil, daysLeft: calendar.daysLeft }, calendar.warning);
+  else log.info({ officialUntil: calendar.officialUntil }, 'official working-day calendar');
+  // Deadlines counted past the official calendar become official once the year's notice is in the override file.
+  // Not a reason to refuse to serve: on failure the daily run (00:20) catches up.
+  const recomputed = await app.jobs.run('recompute-provisional-deadlines').catch((err: unknown) => {
+    log.warn({ err }, 'provisional deadlines could not be recomputed at start-up; the daily job will');
+    return undefined;
+  });
+  if (recomputed && recomputed.outcome !== 'skipped' && (recomputed.counts.confirmed || recomputed.counts.moved)) {
+    log.info({ counts: recomputed.counts }, 'provisional deadlines recomputed');
+  }
   // Stated timeouts cut slow-header and slow-body connections (src/http/http-server.ts).
   const server = createHttpServer(app.express).listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));
   // Safe on every instance: each job run takes a PostgreSQL advisory lock, and outbox events are claimed with SKIP LOCKED.
@@ -47,22 +62,70 @@ async function main(): Promise<void> {
         });
   if (metricsServer) log.info({ address: metricsServer.address() }, 'metrics listening');
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    metricsServer?.close();
-    server.close(() => {
-      Promise.all([app.jobs.stop(), app.deliveries.stop(), app.close(), app.metrics?.stop()])
-        .then(() => runtime.close())
-        .catch((err: unknown) => log.error({ err }, 'error while closing'))
-        .finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(1), 10_000).unref();
+  const shutdown = gracefulShutdown({ log, server, metricsServer, app, runtime });
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (signalledDuringStartUp) void shutdown(signalledDuringStartUp);
+}
+
+/** A signal that came while starting: honoured as soon as there is something to shut down in order. */
+let signalledDuringStartUp: string | undefined;
+const early = (signal: string) => () => (signalledDuringStartUp ??= signal);
+process.once('SIGINT', early('SIGINT'));
+process.once('SIGTERM', early('SIGTERM'));
+
+/** Drain for at most this long, leaving time to close the pool and stop PostgreSQL within 10 s of the signal. */
+const DRAIN_MS = 8_000;
+
+/**
+ * The order matters: stop accepting connections, let requests in flight finish (a 10,000-row batch included), stop
+ * the jobs and the webhook worker between units of work, close the pool, and only then stop the embedded PostgreSQL.
+ * Everything within 10 s; past DRAIN_MS the remaining connections are cut and shutdown goes on.
+ */
+function gracefulShutdown(o: {
+  log: Logger;
+  server: Server;
+  metricsServer: Server | undefined;
+  app: App;
+  runtime: Runtime;
+}): (signal: string) => Promise<void> {
+  let started = false;
+  return async (signal) => {
+    if (started) return;
+    started = true;
+    const t0 = performance.now();
+    const ms = () => Math.round(performance.now() - t0);
+    o.log.info({ signal }, 'shutting down: no new connections; finishing the requests in flight');
+    setTimeout(() => {
+      o.log.error('shutdown took over 10 s: exiting now');
+      process.exit(1);
+    }, 10_000).unref();
+
+    o.metricsServer?.close();
+    const closed = new Promise<void>((resolve) => o.server.close(() => resolve()));
+    // Keep-alive connections between requests are closed at once, and again as requests finish on them.
+    const idle = setInterval(() => o.server.closeIdleConnections(), 100);
+    o.server.closeIdleConnections();
+    const cut = setTimeout(() => {
+      o.log.warn('requests still running after 8 s: closing their connections');
+      o.server.closeAllConnections();
+    }, DRAIN_MS);
+    await closed;
+    clearInterval(idle);
+    clearTimeout(cut);
+    o.log.info({ ms: ms() }, 'requests drained');
+    try {
+      // The subject index and the clean-answer counts (app.close) write what they hold before the pool closes.
+      await Promise.all([o.app.jobs.stop(), o.app.deliveries.stop(), o.app.close(), o.app.metrics?.stop()]);
+      o.log.info({ ms: ms() }, 'jobs and webhook worker stopped');
+      await o.runtime.close();
+      o.log.info({ ms: ms() }, 'database pool closed and embedded PostgreSQL (if any) stopped');
+    } catch (err) {
+      o.log.error({ err }, 'error while shutting down');
+      process.exit(1);
+    }
+    process.exit(0);
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 void main();

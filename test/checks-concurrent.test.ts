@@ -36,6 +36,8 @@ describe('concurrent checks', () => {
     }
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   const unlisted = [makeUscc(), makeUscc('110105')];
   const stranger = makeIdNumber('1990-01-01');

@@ -1,5 +1,5 @@
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
-import { enterpriseEntry, makeUscc, personDebtorEntry, withWrongCheck } from './support/factories';
+import { enterpriseEntry, makeIdNumber, makeUscc, personDebtorEntry, withWrongCheck } from './support/factories';
 
 const PROBLEM = /application\/problem\+json/;
 
@@ -140,8 +140,15 @@ describe('bad input gets a problem naming the field, never a 500', () => {
 
   it('minors may not be listed as dishonest debtors', async () => {
     const spc = await t.tokenFor('spc');
-    const res = await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: '110105201001010011'.slice(0, 17) + '1' })).expect(400);
+    // A VALID number (its check character right) of someone 17 on the decision date: only the minors rule refuses it.
+    const minor = makeIdNumber('2008-09-01');
+    const decidedAt = '2026-02-10';
+    const res = await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: minor, decidedAt })).expect(400);
     expect(paths(res)).toEqual(['subject.idNumber']);
+    expect(res.body.errors[0].message).toMatch(/minor/);
+    // the same person a day after turning 18 may be listed
+    const adult = makeIdNumber('2008-02-09');
+    await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: adult, decidedAt })).expect(201);
   });
 
   it('malformed JSON → 400 problem', async () => {

@@ -1,3 +1,4 @@
+import type { LoadedRules } from '../src/rules/rule-loader';
 import { startTestApp, type TestApp } from './support/test-app';
 import { enterpriseEntry } from './support/factories';
 
@@ -39,11 +40,24 @@ describe('every write from outside is idempotent', () => {
   });
 
   it('the same sourceRef from another authority is another entry', async () => {
-    // samr is the only authority for enterprise lists today; the key is (authority, sourceRef) in the schema
-    const constraint = await t.db.raw(
-      "select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'list_entries'::regclass and contype = 'u'",
-    );
-    expect(constraint.rows.map((r: { def: string }) => r.def)).toContain('UNIQUE (authority, source_ref)');
+    // Today samr alone lists enterprises: give ndrc the same list in a copy of the rules, so two authorities exist.
+    const rules: LoadedRules = structuredClone(t.rules);
+    const ndrc = rules.departments.find((d) => d.code === 'ndrc');
+    if (!ndrc) throw new Error('the rules have no ndrc');
+    ndrc.authorityFor = [...ndrc.authorityFor, 'serious_violation'];
+    const t2 = await startTestApp({ rules });
+    try {
+      const body = enterpriseEntry();
+      const bySamr = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('samr')).send(body).expect(201);
+      const byNdrc = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('ndrc')).send(body).expect(201);
+      expect(byNdrc.body.id).not.toBe(bySamr.body.id);
+      expect(await t2.count('list_entries', { source_ref: body.sourceRef })).toBe(2);
+      // and each authority's repeat still finds its own entry
+      const again = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('ndrc')).send(body).expect(200);
+      expect(again.body.id).toBe(byNdrc.body.id);
+    } finally {
+      await t2.close();
+    }
   });
 
   it('repeating a removal returns the removed entry and lifts nothing twice', async () => {

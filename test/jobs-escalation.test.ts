@@ -16,6 +16,8 @@ describe('escalation of overdue orders', () => {
     samr = await t.tokenFor('samr');
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it('escalates each overdue order to the supervisors exactly once per level', async () => {
     await t.subscribe(t.rules.departments.filter((d) => d.supervisor).map((d) => d.code));
@@ -67,6 +69,8 @@ describe('abnormal-operations 3-year rule', () => {
     samr = await t.tokenFor('samr');
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2020-03-20T02:00:00Z')));
 
   it('reminds 60 days before the 3 years, proposes at 3 years, once, and only while the rule was in force', async () => {
     const old = (await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ listType: 'abnormal_operations', decidedAt: '2020-03-15' })).expect(201)).body;
@@ -105,6 +109,8 @@ describe('daily consistency check', () => {
     samr = await t.tokenFor('samr');
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it('finds nothing on entries written by the current rules, issues what a new rule adds, and reports removed measures', async () => {
     await t.subscribe(['mca']);

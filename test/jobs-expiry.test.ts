@@ -31,6 +31,8 @@ describe('expiry job', () => {
     await t.subscribe(t.rules.departments.map((d) => d.code));
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it('lifts an entry the day after its last listed day; its checks clear and order.lifted is queued', async () => {
     t.clock.set(new Date('2026-03-02T02:00:00Z'));
@@ -105,9 +107,12 @@ describe('expiry job', () => {
   });
 
   it('GET /v1/jobs lists every job with its schedule and last run (administrator only)', async () => {
+    // its own run, the latest, not one an earlier test happened to leave (every earlier entry has expired by then)
+    t.clock.set(new Date('2026-06-01T02:00:00Z'));
+    await t.app.jobs.run('expire-entries');
     const res = await t.http.get('/v1/jobs').set(ADMIN).expect(200);
     const items = res.body.items as { name: string; schedule: string; lastRun: { startedAt: string; finishedAt: string; outcome: string; counts: Record<string, number> } | null }[];
-    expect(items.map((i) => i.name)).toEqual(['expire-entries', 'escalate-overdue', 'abnormal-operations-3y', 'consistency-check']);
+    expect(items.map((i) => i.name)).toEqual(['expire-entries', 'escalate-overdue', 'abnormal-operations-3y', 'recompute-provisional-deadlines', 'consistency-check']);
     const expire = items.find((i) => i.name === 'expire-entries');
     expect(expire?.schedule).toBe('5 * * * *');
     expect(expire?.lastRun).toEqual({ startedAt: expect.any(String), finishedAt: expect.any(String), outcome: 'succeeded', counts: { expired: 0, ordersLifted: 0 } });

@@ -15,6 +15,8 @@ describe('the joint-punishment loop', () => {
     ndrc = await t.tokenFor('ndrc');
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it('turns a serious-violation entry into orders, feedback, a report, and a removal that clears the check', async () => {
     const legalRepId = makeIdNumber('1975-03-08');
@@ -127,6 +129,5 @@ describe('the joint-punishment loop', () => {
     expect((await t.http.get(`/v1/checks/enterprises/${uscc}`).set(mof).expect(200)).body.restricted).toBe(true);
     t.clock.set(new Date('2026-03-05T16:30:00Z')); // 00:30 on 6 March in China
     expect((await t.http.get(`/v1/checks/enterprises/${uscc}`).set(mof).expect(200)).body.restricted).toBe(false);
-    t.clock.set(new Date('2026-03-02T02:00:00Z'));
   });
 });

@@ -17,6 +17,8 @@ describe('officer bans across the dates their bases came into force', () => {
     spc = await t.tokenFor('spc');
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   const LAW_BANS = ['cl2018-146-4-officer-ban', 'cl2018-146-5-officer-ban', 'cl2023-178-4-officer-ban', 'cl2023-178-5-officer-ban', 'gsr17-legal-representative-ban', 'gsr2024-legal-representative-ban', 'mer12-4-legal-representative-ban', 'mer12-5-legal-representative-ban'];
   const lawBansOf = (bans: { code: string; until: string | null }[]) => bans.filter((b) => LAW_BANS.includes(b.code)).map((b) => `${b.code} ${b.until}`).sort();
@@ -68,7 +70,6 @@ describe('officer bans across the dates their bases came into force', () => {
     t.clock.set(new Date('2027-06-29T16:00:00Z')); // 2027-06-30 00:00 in China
     expect((await officerCheck(legalRepId, 'director')).eligible).toBe(true);
     expect((await officerCheck(legalRepId, 'legal_representative')).eligible).toBe(true);
-    t.clock.set(new Date('2026-03-02T02:00:00Z'));
   });
 
   it('a revocation on 2024-07-01 bans under 公司法 2023 Art. 178', async () => {

@@ -7,6 +7,8 @@ describe('personal ID numbers never leave the service', () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it('no response and no stored row carries a full ID number', async () => {
     const samr = await t.tokenFor('samr');
@@ -68,6 +70,8 @@ describe('searching and paging list entries', () => {
     samr = await t.tokenFor('samr');
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it('pages newest first with a cursor, without gaps or repeats, under filters', async () => {
     const created: string[] = [];

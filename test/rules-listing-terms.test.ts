@@ -17,6 +17,8 @@ describe('listing terms computed from the listing ground', () => {
     samr = await t.tokenFor('samr');
   });
   afterAll(() => t.close());
+  // Every test starts at the same moment, whatever an earlier (or a failed) test did to the clock.
+  beforeEach(() => t.clock.set(new Date('2026-03-02T02:00:00Z')));
 
   it.each([
     ['evades_enforcement', undefined, '2028-02-09'],

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { bootstrap } from '../src/bootstrap';
-import { loadConfig } from '../src/config';
+import { ConfigError, loadConfig } from '../src/config';
+import { createDb } from '../src/db/knex';
 import { RuleFileError } from '../src/rules/rule-loader';
 import { rulesDir } from '../src/paths';
 import { createTestDatabase, startTestApp, type TestApp } from './support/test-app';
@@ -17,7 +18,11 @@ describe('health, readiness and the API reference', () => {
 
   it('/healthz and /readyz need no token', async () => {
     expect((await t.http.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
-    expect((await t.http.get('/readyz').expect(200)).body).toEqual({ status: 'ready', checks: { database: true, migrations: true, rules: true } });
+    const ready = (await t.http.get('/readyz').expect(200)).body;
+    expect(ready).toMatchObject({ status: 'ready', checks: { database: true, migrations: true, rules: true } });
+    // how long the official holiday calendar lasts, never a reason to be not ready
+    expect(ready.calendar.officialUntil).toMatch(/^\d{4}-12-31$/);
+    expect(ready.calendar.daysLeft).toBe(Math.round((Date.parse(ready.calendar.officialUntil) - Date.parse('2026-03-02')) / 86_400_000));
   });
 
   it('/openapi.json serves the document that drives routing, and /docs renders it', async () => {
@@ -63,16 +68,48 @@ describe('start-up', () => {
     }
   });
 
-  it('bootstraps on a database: migrates, keeps an ID-hash key, and is idempotent across restarts', async () => {
+  it('on a configured database the keys come from the environment (or a file), never from the database', async () => {
     const db = await createTestDatabase();
+    const silent = pino({ level: 'silent' });
     try {
-      const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
-      const first = await bootstrap(config, pino({ level: 'silent' }));
+      // no keys: refuses to start, naming the variable
+      const refused = await bootstrap(loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' }), silent).then(() => undefined, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect(String(refused)).toMatch(/ID_HASH_KEY \(or ID_HASH_KEY_FILE\) is required when DATABASE_URL is set/);
+
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-keys-'));
+      writeFileSync(path.join(dir, 'id'), `${'k'.repeat(40)}\n`, { mode: 0o600 });
+      const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent', ID_HASH_KEY_FILE: path.join(dir, 'id'), WEBHOOK_SECRET_KEY: 'w'.repeat(40) };
+      const first = await bootstrap(loadConfig(env), silent);
+      expect(first.config.idHashKey).toBe('k'.repeat(40));
       const key1 = first.keyOf('11010519491231002X');
       await first.close();
-      const second = await bootstrap(config, pino({ level: 'silent' }));
+      const second = await bootstrap(loadConfig(env), silent);
       expect(second.keyOf('11010519491231002X')).toBe(key1);
+      // nothing secret was written to the database
+      expect(JSON.stringify(await second.db('service_secrets').select('*'))).toBe('[]');
       await second.close();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('keys an earlier version kept in the database: a different key is refused, the same one is taken and the row deleted', async () => {
+    const db = await createTestDatabase();
+    const silent = pino({ level: 'silent' });
+    const legacy = 'legacy-id-hash-key-0123456789abcdef0123';
+    try {
+      const raw = createDb(db.url, { max: 1 });
+      await raw('service_secrets').insert({ name: 'id_hash_key', value: legacy });
+      await raw.destroy();
+      const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent', WEBHOOK_SECRET_KEY: 'w'.repeat(40) };
+      const hint = await bootstrap(loadConfig(env), silent).then(() => undefined, (e: unknown) => e);
+      expect(String(hint)).toMatch(/holds the key an earlier version generated: service_secrets\.id_hash_key/);
+      const other = await bootstrap(loadConfig({ ...env, ID_HASH_KEY: 'x'.repeat(40) }), silent).then(() => undefined, (e: unknown) => e);
+      expect(String(other)).toMatch(/ID_HASH_KEY differs from the key an earlier version generated/);
+      const same = await bootstrap(loadConfig({ ...env, ID_HASH_KEY: legacy }), silent);
+      expect(await same.db('service_secrets').count({ n: '*' })).toEqual([{ n: 0 }]);
+      await same.close();
     } finally {
       await db.drop();
     }

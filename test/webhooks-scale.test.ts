@@ -37,7 +37,7 @@ describe('webhook delivery: departments do not wait on each other', () => {
       db: t.db,
       clock: t.clock,
       log: pino({ level: 'silent' }),
-      secrets: secretBoxProvider(t.db, undefined),
+      secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),
       guard: new WebhookTargetGuard(['127.0.0.1']),
     });
 

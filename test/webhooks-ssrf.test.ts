@@ -126,7 +126,7 @@ describe('webhook targets at delivery time', () => {
       db: t.db,
       clock: t.clock,
       log: pino({ level: 'silent' }),
-      secrets: secretBoxProvider(t.db, undefined),
+      secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),
       guard,
     });
 

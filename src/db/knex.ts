@@ -9,11 +9,30 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 export type Db = Knex;
 
+/**
+ * Every query has a time limit, so a stopped or frozen database turns into a quick 503, never a hung request:
+ * statement_timeout (PostgreSQL cancels a statement running longer), query_timeout (the client gives up on a server
+ * that does not answer at all, e.g. frozen), a connect timeout, and a limit on waiting for a pooled connection.
+ */
+export const DB_TIMEOUTS = {
+  statementMs: 15_000,
+  connectMs: 10_000,
+  acquireMs: 10_000,
+};
+
 export function createDb(connectionString: string, pool: { min?: number; max?: number } = {}): Db {
   return knex({
     client: 'pg',
-    connection: { connectionString, application_name: 'joint-punishment' },
+    connection: {
+      connectionString,
+      application_name: 'joint-punishment',
+      statement_timeout: DB_TIMEOUTS.statementMs,
+      query_timeout: DB_TIMEOUTS.statementMs + 2_000,
+      connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
+      keepAlive: true,
+    },
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    acquireConnectionTimeout: DB_TIMEOUTS.acquireMs,
     migrations: migrationConfig,
   });
 }

@@ -595,6 +595,17 @@ export interface components {
                 migrations: boolean;
                 rules: boolean;
             };
+            /** @description The official working-day calendar (State Council holiday notices, from chinese-days and rules/calendar/overrides.json). Past officialUntil deadlines are still computed, on the statutory holidays alone, and marked dueAtProvisional; warning is set when that is 60 days away or less. Never makes the service not ready. */
+            calendar?: {
+                /**
+                 * Format: date
+                 * @description last day with an official calendar
+                 */
+                officialUntil: string | null;
+                /** @description days from today (China) to officialUntil */
+                daysLeft: number | null;
+                warning?: string;
+            };
         };
         /**
          * @description 统一社会信用代码 (GB 32100), 18 characters; the check characters are verified
@@ -873,6 +884,8 @@ export interface components {
              * @description feedback due (N working days after issue)
              */
             dueAt: string;
+            /** @description true when dueAt was counted into a year whose State Council holiday notice is not known yet, on the statutory holidays of 全国年节及纪念日放假办法 and weekends alone. It is recomputed when the notice is added to rules/calendar/overrides.json, and never moves earlier than the date first given. */
+            dueAtProvisional: boolean;
             /** @description issued, past dueAt and without feedback */
             overdue: boolean;
             measures: components["schemas"]["OrderMeasure"][];

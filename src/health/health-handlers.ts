@@ -1,15 +1,32 @@
 import type { Db } from '../db/knex';
 import { migrationsApplied } from '../db/knex';
 import type { Handlers } from '../http/operation';
+import type { CalendarStatus } from '../time/calendar-status';
 
-export function healthHandlers(db: Db, rulesLoaded: () => boolean) {
+/** How long /readyz waits for the database before it says 503. */
+export const READY_TIMEOUT_MS = 2_000;
+
+/** True when `work` succeeds within `ms`; false when it fails or takes longer (it is left to finish on its own). */
+function within(ms: number, work: PromiseLike<unknown>): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    Promise.resolve(work).then(
+      () => (clearTimeout(timer), resolve(true)),
+      () => (clearTimeout(timer), resolve(false)),
+    );
+  });
+}
+
+/** `calendar` reports how long the official holiday calendar lasts; it never makes the service not ready. */
+export function healthHandlers(db: Db, rulesLoaded: () => boolean, calendar?: () => CalendarStatus) {
   return {
     getHealth: async () => ({ status: 200, body: { status: 'ok' } }),
     getReadiness: async () => {
-      const database = await db.raw('select 1').then(() => true, () => false);
-      const migrations = database ? await migrationsApplied(db).catch(() => false) : false;
+      // Its own time limit: a frozen database makes /readyz say 503 within READY_TIMEOUT_MS, never hang.
+      const database = await within(READY_TIMEOUT_MS, db.raw('select 1'));
+      const migrations = database ? await within(READY_TIMEOUT_MS, migrationsApplied(db).then((ok) => ok || Promise.reject())) : false;
       const rules = rulesLoaded();
-      const body = { checks: { database, migrations, rules } };
+      const body = { checks: { database, migrations, rules }, ...(calendar ? { calendar: calendar() } : {}) };
       return database && migrations && rules
         ? { status: 200, body: { status: 'ready', ...body } }
         : { status: 503, body: { status: 'not_ready', ...body } };

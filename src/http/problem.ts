@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS, type DatabaseOutage } from '../db/unavailable';
 import type { FieldError } from '../errors';
 import { redactIdNumbers, redactUrl } from '../identity/id-number';
 
@@ -84,10 +85,10 @@ const STATUS_BY_ERROR: Record<string, number> = {
   ConflictError: 409,
   TooManyRequestsError: 429,
   UnsupportedMediaError: 415,
-  CalendarNotCoveredError: 503,
 };
 
 export function problemFromError(err: unknown): Problem {
+  if (isDatabaseUnavailable(err)) return problem(503, 'the database is unreachable at the moment; repeat the request after Retry-After seconds');
   const e = err as { name?: string; message?: string; errors?: FieldError[]; type?: string; status?: number; expose?: boolean };
   const status = (e.name && STATUS_BY_ERROR[e.name]) || undefined;
   if (status) return problem(status, e.message, e.errors);
@@ -99,13 +100,16 @@ export function problemFromError(err: unknown): Problem {
   return problem(500, 'an unexpected error occurred; it has been logged');
 }
 
-export function errorMiddleware(log: Logger): ErrorRequestHandler {
+/** `outage` (when given) logs a database outage once instead of a stack per request. */
+export function errorMiddleware(log: Logger, outage?: DatabaseOutage): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const p = problemFromError(err);
     p.instance = instanceOf(req.originalUrl);
-    if (p.status >= 500) log.error({ err, reqId: (req as { id?: unknown }).id }, 'request failed');
+    const unavailable = isDatabaseUnavailable(err);
+    if (unavailable && outage) outage.failed(err);
+    else if (p.status >= 500) log.error({ err, reqId: (req as { id?: unknown }).id }, 'request failed');
     if (res.headersSent) return;
-    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    const retryAfter = unavailable ? RETRY_AFTER_SECONDS : (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     sendProblem(res, p, typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {});
   };
 }

@@ -103,7 +103,8 @@ async function repair(d: ConsistencyDeps, entryId: string, plan: Plan, today: st
       counts.measuresMissing += measures.length;
       const id = randomUUID();
       orderIds.set(department, id);
-      orders.push({ id, entry_id: entryId, list_type: row.list_type, department, measures, issued_at: now, due_at: d.deadlines.dueAt(now, measures) });
+      const deadline = d.deadlines.deadlineOf(now, measures);
+      orders.push({ id, entry_id: entryId, list_type: row.list_type, department, measures, issued_at: now, due_at: deadline.dueAt, due_at_provisional: deadline.provisional });
     }
     const isMissing = (department: string, code: string) => missing.get(department)?.has(code) ?? false;
     const orderIdOf = (department: string) => orderIds.get(department) as string;

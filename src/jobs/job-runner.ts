@@ -32,6 +32,7 @@ const INSTANCE = `${os.hostname()}:${process.pid}`;
  */
 export class JobRunner {
   private readonly runningHere = new Set<string>();
+  private readonly inFlight = new Set<Promise<JobRunResult>>();
 
   constructor(
     private readonly db: Db,
@@ -39,7 +40,20 @@ export class JobRunner {
     private readonly log: Logger,
   ) {}
 
-  async run(job: JobDefinition): Promise<JobRunResult> {
+  run(job: JobDefinition): Promise<JobRunResult> {
+    const run = this.runOnce(job);
+    this.inFlight.add(run);
+    const forget = () => this.inFlight.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  /** Resolves when no run of this process is in progress (shutdown waits here before closing the pool). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async runOnce(job: JobDefinition): Promise<JobRunResult> {
     if (this.runningHere.has(job.name)) return { outcome: 'skipped', reason: 'running-here' };
     this.runningHere.add(job.name);
     const client = this.db.client as { acquireConnection(): Promise<PoolClient>; releaseConnection(c: PoolClient): Promise<void> };

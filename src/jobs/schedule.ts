@@ -7,6 +7,7 @@ import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import type { WorkingDayCalendar } from '../time/working-days';
 import { abnormalOperationsRuleOf, proposeAbnormalOperations } from './abnormal-operations';
+import { recomputeProvisionalDeadlines } from './recompute-deadlines';
 import { checkConsistency } from './consistency-check';
 import { escalateOverdue } from './escalate-overdue';
 import { expireEntries } from './expire-entries';
@@ -52,6 +53,12 @@ export function jobDefinitions(d: JobDeps): JobDefinition[] {
       run: () => proposeAbnormalOperations(d.db, d.clock, abnormalOperationsRuleOf(d.engine.loaded.catalog)),
     },
     {
+      name: 'recompute-provisional-deadlines',
+      schedule: '20 0 * * *',
+      description: 'deadlines counted past the official holiday calendar are counted again once the year is official (never earlier than given); also at start-up',
+      run: () => recomputeProvisionalDeadlines(d.db, d.clock, d.deadlines),
+    },
+    {
       name: 'consistency-check',
       schedule: '45 2 * * *',
       description: 'every active entry has the orders its rules produce today; missing ones are issued, extra ones reported',
@@ -95,8 +102,10 @@ export class JobScheduler {
     this.d.log.info({ jobs: this.definitions.map((j) => `${j.name} (${j.schedule})`) }, 'scheduled jobs started');
   }
 
+  /** No new runs start; a run in progress finishes (each job works in small transactions, one unit at a time). */
   async stop(): Promise<void> {
     await Promise.all(this.tasks.map((t) => t.destroy()));
     this.tasks = [];
+    await this.runner.idle();
   }
 }

@@ -4,6 +4,7 @@ import { recordAudit, type AuditRecord } from '../audit/audit-store';
 import { insertOrders, liftOrdersOfEntry, ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
 import { banRowsOf, insertBanRows, insertRestrictionRows, liftRestrictionsOfEntry, restrictionRowsOf, type NewBanRow, type NewRestrictionRow } from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
+import type { OrderDeadline } from '../time/feedback-deadline';
 import { entryPersonsOf } from '../jobs/entry-facts';
 import { enqueueOrderEvents } from '../webhooks/outbox';
 import type { components } from '../generated/openapi';
@@ -22,8 +23,8 @@ export interface WriteContext {
   authority: string;
   actor: string;
   at: Date;
-  /** The due date of an order from its measures (per-rule working days, the configured default otherwise). */
-  dueAtOf: (measures: OrderRow['measures']) => Date;
+  /** The due date of an order from its measures (per-rule working days), and whether it is provisional. */
+  deadlineOf: (measures: OrderRow['measures']) => OrderDeadline;
   rulesVersion: string;
   requestId?: string;
 }
@@ -69,15 +70,19 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     if (!row || row.id !== rows[i]?.id) continue;
     const orderIds = new Map(p.plan.orders.map((o) => [o.department, randomUUID()]));
     const orderIdOf = (department: string) => orderIds.get(department) as string;
-    const entryOrders = p.plan.orders.map((o) => ({
-      id: orderIdOf(o.department),
-      entry_id: row.id,
-      list_type: p.input.listType,
-      department: o.department,
-      measures: o.measures,
-      issued_at: w.at,
-      due_at: w.dueAtOf(o.measures),
-    }));
+    const entryOrders = p.plan.orders.map((o) => {
+      const deadline = w.deadlineOf(o.measures);
+      return {
+        id: orderIdOf(o.department),
+        entry_id: row.id,
+        list_type: p.input.listType,
+        department: o.department,
+        measures: o.measures,
+        issued_at: w.at,
+        due_at: deadline.dueAt,
+        due_at_provisional: deadline.provisional,
+      };
+    });
     orders.push(...entryOrders);
     // restrictions and bans reference their order: written, for the whole batch at once, after the orders
     restrictions.push(...restrictionRowsOf(row.id, p.input.listType, orderIdOf, p.plan.restrictions));
@@ -93,8 +98,8 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
       audit.push({ actor: w.actor, action: 'order.issued', entityType: 'order', entityId: o.id, after: { entryId: row.id, department: o.department, measures: o.measures.map((m) => m.code), dueAt: o.dueAt } });
     }
   }
-  // multi-row statements kept under PostgreSQL's 65,535 bind parameters (8 per order row, 8 per audit row)
-  for (let i = 0; i < orders.length; i += 8000) await insertOrders(trx, orders.slice(i, i + 8000));
+  // multi-row statements kept under PostgreSQL's 65,535 bind parameters (9 per order row, 8 per audit row)
+  for (let i = 0; i < orders.length; i += 7000) await insertOrders(trx, orders.slice(i, i + 7000));
   await insertRestrictionRows(trx, restrictions);
   await insertBanRows(trx, bans);
   for (let i = 0; i < audit.length; i += 8000) await recordAudit(trx, { at: w.at, requestId: w.requestId }, audit.slice(i, i + 8000));

@@ -77,7 +77,7 @@ export class ListEntryService {
       authority,
       actor: actorOf(ctx.principal),
       at: now,
-      dueAtOf: (measures) => this.d.deadlines.dueAt(now, measures),
+      deadlineOf: (measures) => this.d.deadlines.deadlineOf(now, measures),
       rulesVersion: this.d.engine.version,
       requestId: ctx.requestId,
     };

@@ -14,6 +14,8 @@ export interface OrderRow {
   measures: components['schemas']['OrderMeasure'][];
   issued_at: Date;
   due_at: Date;
+  /** due_at counted past the official calendar, on the statutory holidays alone */
+  due_at_provisional: boolean;
   feedback: components['schemas']['Feedback'] | null;
   lifted_at: Date | null;
 }

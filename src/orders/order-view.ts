@@ -13,6 +13,7 @@ export function toOrder(row: OrderRow, now: Date): Order {
     status: row.status,
     issuedAt: new Date(row.issued_at).toISOString(),
     dueAt: dueAt.toISOString(),
+    dueAtProvisional: row.due_at_provisional,
     overdue: row.status === 'issued' && dueAt.getTime() < now.getTime(),
     measures: row.measures,
     feedback: row.feedback,

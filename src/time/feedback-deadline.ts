@@ -1,6 +1,11 @@
 import { chinaDate, endOfChinaDay } from './dates';
 import type { WorkingDayCalendar } from './working-days';
 
+export interface OrderDeadline {
+  dueAt: Date;
+  provisional: boolean;
+}
+
 /**
  * When an order's feedback is due: N working days after the day it was issued, to the end of that China day.
  * N is per rule (the optional `feedbackDueWorkingDays` of a measure or ban in the rule files), the configured
@@ -30,7 +35,13 @@ export class FeedbackDeadlines {
     return Math.min(...measures.map((m) => this.byCode.get(m.code) ?? this.defaultWorkingDays));
   }
 
+  /** The deadline, and whether it was counted on the law's holidays alone (a year without its notice). */
+  deadlineOf(issuedAt: Date, measures: readonly { code: string }[]): OrderDeadline {
+    const d = this.calendar.deadline(chinaDate(issuedAt), this.workingDaysFor(measures));
+    return { dueAt: endOfChinaDay(d.date), provisional: d.provisional };
+  }
+
   dueAt(issuedAt: Date, measures: readonly { code: string }[]): Date {
-    return endOfChinaDay(this.calendar.addWorkingDays(chinaDate(issuedAt), this.workingDaysFor(measures)));
+    return this.deadlineOf(issuedAt, measures).dueAt;
   }
 }

@@ -1,7 +1,6 @@
 import { recordAudit } from '../audit/audit-store';
 import { actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
-import { getOrCreateSecret } from '../db/secrets';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
@@ -14,11 +13,11 @@ import { upsertWebhook } from './webhook-store';
 export type WebhookInput = components['schemas']['WebhookInput'];
 export type Webhook = components['schemas']['Webhook'];
 
-/** The webhook key: configured, or generated once and kept in the database so every instance agrees. */
-export function secretBoxProvider(db: Db, configuredKey: string | undefined): () => Promise<SecretBox> {
+/** The webhook key: from the configuration (bootstrap resolves it, never from the database it protects). */
+export function secretBoxProvider(_db: Db, configuredKey: string | undefined): () => Promise<SecretBox> {
   let box: Promise<SecretBox> | undefined;
   return () => {
-    box ??= (configuredKey ? Promise.resolve(configuredKey) : getOrCreateSecret(db, 'webhook_secret_key')).then((k) => new SecretBox(k));
+    box ??= (configuredKey ? Promise.resolve(configuredKey) : Promise.reject(new Error('no WEBHOOK_SECRET_KEY: bootstrap resolves it'))).then((k) => new SecretBox(k));
     box.catch(() => (box = undefined));
     return box;
   };

@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jp-test-pg-'));
     const server = await startEmbeddedPostgres(dataDir, pino({ level: 'warn' }));
     (globalThis as { __jpEmbedded?: unknown }).__jpEmbedded = server;
-    adminUrl = server.url;
+    adminUrl = server.adminUrl;
   }
   const runId = `jp_${Date.now().toString(36)}`;
   const template = newDatabaseName(`${runId}_tpl`);

@@ -10,6 +10,7 @@ import { adminConnection, cloneTemplate, ENV_ADMIN_URL, ENV_RUN_ID, ENV_TEMPLATE
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+export const TEST_WEBHOOK_KEY = 'test-webhook-secret-key-0123456789abcdef';
 
 /** A database of this test file's own, cloned from the migrated template. */
 export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
@@ -65,6 +66,7 @@ export async function startTestApp(opts: { now?: Date; env?: Record<string, stri
     DATABASE_URL: database.url,
     LOG_LEVEL: 'silent',
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY,
     ...opts.env,
   });
   const db = createDb(database.url, { max: 5 });

@@ -48,6 +48,9 @@ describe('npm run import pushes its counts to METRICS_PUSHGATEWAY_URL', () => {
             env: {
               ...process.env,
               DATABASE_URL: database.url,
+              // With DATABASE_URL the keys must come from the environment (issue 9/10: never from the database).
+              ID_HASH_KEY: 'i'.repeat(40),
+              WEBHOOK_SECRET_KEY: 'w'.repeat(40),
               LOG_LEVEL: 'warn',
               METRICS_PUSHGATEWAY_URL: `http://127.0.0.1:${port}`,
             },

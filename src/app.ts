@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps): App {
   const authenticator = new Authenticator(db, s.departments, config.adminToken, s.wallClock, {
     failuresPerWindow: config.authFailureLimit,
     windowMs: 60_000,
-  });
+  }, s.subjectIndex);
   const api = createApi({
     definition,
     authenticator,

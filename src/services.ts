@@ -93,7 +93,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
-    tokens: new TokenService(db, departments, clock, wallClock),
+    tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
     reports: new ReportService(db, departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),

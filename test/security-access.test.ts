@@ -41,6 +41,17 @@ describe('who sees what, and tokens that can be listed, revoked and expire', () 
     }
   });
 
+  it('a token remembered as valid is forgotten when its row changes, whoever changes it (here: plain SQL)', async () => {
+    const made = await t.http.post('/v1/departments/mof/tokens').set(ADMIN).send({ label: 'sql' }).expect(201);
+    const mof = { Authorization: `Bearer ${made.body.token}` };
+    await t.http.get('/v1/orders').set(mof).expect(200);
+    await t.http.get('/v1/orders').set(mof).expect(200); // now answered from the remembered token
+    // Not through the API, so nothing in this process knows of it but the notification the trigger sends.
+    await t.db('api_tokens').where({ id: made.body.id }).update({ revoked_at: new Date() });
+    expect(await t.app.subjectIndex.sync()).toBe(true);
+    await t.http.get('/v1/orders').set(mof).expect(401);
+  });
+
   it('tokens are listed without the token, revoked at once on every instance, and audited with their id', async () => {
     const made = await t.http.post('/v1/departments/mof/tokens').set(ADMIN).send({ label: 'procurement' }).expect(201);
     expect(new Date(made.body.expiresAt).getTime() - wall.now().getTime()).toBe(365 * 24 * 3600 * 1000);

@@ -20,11 +20,25 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = { failuresPerWindow: 20, windowMs
 export type AuthOutcome = Principal | null | { limited: true; retryAfterSeconds: number };
 
 /**
+ * Tells this process when a token row changes (src/checks/subject-index.ts: LISTEN tokens_changed, fed by a trigger
+ * on api_tokens). `fresh` is false whenever a change committed over a second ago might not have arrived.
+ */
+export interface TokenChanges {
+  readonly fresh: boolean;
+  onTokenChange(listener: (tokenHash: string) => void): void;
+}
+
+type TokenRow = { id: string; department: string; expires_at: Date | null };
+
+/**
  * Resolves `Authorization: Bearer <token>` to a principal.
  *
- * WHY no positive cache: a revoked token must stop working at once on every instance. Each request reads the token
- * row; requests that arrive in the same turn of the event loop share one statement (a DataLoader, as the checks
- * do), so a stream of checks costs one indexed read per batch, not a read per check.
+ * A revoked token must stop working at once on every instance, and a check must not cost a query. So a token seen
+ * valid is remembered only while `changes` (a LISTEN on a trigger-fed channel) is fresh, and forgotten when its row
+ * changes: the instance that revoked waits for its own notification before answering (TokenService.revoke), every
+ * other instance forgets it when the notification arrives (milliseconds), and if the listening connection is lost
+ * or late by more than a second, every request reads the token row again. Reads of requests that arrive in the same
+ * turn of the event loop share one statement (a DataLoader, as the checks do).
  * Unknown, revoked and expired tokens are remembered (negative cache), and an address that fails too often is
  * refused for the rest of the window without a look-up. Both live in this process: with N instances an address
  * gets N windows' worth of failures (still far too few to guess a 256-bit token).
@@ -34,7 +48,10 @@ export class Authenticator {
   private readonly notTokens = new Set<string>();
   private readonly failures = new Map<string, { count: number; windowEnds: number }>();
   private readonly touched = new Map<string, number>();
-  private readonly tokens: DataLoader<string, { id: string; department: string; expires_at: Date | null } | null>;
+  private readonly tokens: DataLoader<string, TokenRow | null>;
+  private readonly valid = new Map<string, TokenRow>();
+  /** Bumped on every change notice: a read that started before a notice must not be remembered after it. */
+  private changeCount = 0;
 
   constructor(
     private readonly db: Db,
@@ -42,8 +59,14 @@ export class Authenticator {
     adminToken: string | undefined,
     private readonly clock: Clock,
     private readonly limits: AuthLimits = DEFAULT_AUTH_LIMITS,
+    private readonly changes?: TokenChanges,
   ) {
     this.adminDigest = adminToken ? tokenDigest(adminToken) : undefined;
+    changes?.onTokenChange((hash) => {
+      this.changeCount++;
+      if (hash === '*') this.valid.clear();
+      else this.valid.delete(hash);
+    });
     this.tokens = new DataLoader(
       async (hashes) => {
         const rows = await findUnrevokedTokensByHash(this.db, hashes);
@@ -75,7 +98,16 @@ export class Authenticator {
 
     const hash = digest.toString('hex');
     if (this.notTokens.has(hash)) return null;
-    const row = await this.tokens.load(hash);
+    const fresh = this.changes?.fresh === true;
+    let row = fresh ? this.valid.get(hash) : undefined;
+    if (!row) {
+      const seen = this.changeCount;
+      row = (await this.tokens.load(hash)) ?? undefined;
+      if (row && fresh && this.changeCount === seen) {
+        if (this.valid.size >= NEGATIVE_CACHE_LIMIT) this.valid.clear();
+        this.valid.set(hash, row);
+      }
+    }
     const department = row && this.departments.find(row.department);
     if (!row || !department || (row.expires_at && new Date(row.expires_at).getTime() <= now)) {
       if (this.notTokens.size >= NEGATIVE_CACHE_LIMIT) this.notTokens.clear();

@@ -38,6 +38,8 @@ export class TokenService {
     private readonly clock: Clock,
     /** Expiry is real time (see AppDeps.wallClock), not the service clock. */
     private readonly wallClock: Clock = clock,
+    /** Resolves once this instance has seen the change notices committed so far (SubjectIndex.sync). */
+    private readonly changesSeen: () => Promise<unknown> = async () => undefined,
   ) {}
 
   /** A new token for a department; only its hash is kept, so this is the one time it can be read. */
@@ -65,8 +67,9 @@ export class TokenService {
   }
 
   /**
-   * Revocation is effective from the next request on every instance: the authenticator keeps no positive cache
-   * (see src/auth/authenticator.ts). Revoking twice is harmless and writes one audit row.
+   * Revocation is effective from the next request: this instance answers only after its authenticator has seen the
+   * change notice, other instances forget the token when theirs arrives (see src/auth/authenticator.ts). Revoking
+   * twice is harmless and writes one audit row.
    */
   async revoke(ctx: CallContext, departmentCode: string, id: string): Promise<void> {
     const department = this.departments.get(departmentCode);
@@ -80,5 +83,6 @@ export class TokenService {
         { actor: actorOf(ctx.principal), action: 'token.revoked', entityType: 'api_token', entityId: id, before: { department: department.code, label: row.label } },
       ]);
     });
+    await this.changesSeen();
   }
 }

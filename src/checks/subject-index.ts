@@ -22,6 +22,8 @@ import type { Db } from '../db/knex';
  *  - On (re)connect: LISTEN first, then a full reload; and a full reload every reloadMs to drop lifted subjects.
  */
 export const NOTIFY_CHANNEL = 'subjects_in_force';
+/** api_tokens rows changed (revoked, deleted): the token hash, or '*' (migration 20261122600000). */
+export const TOKENS_CHANNEL = 'tokens_changed';
 
 export interface SubjectIndexOptions {
   db: Db;
@@ -81,6 +83,7 @@ export class SubjectIndex {
   private client: pg.Client | undefined;
   private timers: NodeJS.Timeout[] = [];
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly tokenListeners = new Set<(tokenHash: string) => void>();
   private closed = false;
   private pinging = false;
   private readonly pingMs: number;
@@ -109,6 +112,27 @@ export class SubjectIndex {
     if (!this.fresh) return false;
     const h = subjectHash(key);
     return !this.added.has(h) && !contains(this.sorted, h);
+  }
+
+  /**
+   * The same connection carries token changes, with the same freshness: the authenticator may trust a token it has
+   * seen only while `fresh` (every change committed over a second ago has arrived), and forgets one when told.
+   */
+  onTokenChange(listener: (tokenHash: string) => void): void {
+    this.tokenListeners.add(listener);
+  }
+
+  /**
+   * Resolves once every notification committed before the call has arrived here: a round trip on the listening
+   * connection, which delivers notifications in commit order before the answer. False when not listening.
+   */
+  async sync(): Promise<boolean> {
+    const c = this.client;
+    if (!c) return false;
+    return c.query('select 1').then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Whether clean answers currently come from the index (for health and tests). */
@@ -169,6 +193,10 @@ export class SubjectIndex {
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (n) => {
+      if (n.channel === TOKENS_CHANNEL && n.payload) {
+        for (const l of this.tokenListeners) l(n.payload);
+        return;
+      }
       if (n.channel !== NOTIFY_CHANNEL || !n.payload) return;
       if (n.payload === '*') this.requestReload(true);
       else this.add(n.payload.split(','));
@@ -181,7 +209,7 @@ export class SubjectIndex {
       }
       // The socket must not keep the process alive on its own: close() ends it for an orderly stop.
       (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
-      await client.query(`listen ${NOTIFY_CHANNEL}`);
+      await client.query(`listen ${NOTIFY_CHANNEL}; listen ${TOKENS_CHANNEL}`);
       this.client = client;
       this.lastPingSentOk = Date.now();
       this.requestReload(true);

@@ -11,7 +11,7 @@ import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import { enqueueOrderEvents } from '../webhooks/outbox';
-import { entryForRulesOf, type EntryPerson } from './entry-facts';
+import { entryForRulesOf, type EntryPerson } from '../lists/entry-facts';
 import type { JobCounts } from './job-runner';
 
 const BATCH = 500;

@@ -5,7 +5,7 @@ import { insertOrders, liftOrdersOfEntry, ordersOfEntries, type NewOrderRow, typ
 import { banRowsOf, insertBanRows, insertRestrictionRows, liftRestrictionsOfEntry, restrictionRowsOf, type NewBanRow, type NewRestrictionRow } from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
 import type { OrderDeadline } from '../time/feedback-deadline';
-import { entryPersonsOf } from '../jobs/entry-facts';
+import { entryPersonsOf } from './entry-facts';
 import { enqueueOrderEvents } from '../webhooks/outbox';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput, NormalisedEntry } from './entry-input';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { CursorKey } from '../db/pagination';
-import type { EntryPerson } from '../jobs/entry-facts';
+import type { EntryPerson } from './entry-facts';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'list_entries';

@@ -1,4 +1,6 @@
+import { keysetBatches } from '../db/keyset';
 import type { Db } from '../db/knex';
+import { activeEntriesDecidedBetween, type ListedEnterprise } from '../lists/list-entry-store';
 import { recordAudit } from '../audit/audit-store';
 import type { Catalog, ListTransition } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
@@ -33,14 +35,6 @@ export function basisOn(rule: AbnormalOperationsRule, date: IsoDate): { document
 }
 
 const BATCH = 500;
-const MAX_BATCHES = 10_000;
-
-interface Candidate {
-  id: string;
-  uscc: string | null;
-  subject_name: string;
-  decided_at: string;
-}
 
 /** Reminders and proposals for the serious-violation list; unique (entry_id, stage) makes each happen once. */
 export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: AbnormalOperationsRule | undefined): Promise<JobCounts> {
@@ -52,20 +46,12 @@ export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: Abno
   // Entries whose mark is inside the rule's range and at most reminderDaysBefore ahead (exact test below).
   const listedFrom = addYears(rule.inForce.from, -years);
   const listedUntil = [addYears(rule.inForce.until, -years), addDays(addYears(today, -years), rule.reminderDaysBefore + 1)].sort()[0] as string;
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const rows: Candidate[] = await db('list_entries')
-      .select('id', 'uscc', 'subject_name', 'decided_at')
-      .where({ list_type: 'abnormal_operations', status: 'active' })
-      .whereBetween('decided_at', [addDays(listedFrom, -1), listedUntil])
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(BATCH);
-    if (rows.length === 0) break;
-    after = rows[rows.length - 1]?.id as string;
+  const decided: [string, string] = [addDays(listedFrom, -1), listedUntil];
+  const read = (after: string, limit: number) => activeEntriesDecidedBetween(db, 'abnormal_operations', decided, after, limit);
+  for await (const rows of keysetBatches(read, BATCH)) {
     counts.checked += rows.length;
 
-    const due: (Candidate & { stage: 'reminder' | 'proposal'; mark: IsoDate })[] = [];
+    const due: (ListedEnterprise & { stage: 'reminder' | 'proposal'; mark: IsoDate })[] = [];
     for (const r of rows) {
       const mark = markOf(rule, r.decided_at);
       if (mark < rule.inForce.from || mark > rule.inForce.until) continue;

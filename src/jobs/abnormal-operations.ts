@@ -6,6 +6,7 @@ import type { Catalog, ListTransition } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { addDays, addYears, chinaDate, type IsoDate } from '../time/dates';
 import type { JobCounts } from './job-runner';
+import { insertProposals } from './job-store';
 
 /**
  * The legacy abnormal-operations rule is data: rules/catalog.json `transitions`, code abnormal_operations_3y
@@ -60,11 +61,8 @@ export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: Abno
     }
     if (due.length === 0) continue;
     await db.transaction(async (trx) => {
-      const inserted: { id: number; entry_id: string; stage: string }[] = await trx('serious_violation_proposals')
-        .insert(due.map((d) => ({ entry_id: d.id, stage: d.stage, uscc: d.uscc, subject_name: d.subject_name, listed_on: d.decided_at, three_years_on: d.mark, basis: JSON.stringify(basisOn(rule, d.mark)), created_at: now })))
-        .onConflict(['entry_id', 'stage'])
-        .ignore()
-        .returning(['id', 'entry_id', 'stage']);
+      const rows = due.map((d) => ({ entry_id: d.id, stage: d.stage, uscc: d.uscc, subject_name: d.subject_name, listed_on: d.decided_at, three_years_on: d.mark, basis: basisOn(rule, d.mark), created_at: now }));
+      const inserted = await insertProposals(trx, rows);
       await recordAudit(
         trx,
         { at: now },

@@ -10,7 +10,7 @@ exports.up = async function up(knex) {
   await knex.schema.alterTable('list_entries', (t) => {
     t.text('listing_ground')
       .nullable()
-      .comment('code of the listing ground (rules/catalog.json listingGrounds) the entry was listed under; null when none was named');
+      .comment('the listing ground (catalog.json listingGrounds code) the entry was listed under; null if none named');
   });
 };
 

@@ -157,8 +157,10 @@ describe('consistency check with a rule on the listing ground', () => {
     if (!base) throw new Error('fixture rule missing');
     const onGround = structuredClone(base);
     onGround.id = 'test/on-ground';
-    onGround.event.params = { ...onGround.event.params, code: 'test-on-ground', department: 'mca', name: '测试依据措施', nameEn: 'Test' };
-    onGround.conditions = { all: [onGround.conditions, { fact: 'listingGround', operator: 'equal', value: 'samr44_serious_violation' }] } as never;
+    const params = { code: 'test-on-ground', department: 'mca', name: '测试依据措施', nameEn: 'Test' };
+    onGround.event.params = { ...onGround.event.params, ...params };
+    const ground = { fact: 'listingGround', operator: 'equal', value: 'samr44_serious_violation' };
+    onGround.conditions = { all: [onGround.conditions, ground] } as never;
     rules.rules = [...rules.rules, onGround];
     t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z'), rules });
   });

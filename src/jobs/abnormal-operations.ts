@@ -61,7 +61,16 @@ export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: Abno
     }
     if (due.length === 0) continue;
     await db.transaction(async (trx) => {
-      const rows = due.map((d) => ({ entry_id: d.id, stage: d.stage, uscc: d.uscc, subject_name: d.subject_name, listed_on: d.decided_at, three_years_on: d.mark, basis: basisOn(rule, d.mark), created_at: now }));
+      const rows = due.map((d) => ({
+        entry_id: d.id,
+        stage: d.stage,
+        uscc: d.uscc,
+        subject_name: d.subject_name,
+        listed_on: d.decided_at,
+        three_years_on: d.mark,
+        basis: basisOn(rule, d.mark),
+        created_at: now,
+      }));
       const inserted = await insertProposals(trx, rows);
       await recordAudit(
         trx,

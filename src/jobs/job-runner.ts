@@ -87,8 +87,9 @@ export class JobRunner {
     }
     const error = result.outcome === 'failed' ? result.error : null;
     const durationMs = Math.round(performance.now() - t0);
-    await finishJobRun(this.db, id, { finishedAt: this.clock.now(), outcome: result.outcome, counts: result.counts, error, durationMs });
-    observeJobRun(job.name, result.outcome, (performance.now() - t0) / 1000);
+    const { outcome, counts } = result;
+    await finishJobRun(this.db, id, { finishedAt: this.clock.now(), outcome, counts, error, durationMs });
+    observeJobRun(job.name, outcome, (performance.now() - t0) / 1000);
     this.log.info({ job: job.name, outcome: result.outcome, counts: result.counts }, 'job run finished');
     return result;
   }

@@ -18,7 +18,9 @@ export interface JobRunRow {
  */
 export async function startJobRun(q: Q, name: string, startedAt: Date, instance: string): Promise<number> {
   await q('job_runs').where({ name, outcome: 'running' }).update({ outcome: 'abandoned', finished_at: startedAt });
-  const [row] = await q('job_runs').insert({ name, started_at: startedAt, outcome: 'running', instance }).returning('id');
+  const [row] = await q('job_runs')
+    .insert({ name, started_at: startedAt, outcome: 'running', instance })
+    .returning('id');
   return Number(row?.id);
 }
 
@@ -27,19 +29,25 @@ export async function finishJobRun(
   id: number,
   run: { finishedAt: Date; outcome: Outcome; counts: Record<string, number>; error: string | null; durationMs: number },
 ): Promise<void> {
-  await q('job_runs').where({ id }).update({
-    finished_at: run.finishedAt,
-    outcome: run.outcome,
-    counts: JSON.stringify(run.counts),
-    error: run.error,
-    duration_ms: run.durationMs,
-  });
+  await q('job_runs')
+    .where({ id })
+    .update({
+      finished_at: run.finishedAt,
+      outcome: run.outcome,
+      counts: JSON.stringify(run.counts),
+      error: run.error,
+      duration_ms: run.durationMs,
+    });
 }
 
 /** The latest run of each named job. */
 export async function lastJobRuns(q: Q, names: string[]): Promise<JobRunRow[]> {
   if (names.length === 0) return [];
-  const order = [{ column: 'name' }, { column: 'started_at', order: 'desc' as const }, { column: 'id', order: 'desc' as const }];
+  const order = [
+    { column: 'name' },
+    { column: 'started_at', order: 'desc' as const },
+    { column: 'id', order: 'desc' as const },
+  ];
   return q('job_runs').distinctOn('name').whereIn('name', names).orderBy(order);
 }
 
@@ -61,7 +69,10 @@ export interface ProposalRow extends NewProposal {
 }
 
 /** Records each (entry, stage) once; returns those recorded now (not before). */
-export async function insertProposals(q: Q, rows: NewProposal[]): Promise<Pick<ProposalRow, 'id' | 'entry_id' | 'stage'>[]> {
+export async function insertProposals(
+  q: Q,
+  rows: NewProposal[],
+): Promise<Pick<ProposalRow, 'id' | 'entry_id' | 'stage'>[]> {
   if (rows.length === 0) return [];
   return q('serious_violation_proposals')
     .insert(rows.map((r) => ({ ...r, basis: JSON.stringify(r.basis) })))
@@ -74,5 +85,10 @@ export async function insertProposals(q: Q, rows: NewProposal[]): Promise<Pick<P
 export async function listProposals(q: Q, stage: ProposalStage | undefined, limit: number): Promise<ProposalRow[]> {
   const query = q('serious_violation_proposals').select('*');
   if (stage) query.where('stage', stage);
-  return query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  return query
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit);
 }

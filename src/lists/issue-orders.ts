@@ -64,7 +64,13 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
       action: 'order.issued',
       entityType: 'order',
       entityId: o.id,
-      after: { entryId: o.entry_id, department: o.department, measures: o.measures.map((m) => m.code), dueAt: o.due_at, ...reason },
+      after: {
+        entryId: o.entry_id,
+        department: o.department,
+        measures: o.measures.map((m) => m.code),
+        dueAt: o.due_at,
+        ...reason,
+      },
     })),
   );
   await enqueueOrderEvents(trx, 'order.issued', orders, ctx.at);

@@ -104,7 +104,8 @@ export async function activeEntriesAfter(q: Q, after: string, limit: number): Pr
 
 /** Active entries whose last listed day is before `today`, after an id, in id order (the expiry job's walk). */
 export async function termEndedEntriesAfter(q: Q, today: string, after: string, limit: number): Promise<{ id: string }[]> {
-  return q(TABLE).select('id').where('status', 'active').where('expires_at', '<', today).where('id', '>', after).orderBy('id').limit(limit);
+  const query = q(TABLE).select('id').where('status', 'active').where('expires_at', '<', today);
+  return query.where('id', '>', after).orderBy('id').limit(limit);
 }
 
 export interface ListedEnterprise {

@@ -86,7 +86,13 @@ export async function countOverdue(q: Q, now: Date): Promise<number> {
  * Overdue orders not yet escalated at `level`, after an id, in id order; level 2 only for orders already escalated
  * at level 1.
  */
-export async function overdueOrdersToEscalate(q: Q, now: Date, level: 1 | 2, after: string, limit: number): Promise<OrderRow[]> {
+export async function overdueOrdersToEscalate(
+  q: Q,
+  now: Date,
+  level: 1 | 2,
+  after: string,
+  limit: number,
+): Promise<OrderRow[]> {
   const escalated = (lvl: number) => (x: Knex.QueryBuilder) =>
     x.select(q.raw('1')).from('escalations as e').whereRaw('e.order_id = o.id').where('e.level', lvl);
   const query = q(`${TABLE} as o`).select('o.*').where('o.status', 'issued').where('o.due_at', '<', now);
@@ -107,6 +113,10 @@ export interface NewEscalation {
 /** Records escalations once per (order, level); returns the order ids escalated now (not before). */
 export async function insertEscalations(q: Q, rows: NewEscalation[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const inserted: { order_id: string }[] = await q('escalations').insert(rows).onConflict(['order_id', 'level']).ignore().returning('order_id');
+  const inserted: { order_id: string }[] = await q('escalations')
+    .insert(rows)
+    .onConflict(['order_id', 'level'])
+    .ignore()
+    .returning('order_id');
   return new Set(inserted.map((r) => r.order_id));
 }

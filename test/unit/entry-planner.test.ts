@@ -9,7 +9,11 @@ import { enterpriseEntry, makeIdNumber, personDebtorEntry, unitDebtorEntry } fro
 
 // The planning step without a database: the loaded rule files, a keyed hash, a fixed clock.
 const engine = new RuleEngine(loadRules(rulesDir));
-const planner = new EntryPlanner(engine, createPersonKeyer('unit-test-key-0123456789abcdef0123'), new ManualClock(new Date('2026-03-02T02:00:00Z')));
+const planner = new EntryPlanner(
+  engine,
+  createPersonKeyer('unit-test-key-0123456789abcdef0123'),
+  new ManualClock(new Date('2026-03-02T02:00:00Z')),
+);
 
 /** The stored row's facts, as writeEntries stores them and the consistency job reads them back. */
 function storedFacts(n: Awaited<ReturnType<EntryPlanner['plan']>>['normalised'], listingGround: string | null = null) {
@@ -38,7 +42,8 @@ describe('EntryPlanner', () => {
     expect(plan.restrictions.length).toBeGreaterThan(0);
     expect(plan.restrictions.every((r) => r.uscc === uscc && r.personKey === null)).toBe(true);
     // every restriction and ban belongs to an order of its department
-    for (const r of [...plan.restrictions.map((x) => x.department), ...plan.bans.map((b) => b.department)]) expect(departments).toContain(r);
+    for (const r of [...plan.restrictions.map((x) => x.department), ...plan.bans.map((b) => b.department)])
+      expect(departments).toContain(r);
     const legalRep = input.subject.kind === 'enterprise' ? input.subject.legalRepresentative?.idNumber : undefined;
     expect(legalRep).toBeDefined();
     expect(JSON.stringify({ normalised, plan })).not.toContain(legalRep);
@@ -63,6 +68,9 @@ describe('EntryPlanner', () => {
 
   it('plans nothing it cannot check: a bad entry is a ValidationError naming its fields', async () => {
     const input = { ...enterpriseEntry(), decidedAt: '2026-02-30' };
-    await expect(planner.plan(input)).rejects.toMatchObject({ name: 'ValidationError', errors: [{ path: 'decidedAt' }] });
+    await expect(planner.plan(input)).rejects.toMatchObject({
+      name: 'ValidationError',
+      errors: [{ path: 'decidedAt' }],
+    });
   });
 });

@@ -3,7 +3,10 @@ import { WorkingDayCalendar } from '../../src/time/working-days';
 
 // The package calendar alone (no overrides file); 2026-03-02 is a Monday with no holiday in the next three weeks.
 const calendar = new WorkingDayCalendar();
-const rules = [{ event: { params: { code: 'fast', feedbackDueWorkingDays: 3 } } }, { event: { params: { code: 'plain' } } }];
+const rules = [
+  { event: { params: { code: 'fast', feedbackDueWorkingDays: 3 } } },
+  { event: { params: { code: 'plain' } } },
+];
 const deadlines = new FeedbackDeadlines(rules, 10, calendar);
 const issued = new Date('2026-03-02T02:00:00Z'); // 10:00 China time, Monday
 
@@ -21,6 +24,8 @@ describe('FeedbackDeadlines', () => {
     // Monday + 10 working days = Monday 2026-03-16
     expect(deadlines.dueAt(issued, [{ code: 'plain' }]).toISOString()).toBe('2026-03-16T16:00:00.000Z');
     // issued late on Sunday UTC = Monday in China: counting starts from the China date
-    expect(deadlines.dueAt(new Date('2026-03-01T17:00:00Z'), [{ code: 'fast' }]).toISOString()).toBe('2026-03-05T16:00:00.000Z');
+    expect(deadlines.dueAt(new Date('2026-03-01T17:00:00Z'), [{ code: 'fast' }]).toISOString()).toBe(
+      '2026-03-05T16:00:00.000Z',
+    );
   });
 });

@@ -61,6 +61,15 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     const row = inserted.get(p.input.sourceRef);
     return row && row.id === rows[i]?.id ? [{ row, plan: p.plan }] : [];
   });
+  // entry.created comes before its orders' order.issued in the audit log (histories read it in that order)
+  await recordAudit(
+    trx,
+    { at: w.at, requestId: w.requestId },
+    stored.map(({ row }) => {
+      const { orders, ...entry } = toListEntry(row, [], w.at);
+      return { actor: w.actor, action: 'entry.created', entityType: 'list_entry', entityId: row.id, after: entry };
+    }),
+  );
   const issued = await issueOrders(
     trx,
     w,
@@ -73,17 +82,6 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     ordersOf.set(o.entry_id, own);
   }
   const createdEntries = new Map(stored.map(({ row }) => [row.id, toListEntry(row, ordersOf.get(row.id) ?? [], w.at)]));
-  await recordAudit(
-    trx,
-    { at: w.at, requestId: w.requestId },
-    [...createdEntries.values()].map(({ orders, ...entry }) => ({
-      actor: w.actor,
-      action: 'entry.created',
-      entityType: 'list_entry',
-      entityId: entry.id,
-      after: entry,
-    })),
-  );
 
   // Repeats: read what is stored (also when a concurrent request stored it a moment ago).
   const repeats = prepared.filter((p) => !createdEntries.has(inserted.get(p.input.sourceRef)?.id ?? '')).map((p) => p.input.sourceRef);

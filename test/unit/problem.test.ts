@@ -1,6 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../src/errors';
 import { problemFromError } from '../../src/http/problem';
-import { CalendarNotCoveredError } from '../../src/time/working-days';
 
 describe('problemFromError', () => {
   it('maps each domain error to its status, keeping the message and the field errors', () => {
@@ -18,7 +17,6 @@ describe('problemFromError', () => {
       new ConflictError('x'),
     ].map((e) => problemFromError(e).status);
     expect(statuses).toEqual([401, 403, 404, 409]);
-    expect(problemFromError(new CalendarNotCoveredError('2031-01-02', 2030)).status).toBe(503);
   });
 
   it("turns the body parser's errors into 413, 400 naming the body, and 415", () => {

@@ -3,14 +3,14 @@ import { createReadStream } from 'node:fs';
 import pg from 'pg';
 import { rowsFromCsv } from '../src/batch/batch-input';
 import type { ListEntryInput } from '../src/lists/entry-input';
-import type { ListEntryService } from '../src/lists/list-entry-service';
+import type { EntryPlanner } from '../src/lists/entry-planner';
 
 /**
  * The physical limit for ingestion: the same entry and order rows the import writes, built with the same
  * normalisation and rules (not timed), inserted with plain multi-row INSERTs, 2,000 entries per transaction.
  * Only the database time counts: no audit, no restrictions, no outbox, no idempotency check, no JS query builder.
  */
-export async function rawInsert(url: string, entries: ListEntryService, files: Record<string, string>, limit = Infinity): Promise<{ rows: number; seconds: number }> {
+export async function rawInsert(url: string, planner: EntryPlanner, files: Record<string, string>, limit = Infinity): Promise<{ rows: number; seconds: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let timed = 0n;
@@ -22,7 +22,7 @@ export async function rawInsert(url: string, entries: ListEntryService, files: R
       const entryRows: unknown[][] = [];
       const orderRows: unknown[][] = [];
       for (const input of chunk) {
-        const { normalised, plan } = await entries.plan(input);
+        const { normalised, plan } = await planner.plan(input);
         const id = randomUUID();
         entryRows.push([id, input.listType, authority, input.sourceRef, input.subject.kind, normalised.uscc, normalised.subjectName, normalised.personKeys, JSON.stringify(normalised.display.subject), JSON.stringify(normalised.display.relatedPersons), input.reason, input.decisionNo, input.decidedAt, input.expiresAt ?? null, 'raw', authority, now, now]);
         for (const o of plan.orders) orderRows.push([randomUUID(), id, input.listType, o.department, JSON.stringify(o.measures), now, now, now]);

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     const plannerDb = createDb(url, { max: 1 });
     const rules = loadRules(config.rulesDir);
     const keyOf = createPersonKeyer(BENCH_KEYS.ID_HASH_KEY);
-    const planner = createServices(config, { db: plannerDb, rules, keyOf, clock: systemClock, log: pino({ level: 'warn' }) }).entries;
+    const planner = createServices(config, { db: plannerDb, rules, keyOf, clock: systemClock, log: pino({ level: 'warn' }) }).planner;
     const rawStarted = elapsed();
     const raw1 = await rawInsert(rawUrl, planner, small.entries);
     const rawWallPerEntry = (elapsed() - rawStarted) / raw1.rows;

@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): App {
       batchHandlers(s.batch),
       orderHandlers(s.orders),
       checkHandlers(s.checks, s.decisions),
-      ruleHandlers(s.catalog, (input) => s.entries.plan(input), s.engine.version),
+      ruleHandlers(s.catalog, (input) => s.planner.plan(input), s.engine.version),
       reportHandlers(s.reports),
       webhookHandlers(s.webhooks),
       jobHandlers(s.jobRuns),

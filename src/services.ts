@@ -14,6 +14,7 @@ import { openapiDefinition } from './http/definition';
 import type { PersonKeyer } from './identity/person-key';
 import { JobService } from './jobs/job-service';
 import { JobScheduler } from './jobs/schedule';
+import { EntryPlanner } from './lists/entry-planner';
 import { ListEntryService } from './lists/list-entry-service';
 import { OrderService } from './orders/order-service';
 import { ReportService } from './reports/report-service';
@@ -54,12 +55,21 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const engine = new RuleEngine(deps.rules);
   const calendar = new WorkingDayCalendar(loadCalendarOverrides(config.rulesDir));
   const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
-  const entries = new ListEntryService({ db, engine, keyOf, clock, deadlines, idLookupLimit: config.idLookupLimit });
+  const planner = new EntryPlanner(engine, keyOf, clock);
+  const entries = new ListEntryService({
+    db,
+    planner,
+    clock,
+    deadlines,
+    keyOf,
+    rulesVersion: engine.version,
+    idLookupLimit: config.idLookupLimit,
+  });
   const wallClock = deps.wallClock ?? systemClock;
   const batch = new BatchService({
     db,
     entries,
-    engine,
+    planner,
     departments,
     clock,
     entryValidator: new RowValidator(definition, 'ListEntryInput'),
@@ -70,6 +80,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     clock,
     log,
     engine,
+    planner,
     departments,
     calendar,
     deadlines,
@@ -85,6 +96,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
   return {
     departments,
     engine,
+    /** normalise → facts → rules → plan, storing nothing: creation, batches, simulation, the jobs, the bench. */
+    planner,
     calendar,
     entries,
     batch,

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { createApp } from '../src/app';
 import { createPersonKeyer } from '../src/identity/person-key';
-import type { LoadedRules } from '../src/rules/rule-loader';
+import { rulesDir } from '../src/paths';
+import { loadRules, type LoadedRules } from '../src/rules/rule-loader';
 import { enterpriseEntry } from './support/factories';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
 
@@ -143,5 +144,35 @@ describe('daily consistency check', () => {
     // repaired: the next run issues nothing (the withdrawn measure stays reported, not lifted)
     expect((await t2app.jobs.run('consistency-check')) as unknown).toMatchObject({ counts: { drifted: 1, measuresMissing: 0, ordersIssued: 0, measuresExtra: 1 } });
     await t2app.close();
+  });
+});
+
+describe('consistency check with a rule on the listing ground', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // A measure only for entries listed under SAMR Order 44: the check must re-run it with the ground it first read.
+    const rules = loadRules(rulesDir);
+    const base = rules.rules.find((r) => r.event.params.code === 'gsr18-government-procurement');
+    if (!base) throw new Error('fixture rule missing');
+    const onGround = structuredClone(base);
+    onGround.id = 'test/on-ground';
+    const params = { code: 'test-on-ground', department: 'mca', name: '测试依据措施', nameEn: 'Test' };
+    onGround.event.params = { ...onGround.event.params, ...params };
+    const ground = { fact: 'listingGround', operator: 'equal', value: 'samr44_serious_violation' };
+    onGround.conditions = { all: [onGround.conditions, ground] } as never;
+    rules.rules = [...rules.rules, onGround];
+    t = await startTestApp({ now: new Date('2026-03-02T02:00:00Z'), rules });
+  });
+  afterAll(() => t.close());
+
+  it('finds no drift on an entry whose measures depend on its listing ground', async () => {
+    const samr = await t.tokenFor('samr');
+    const input = enterpriseEntry({ listingGround: 'samr44_serious_violation' });
+    const entry = (await t.http.post('/v1/list-entries').set(samr).send(input).expect(201)).body;
+    const codes = entry.orders.flatMap((o: { measures: { code: string }[] }) => o.measures.map((m) => m.code));
+    expect(codes).toContain('test-on-ground');
+    const counts = { checked: 1, unverifiable: 0, drifted: 0, measuresMissing: 0, measuresExtra: 0, ordersIssued: 0 };
+    expect(await t.app.jobs.run('consistency-check')).toEqual({ outcome: 'succeeded', counts });
   });
 });

@@ -2,13 +2,13 @@ import type { Knex } from 'knex';
 import { actingDepartment, actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
-import { ValidationError, type FieldError } from '../errors';
+import { ConflictError, ForbiddenError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput } from '../lists/entry-input';
-import { endEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
+import { removeEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
+import type { EntryPlanner } from '../lists/entry-planner';
 import type { ListEntryService } from '../lists/list-entry-service';
-import type { EntryRow } from '../lists/list-entry-store';
-import type { RuleEngine } from '../rules/rule-engine';
+import { lockEntries } from '../lists/list-entry-store';
 import type { Clock } from '../time/clock';
 import type { BatchRow } from './csv-rows';
 import { unsafeTextFieldsOf, type RowValidator } from './row-validator';
@@ -20,7 +20,7 @@ type RemovalItem = components['schemas']['RemovalBatchItem'];
 export interface BatchServiceDeps {
   db: Db;
   entries: ListEntryService;
-  engine: RuleEngine;
+  planner: EntryPlanner;
   departments: DepartmentDirectory;
   clock: Clock;
   entryValidator: RowValidator;
@@ -35,7 +35,7 @@ export const MAX_HTTP_ROWS = 10_000;
 /**
  * Bulk ingestion and removal: the one code path behind POST /v1/list-entries/batch, the removal batch and
  * `npm run import`. Every row is checked exactly as the single endpoint checks a body (schema, then
- * normaliseEntry and the rules through ListEntryService.plan); good rows of a chunk are written in one
+ * normaliseEntry and the rules through EntryPlanner.plan); good rows of a chunk are written in one
  * transaction with writeEntries (multi-row statements), idempotent on (authority, sourceRef).
  */
 export class BatchService {
@@ -81,7 +81,7 @@ export class BatchService {
       return { errors: [{ path: 'listType', message: `${authority} is not the authority for the ${input.listType} list; only that list's authority may add entries to it` }] };
     }
     try {
-      const { normalised, plan } = await this.d.entries.plan(input);
+      const { normalised, plan } = await this.d.planner.plan(input);
       return { prepared: { input, normalised, plan } };
     } catch (e) {
       if (e instanceof ValidationError) return { errors: e.errors.length ? e.errors : [{ path: 'row', message: e.message }] };
@@ -142,35 +142,26 @@ export class BatchService {
   private async removeLocked(trx: Knex.Transaction, ctx: CallContext, authority: string, ready: { row: number; item: RemovalItem }[]): Promise<RemovalRowResult[]> {
     const ids = ready.flatMap((r) => (r.item.id ? [r.item.id] : []));
     const refs = ready.flatMap((r) => (r.item.sourceRef ? [r.item.sourceRef] : []));
-    const found: EntryRow[] = await trx('list_entries')
-      .where((w) => {
-        if (refs.length) w.orWhere((x) => x.where({ authority }).whereIn('source_ref', refs));
-        if (ids.length) w.orWhereIn('id', ids);
-      })
-      .orderBy('id')
-      .forUpdate();
+    const found = await lockEntries(trx, authority, ids, refs);
     const byId = new Map(found.map((e) => [e.id, e]));
     const byRef = new Map(found.filter((e) => e.authority === authority).map((e) => [e.source_ref, e]));
-    const now = this.d.clock.now();
-    const actor = actorOf(ctx.principal);
+    const by = { authority, actor: actorOf(ctx.principal), at: this.d.clock.now(), requestId: ctx.requestId };
     const out: RemovalRowResult[] = [];
     for (const { row, item } of ready) {
       const path = item.id ? 'id' : 'sourceRef';
       const entry = item.id ? byId.get(item.id) : byRef.get(item.sourceRef as string);
       if (!entry) {
         out.push({ row, status: 'rejected', errors: [{ path, message: item.id ? `no list entry with id ${item.id}` : `${authority} has no list entry with sourceRef ${item.sourceRef}` }] });
-      } else if (entry.authority !== authority) {
-        out.push({ row, status: 'rejected', errors: [{ path, message: 'only the authority that listed the entry may remove it' }] });
-      } else if (entry.status === 'removed') {
-        out.push({ row, status: 'unchanged', id: entry.id });
-      } else if (entry.status === 'expired') {
-        out.push({ row, status: 'rejected', errors: [{ path, message: 'the entry has already expired; there is nothing to remove' }] });
       } else {
-        const removal = { reason: item.reason, decisionNo: item.decisionNo, removedAt: now.toISOString(), removedBy: actor };
-        const { entry: ended } = await endEntry(trx, entry, 'removed', removal, now, actor, ctx.requestId);
-        byId.set(ended.id, ended);
-        byRef.set(ended.source_ref, ended);
-        out.push({ row, status: 'removed', id: ended.id });
+        try {
+          const { removed, entry: now } = await removeEntry(trx, entry, by, item);
+          byId.set(now.id, now);
+          byRef.set(now.source_ref, now);
+          out.push({ row, status: removed ? 'removed' : 'unchanged', id: now.id });
+        } catch (e) {
+          if (!(e instanceof ForbiddenError || e instanceof ConflictError)) throw e;
+          out.push({ row, status: 'rejected', errors: [{ path, message: e.message }] });
+        }
       }
     }
     return out;

@@ -1,9 +1,12 @@
+import { keysetBatches } from '../db/keyset';
 import type { Db } from '../db/knex';
+import { activeEntriesDecidedBetween, type ListedEnterprise } from '../lists/list-entry-store';
 import { recordAudit } from '../audit/audit-store';
 import type { Catalog, ListTransition } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { addDays, addYears, chinaDate, type IsoDate } from '../time/dates';
 import type { JobCounts } from './job-runner';
+import { insertProposals } from './job-store';
 
 /**
  * The legacy abnormal-operations rule is data: rules/catalog.json `transitions`, code abnormal_operations_3y
@@ -33,14 +36,6 @@ export function basisOn(rule: AbnormalOperationsRule, date: IsoDate): { document
 }
 
 const BATCH = 500;
-const MAX_BATCHES = 10_000;
-
-interface Candidate {
-  id: string;
-  uscc: string | null;
-  subject_name: string;
-  decided_at: string;
-}
 
 /** Reminders and proposals for the serious-violation list; unique (entry_id, stage) makes each happen once. */
 export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: AbnormalOperationsRule | undefined): Promise<JobCounts> {
@@ -52,20 +47,12 @@ export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: Abno
   // Entries whose mark is inside the rule's range and at most reminderDaysBefore ahead (exact test below).
   const listedFrom = addYears(rule.inForce.from, -years);
   const listedUntil = [addYears(rule.inForce.until, -years), addDays(addYears(today, -years), rule.reminderDaysBefore + 1)].sort()[0] as string;
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const rows: Candidate[] = await db('list_entries')
-      .select('id', 'uscc', 'subject_name', 'decided_at')
-      .where({ list_type: 'abnormal_operations', status: 'active' })
-      .whereBetween('decided_at', [addDays(listedFrom, -1), listedUntil])
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(BATCH);
-    if (rows.length === 0) break;
-    after = rows[rows.length - 1]?.id as string;
+  const decided: [string, string] = [addDays(listedFrom, -1), listedUntil];
+  const read = (after: string, limit: number) => activeEntriesDecidedBetween(db, 'abnormal_operations', decided, after, limit);
+  for await (const rows of keysetBatches(read, BATCH)) {
     counts.checked += rows.length;
 
-    const due: (Candidate & { stage: 'reminder' | 'proposal'; mark: IsoDate })[] = [];
+    const due: (ListedEnterprise & { stage: 'reminder' | 'proposal'; mark: IsoDate })[] = [];
     for (const r of rows) {
       const mark = markOf(rule, r.decided_at);
       if (mark < rule.inForce.from || mark > rule.inForce.until) continue;
@@ -74,11 +61,17 @@ export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: Abno
     }
     if (due.length === 0) continue;
     await db.transaction(async (trx) => {
-      const inserted: { id: number; entry_id: string; stage: string }[] = await trx('serious_violation_proposals')
-        .insert(due.map((d) => ({ entry_id: d.id, stage: d.stage, uscc: d.uscc, subject_name: d.subject_name, listed_on: d.decided_at, three_years_on: d.mark, basis: JSON.stringify(basisOn(rule, d.mark)), created_at: now })))
-        .onConflict(['entry_id', 'stage'])
-        .ignore()
-        .returning(['id', 'entry_id', 'stage']);
+      const rows = due.map((d) => ({
+        entry_id: d.id,
+        stage: d.stage,
+        uscc: d.uscc,
+        subject_name: d.subject_name,
+        listed_on: d.decided_at,
+        three_years_on: d.mark,
+        basis: basisOn(rule, d.mark),
+        created_at: now,
+      }));
+      const inserted = await insertProposals(trx, rows);
       await recordAudit(
         trx,
         { at: now },

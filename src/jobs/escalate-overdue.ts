@@ -1,7 +1,8 @@
+import { keysetBatches } from '../db/keyset';
 import type { Db } from '../db/knex';
 import { recordAudit } from '../audit/audit-store';
 import type { DepartmentDirectory } from '../departments/department-directory';
-import type { OrderRow } from '../orders/order-store';
+import { countOverdue, insertEscalations, overdueOrdersToEscalate } from '../orders/order-store';
 import type { Clock } from '../time/clock';
 import { chinaDate, endOfChinaDay } from '../time/dates';
 import type { WorkingDayCalendar } from '../time/working-days';
@@ -9,7 +10,6 @@ import { enqueueEvents } from '../webhooks/outbox';
 import type { JobCounts } from './job-runner';
 
 const BATCH = 500;
-const MAX_BATCHES = 10_000;
 
 export interface EscalationOptions {
   /** Level 2: still without feedback this many working days after the due date. */
@@ -26,35 +26,17 @@ export async function escalateOverdue(db: Db, clock: Clock, departments: Departm
   const now = clock.now();
   const supervisors = departments.all.filter((d) => d.supervisor).map((d) => d.code);
   const counts = { overdue: 0, escalatedLevel1: 0, escalatedLevel2: 0 };
-  counts.overdue = Number((await db('orders').where('status', 'issued').where('due_at', '<', now).count({ n: '*' }))[0]?.n ?? 0);
+  counts.overdue = await countOverdue(db, now);
 
   for (const level of [1, 2] as const) {
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const candidates: OrderRow[] = await db('orders as o')
-        .select('o.*')
-        .where('o.status', 'issued')
-        .where('o.due_at', '<', now)
-        .where('o.id', '>', after)
-        .whereNotExists((q) => q.select(db.raw('1')).from('escalations as e').whereRaw('e.order_id = o.id').where('e.level', level))
-        .modify((q) => {
-          if (level === 2) q.whereExists((x) => x.select(db.raw('1')).from('escalations as e1').whereRaw('e1.order_id = o.id').where('e1.level', 1));
-        })
-        .orderBy('o.id')
-        .limit(BATCH);
-      if (candidates.length === 0) break;
-      after = candidates[candidates.length - 1]?.id as string;
+    for await (const candidates of keysetBatches((after, limit) => overdueOrdersToEscalate(db, now, level, after, limit), BATCH)) {
       // Level 2 counts working days from the China day the order was due (due_at is the end of that day).
       const due = level === 1 ? candidates : candidates.filter((o) => endOfChinaDay(calendar.addWorkingDays(chinaDate(new Date(new Date(o.due_at).getTime() - 1)), opts.level2WorkingDays)) < now);
       if (due.length === 0) continue;
 
       await db.transaction(async (trx) => {
-        const inserted: { order_id: string }[] = await trx('escalations')
-          .insert(due.map((o) => ({ order_id: o.id, level, department: o.department, supervisors, due_at: o.due_at, escalated_at: now })))
-          .onConflict(['order_id', 'level'])
-          .ignore()
-          .returning('order_id');
-        const done = new Set(inserted.map((r) => r.order_id));
+        const rows = due.map((o) => ({ order_id: o.id, level, department: o.department, supervisors, due_at: o.due_at, escalated_at: now }));
+        const done = await insertEscalations(trx, rows);
         const escalated = due.filter((o) => done.has(o.id));
         await enqueueEvents(
           trx,

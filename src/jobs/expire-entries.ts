@@ -1,12 +1,12 @@
+import { keysetBatches } from '../db/keyset';
 import type { Db } from '../db/knex';
 import { endEntry } from '../lists/entry-writer';
-import { findEntry } from '../lists/list-entry-store';
+import { findEntry, termEndedEntriesAfter } from '../lists/list-entry-store';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import type { JobCounts } from './job-runner';
 
 const BATCH = 200;
-const MAX_BATCHES = 10_000;
 
 /**
  * Entries whose term has ended (expires_at, the last listed day, is before today's China date) become "expired";
@@ -17,12 +17,8 @@ export async function expireEntries(db: Db, clock: Clock): Promise<JobCounts> {
   const now = clock.now();
   const today = chinaDate(now);
   const counts = { expired: 0, ordersLifted: 0 };
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const ids: string[] = await db('list_entries').where('status', 'active').where('expires_at', '<', today).where('id', '>', after).orderBy('id').limit(BATCH).pluck('id');
-    if (ids.length === 0) break;
-    after = ids[ids.length - 1] as string;
-    for (const id of ids) {
+  for await (const batch of keysetBatches((after, limit) => termEndedEntriesAfter(db, today, after, limit), BATCH)) {
+    for (const { id } of batch) {
       await db.transaction(async (trx) => {
         const row = await findEntry(trx, id, { forUpdate: true });
         if (!row || row.status !== 'active' || row.expires_at === null || row.expires_at >= today) return;

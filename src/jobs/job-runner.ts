@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import { observeJobRun } from '../metrics/metrics';
 import type { Clock } from '../time/clock';
+import { finishJobRun, startJobRun } from './job-store';
 
 export type JobCounts = Record<string, number>;
 
@@ -76,10 +77,7 @@ export class JobRunner {
   private async runLocked(job: JobDefinition): Promise<JobRunResult> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
-    // Holding the lock, no other run of this job is alive: a "running" row left behind was a process that died.
-    await this.db('job_runs').where({ name: job.name, outcome: 'running' }).update({ outcome: 'abandoned', finished_at: startedAt });
-    const [row] = await this.db('job_runs').insert({ name: job.name, started_at: startedAt, outcome: 'running', instance: INSTANCE }).returning('id');
-    const id = (row as { id: number }).id;
+    const id = await startJobRun(this.db, job.name, startedAt, INSTANCE);
     let result: JobRunResult;
     try {
       result = { outcome: 'succeeded', counts: await job.run() };
@@ -87,16 +85,11 @@ export class JobRunner {
       result = { outcome: 'failed', counts: {}, error: String((e as Error).stack ?? e).slice(0, 4000) };
       this.log.error({ err: e, job: job.name }, 'job failed');
     }
-    await this.db('job_runs')
-      .where({ id })
-      .update({
-        finished_at: this.clock.now(),
-        outcome: result.outcome,
-        counts: JSON.stringify(result.counts),
-        error: result.outcome === 'failed' ? result.error : null,
-        duration_ms: Math.round(performance.now() - t0),
-      });
-    observeJobRun(job.name, result.outcome, (performance.now() - t0) / 1000);
+    const error = result.outcome === 'failed' ? result.error : null;
+    const durationMs = Math.round(performance.now() - t0);
+    const { outcome, counts } = result;
+    await finishJobRun(this.db, id, { finishedAt: this.clock.now(), outcome, counts, error, durationMs });
+    observeJobRun(job.name, outcome, (performance.now() - t0) / 1000);
     this.log.info({ job: job.name, outcome: result.outcome, counts: result.counts }, 'job run finished');
     return result;
   }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/knex';
 import type { components } from '../generated/openapi';
 import type { JobDefinition } from './job-runner';
+import { lastJobRuns, listProposals } from './job-store';
 
 type JobList = components['schemas']['JobList'];
 type ProposalList = components['schemas']['SeriousViolationProposalList'];
@@ -14,9 +15,7 @@ export class JobService {
 
   async list(): Promise<JobList> {
     const names = this.definitions.map((j) => j.name);
-    const last: { name: string; started_at: Date; finished_at: Date | null; outcome: string; counts: Record<string, number> }[] = names.length
-      ? await this.db('job_runs').distinctOn('name').whereIn('name', names).orderBy([{ column: 'name' }, { column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-      : [];
+    const last = await lastJobRuns(this.db, names);
     const byName = new Map(last.map((r) => [r.name, r]));
     return {
       items: this.definitions.map((j) => {
@@ -25,7 +24,7 @@ export class JobService {
           name: j.name,
           schedule: j.schedule,
           lastRun: r
-            ? { startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null, outcome: r.outcome as never, counts: r.counts }
+            ? { startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null, outcome: r.outcome, counts: r.counts }
             : null,
         };
       }),
@@ -33,10 +32,7 @@ export class JobService {
   }
 
   async proposals(q: { stage?: 'reminder' | 'proposal'; limit?: number }): Promise<ProposalList> {
-    const query = this.db('serious_violation_proposals').select('*');
-    if (q.stage) query.where('stage', q.stage);
-    const rows: { id: number; entry_id: string; stage: 'reminder' | 'proposal'; uscc: string | null; subject_name: string; listed_on: string; three_years_on: string; basis: { document: string; article: string }[]; created_at: Date }[] =
-      await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(q.limit ?? 50);
+    const rows = await listProposals(this.db, q.stage, q.limit ?? 50);
     return {
       items: rows.map((r) => ({
         id: String(r.id),

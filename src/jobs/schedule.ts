@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
+import type { EntryPlanner } from '../lists/entry-planner';
 import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
@@ -18,6 +19,7 @@ export interface JobDeps {
   clock: Clock;
   log: Logger;
   engine: RuleEngine;
+  planner: EntryPlanner;
   departments: DepartmentDirectory;
   calendar: WorkingDayCalendar;
   deadlines: FeedbackDeadlines;

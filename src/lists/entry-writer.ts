@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit, type AuditRecord } from '../audit/audit-store';
-import { insertOrders, liftOrdersOfEntry, ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
-import { banRowsOf, insertBanRows, insertRestrictionRows, liftRestrictionsOfEntry, restrictionRowsOf, type NewBanRow, type NewRestrictionRow } from '../restrictions/restriction-store';
+import { liftOrdersOfEntry, ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
+import { liftRestrictionsOfEntry } from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
-import type { OrderDeadline } from '../time/feedback-deadline';
-import { entryPersonsOf } from '../jobs/entry-facts';
+import { entryPersonsOf } from './entry-facts';
 import { enqueueOrderEvents } from '../webhooks/outbox';
+import { issueOrders, type IssueContext } from './issue-orders';
+import { ConflictError, ForbiddenError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput, NormalisedEntry } from './entry-input';
 import { findEntriesBySourceRefs, insertEntriesIfNew, markEntryEnded, type EntryRow } from './list-entry-store';
@@ -19,14 +20,9 @@ export interface PreparedEntry {
   plan: Plan;
 }
 
-export interface WriteContext {
+export interface WriteContext extends IssueContext {
   authority: string;
-  actor: string;
-  at: Date;
-  /** The due date of an order from its measures (per-rule working days), and whether it is provisional. */
-  deadlineOf: (measures: OrderRow['measures']) => OrderDeadline;
   rulesVersion: string;
-  requestId?: string;
 }
 
 export type WriteResult = { created: true; entry: ListEntry } | { created: false; entry: ListEntry };
@@ -53,57 +49,39 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     decision_no: p.input.decisionNo,
     decided_at: p.input.decidedAt,
     expires_at: p.normalised.forRules.expiresAt,
+    listing_ground: p.normalised.forRules.listingGround ?? null,
     rules_version: w.rulesVersion,
     created_by: w.actor,
     created_at: w.at,
   }));
   const inserted = new Map((await insertEntriesIfNew(trx, rows)).map((r) => [r.source_ref, r]));
 
-  const orders: NewOrderRow[] = [];
-  const audit: AuditRecord[] = [];
-  const createdEntries = new Map<string, ListEntry>();
-  const restrictions: NewRestrictionRow[] = [];
-  const bans: NewBanRow[] = [];
-  for (const [i, p] of prepared.entries()) {
+  // A sourceRef repeated inside one batch is stored once, for its first row.
+  const stored = prepared.flatMap((p, i) => {
     const row = inserted.get(p.input.sourceRef);
-    // A sourceRef repeated inside one batch is stored once, for its first row.
-    if (!row || row.id !== rows[i]?.id) continue;
-    const orderIds = new Map(p.plan.orders.map((o) => [o.department, randomUUID()]));
-    const orderIdOf = (department: string) => orderIds.get(department) as string;
-    const entryOrders = p.plan.orders.map((o) => {
-      const deadline = w.deadlineOf(o.measures);
-      return {
-        id: orderIdOf(o.department),
-        entry_id: row.id,
-        list_type: p.input.listType,
-        department: o.department,
-        measures: o.measures,
-        issued_at: w.at,
-        due_at: deadline.dueAt,
-        due_at_provisional: deadline.provisional,
-      };
-    });
-    orders.push(...entryOrders);
-    // restrictions and bans reference their order: written, for the whole batch at once, after the orders
-    restrictions.push(...restrictionRowsOf(row.id, p.input.listType, orderIdOf, p.plan.restrictions));
-    bans.push(...banRowsOf(row.id, p.input.listType, orderIdOf, p.plan.bans));
-
-    const entry = toListEntry(row, entryOrders.map((o): OrderRow => ({ ...o, status: 'issued', feedback: null, lifted_at: null })), w.at);
-    createdEntries.set(row.id, entry);
-    const { orders: issued, ...entryAudit } = entry;
-    audit.push({ actor: w.actor, action: 'entry.created', entityType: 'list_entry', entityId: row.id, after: entryAudit });
-    // The order row is the record of what was issued and never changes its measures; the audit row says who
-    // issued which measures to whom and when, without a third copy of every legal basis.
-    for (const o of issued) {
-      audit.push({ actor: w.actor, action: 'order.issued', entityType: 'order', entityId: o.id, after: { entryId: row.id, department: o.department, measures: o.measures.map((m) => m.code), dueAt: o.dueAt } });
-    }
+    return row && row.id === rows[i]?.id ? [{ row, plan: p.plan }] : [];
+  });
+  // entry.created comes before its orders' order.issued in the audit log (histories read it in that order)
+  await recordAudit(
+    trx,
+    { at: w.at, requestId: w.requestId },
+    stored.map(({ row }) => {
+      const { orders, ...entry } = toListEntry(row, [], w.at);
+      return { actor: w.actor, action: 'entry.created', entityType: 'list_entry', entityId: row.id, after: entry };
+    }),
+  );
+  const issued = await issueOrders(
+    trx,
+    w,
+    stored.map(({ row, plan }) => ({ entryId: row.id, listType: row.list_type, plan })),
+  );
+  const ordersOf = new Map<string, OrderRow[]>();
+  for (const o of issued) {
+    const own = ordersOf.get(o.entry_id) ?? [];
+    own.push(asIssued(o));
+    ordersOf.set(o.entry_id, own);
   }
-  // multi-row statements kept under PostgreSQL's 65,535 bind parameters (9 per order row, 8 per audit row)
-  for (let i = 0; i < orders.length; i += 7000) await insertOrders(trx, orders.slice(i, i + 7000));
-  await insertRestrictionRows(trx, restrictions);
-  await insertBanRows(trx, bans);
-  for (let i = 0; i < audit.length; i += 8000) await recordAudit(trx, { at: w.at, requestId: w.requestId }, audit.slice(i, i + 8000));
-  await enqueueOrderEvents(trx, 'order.issued', orders, w.at);
+  const createdEntries = new Map(stored.map(({ row }) => [row.id, toListEntry(row, ordersOf.get(row.id) ?? [], w.at)]));
 
   // Repeats: read what is stored (also when a concurrent request stored it a moment ago).
   const repeats = prepared.filter((p) => !createdEntries.has(inserted.get(p.input.sourceRef)?.id ?? '')).map((p) => p.input.sourceRef);
@@ -121,6 +99,29 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
     const stored = created ? undefined : existing.get(p.input.sourceRef);
     return { created: false, entry: created ?? toListEntry(stored as EntryRow, existingOrders, w.at) };
   });
+}
+
+const asIssued = (o: NewOrderRow): OrderRow => ({ ...o, status: 'issued', feedback: null, lifted_at: null });
+
+type RemovalInput = components['schemas']['RemovalInput'];
+
+/**
+ * The one removal decision, for single and batch removal, on an entry locked by the caller: only the authority that
+ * listed it may remove it; a removed entry is left as it is (a repeat is harmless); an expired one has nothing left
+ * to remove. Returns the entry as it now is and whether this call removed it; refusals are thrown.
+ */
+export async function removeEntry(
+  trx: Knex.Transaction,
+  row: EntryRow,
+  by: { authority: string | null; actor: string; at: Date; requestId?: string },
+  input: RemovalInput,
+): Promise<{ removed: boolean; entry: EntryRow }> {
+  if (by.authority !== row.authority) throw new ForbiddenError('only the authority that listed the entry may remove it');
+  if (row.status === 'removed') return { removed: false, entry: row };
+  if (row.status === 'expired') throw new ConflictError('the entry has already expired; there is nothing to remove');
+  const removal = { reason: input.reason, decisionNo: input.decisionNo, removedAt: by.at.toISOString(), removedBy: by.actor };
+  const { entry } = await endEntry(trx, row, 'removed', removal, by.at, by.actor, by.requestId);
+  return { removed: true, entry };
 }
 
 export type EndStatus = 'removed' | 'expired';

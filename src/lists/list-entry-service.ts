@@ -3,26 +3,27 @@ import { decodeCursor, pageOf } from '../db/pagination';
 import { auditPersonLookup, type LookupLimit } from '../audit/person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
 import { countEntry } from '../metrics/metrics';
 import type { PersonKeyer } from '../identity/person-key';
 import { ordersOfEntries, type OrderRow } from '../orders/order-store';
-import { factsOf, planOutcome, type Plan } from '../rules/outcome-planner';
-import type { RuleEngine } from '../rules/rule-engine';
 import type { Clock } from '../time/clock';
-import { chinaDate } from '../time/dates';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
-import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
-import { endEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
+import type { ListEntryInput } from './entry-input';
+import type { EntryPlanner } from './entry-planner';
+import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
 import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 
 export interface EntryServiceDeps {
   db: Db;
-  engine: RuleEngine;
+  planner: EntryPlanner;
+  /** Hashes an ID number asked for in a search (the same key the entries were stored with). */
   keyOf: PersonKeyer;
+  /** The rule set's version, stored on every entry it planned. */
+  rulesVersion: string;
   clock: Clock;
   /** Feedback deadlines: per rule, the configured default otherwise, on the one working-day calendar. */
   deadlines: FeedbackDeadlines;
@@ -49,16 +50,9 @@ function visibleOrders(p: Principal, authority: string): (o: OrderRow) => boolea
 export class ListEntryService {
   constructor(private readonly d: EntryServiceDeps) {}
 
-  /** Rules evaluated for an entry, without storing anything. */
-  async plan(input: ListEntryInput): Promise<{ normalised: NormalisedEntry; plan: Plan }> {
-    const normalised = normaliseEntry(input, this.d.keyOf, chinaDate(this.d.clock.now()), this.d.engine.loaded.catalog.listingGrounds);
-    const fired = await this.d.engine.fire(factsOf(normalised.forRules));
-    return { normalised, plan: planOutcome(normalised.forRules, fired) };
-  }
-
   async create(ctx: CallContext, input: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
     const authority = actingDepartment(ctx.principal);
-    const { normalised, plan } = await this.plan(input).catch((e: unknown) => {
+    const { normalised, plan } = await this.d.planner.plan(input).catch((e: unknown) => {
       if (e instanceof ValidationError) countEntry('api', input.listType, 'rejected');
       throw e;
     });
@@ -78,7 +72,7 @@ export class ListEntryService {
       actor: actorOf(ctx.principal),
       at: now,
       deadlineOf: (measures) => this.d.deadlines.deadlineOf(now, measures),
-      rulesVersion: this.d.engine.version,
+      rulesVersion: this.d.rulesVersion,
       requestId: ctx.requestId,
     };
   }
@@ -149,13 +143,8 @@ export class ListEntryService {
       const row = await findEntry(trx, id, { forUpdate: true });
       if (!row) throw new NotFoundError(`no list entry with id ${id}`);
       const p = ctx.principal;
-      if (p.kind !== 'department' || p.department.code !== row.authority) throw new ForbiddenError('only the authority that listed the entry may remove it');
-      if (row.status === 'removed') return toListEntry(row, await ordersOfEntries(trx, [id]), now);
-      if (row.status === 'expired') throw new ConflictError('the entry has already expired; there is nothing to remove');
-
-      const actor = actorOf(p);
-      const removal = { reason: input.reason, decisionNo: input.decisionNo, removedAt: now.toISOString(), removedBy: actor };
-      const { entry } = await endEntry(trx, row, 'removed', removal, now, actor, ctx.requestId);
+      const by = { authority: p.kind === 'department' ? p.department.code : null, actor: actorOf(p), at: now, requestId: ctx.requestId };
+      const { entry } = await removeEntry(trx, row, by, input);
       return toListEntry(entry, await ordersOfEntries(trx, [id]), now);
     });
   }

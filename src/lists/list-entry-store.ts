@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { CursorKey } from '../db/pagination';
-import type { EntryPerson } from '../jobs/entry-facts';
+import type { EntryPerson } from './entry-facts';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'list_entries';
@@ -23,6 +23,8 @@ export interface EntryRow {
   decision_no: string;
   decided_at: string;
   expires_at: string | null;
+  /** The listing ground the entry was listed under (rules/catalog.json listingGrounds); null when none was named. */
+  listing_ground: string | null;
   status: components['schemas']['EntryStatus'];
   removal: components['schemas']['Removal'] | null;
   rules_version: string;
@@ -56,6 +58,20 @@ export async function findEntry(q: Q, id: string, opts: { forUpdate?: boolean } 
   return opts.forUpdate ? query.forUpdate() : query;
 }
 
+/**
+ * Locks the entries named by id, or by the authority's sourceRef, in id order: two transactions locking overlapping
+ * sets take the locks in the same order and cannot deadlock.
+ */
+export async function lockEntries(q: Q, authority: string, ids: string[], sourceRefs: string[]): Promise<EntryRow[]> {
+  return q(TABLE)
+    .where((w) => {
+      if (sourceRefs.length) w.orWhere((x) => x.where({ authority }).whereIn('source_ref', sourceRefs));
+      if (ids.length) w.orWhereIn('id', ids);
+    })
+    .orderBy('id')
+    .forUpdate();
+}
+
 export interface EntryFilters {
   uscc?: string;
   personKey?: string;
@@ -79,4 +95,39 @@ export async function markEntryEnded(q: Q, id: string, status: 'removed' | 'expi
     .update({ status, removal: removal ? JSON.stringify(removal) : null, updated_at: at })
     .returning('*');
   return row as EntryRow;
+}
+
+/** Active entries after an id, in id order (the consistency job's walk; see keysetBatches). */
+export async function activeEntriesAfter(q: Q, after: string, limit: number): Promise<EntryRow[]> {
+  return q(TABLE).where('status', 'active').where('id', '>', after).orderBy('id').limit(limit);
+}
+
+/** Active entries whose last listed day is before `today`, after an id, in id order (the expiry job's walk). */
+export async function termEndedEntriesAfter(q: Q, today: string, after: string, limit: number): Promise<{ id: string }[]> {
+  const query = q(TABLE).select('id').where('status', 'active').where('expires_at', '<', today);
+  return query.where('id', '>', after).orderBy('id').limit(limit);
+}
+
+export interface ListedEnterprise {
+  id: string;
+  uscc: string | null;
+  subject_name: string;
+  decided_at: string;
+}
+
+/** Active entries of one list decided within [from, until], after an id, in id order. */
+export async function activeEntriesDecidedBetween(
+  q: Q,
+  listType: EntryRow['list_type'],
+  decided: [string, string],
+  after: string,
+  limit: number,
+): Promise<ListedEnterprise[]> {
+  return q(TABLE)
+    .select('id', 'uscc', 'subject_name', 'decided_at')
+    .where({ list_type: listType, status: 'active' })
+    .whereBetween('decided_at', decided)
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit);
 }

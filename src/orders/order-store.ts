@@ -22,9 +22,14 @@ export interface OrderRow {
 
 export type NewOrderRow = Omit<OrderRow, 'status' | 'feedback' | 'lifted_at'>;
 
+/** Rows per statement: at up to 9 bind parameters a row, under PostgreSQL's 65,535. */
+const ROWS_PER_STATEMENT = 7000;
+
 export async function insertOrders(q: Q, rows: NewOrderRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await q(TABLE).insert(rows.map((r) => ({ ...r, measures: JSON.stringify(r.measures), updated_at: r.issued_at })));
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
+    await q(TABLE).insert(slice.map((r) => ({ ...r, measures: JSON.stringify(r.measures), updated_at: r.issued_at })));
+  }
 }
 
 export async function ordersOfEntries(q: Q, entryIds: string[]): Promise<OrderRow[]> {
@@ -69,4 +74,49 @@ export async function liftOrdersOfEntry(q: Q, entryId: string, at: Date): Promis
       .update({ status: 'lifted', lifted_at: at, updated_at: at });
   }
   return before as OrderRow[];
+}
+
+/** Orders still without feedback after their due date. */
+export async function countOverdue(q: Q, now: Date): Promise<number> {
+  const [row] = await q(TABLE).where('status', 'issued').where('due_at', '<', now).count({ n: '*' });
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Overdue orders not yet escalated at `level`, after an id, in id order; level 2 only for orders already escalated
+ * at level 1.
+ */
+export async function overdueOrdersToEscalate(
+  q: Q,
+  now: Date,
+  level: 1 | 2,
+  after: string,
+  limit: number,
+): Promise<OrderRow[]> {
+  const escalated = (lvl: number) => (x: Knex.QueryBuilder) =>
+    x.select(q.raw('1')).from('escalations as e').whereRaw('e.order_id = o.id').where('e.level', lvl);
+  const query = q(`${TABLE} as o`).select('o.*').where('o.status', 'issued').where('o.due_at', '<', now);
+  query.where('o.id', '>', after).whereNotExists(escalated(level));
+  if (level === 2) query.whereExists(escalated(1));
+  return query.orderBy('o.id').limit(limit);
+}
+
+export interface NewEscalation {
+  order_id: string;
+  level: 1 | 2;
+  department: string;
+  supervisors: string[];
+  due_at: Date;
+  escalated_at: Date;
+}
+
+/** Records escalations once per (order, level); returns the order ids escalated now (not before). */
+export async function insertEscalations(q: Q, rows: NewEscalation[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted: { order_id: string }[] = await q('escalations')
+    .insert(rows)
+    .onConflict(['order_id', 'level'])
+    .ignore()
+    .returning('order_id');
+  return new Set(inserted.map((r) => r.order_id));
 }

@@ -25,8 +25,8 @@ export interface StoredEntryFacts {
   subject_name: string;
   person_keys: string[];
   persons?: EntryPerson[] | null;
-  /** Read when the column exists (the listing ground the entry was listed under). */
-  listing_ground?: string | null;
+  /** The listing ground the entry was listed under, so a re-run reads the facts the first run read. */
+  listing_ground: string | null;
 }
 
 /**

@@ -1,0 +1,30 @@
+import type { PersonKeyer } from '../identity/person-key';
+import { factsOf, planOutcome, type EntryForRules, type Plan } from '../rules/outcome-planner';
+import type { RuleEngine } from '../rules/rule-engine';
+import type { Clock } from '../time/clock';
+import { chinaDate } from '../time/dates';
+import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
+
+/**
+ * The one planning step of an entry's lifecycle: normalise → facts → rules → plan. Creation, batches, simulation,
+ * the consistency job and the bench all plan here, so what is simulated is what is issued. Nothing is stored.
+ */
+export class EntryPlanner {
+  constructor(
+    private readonly engine: RuleEngine,
+    private readonly keyOf: PersonKeyer,
+    private readonly clock: Clock,
+  ) {}
+
+  /** An entry as submitted: checked (ValidationError naming every bad field), reduced to keyed hashes, planned. */
+  async plan(input: ListEntryInput): Promise<{ normalised: NormalisedEntry; plan: Plan }> {
+    const today = chinaDate(this.clock.now());
+    const normalised = normaliseEntry(input, this.keyOf, today, this.engine.loaded.catalog.listingGrounds);
+    return { normalised, plan: await this.planFacts(normalised.forRules) };
+  }
+
+  /** An entry as the rules see it: a new one, or a stored one rebuilt with entryForRulesOf. */
+  async planFacts(entry: EntryForRules): Promise<Plan> {
+    return planOutcome(entry, await this.engine.fire(factsOf(entry)));
+  }
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { recordAudit } from '../audit/audit-store';
+import { insertOrders, type NewOrderRow, type OrderRow } from '../orders/order-store';
+import { banRowsOf, insertBanRows, insertRestrictionRows, restrictionRowsOf } from '../restrictions/restriction-store';
+import type { Plan } from '../rules/outcome-planner';
+import type { ListType } from '../rules/rule-types';
+import type { OrderDeadline } from '../time/feedback-deadline';
+import { enqueueOrderEvents } from '../webhooks/outbox';
+
+/** What one entry is issued: the plan's orders (one per department), with the restrictions and bans they carry. */
+export interface Issue {
+  entryId: string;
+  listType: ListType;
+  plan: Plan;
+}
+
+export interface IssueContext {
+  actor: string;
+  at: Date;
+  /** The due date of an order from its measures (per-rule working days), and whether it is provisional. */
+  deadlineOf: (measures: OrderRow['measures']) => OrderDeadline;
+  requestId?: string;
+  /** Why orders come after the entry was stored (the consistency job's repair); absent when the entry is created. */
+  reason?: string;
+}
+
+/**
+ * Issues orders with their restrictions, bans, audit rows and order.issued events, for any number of entries, in
+ * the caller's transaction and with multi-row statements. The one path by which orders come into being: the write
+ * path and the consistency job's repair. The order row is the record of what was issued and never changes its
+ * measures; the audit row says who issued which measures to whom and when, without another copy of every basis.
+ */
+export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issues: Issue[]): Promise<NewOrderRow[]> {
+  const orders: NewOrderRow[] = [];
+  const restrictions = [];
+  const bans = [];
+  for (const { entryId, listType, plan } of issues) {
+    const ids = new Map(plan.orders.map((o) => [o.department, randomUUID()]));
+    const orderIdOf = (department: string) => {
+      const id = ids.get(department);
+      if (!id) throw new Error(`plan of entry ${entryId} restricts for ${department} without an order to it`);
+      return id;
+    };
+    for (const o of plan.orders) {
+      const { department, measures } = o;
+      const row = { id: orderIdOf(department), entry_id: entryId, list_type: listType, department, measures };
+      const deadline = ctx.deadlineOf(measures);
+      orders.push({ ...row, issued_at: ctx.at, due_at: deadline.dueAt, due_at_provisional: deadline.provisional });
+    }
+    // restrictions and bans reference their order: written, for all entries at once, after the orders
+    restrictions.push(...restrictionRowsOf(entryId, listType, orderIdOf, plan.restrictions));
+    bans.push(...banRowsOf(entryId, listType, orderIdOf, plan.bans));
+  }
+  await insertOrders(trx, orders);
+  await insertRestrictionRows(trx, restrictions);
+  await insertBanRows(trx, bans);
+  const reason = ctx.reason ? { reason: ctx.reason } : {};
+  await recordAudit(
+    trx,
+    { at: ctx.at, requestId: ctx.requestId },
+    orders.map((o) => ({
+      actor: ctx.actor,
+      action: 'order.issued',
+      entityType: 'order',
+      entityId: o.id,
+      after: {
+        entryId: o.entry_id,
+        department: o.department,
+        measures: o.measures.map((m) => m.code),
+        dueAt: o.due_at,
+        ...reason,
+      },
+    })),
+  );
+  await enqueueOrderEvents(trx, 'order.issued', orders, ctx.at);
+  return orders;
+}

@@ -12,7 +12,8 @@ import { enterpriseEntry, personDebtorEntry } from './support/factories';
 /**
  * The dashboard in a real browser (Debian's Chromium) against the real service on a real PostgreSQL. Without a
  * browser on this machine the tests say so and are skipped; CI (.ci/run) installs chromium first, so there they run.
- * Each run writes a screenshot of every page to docs/dashboard/.
+ * Each run takes a screenshot of every page: into docs/dashboard/ with UPDATE_SCREENSHOTS=1 (the committed ones the
+ * README links), otherwise into a temporary folder, so that `npm test` leaves the work tree as it found it.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -20,7 +21,10 @@ if (!haveBrowser)
   console.warn(
     `dashboard browser tests skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
   );
-const SHOTS = path.join(__dirname, '..', 'docs', 'dashboard');
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(__dirname, '..', 'docs', 'dashboard')
+    : path.join(os.tmpdir(), 'jp-dashboard-screenshots');
 const TOKEN_KEY = 'jp.dashboard.token';
 
 type Auth = { Authorization: string };

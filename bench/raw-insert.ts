@@ -29,10 +29,8 @@ export async function rawInsert(url: string, planner: EntryPlanner, files: Recor
       }
       const t0 = process.hrtime.bigint();
       await client.query('begin');
-      {
         await insertValues(client, 'list_entries', ['id', 'list_type', 'authority', 'source_ref', 'subject_kind', 'uscc', 'subject_name', 'person_keys', 'subject', 'related_persons', 'reason', 'decision_no', 'decided_at', 'expires_at', 'rules_version', 'created_by', 'created_at', 'updated_at'], entryRows);
         await insertValues(client, 'orders', ['id', 'entry_id', 'list_type', 'department', 'measures', 'issued_at', 'due_at', 'updated_at'], orderRows);
-      }
       await client.query('commit');
       timed += process.hrtime.bigint() - t0;
       rows += chunk.length;

@@ -11,7 +11,7 @@ import { systemClock } from './time/clock';
 import { calendarStatus } from './time/calendar-status';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (e) {
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: no administrator exists, so no department token can be created');
 
-  let runtime;
+  let runtime: Runtime;
   try {
     runtime = await bootstrap(config, log);
   } catch (e) {

@@ -89,7 +89,7 @@ describe('concurrent checks', () => {
         if (asks[i]?.scenario) expect(m.scenarios).toContain(asks[i]?.scenario);
       }
     });
-    const measuresOf = (i: number) => (responses[i]?.body.measures as unknown[]).length;
+    const measuresOf = (i: number) => ((responses[i]?.body.measures ?? []) as unknown[]).length;
     expect(measuresOf(0)).toBeGreaterThan(measuresOf(1));
   });
 

@@ -255,7 +255,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await wb.xlsx.readFile((await xlsx.path()) as string);
     const ws = wb.worksheets[0];
     expect(ws).toBeDefined();
-    const header = (ws?.getRow(1).values as unknown[]).slice(1);
+    const header = ((ws?.getRow(1).values ?? []) as unknown[]).slice(1);
     expect(header).toEqual([
       '反馈期限',
       '逾期天数',

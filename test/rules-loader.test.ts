@@ -8,6 +8,7 @@ import { loadRules, RuleFileError } from '../src/rules/rule-loader';
  * Every rule file is checked at load: a broken one stops start-up naming the file and the field.
  * Each case copies rules/ to a temporary directory, breaks one thing in one file, and expects that file and field.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit rule files as free-form JSON to break one field
 type Json = Record<string, any>;
 
 const dirs: string[] = [];

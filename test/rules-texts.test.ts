@@ -10,6 +10,7 @@ import { articlesOf, quoteProblems } from './support/basis-texts';
  * Every basis that quotes a text quotes it exactly, from the version it names, and the quote mentions the measure;
  * every basis citing a law whose text is held (rules/texts/laws/) quotes it. Breaking one quote must fail.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit rule files as free-form JSON to break one field
 type Json = Record<string, any>;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -44,7 +44,7 @@ describe('two service instances on one database', () => {
     const batches = (http: supertest.Agent, auth: { Authorization: string }, xs: typeof rows) =>
       Promise.all([0, 1, 2, 3].map((k) => http.post('/v1/list-entries/batch').set(auth).send(xs.filter((_, i) => i % 4 === k)).expect(200)));
     const checks = async (http: supertest.Agent) => {
-      for (let i = 0; i < 40; i++) await http.get(`/v1/checks/enterprises/${(samrRows[i]?.subject as { uscc: string }).uscc}`).set(mof).expect(200);
+      for (let i = 0; i < 40; i++) await http.get(`/v1/checks/enterprises/${(samrRows[i]?.subject as { uscc: string } | undefined)?.uscc}`).set(mof).expect(200);
     };
 
     const [r1, r2, r3, r4] = await Promise.all([batches(t.http, samr, s1), batches(second, samr, s2), batches(t.http, spc, c1), batches(second, spc, c2), checks(t.http), checks(second)]);

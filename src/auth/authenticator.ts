@@ -14,7 +14,7 @@ export interface AuthLimits {
   failuresPerWindow: number;
   windowMs: number;
 }
-export const DEFAULT_AUTH_LIMITS: AuthLimits = { failuresPerWindow: 20, windowMs: 60_000 };
+const DEFAULT_AUTH_LIMITS: AuthLimits = { failuresPerWindow: 20, windowMs: 60_000 };
 
 /** What resolving a bearer header came to: a principal, no principal (401), or too many failures (429). */
 export type AuthOutcome = Principal | null | { limited: true; retryAfterSeconds: number };

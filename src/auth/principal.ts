@@ -4,7 +4,7 @@ import { ForbiddenError } from '../errors';
  * What auth needs to know of a department (rules/departments.json says more; src/departments holds it all).
  * Structural, so auth imports neither departments/ nor rules/ and no folder cycle runs through it.
  */
-export interface Department {
+interface Department {
   code: string;
   supervisor: boolean;
   authorityFor: readonly string[];

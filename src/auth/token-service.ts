@@ -9,17 +9,17 @@ import { findToken, insertToken, listTokens, markTokenRevoked, type TokenRow } f
 
 /** SHA-256 of a bearer token: tokens are stored and looked up by its hex form, never in clear. */
 export const tokenDigest = (token: string) => createHash('sha256').update(token).digest();
-export const hashToken = (token: string) => tokenDigest(token).toString('hex');
+const hashToken = (token: string) => tokenDigest(token).toString('hex');
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 /** A token lives a year unless the administrator says otherwise; never more than five, so none is forgotten forever. */
-export const DEFAULT_TOKEN_LIFETIME_MS = YEAR_MS;
+const DEFAULT_TOKEN_LIFETIME_MS = YEAR_MS;
 const MAX_TOKEN_LIFETIME_MS = 5 * YEAR_MS;
 
 type TokenSummary = components['schemas']['TokenSummary'];
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-export function toTokenSummary(row: TokenRow): TokenSummary {
+function toTokenSummary(row: TokenRow): TokenSummary {
   return {
     id: row.id,
     department: row.department,
@@ -61,7 +61,7 @@ export class TokenService {
     return { token, id: row.id, department: row.department, label: row.label, createdAt: new Date(row.created_at).toISOString(), expiresAt: iso(row.expires_at) };
   }
 
-  async list(ctx: CallContext, departmentCode: string): Promise<{ items: TokenSummary[] }> {
+  async list(_ctx: CallContext, departmentCode: string): Promise<{ items: TokenSummary[] }> {
     const department = this.departments.get(departmentCode);
     return { items: (await listTokens(this.db, department.code)).map(toTokenSummary) };
   }

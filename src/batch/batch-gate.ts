@@ -3,7 +3,7 @@ import type { Authenticator } from '../auth/authenticator';
 import { problem, sendProblem } from '../http/problem';
 
 /** Large batch uploads read at once per instance; more wait for none: 503 with Retry-After. */
-export const MAX_CONCURRENT_LARGE_BATCHES = 2;
+const MAX_CONCURRENT_LARGE_BATCHES = 2;
 const LARGE_BODY_BYTES = 1024 * 1024;
 
 /**

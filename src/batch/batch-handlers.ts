@@ -22,7 +22,7 @@ async function rowsOf(body: unknown, call: Call, kind: BatchKind): Promise<{ row
   );
 }
 
-export class UnsupportedMediaError extends Error {
+class UnsupportedMediaError extends Error {
   override readonly name = 'UnsupportedMediaError';
 }
 

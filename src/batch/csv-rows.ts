@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
 import { ValidationError, type FieldError } from '../errors';
 
 /** The CSV of list entries (documented in openapi.yaml and the README); the order is fixed. */
 export const ENTRY_COLUMNS = ['listType', 'kind', 'uscc', 'idNumber', 'name', 'legalRepName', 'legalRepIdNumber', 'reason', 'decisionNo', 'decidedAt', 'sourceRef', 'expiresAt'] as const;
-export type EntryColumn = (typeof ENTRY_COLUMNS)[number];
+type EntryColumn = (typeof ENTRY_COLUMNS)[number];
 /** Removals name the entry by sourceRef or id (either column may be left out). */
 export const REMOVAL_COLUMNS = ['id', 'sourceRef', 'reason', 'decisionNo'] as const;
 /** The extra column of a rejects file; accepted and ignored on input, so a corrected rejects file can be sent again. */

@@ -10,7 +10,7 @@ import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
 import { ENTRY_COLUMNS, ERRORS_COLUMN, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
 
-export interface ImportProgress {
+interface ImportProgress {
   rows: number;
   bytes: number;
   totalBytes: number;

@@ -17,7 +17,7 @@ import {
 type CheckDecision = components['schemas']['CheckDecision'];
 type FeedbackInput = components['schemas']['DecisionFeedbackInput'];
 
-export function toDecision(r: DecisionRow): CheckDecision {
+function toDecision(r: DecisionRow): CheckDecision {
   return {
     id: r.id,
     kind: r.kind,

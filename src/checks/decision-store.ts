@@ -5,7 +5,7 @@ type Q = Knex | Knex.Transaction;
 const TABLE = 'check_decisions';
 
 export type CheckKind = 'enterprise' | 'person' | 'officer';
-export type DecisionOutcome = 'hit' | 'clear';
+type DecisionOutcome = 'hit' | 'clear';
 
 export interface DecisionFeedbackRecord {
   action: 'restricted' | 'not_restricted';

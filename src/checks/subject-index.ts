@@ -21,9 +21,9 @@ import type { Db } from '../db/knex';
  *    at least maxStaleMs (default 1 s) earlier; in practice a NOTIFY arrives within milliseconds.
  *  - On (re)connect: LISTEN first, then a full reload; and a full reload every reloadMs to drop lifted subjects.
  */
-export const NOTIFY_CHANNEL = 'subjects_in_force';
+const NOTIFY_CHANNEL = 'subjects_in_force';
 /** api_tokens rows changed (revoked, deleted): the token hash, or '*' (migration 20261122600000). */
-export const TOKENS_CHANNEL = 'tokens_changed';
+const TOKENS_CHANNEL = 'tokens_changed';
 
 export interface SubjectIndexOptions {
   db: Db;

@@ -14,7 +14,7 @@ export type Db = Knex;
  * statement_timeout (PostgreSQL cancels a statement running longer), query_timeout (the client gives up on a server
  * that does not answer at all, e.g. frozen), a connect timeout, and a limit on waiting for a pooled connection.
  */
-export const DB_TIMEOUTS = {
+const DB_TIMEOUTS = {
   statementMs: 15_000,
   connectMs: 10_000,
   acquireMs: 10_000,
@@ -37,7 +37,7 @@ export function createDb(connectionString: string, pool: { min?: number; max?: n
   });
 }
 
-export const migrationConfig: Knex.MigratorConfig = {
+const migrationConfig: Knex.MigratorConfig = {
   directory: migrationsDir,
   tableName: 'knex_migrations',
   loadExtensions: ['.js'],

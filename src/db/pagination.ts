@@ -8,7 +8,7 @@ export interface CursorKey {
   id: string;
 }
 
-export function encodeCursor(key: CursorKey): string {
+function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify([key.at, key.id])).toString('base64url');
 }
 

@@ -4,7 +4,7 @@ import type { Handlers } from '../http/operation';
 import type { CalendarStatus } from '../time/calendar-status';
 
 /** How long /readyz waits for the database before it says 503. */
-export const READY_TIMEOUT_MS = 2_000;
+const READY_TIMEOUT_MS = 2_000;
 
 /** True when `work` succeeds within `ms`; false when it fails or takes longer (it is left to finish on its own). */
 function within(ms: number, work: PromiseLike<unknown>): Promise<boolean> {

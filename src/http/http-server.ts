@@ -12,7 +12,7 @@ export interface ServerTimeouts {
   checkIntervalMs: number;
 }
 
-export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 1_000 };
+const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 1_000 };
 
 /**
  * The HTTP server with its timeouts stated: Node's defaults (60 s for headers, 300 s per request, checked every

@@ -30,7 +30,7 @@ type Responses<K extends OperationId> = Op<K>['responses'];
  * One answer per JSON or empty (e.g. 204) response the spec declares (problem+json answers come from thrown errors
  * instead).
  */
-export type ResponseOf<K extends OperationId> = {
+type ResponseOf<K extends OperationId> = {
   [S in keyof Responses<K>]: Responses<K>[S] extends { content: { 'application/json': infer B } }
     ? { status: S; body: B; headers?: Record<string, string> }
     : Responses<K>[S] extends { content?: never }
@@ -52,7 +52,7 @@ export interface Call extends CallContext {
 }
 export type CallOf<K extends OperationId> = K extends PublicOperationId ? Omit<Call, 'principal'> : Call;
 
-export type Handler<K extends OperationId> = (input: RequestOf<K>, call: CallOf<K>) => Promise<ResponseOf<K>>;
+type Handler<K extends OperationId> = (input: RequestOf<K>, call: CallOf<K>) => Promise<ResponseOf<K>>;
 export type Handlers = { [K in OperationId]: Handler<K> };
 
 type KeysOf<P extends readonly object[]> = P[number] extends infer U ? (U extends object ? keyof U : never) : never;

@@ -53,7 +53,7 @@ export function problem(status: number, detail?: string, errors?: FieldError[]):
     title: TITLES[status] ?? 'Error',
     status,
     ...(detail ? { detail } : {}),
-    ...(errors && errors.length ? { errors } : {}),
+    ...(errors?.length ? { errors } : {}),
   };
 }
 
@@ -66,7 +66,7 @@ export function problemJson(p: Problem): string {
 }
 
 /** `instance` names the path only: a query may carry an ID number (?idNumber=, or spelled %69dNumber=). */
-export function instanceOf(path: string): string {
+function instanceOf(path: string): string {
   return redactUrl(path.split('?')[0] ?? '');
 }
 

@@ -9,7 +9,7 @@ import type { FieldError } from '../errors';
 export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   const relevant = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
   const pathOf = (e: ErrorObject) => {
-    const segs = e.instancePath.split('/').filter(Boolean).map(unescape);
+    const segs = e.instancePath.split('/').filter(Boolean).map(unescapePointer);
     const extra = (e.params as { missingProperty?: string; additionalProperty?: string });
     if (e.keyword === 'required' && extra.missingProperty) segs.push(extra.missingProperty);
     if (e.keyword === 'additionalProperties' && extra.additionalProperty) segs.push(extra.additionalProperty);
@@ -51,6 +51,6 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   return [...out.values()];
 }
 
-function unescape(seg: string): string {
+function unescapePointer(seg: string): string {
   return seg.replace(/~1/g, '/').replace(/~0/g, '~');
 }

@@ -89,7 +89,7 @@ export function redactIdNumbers(text: string): string {
 }
 
 /** decodeURIComponent that never throws: a malformed escape stays as it was. */
-export function safeDecode(s: string): string {
+function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {

@@ -31,6 +31,3 @@ export function usccProblem(code: string): string | null {
   return null;
 }
 
-export function isValidUscc(code: string): boolean {
-  return usccProblem(code) === null;
-}

@@ -18,7 +18,7 @@ import { insertProposals } from './job-store';
  * passed unprocessed (e.g. before this service ran) still produce a late proposal for a still-active entry; the
  * reminder is only given while the mark is ahead.
  */
-export const ABNORMAL_OPERATIONS_TRANSITION = 'abnormal_operations_3y';
+const ABNORMAL_OPERATIONS_TRANSITION = 'abnormal_operations_3y';
 
 export type AbnormalOperationsRule = Pick<ListTransition, 'afterYears' | 'reminderDaysBefore' | 'inForce' | 'basis'>;
 
@@ -27,11 +27,11 @@ export function abnormalOperationsRuleOf(catalog: Catalog): AbnormalOperationsRu
   return catalog.transitions?.find((t) => t.code === ABNORMAL_OPERATIONS_TRANSITION && t.from === 'abnormal_operations' && t.to === 'serious_violation');
 }
 
-export function markOf(rule: AbnormalOperationsRule, listedOn: IsoDate): IsoDate {
+function markOf(rule: AbnormalOperationsRule, listedOn: IsoDate): IsoDate {
   return addYears(listedOn, rule.afterYears);
 }
 
-export function basisOn(rule: AbnormalOperationsRule, date: IsoDate): { document: string; article: string }[] {
+function basisOn(rule: AbnormalOperationsRule, date: IsoDate): { document: string; article: string }[] {
   return rule.basis.filter((b) => date >= b.inForce.from && date <= b.inForce.until).map(({ document, article }) => ({ document, article }));
 }
 

@@ -84,7 +84,7 @@ export async function checkConsistency(d: ConsistencyDeps): Promise<JobCounts> {
 async function repair(d: ConsistencyDeps, entryId: string, plan: Plan, today: string, now: Date, counts: { measuresMissing: number }): Promise<number> {
   return d.db.transaction(async (trx) => {
     const row = await findEntry(trx, entryId, { forUpdate: true });
-    if (!row || row.status !== 'active') return 0;
+    if (row?.status !== 'active') return 0;
     const missing = missingMeasures(plan, await ordersOfEntries(trx, [entryId]), today);
     if (missing.size === 0) return 0;
     const isMissing = (department: string, code: string) => missing.get(department)?.has(code) ?? false;

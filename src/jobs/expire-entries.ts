@@ -21,7 +21,7 @@ export async function expireEntries(db: Db, clock: Clock): Promise<JobCounts> {
     for (const { id } of batch) {
       await db.transaction(async (trx) => {
         const row = await findEntry(trx, id, { forUpdate: true });
-        if (!row || row.status !== 'active' || row.expires_at === null || row.expires_at >= today) return;
+        if (row?.status !== 'active' || row.expires_at === null || row.expires_at >= today) return;
         const { lifted } = await endEntry(trx, row, 'expired', null, now, 'system');
         counts.expired++;
         counts.ordersLifted += lifted.length;

@@ -27,14 +27,14 @@ export interface JobDeps {
 }
 
 /** Schedules are China Standard Time (every deadline and term in the regulations is a China date). */
-export const JOB_TIMEZONE = 'Asia/Shanghai';
+const JOB_TIMEZONE = 'Asia/Shanghai';
 
 /**
  * Every scheduled job, in one place. Each is idempotent (it works from the state of the database, so a second run
  * finds nothing to do), never overlaps itself, and runs on one instance at a time (JobRunner's advisory lock).
  * The hourly ones catch up by themselves after downtime.
  */
-export function jobDefinitions(d: JobDeps): JobDefinition[] {
+function jobDefinitions(d: JobDeps): JobDefinition[] {
   return [
     {
       name: 'expire-entries',

@@ -13,7 +13,7 @@ import {
   webhookPendingGauge,
 } from './metrics';
 
-export const ORDER_STATES = ['issued', 'overdue', 'escalated', 'implemented', 'not_applicable', 'lifted'] as const;
+const ORDER_STATES = ['issued', 'overdue', 'escalated', 'implemented', 'not_applicable', 'lifted'] as const;
 
 export interface DbGaugeOptions {
   db: Db;

@@ -38,7 +38,7 @@ export function startMetricsServer(o: { port: number; host: string; token: strin
   const app = express();
   app.disable('x-powered-by');
   app.get('/metrics', metricsHandler(o.token));
-  app.use((req, res) => sendProblem(res, problem(404, 'this listener serves GET /metrics only')));
+  app.use((_req, res) => sendProblem(res, problem(404, 'this listener serves GET /metrics only')));
   const server = http.createServer(app);
   return new Promise((resolve, reject) => {
     server.once('error', reject);

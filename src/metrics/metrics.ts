@@ -41,7 +41,7 @@ export const httpDuration = new Histogram({
   registers: [registry],
 });
 
-export const checksTotal = new Counter({
+const checksTotal = new Counter({
   name: 'jp_checks_total',
   help:
     'Real-time checks answered, by kind (enterprise, officer, person), scenario (scenario code, "any", or the ' +
@@ -50,7 +50,7 @@ export const checksTotal = new Counter({
   registers: [registry],
 });
 
-export const decisionRecordsTotal = new Counter({
+const decisionRecordsTotal = new Counter({
   name: 'jp_decision_records_total',
   help: 'Decision records written for checks, by kind and answer (restricted, or clear when a record was asked for)',
   labelNames: ['kind', 'answer'] as const,
@@ -64,7 +64,7 @@ export const listEntriesTotal = new Counter({
   registers: [registry],
 });
 
-export const jobRunDuration = new Histogram({
+const jobRunDuration = new Histogram({
   name: 'jp_job_run_duration_seconds',
   help: 'Runs of scheduled jobs in this process, by job and outcome (succeeded, failed); _count is the number of runs',
   labelNames: ['job', 'outcome'] as const,
@@ -72,7 +72,7 @@ export const jobRunDuration = new Histogram({
   registers: [registry],
 });
 
-export const webhookDeliveriesTotal = new Counter({
+const webhookDeliveriesTotal = new Counter({
   name: 'jp_webhook_deliveries_total',
   help: 'Webhook delivery attempts made by this process, by recipient department and outcome (delivered, failed)',
   labelNames: ['department', 'outcome'] as const,

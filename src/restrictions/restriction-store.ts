@@ -4,18 +4,6 @@ import type { PlannedBan, PlannedRestriction } from '../rules/outcome-planner';
 
 type Q = Knex | Knex.Transaction;
 
-/**
- * The write side of checks: one row per measure and reached subject, one per ban and reached person.
- * Checks read these through partial indexes on the active rows and never run the rules engine.
- */
-export async function insertRestrictions(q: Q, entryId: string, listType: string, orderIdOf: (department: string) => string, rows: PlannedRestriction[]): Promise<void> {
-  await insertRestrictionRows(q, restrictionRowsOf(entryId, listType, orderIdOf, rows));
-}
-
-export async function insertBans(q: Q, entryId: string, listType: string, orderIdOf: (department: string) => string, rows: PlannedBan[]): Promise<void> {
-  await insertBanRows(q, banRowsOf(entryId, listType, orderIdOf, rows));
-}
-
 /** Ends every restriction and ban of an entry; returns how many of each were lifted. */
 export async function liftRestrictionsOfEntry(q: Q, entryId: string, at: Date): Promise<{ restrictions: number; bans: number }> {
   const restrictions = await q('restrictions').where({ entry_id: entryId, status: 'active' }).update({ status: 'lifted', lifted_at: at });

@@ -23,8 +23,6 @@ export type OfficerRole = (typeof OFFICER_ROLES)[number];
 /** Whom a measure lands on: the listed subject, or the entry's related persons in a role. */
 export type Reach = 'subject' | RelatedRole;
 
-export type ScenarioCode = string;
-
 /**
  * The strongest kind of basis a measure has. 国办发〔2020〕49号: a measure that reduces rights or adds duties needs a
  * law, an administrative regulation or a central (党中央、国务院) policy document; a judicial interpretation binds

@@ -31,7 +31,7 @@ export function memorandaOf(loaded: Pick<LoadedRules, 'files' | 'rules'>): Memor
   });
 }
 
-export function strengthCounts(strengths: readonly BasisStrength[]): Record<BasisStrength, number> {
+function strengthCounts(strengths: readonly BasisStrength[]): Record<BasisStrength, number> {
   const counts = Object.fromEntries(BASIS_STRENGTHS.map((s) => [s, 0])) as Record<BasisStrength, number>;
   for (const s of strengths) counts[s]++;
   return counts;

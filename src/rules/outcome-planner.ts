@@ -4,7 +4,7 @@ import type { EntryFacts } from './rule-engine';
 import type { Duration, ListType, LoadedRule, OfficerRole, Reach, RelatedRole } from './rule-types';
 
 /** One measure of an order, as stored on the order and shown to the implementing department (spec: OrderMeasure). */
-export interface OrderMeasure {
+interface OrderMeasure {
   code: string;
   name: string;
   nameEn: string;
@@ -58,7 +58,7 @@ export interface PlannedBan {
   until: string | null;
 }
 
-export interface PlannedOrder {
+interface PlannedOrder {
   department: string;
   measures: OrderMeasure[];
 }
@@ -81,12 +81,12 @@ export function factsOf(entry: EntryForRules): EntryFacts {
 }
 
 /** Last day a measure is in force; null while the entry is listed without an end date. */
-export function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'expiresAt'>): string | null {
+function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'expiresAt'>): string | null {
   if (duration.type === 'fixed') return addDays(addYears(entry.decidedAt, duration.years), -1);
   return entry.expiresAt;
 }
 
-export { basisText };
+{ basisText };
 
 /**
  * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that

@@ -28,7 +28,7 @@ export class RuleCatalogService {
   }
 }
 
-export function toRule(r: LoadedRule): Rule {
+function toRule(r: LoadedRule): Rule {
   const p = r.event.params;
   return {
     id: r.id,

@@ -53,7 +53,7 @@ export class RuleEngine {
   }
 }
 
-export function inForceOn(rule: LoadedRule, date: string): boolean {
+function inForceOn(rule: LoadedRule, date: string): boolean {
   const f = rule.event.params.inForce;
   if (!f) return true;
   return date >= f.from && (f.until === undefined || date <= f.until);

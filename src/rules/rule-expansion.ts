@@ -15,7 +15,7 @@ export interface ConditionLeaf {
 }
 
 /** `when` → engine leaves: a string is equal, a list is in, {not: …} the opposite; relatedRoles means contains. */
-export function leavesOfWhen(when: When | undefined, at: string): ConditionLeaf[] {
+function leavesOfWhen(when: When | undefined, at: string): ConditionLeaf[] {
   if (!when) return [];
   return Object.entries(when).map(([fact, v]) => {
     const field = `${at}.${fact}`;

@@ -5,9 +5,8 @@
 import type * as files from '../generated/rule-files';
 import type { BasisStrength, ListType, OfficerRole, Reach } from './catalog-types';
 
-export type { BasisStrength, ListType, OfficerRole, Reach, RelatedRole, ScenarioCode } from './catalog-types';
+export type { BasisStrength, ListType, OfficerRole, Reach, RelatedRole } from './catalog-types';
 export type {
-  BasisKind,
   BasisRef,
   Duration,
   FileRule,
@@ -17,8 +16,8 @@ export type {
   When,
 } from '../generated/rule-files';
 
-export type Named = files.Named1;
-export type InForce = files.InForce;
+type Named = files.Named1;
+type InForce = files.InForce;
 export type ListingGround = Omit<files.ListingGround, 'list'> & { list: ListType };
 export type Department = Omit<files.Department, 'authorityFor'> & { authorityFor: ListType[] };
 export type CitedDocument = files.CitedDocument;
@@ -38,7 +37,7 @@ export interface Citation {
   note?: string;
 }
 
-export interface CommonParams {
+interface CommonParams {
   code: string;
   name: string;
   nameEn: string;
@@ -87,5 +86,3 @@ export interface Catalog {
   transitions?: ListTransition[];
 }
 
-/** How long a listing lasts under a ground: until the authority removes it, or a term of years from decidedAt. */
-export type ListingTerm = ListingGround['term'];

@@ -10,7 +10,7 @@ import { isWeekend } from './statutory-holidays';
  * rules/calendar/overrides.json: the State Council's yearly holiday notices (国务院办公厅关于YYYY年部分节假日安排的通知)
  * for years the chinese-days package does not cover yet.
  */
-export interface OverrideYear {
+interface OverrideYear {
   notice: string;
   source?: string;
   holidays: IsoDate[];

@@ -3,7 +3,7 @@ import { chinaDate, type IsoDate } from './dates';
 import type { WorkingDayCalendar } from './working-days';
 
 /** Warn this long before the official calendar ends: time for the State Council notice to be added. */
-export const CALENDAR_WARNING_DAYS = 60;
+const CALENDAR_WARNING_DAYS = 60;
 
 export interface CalendarStatus {
   officialUntil: IsoDate | null;

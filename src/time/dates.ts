@@ -36,12 +36,3 @@ export function endOfChinaDay(date: IsoDate): Date {
   return new Date(Date.parse(`${date}T00:00:00Z`) - CST_OFFSET_MS + 86_400_000);
 }
 
-/** A DATE column read by pg arrives as a JS Date at local midnight or as a string; normalise it. */
-export function toIsoDate(value: Date | string | null): IsoDate | null {
-  if (value === null) return null;
-  if (typeof value === 'string') return value.slice(0, 10);
-  const y = value.getFullYear();
-  const m = String(value.getMonth() + 1).padStart(2, '0');
-  const d = String(value.getDate()).padStart(2, '0');
-  return `${y}-${m}-${d}`;
-}

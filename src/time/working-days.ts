@@ -5,7 +5,7 @@ import type { CalendarOverrides } from './calendar-overrides';
 import { addDays, type IsoDate } from './dates';
 import { isWeekend, localNoon, statutoryHolidays } from './statutory-holidays';
 
-export { loadCalendarOverrides, type CalendarOverrides, type OverrideYear } from './calendar-overrides';
+export { loadCalendarOverrides, type CalendarOverrides } from './calendar-overrides';
 
 /**
  * 工作日 arithmetic on China's statutory calendar. A year is OFFICIAL when its State Council notice is known: from

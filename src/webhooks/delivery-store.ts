@@ -137,7 +137,3 @@ export async function recordAttempts(
   });
 }
 
-/** Gives the department back without recording anything (the worker stopped mid-delivery). */
-export async function releaseLease(db: Db, department: string, owner: string): Promise<void> {
-  await db('webhooks').where({ department, lease_owner: owner }).update({ lease_owner: null, lease_until: null });
-}

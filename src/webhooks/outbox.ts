@@ -4,7 +4,7 @@ import type { NewOrderRow, OrderRow } from '../orders/order-store';
 import { toOrder, type Order } from '../orders/order-view';
 import { departmentsWithWebhooks } from './webhook-store';
 
-export type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated';
+type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated';
 
 export interface OutboxEvent {
   department: string;

@@ -20,10 +20,6 @@ export async function upsertWebhook(q: Q, row: Omit<WebhookRow, 'created_at'> & 
   return stored as WebhookRow;
 }
 
-export async function findWebhook(q: Q, department: string): Promise<WebhookRow | undefined> {
-  return q('webhooks').where({ department }).first();
-}
-
 /** Departments that receive events now: only these get outbox rows. */
 export async function departmentsWithWebhooks(q: Q): Promise<Set<string>> {
   return new Set((await q('webhooks').select('department')).map((r: { department: string }) => r.department));

@@ -1,4 +1,4 @@
-import OpenAPIBackend from 'openapi-backend';
+import OpenAPIBackend, { type Request } from 'openapi-backend';
 import { compileRoutes } from '../src/http/compiled-routes';
 import { openapiDefinition } from '../src/http/definition';
 
@@ -7,7 +7,7 @@ import { openapiDefinition } from '../src/http/definition';
  * run on the real document, the original first, then the compiled one installed by compileRoutes.
  */
 const USCC = '91350100M000100Y43';
-const requests = [
+const requests: Request[] = [
   { method: 'GET', path: `/v1/checks/enterprises/${USCC}`, query: { scenario: 'government_procurement' }, headers: { authorization: 'Bearer x', 'X-Request-Id': 'abc' } },
   { method: 'GET', path: `/v1/checks/enterprises/${encodeURIComponent('9135 0100')}`, query: { scenario: ['a', 'b'], record: 'true' }, headers: {} },
   { method: 'POST', path: '/v1/checks/persons', query: {}, body: { idNumber: '1', scenario: 'consumption' }, headers: { 'content-type': 'application/json' } },
@@ -20,7 +20,7 @@ const requests = [
 test('the compiled parseRequest answers exactly as openapi-backend does', async () => {
   const api = new OpenAPIBackend({ definition: structuredClone(openapiDefinition()), validate: false, quick: true });
   await api.init();
-  const parse = (r: (typeof requests)[number], routed: boolean) => {
+  const parse = (r: Request, routed: boolean) => {
     const operation = routed ? api.router.matchOperation(r) : undefined;
     const parsed = api.router.parseRequest(r, operation);
     return { parsed, cookieProto: Object.getPrototypeOf(parsed.cookies) === Object.prototype };

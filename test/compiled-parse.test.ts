@@ -1,5 +1,7 @@
 import OpenAPIBackend, { type Request } from 'openapi-backend';
+import addFormats from 'ajv-formats';
 import { compileRoutes } from '../src/http/compiled-routes';
+import { compileValidateRequest } from '../src/http/compiled-validate';
 import { openapiDefinition } from '../src/http/definition';
 
 /**
@@ -34,4 +36,33 @@ test('the compiled parseRequest answers exactly as openapi-backend does', async 
   const q = { scenario: ['a'] };
   const parsed = api.router.parseRequest({ method: 'GET', path: `/v1/checks/enterprises/${USCC}`, query: q, headers: {} });
   expect(parsed.query.scenario).not.toBe(q.scenario);
+});
+
+test('the compiled validateRequest answers and coerces exactly as openapi-backend does', async () => {
+  const api = new OpenAPIBackend({
+    definition: structuredClone(openapiDefinition()),
+    coerceTypes: true,
+    customizeAjv: (ajv) => addFormats(ajv, ['date', 'date-time', 'uuid', 'uri']),
+  });
+  await api.init();
+  compileRoutes(api);
+  const asks: Request[] = [
+    ...requests,
+    { method: 'GET', path: `/v1/checks/enterprises/${USCC}`, query: { scenario: 'government_procurement', record: 'true' }, headers: {} },
+    { method: 'GET', path: '/v1/checks/enterprises/notauscc', query: { scenario: 'nope' }, headers: {} },
+    { method: 'POST', path: '/v1/checks/persons', query: {}, body: { idNumber: 5, extra: true }, headers: { 'content-type': 'application/json; charset=utf-8' } },
+    { method: 'POST', path: '/v1/checks/persons', query: {}, body: undefined, headers: { 'content-type': 'application/json' } },
+    { method: 'GET', path: '/v1/checks/decisions', query: { limit: 'x', outcome: ['a', 'b'] }, headers: {} },
+  ];
+  const run = () =>
+    asks.flatMap((r) => {
+      const operation = api.router.matchOperation(r);
+      return operation ? [api.validator.validateRequest(structuredClone(r), operation)] : [];
+    });
+  const before = run();
+  compileValidateRequest(api.validator, api.router.getOperations());
+  const after = run();
+  expect(after).toEqual(before);
+  expect(before.filter((b) => b.errors).length).toBeGreaterThan(2);
+  expect(before.filter((b) => !b.errors).length).toBeGreaterThan(2);
 });

@@ -11,6 +11,7 @@ import { textProblemsOf } from '../input/text-guard';
 import { labelOperation } from '../metrics';
 import type { Principal } from '../auth/principal';
 import { compileRoutes } from './compiled-routes';
+import { compileValidateRequest } from './compiled-validate';
 import { leanHandleRequest } from './lean-handle';
 import { PUBLIC_OPERATIONS, type CallOf, type Handlers, type RequestOf } from './operation';
 import { problem, problemJson, sendProblem, type Problem } from './problem';
@@ -123,6 +124,7 @@ export function createApi(o: ApiOptions): ApiHandler {
   // Requests arriving during init wait for it, so none is routed before the compiled routes are installed.
   const ready = api.init().then(() => {
     compileRoutes(api);
+    compileValidateRequest(api.validator, api.router.getOperations());
     return leanHandleRequest(api);
   });
   return async (req, res) => {

@@ -10,10 +10,32 @@ import { openapiDefinition } from '../src/http/definition';
  */
 const USCC = '91350100M000100Y43';
 const requests: Request[] = [
-  { method: 'GET', path: `/v1/checks/enterprises/${USCC}`, query: { scenario: 'government_procurement' }, headers: { authorization: 'Bearer x', 'X-Request-Id': 'abc' } },
-  { method: 'GET', path: `/v1/checks/enterprises/${encodeURIComponent('9135 0100')}`, query: { scenario: ['a', 'b'], record: 'true' }, headers: {} },
-  { method: 'POST', path: '/v1/checks/persons', query: {}, body: { idNumber: '1', scenario: 'consumption' }, headers: { 'content-type': 'application/json' } },
-  { method: 'POST', path: '/v1/checks/officers', query: {}, body: '{"idNumber":"1","role":"legal_representative"}', headers: {} },
+  {
+    method: 'GET',
+    path: `/v1/checks/enterprises/${USCC}`,
+    query: { scenario: 'government_procurement' },
+    headers: { authorization: 'Bearer x', 'X-Request-Id': 'abc' },
+  },
+  {
+    method: 'GET',
+    path: `/v1/checks/enterprises/${encodeURIComponent('9135 0100')}`,
+    query: { scenario: ['a', 'b'], record: 'true' },
+    headers: {},
+  },
+  {
+    method: 'POST',
+    path: '/v1/checks/persons',
+    query: {},
+    body: { idNumber: '1', scenario: 'consumption' },
+    headers: { 'content-type': 'application/json' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/checks/officers',
+    query: {},
+    body: '{"idNumber":"1","role":"legal_representative"}',
+    headers: {},
+  },
   { method: 'POST', path: '/v1/checks/officers', query: {}, body: '{not json', headers: {} },
   { method: 'GET', path: '/v1/checks/decisions/', query: { limit: '5', cursor: 'x' }, headers: { Cookie: 'a=1; b=2' } },
   { method: 'GET', path: '/nowhere', query: {}, headers: {} },
@@ -34,7 +56,12 @@ test('the compiled parseRequest answers exactly as openapi-backend does', async 
   expect(before.some((b) => Object.keys(b.parsed.params ?? {}).length > 0)).toBe(true);
   // the parse must not share the caller's query: validation coerces it in place
   const q = { scenario: ['a'] };
-  const parsed = api.router.parseRequest({ method: 'GET', path: `/v1/checks/enterprises/${USCC}`, query: q, headers: {} });
+  const parsed = api.router.parseRequest({
+    method: 'GET',
+    path: `/v1/checks/enterprises/${USCC}`,
+    query: q,
+    headers: {},
+  });
   expect(parsed.query.scenario).not.toBe(q.scenario);
 });
 
@@ -48,10 +75,27 @@ test('the compiled validateRequest answers and coerces exactly as openapi-backen
   compileRoutes(api);
   const asks: Request[] = [
     ...requests,
-    { method: 'GET', path: `/v1/checks/enterprises/${USCC}`, query: { scenario: 'government_procurement', record: 'true' }, headers: {} },
+    {
+      method: 'GET',
+      path: `/v1/checks/enterprises/${USCC}`,
+      query: { scenario: 'government_procurement', record: 'true' },
+      headers: {},
+    },
     { method: 'GET', path: '/v1/checks/enterprises/notauscc', query: { scenario: 'nope' }, headers: {} },
-    { method: 'POST', path: '/v1/checks/persons', query: {}, body: { idNumber: 5, extra: true }, headers: { 'content-type': 'application/json; charset=utf-8' } },
-    { method: 'POST', path: '/v1/checks/persons', query: {}, body: undefined, headers: { 'content-type': 'application/json' } },
+    {
+      method: 'POST',
+      path: '/v1/checks/persons',
+      query: {},
+      body: { idNumber: 5, extra: true },
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    },
+    {
+      method: 'POST',
+      path: '/v1/checks/persons',
+      query: {},
+      body: undefined,
+      headers: { 'content-type': 'application/json' },
+    },
     { method: 'GET', path: '/v1/checks/decisions', query: { limit: 'x', outcome: ['a', 'b'] }, headers: {} },
   ];
   const run = () =>

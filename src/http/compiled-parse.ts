@@ -4,7 +4,13 @@ type Router = OpenAPIBackend['router'];
 type Operation = ReturnType<Router['getOperations']>[number];
 type RawRequest = Parameters<Router['parseRequest']>[0];
 type Parsed = ReturnType<Router['parseRequest']>;
-type QueryParameter = { name: string; in: string; explode?: boolean; style?: string; content?: Record<string, unknown> };
+type QueryParameter = {
+  name: string;
+  in: string;
+  explode?: boolean;
+  style?: string;
+  content?: Record<string, unknown>;
+};
 
 interface Compiled {
   params: (path: string) => Record<string, string>;
@@ -25,7 +31,9 @@ interface Compiled {
 export function compileParseRequest(router: Router, operations: Operation[]): void {
   const original = router.parseRequest.bind(router);
   // cookie.parse('') gives an object without Object.prototype; keep that shape for the cookie-less case.
-  const emptyCookiesProto = Object.getPrototypeOf(original({ method: 'get', path: '/', headers: {} }).cookies) as object;
+  const emptyCookiesProto = Object.getPrototypeOf(
+    original({ method: 'get', path: '/', headers: {} }).cookies,
+  ) as object;
   const compiled = new Map<Operation, Compiled>(operations.map((op) => [op, compileOperation(op)]));
 
   router.parseRequest = ((req: RawRequest, operation?: Operation): Parsed => {
@@ -107,7 +115,7 @@ function copyQuery(query: Record<string, unknown>): Record<string, unknown> {
 /** openapi-backend's per-parameter decoding of query values (JSON content, non-exploded arrays). */
 function decodeQueryParameter(query: Record<string, unknown>, name: string, parameter: QueryParameter): void {
   const rawValue = query[name];
-  if (parameter.content && parameter.content['application/json']) {
+  if (parameter.content?.['application/json']) {
     if (typeof rawValue === 'string') {
       try {
         query[name] = JSON.parse(rawValue);

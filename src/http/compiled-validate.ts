@@ -44,7 +44,13 @@ export function compileValidateRequest(validator: Validator, operations: Operati
         JSON.parse(`${req.body}`);
       } catch (err) {
         if (err instanceof Error) {
-          errors.push({ keyword: 'parse', instancePath: '', schemaPath: '#/requestBody', params: [], message: err.message });
+          errors.push({
+            keyword: 'parse',
+            instancePath: '',
+            schemaPath: '#/requestBody',
+            params: [],
+            message: err.message,
+          });
         }
       }
     }

@@ -29,7 +29,7 @@ export function leanHandleRequest(api: OpenAPIBackend): (raw: ApiRequest, ...arg
   const postResponse = hook('postResponseHandler');
 
   return async (raw, ...args) => {
-    let operation;
+    let operation: ReturnType<typeof router.matchOperation>;
     try {
       operation = router.matchOperation(raw, true);
     } catch {

@@ -11,6 +11,8 @@ import { textProblemsOf } from '../input/text-guard';
 import { labelOperation } from '../metrics';
 import type { Principal } from '../auth/principal';
 import { compileRoutes } from './compiled-routes';
+import { compileValidateRequest } from './compiled-validate';
+import { leanHandleRequest } from './lean-handle';
 import { PUBLIC_OPERATIONS, type CallOf, type Handlers, type RequestOf } from './operation';
 import { problem, problemJson, sendProblem, type Problem } from './problem';
 import { fieldErrors } from './request-errors';
@@ -120,14 +122,18 @@ export function createApi(o: ApiOptions): ApiHandler {
   });
 
   // Requests arriving during init wait for it, so none is routed before the compiled routes are installed.
-  const ready = api.init().then(() => compileRoutes(api));
+  const ready = api.init().then(() => {
+    compileRoutes(api);
+    compileValidateRequest(api.validator, api.router.getOperations());
+    return leanHandleRequest(api);
+  });
   return async (req, res) => {
-    await ready;
+    const handleRequest = await ready;
     if (malformedPath(req.path)) {
       const errors = [{ path: 'path', message: 'has a malformed %-escape' }];
       return sendProblem(res, problem(400, 'the path has a malformed %-escape', errors));
     }
-    return api.handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res);
+    return handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res);
   };
 }
 

@@ -1,4 +1,5 @@
 import type OpenAPIBackend from 'openapi-backend';
+import { compileParseRequest } from './compiled-parse';
 
 type Operation = ReturnType<OpenAPIBackend['getOperations']>[number];
 type RouteRequest = Parameters<OpenAPIBackend['matchOperation']>[0];
@@ -51,4 +52,5 @@ export function compileRoutes(api: OpenAPIBackend): void {
     }
     return fail(pathMatched ? '405-methodNotAllowed: this method is not registered for the route' : '404-notFound: no route matches request');
   }) as typeof router.matchOperation;
+  compileParseRequest(router, operations);
 }

@@ -5,7 +5,10 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     // TypeScript, and the few ES-module-only packages below (jest's CommonJS runtime cannot require them).
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: { ignoreCodes: [151002] } }],
+    '^.+\\.[tj]s$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: { ignoreCodes: [151002] } },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!(@apidevtools/json-schema-ref-parser)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -10,7 +10,12 @@ import type { EntryPlanner } from '../src/lists/entry-planner';
  * normalisation and rules (not timed), inserted with plain multi-row INSERTs, 2,000 entries per transaction.
  * Only the database time counts: no audit, no restrictions, no outbox, no idempotency check, no JS query builder.
  */
-export async function rawInsert(url: string, planner: EntryPlanner, files: Record<string, string>, limit = Infinity): Promise<{ rows: number; seconds: number }> {
+export async function rawInsert(
+  url: string,
+  planner: EntryPlanner,
+  files: Record<string, string>,
+  limit = Infinity,
+): Promise<{ rows: number; seconds: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let timed = 0n;
@@ -24,13 +29,62 @@ export async function rawInsert(url: string, planner: EntryPlanner, files: Recor
       for (const input of chunk) {
         const { normalised, plan } = await planner.plan(input);
         const id = randomUUID();
-        entryRows.push([id, input.listType, authority, input.sourceRef, input.subject.kind, normalised.uscc, normalised.subjectName, normalised.personKeys, JSON.stringify(normalised.display.subject), JSON.stringify(normalised.display.relatedPersons), input.reason, input.decisionNo, input.decidedAt, input.expiresAt ?? null, 'raw', authority, now, now]);
-        for (const o of plan.orders) orderRows.push([randomUUID(), id, input.listType, o.department, JSON.stringify(o.measures), now, now, now]);
+        entryRows.push([
+          id,
+          input.listType,
+          authority,
+          input.sourceRef,
+          input.subject.kind,
+          normalised.uscc,
+          normalised.subjectName,
+          normalised.personKeys,
+          JSON.stringify(normalised.display.subject),
+          JSON.stringify(normalised.display.relatedPersons),
+          input.reason,
+          input.decisionNo,
+          input.decidedAt,
+          input.expiresAt ?? null,
+          'raw',
+          authority,
+          now,
+          now,
+        ]);
+        for (const o of plan.orders)
+          orderRows.push([randomUUID(), id, input.listType, o.department, JSON.stringify(o.measures), now, now, now]);
       }
       const t0 = process.hrtime.bigint();
       await client.query('begin');
-        await insertValues(client, 'list_entries', ['id', 'list_type', 'authority', 'source_ref', 'subject_kind', 'uscc', 'subject_name', 'person_keys', 'subject', 'related_persons', 'reason', 'decision_no', 'decided_at', 'expires_at', 'rules_version', 'created_by', 'created_at', 'updated_at'], entryRows);
-        await insertValues(client, 'orders', ['id', 'entry_id', 'list_type', 'department', 'measures', 'issued_at', 'due_at', 'updated_at'], orderRows);
+      await insertValues(
+        client,
+        'list_entries',
+        [
+          'id',
+          'list_type',
+          'authority',
+          'source_ref',
+          'subject_kind',
+          'uscc',
+          'subject_name',
+          'person_keys',
+          'subject',
+          'related_persons',
+          'reason',
+          'decision_no',
+          'decided_at',
+          'expires_at',
+          'rules_version',
+          'created_by',
+          'created_at',
+          'updated_at',
+        ],
+        entryRows,
+      );
+      await insertValues(
+        client,
+        'orders',
+        ['id', 'entry_id', 'list_type', 'department', 'measures', 'issued_at', 'due_at', 'updated_at'],
+        orderRows,
+      );
       await client.query('commit');
       timed += process.hrtime.bigint() - t0;
       rows += chunk.length;

@@ -24,7 +24,10 @@ import { benchWebhooks } from './webhooks';
 import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type WrkRun } from './wrk';
 
 /** The service keys of this run's services, imports and planner (a service on DATABASE_URL requires them). */
-const BENCH_KEYS = { ID_HASH_KEY: randomBytes(32).toString('base64url'), WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64url') };
+const BENCH_KEYS = {
+  ID_HASH_KEY: randomBytes(32).toString('base64url'),
+  WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64url'),
+};
 
 /**
  * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks]
@@ -124,7 +127,14 @@ async function main(): Promise<void> {
     }
 
     log(`generating ${SMALL} entries`);
-    const small = await generate({ entries: SMALL, out: path.join(work, 'small.csv'), authority: 'all', format: 'csv', removals: 0, seed: 1 });
+    const small = await generate({
+      entries: SMALL,
+      out: path.join(work, 'small.csv'),
+      authority: 'all',
+      format: 'csv',
+      removals: 0,
+      seed: 1,
+    });
     const ingest = async (files: GeneratedFiles) => {
       let seconds = 0;
       let rows = 0;
@@ -146,7 +156,8 @@ async function main(): Promise<void> {
     const mofToken = await token(service.port, 'mof');
     const sampleUscc = [...small.samples.uscc];
     const sampleIds = [...small.samples.idNumbers];
-    const mix = (kind: CheckKind, listed: number, tok: string, record = false) => writeMix(work, { kind, listed, record, usccs: sampleUscc, ids: sampleIds, token: tok });
+    const mix = (kind: CheckKind, listed: number, tok: string, record = false) =>
+      writeMix(work, { kind, listed, record, usccs: sampleUscc, ids: sampleIds, token: tok });
     const ent10k = await runWrk(service.port, mix('enterprise', 0.5, mofToken), connections, duration);
     const off10k = await runWrk(service.port, mix('officer', 0.5, mofToken), connections, duration);
     await stop(service.child);
@@ -158,7 +169,13 @@ async function main(): Promise<void> {
     const plannerDb = createDb(url, { max: 1 });
     const rules = loadRules(config.rulesDir);
     const keyOf = createPersonKeyer(BENCH_KEYS.ID_HASH_KEY);
-    const planner = createServices(config, { db: plannerDb, rules, keyOf, clock: systemClock, log: pino({ level: 'warn' }) }).planner;
+    const planner = createServices(config, {
+      db: plannerDb,
+      rules,
+      keyOf,
+      clock: systemClock,
+      log: pino({ level: 'warn' }),
+    }).planner;
     const rawStarted = elapsed();
     const raw1 = await rawInsert(rawUrl, planner, small.entries);
     const rawWallPerEntry = (elapsed() - rawStarted) / raw1.rows;
@@ -170,13 +187,24 @@ async function main(): Promise<void> {
     const left = budgetS - elapsed() - reserve;
     const fits = Math.max(SMALL, Math.floor(SMALL + left / ((1 / rate0 + rawWallPerEntry) * 1.15)));
     const total = Math.min(wanted, fits);
-    if (total < wanted) log(`the budget of ${values.budget} min fits about ${total} entries at ${rate0.toFixed(0)}/s; loading ${total} (asked for ${wanted})`);
+    if (total < wanted)
+      log(
+        `the budget of ${values.budget} min fits about ${total} entries at ${rate0.toFixed(0)}/s; loading ${total} (asked for ${wanted})`,
+      );
 
     let b = { seconds: 0, rows: 0, peakRss: 0 };
     let big: GeneratedFiles | undefined;
     if (total > SMALL) {
       log(`generating ${total - SMALL} more entries`);
-      big = await generate({ entries: total - SMALL, out: path.join(work, 'big.csv'), authority: 'all', format: 'csv', removals: 0, seed: 2, start: SMALL });
+      big = await generate({
+        entries: total - SMALL,
+        out: path.join(work, 'big.csv'),
+        authority: 'all',
+        format: 'csv',
+        removals: 0,
+        seed: 2,
+        start: SMALL,
+      });
       log(`importing ${total - SMALL} entries through the CLI`);
       b = await ingest(big);
       sampleUscc.push(...big.samples.uscc);
@@ -198,7 +226,8 @@ async function main(): Promise<void> {
     const sampler = sampleRss(service.child.pid as number);
     // Warm up: the token cache, the prepared statements and the index (loaded at start-up).
     await runWrk(service.port, mix('enterprise', 0.1, token2), connections, 2);
-    const run = (port: number, kind: CheckKind, listed: number, conns: number, record = false) => runWrk(port, mix(kind, listed, token2, record), conns, duration);
+    const run = (port: number, kind: CheckKind, listed: number, conns: number, record = false) =>
+      runWrk(port, mix(kind, listed, token2, record), conns, duration);
     const svc = {} as Record<string, CheckRun>;
     for (const kind of ['enterprise', 'person', 'officer'] as const) {
       svc[`${kind}90`] = await run(service.port, kind, 0.1, connections);
@@ -223,9 +252,12 @@ async function main(): Promise<void> {
     const entBare = base.enterprise as CheckRun;
     const offBare = base.officer as CheckRun;
 
-    log(`cost of metrics: ${metricsPairs} pairs of 4-second slices against a service without and one with METRICS_TOKEN`);
+    log(
+      `cost of metrics: ${metricsPairs} pairs of 4-second slices against a service without and one with METRICS_TOKEN`,
+    );
     // The 90/10 mix of never-listed and listed subjects, as procurement desks send it.
-    const slice = (port: number, kind: CheckKind, seconds: number) => runWrk(port, mix(kind, 0.1, token2), connections, seconds);
+    const slice = (port: number, kind: CheckKind, seconds: number) =>
+      runWrk(port, mix(kind, 0.1, token2), connections, seconds);
     const cost = await metricsCost(url, children, slice, metricsPairs);
     const hooks = await hookCost();
     const refreshMs = await gaugeRefreshMs(url);
@@ -267,7 +299,11 @@ async function main(): Promise<void> {
     const notes = [
       `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, node ${process.version}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}`,
       `date: ${new Date().toISOString()}; command: npm run bench -- --entries ${wanted} --duration ${duration} --connections ${connections} --budget ${values.budget}`,
-      `loaded: ${f(ingested)} entries${total < wanted ? ` (capped by the ${values.budget}-minute budget; asked for ${f(wanted)})` : ''}; rows: ${Object.entries(counts).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`,
+      `loaded: ${f(ingested)} entries${total < wanted ? ` (capped by the ${values.budget}-minute budget; asked for ${f(wanted)})` : ''}; rows: ${Object.entries(
+        counts,
+      )
+        .map(([k, v]) => `${k} ${f(v)}`)
+        .join(', ')}`,
       `ingestion: ${a.seconds.toFixed(1)} s for the first 10,000 (${f(rate0)}/s), ${b.seconds.toFixed(1)} s for the rest; raw baseline DB time ${(raw1.seconds + raw2.seconds).toFixed(1)} s for ${f(raw1.rows + raw2.rows)}`,
       `checks: wrk -t1, ${duration} s per run; errors ${Object.values(svc).reduce((a, r) => a + r.errors, 0)}, non-2xx ${Object.values(svc).reduce((a, r) => a + r.non2xx, 0)}; response bodies ${sizes.enterprise} / ${sizes.person} / ${sizes.officer} bytes (enterprise / person / officer; bare uses the same); growth rows use the 50/50 mix`,
       ...webhooks.notes,
@@ -291,14 +327,21 @@ async function main(): Promise<void> {
   }
 }
 
-
-function runImport(url: string, authority: string, file: string): Promise<{ rows: number; seconds: number; peakRss: number }> {
+function runImport(
+  url: string,
+  authority: string,
+  file: string,
+): Promise<{ rows: number; seconds: number; peakRss: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file], {
-      cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...BENCH_KEYS },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...BENCH_KEYS },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const sampler = sampleRss(child.pid as number);
@@ -314,11 +357,25 @@ function runImport(url: string, authority: string, file: string): Promise<{ rows
   });
 }
 
-async function startService(url: string, children: ChildProcess[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
+async function startService(
+  url: string,
+  children: ChildProcess[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; port: number }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), ADMIN_TOKEN, LOG_LEVEL: 'warn', METRICS_TOKEN: '', METRICS_PORT: '', ...BENCH_KEYS, ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      METRICS_TOKEN: '',
+      METRICS_PORT: '',
+      ...BENCH_KEYS,
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.push(child);
@@ -334,24 +391,44 @@ async function startService(url: string, children: ChildProcess[], env: Record<s
   throw new Error('the service did not become ready');
 }
 
-async function startBare(sizes: { enterprise: number; person: number; officer: number }, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+async function startBare(
+  sizes: { enterprise: number; person: number; officer: number },
+  children: ChildProcess[],
+): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/bare-server.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: '0', ENTERPRISE_BYTES: String(sizes.enterprise), PERSON_BYTES: String(sizes.person), OFFICER_BYTES: String(sizes.officer) },
+    env: {
+      ...process.env,
+      PORT: '0',
+      ENTERPRISE_BYTES: String(sizes.enterprise),
+      PERSON_BYTES: String(sizes.person),
+      OFFICER_BYTES: String(sizes.officer),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
-  const port = await new Promise<number>((resolve) => child.stdout?.on('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(String(d))?.[1]))));
+  const port = await new Promise<number>((resolve) =>
+    child.stdout?.on('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(String(d))?.[1]))),
+  );
   return { child, port };
 }
 
 async function token(port: number, department: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/departments/${department}/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' }, body: '{"label":"bench"}' });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/departments/${department}/tokens`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: '{"label":"bench"}',
+  });
   return ((await res.json()) as { token: string }).token;
 }
 
 /** Mean response sizes of real checks in the 90/10 mix, for the bare handler. */
-async function bodySizes(port: number, tok: string, usccs: string[], ids: string[]): Promise<{ enterprise: number; person: number; officer: number }> {
+async function bodySizes(
+  port: number,
+  tok: string,
+  usccs: string[],
+  ids: string[],
+): Promise<{ enterprise: number; person: number; officer: number }> {
   let e = 0;
   let o = 0;
   let p = 0;
@@ -360,11 +437,33 @@ async function bodySizes(port: number, tok: string, usccs: string[], ids: string
     const listed = i % 10 === 0;
     const uscc = listed ? usccs[i % usccs.length] : neverListedUscc();
     const id = listed ? ids[i % ids.length] : neverListedId();
-    e += (await (await fetch(`http://127.0.0.1:${port}/v1/checks/enterprises/${uscc}?scenario=government_procurement`, { headers: { Authorization: `Bearer ${tok}` } })).text()).length;
+    e += (
+      await (
+        await fetch(`http://127.0.0.1:${port}/v1/checks/enterprises/${uscc}?scenario=government_procurement`, {
+          headers: { Authorization: `Bearer ${tok}` },
+        })
+      ).text()
+    ).length;
     const body = JSON.stringify({ idNumber: id, role: 'legal_representative' });
-    o += (await (await fetch(`http://127.0.0.1:${port}/v1/checks/officers`, { method: 'POST', body, headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' } })).text()).length;
+    o += (
+      await (
+        await fetch(`http://127.0.0.1:${port}/v1/checks/officers`, {
+          method: 'POST',
+          body,
+          headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+        })
+      ).text()
+    ).length;
     const pbody = JSON.stringify({ idNumber: id, scenario: 'consumption' });
-    p += (await (await fetch(`http://127.0.0.1:${port}/v1/checks/persons`, { method: 'POST', body: pbody, headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' } })).text()).length;
+    p += (
+      await (
+        await fetch(`http://127.0.0.1:${port}/v1/checks/persons`, {
+          method: 'POST',
+          body: pbody,
+          headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' },
+        })
+      ).text()
+    ).length;
   }
   return { enterprise: Math.round(e / n), person: Math.round(p / n), officer: Math.round(o / n) };
 }
@@ -401,8 +500,17 @@ type SliceRun = (port: number, kind: CheckKind, seconds: number) => Promise<WrkR
 async function metricsCost(url: string, children: ChildProcess[], check: SliceRun, pairs: number, slice = 4) {
   const off = await startService(url, children);
   const on = await startService(url, children, { METRICS_TOKEN });
-  const scraper = setInterval(() => void fetch(`http://127.0.0.1:${on.port}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text()).catch(() => undefined), 5000);
-  const measure = async (service: { child: ChildProcess; port: number }, kind: 'enterprise' | 'officer'): Promise<CostSide> => {
+  const scraper = setInterval(
+    () =>
+      void fetch(`http://127.0.0.1:${on.port}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })
+        .then((r) => r.text())
+        .catch(() => undefined),
+    5000,
+  );
+  const measure = async (
+    service: { child: ChildProcess; port: number },
+    kind: 'enterprise' | 'officer',
+  ): Promise<CostSide> => {
     const pid = service.child.pid as number;
     const cpu0 = cpuUsOf(pid);
     const r = await check(service.port, kind, slice);
@@ -410,7 +518,10 @@ async function metricsCost(url: string, children: ChildProcess[], check: SliceRu
   };
   try {
     for (const s of [off, on]) for (const kind of ['enterprise', 'officer'] as const) await check(s.port, kind, 2); // JIT, pool, statements
-    const result = {} as Record<'enterprise' | 'officer', { on: CostSide; off: CostSide; cpuCostPct: number; rpsPct: number; pairs: number[] }>;
+    const result = {} as Record<
+      'enterprise' | 'officer',
+      { on: CostSide; off: CostSide; cpuCostPct: number; rpsPct: number; pairs: number[] }
+    >;
     for (const kind of ['enterprise', 'officer'] as const) {
       const ons: CostSide[] = [];
       const offs: CostSide[] = [];
@@ -481,7 +592,14 @@ async function hookCost(): Promise<{ perCheckNs: number; scrapeMs: number }> {
 async function gaugeRefreshMs(url: string): Promise<number> {
   const db = createDb(url, { max: 1 });
   try {
-    const gauges = new DbGauges({ db, clock: systemClock, log: pino({ level: 'warn' }), departments: [], calendarLastYear: () => 2026, intervalMs: 60_000 });
+    const gauges = new DbGauges({
+      db,
+      clock: systemClock,
+      log: pino({ level: 'warn' }),
+      departments: [],
+      calendarLastYear: () => 2026,
+      intervalMs: 60_000,
+    });
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       await gauges.refresh();
@@ -527,7 +645,8 @@ async function tableCounts(url: string): Promise<Record<string, number>> {
   const db = createDb(url, { max: 1 });
   try {
     const out: Record<string, number> = {};
-    for (const t of ['list_entries', 'orders', 'restrictions', 'officer_bans', 'audit_log']) out[t] = Number((await db(t).count({ n: '*' }))[0]?.n);
+    for (const t of ['list_entries', 'orders', 'restrictions', 'officer_bans', 'audit_log'])
+      out[t] = Number((await db(t).count({ n: '*' }))[0]?.n);
     return out;
   } finally {
     await db.destroy();

@@ -32,7 +32,10 @@ exports.up = async function up(knex) {
     t.text('subject_kind').notNullable().comment('enterprise | person');
     t.text('uscc').nullable().comment('统一社会信用代码 of an enterprise subject');
     t.text('subject_name').notNullable();
-    t.specificType('person_keys', 'text[]').notNullable().defaultTo('{}').comment('keyed hashes of every person on the entry (subject and related persons), for look-up by ID number');
+    t.specificType('person_keys', 'text[]')
+      .notNullable()
+      .defaultTo('{}')
+      .comment('keyed hashes of every person on the entry (subject and related persons), for look-up by ID number');
     t.jsonb('subject').notNullable().comment('display form of the subject, ID numbers masked');
     t.jsonb('related_persons').notNullable().defaultTo('[]').comment('display form, ID numbers masked');
     t.text('reason').notNullable();
@@ -74,7 +77,9 @@ exports.up = async function up(knex) {
   await knex.raw("create index orders_pending_due_idx on orders (due_at) where status = 'issued'");
 
   await knex.schema.createTable('restrictions', (t) => {
-    t.comment('Measures in force on an enterprise or person, one row per measure and subject; read by checks through indexes');
+    t.comment(
+      'Measures in force on an enterprise or person, one row per measure and subject; read by checks through indexes',
+    );
     t.bigIncrements('id');
     t.uuid('entry_id').notNullable().references('list_entries.id');
     t.uuid('order_id').notNullable().references('orders.id');
@@ -93,8 +98,12 @@ exports.up = async function up(knex) {
     t.timestamp('lifted_at', { useTz: true }).nullable();
     t.index(['entry_id']);
   });
-  await knex.raw("create index restrictions_uscc_active_idx on restrictions (uscc) where status = 'active' and uscc is not null");
-  await knex.raw("create index restrictions_person_active_idx on restrictions (person_key) where status = 'active' and person_key is not null");
+  await knex.raw(
+    "create index restrictions_uscc_active_idx on restrictions (uscc) where status = 'active' and uscc is not null",
+  );
+  await knex.raw(
+    "create index restrictions_person_active_idx on restrictions (person_key) where status = 'active' and person_key is not null",
+  );
 
   await knex.schema.createTable('officer_bans', (t) => {
     t.comment('Bans on a person holding an office (任职资格限制); read by officer checks');
@@ -119,11 +128,15 @@ exports.up = async function up(knex) {
   await knex.raw("create index officer_bans_person_active_idx on officer_bans (person_key) where status = 'active'");
 
   await knex.schema.createTable('audit_log', (t) => {
-    t.comment('Every change of state: who, what, when, before and after; written in the same transaction as the change');
+    t.comment(
+      'Every change of state: who, what, when, before and after; written in the same transaction as the change',
+    );
     t.bigIncrements('id');
     t.timestamp('occurred_at', { useTz: true }).notNullable();
     t.text('actor').notNullable().comment('department code or "admin"');
-    t.text('action').notNullable().comment('e.g. entry.created, order.issued, order.feedback, order.lifted, token.created');
+    t.text('action')
+      .notNullable()
+      .comment('e.g. entry.created, order.issued, order.feedback, order.lifted, token.created');
     t.text('entity_type').notNullable();
     t.text('entity_id').notNullable();
     t.jsonb('before').nullable();
@@ -136,7 +149,15 @@ exports.up = async function up(knex) {
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
-  for (const table of ['audit_log', 'officer_bans', 'restrictions', 'orders', 'list_entries', 'api_tokens', 'service_secrets']) {
+  for (const table of [
+    'audit_log',
+    'officer_bans',
+    'restrictions',
+    'orders',
+    'list_entries',
+    'api_tokens',
+    'service_secrets',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 };

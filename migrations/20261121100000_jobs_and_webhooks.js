@@ -9,7 +9,9 @@ exports.up = async function up(knex) {
   await knex.schema.alterTable('list_entries', (t) => {
     t.jsonb('persons')
       .nullable()
-      .comment('persons as the rules see them: [{role: subject|legal_representative|principal|…, personKey, masked, name}]; null on rows stored before this column existed');
+      .comment(
+        'persons as the rules see them: [{role: subject|legal_representative|principal|…, personKey, masked, name}]; null on rows stored before this column existed',
+      );
   });
 
   await knex.schema.createTable('job_runs', (t) => {
@@ -31,7 +33,9 @@ exports.up = async function up(knex) {
     t.comment('An overdue order reported to the supervising department(s), once per order and level');
     t.bigIncrements('id');
     t.uuid('order_id').notNullable().references('orders.id');
-    t.integer('level').notNullable().comment('1 = past due; 2 = still without feedback the configured working days after that');
+    t.integer('level')
+      .notNullable()
+      .comment('1 = past due; 2 = still without feedback the configured working days after that');
     t.text('department').notNullable().comment('the department that owes the feedback');
     t.specificType('supervisors', 'text[]').notNullable().comment('supervising departments told');
     t.timestamp('due_at', { useTz: true }).notNullable().comment('the order due date that was missed');
@@ -40,7 +44,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('serious_violation_proposals', (t) => {
-    t.comment('企业信息公示暂行条例 (2014) Art. 17 / 总局令第83号 Art. 5(1), 8: enterprises on 经营异常名录 for 3 years without remedy, the 60-day reminder and the proposal to list them as serious violators');
+    t.comment(
+      '企业信息公示暂行条例 (2014) Art. 17 / 总局令第83号 Art. 5(1), 8: enterprises on 经营异常名录 for 3 years without remedy, the 60-day reminder and the proposal to list them as serious violators',
+    );
     t.bigIncrements('id');
     t.uuid('entry_id').notNullable().references('list_entries.id').comment('the abnormal_operations entry');
     t.text('stage').notNullable().comment('reminder (60 days before the 3-year mark) | proposal (at the mark)');
@@ -58,14 +64,18 @@ exports.up = async function up(knex) {
     t.comment('Where a department receives order events; the secret signs each delivery and is never returned');
     t.text('department').primary().comment('department code');
     t.text('url').notNullable();
-    t.text('secret_sealed').notNullable().comment('the signing secret, AES-256-GCM sealed with the service webhook key (iv.tag.ciphertext, base64url)');
+    t.text('secret_sealed')
+      .notNullable()
+      .comment('the signing secret, AES-256-GCM sealed with the service webhook key (iv.tag.ciphertext, base64url)');
     t.text('updated_by').notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable();
   });
 
   await knex.schema.createTable('webhook_outbox', (t) => {
-    t.comment('Order events for one department, written in the transaction of the change, delivered at least once, in order per department');
+    t.comment(
+      'Order events for one department, written in the transaction of the change, delivered at least once, in order per department',
+    );
     t.uuid('id').primary().comment('event id, sent as "id" for de-duplication');
     t.bigIncrements('seq', { primaryKey: false }).comment('delivery order within a department');
     t.text('department').notNullable().comment('recipient department code');
@@ -81,7 +91,9 @@ exports.up = async function up(knex) {
     t.check("status in ('pending', 'delivered')");
     t.check("type in ('order.issued', 'order.lifted', 'order.escalated')");
   });
-  await knex.raw("create index webhook_outbox_pending_idx on webhook_outbox (department, seq) where status = 'pending'");
+  await knex.raw(
+    "create index webhook_outbox_pending_idx on webhook_outbox (department, seq) where status = 'pending'",
+  );
   await knex.raw('create index webhook_outbox_order_idx on webhook_outbox (order_id)');
 
   await knex.schema.createTable('webhook_delivery_attempts', (t) => {
@@ -100,7 +112,14 @@ exports.up = async function up(knex) {
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
-  for (const table of ['webhook_delivery_attempts', 'webhook_outbox', 'webhooks', 'serious_violation_proposals', 'escalations', 'job_runs']) {
+  for (const table of [
+    'webhook_delivery_attempts',
+    'webhook_outbox',
+    'webhooks',
+    'serious_violation_proposals',
+    'escalations',
+    'job_runs',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
   await knex.schema.alterTable('list_entries', (t) => {

@@ -9,7 +9,9 @@ exports.up = async function up(knex) {
     t.boolean('due_at_provisional')
       .notNullable()
       .defaultTo(false)
-      .comment('due_at counted on the statutory holidays of 全国年节及纪念日放假办法 only; recomputed when the year is official');
+      .comment(
+        'due_at counted on the statutory holidays of 全国年节及纪念日放假办法 only; recomputed when the year is official',
+      );
   });
   // The recompute job looks for these few rows among all orders.
   await knex.raw('create index orders_due_at_provisional_idx on orders (id) where due_at_provisional');

@@ -11,12 +11,16 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.alterTable('api_tokens', (t) => {
-    t.timestamp('expires_at', { useTz: true }).nullable().comment('the token stops working at this instant; null = never (tokens made before expiry existed)');
+    t.timestamp('expires_at', { useTz: true })
+      .nullable()
+      .comment('the token stops working at this instant; null = never (tokens made before expiry existed)');
     t.timestamp('last_used_at', { useTz: true }).nullable().comment('last successful authentication, to the minute');
   });
 
   await knex.schema.alterTable('audit_log', (t) => {
-    t.uuid('token_id').nullable().comment('the api_tokens row the actor used; null for the administrator and the system');
+    t.uuid('token_id')
+      .nullable()
+      .comment('the api_tokens row the actor used; null for the administrator and the system');
   });
   // The per-token look-up limit counts these rows: (who, when) for one action only.
   await knex.raw(
@@ -25,10 +29,28 @@ exports.up = async function up(knex) {
 
   const oldMask = String.raw`(\d{6})\*{8}\d{3}([0-9X])`;
   const newMask = String.raw`\1***********\2`;
-  for (const [table, column] of [['list_entries', 'subject'], ['list_entries', 'related_persons'], ['list_entries', 'persons'], ['audit_log', 'before'], ['audit_log', 'after'], ['webhook_outbox', 'data']]) {
-    await knex.raw(`update ?? set ?? = regexp_replace(??::text, ?, ?, 'g')::jsonb where ??::text ~ ?`, [table, column, column, oldMask, newMask, column, oldMask]);
+  for (const [table, column] of [
+    ['list_entries', 'subject'],
+    ['list_entries', 'related_persons'],
+    ['list_entries', 'persons'],
+    ['audit_log', 'before'],
+    ['audit_log', 'after'],
+    ['webhook_outbox', 'data'],
+  ]) {
+    await knex.raw(`update ?? set ?? = regexp_replace(??::text, ?, ?, 'g')::jsonb where ??::text ~ ?`, [
+      table,
+      column,
+      column,
+      oldMask,
+      newMask,
+      column,
+      oldMask,
+    ]);
   }
-  await knex.raw(`update officer_bans set person_masked = regexp_replace(person_masked, ?, ?) where person_masked ~ ?`, [oldMask, newMask, oldMask]);
+  await knex.raw(
+    `update officer_bans set person_masked = regexp_replace(person_masked, ?, ?) where person_masked ~ ?`,
+    [oldMask, newMask, oldMask],
+  );
 
   await knex.raw(`
     create function audit_log_append_only() returns trigger language plpgsql as $$

@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '20000' }, seed: { type: 'string', default: '20261122' } } });
+const { values } = parseArgs({
+  options: { requests: { type: 'string', default: '20000' }, seed: { type: 'string', default: '20261122' } },
+});
 const requests = Number(values.requests);
 const seed = Number(values.seed);
 if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(seed)) {

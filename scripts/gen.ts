@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   });
   const entries = Number(values.entries);
   if (!Number.isInteger(entries) || entries < 1) throw new Error('--entries must be a positive integer');
-  if (!['all', 'samr', 'spc'].includes(values.authority as string)) throw new Error('--authority must be all, samr or spc');
+  if (!['all', 'samr', 'spc'].includes(values.authority as string))
+    throw new Error('--authority must be all, samr or spc');
   if (!['csv', 'jsonl'].includes(values.format as string)) throw new Error('--format must be csv or jsonl');
   const { mkdirSync } = await import('node:fs');
   const path = await import('node:path');
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
     seed: Number(values.seed),
   });
   console.log(`generated ${entries} entries in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  for (const [a, f] of Object.entries(files.entries)) console.log(`  ${a}: ${files.counts[a]} entries → ${f}; removals → ${files.removals[a]}`);
+  for (const [a, f] of Object.entries(files.entries))
+    console.log(`  ${a}: ${files.counts[a]} entries → ${f}; removals → ${files.removals[a]}`);
 }
 
 main().catch((e: unknown) => {

@@ -37,17 +37,64 @@ export interface GeneratedFiles {
 }
 
 const ORG_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const REGIONS = ['110105', '110108', '310110', '310115', '440106', '440305', '330106', '320106', '510107', '420106', '610113', '230103', '500103', '370102', '350203'];
+const REGIONS = [
+  '110105',
+  '110108',
+  '310110',
+  '310115',
+  '440106',
+  '440305',
+  '330106',
+  '320106',
+  '510107',
+  '420106',
+  '610113',
+  '230103',
+  '500103',
+  '370102',
+  '350203',
+];
 const CITY = ['北京', '上海', '广州', '深圳', '杭州', '南京', '成都', '武汉', '西安', '哈尔滨', '重庆', '济南', '厦门'];
-const WORDS = ['恒通', '华信', '鼎盛', '宏达', '瑞丰', '金桥', '天成', '永利', '新创', '博远', '汇丰', '中诚', '兴业', '嘉禾', '明德', '广源'];
+const WORDS = [
+  '恒通',
+  '华信',
+  '鼎盛',
+  '宏达',
+  '瑞丰',
+  '金桥',
+  '天成',
+  '永利',
+  '新创',
+  '博远',
+  '汇丰',
+  '中诚',
+  '兴业',
+  '嘉禾',
+  '明德',
+  '广源',
+];
 const TRADES = ['贸易', '科技', '建筑工程', '餐饮管理', '物流', '房地产开发', '投资咨询', '电子商务', '医药', '食品'];
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈';
 const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌海波宇浩晨欣怡子涵梓轩';
 const REASONS: Record<string, string[]> = {
-  abnormal_operations: ['未按照规定的期限公示年度报告', '通过登记的住所或者经营场所无法联系', '公示企业信息隐瞒真实情况、弄虚作假', '未在责令的期限内公示有关企业信息'],
-  serious_violation: ['提交虚假材料取得公司登记，被撤销登记', '列入经营异常名录届满3年仍未履行相关义务', '因违法行为被处以较重行政处罚'],
+  abnormal_operations: [
+    '未按照规定的期限公示年度报告',
+    '通过登记的住所或者经营场所无法联系',
+    '公示企业信息隐瞒真实情况、弄虚作假',
+    '未在责令的期限内公示有关企业信息',
+  ],
+  serious_violation: [
+    '提交虚假材料取得公司登记，被撤销登记',
+    '列入经营异常名录届满3年仍未履行相关义务',
+    '因违法行为被处以较重行政处罚',
+  ],
   license_revoked: ['成立后无正当理由超过6个月未开业', '利用公司名义从事危害国家安全、社会公共利益的严重违法行为'],
-  dishonest_debtor: ['有履行能力而拒不履行生效法律文书确定义务', '以伪造证据、暴力、威胁等方法妨碍、抗拒执行', '以虚假诉讼、虚假仲裁或者以隐匿、转移财产等方法规避执行', '违反财产报告制度'],
+  dishonest_debtor: [
+    '有履行能力而拒不履行生效法律文书确定义务',
+    '以伪造证据、暴力、威胁等方法妨碍、抗拒执行',
+    '以虚假诉讼、虚假仲裁或者以隐匿、转移财产等方法规避执行',
+    '违反财产报告制度',
+  ],
 };
 
 /** mulberry32: small, fast, deterministic. */
@@ -62,7 +109,8 @@ function prng(seed: number): () => number {
   };
 }
 
-const csvCell = (v: string | undefined) => (v === undefined ? '' : /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+const csvCell = (v: string | undefined) =>
+  v === undefined ? '' : /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 
 export async function generate(o: GenerateOptions): Promise<GeneratedFiles> {
   const rnd = prng(o.seed);
@@ -83,7 +131,8 @@ export async function generate(o: GenerateOptions): Promise<GeneratedFiles> {
     return first17 + idCheckChar(first17);
   };
   const personName = () => pick([...SURNAMES]) + pick([...GIVEN]) + (rnd() < 0.6 ? pick([...GIVEN]) : '');
-  const companyName = () => `${pick(CITY)}${pick(WORDS)}${pick(TRADES)}有限公司${rnd() < 0.1 ? `第${1 + int(9)}分公司` : ''}`;
+  const companyName = () =>
+    `${pick(CITY)}${pick(WORDS)}${pick(TRADES)}有限公司${rnd() < 0.1 ? `第${1 + int(9)}分公司` : ''}`;
 
   const authorities = o.authority === 'all' ? (['samr', 'spc'] as const) : ([o.authority] as const);
   const stem = o.out.replace(/\.(csv|jsonl)$/i, '');
@@ -143,9 +192,20 @@ export async function generate(o: GenerateOptions): Promise<GeneratedFiles> {
     }
     const year = decidedAt.slice(0, 4);
     const sourceRef = `${authority.toUpperCase()}-${year}-${String(n).padStart(9, '0')}`;
-    const decisionNo = authority === 'spc' ? `(${year})${pick(CITY)}${1 + int(20)}执${1 + int(9999)}号` : `${pick(CITY)}市监${listType === 'abnormal_operations' ? '异' : '严'}〔${year}〕${1 + int(999)}号`;
+    const decisionNo =
+      authority === 'spc'
+        ? `(${year})${pick(CITY)}${1 + int(20)}执${1 + int(9999)}号`
+        : `${pick(CITY)}市监${listType === 'abnormal_operations' ? '异' : '严'}〔${year}〕${1 + int(999)}号`;
     const reason = pick(REASONS[listType] as string[]);
-    const values: Record<string, string | undefined> = { listType, ...row, reason, decisionNo, decidedAt, sourceRef, expiresAt };
+    const values: Record<string, string | undefined> = {
+      listType,
+      ...row,
+      reason,
+      decisionNo,
+      decidedAt,
+      sourceRef,
+      expiresAt,
+    };
     const out = outs[authority] as WriteStream;
     let line: string;
     if (ext === 'csv') line = `${ENTRY_COLUMNS.map((c) => csvCell(values[c])).join(',')}\n`;
@@ -153,7 +213,14 @@ export async function generate(o: GenerateOptions): Promise<GeneratedFiles> {
       const subject =
         row.kind === 'person'
           ? { kind: 'person', idNumber: row.idNumber, name: row.name }
-          : { kind: 'enterprise', uscc: row.uscc, name: row.name, ...(row.legalRepName ? { legalRepresentative: { name: row.legalRepName, idNumber: row.legalRepIdNumber } } : {}) };
+          : {
+              kind: 'enterprise',
+              uscc: row.uscc,
+              name: row.name,
+              ...(row.legalRepName
+                ? { legalRepresentative: { name: row.legalRepName, idNumber: row.legalRepIdNumber } }
+                : {}),
+            };
       line = `${JSON.stringify({ listType, subject, reason, decisionNo, decidedAt, sourceRef, ...(expiresAt ? { expiresAt } : {}), ...(related.length ? { relatedPersons: related } : {}) })}\n`;
     }
     if (!out.write(line)) await once(out, 'drain');
@@ -163,9 +230,11 @@ export async function generate(o: GenerateOptions): Promise<GeneratedFiles> {
       removalOuts[authority]?.write(`${sourceRef},${why},${csvCell(`${decisionNo}-移出`)}\n`);
     }
   }
-  await Promise.all([...Object.values(outs), ...Object.values(removalOuts)].map(async (s) => {
-    s.end();
-    await once(s, 'close');
-  }));
+  await Promise.all(
+    [...Object.values(outs), ...Object.values(removalOuts)].map(async (s) => {
+      s.end();
+      await once(s, 'close');
+    }),
+  );
   return files;
 }

@@ -38,15 +38,27 @@ async function main(): Promise<number> {
   const runtime = await bootstrap(config, log);
   try {
     // The services as the server builds them: one calendar from RULES_DIR, each rule's own feedback deadline.
-    const services = createServices(runtime.config, { db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+    const services = createServices(runtime.config, {
+      db: runtime.db,
+      rules: runtime.rules,
+      keyOf: runtime.keyOf,
+      clock: systemClock,
+      log,
+    });
     const department = services.departments.find(values.authority);
     if (!department) throw new ConfigError(`no department with code "${values.authority}"`);
-    if (!values.remove && department.authorityFor.length === 0) throw new ConfigError(`${department.code} is the authority for no list`);
+    if (!values.remove && department.authorityFor.length === 0)
+      throw new ConfigError(`${department.code} is the authority for no list`);
 
     if (config.metricsPushgatewayUrl) enableImportCounts();
     const tty = process.stderr.isTTY && !values.quiet;
     const bar = new cliProgress.SingleBar(
-      { format: ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | {summary}', etaBuffer: 50, fps: 5, stream: process.stderr },
+      {
+        format: ' {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted} | {summary}',
+        etaBuffer: 50,
+        fps: 5,
+        stream: process.stderr,
+      },
       cliProgress.Presets.shades_classic,
     );
     const t0 = Date.now();
@@ -62,7 +74,9 @@ async function main(): Promise<number> {
       rejectsFile: values.rejects,
       onProgress: (p) => {
         const rate = Math.round(p.rows / Math.max(0.001, (Date.now() - t0) / 1000));
-        const summary = Object.entries(p.summary).map(([k, v]) => `${k} ${v}`).join(', ');
+        const summary = Object.entries(p.summary)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
         if (tty) {
           bar.setTotal(p.totalBytes);
           bar.update(p.bytes, { rows: p.rows, rate, summary });
@@ -74,7 +88,11 @@ async function main(): Promise<number> {
     });
     if (tty) bar.stop();
     const rate = Math.round(result.rows / result.seconds);
-    console.log(`${result.rows} rows in ${result.seconds.toFixed(1)} s (${rate} rows/s): ${Object.entries(result.summary).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    console.log(
+      `${result.rows} rows in ${result.seconds.toFixed(1)} s (${rate} rows/s): ${Object.entries(result.summary)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}`,
+    );
     if (result.rejectsFile) console.log(`rejected rows, with their errors, written to ${result.rejectsFile}`);
     if (config.metricsPushgatewayUrl && !values.remove) {
       // The import is done and stored: a Pushgateway that is down costs the operator a figure, not the import.
@@ -92,7 +110,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    console.error(e instanceof ConfigError || (e as { name?: string }).name === 'ValidationError' ? (e as Error).message : e);
+    console.error(
+      e instanceof ConfigError || (e as { name?: string }).name === 'ValidationError' ? (e as Error).message : e,
+    );
     process.exit(1);
   },
 );

@@ -57,10 +57,17 @@ export function createApp(deps: AppDeps): App {
   const departments = s.departments.all.map((d) => d.code);
   const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear });
   const definition = openapiDefinition();
-  const authenticator = new Authenticator(db, s.departments, config.adminToken, s.wallClock, {
-    failuresPerWindow: config.authFailureLimit,
-    windowMs: 60_000,
-  }, s.subjectIndex);
+  const authenticator = new Authenticator(
+    db,
+    s.departments,
+    config.adminToken,
+    s.wallClock,
+    {
+      failuresPerWindow: config.authFailureLimit,
+      windowMs: 60_000,
+    },
+    s.subjectIndex,
+  );
   const api = createApi({
     definition,
     authenticator,
@@ -68,7 +75,11 @@ export function createApp(deps: AppDeps): App {
     validateResponses: deps.validateResponses ?? false,
     log,
     handlers: assembleHandlers(
-      healthHandlers(db, () => deps.rules.rules.length > 0, () => calendarStatus(s.calendar, deps.clock)),
+      healthHandlers(
+        db,
+        () => deps.rules.rules.length > 0,
+        () => calendarStatus(s.calendar, deps.clock),
+      ),
       departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
       batchHandlers(s.batch),
@@ -101,7 +112,12 @@ export function createApp(deps: AppDeps): App {
   app.get('/openapi.json', (_req, res) => {
     res.json(definition);
   });
-  app.use('/docs', docsPolicy, swaggerUi.serve, swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }));
+  app.use(
+    '/docs',
+    docsPolicy,
+    swaggerUi.serve,
+    swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }),
+  );
   app.use('/dashboard', dashboardRouter());
   app.use(api);
   app.use(errorMiddleware(log, new DatabaseOutage(db, log)));
@@ -113,7 +129,16 @@ export function createApp(deps: AppDeps): App {
     await s.subjectIndex.close();
     await s.clearCounts.close();
   };
-  return { express: app, services: s, jobs: s.jobs, deliveries: s.deliveries, subjectIndex: s.subjectIndex, close, metrics, calendar: s.calendar };
+  return {
+    express: app,
+    services: s,
+    jobs: s.jobs,
+    deliveries: s.deliveries,
+    subjectIndex: s.subjectIndex,
+    close,
+    metrics,
+    calendar: s.calendar,
+  };
 }
 
 /**

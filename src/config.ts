@@ -49,7 +49,12 @@ const schema = z.object({
   METRICS_PUSHGATEWAY_URL: z.string().url().optional(),
   /** Look-ups by ID number (GET /v1/list-entries?idNumber=) one token may make per window; each is audited. */
   ID_LOOKUP_LIMIT: z.coerce.number().int().min(1).max(100_000).default(60),
-  ID_LOOKUP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400 * 7).default(3600),
+  ID_LOOKUP_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400 * 7)
+    .default(3600),
   /** Failed authentications one address may make per minute (per instance) before it gets 429 for the rest of it. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
 });
@@ -122,7 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics:
       c.METRICS_TOKEN === undefined && c.METRICS_PORT === undefined
         ? undefined
-        : { token: c.METRICS_TOKEN, port: c.METRICS_PORT, host: c.METRICS_HOST, refreshSeconds: c.METRICS_REFRESH_SECONDS },
+        : {
+            token: c.METRICS_TOKEN,
+            port: c.METRICS_PORT,
+            host: c.METRICS_HOST,
+            refreshSeconds: c.METRICS_REFRESH_SECONDS,
+          },
     metricsPushgatewayUrl: c.METRICS_PUSHGATEWAY_URL,
     idLookupLimit: { perWindow: c.ID_LOOKUP_LIMIT, windowSeconds: c.ID_LOOKUP_WINDOW_SECONDS },
     authFailureLimit: c.AUTH_FAILURE_LIMIT,

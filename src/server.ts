@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: no administrator exists, so no department token can be created');
+  if (!config.adminToken)
+    log.warn('ADMIN_TOKEN is not set: no administrator exists, so no department token can be created');
 
   let runtime: Runtime;
   try {
@@ -33,9 +34,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = createApp({ config: runtime.config, db: runtime.db, rules: runtime.rules, keyOf: runtime.keyOf, clock: systemClock, log });
+  const app = createApp({
+    config: runtime.config,
+    db: runtime.db,
+    rules: runtime.rules,
+    keyOf: runtime.keyOf,
+    clock: systemClock,
+    log,
+  });
   const calendar = calendarStatus(app.calendar, systemClock);
-  if (calendar.warning) log.warn({ officialUntil: calendar.officialUntil, daysLeft: calendar.daysLeft }, calendar.warning);
+  if (calendar.warning)
+    log.warn({ officialUntil: calendar.officialUntil, daysLeft: calendar.daysLeft }, calendar.warning);
   else log.info({ officialUntil: calendar.officialUntil }, 'official working-day calendar');
   // Deadlines counted past the official calendar become official once the year's notice is in the override file.
   // Not a reason to refuse to serve: on failure the daily run (00:20) catches up.
@@ -47,7 +56,9 @@ async function main(): Promise<void> {
     log.info({ counts: recomputed.counts }, 'provisional deadlines recomputed');
   }
   // Stated timeouts cut slow-header and slow-body connections (src/http/http-server.ts).
-  const server = createHttpServer(app.express).listen(config.port, () => log.info({ port: config.port }, 'joint-punishment service listening'));
+  const server = createHttpServer(app.express).listen(config.port, () =>
+    log.info({ port: config.port }, 'joint-punishment service listening'),
+  );
   // Safe on every instance: each job run takes a PostgreSQL advisory lock, and outbox events are claimed with SKIP LOCKED.
   if (config.jobsEnabled) app.jobs.start();
   if (config.webhooksEnabled) app.deliveries.start();

@@ -13,7 +13,16 @@ import { enterpriseEntry, personDebtorEntry } from './support/factories';
  * the supervisor (ndrc), the order's addressee (mof), and a department with nothing to do with the entry.
  */
 type Caller = 'none' | 'bogus' | 'admin' | 'authority' | 'otherAuthority' | 'supervisor' | 'addressee' | 'unrelated';
-const CALLERS: Caller[] = ['none', 'bogus', 'admin', 'authority', 'otherAuthority', 'supervisor', 'addressee', 'unrelated'];
+const CALLERS: Caller[] = [
+  'none',
+  'bogus',
+  'admin',
+  'authority',
+  'otherAuthority',
+  'supervisor',
+  'addressee',
+  'unrelated',
+];
 
 interface Row {
   operationId: string;
@@ -40,7 +49,11 @@ describe('access matrix: every endpoint with an id or a department × every kind
     const created = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
     entry = created.body;
     order = entry.orders.find((o) => o.department === 'mof') as { id: string; department: string };
-    unrelated = (t.rules.departments.find((d) => !d.supervisor && d.authorityFor.length === 0 && !entry.orders.some((o) => o.department === d.code)) as { code: string }).code;
+    unrelated = (
+      t.rules.departments.find(
+        (d) => !d.supervisor && d.authorityFor.length === 0 && !entry.orders.some((o) => o.department === d.code),
+      ) as { code: string }
+    ).code;
     headers.none = {};
     headers.bogus = { Authorization: 'Bearer jp_unknown-token-for-the-matrix' };
     headers.admin = ADMIN;
@@ -55,8 +68,20 @@ describe('access matrix: every endpoint with an id or a department × every kind
   const none = (): AccessInput => ({ params: {}, query: {}, body: undefined });
   const AUTHORITY_OR_SUPERVISOR_OR_ADDRESSEE: Caller[] = ['admin', 'authority', 'supervisor', 'addressee'];
   const rows: Row[] = [
-    { operationId: 'createDepartmentToken', name: 'POST /v1/departments/{code}/tokens', input: () => ({ params: { code: 'mof' } }), call: (t, a) => t.http.post('/v1/departments/mof/tokens').set(a).send({}), ok: 201 },
-    { operationId: 'listDepartmentTokens', name: 'GET /v1/departments/{code}/tokens', input: () => ({ params: { code: 'mof' } }), call: (t, a) => t.http.get('/v1/departments/mof/tokens').set(a), ok: 200 },
+    {
+      operationId: 'createDepartmentToken',
+      name: 'POST /v1/departments/{code}/tokens',
+      input: () => ({ params: { code: 'mof' } }),
+      call: (t, a) => t.http.post('/v1/departments/mof/tokens').set(a).send({}),
+      ok: 201,
+    },
+    {
+      operationId: 'listDepartmentTokens',
+      name: 'GET /v1/departments/{code}/tokens',
+      input: () => ({ params: { code: 'mof' } }),
+      call: (t, a) => t.http.get('/v1/departments/mof/tokens').set(a),
+      ok: 200,
+    },
     {
       operationId: 'revokeDepartmentToken',
       name: 'DELETE /v1/departments/{code}/tokens/{id}',
@@ -67,23 +92,129 @@ describe('access matrix: every endpoint with an id or a department × every kind
       },
       ok: 204,
     },
-    { operationId: 'putDepartmentWebhook', name: 'PUT /v1/departments/{code}/webhook', input: () => ({ params: { code: 'mof' } }), call: (t, a) => t.http.put('/v1/departments/mof/webhook').set(a).send({ url: 'http://127.0.0.1:9/mof', secret: 'matrix-webhook-secret-0123456789' }), ok: 200 },
-    { operationId: 'getListEntry', name: 'GET /v1/list-entries/{id}', input: none, call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}`).set(a), ok: 200 },
-    { operationId: 'getListEntryHistory', name: 'GET /v1/list-entries/{id}/history', input: none, call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}/history`).set(a), ok: 200 },
-    { operationId: 'listListEntries', name: 'GET /v1/list-entries?uscc=', input: none, call: (t, a) => t.http.get('/v1/list-entries').query({ uscc: entry.subject.uscc }).set(a), ok: 200 },
-    { operationId: 'getOrder', name: 'GET /v1/orders/{id}', input: none, call: (t, a) => t.http.get(`/v1/orders/${order.id}`).set(a), ok: 200, narrowedTo: AUTHORITY_OR_SUPERVISOR_OR_ADDRESSEE },
-    { operationId: 'listOrders', name: 'GET /v1/orders?department=', input: () => ({ query: { department: 'mof' } }), call: (t, a) => t.http.get('/v1/orders').query({ department: 'mof' }).set(a), ok: 200, narrowedTo: ['admin', 'supervisor', 'addressee'] },
-    { operationId: 'getFeedbackReport', name: 'GET /v1/reports/feedback', input: none, call: (t, a) => t.http.get('/v1/reports/feedback').set(a), ok: 200 },
-    { operationId: 'checkEnterprise', name: 'GET /v1/checks/enterprises/{uscc}', input: none, call: (t, a) => t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(a), ok: 200 },
-    { operationId: 'listSeriousViolationProposals', name: 'GET /v1/serious-violation-proposals', input: none, call: (t, a) => t.http.get('/v1/serious-violation-proposals').set(a), ok: 200 },
+    {
+      operationId: 'putDepartmentWebhook',
+      name: 'PUT /v1/departments/{code}/webhook',
+      input: () => ({ params: { code: 'mof' } }),
+      call: (t, a) =>
+        t.http
+          .put('/v1/departments/mof/webhook')
+          .set(a)
+          .send({ url: 'http://127.0.0.1:9/mof', secret: 'matrix-webhook-secret-0123456789' }),
+      ok: 200,
+    },
+    {
+      operationId: 'getListEntry',
+      name: 'GET /v1/list-entries/{id}',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}`).set(a),
+      ok: 200,
+    },
+    {
+      operationId: 'getListEntryHistory',
+      name: 'GET /v1/list-entries/{id}/history',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/list-entries/${entry.id}/history`).set(a),
+      ok: 200,
+    },
+    {
+      operationId: 'listListEntries',
+      name: 'GET /v1/list-entries?uscc=',
+      input: none,
+      call: (t, a) => t.http.get('/v1/list-entries').query({ uscc: entry.subject.uscc }).set(a),
+      ok: 200,
+    },
+    {
+      operationId: 'getOrder',
+      name: 'GET /v1/orders/{id}',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/orders/${order.id}`).set(a),
+      ok: 200,
+      narrowedTo: AUTHORITY_OR_SUPERVISOR_OR_ADDRESSEE,
+    },
+    {
+      operationId: 'listOrders',
+      name: 'GET /v1/orders?department=',
+      input: () => ({ query: { department: 'mof' } }),
+      call: (t, a) => t.http.get('/v1/orders').query({ department: 'mof' }).set(a),
+      ok: 200,
+      narrowedTo: ['admin', 'supervisor', 'addressee'],
+    },
+    {
+      operationId: 'getFeedbackReport',
+      name: 'GET /v1/reports/feedback',
+      input: none,
+      call: (t, a) => t.http.get('/v1/reports/feedback').set(a),
+      ok: 200,
+    },
+    {
+      operationId: 'checkEnterprise',
+      name: 'GET /v1/checks/enterprises/{uscc}',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(a),
+      ok: 200,
+    },
+    {
+      operationId: 'listSeriousViolationProposals',
+      name: 'GET /v1/serious-violation-proposals',
+      input: none,
+      call: (t, a) => t.http.get('/v1/serious-violation-proposals').set(a),
+      ok: 200,
+    },
     // A record no caller asked for: to everyone x-access admits, it does not exist (404, per the x-access-note).
-    { operationId: 'getCheckDecision', name: 'GET /v1/checks/decisions/{id} (unknown)', input: none, call: (t, a) => t.http.get('/v1/checks/decisions/00000000-0000-4000-8000-000000000000').set(a), ok: 404 },
-    { operationId: 'postCheckDecisionFeedback', name: 'POST /v1/checks/decisions/{id}/feedback (unknown)', input: none, call: (t, a) => t.http.post('/v1/checks/decisions/00000000-0000-4000-8000-000000000000/feedback').set(a).send({ action: 'restricted' }), ok: 404 },
-    { operationId: 'listJobs', name: 'GET /v1/jobs', input: none, call: (t, a) => t.http.get('/v1/jobs').set(a), ok: 200 },
+    {
+      operationId: 'getCheckDecision',
+      name: 'GET /v1/checks/decisions/{id} (unknown)',
+      input: none,
+      call: (t, a) => t.http.get('/v1/checks/decisions/00000000-0000-4000-8000-000000000000').set(a),
+      ok: 404,
+    },
+    {
+      operationId: 'postCheckDecisionFeedback',
+      name: 'POST /v1/checks/decisions/{id}/feedback (unknown)',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post('/v1/checks/decisions/00000000-0000-4000-8000-000000000000/feedback')
+          .set(a)
+          .send({ action: 'restricted' }),
+      ok: 404,
+    },
+    {
+      operationId: 'listJobs',
+      name: 'GET /v1/jobs',
+      input: none,
+      call: (t, a) => t.http.get('/v1/jobs').set(a),
+      ok: 200,
+    },
     // State changes last, and the permitted caller after every refused one.
-    { operationId: 'submitOrderFeedback', name: 'POST /v1/orders/{id}/feedback', input: none, call: (t, a) => t.http.post(`/v1/orders/${order.id}/feedback`).set(a).send({ outcome: 'implemented' }), ok: 200, narrowedTo: ['addressee'] },
-    { operationId: 'removeListEntry', name: 'POST /v1/list-entries/{id}/removal', input: none, call: (t, a) => t.http.post(`/v1/list-entries/${entry.id}/removal`).set(a).send({ reason: '已整改', decisionNo: '撤〔2026〕1号' }), ok: 200, narrowedTo: ['authority'] },
-    { operationId: 'createListEntry', name: 'POST /v1/list-entries (a dishonest-debtor entry)', input: () => ({ body: { listType: 'dishonest_debtor' } }), call: (t, a) => t.http.post('/v1/list-entries').set(a).send(personDebtorEntry()), ok: 201 },
+    {
+      operationId: 'submitOrderFeedback',
+      name: 'POST /v1/orders/{id}/feedback',
+      input: none,
+      call: (t, a) => t.http.post(`/v1/orders/${order.id}/feedback`).set(a).send({ outcome: 'implemented' }),
+      ok: 200,
+      narrowedTo: ['addressee'],
+    },
+    {
+      operationId: 'removeListEntry',
+      name: 'POST /v1/list-entries/{id}/removal',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/list-entries/${entry.id}/removal`)
+          .set(a)
+          .send({ reason: '已整改', decisionNo: '撤〔2026〕1号' }),
+      ok: 200,
+      narrowedTo: ['authority'],
+    },
+    {
+      operationId: 'createListEntry',
+      name: 'POST /v1/list-entries (a dishonest-debtor entry)',
+      input: () => ({ body: { listType: 'dishonest_debtor' } }),
+      call: (t, a) => t.http.post('/v1/list-entries').set(a).send(personDebtorEntry()),
+      ok: 201,
+    },
   ];
 
   it('covers every operation that takes an id, a code or a department', () => {
@@ -97,7 +228,11 @@ describe('access matrix: every endpoint with an id or a department × every kind
 
   it('answers every cell as the declared x-access (and its note) says', async () => {
     const policy = new AccessPolicy(declaredOperations(openapiDefinition()));
-    const department = (code: string): Principal => ({ kind: 'department', department: t.rules.departments.find((d) => d.code === code) as never, tokenId: 'matrix' });
+    const department = (code: string): Principal => ({
+      kind: 'department',
+      department: t.rules.departments.find((d) => d.code === code) as never,
+      tokenId: 'matrix',
+    });
     const principals: Record<Exclude<Caller, 'none' | 'bogus'>, Principal> = {
       admin: { kind: 'admin' },
       authority: department('samr'),
@@ -137,7 +272,14 @@ describe('access matrix: every endpoint with an id or a department × every kind
   });
 
   it('through an entry, each department sees only its own orders', async () => {
-    const seen = async (caller: Caller) => ((await t.http.get(`/v1/list-entries/${entry.id}`).set(headers[caller])).body as { orders: { department: string }[] }).orders.map((o) => o.department).sort();
+    const seen = async (caller: Caller) =>
+      (
+        (await t.http.get(`/v1/list-entries/${entry.id}`).set(headers[caller])).body as {
+          orders: { department: string }[];
+        }
+      ).orders
+        .map((o) => o.department)
+        .sort();
     const all = entry.orders.map((o) => o.department).sort();
     expect(await seen('admin')).toEqual(all);
     expect(await seen('authority')).toEqual(all);

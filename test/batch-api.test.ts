@@ -1,7 +1,15 @@
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
-import { enterpriseEntry, makeIdNumber, makeUscc, personDebtorEntry, unitDebtorEntry, withWrongCheck } from './support/factories';
+import {
+  enterpriseEntry,
+  makeIdNumber,
+  makeUscc,
+  personDebtorEntry,
+  unitDebtorEntry,
+  withWrongCheck,
+} from './support/factories';
 
-const HEADER = 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
+const HEADER =
+  'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
 type Result = { row: number; status: string; id?: string; errors?: { path: string; message: string }[] };
 
 /** POST /v1/list-entries/batch and /v1/list-entries/removals/batch on the real app and a real PostgreSQL. */
@@ -19,7 +27,6 @@ describe('batch ingestion and removal', () => {
   });
   afterAll(() => t.close());
 
-
   it('stores good JSON rows, rejects bad ones with their fields, and a re-run changes nothing', async () => {
     const good1 = enterpriseEntry();
     const good2 = enterpriseEntry({ listType: 'abnormal_operations' });
@@ -35,12 +42,24 @@ describe('batch ingestion and removal', () => {
     const res = await t.http.post('/v1/list-entries/batch').set(samr).send(body).expect(200);
     const results = res.body.results as Result[];
     expect(results.map((r) => r.row)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(results.map((r) => r.status)).toEqual(['created', 'created', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'unchanged', 'rejected']);
+    expect(results.map((r) => r.status)).toEqual([
+      'created',
+      'created',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'unchanged',
+      'rejected',
+    ]);
     expect(res.body.summary).toEqual({ created: 2, unchanged: 1, rejected: 6 });
     expect(results[7]?.id).toBe(results[0]?.id);
     expect(results[2]?.errors).toEqual([expect.objectContaining({ path: 'subject.uscc' })]);
     expect(results[3]?.errors?.map((e) => e.path).sort()).toEqual(['decidedAt', 'extra']);
-    expect(results[4]?.errors).toEqual([{ path: 'listType', message: expect.stringContaining('not the authority for the dishonest_debtor list') }]);
+    expect(results[4]?.errors).toEqual([
+      { path: 'listType', message: expect.stringContaining('not the authority for the dishonest_debtor list') },
+    ]);
     expect(results[5]?.errors?.[0]?.path).toBe('row');
     expect(results[6]?.errors).toEqual([{ path: 'decidedAt', message: 'is in the future' }]);
 
@@ -48,17 +67,38 @@ describe('batch ingestion and removal', () => {
     const stored = await t.http.get(`/v1/list-entries/${results[0]?.id}`).set(samr).expect(200);
     expect(stored.body).toMatchObject({ sourceRef: good1.sourceRef, reason: good1.reason, status: 'active' });
     expect(stored.body.orders.length).toBeGreaterThan(0);
-    const check = await t.http.get(`/v1/checks/enterprises/${(good1.subject as { uscc: string }).uscc}`).set(mof).expect(200);
+    const check = await t.http
+      .get(`/v1/checks/enterprises/${(good1.subject as { uscc: string }).uscc}`)
+      .set(mof)
+      .expect(200);
     expect(check.body.restricted).toBe(true);
     const rep = (good1.subject as { legalRepresentative: { idNumber: string } }).legalRepresentative.idNumber;
-    const officer = await t.http.post('/v1/checks/officers').set(mof).send({ idNumber: rep, role: 'legal_representative' }).expect(200);
+    const officer = await t.http
+      .post('/v1/checks/officers')
+      .set(mof)
+      .send({ idNumber: rep, role: 'legal_representative' })
+      .expect(200);
     expect(officer.body.eligible).toBe(false);
 
-    const before = { entries: await t.count('list_entries'), orders: await t.count('orders'), restrictions: await t.count('restrictions'), bans: await t.count('officer_bans'), audit: await t.count('audit_log') };
+    const before = {
+      entries: await t.count('list_entries'),
+      orders: await t.count('orders'),
+      restrictions: await t.count('restrictions'),
+      bans: await t.count('officer_bans'),
+      audit: await t.count('audit_log'),
+    };
     const again = await t.http.post('/v1/list-entries/batch').set(samr).send(body).expect(200);
     expect(again.body.summary).toEqual({ created: 0, unchanged: 3, rejected: 6 });
-    expect((again.body.results as Result[]).filter((r) => r.id).map((r) => r.id)).toEqual(results.filter((r) => r.id).map((r) => r.id));
-    expect({ entries: await t.count('list_entries'), orders: await t.count('orders'), restrictions: await t.count('restrictions'), bans: await t.count('officer_bans'), audit: await t.count('audit_log') }).toEqual(before);
+    expect((again.body.results as Result[]).filter((r) => r.id).map((r) => r.id)).toEqual(
+      results.filter((r) => r.id).map((r) => r.id),
+    );
+    expect({
+      entries: await t.count('list_entries'),
+      orders: await t.count('orders'),
+      restrictions: await t.count('restrictions'),
+      bans: await t.count('officer_bans'),
+      audit: await t.count('audit_log'),
+    }).toEqual(before);
   });
 
   it('reads CSV with a BOM, CRLF, quoted commas, quoted newlines and Chinese text', async () => {
@@ -77,34 +117,66 @@ describe('batch ingestion and removal', () => {
       `serious_violation,enterprise,${uscc1},,"上海某某贸易有限公司, 第一分公司",张三,${rep},重复,文号,2026-02-10,${ref}-1,`,
     ];
     const csv = `\uFEFF${lines.join('\r\n')}\r\n`;
-    const res = await t.http.post('/v1/list-entries/batch').set(samr).set('Content-Type', 'text/csv; charset=utf-8').send(csv).expect(200);
+    const res = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .send(csv)
+      .expect(200);
     const results = res.body.results as Result[];
-    expect(results.map((r) => r.status)).toEqual(['created', 'created', 'rejected', 'rejected', 'rejected', 'unchanged']);
+    expect(results.map((r) => r.status)).toEqual([
+      'created',
+      'created',
+      'rejected',
+      'rejected',
+      'rejected',
+      'unchanged',
+    ]);
     expect(results[2]?.errors?.[0]?.path).toBe('kind'); // a person on an enterprise-only list, reported by column
     expect(results[3]?.errors?.map((e) => e.path).sort()).toEqual(['decidedAt', 'uscc']);
     expect(results[4]?.errors?.[0]).toEqual({ path: 'row', message: 'has 5 fields; the header has 12' });
 
     const first = await t.http.get(`/v1/list-entries/${results[0]?.id}`).set(samr).expect(200);
-    expect(first.body.subject).toMatchObject({ name: '上海某某贸易有限公司, 第一分公司', legalRepresentative: { name: '张三' } });
+    expect(first.body.subject).toMatchObject({
+      name: '上海某某贸易有限公司, 第一分公司',
+      legalRepresentative: { name: '张三' },
+    });
     expect(first.body.reason).toBe('提交虚假材料，"骗取"登记');
     const second = await t.http.get(`/v1/list-entries/${results[1]?.id}`).set(samr).expect(200);
     expect(second.body).toMatchObject({ reason: '通过登记的住所\n无法联系', expiresAt: '2029-01-04' });
 
     // without BOM and with LF, the same file is a re-run: nothing new
-    const again = await t.http.post('/v1/list-entries/batch').set(samr).set('Content-Type', 'text/csv').send(lines.join('\n')).expect(200);
+    const again = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .set('Content-Type', 'text/csv')
+      .send(lines.join('\n'))
+      .expect(200);
     expect(again.body.summary).toEqual({ created: 0, unchanged: 3, rejected: 3 });
   });
 
   it('refuses a CSV with another header, a batch from the administrator, and other media types', async () => {
-    const bad = await t.http.post('/v1/list-entries/batch').set(samr).set('Content-Type', 'text/csv').send('listType,uscc\nx,y\n').expect(400);
+    const bad = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .set('Content-Type', 'text/csv')
+      .send('listType,uscc\nx,y\n')
+      .expect(400);
     expect(bad.body.errors[0].path).toBe('header');
     await t.http.post('/v1/list-entries/batch').set(ADMIN).send([enterpriseEntry()]).expect(403);
-    await t.http.post('/v1/list-entries/batch').set(samr).set('Content-Type', 'application/xml').send('<x/>').expect(415);
+    await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .set('Content-Type', 'application/xml')
+      .send('<x/>')
+      .expect(415);
     await t.http.post('/v1/list-entries/batch').set(samr).send({ not: 'an array' }).expect(400);
   });
 
   it('takes 10,000 rows (several MB) on the batch path, while other routes keep the 1 MB limit', async () => {
-    const rows = Array.from({ length: 10_000 }, () => enterpriseEntry({ listType: 'abnormal_operations', reason: '通过登记的住所或者经营场所无法联系'.repeat(8) }));
+    const rows = Array.from({ length: 10_000 }, () =>
+      enterpriseEntry({ listType: 'abnormal_operations', reason: '通过登记的住所或者经营场所无法联系'.repeat(8) }),
+    );
     const size = JSON.stringify(rows).length;
     expect(size).toBeGreaterThan(1_048_576 * 3);
     const res = await t.http.post('/v1/list-entries/batch').set(samr).send(rows).expect(200);
@@ -114,7 +186,11 @@ describe('batch ingestion and removal', () => {
     const big = { ...enterpriseEntry(), reason: 'x'.repeat(1_100_000) };
     const tooLarge = await t.http.post('/v1/list-entries').set(samr).send(big).expect(413);
     expect(tooLarge.body.detail).toBe('the request body is over the 1 MB limit');
-    await t.http.post('/v1/list-entries/batch').set(samr).send(Array.from({ length: 10_001 }, () => ({}))).expect(400);
+    await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .send(Array.from({ length: 10_001 }, () => ({})))
+      .expect(400);
   }, 120_000);
 
   it('rejects a row PostgreSQL cannot store, and stores the rest', async () => {
@@ -131,9 +207,14 @@ describe('batch ingestion and removal', () => {
     const c = personDebtorEntry();
     const created = await t.http.post('/v1/list-entries/batch').set(spc).send([a, b, c]).expect(200);
     const [ra, rb] = created.body.results as Result[];
-    const samrEntry = (await t.http.post('/v1/list-entries/batch').set(samr).send([enterpriseEntry()]).expect(200)).body.results[0] as Result;
+    const samrEntry = (await t.http.post('/v1/list-entries/batch').set(samr).send([enterpriseEntry()]).expect(200)).body
+      .results[0] as Result;
     const idNumber = (a.subject as { idNumber: string }).idNumber;
-    const before = await t.http.post('/v1/checks/officers').set(mof).send({ idNumber, role: 'legal_representative' }).expect(200);
+    const before = await t.http
+      .post('/v1/checks/officers')
+      .set(mof)
+      .send({ idNumber, role: 'legal_representative' })
+      .expect(200);
     expect(before.body.eligible).toBe(false);
 
     const removal = { reason: '已履行生效法律文书确定的义务', decisionNo: '(2026)测01执恢1号' };
@@ -148,13 +229,25 @@ describe('batch ingestion and removal', () => {
     ];
     const res = await t.http.post('/v1/list-entries/removals/batch').set(spc).send(body).expect(200);
     const results = res.body.results as Result[];
-    expect(results.map((r) => r.status)).toEqual(['removed', 'removed', 'unchanged', 'rejected', 'rejected', 'rejected', 'rejected']);
+    expect(results.map((r) => r.status)).toEqual([
+      'removed',
+      'removed',
+      'unchanged',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
     expect(res.body.summary).toEqual({ removed: 2, unchanged: 1, rejected: 4 });
     expect(results[0]?.id).toBe(ra?.id);
     expect(results[4]?.errors?.[0]?.message).toBe('only the authority that listed the entry may remove it');
     expect(results[6]?.errors?.map((e) => e.path).sort()).toEqual(['decisionNo', 'reason']);
 
-    const after = await t.http.post('/v1/checks/officers').set(mof).send({ idNumber, role: 'legal_representative' }).expect(200);
+    const after = await t.http
+      .post('/v1/checks/officers')
+      .set(mof)
+      .send({ idNumber, role: 'legal_representative' })
+      .expect(200);
     expect(after.body.eligible).toBe(true);
     const entry = await t.http.get(`/v1/list-entries/${ra?.id}`).set(spc).expect(200);
     expect(entry.body.status).toBe('removed');
@@ -162,7 +255,12 @@ describe('batch ingestion and removal', () => {
 
     // CSV, re-run: nothing changes
     const csv = `sourceRef,reason,decisionNo\r\n${a.sourceRef},${removal.reason},${removal.decisionNo}\r\n${b.sourceRef},${removal.reason},${removal.decisionNo}\r\n`;
-    const again = await t.http.post('/v1/list-entries/removals/batch').set(spc).set('Content-Type', 'text/csv').send(csv).expect(200);
+    const again = await t.http
+      .post('/v1/list-entries/removals/batch')
+      .set(spc)
+      .set('Content-Type', 'text/csv')
+      .send(csv)
+      .expect(200);
     expect(again.body.summary).toEqual({ removed: 0, unchanged: 2, rejected: 0 });
   });
 });

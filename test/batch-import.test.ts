@@ -12,7 +12,8 @@ import { createServices } from '../src/services';
 import { startTestApp, type TestApp } from './support/test-app';
 import { enterpriseEntry, makeIdNumber, makeUscc, withWrongCheck } from './support/factories';
 
-const HEADER = 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
+const HEADER =
+  'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt';
 
 /** The core of `npm run import`: streaming, chunks, rejects file, re-run — on the real service and database. */
 describe('import CLI core', () => {
@@ -22,14 +23,22 @@ describe('import CLI core', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    ctx = (code) => ({ principal: { kind: 'department', department: t.rules.departments.find((d) => d.code === code) as never, tokenId: 'cli' } });
+    ctx = (code) => ({
+      principal: {
+        kind: 'department',
+        department: t.rules.departments.find((d) => d.code === code) as never,
+        tokenId: 'cli',
+      },
+    });
   });
   afterAll(() => t.close());
 
   it('streams a CSV in chunks, writes rejected rows back with their errors, and a re-run changes nothing', async () => {
     const lines = [HEADER];
     for (let i = 1; i <= 250; i++) {
-      lines.push(`abnormal_operations,enterprise,${makeUscc()},,"企业${i}, 有限公司",法人${i},${makeIdNumber()},未按照规定的期限公示年度报告,文号${i},2026-01-0${1 + (i % 9)},IMP-${i},`);
+      lines.push(
+        `abnormal_operations,enterprise,${makeUscc()},,"企业${i}, 有限公司",法人${i},${makeIdNumber()},未按照规定的期限公示年度报告,文号${i},2026-01-0${1 + (i % 9)},IMP-${i},`,
+      );
     }
     lines[10] = `abnormal_operations,enterprise,${withWrongCheck(makeUscc())},,坏企业,,,原因,文号,2026-01-01,IMP-BAD-1,`;
     lines[20] = `dishonest_debtor,person,,${makeIdNumber()},某人,,,原因,文号,2026-01-01,IMP-BAD-2,`;
@@ -39,7 +48,15 @@ describe('import CLI core', () => {
     writeFileSync(file, `\uFEFF${lines.join('\r\n')}\r\n`);
 
     const progress: number[] = [];
-    const first = await importFile({ file, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch, chunkRows: 40, concurrency: 2, onProgress: (p) => progress.push(p.rows) });
+    const first = await importFile({
+      file,
+      kind: 'entries',
+      ctx: ctx('samr'),
+      batch: t.app.services.batch,
+      chunkRows: 40,
+      concurrency: 2,
+      onProgress: (p) => progress.push(p.rows),
+    });
     expect(first.rows).toBe(251);
     // a broken quote swallows the line after it too (CSV cannot tell where the record ends): both are rejected,
     // and both are in the rejects file, so nothing is lost
@@ -47,7 +64,10 @@ describe('import CLI core', () => {
     expect(progress[progress.length - 1]).toBe(251);
     expect(first.rejectsFile).toBe(path.join(dir, 'entries.rejected.csv'));
 
-    const rejects = parse(readFileSync(first.rejectsFile as string), { bom: true, columns: true }) as Record<string, string>[];
+    const rejects = parse(readFileSync(first.rejectsFile as string), { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
     expect(rejects.map((r) => r.sourceRef)).toEqual(['IMP-BAD-1', 'IMP-BAD-2', '', '']);
     expect(rejects[0]?.errors).toMatch(/^\[row 10\] uscc: /);
     expect(rejects[1]?.errors).toMatch(/^\[row 20\] listType: samr is not the authority for the dishonest_debtor list/);
@@ -55,35 +75,80 @@ describe('import CLI core', () => {
     expect(Number((await t.db('list_entries').count({ n: '*' }))[0]?.n)).toBe(246);
 
     // the authority corrects the rejects file and sends it again, errors column and all
-    const fixed = readFileSync(first.rejectsFile as string, 'utf8').replace(/^.*IMP-BAD-1.*$/m, `abnormal_operations,enterprise,${makeUscc()},,好企业,,,原因,文号,2026-01-01,IMP-BAD-1,,old errors`);
+    const fixed = readFileSync(first.rejectsFile as string, 'utf8').replace(
+      /^.*IMP-BAD-1.*$/m,
+      `abnormal_operations,enterprise,${makeUscc()},,好企业,,,原因,文号,2026-01-01,IMP-BAD-1,,old errors`,
+    );
     const fixedFile = path.join(dir, 'fixed.csv');
     writeFileSync(fixedFile, fixed);
-    const corrected = await importFile({ file: fixedFile, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch });
+    const corrected = await importFile({
+      file: fixedFile,
+      kind: 'entries',
+      ctx: ctx('samr'),
+      batch: t.app.services.batch,
+    });
     expect(corrected.summary).toEqual({ created: 1, unchanged: 0, rejected: 3 });
 
-    const again = await importFile({ file, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch, chunkRows: 100, rejectsFile: path.join(dir, 'again.csv') });
+    const again = await importFile({
+      file,
+      kind: 'entries',
+      ctx: ctx('samr'),
+      batch: t.app.services.batch,
+      chunkRows: 100,
+      rejectsFile: path.join(dir, 'again.csv'),
+    });
     expect(again.summary).toEqual({ created: 0, unchanged: 247, rejected: 4 });
     expect(Number((await t.db('list_entries').count({ n: '*' }))[0]?.n)).toBe(247);
 
     // bulk removal from a file, then a re-run of it
     const removals = path.join(dir, 'removals.csv');
-    writeFileSync(removals, `sourceRef,reason,decisionNo\nIMP-1,已补报,移出1\nIMP-2,已补报,移出2\nIMP-NOPE,已补报,移出3\n`);
-    const removed = await importFile({ file: removals, kind: 'removals', ctx: ctx('samr'), batch: t.app.services.batch });
+    writeFileSync(
+      removals,
+      `sourceRef,reason,decisionNo\nIMP-1,已补报,移出1\nIMP-2,已补报,移出2\nIMP-NOPE,已补报,移出3\n`,
+    );
+    const removed = await importFile({
+      file: removals,
+      kind: 'removals',
+      ctx: ctx('samr'),
+      batch: t.app.services.batch,
+    });
     expect(removed.summary).toEqual({ removed: 2, unchanged: 0, rejected: 1 });
-    const removedAgain = await importFile({ file: removals, kind: 'removals', ctx: ctx('samr'), batch: t.app.services.batch, rejectsFile: path.join(dir, 'r2.csv') });
+    const removedAgain = await importFile({
+      file: removals,
+      kind: 'removals',
+      ctx: ctx('samr'),
+      batch: t.app.services.batch,
+      rejectsFile: path.join(dir, 'r2.csv'),
+    });
     expect(removedAgain.summary).toEqual({ removed: 0, unchanged: 2, rejected: 1 });
   });
 
   it('reads JSON lines with related persons (the form for unit debtors with more than a legal representative)', async () => {
     const rows = [
-      { listType: 'dishonest_debtor', subject: { kind: 'enterprise', uscc: makeUscc(), name: '失信单位有限公司', legalRepresentative: { name: '甲', idNumber: makeIdNumber() } }, relatedPersons: [{ role: 'principal', name: '乙', idNumber: makeIdNumber() }], reason: '规避执行', decisionNo: '(2026)执1号', decidedAt: '2026-01-05', sourceRef: 'JL-1' },
+      {
+        listType: 'dishonest_debtor',
+        subject: {
+          kind: 'enterprise',
+          uscc: makeUscc(),
+          name: '失信单位有限公司',
+          legalRepresentative: { name: '甲', idNumber: makeIdNumber() },
+        },
+        relatedPersons: [{ role: 'principal', name: '乙', idNumber: makeIdNumber() }],
+        reason: '规避执行',
+        decisionNo: '(2026)执1号',
+        decidedAt: '2026-01-05',
+        sourceRef: 'JL-1',
+      },
       '{not json',
     ];
     const file = path.join(dir, 'entries.jsonl');
     writeFileSync(file, rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n'));
     const res = await importFile({ file, kind: 'entries', ctx: ctx('spc'), batch: t.app.services.batch });
     expect(res.summary).toEqual({ created: 1, unchanged: 0, rejected: 1 });
-    const rejected = readFileSync(res.rejectsFile as string, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number });
+    const rejected = readFileSync(res.rejectsFile as string, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { row: number });
     expect(rejected[0]?.row).toBe(2);
     const entry = await t.db('list_entries').where({ source_ref: 'JL-1' }).first();
     expect(entry.person_keys).toHaveLength(2); // legal representative and principal
@@ -99,14 +164,30 @@ describe('import CLI wiring', () => {
       const rule = rules.rules.find((x) => x.event.params.code === 'gsr18-government-procurement') as LoadedRule;
       (rule.event.params as { feedbackDueWorkingDays?: number }).feedbackDueWorkingDays = 5;
       // as scripts/import.ts does it
-      const services = createServices(t.config, { db: t.db, rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, log: pino({ level: 'silent' }) });
+      const services = createServices(t.config, {
+        db: t.db,
+        rules,
+        keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
+        clock: t.clock,
+        log: pino({ level: 'silent' }),
+      });
       const samr = services.departments.get('samr');
       const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'jp-import-')), 'one.jsonl');
       writeFileSync(file, `${JSON.stringify(enterpriseEntry({ sourceRef: 'DUE-1' }))}\n`);
-      const res = await importFile({ file, kind: 'entries', ctx: { principal: { kind: 'department', department: samr, tokenId: 'cli' } }, batch: services.batch });
+      const res = await importFile({
+        file,
+        kind: 'entries',
+        ctx: { principal: { kind: 'department', department: samr, tokenId: 'cli' } },
+        batch: services.batch,
+      });
       expect(res.summary).toEqual({ created: 1, unchanged: 0, rejected: 0 });
       const entry = await t.db('list_entries').where({ source_ref: 'DUE-1' }).first();
-      const due = Object.fromEntries((await t.db('orders').where({ entry_id: entry.id })).map((o: { department: string; due_at: Date }) => [o.department, new Date(o.due_at).toISOString()]));
+      const due = Object.fromEntries(
+        (await t.db('orders').where({ entry_id: entry.id })).map((o: { department: string; due_at: Date }) => [
+          o.department,
+          new Date(o.due_at).toISOString(),
+        ]),
+      );
       expect(due.mof).toBe('2026-02-27T16:00:00.000Z'); // 5 working days, across the Spring Festival
       expect(due.mnr).toBe('2026-03-05T16:00:00.000Z'); // the default 10
     } finally {

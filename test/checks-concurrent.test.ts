@@ -59,7 +59,11 @@ describe('concurrent checks', () => {
     { idNumber: stranger, role: 'senior_manager' as const },
   ];
   // Each hit gets its own decision record, so decisionId differs between otherwise equal answers.
-  const withoutTime = <T extends { checkedAt: string; decisionId?: string }>({ checkedAt: _, decisionId: _d, ...rest }: T) => rest;
+  const withoutTime = <T extends { checkedAt: string; decisionId?: string }>({
+    checkedAt: _,
+    decisionId: _d,
+    ...rest
+  }: T) => rest;
   const ctx = { principal: { kind: 'admin' as const } };
 
   it('answers each of many simultaneous service calls as if it were alone', async () => {
@@ -67,22 +71,38 @@ describe('concurrent checks', () => {
     const alone = [];
     for (const a of enterpriseAsks()) alone.push(withoutTime(await checks.enterprise(ctx, a.uscc, a.scenario)));
     // All started in the same tick, so they are answered by one batched statement.
-    const together = (await Promise.all(enterpriseAsks().map((a) => checks.enterprise(ctx, a.uscc, a.scenario)))).map(withoutTime);
+    const together = (await Promise.all(enterpriseAsks().map((a) => checks.enterprise(ctx, a.uscc, a.scenario)))).map(
+      withoutTime,
+    );
     expect(together).toEqual(alone);
     expect(together.filter((c) => c.restricted)).toHaveLength(listed.length * 3);
     expect(together.slice(-2).map((c) => c.restricted)).toEqual([false, false]);
 
     const officersAlone = [];
     for (const a of officerAsks()) officersAlone.push(withoutTime(await checks.officer(ctx, a.idNumber, a.role)));
-    const officersTogether = (await Promise.all(officerAsks().map((a) => checks.officer(ctx, a.idNumber, a.role)))).map(withoutTime);
+    const officersTogether = (await Promise.all(officerAsks().map((a) => checks.officer(ctx, a.idNumber, a.role)))).map(
+      withoutTime,
+    );
     expect(officersTogether).toEqual(officersAlone);
     // 公示条例 Art. 17 bars a listed enterprise's legal representative from that role only, not from directorships.
-    expect(officersTogether.map((o) => o.eligible)).toEqual([...repIds.flatMap(() => [false, true]), ...debtorIds.map(() => false), true]);
+    expect(officersTogether.map((o) => o.eligible)).toEqual([
+      ...repIds.flatMap(() => [false, true]),
+      ...debtorIds.map(() => false),
+      true,
+    ]);
   });
 
   it('gives every concurrent HTTP caller its own subject', async () => {
     const asks = enterpriseAsks();
-    const responses = await Promise.all(asks.map((a) => t.http.get(`/v1/checks/enterprises/${a.uscc}`).query(a.scenario ? { scenario: a.scenario } : {}).set(mof).expect(200)));
+    const responses = await Promise.all(
+      asks.map((a) =>
+        t.http
+          .get(`/v1/checks/enterprises/${a.uscc}`)
+          .query(a.scenario ? { scenario: a.scenario } : {})
+          .set(mof)
+          .expect(200),
+      ),
+    );
     responses.forEach((res, i) => {
       expect(res.body.uscc).toBe(asks[i]?.uscc);
       for (const m of res.body.measures) {
@@ -124,7 +144,9 @@ describe('request ids and access lines', () => {
   it.each(['info', 'warn'])('at %s: keeps a plain caller id and replaces an unsafe one', async (level) => {
     const lines: string[] = [];
     const http = appWith(level, lines);
-    expect((await http.get('/x').set('X-Request-Id', 'desk-42.a').expect(200)).headers['x-request-id']).toBe('desk-42.a');
+    expect((await http.get('/x').set('X-Request-Id', 'desk-42.a').expect(200)).headers['x-request-id']).toBe(
+      'desk-42.a',
+    );
     const fresh = (await http.get('/x').set('X-Request-Id', 'bad id <script>').expect(200)).headers['x-request-id'];
     expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
     expect(lines.some((l) => l.includes('desk-42.a'))).toBe(level === 'info');

@@ -30,7 +30,10 @@ describe('authentication and authorisation', () => {
     const stored = await t.db('api_tokens').where({ id: res.body.id }).first();
     expect(stored.token_hash).not.toContain(res.body.token);
     expect(JSON.stringify(stored)).not.toContain(res.body.token);
-    await t.http.get('/v1/departments').set({ Authorization: `Bearer ${res.body.token}` }).expect(200);
+    await t.http
+      .get('/v1/departments')
+      .set({ Authorization: `Bearer ${res.body.token}` })
+      .expect(200);
     const audit = await t.db('audit_log').where({ entity_id: res.body.id, action: 'token.created' });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit[0])).not.toContain(res.body.token);
@@ -46,7 +49,11 @@ describe('authentication and authorisation', () => {
     await t.http.post('/v1/list-entries').set(samr).send(personDebtorEntry()).expect(403); // the courts' list
     await t.http.post('/v1/list-entries').set(ADMIN).send(enterpriseEntry()).expect(403);
     const entry = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
-    await t.http.post(`/v1/list-entries/${entry.body.id}/removal`).set(mof).send({ reason: 'x', decisionNo: 'y' }).expect(403);
+    await t.http
+      .post(`/v1/list-entries/${entry.body.id}/removal`)
+      .set(mof)
+      .send({ reason: 'x', decisionNo: 'y' })
+      .expect(403);
   });
 
   it('orders: feedback only by the addressed department; other departments may not read them; supervisors may', async () => {
@@ -55,7 +62,10 @@ describe('authentication and authorisation', () => {
     await t.http.post(`/v1/orders/${mnrOrder.id}/feedback`).set(mof).send({ outcome: 'implemented' }).expect(403);
     await t.http.post(`/v1/orders/${mnrOrder.id}/feedback`).set(ADMIN).send({ outcome: 'implemented' }).expect(403);
     await t.http.get(`/v1/orders/${mnrOrder.id}`).set(mof).expect(403);
-    await t.http.get(`/v1/orders/${mnrOrder.id}`).set(await t.tokenFor('ndrc')).expect(200);
+    await t.http
+      .get(`/v1/orders/${mnrOrder.id}`)
+      .set(await t.tokenFor('ndrc'))
+      .expect(200);
     await t.http.get(`/v1/orders/${mnrOrder.id}`).set(samr).expect(200); // the authority that issued the entry
     await t.http.get('/v1/orders').query({ department: 'mnr' }).set(mof).expect(403);
     await t.http.get('/v1/reports/feedback').set(mof).expect(403);
@@ -64,8 +74,16 @@ describe('authentication and authorisation', () => {
   it('409 on a second final feedback', async () => {
     const entry = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
     const order = entry.body.orders.find((o: { department: string }) => o.department === 'mof');
-    await t.http.post(`/v1/orders/${order.id}/feedback`).set(mof).send({ outcome: 'not_applicable', note: '该企业未参与采购' }).expect(200);
-    const again = await t.http.post(`/v1/orders/${order.id}/feedback`).set(mof).send({ outcome: 'implemented' }).expect(409);
+    await t.http
+      .post(`/v1/orders/${order.id}/feedback`)
+      .set(mof)
+      .send({ outcome: 'not_applicable', note: '该企业未参与采购' })
+      .expect(200);
+    const again = await t.http
+      .post(`/v1/orders/${order.id}/feedback`)
+      .set(mof)
+      .send({ outcome: 'implemented' })
+      .expect(409);
     expect(again.headers['content-type']).toMatch(PROBLEM);
     const stored = await t.db('orders').where({ id: order.id }).first();
     expect(stored.status).toBe('not_applicable');
@@ -81,7 +99,11 @@ describe('bad input gets a problem naming the field, never a 500', () => {
   });
   afterAll(() => t.close());
 
-  const post = (body: unknown) => t.http.post('/v1/list-entries').set(samr).send(body as object);
+  const post = (body: unknown) =>
+    t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send(body as object);
   const paths = (res: { body: { errors?: { path: string }[] } }) => (res.body.errors ?? []).map((e) => e.path);
 
   it('a USCC with a wrong check character → 400 naming subject.uscc; nothing is stored', async () => {
@@ -104,7 +126,11 @@ describe('bad input gets a problem naming the field, never a 500', () => {
     // samr is not the courts: authorisation is decided before the body's details; the courts get the 400
     expect(res.status).toBe(403);
     const spc = await t.tokenFor('spc');
-    const bad = await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: '110101199003077777' })).expect(400);
+    const bad = await t.http
+      .post('/v1/list-entries')
+      .set(spc)
+      .send(personDebtorEntry({ idNumber: '110101199003077777' }))
+      .expect(400);
     expect(paths(bad)).toEqual(['subject.idNumber']);
   });
 
@@ -143,16 +169,29 @@ describe('bad input gets a problem naming the field, never a 500', () => {
     // A VALID number (its check character right) of someone 17 on the decision date: only the minors rule refuses it.
     const minor = makeIdNumber('2008-09-01');
     const decidedAt = '2026-02-10';
-    const res = await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: minor, decidedAt })).expect(400);
+    const res = await t.http
+      .post('/v1/list-entries')
+      .set(spc)
+      .send(personDebtorEntry({ idNumber: minor, decidedAt }))
+      .expect(400);
     expect(paths(res)).toEqual(['subject.idNumber']);
     expect(res.body.errors[0].message).toMatch(/minor/);
     // the same person a day after turning 18 may be listed
     const adult = makeIdNumber('2008-02-09');
-    await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: adult, decidedAt })).expect(201);
+    await t.http
+      .post('/v1/list-entries')
+      .set(spc)
+      .send(personDebtorEntry({ idNumber: adult, decidedAt }))
+      .expect(201);
   });
 
   it('malformed JSON → 400 problem', async () => {
-    const res = await t.http.post('/v1/list-entries').set(samr).set('Content-Type', 'application/json').send('{"listType": ').expect(400);
+    const res = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .set('Content-Type', 'application/json')
+      .send('{"listType": ')
+      .expect(400);
     expect(res.headers['content-type']).toMatch(PROBLEM);
     expect(res.body.errors).toEqual([{ path: 'body', message: 'is not valid JSON' }]);
   });
@@ -165,20 +204,61 @@ describe('bad input gets a problem naming the field, never a 500', () => {
   it('unknown ids → 404; a malformed id → 400 naming id', async () => {
     await t.http.get('/v1/list-entries/6f1c1d1e-0000-4000-8000-000000000000').set(samr).expect(404);
     await t.http.get('/v1/orders/6f1c1d1e-0000-4000-8000-000000000000').set(samr).expect(404);
-    await t.http.post('/v1/orders/6f1c1d1e-0000-4000-8000-000000000000/feedback').set(samr).send({ outcome: 'implemented' }).expect(404);
-    await t.http.post('/v1/list-entries/6f1c1d1e-0000-4000-8000-000000000000/removal').set(samr).send({ reason: 'r', decisionNo: 'd' }).expect(404);
+    await t.http
+      .post('/v1/orders/6f1c1d1e-0000-4000-8000-000000000000/feedback')
+      .set(samr)
+      .send({ outcome: 'implemented' })
+      .expect(404);
+    await t.http
+      .post('/v1/list-entries/6f1c1d1e-0000-4000-8000-000000000000/removal')
+      .set(samr)
+      .send({ reason: 'r', decisionNo: 'd' })
+      .expect(404);
     expect(paths(await t.http.get('/v1/list-entries/123').set(samr).expect(400))).toEqual(['id']);
   });
 
   it('checks: a bad USCC, an unknown scenario and a bad ID number are 400s naming the field', async () => {
-    expect(paths(await t.http.get(`/v1/checks/enterprises/${withWrongCheck(makeUscc())}`).set(samr).expect(400))).toEqual(['uscc']);
-    expect(paths(await t.http.get(`/v1/checks/enterprises/${makeUscc()}`).query({ scenario: 'space_travel' }).set(samr).expect(400))).toEqual(['scenario']);
-    expect(paths(await t.http.post('/v1/checks/officers').set(samr).send({ idNumber: '110101199003077777', role: 'director' }).expect(400))).toEqual(['idNumber']);
-    expect(paths(await t.http.post('/v1/checks/officers').set(samr).send({ idNumber: '11010519491231002X', role: 'chairman' }).expect(400))).toEqual(['role']);
+    expect(
+      paths(
+        await t.http
+          .get(`/v1/checks/enterprises/${withWrongCheck(makeUscc())}`)
+          .set(samr)
+          .expect(400),
+      ),
+    ).toEqual(['uscc']);
+    expect(
+      paths(
+        await t.http
+          .get(`/v1/checks/enterprises/${makeUscc()}`)
+          .query({ scenario: 'space_travel' })
+          .set(samr)
+          .expect(400),
+      ),
+    ).toEqual(['scenario']);
+    expect(
+      paths(
+        await t.http
+          .post('/v1/checks/officers')
+          .set(samr)
+          .send({ idNumber: '110101199003077777', role: 'director' })
+          .expect(400),
+      ),
+    ).toEqual(['idNumber']);
+    expect(
+      paths(
+        await t.http
+          .post('/v1/checks/officers')
+          .set(samr)
+          .send({ idNumber: '11010519491231002X', role: 'chairman' })
+          .expect(400),
+      ),
+    ).toEqual(['role']);
   });
 
   it('a bad cursor and a bad limit are 400s naming them', async () => {
-    expect(paths(await t.http.get('/v1/list-entries').query({ cursor: 'garbage' }).set(samr).expect(400))).toEqual(['cursor']);
+    expect(paths(await t.http.get('/v1/list-entries').query({ cursor: 'garbage' }).set(samr).expect(400))).toEqual([
+      'cursor',
+    ]);
     expect(paths(await t.http.get('/v1/orders').query({ limit: 0 }).set(samr).expect(400))).toEqual(['limit']);
   });
 

@@ -159,8 +159,12 @@ describe('faults on the embedded default (real processes)', () => {
     const again = (await (await post()).json()) as { summary: { unchanged: number } };
     expect(again.summary.unchanged).toBe(6_000);
     // every entry with all its orders: the same number of orders per entry for these identical kinds of rows
-    const sample = await (await get(`/v1/list-entries?uscc=${(rows[5_999]?.subject as { uscc: string } | undefined)?.uscc}`)).json();
-    const first = await (await get(`/v1/list-entries?uscc=${(rows[0]?.subject as { uscc: string } | undefined)?.uscc}`)).json();
+    const sample = await (
+      await get(`/v1/list-entries?uscc=${(rows[5_999]?.subject as { uscc: string } | undefined)?.uscc}`)
+    ).json();
+    const first = await (
+      await get(`/v1/list-entries?uscc=${(rows[0]?.subject as { uscc: string } | undefined)?.uscc}`)
+    ).json();
     expect((sample as { items: { orders: unknown[] }[] }).items[0]?.orders.length).toBeGreaterThan(0);
     expect((sample as { items: { orders: unknown[] }[] }).items[0]?.orders.length).toBe(
       (first as { items: { orders: unknown[] }[] }).items[0]?.orders.length,

@@ -24,8 +24,16 @@ describe('fuzzing every operation of openapi/openapi.yaml', () => {
     const idNumbers = [makeIdNumber('1981-01-01'), makeIdNumber('1979-09-09')];
     const usccs = [makeUscc(), makeUscc()];
     const entries = [
-      await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ legalRepId: idNumbers[0] })).expect(201),
-      await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: idNumbers[1] })).expect(201),
+      await t.http
+        .post('/v1/list-entries')
+        .set(samr)
+        .send(enterpriseEntry({ legalRepId: idNumbers[0] }))
+        .expect(201),
+      await t.http
+        .post('/v1/list-entries')
+        .set(spc)
+        .send(personDebtorEntry({ idNumber: idNumbers[1] }))
+        .expect(201),
     ];
     const token = await t.http.post('/v1/departments/mof/tokens').set(ADMIN).send({ label: 'fuzz' }).expect(201);
     const ctx: FuzzContext = {
@@ -52,10 +60,29 @@ describe('fuzzing every operation of openapi/openapi.yaml', () => {
     const fuzzer = new Fuzzer(ctx, SEED);
     const report = await fuzzer.run(REQUESTS, (n) => process.env.FUZZ_VERBOSE && console.log(`fuzz: ${n} requests`));
     if (process.env.FUZZ_VERBOSE || report.findings.length) {
-      console.log(JSON.stringify({ requests: report.requests, operations: report.operations, serverErrors: report.serverErrors, byStatus: report.byStatus, findings: report.findings.length }, null, 1));
-      console.log(report.findings.slice(0, 40).map((f) => `${f.status} ${f.problem}: ${f.request}`).join('\n'));
+      console.log(
+        JSON.stringify(
+          {
+            requests: report.requests,
+            operations: report.operations,
+            serverErrors: report.serverErrors,
+            byStatus: report.byStatus,
+            findings: report.findings.length,
+          },
+          null,
+          1,
+        ),
+      );
+      console.log(
+        report.findings
+          .slice(0, 40)
+          .map((f) => `${f.status} ${f.problem}: ${f.request}`)
+          .join('\n'),
+      );
     }
-    expect(report.operations).toBe(Object.values(ctx.document.paths).flatMap((p) => Object.keys(p).filter((k) => k !== 'parameters')).length);
+    expect(report.operations).toBe(
+      Object.values(ctx.document.paths).flatMap((p) => Object.keys(p).filter((k) => k !== 'parameters')).length,
+    );
     expect(report.requests).toBe(REQUESTS);
     expect(report.findings).toEqual([]);
   }, 600_000);

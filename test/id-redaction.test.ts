@@ -6,7 +6,8 @@ import { createLogger } from '../src/logger';
 import { loggedUrl, requestIdOf } from '../src/http/request-log';
 import { makeIdNumber } from './support/factories';
 
-const fullWidth = (s: string) => [...s].map((c) => (c === 'X' ? 'Ｘ' : String.fromCharCode(c.charCodeAt(0) - 48 + 0xff10))).join('');
+const fullWidth = (s: string) =>
+  [...s].map((c) => (c === 'X' ? 'Ｘ' : String.fromCharCode(c.charCodeAt(0) - 48 + 0xff10))).join('');
 
 describe('one redaction for every string that leaves the service', () => {
   const id = makeIdNumber('1988-08-08');

@@ -11,21 +11,24 @@ describe('every write from outside is idempotent', () => {
   });
   afterAll(() => t.close());
 
-
   it('the same sourceRef again → 200 with the same entry and no new orders', async () => {
     const body = enterpriseEntry();
     const first = await t.http.post('/v1/list-entries').set(samr).send(body).expect(201);
     const ordersBefore = await t.count('orders');
     const again = await t.http.post('/v1/list-entries').set(samr).send(body).expect(200);
     expect(again.body.id).toBe(first.body.id);
-    expect(again.body.orders.map((o: { id: string }) => o.id).sort()).toEqual(first.body.orders.map((o: { id: string }) => o.id).sort());
+    expect(again.body.orders.map((o: { id: string }) => o.id).sort()).toEqual(
+      first.body.orders.map((o: { id: string }) => o.id).sort(),
+    );
     expect(await t.count('orders')).toBe(ordersBefore);
     expect(await t.count('audit_log', { action: 'entry.created', entity_id: first.body.id })).toBe(1);
   });
 
   it('concurrent duplicate submissions create one entry, one set of orders', async () => {
     const body = enterpriseEntry();
-    const responses = await Promise.all(Array.from({ length: 8 }, () => t.http.post('/v1/list-entries').set(samr).send(body)));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => t.http.post('/v1/list-entries').set(samr).send(body)),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
     const ids = new Set(responses.map((r) => r.body.id));
@@ -48,12 +51,24 @@ describe('every write from outside is idempotent', () => {
     const t2 = await startTestApp({ rules });
     try {
       const body = enterpriseEntry();
-      const bySamr = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('samr')).send(body).expect(201);
-      const byNdrc = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('ndrc')).send(body).expect(201);
+      const bySamr = await t2.http
+        .post('/v1/list-entries')
+        .set(await t2.tokenFor('samr'))
+        .send(body)
+        .expect(201);
+      const byNdrc = await t2.http
+        .post('/v1/list-entries')
+        .set(await t2.tokenFor('ndrc'))
+        .send(body)
+        .expect(201);
       expect(byNdrc.body.id).not.toBe(bySamr.body.id);
       expect(await t2.count('list_entries', { source_ref: body.sourceRef })).toBe(2);
       // and each authority's repeat still finds its own entry
-      const again = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('ndrc')).send(body).expect(200);
+      const again = await t2.http
+        .post('/v1/list-entries')
+        .set(await t2.tokenFor('ndrc'))
+        .send(body)
+        .expect(200);
       expect(again.body.id).toBe(byNdrc.body.id);
     } finally {
       await t2.close();
@@ -70,7 +85,13 @@ describe('every write from outside is idempotent', () => {
     expect([a?.status, b?.status]).toEqual([200, 200]);
     expect(a?.body.removal).toEqual(b?.body.removal);
     expect(await t.count('audit_log', { action: 'entry.removed', entity_id: entry.body.id })).toBe(1);
-    const lifted = await t.db('audit_log').where({ action: 'order.lifted' }).whereIn('entity_id', entry.body.orders.map((o: { id: string }) => o.id));
+    const lifted = await t
+      .db('audit_log')
+      .where({ action: 'order.lifted' })
+      .whereIn(
+        'entity_id',
+        entry.body.orders.map((o: { id: string }) => o.id),
+      );
     expect(lifted).toHaveLength(entry.body.orders.length);
   });
 

@@ -3,10 +3,15 @@ import { usccProblem } from '../src/identity/uscc';
 import { makeIdNumber, makeUscc, withWrongCheck } from './support/factories';
 
 describe('统一社会信用代码 (GB 32100)', () => {
-  it.each(['91310110666007217T', '91310115591693856A', '91350100M000100Y43', '91440101MA5CJQ4N59', '913502000728319549', '123502001549897397', '9135021359498494XQ'])(
-    'accepts the published valid code %s',
-    (code) => expect(usccProblem(code)).toBeNull(),
-  );
+  it.each([
+    '91310110666007217T',
+    '91310115591693856A',
+    '91350100M000100Y43',
+    '91440101MA5CJQ4N59',
+    '913502000728319549',
+    '123502001549897397',
+    '9135021359498494XQ',
+  ])('accepts the published valid code %s', (code) => expect(usccProblem(code)).toBeNull());
 
   it('rejects a wrong position-18 check character', () => {
     expect(usccProblem('91310110666007217A')).toMatch(/check character/);
@@ -33,7 +38,9 @@ describe('统一社会信用代码 (GB 32100)', () => {
 });
 
 describe('公民身份号码 (GB 11643)', () => {
-  it.each(['11010519491231002X', '440524188001010014'])('accepts the specimen %s', (id) => expect(idNumberProblem(id)).toBeNull());
+  it.each(['11010519491231002X', '440524188001010014'])('accepts the specimen %s', (id) =>
+    expect(idNumberProblem(id)).toBeNull(),
+  );
 
   it('accepts a lowercase x check character', () => expect(idNumberProblem('11010519491231002x')).toBeNull());
 

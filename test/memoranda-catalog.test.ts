@@ -15,7 +15,14 @@ describe('the rules catalogue', () => {
 
   it('GET /v1/memoranda counts measures, verified and provisional, and names the implementing departments', async () => {
     const res = await t.http.get('/v1/memoranda').set(ADMIN).expect(200);
-    const strength = (counts: Partial<Record<string, number>>) => ({ law: 0, regulation: 0, central_policy: 0, judicial_interpretation: 0, memorandum_only: 0, ...counts });
+    const strength = (counts: Partial<Record<string, number>>) => ({
+      law: 0,
+      regulation: 0,
+      central_policy: 0,
+      judicial_interpretation: 0,
+      memorandum_only: 0,
+      ...counts,
+    });
     expect(res.body.items).toEqual([
       expect.objectContaining({
         id: 'ndrc-2015-2045',
@@ -46,7 +53,16 @@ describe('the rules catalogue', () => {
         basisStrength: strength({ central_policy: 7, memorandum_only: 6 }),
         departments: ['csrc', 'gacc', 'mof', 'mohrss', 'ndrc', 'nfga', 'nfra', 'samr', 'sta'],
       }),
-      expect.objectContaining({ id: 'officer-bans', kind: 'law', measures: 8, bans: 8, verified: 5, provisional: 3, basisStrength: strength({ law: 4, regulation: 4 }), departments: ['samr'] }),
+      expect.objectContaining({
+        id: 'officer-bans',
+        kind: 'law',
+        measures: 8,
+        bans: 8,
+        verified: 5,
+        provisional: 3,
+        basisStrength: strength({ law: 4, regulation: 4 }),
+        departments: ['samr'],
+      }),
       expect.objectContaining({
         id: 'opinion-2016',
         documentNo: '中办发〔2016〕64号',
@@ -57,7 +73,21 @@ describe('the rules catalogue', () => {
         verified: 19,
         provisional: 7,
         basisStrength: strength({ central_policy: 26 }),
-        departments: ['caac', 'ccgcep', 'china_railway', 'mca', 'mct', 'moe', 'mof', 'mohurd', 'mps', 'ndrc', 'nfra', 'sasac', 'scopsr'],
+        departments: [
+          'caac',
+          'ccgcep',
+          'china_railway',
+          'mca',
+          'mct',
+          'moe',
+          'mof',
+          'mohurd',
+          'mps',
+          'ndrc',
+          'nfra',
+          'sasac',
+          'scopsr',
+        ],
       }),
     ]);
     expect(res.body.items.find((m: { id: string }) => m.id === 'opinion-2016')).not.toHaveProperty('signatories');
@@ -75,7 +105,14 @@ describe('the rules catalogue', () => {
 
     it('by memorandum, by id or document number', async () => {
       const byId = await codes({ memorandum: 'ndrc-2015-2045' });
-      expect(byId).toEqual(['gsr18-bidding', 'gsr18-government-procurement', 'gsr18-honors', 'gsr18-land-transfer', 'm2045-financing-credit', 'm2045-internet-information-services']);
+      expect(byId).toEqual([
+        'gsr18-bidding',
+        'gsr18-government-procurement',
+        'gsr18-honors',
+        'gsr18-land-transfer',
+        'm2045-financing-credit',
+        'm2045-internet-information-services',
+      ]);
       expect(await codes({ memorandum: '发改财金〔2015〕2045号' })).toEqual(byId);
       expect(await codes({ memorandum: 'ndrc-2016-141' })).toHaveLength(13);
       expect(await codes({ memorandum: 'no-such-memo' })).toEqual([]);
@@ -95,8 +132,15 @@ describe('the rules catalogue', () => {
     });
 
     it('by department, scenario, and both with a memorandum', async () => {
-      expect(await codes({ department: 'mof' })).toEqual(['d141-government-procurement', 'd141-subsidy-mof', 'gsr18-government-procurement']);
-      expect(await codes({ scenario: 'government_procurement' })).toEqual(['d141-government-procurement', 'gsr18-government-procurement']);
+      expect(await codes({ department: 'mof' })).toEqual([
+        'd141-government-procurement',
+        'd141-subsidy-mof',
+        'gsr18-government-procurement',
+      ]);
+      expect(await codes({ scenario: 'government_procurement' })).toEqual([
+        'd141-government-procurement',
+        'gsr18-government-procurement',
+      ]);
       // issue 14: the consumption measures are the 意见's (二（七）), not 141's
       expect(await codes({ scenario: 'consumption', memorandum: 'ndrc-2016-141' })).toEqual([]);
       expect(await codes({ scenario: 'consumption', memorandum: 'opinion-2016', department: 'mct' })).toEqual([
@@ -106,7 +150,10 @@ describe('the rules catalogue', () => {
         'd141-consumption-star-hotels-unit',
         'op16-consumption-resort-spending-cap',
       ]);
-      expect(await codes({ listType: 'serious_violation', department: 'samr' })).toEqual(['gsr17-legal-representative-ban', 'gsr2024-legal-representative-ban']);
+      expect(await codes({ listType: 'serious_violation', department: 'samr' })).toEqual([
+        'gsr17-legal-representative-ban',
+        'gsr2024-legal-representative-ban',
+      ]);
     });
 
     it('refuses an unknown department or scenario', async () => {
@@ -115,9 +162,19 @@ describe('the rules catalogue', () => {
     });
 
     it('shows provenance, basis and the in-force dates of each rule', async () => {
-      const res = await t.http.get('/v1/rules').query({ memorandum: 'officer-bans', listType: 'dishonest_debtor' }).set(ADMIN).expect(200);
+      const res = await t.http
+        .get('/v1/rules')
+        .query({ memorandum: 'officer-bans', listType: 'dishonest_debtor' })
+        .set(ADMIN)
+        .expect(200);
       const cl2018 = res.body.items.find((r: { code: string }) => r.code === 'cl2018-146-5-officer-ban');
-      expect(cl2018).toMatchObject({ kind: 'officer_ban', department: 'samr', provenance: 'provisional', inForce: { from: '2018-10-26', until: '2024-06-30' }, roles: ['director', 'supervisor', 'senior_manager'] });
+      expect(cl2018).toMatchObject({
+        kind: 'officer_ban',
+        department: 'samr',
+        provenance: 'provisional',
+        inForce: { from: '2018-10-26', until: '2024-06-30' },
+        roles: ['director', 'supervisor', 'senior_manager'],
+      });
       // the officer-ban basis quotes the version in force, with that version's date
       expect(cl2018.basis).toEqual([
         {
@@ -135,7 +192,10 @@ describe('the rules catalogue', () => {
     it('gives every version a measure cites, and flags the memorandum-only ones', async () => {
       const res = await t.http.get('/v1/rules').query({ memorandum: 'ndrc-2015-2045' }).set(ADMIN).expect(200);
       const byCode = new Map(res.body.items.map((r: { code: string }) => [r.code, r]));
-      const procurement = byCode.get('gsr18-government-procurement') as { basis: { document: string; version?: string; text?: string; inForce?: object }[]; basisStrength: string };
+      const procurement = byCode.get('gsr18-government-procurement') as {
+        basis: { document: string; version?: string; text?: string; inForce?: object }[];
+        basisStrength: string;
+      };
       expect(procurement.basisStrength).toBe('regulation');
       expect(procurement.basis.map((b) => [b.document, b.version, b.inForce])).toEqual([
         ['企业信息公示暂行条例（2014）', '2014-08-07', { from: '2014-10-01', until: '2024-04-30' }],
@@ -161,9 +221,15 @@ describe('the rules catalogue', () => {
     const { departments } = loadRules(rulesDir);
     const known = new Set(departments.flatMap((d) => (d.namedInMemoranda ?? []).map((n) => n.replace(/（.*）$/, ''))));
     // 发改财金〔2015〕2045号: 38 signatories
-    const s2045 = '发展改革委 工商总局 中央文明办 最高人民法院 教育部 工业和信息化部 公安部 司法部 财政部 人力资源社会保障部 国土资源部 环境保护部 住房城乡建设部 交通运输部 水利部 农业部 商务部 文化部 卫生计生委 人民银行 国资委 海关总署 税务总局 质检总局 新闻出版广电总局 安全监管总局 食品药品监管总局 林业局 旅游局 国家网信办 银监会 证监会 保监会 铁路局 民航局 邮政局 文物局 全国总工会'.split(' ');
+    const s2045 =
+      '发展改革委 工商总局 中央文明办 最高人民法院 教育部 工业和信息化部 公安部 司法部 财政部 人力资源社会保障部 国土资源部 环境保护部 住房城乡建设部 交通运输部 水利部 农业部 商务部 文化部 卫生计生委 人民银行 国资委 海关总署 税务总局 质检总局 新闻出版广电总局 安全监管总局 食品药品监管总局 林业局 旅游局 国家网信办 银监会 证监会 保监会 铁路局 民航局 邮政局 文物局 全国总工会'.split(
+        ' ',
+      );
     // 发改财金〔2016〕141号: 44 signatories
-    const s141 = '国家发展改革委 最高人民法院 人民银行 中央组织部 中央宣传部 中央编办 中央文明办 最高人民检察院 教育部 工业和信息化部 公安部 安全部 民政部 司法部 财政部 人力资源社会保障部 国土资源部 环境保护部 住房城乡建设部 交通运输部 农业部 商务部 文化部 卫生计生委 国资委 海关总署 税务总局 工商总局 质检总局 安全监管总局 食品药品监管总局 林业局 知识产权局 旅游局 法制办 国家网信办 银监会 证监会 保监会 公务员局 外汇局 共青团中央 全国工商联 中国铁路总公司'.split(' ');
+    const s141 =
+      '国家发展改革委 最高人民法院 人民银行 中央组织部 中央宣传部 中央编办 中央文明办 最高人民检察院 教育部 工业和信息化部 公安部 安全部 民政部 司法部 财政部 人力资源社会保障部 国土资源部 环境保护部 住房城乡建设部 交通运输部 农业部 商务部 文化部 卫生计生委 国资委 海关总署 税务总局 工商总局 质检总局 安全监管总局 食品药品监管总局 林业局 知识产权局 旅游局 法制办 国家网信办 银监会 证监会 保监会 公务员局 外汇局 共青团中央 全国工商联 中国铁路总公司'.split(
+        ' ',
+      );
     expect(s2045).toHaveLength(38);
     expect(s141).toHaveLength(44);
     expect(s2045.filter((n) => !known.has(n))).toEqual([]);

@@ -144,7 +144,10 @@ describe('GET /metrics', () => {
     expect(sampleValue(first.text, 'jp_webhook_events_pending', { department: 'ndrc' })).toBeGreaterThan(0);
 
     // ndrc's receiver (a closed port) refuses: the attempt is counted, and its event is now failing
-    const failedBefore = sampleValue(first.text, 'jp_webhook_deliveries_total', { department: 'ndrc', outcome: 'failed' });
+    const failedBefore = sampleValue(first.text, 'jp_webhook_deliveries_total', {
+      department: 'ndrc',
+      outcome: 'failed',
+    });
     expect((await t.app.deliveries.drain()).failed).toBeGreaterThan(0);
     const failing = await state('issued');
     expect(sampleValue(failing.text, 'jp_webhook_deliveries_total', { department: 'ndrc', outcome: 'failed' })).toBe(

@@ -59,7 +59,14 @@ const CASES: Expected[] = [
     entry: (ids) => enterpriseEntry({ listType: 'serious_violation', legalRepId: ids.legal_representative }),
     orders: { ...ART18_ORDERS, samr: ['gsr2024-legal-representative-ban'] },
     enterpriseMeasures: [...ART18, ...M2045],
-    bans: [{ who: 'legal_representative', code: 'gsr2024-legal-representative-ban', roles: ['legal_representative'], until: '2029-02-09' }],
+    bans: [
+      {
+        who: 'legal_representative',
+        code: 'gsr2024-legal-representative-ban',
+        roles: ['legal_representative'],
+        until: '2029-02-09',
+      },
+    ],
   },
   {
     name: 'an enterprise on the serious-violation list whose legal representative is not named',
@@ -85,17 +92,27 @@ const CASES: Expected[] = [
     name: 'an enterprise whose business licence was revoked',
     authority: 'samr',
     entry: (ids) => enterpriseEntry({ listType: 'license_revoked', legalRepId: ids.legal_representative }),
-    orders: { nfra: ['m2045-financing-credit'], cac: ['m2045-internet-information-services'], samr: ['cl2023-178-4-officer-ban', 'mer12-4-legal-representative-ban'] },
+    orders: {
+      nfra: ['m2045-financing-credit'],
+      cac: ['m2045-internet-information-services'],
+      samr: ['cl2023-178-4-officer-ban', 'mer12-4-legal-representative-ban'],
+    },
     enterpriseMeasures: M2045,
     bans: [
       { who: 'legal_representative', code: 'cl2023-178-4-officer-ban', roles: DSS, until: '2029-02-09' },
-      { who: 'legal_representative', code: 'mer12-4-legal-representative-ban', roles: ['legal_representative'], until: '2029-02-09' },
+      {
+        who: 'legal_representative',
+        code: 'mer12-4-legal-representative-ban',
+        roles: ['legal_representative'],
+        until: '2029-02-09',
+      },
     ],
   },
   {
     name: 'a unit dishonest debtor with its legal representative, principal, actual controller and directly responsible person',
     authority: 'spc',
-    entry: (ids) => unitDebtorEntry(ALL_RELATED.map((role) => ({ role: role as Exclude<Who, 'subject'>, idNumber: ids[role] }))),
+    entry: (ids) =>
+      unitDebtorEntry(ALL_RELATED.map((role) => ({ role: role as Exclude<Who, 'subject'>, idNumber: ids[role] }))),
     orders: {
       csrc: ['d141-enterprise-bonds'],
       nfra: ['d141-financing-guarantee-company', 'd141-credit-granting', 'd141-consumption-cash-value-insurance-unit'],
@@ -145,7 +162,12 @@ const CASES: Expected[] = [
     authority: 'spc',
     entry: (ids) => personDebtorEntry({ idNumber: ids.subject }),
     orders: {
-      nfra: ['d141-financing-guarantee-company', 'd141-financial-officer-ban', 'd141-credit-granting', 'd141-consumption-cash-value-insurance-person'],
+      nfra: [
+        'd141-financing-guarantee-company',
+        'd141-financial-officer-ban',
+        'd141-credit-granting',
+        'd141-consumption-cash-value-insurance-person',
+      ],
       mca: ['d141-social-organization-founding', 'd141-social-organization-head-ban'],
       mof: ['d141-government-procurement', 'd141-subsidy-mof'],
       ndrc: ['d141-bidding', 'd141-preferential-policy-ndrc', 'd141-publicity-credit-china'],
@@ -176,10 +198,19 @@ const CASES: Expected[] = [
 ];
 
 const sortedOrders = (orders: { department: string; measures: { code: string }[] }[]) =>
-  Object.fromEntries(orders.map((o): [string, string[]] => [o.department, o.measures.map((m) => m.code).sort()]).sort(([a], [b]) => a.localeCompare(b)));
+  Object.fromEntries(
+    orders
+      .map((o): [string, string[]] => [o.department, o.measures.map((m) => m.code).sort()])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 const sortedExpected = (orders: Record<string, string[]>) =>
-  Object.fromEntries(Object.entries(orders).map(([d, codes]): [string, string[]] => [d, [...codes].sort()]).sort(([a], [b]) => a.localeCompare(b)));
-const banKey = (b: { code: string; roles: string[]; until: string | null; who: string }) => `${b.who} ${b.code} [${[...b.roles].sort().join(',')}] ${b.until}`;
+  Object.fromEntries(
+    Object.entries(orders)
+      .map(([d, codes]): [string, string[]] => [d, [...codes].sort()])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+const banKey = (b: { code: string; roles: string[]; until: string | null; who: string }) =>
+  `${b.who} ${b.code} [${[...b.roles].sort().join(',')}] ${b.until}`;
 
 describe.each(CASES)('$name', (c) => {
   let t: TestApp;
@@ -204,7 +235,10 @@ describe.each(CASES)('$name', (c) => {
   it('simulates the expected orders and bans', async () => {
     const sim = await t.http.post('/v1/rules/simulate').set(authority).send(entry).expect(200);
     expect(sortedOrders(sim.body.orders)).toEqual(sortedExpected(c.orders));
-    const bans = sim.body.bans.map((b: { code: string; roles: string[]; until: string | null; person: { reachedAs: string } }) => banKey({ ...b, who: b.person.reachedAs }));
+    const bans = sim.body.bans.map(
+      (b: { code: string; roles: string[]; until: string | null; person: { reachedAs: string } }) =>
+        banKey({ ...b, who: b.person.reachedAs }),
+    );
     expect(bans.sort()).toEqual(c.bans.map(banKey).sort());
     // while listed without an end date, every measure runs until removal
     for (const o of sim.body.orders) for (const m of o.measures) if (m.kind === 'measure') expect(m.until).toBeNull();
@@ -219,11 +253,16 @@ describe.each(CASES)('$name', (c) => {
       const check = await t.http.get(`/v1/checks/enterprises/${uscc}`).set(authority).expect(200);
       expect(check.body.restricted).toBe(c.enterpriseMeasures.length > 0);
       expect(check.body.measures.map((m: { code: string }) => m.code).sort()).toEqual([...c.enterpriseMeasures].sort());
-      for (const m of check.body.measures) expect(m).toMatchObject({ listType: entry.listType, entryId: created.body.id, until: null });
+      for (const m of check.body.measures)
+        expect(m).toMatchObject({ listType: entry.listType, entryId: created.body.id, until: null });
     }
 
     if (c.personMeasures) {
-      const rows: { person_key: string; measure_code: string }[] = await t.db('restrictions').where({ entry_id: created.body.id }).whereNotNull('person_key').select('person_key', 'measure_code');
+      const rows: { person_key: string; measure_code: string }[] = await t
+        .db('restrictions')
+        .where({ entry_id: created.body.id })
+        .whereNotNull('person_key')
+        .select('person_key', 'measure_code');
       const byPerson = new Map<string, string[]>();
       for (const r of rows) byPerson.set(r.person_key, [...(byPerson.get(r.person_key) ?? []), r.measure_code]);
       const expected = Object.values(c.personMeasures).map((codes) => [...(codes ?? [])].sort());
@@ -234,9 +273,17 @@ describe.each(CASES)('$name', (c) => {
     const persons = (Object.keys(ids) as Who[]).filter((w) => JSON.stringify(entry).includes(ids[w]));
     for (const who of persons) {
       for (const role of OFFICER_ROLES) {
-        const res = await t.http.post('/v1/checks/officers').set(authority).send({ idNumber: ids[who], role }).expect(200);
+        const res = await t.http
+          .post('/v1/checks/officers')
+          .set(authority)
+          .send({ idNumber: ids[who], role })
+          .expect(200);
         const expected = c.bans.filter((b) => b.who === who && b.roles.includes(role));
-        expect({ who, role, codes: res.body.bans.map((b: { code: string }) => b.code).sort() }).toEqual({ who, role, codes: expected.map((b) => b.code).sort() });
+        expect({ who, role, codes: res.body.bans.map((b: { code: string }) => b.code).sort() }).toEqual({
+          who,
+          role,
+          codes: expected.map((b) => b.code).sort(),
+        });
         expect(res.body.eligible).toBe(expected.length === 0);
         for (const b of res.body.bans) {
           const e = expected.find((x) => x.code === b.code);

@@ -28,7 +28,11 @@ describe('who sees what, and tokens that can be listed, revoked and expire', () 
     const mof = await t.tokenFor('mof');
     const viaId = await t.http.get(`/v1/list-entries/${created.body.id}`).set(mof).expect(200);
     expect(viaId.body.orders.map((o: { department: string }) => o.department)).toEqual(['mof']);
-    const viaUscc = await t.http.get('/v1/list-entries').query({ uscc: entry.subject.kind === 'enterprise' ? entry.subject.uscc : '' }).set(mof).expect(200);
+    const viaUscc = await t.http
+      .get('/v1/list-entries')
+      .query({ uscc: entry.subject.kind === 'enterprise' ? entry.subject.uscc : '' })
+      .set(mof)
+      .expect(200);
     expect(viaUscc.body.items[0].orders.map((o: { department: string }) => o.department)).toEqual(['mof']);
 
     const cac = await t.tokenFor('cac');
@@ -59,14 +63,27 @@ describe('who sees what, and tokens that can be listed, revoked and expire', () 
     await t.http.get('/v1/orders').set(mof).expect(200);
 
     // A second instance on the same database, as in production behind a load balancer.
-    const other = createApp({ config: t.config, db: t.db, rules: t.rules, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'), clock: t.clock, wallClock: wall, log: pino({ level: 'silent' }) });
+    const other = createApp({
+      config: t.config,
+      db: t.db,
+      rules: t.rules,
+      keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
+      clock: t.clock,
+      wallClock: wall,
+      log: pino({ level: 'silent' }),
+    });
     const otherHttp = supertest(other.express);
     await otherHttp.get('/v1/orders').set(mof).expect(200);
     try {
-
       const listed = await t.http.get('/v1/departments/mof/tokens').set(ADMIN).expect(200);
       const mine = listed.body.items.find((i: { id: string }) => i.id === made.body.id);
-      expect(mine).toMatchObject({ id: made.body.id, department: 'mof', label: 'procurement', revokedAt: null, expiresAt: made.body.expiresAt });
+      expect(mine).toMatchObject({
+        id: made.body.id,
+        department: 'mof',
+        label: 'procurement',
+        revokedAt: null,
+        expiresAt: made.body.expiresAt,
+      });
       expect(mine.lastUsedAt).not.toBeNull();
       expect(JSON.stringify(listed.body)).not.toContain(made.body.token);
       await t.http.get('/v1/departments/mof/tokens').set(mof).expect(403);
@@ -81,12 +98,22 @@ describe('who sees what, and tokens that can be listed, revoked and expire', () 
     await t.http.delete(`/v1/departments/mnr/tokens/${made.body.id}`).set(ADMIN).expect(404);
 
     const audit = await t.db('audit_log').where({ entity_id: made.body.id }).orderBy('id').select('action', 'actor');
-    expect(audit).toEqual([{ action: 'token.created', actor: 'admin' }, { action: 'token.revoked', actor: 'admin' }]);
+    expect(audit).toEqual([
+      { action: 'token.created', actor: 'admin' },
+      { action: 'token.revoked', actor: 'admin' },
+    ]);
 
     // A department's own writes name the token that made them.
     const samrToken = await t.http.post('/v1/departments/samr/tokens').set(ADMIN).send({}).expect(201);
-    const entry = await t.http.post('/v1/list-entries').set({ Authorization: `Bearer ${samrToken.body.token}` }).send(enterpriseEntry()).expect(201);
-    const row = await t.db('audit_log').where({ entity_id: entry.body.id, action: 'entry.created' }).first('actor', 'token_id');
+    const entry = await t.http
+      .post('/v1/list-entries')
+      .set({ Authorization: `Bearer ${samrToken.body.token}` })
+      .send(enterpriseEntry())
+      .expect(201);
+    const row = await t
+      .db('audit_log')
+      .where({ entity_id: entry.body.id, action: 'entry.created' })
+      .first('actor', 'token_id');
     expect(row).toEqual({ actor: 'samr', token_id: samrToken.body.id });
   });
 
@@ -132,7 +159,12 @@ describe('connections and bodies', () => {
   let port: number;
   beforeAll(async () => {
     t = await startTestApp();
-    server = createHttpServer(t.app.express, { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 200, checkIntervalMs: 50 });
+    server = createHttpServer(t.app.express, {
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 600,
+      keepAliveTimeoutMs: 200,
+      checkIntervalMs: 50,
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -162,7 +194,10 @@ describe('connections and bodies', () => {
   });
 
   it('an unauthenticated large batch is refused on its headers, before its body is read', async () => {
-    const res = await trickle(`POST /v1/list-entries/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 47185920\r\n\r\n[`, 3000);
+    const res = await trickle(
+      `POST /v1/list-entries/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 47185920\r\n\r\n[`,
+      3000,
+    );
     expect(res.text).toMatch(/^HTTP\/1.1 401/);
     expect(res.text).toContain('application/problem+json');
   });
@@ -170,7 +205,10 @@ describe('connections and bodies', () => {
   it('the administrator and departments that are no list authority are refused before the body too', async () => {
     const mof = await t.tokenFor('mof');
     for (const auth of [ADMIN.Authorization, mof.Authorization]) {
-      const res = await trickle(`POST /v1/list-entries/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: text/csv\r\nContent-Length: 47185920\r\n\r\nlistType`, 3000);
+      const res = await trickle(
+        `POST /v1/list-entries/batch HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: text/csv\r\nContent-Length: 47185920\r\n\r\nlistType`,
+        3000,
+      );
       expect(res.text).toMatch(/^HTTP\/1.1 403/);
     }
   });

@@ -57,29 +57,106 @@ describe('hostile input and what comes back', () => {
     expect(res.body.errors).toEqual([{ path: 'reason', message: expect.stringContaining('citizen ID number') }]);
     expect(res.text).not.toContain(id);
 
-    const fullWidth = [...id].map((c) => (c === 'X' ? 'Ｘ' : String.fromCharCode(c.charCodeAt(0) - 48 + 0xff10))).join('');
-    const named = await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ sourceRef: `ref-${fullWidth}` }));
+    const fullWidth = [...id]
+      .map((c) => (c === 'X' ? 'Ｘ' : String.fromCharCode(c.charCodeAt(0) - 48 + 0xff10)))
+      .join('');
+    const named = await t.http
+      .post('/v1/list-entries')
+      .set(spc)
+      .send(personDebtorEntry({ sourceRef: `ref-${fullWidth}` }));
     expect(named.status).toBe(400);
     expect(named.body.errors.map((e: { path: string }) => e.path)).toContain('sourceRef');
 
-    const label = await t.http.post('/v1/departments/mof/tokens').set({ Authorization: 'Bearer test-admin-token-0123456789abcdef' }).send({ label: `for ${id}` }).expect(400);
+    const label = await t.http
+      .post('/v1/departments/mof/tokens')
+      .set({ Authorization: 'Bearer test-admin-token-0123456789abcdef' })
+      .send({ label: `for ${id}` })
+      .expect(400);
     expect(label.body.errors[0].path).toBe('label');
 
-    const batch = await t.http.post('/v1/list-entries/batch').set(samr).send([enterpriseEntry(), enterpriseEntry({ decisionNo: `号${id}` })]).expect(200);
+    const batch = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .send([enterpriseEntry(), enterpriseEntry({ decisionNo: `号${id}` })])
+      .expect(200);
     expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'rejected']);
     expect(batch.body.results[1].errors[0].path).toBe('decisionNo');
     expect(batch.text).not.toContain(id);
   });
 
   it('NUL, lone surrogates, year 0000, malformed %-escapes and crafted cursors are 400 naming the field', async () => {
-    const cases: Array<[string, () => Promise<{ status: number; body: { errors?: { path: string }[] }; headers: Record<string, string> }>, string]> = [
-      ['NUL', () => t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ reason: 'a\u0000b' })), 'reason'],
-      ['lone surrogate', () => t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ decisionNo: 'x\ud800y' })), 'decisionNo'],
-      ['year 0000', () => t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ decidedAt: '0000-01-01' })), 'decidedAt'],
+    const cases: Array<
+      [
+        string,
+        () => Promise<{ status: number; body: { errors?: { path: string }[] }; headers: Record<string, string> }>,
+        string,
+      ]
+    > = [
+      [
+        'NUL',
+        () =>
+          t.http
+            .post('/v1/list-entries')
+            .set(samr)
+            .send(enterpriseEntry({ reason: 'a\u0000b' })),
+        'reason',
+      ],
+      [
+        'lone surrogate',
+        () =>
+          t.http
+            .post('/v1/list-entries')
+            .set(samr)
+            .send(enterpriseEntry({ decisionNo: 'x\ud800y' })),
+        'decisionNo',
+      ],
+      [
+        'year 0000',
+        () =>
+          t.http
+            .post('/v1/list-entries')
+            .set(samr)
+            .send(enterpriseEntry({ decidedAt: '0000-01-01' })),
+        'decidedAt',
+      ],
       ['malformed %', () => t.http.get('/v1/list-entries/%E0%A4%A').set(spc), 'path'],
-      ['crafted cursor (bad uuid)', () => t.http.get('/v1/list-entries').query({ cursor: Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', '-'.repeat(36)])).toString('base64url') }).set(spc), 'cursor'],
-      ['crafted cursor (year 275760)', () => t.http.get('/v1/orders').query({ cursor: Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', '00000000-0000-0000-0000-000000000000'])).toString('base64url') }).set(spc), 'cursor'],
-      ['crafted cursor (year 0000)', () => t.http.get('/v1/list-entries').query({ cursor: Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000Z', '00000000-0000-0000-0000-000000000000'])).toString('base64url') }).set(spc), 'cursor'],
+      [
+        'crafted cursor (bad uuid)',
+        () =>
+          t.http
+            .get('/v1/list-entries')
+            .query({
+              cursor: Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', '-'.repeat(36)])).toString('base64url'),
+            })
+            .set(spc),
+        'cursor',
+      ],
+      [
+        'crafted cursor (year 275760)',
+        () =>
+          t.http
+            .get('/v1/orders')
+            .query({
+              cursor: Buffer.from(
+                JSON.stringify(['+275760-09-13T00:00:00.000Z', '00000000-0000-0000-0000-000000000000']),
+              ).toString('base64url'),
+            })
+            .set(spc),
+        'cursor',
+      ],
+      [
+        'crafted cursor (year 0000)',
+        () =>
+          t.http
+            .get('/v1/list-entries')
+            .query({
+              cursor: Buffer.from(
+                JSON.stringify(['0000-01-01T00:00:00.000Z', '00000000-0000-0000-0000-000000000000']),
+              ).toString('base64url'),
+            })
+            .set(spc),
+        'cursor',
+      ],
       ['NUL in query', () => t.http.get('/v1/list-entries?status=a%00').set(spc), 'status'],
     ];
     for (const [name, send] of cases) {
@@ -110,7 +187,11 @@ describe('hostile input and what comes back', () => {
   });
 
   it('/v1 answers are not cached or sniffed; /docs has a content security policy', async () => {
-    for (const res of [await t.http.get('/v1/departments').set(spc), await t.http.get('/v1/list-entries/nope').set(spc), await t.http.get('/v1/departments')]) {
+    for (const res of [
+      await t.http.get('/v1/departments').set(spc),
+      await t.http.get('/v1/list-entries/nope').set(spc),
+      await t.http.get('/v1/departments'),
+    ]) {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
     }
@@ -124,6 +205,8 @@ describe('hostile input and what comes back', () => {
     await expect(t.db('audit_log').update({ actor: 'someone-else' })).rejects.toThrow(/append-only/);
     await expect(t.db('audit_log').del()).rejects.toThrow(/append-only/);
     await expect(t.db.raw('truncate audit_log')).rejects.toThrow(/append-only/);
-    await t.db('audit_log').insert({ occurred_at: new Date(), actor: 'test', action: 'test.inserted', entity_type: 'x', entity_id: '1' });
+    await t
+      .db('audit_log')
+      .insert({ occurred_at: new Date(), actor: 'test', action: 'test.inserted', entity_type: 'x', entity_id: '1' });
   });
 });

@@ -38,7 +38,11 @@ describe('a masked ID number cannot be turned back into the full one', () => {
     it('is refused (429, Retry-After) after the per-token limit, long before it finds the number, and every try is audited', async () => {
       const spc = await t.tokenFor('spc');
       const target = makeIdNumber('1980-05-17');
-      const listed = await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry({ idNumber: target })).expect(201);
+      const listed = await t.http
+        .post('/v1/list-entries')
+        .set(spc)
+        .send(personDebtorEntry({ idNumber: target }))
+        .expect(201);
       const masked = listed.body.subject.idNumberMasked as string;
 
       const curious = await t.tokenFor('mof');
@@ -64,7 +68,10 @@ describe('a masked ID number cannot be turned back into the full one', () => {
       expect(Number(refused?.retryAfter)).toBeGreaterThan(0);
       expect(Number(refused?.retryAfter)).toBeLessThanOrEqual(3600);
 
-      const rows = await t.db('audit_log').where({ action: 'person.looked_up' }).select('actor', 'token_id', 'entity_type', 'entity_id', 'after', 'request_id');
+      const rows = await t
+        .db('audit_log')
+        .where({ action: 'person.looked_up' })
+        .select('actor', 'token_id', 'entity_type', 'entity_id', 'after', 'request_id');
       expect(rows).toHaveLength(LIMIT);
       for (const r of rows) {
         expect(r.actor).toBe('mof');

@@ -22,21 +22,32 @@ describe('health, readiness and the API reference', () => {
     expect(ready).toMatchObject({ status: 'ready', checks: { database: true, migrations: true, rules: true } });
     // how long the official holiday calendar lasts, never a reason to be not ready
     expect(ready.calendar.officialUntil).toMatch(/^\d{4}-12-31$/);
-    expect(ready.calendar.daysLeft).toBe(Math.round((Date.parse(ready.calendar.officialUntil) - Date.parse('2026-03-02')) / 86_400_000));
+    expect(ready.calendar.daysLeft).toBe(
+      Math.round((Date.parse(ready.calendar.officialUntil) - Date.parse('2026-03-02')) / 86_400_000),
+    );
   });
 
   it('/openapi.json serves the document that drives routing, and /docs renders it', async () => {
     const doc = (await t.http.get('/openapi.json').expect(200)).body;
     expect(doc.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/list-entries', '/v1/checks/officers', '/v1/reports/feedback']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/list-entries', '/v1/checks/officers', '/v1/reports/feedback']),
+    );
     const docs = await t.http.get('/docs/').expect(200);
     expect(docs.text).toContain('swagger-ui');
   });
 
   it('departments carry Chinese and English names and their list authority', async () => {
-    const res = await t.http.get('/v1/departments').set(await t.tokenFor('mof')).expect(200);
+    const res = await t.http
+      .get('/v1/departments')
+      .set(await t.tokenFor('mof'))
+      .expect(200);
     const samr = res.body.items.find((d: { code: string }) => d.code === 'samr');
-    expect(samr).toMatchObject({ name: '国家市场监督管理总局', nameEn: 'State Administration for Market Regulation', supervisor: false });
+    expect(samr).toMatchObject({
+      name: '国家市场监督管理总局',
+      nameEn: 'State Administration for Market Regulation',
+      supervisor: false,
+    });
     expect(samr.authorityFor.sort()).toEqual(['abnormal_operations', 'license_revoked', 'serious_violation']);
     expect(res.body.items.find((d: { code: string }) => d.code === 'spc').authorityFor).toEqual(['dishonest_debtor']);
     expect(res.body.items.find((d: { code: string }) => d.code === 'ndrc').supervisor).toBe(true);
@@ -73,13 +84,21 @@ describe('start-up', () => {
     const silent = pino({ level: 'silent' });
     try {
       // no keys: refuses to start, naming the variable
-      const refused = await bootstrap(loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' }), silent).then(() => undefined, (e: unknown) => e);
+      const refused = await bootstrap(loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' }), silent).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(refused).toBeInstanceOf(ConfigError);
       expect(String(refused)).toMatch(/ID_HASH_KEY \(or ID_HASH_KEY_FILE\) is required when DATABASE_URL is set/);
 
       const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-keys-'));
       writeFileSync(path.join(dir, 'id'), `${'k'.repeat(40)}\n`, { mode: 0o600 });
-      const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent', ID_HASH_KEY_FILE: path.join(dir, 'id'), WEBHOOK_SECRET_KEY: 'w'.repeat(40) };
+      const env = {
+        DATABASE_URL: db.url,
+        LOG_LEVEL: 'silent',
+        ID_HASH_KEY_FILE: path.join(dir, 'id'),
+        WEBHOOK_SECRET_KEY: 'w'.repeat(40),
+      };
       const first = await bootstrap(loadConfig(env), silent);
       expect(first.config.idHashKey).toBe('k'.repeat(40));
       const key1 = first.keyOf('11010519491231002X');
@@ -103,9 +122,15 @@ describe('start-up', () => {
       await raw('service_secrets').insert({ name: 'id_hash_key', value: legacy });
       await raw.destroy();
       const env = { DATABASE_URL: db.url, LOG_LEVEL: 'silent', WEBHOOK_SECRET_KEY: 'w'.repeat(40) };
-      const hint = await bootstrap(loadConfig(env), silent).then(() => undefined, (e: unknown) => e);
+      const hint = await bootstrap(loadConfig(env), silent).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(String(hint)).toMatch(/holds the key an earlier version generated: service_secrets\.id_hash_key/);
-      const other = await bootstrap(loadConfig({ ...env, ID_HASH_KEY: 'x'.repeat(40) }), silent).then(() => undefined, (e: unknown) => e);
+      const other = await bootstrap(loadConfig({ ...env, ID_HASH_KEY: 'x'.repeat(40) }), silent).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(String(other)).toMatch(/ID_HASH_KEY differs from the key an earlier version generated/);
       const same = await bootstrap(loadConfig({ ...env, ID_HASH_KEY: legacy }), silent);
       expect(await same.db('service_secrets').count({ n: '*' })).toEqual([{ n: 0 }]);

@@ -26,29 +26,72 @@ describe('webhooks', () => {
   });
 
   it('PUT /v1/departments/{code}/webhook: the department or the administrator; the secret is never returned', async () => {
-    const res = await t.http.put('/v1/departments/mof/webhook').set(mof).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(200);
-    expect(res.body).toEqual({ department: 'mof', url: 'http://127.0.0.1:9/x', createdAt: expect.any(String), updatedAt: expect.any(String) });
+    const res = await t.http
+      .put('/v1/departments/mof/webhook')
+      .set(mof)
+      .send({ url: 'http://127.0.0.1:9/x', secret: SECRET })
+      .expect(200);
+    expect(res.body).toEqual({
+      department: 'mof',
+      url: 'http://127.0.0.1:9/x',
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     expect(JSON.stringify(res.body)).not.toContain(SECRET);
-    await t.http.put('/v1/departments/mof/webhook').set(samr).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(403);
-    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'ftp://127.0.0.1/x', secret: SECRET }).expect(400);
-    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/x', secret: 'short' }).expect(400);
-    await t.http.put('/v1/departments/nope/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(404);
+    await t.http
+      .put('/v1/departments/mof/webhook')
+      .set(samr)
+      .send({ url: 'http://127.0.0.1:9/x', secret: SECRET })
+      .expect(403);
+    await t.http
+      .put('/v1/departments/mof/webhook')
+      .set(ADMIN)
+      .send({ url: 'ftp://127.0.0.1/x', secret: SECRET })
+      .expect(400);
+    await t.http
+      .put('/v1/departments/mof/webhook')
+      .set(ADMIN)
+      .send({ url: 'http://127.0.0.1:9/x', secret: 'short' })
+      .expect(400);
+    await t.http
+      .put('/v1/departments/nope/webhook')
+      .set(ADMIN)
+      .send({ url: 'http://127.0.0.1:9/x', secret: SECRET })
+      .expect(404);
     const stored = await t.db('webhooks').where({ department: 'mof' }).first();
     expect(stored.secret_sealed).not.toContain(SECRET);
     expect(JSON.stringify(await t.db('audit_log').where({ action: 'webhook.set' }))).not.toContain(SECRET);
   });
 
   it('queues events only for departments with a webhook, from its registration on', async () => {
-    await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/x', secret: SECRET }).expect(200);
+    await t.http
+      .put('/v1/departments/mof/webhook')
+      .set(ADMIN)
+      .send({ url: 'http://127.0.0.1:9/x', secret: SECRET })
+      .expect(200);
     const created = (await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201)).body;
-    const orderOf = (d: string) => (created.orders as { id: string; department: string }[]).find((o) => o.department === d)?.id as string;
+    const orderOf = (d: string) =>
+      (created.orders as { id: string; department: string }[]).find((o) => o.department === d)?.id as string;
     expect(orderOf('mnr')).toBeDefined();
     expect(await t.count('webhook_outbox', { order_id: orderOf('mof'), type: 'order.issued' })).toBe(1);
     expect(await t.count('webhook_outbox', { order_id: orderOf('mnr') })).toBe(0);
 
-    await t.http.put('/v1/departments/mnr/webhook').set(ADMIN).send({ url: 'http://127.0.0.1:9/mnr', secret: SECRET }).expect(200);
-    await t.http.post(`/v1/list-entries/${created.id}/removal`).set(samr).send({ reason: '信用修复', decisionNo: '测移〔2026〕9号' }).expect(200);
-    expect(await t.db('webhook_outbox').where({ order_id: orderOf('mnr') }).pluck('type')).toEqual(['order.lifted']);
+    await t.http
+      .put('/v1/departments/mnr/webhook')
+      .set(ADMIN)
+      .send({ url: 'http://127.0.0.1:9/mnr', secret: SECRET })
+      .expect(200);
+    await t.http
+      .post(`/v1/list-entries/${created.id}/removal`)
+      .set(samr)
+      .send({ reason: '信用修复', decisionNo: '测移〔2026〕9号' })
+      .expect(200);
+    expect(
+      await t
+        .db('webhook_outbox')
+        .where({ order_id: orderOf('mnr') })
+        .pluck('type'),
+    ).toEqual(['order.lifted']);
   });
 
   it('a receiver that fails three times and then succeeds gets every event, signed, in order', async () => {
@@ -57,9 +100,18 @@ describe('webhooks', () => {
       await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: r.url, secret: SECRET }).expect(200);
       r.setResponder((n) => (n <= 3 ? 'fail' : 'ok'));
       const entries: string[] = [];
-      for (let i = 0; i < 3; i++) entries.push((await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201)).body.id);
-      await t.http.post(`/v1/list-entries/${entries[0]}/removal`).set(samr).send({ reason: '信用修复', decisionNo: '测移〔2026〕1号' }).expect(200);
-      const expected: { id: string; type: string; order_id: string }[] = await t.db('webhook_outbox').where({ department: 'mof' }).orderBy('seq').select('id', 'type', 'order_id');
+      for (let i = 0; i < 3; i++)
+        entries.push((await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201)).body.id);
+      await t.http
+        .post(`/v1/list-entries/${entries[0]}/removal`)
+        .set(samr)
+        .send({ reason: '信用修复', decisionNo: '测移〔2026〕1号' })
+        .expect(200);
+      const expected: { id: string; type: string; order_id: string }[] = await t
+        .db('webhook_outbox')
+        .where({ department: 'mof' })
+        .orderBy('seq')
+        .select('id', 'type', 'order_id');
       expect(expected.map((e) => e.type)).toEqual(['order.issued', 'order.issued', 'order.issued', 'order.lifted']);
 
       // Bounded: each round either delivers or backs off; the clock is moved past the backoff, never slept.
@@ -74,9 +126,18 @@ describe('webhooks', () => {
       expect([...firstDelivery.keys()]).toEqual(expected.map((e) => e.id));
       expect(r.got.every((g) => g.standardOk && g.legacyOk)).toBe(true);
       expect(r.got.find((g) => g.type === 'order.lifted')?.orderId).toBe(expected[3]?.order_id);
-      const log = await t.db('webhook_delivery_attempts').whereIn('event_id', expected.map((e) => e.id)).orderBy('id');
+      const log = await t
+        .db('webhook_delivery_attempts')
+        .whereIn(
+          'event_id',
+          expected.map((e) => e.id),
+        )
+        .orderBy('id');
       expect(log.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 500, 204, 204, 204, 204]);
-      expect(await t.db('webhook_outbox').where({ id: expected[0]?.id }).first()).toMatchObject({ status: 'delivered', attempts: 4 });
+      expect(await t.db('webhook_outbox').where({ id: expected[0]?.id }).first()).toMatchObject({
+        status: 'delivered',
+        attempts: 4,
+      });
     } finally {
       await r.close();
     }
@@ -89,7 +150,11 @@ describe('webhooks', () => {
       r.setResponder(() => 'hang');
       await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
       await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
-      const pending: { id: string }[] = await t.db('webhook_outbox').where({ department: 'mof', status: 'pending' }).orderBy('seq').select('id');
+      const pending: { id: string }[] = await t
+        .db('webhook_outbox')
+        .where({ department: 'mof', status: 'pending' })
+        .orderBy('seq')
+        .select('id');
       expect(pending).toHaveLength(2);
 
       const first = new DeliveryWorker({
@@ -103,7 +168,10 @@ describe('webhooks', () => {
       first.start(10);
       await arrived; // the POST is at the receiver, unanswered
       await first.stop();
-      expect(await t.db('webhook_outbox').where({ id: pending[0]?.id }).first()).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(await t.db('webhook_outbox').where({ id: pending[0]?.id }).first()).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+      });
 
       // "restart": another worker (the app's own) picks everything up
       r.setResponder(() => 'ok');

@@ -54,12 +54,19 @@ describe('working days on the statutory calendar', () => {
     const days = [...statutoryHolidays(2031)].sort();
     expect(days).toEqual([
       '2031-01-01', // 元旦 (Wednesday)
-      '2031-01-22', '2031-01-23', '2031-01-24', '2031-01-25', // 除夕, 正月初一至初三 (the 25th is a Saturday)
+      '2031-01-22',
+      '2031-01-23',
+      '2031-01-24',
+      '2031-01-25', // 除夕, 正月初一至初三 (the 25th is a Saturday)
       '2031-01-27', // 第六条: the Saturday holiday made up on Monday
-      '2031-04-05', '2031-04-07', // 清明 on a Saturday, made up on Monday
-      '2031-05-01', '2031-05-02',
+      '2031-04-05',
+      '2031-04-07', // 清明 on a Saturday, made up on Monday
+      '2031-05-01',
+      '2031-05-02',
       '2031-06-24', // 端午
-      '2031-10-01', '2031-10-02', '2031-10-03', // 国庆; 中秋 falls on 1 October this year
+      '2031-10-01',
+      '2031-10-02',
+      '2031-10-03', // 国庆; 中秋 falls on 1 October this year
     ]);
     expect(statutoryHolidays(2031).size).toBe(14);
   });
@@ -73,9 +80,11 @@ describe('working days on the statutory calendar', () => {
     expect(cal.isWorkday('2031-01-28')).toBe(true);
   });
 
-  it('takes a year from the override file, which makes it official and wins over the law\'s floor', () => {
+  it("takes a year from the override file, which makes it official and wins over the law's floor", () => {
     // FICTIONAL dates, only to exercise the mechanism (not a State Council notice).
-    const cal = new WorkingDayCalendar({ years: { '2031': { notice: 'test fixture', holidays: ['2031-01-21'], workdays: ['2031-01-25'] } } });
+    const cal = new WorkingDayCalendar({
+      years: { '2031': { notice: 'test fixture', holidays: ['2031-01-21'], workdays: ['2031-01-25'] } },
+    });
     expect(cal.isOfficialYear(2031)).toBe(true);
     expect(cal.isWorkday('2031-01-21')).toBe(false);
     expect(cal.isWorkday('2031-01-23')).toBe(true);
@@ -98,7 +107,10 @@ describe('working days on the statutory calendar', () => {
   it('validates the override file against its schema and for sense', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-cal-'));
     mkdirSync(path.join(dir, 'calendar'));
-    copyFileSync(path.join(rulesDir, 'calendar', 'overrides.schema.json'), path.join(dir, 'calendar', 'overrides.schema.json'));
+    copyFileSync(
+      path.join(rulesDir, 'calendar', 'overrides.schema.json'),
+      path.join(dir, 'calendar', 'overrides.schema.json'),
+    );
     const write = (data: unknown) => writeFileSync(path.join(dir, 'calendar', 'overrides.json'), JSON.stringify(data));
     write({ years: { '2027': { notice: 'x', holidays: ['2027-13-01'], workdays: [] } } });
     expect(() => loadCalendarOverrides(dir)).toThrow(RuleFileError);
@@ -111,7 +123,10 @@ describe('working days on the statutory calendar', () => {
   });
 
   it('gives an order the shortest period of its measures, the default for measures without one', () => {
-    const rule = (code: string, n?: number) => ({ event: { type: 'measure', params: { code, ...(n ? { feedbackDueWorkingDays: n } : {}) } } }) as unknown as LoadedRule;
+    const rule = (code: string, n?: number) =>
+      ({
+        event: { type: 'measure', params: { code, ...(n ? { feedbackDueWorkingDays: n } : {}) } },
+      }) as unknown as LoadedRule;
     const d = new FeedbackDeadlines([rule('a', 5), rule('b', 20), rule('c')], 10, shipped());
     expect(d.workingDaysFor([{ code: 'b' }])).toBe(20);
     expect(d.workingDaysFor([{ code: 'b' }, { code: 'c' }])).toBe(10);
@@ -140,13 +155,21 @@ describe('order deadlines through the API (real database)', () => {
 
   it('issued the day before National Day: the make-up Saturday counts, due at the end of 20 October', async () => {
     t.clock.set(new Date('2026-09-30T03:00:00Z'));
-    const res = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ decidedAt: '2026-09-29' })).expect(201);
+    const res = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send(enterpriseEntry({ decidedAt: '2026-09-29' }))
+      .expect(201);
     for (const o of res.body.orders as Order[]) expect(o.dueAt).toBe('2026-10-20T16:00:00.000Z');
   });
 
   it('accepts a listing decided in December whose deadline falls in the next year, official or not', async () => {
     t.clock.set(new Date('2026-12-24T03:00:00Z'));
-    const res = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ decidedAt: '2026-12-23' })).expect(201);
+    const res = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send(enterpriseEntry({ decidedAt: '2026-12-23' }))
+      .expect(201);
     const orders = res.body.orders as Order[];
     expect(orders.length).toBeGreaterThan(0);
     const expected = t.app.calendar.deadline('2026-12-24', 10);
@@ -160,7 +183,11 @@ describe('order deadlines through the API (real database)', () => {
 
   it('far past the official calendar: 201, a deadline on the statutory holidays, marked provisional', async () => {
     t.clock.set(new Date('2031-01-20T03:00:00Z'));
-    const res = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ decidedAt: '2031-01-17' })).expect(201);
+    const res = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send(enterpriseEntry({ decidedAt: '2031-01-17' }))
+      .expect(201);
     for (const o of res.body.orders as Order[]) {
       expect(o).toMatchObject({ dueAt: '2031-02-07T16:00:00.000Z', dueAtProvisional: true });
     }
@@ -170,12 +197,19 @@ describe('order deadlines through the API (real database)', () => {
 
   it('RULES_DIR with an override year is the calendar the API counts on', async () => {
     // FICTIONAL 2027 (not a notice): 1 and 4 Jan off, Saturday 9 Jan works. It wins over the package and the law.
-    const dir = rulesDirWith({ '2027': { notice: 'test fixture', holidays: ['2027-01-01', '2027-01-04'], workdays: ['2027-01-09'] } });
+    const dir = rulesDirWith({
+      '2027': { notice: 'test fixture', holidays: ['2027-01-01', '2027-01-04'], workdays: ['2027-01-09'] },
+    });
     const t2 = await startTestApp({ now: new Date('2026-12-24T03:00:00Z'), env: { RULES_DIR: dir } });
     try {
-      const res = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('samr')).send(enterpriseEntry({ decidedAt: '2026-12-23' })).expect(201);
+      const res = await t2.http
+        .post('/v1/list-entries')
+        .set(await t2.tokenFor('samr'))
+        .send(enterpriseEntry({ decidedAt: '2026-12-23' }))
+        .expect(201);
       // 25, 28, 29, 30, 31 Dec; 5, 6, 7, 8 Jan; Saturday 9 Jan is the tenth working day
-      for (const o of res.body.orders as Order[]) expect(o).toMatchObject({ dueAt: '2027-01-09T16:00:00.000Z', dueAtProvisional: false });
+      for (const o of res.body.orders as Order[])
+        expect(o).toMatchObject({ dueAt: '2027-01-09T16:00:00.000Z', dueAtProvisional: false });
       const ready = await t2.http.get('/readyz').expect(200);
       expect(ready.body.calendar.officialUntil >= '2027-12-31').toBe(true);
     } finally {
@@ -188,18 +222,31 @@ describe('order deadlines through the API (real database)', () => {
     const t = await startTestApp({ now: new Date('2031-01-20T03:00:00Z') });
     try {
       const samr = await t.tokenFor('samr');
-      const res = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ decidedAt: '2031-01-17' })).expect(201);
+      const res = await t.http
+        .post('/v1/list-entries')
+        .set(samr)
+        .send(enterpriseEntry({ decidedAt: '2031-01-17' }))
+        .expect(201);
       const first = (res.body.orders as Order[])[0] as Order;
       expect(first).toMatchObject({ dueAt: '2031-02-07T16:00:00.000Z', dueAtProvisional: true });
-      const other = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ decidedAt: '2031-01-17' })).expect(201);
+      const other = await t.http
+        .post('/v1/list-entries')
+        .set(samr)
+        .send(enterpriseEntry({ decidedAt: '2031-01-17' }))
+        .expect(201);
       const otherOrder = (other.body.orders as Order[])[0] as Order;
       const orders = (res.body.orders as Order[]).length + (other.body.orders as Order[]).length;
 
       // The running service, restarted on the same database with a (FICTIONAL) 2031 notice that gives a longer break:
       // 22 Jan – 2 Feb off. The count from 20 Jan: 21 Jan, 3–7 Feb, 10–13 Feb: due 13 Feb, later than given.
-      const longer = rulesDirWith({ '2031': { notice: 'test fixture', holidays: dates('2031-01-22', '2031-02-02'), workdays: [] } });
+      const longer = rulesDirWith({
+        '2031': { notice: 'test fixture', holidays: dates('2031-01-22', '2031-02-02'), workdays: [] },
+      });
       const later = appOn(t, longer);
-      expect(await later.jobs.run('recompute-provisional-deadlines')).toMatchObject({ outcome: 'succeeded', counts: { confirmed: orders, moved: orders } });
+      expect(await later.jobs.run('recompute-provisional-deadlines')).toMatchObject({
+        outcome: 'succeeded',
+        counts: { confirmed: orders, moved: orders },
+      });
       const moved = await t.http.get(`/v1/orders/${first.id}`).set(ADMIN).expect(200);
       expect(moved.body).toMatchObject({ dueAt: '2031-02-13T16:00:00.000Z', dueAtProvisional: false });
       const audit = await t.db('audit_log').where({ entity_id: first.id, action: 'order.deadline_recomputed' });
@@ -210,9 +257,14 @@ describe('order deadlines through the API (real database)', () => {
       expect(await later.jobs.run('recompute-provisional-deadlines')).toMatchObject({ counts: { checked: 0 } });
 
       // A notice that makes the count SHORTER (no Spring Festival break at all) never moves a deadline earlier.
-      await t.db('orders').where({ id: otherOrder.id }).update({ due_at: new Date('2031-02-07T16:00:00Z'), due_at_provisional: true });
+      await t
+        .db('orders')
+        .where({ id: otherOrder.id })
+        .update({ due_at: new Date('2031-02-07T16:00:00Z'), due_at_provisional: true });
       const shorter = rulesDirWith({ '2031': { notice: 'test fixture', holidays: [], workdays: ['2031-01-25'] } });
-      expect(await appOn(t, shorter).jobs.run('recompute-provisional-deadlines')).toMatchObject({ counts: { confirmed: 1, moved: 0 } });
+      expect(await appOn(t, shorter).jobs.run('recompute-provisional-deadlines')).toMatchObject({
+        counts: { confirmed: 1, moved: 0 },
+      });
       const kept = await t.http.get(`/v1/orders/${otherOrder.id}`).set(ADMIN).expect(200);
       expect(kept.body).toMatchObject({ dueAt: '2031-02-07T16:00:00.000Z', dueAtProvisional: false });
     } finally {
@@ -220,13 +272,17 @@ describe('order deadlines through the API (real database)', () => {
     }
   });
 
-  it('uses a rule\'s own feedbackDueWorkingDays for the order that holds its measure', async () => {
+  it("uses a rule's own feedbackDueWorkingDays for the order that holds its measure", async () => {
     const rules: LoadedRules = structuredClone(t.rules);
     const r = rules.rules.find((x) => x.event.params.code === 'gsr18-government-procurement') as LoadedRule;
     (r.event.params as { feedbackDueWorkingDays?: number }).feedbackDueWorkingDays = 5;
     const t2 = await startTestApp({ now: new Date('2026-02-13T02:00:00Z'), rules });
     try {
-      const res = await t2.http.post('/v1/list-entries').set(await t2.tokenFor('samr')).send(enterpriseEntry()).expect(201);
+      const res = await t2.http
+        .post('/v1/list-entries')
+        .set(await t2.tokenFor('samr'))
+        .send(enterpriseEntry())
+        .expect(201);
       const orders = res.body.orders as Order[];
       expect(orders.find((o) => o.department === 'mof')?.dueAt).toBe('2026-02-27T16:00:00.000Z');
       expect(orders.find((o) => o.department === 'mnr')?.dueAt).toBe('2026-03-05T16:00:00.000Z');

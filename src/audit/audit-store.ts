@@ -24,16 +24,26 @@ function auditJson(value: unknown): string | null {
   return value === undefined ? null : redactIdNumbers(JSON.stringify(value));
 }
 
-export async function recordAudit(q: Knex | Knex.Transaction, ctx: AuditContext, records: AuditRecord[]): Promise<void> {
+export async function recordAudit(
+  q: Knex | Knex.Transaction,
+  ctx: AuditContext,
+  records: AuditRecord[],
+): Promise<void> {
   if (records.length === 0) return;
   const tokenId = ctx.tokenId ?? requestTokenId() ?? null;
   // PostgreSQL takes at most 65,535 bind parameters per statement: 9 columns a row, so 7,000 rows a statement.
-  for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) await insertAudit(q, ctx, tokenId, records.slice(i, i + ROWS_PER_STATEMENT));
+  for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT)
+    await insertAudit(q, ctx, tokenId, records.slice(i, i + ROWS_PER_STATEMENT));
 }
 
 const ROWS_PER_STATEMENT = 7000;
 
-async function insertAudit(q: Knex | Knex.Transaction, ctx: AuditContext, tokenId: string | null, records: AuditRecord[]): Promise<void> {
+async function insertAudit(
+  q: Knex | Knex.Transaction,
+  ctx: AuditContext,
+  tokenId: string | null,
+  records: AuditRecord[],
+): Promise<void> {
   await q('audit_log').insert(
     records.map((r) => ({
       occurred_at: ctx.at,

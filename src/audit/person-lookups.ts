@@ -16,7 +16,14 @@ export interface LookupLimit {
  * oldest of them leaves the window. The state is in PostgreSQL, so the limit holds across all instances together;
  * an advisory lock per caller makes concurrent look-ups count one after another.
  */
-export async function auditPersonLookup(db: Db, ctx: CallContext, at: Date, personKey: string, operation: string, limit: LookupLimit): Promise<void> {
+export async function auditPersonLookup(
+  db: Db,
+  ctx: CallContext,
+  at: Date,
+  personKey: string,
+  operation: string,
+  limit: LookupLimit,
+): Promise<void> {
   const p = ctx.principal;
   const who = p.kind === 'department' ? p.tokenId : actorOf(p);
   await db.transaction(async (trx) => {
@@ -29,11 +36,27 @@ export async function auditPersonLookup(db: Db, ctx: CallContext, at: Date, pers
       .select(trx.raw('count(*)::int as n'), trx.raw('min(occurred_at) as oldest'))
       .first<{ n: number; oldest: Date | null }>();
     if (recent && recent.n >= limit.perWindow && recent.oldest) {
-      const retryAfter = Math.max(1, Math.ceil((new Date(recent.oldest).getTime() + limit.windowSeconds * 1000 - at.getTime()) / 1000));
-      throw new TooManyRequestsError(`at most ${limit.perWindow} look-ups by ID number per ${limit.windowSeconds} s per token; retry after ${retryAfter} s`, retryAfter);
+      const retryAfter = Math.max(
+        1,
+        Math.ceil((new Date(recent.oldest).getTime() + limit.windowSeconds * 1000 - at.getTime()) / 1000),
+      );
+      throw new TooManyRequestsError(
+        `at most ${limit.perWindow} look-ups by ID number per ${limit.windowSeconds} s per token; retry after ${retryAfter} s`,
+        retryAfter,
+      );
     }
-    await recordAudit(trx, { at, requestId: ctx.requestId, ...(p.kind === 'department' ? { tokenId: p.tokenId } : {}) }, [
-      { actor: actorOf(p), action: 'person.looked_up', entityType: 'person', entityId: personKey, after: { operation } },
-    ]);
+    await recordAudit(
+      trx,
+      { at, requestId: ctx.requestId, ...(p.kind === 'department' ? { tokenId: p.tokenId } : {}) },
+      [
+        {
+          actor: actorOf(p),
+          action: 'person.looked_up',
+          entityType: 'person',
+          entityId: personKey,
+          after: { operation },
+        },
+      ],
+    );
   });
 }

@@ -48,17 +48,39 @@ export class TokenService {
     const at = this.clock.now();
     const realNow = this.wallClock.now().getTime();
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(realNow + DEFAULT_TOKEN_LIFETIME_MS);
-    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= realNow) throw ValidationError.field('expiresAt', 'must be in the future');
-    if (expiresAt.getTime() - realNow > MAX_TOKEN_LIFETIME_MS) throw ValidationError.field('expiresAt', 'must be within five years');
+    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= realNow)
+      throw ValidationError.field('expiresAt', 'must be in the future');
+    if (expiresAt.getTime() - realNow > MAX_TOKEN_LIFETIME_MS)
+      throw ValidationError.field('expiresAt', 'must be within five years');
     const token = `jp_${randomBytes(32).toString('base64url')}`;
     const row = await this.db.transaction(async (trx) => {
-      const inserted = await insertToken(trx, { department: department.code, tokenHash: hashToken(token), label: input.label ?? null, createdBy: actorOf(ctx.principal), createdAt: at, expiresAt });
+      const inserted = await insertToken(trx, {
+        department: department.code,
+        tokenHash: hashToken(token),
+        label: input.label ?? null,
+        createdBy: actorOf(ctx.principal),
+        createdAt: at,
+        expiresAt,
+      });
       await recordAudit(trx, { at, requestId: ctx.requestId }, [
-        { actor: actorOf(ctx.principal), action: 'token.created', entityType: 'api_token', entityId: inserted.id, after: { department: department.code, label: inserted.label, expiresAt: expiresAt.toISOString() } },
+        {
+          actor: actorOf(ctx.principal),
+          action: 'token.created',
+          entityType: 'api_token',
+          entityId: inserted.id,
+          after: { department: department.code, label: inserted.label, expiresAt: expiresAt.toISOString() },
+        },
       ]);
       return inserted;
     });
-    return { token, id: row.id, department: row.department, label: row.label, createdAt: new Date(row.created_at).toISOString(), expiresAt: iso(row.expires_at) };
+    return {
+      token,
+      id: row.id,
+      department: row.department,
+      label: row.label,
+      createdAt: new Date(row.created_at).toISOString(),
+      expiresAt: iso(row.expires_at),
+    };
   }
 
   async list(_ctx: CallContext, departmentCode: string): Promise<{ items: TokenSummary[] }> {
@@ -80,7 +102,13 @@ export class TokenService {
       if (row.revoked_at) return;
       await markTokenRevoked(trx, id, at);
       await recordAudit(trx, { at, requestId: ctx.requestId }, [
-        { actor: actorOf(ctx.principal), action: 'token.revoked', entityType: 'api_token', entityId: id, before: { department: department.code, label: row.label } },
+        {
+          actor: actorOf(ctx.principal),
+          action: 'token.revoked',
+          entityType: 'api_token',
+          entityId: id,
+          before: { department: department.code, label: row.label },
+        },
       ]);
     });
     await this.changesSeen();

@@ -14,24 +14,55 @@ const COLUMNS = ['id', 'department', 'label', 'created_at', 'expires_at', 'last_
 
 export async function insertToken(
   q: Knex | Knex.Transaction,
-  row: { department: string; tokenHash: string; label: string | null; createdBy: string; createdAt: Date; expiresAt: Date },
+  row: {
+    department: string;
+    tokenHash: string;
+    label: string | null;
+    createdBy: string;
+    createdAt: Date;
+    expiresAt: Date;
+  },
 ): Promise<TokenRow> {
   const [inserted] = await q('api_tokens')
-    .insert({ department: row.department, token_hash: row.tokenHash, label: row.label, created_by: row.createdBy, created_at: row.createdAt, expires_at: row.expiresAt })
+    .insert({
+      department: row.department,
+      token_hash: row.tokenHash,
+      label: row.label,
+      created_by: row.createdBy,
+      created_at: row.createdAt,
+      expires_at: row.expiresAt,
+    })
     .returning(COLUMNS);
   return inserted as TokenRow;
 }
 
 /** The tokens of these hashes that are not revoked (expiry is the caller's to judge, by the service clock). */
-export async function findUnrevokedTokensByHash(q: Knex, tokenHashes: readonly string[]): Promise<{ id: string; department: string; token_hash: string; expires_at: Date | null }[]> {
-  return q('api_tokens').whereIn('token_hash', tokenHashes).whereNull('revoked_at').select('id', 'department', 'token_hash', 'expires_at');
+export async function findUnrevokedTokensByHash(
+  q: Knex,
+  tokenHashes: readonly string[],
+): Promise<{ id: string; department: string; token_hash: string; expires_at: Date | null }[]> {
+  return q('api_tokens')
+    .whereIn('token_hash', tokenHashes)
+    .whereNull('revoked_at')
+    .select('id', 'department', 'token_hash', 'expires_at');
 }
 
 export async function listTokens(q: Knex, department: string): Promise<TokenRow[]> {
-  return q('api_tokens').where({ department }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).select(COLUMNS);
+  return q('api_tokens')
+    .where({ department })
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .select(COLUMNS);
 }
 
-export async function findToken(q: Knex | Knex.Transaction, department: string, id: string, opts: { forUpdate?: boolean } = {}): Promise<TokenRow | undefined> {
+export async function findToken(
+  q: Knex | Knex.Transaction,
+  department: string,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<TokenRow | undefined> {
   const query = q('api_tokens').where({ department, id }).first(COLUMNS);
   return opts.forUpdate ? query.forUpdate() : query;
 }

@@ -19,9 +19,20 @@ export function batchGate(authenticator: Authenticator): RequestHandler {
     void (async () => {
       const outcome = await authenticator.resolve(req.headers.authorization, req.ip ?? req.socket.remoteAddress);
       if (outcome && 'limited' in outcome) {
-        return sendProblem(res, problem(429, `too many failed authentications from this address; retry after ${outcome.retryAfterSeconds} s`), { 'Retry-After': String(outcome.retryAfterSeconds) });
+        return sendProblem(
+          res,
+          problem(429, `too many failed authentications from this address; retry after ${outcome.retryAfterSeconds} s`),
+          { 'Retry-After': String(outcome.retryAfterSeconds) },
+        );
       }
-      if (!outcome) return sendProblem(res, problem(401, req.headers.authorization ? 'the bearer token is not known' : 'send Authorization: Bearer <token>'));
+      if (!outcome)
+        return sendProblem(
+          res,
+          problem(
+            401,
+            req.headers.authorization ? 'the bearer token is not known' : 'send Authorization: Bearer <token>',
+          ),
+        );
       if (outcome.kind !== 'department' || outcome.department.authorityFor.length === 0) {
         return sendProblem(res, problem(403, 'only a list authority (a department token) may submit batches'));
       }
@@ -29,7 +40,11 @@ export function batchGate(authenticator: Authenticator): RequestHandler {
       const large = !Number.isFinite(length) || length > LARGE_BODY_BYTES;
       if (!large) return next();
       if (largeInFlight >= MAX_CONCURRENT_LARGE_BATCHES) {
-        return sendProblem(res, problem(503, `${MAX_CONCURRENT_LARGE_BATCHES} large batches are being read; retry shortly`), { 'Retry-After': '5' });
+        return sendProblem(
+          res,
+          problem(503, `${MAX_CONCURRENT_LARGE_BATCHES} large batches are being read; retry shortly`),
+          { 'Retry-After': '5' },
+        );
       }
       largeInFlight += 1;
       let released = false;

@@ -1,12 +1,23 @@
 import type { Readable } from 'node:stream';
 import { ValidationError, type FieldError } from '../errors';
-import { csvPathOf, csvRows, ENTRY_COLUMNS, entryFromCells, REMOVAL_COLUMNS, removalFromCells, type BatchRow } from './csv-rows';
+import {
+  csvPathOf,
+  csvRows,
+  ENTRY_COLUMNS,
+  entryFromCells,
+  REMOVAL_COLUMNS,
+  removalFromCells,
+  type BatchRow,
+} from './csv-rows';
 
 export type BatchKind = 'entries' | 'removals';
 
 /** Rows of a CSV of entries or removals, streamed; parse and shape errors stay with their row. */
 export async function* rowsFromCsv(kind: BatchKind, source: Readable | string): AsyncGenerator<BatchRow> {
-  const header = kind === 'entries' ? { exact: ENTRY_COLUMNS } : { known: REMOVAL_COLUMNS, required: ['reason', 'decisionNo'] as const };
+  const header =
+    kind === 'entries'
+      ? { exact: ENTRY_COLUMNS }
+      : { known: REMOVAL_COLUMNS, required: ['reason', 'decisionNo'] as const };
   const shape = kind === 'entries' ? entryFromCells : removalFromCells;
   for await (const r of csvRows(source, header)) {
     if (r.errors) {
@@ -32,7 +43,11 @@ export function withCsvPaths<R extends { errors?: FieldError[] }>(result: R): R 
 export async function collectRows(rows: AsyncIterable<BatchRow>, max: number): Promise<BatchRow[]> {
   const out: BatchRow[] = [];
   for await (const r of rows) {
-    if (out.length >= max) throw ValidationError.field('body', `a batch holds at most ${max} rows; split it, or use npm run import for files of any size`);
+    if (out.length >= max)
+      throw ValidationError.field(
+        'body',
+        `a batch holds at most ${max} rows; split it, or use npm run import for files of any size`,
+      );
     out.push(r);
   }
   return out;

@@ -58,7 +58,13 @@ export class BatchService {
     }
     // One lock order for every writer, so two concurrent batches with overlapping sourceRefs cannot deadlock.
     // The sort is stable: of two rows with one sourceRef, the earlier still comes first and is the one created.
-    ready.sort((a, b) => (a.prepared.input.sourceRef < b.prepared.input.sourceRef ? -1 : a.prepared.input.sourceRef > b.prepared.input.sourceRef ? 1 : 0));
+    ready.sort((a, b) =>
+      a.prepared.input.sourceRef < b.prepared.input.sourceRef
+        ? -1
+        : a.prepared.input.sourceRef > b.prepared.input.sourceRef
+          ? 1
+          : 0,
+    );
     for (const res of await this.writeIsolatingFailures(ctx, authority, ready)) results.set(res.row, res);
     return rows.map((r) => results.get(r.row) as EntryRowResult);
   }
@@ -67,24 +73,36 @@ export class BatchService {
   async ingest(ctx: CallContext, rows: BatchRow[], chunkRows = DEFAULT_CHUNK_ROWS): Promise<EntryRowResult[]> {
     this.authorityOf(ctx);
     const out: EntryRowResult[] = [];
-    for (let i = 0; i < rows.length; i += chunkRows) out.push(...(await this.ingestChunk(ctx, rows.slice(i, i + chunkRows))));
+    for (let i = 0; i < rows.length; i += chunkRows)
+      out.push(...(await this.ingestChunk(ctx, rows.slice(i, i + chunkRows))));
     return out;
   }
 
-  private async checkEntry(authority: string, r: BatchRow): Promise<{ errors: FieldError[] } | { prepared: PreparedEntry }> {
+  private async checkEntry(
+    authority: string,
+    r: BatchRow,
+  ): Promise<{ errors: FieldError[] } | { prepared: PreparedEntry }> {
     const errors = [...(r.errors ?? []), ...this.d.entryValidator.errorsOf(r.input)];
     if (errors.length) return { errors: dedupe(errors) };
     const nul = unsafeTextFieldsOf(r.input);
     if (nul.length) return { errors: nul };
     const input = r.input as ListEntryInput;
     if (!this.d.departments.isAuthorityFor(authority, input.listType)) {
-      return { errors: [{ path: 'listType', message: `${authority} is not the authority for the ${input.listType} list; only that list's authority may add entries to it` }] };
+      return {
+        errors: [
+          {
+            path: 'listType',
+            message: `${authority} is not the authority for the ${input.listType} list; only that list's authority may add entries to it`,
+          },
+        ],
+      };
     }
     try {
       const { normalised, plan } = await this.d.planner.plan(input);
       return { prepared: { input, normalised, plan } };
     } catch (e) {
-      if (e instanceof ValidationError) return { errors: e.errors.length ? e.errors : [{ path: 'row', message: e.message }] };
+      if (e instanceof ValidationError)
+        return { errors: e.errors.length ? e.errors : [{ path: 'row', message: e.message }] };
       throw e;
     }
   }
@@ -94,18 +112,42 @@ export class BatchService {
    * that the checks above did not foresee), the chunk is halved until the row is found and rejected alone: the
    * good rows are stored all the same. Deadlocks and serialization failures are retried.
    */
-  private async writeIsolatingFailures(ctx: CallContext, authority: string, ready: { row: number; prepared: PreparedEntry }[]): Promise<EntryRowResult[]> {
+  private async writeIsolatingFailures(
+    ctx: CallContext,
+    authority: string,
+    ready: { row: number; prepared: PreparedEntry }[],
+  ): Promise<EntryRowResult[]> {
     if (ready.length === 0) return [];
     try {
       const written = await retrying(() =>
-        this.d.db.transaction((trx) => writeEntries(trx, this.d.entries.writeContext(ctx, authority), ready.map((r) => r.prepared))),
+        this.d.db.transaction((trx) =>
+          writeEntries(
+            trx,
+            this.d.entries.writeContext(ctx, authority),
+            ready.map((r) => r.prepared),
+          ),
+        ),
       );
-      return written.map((w, i) => ({ row: (ready[i] as { row: number }).row, status: w.created ? 'created' : 'unchanged', id: w.entry.id }));
+      return written.map((w, i) => ({
+        row: (ready[i] as { row: number }).row,
+        status: w.created ? 'created' : 'unchanged',
+        id: w.entry.id,
+      }));
     } catch (e) {
       if (!isDataError(e)) throw e;
-      if (ready.length === 1) return [{ row: (ready[0] as { row: number }).row, status: 'rejected', errors: [{ path: 'row', message: rowStoreProblem(e) }] }];
+      if (ready.length === 1)
+        return [
+          {
+            row: (ready[0] as { row: number }).row,
+            status: 'rejected',
+            errors: [{ path: 'row', message: rowStoreProblem(e) }],
+          },
+        ];
       const half = Math.ceil(ready.length / 2);
-      return [...(await this.writeIsolatingFailures(ctx, authority, ready.slice(0, half))), ...(await this.writeIsolatingFailures(ctx, authority, ready.slice(half)))];
+      return [
+        ...(await this.writeIsolatingFailures(ctx, authority, ready.slice(0, half))),
+        ...(await this.writeIsolatingFailures(ctx, authority, ready.slice(half))),
+      ];
     }
   }
 
@@ -121,7 +163,8 @@ export class BatchService {
       let errors = dedupe([...(r.errors ?? []), ...this.d.removalValidator.errorsOf(r.input)]);
       if (!errors.length) errors = unsafeTextFieldsOf(r.input);
       const item = r.input as RemovalItem;
-      if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined)) errors = [{ path: 'sourceRef', message: 'name the entry by exactly one of id and sourceRef' }];
+      if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined))
+        errors = [{ path: 'sourceRef', message: 'name the entry by exactly one of id and sourceRef' }];
       if (errors.length) results.set(r.row, { row: r.row, status: 'rejected', errors });
       else ready.push({ row: r.row, item });
     }
@@ -135,11 +178,17 @@ export class BatchService {
   async remove(ctx: CallContext, rows: BatchRow[], chunkRows = DEFAULT_CHUNK_ROWS): Promise<RemovalRowResult[]> {
     this.authorityOf(ctx);
     const out: RemovalRowResult[] = [];
-    for (let i = 0; i < rows.length; i += chunkRows) out.push(...(await this.removeChunk(ctx, rows.slice(i, i + chunkRows))));
+    for (let i = 0; i < rows.length; i += chunkRows)
+      out.push(...(await this.removeChunk(ctx, rows.slice(i, i + chunkRows))));
     return out;
   }
 
-  private async removeLocked(trx: Knex.Transaction, ctx: CallContext, authority: string, ready: { row: number; item: RemovalItem }[]): Promise<RemovalRowResult[]> {
+  private async removeLocked(
+    trx: Knex.Transaction,
+    ctx: CallContext,
+    authority: string,
+    ready: { row: number; item: RemovalItem }[],
+  ): Promise<RemovalRowResult[]> {
     const ids = ready.flatMap((r) => (r.item.id ? [r.item.id] : []));
     const refs = ready.flatMap((r) => (r.item.sourceRef ? [r.item.sourceRef] : []));
     const found = await lockEntries(trx, authority, ids, refs);
@@ -151,7 +200,18 @@ export class BatchService {
       const path = item.id ? 'id' : 'sourceRef';
       const entry = item.id ? byId.get(item.id) : byRef.get(item.sourceRef as string);
       if (!entry) {
-        out.push({ row, status: 'rejected', errors: [{ path, message: item.id ? `no list entry with id ${item.id}` : `${authority} has no list entry with sourceRef ${item.sourceRef}` }] });
+        out.push({
+          row,
+          status: 'rejected',
+          errors: [
+            {
+              path,
+              message: item.id
+                ? `no list entry with id ${item.id}`
+                : `${authority} has no list entry with sourceRef ${item.sourceRef}`,
+            },
+          ],
+        });
       } else {
         try {
           const { removed, entry: now } = await removeEntry(trx, entry, by, item);
@@ -189,7 +249,8 @@ const isDataError = (e: unknown) => /^2[23]/.test(pgCode(e));
  */
 function rowStoreProblem(e: unknown): string {
   const code = pgCode(e);
-  if (code === '22021' || code === '22P05') return 'could not be stored: a text field holds a character PostgreSQL cannot store';
+  if (code === '22021' || code === '22P05')
+    return 'could not be stored: a text field holds a character PostgreSQL cannot store';
   if (code === '22008' || code === '22007') return 'could not be stored: a date or time is out of range';
   if (code.startsWith('23')) return 'could not be stored: it conflicts with a stored entry';
   return `could not be stored: a value is out of range or malformed (SQLSTATE ${code})`;

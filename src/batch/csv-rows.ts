@@ -3,7 +3,20 @@ import { parse, type Info } from 'csv-parse';
 import { ValidationError, type FieldError } from '../errors';
 
 /** The CSV of list entries (documented in openapi.yaml and the README); the order is fixed. */
-export const ENTRY_COLUMNS = ['listType', 'kind', 'uscc', 'idNumber', 'name', 'legalRepName', 'legalRepIdNumber', 'reason', 'decisionNo', 'decidedAt', 'sourceRef', 'expiresAt'] as const;
+export const ENTRY_COLUMNS = [
+  'listType',
+  'kind',
+  'uscc',
+  'idNumber',
+  'name',
+  'legalRepName',
+  'legalRepIdNumber',
+  'reason',
+  'decisionNo',
+  'decidedAt',
+  'sourceRef',
+  'expiresAt',
+] as const;
 type EntryColumn = (typeof ENTRY_COLUMNS)[number];
 /** Removals name the entry by sourceRef or id (either column may be left out). */
 export const REMOVAL_COLUMNS = ['id', 'sourceRef', 'reason', 'decisionNo'] as const;
@@ -45,7 +58,9 @@ async function* csvRecords(source: Readable | string): AsyncGenerator<ParsedReco
   });
   if (typeof source === 'string') parser.end(source);
   else source.on('error', (e) => parser.destroy(e)).pipe(parser);
-  for await (const item of parser as AsyncIterable<{ record: string[]; info: Info; raw: string } | { skipped: string; raw: string }>) {
+  for await (const item of parser as AsyncIterable<
+    { record: string[]; info: Info; raw: string } | { skipped: string; raw: string }
+  >) {
     if ('skipped' in item) yield { skipped: item.skipped, raw: item.raw };
     else yield { record: item.record, raw: item.raw };
   }
@@ -55,7 +70,10 @@ async function* csvRecords(source: Readable | string): AsyncGenerator<ParsedReco
  * Rows of a CSV whose header must be exactly `expected` (in that order), or, with `anyOf`, made of known columns.
  * Each data record becomes { row, cells }; a record of the wrong width or broken quoting becomes a rejected row.
  */
-export async function* csvRows(source: Readable | string, header: { exact: readonly string[] } | { known: readonly string[]; required: readonly string[] }): AsyncGenerator<BatchRow & { cells: Record<string, string> }> {
+export async function* csvRows(
+  source: Readable | string,
+  header: { exact: readonly string[] } | { known: readonly string[]; required: readonly string[] },
+): AsyncGenerator<BatchRow & { cells: Record<string, string> }> {
   let columns: string[] | undefined;
   let row = 0;
   for await (const r of csvRecords(source)) {
@@ -66,7 +84,11 @@ export async function* csvRows(source: Readable | string, header: { exact: reado
     }
     row++;
     if (!r.record) {
-      yield { row, cells: {}, errors: [{ path: 'row', message: `could not be parsed as CSV (${r.skipped}): ${truncate(r.raw ?? '')}` }] };
+      yield {
+        row,
+        cells: {},
+        errors: [{ path: 'row', message: `could not be parsed as CSV (${r.skipped}): ${truncate(r.raw ?? '')}` }],
+      };
       continue;
     }
     const values = r.record;
@@ -75,23 +97,33 @@ export async function* csvRows(source: Readable | string, header: { exact: reado
     const width = columns.length;
     // a trailing errors column is optional, as are empty trailing cells some spreadsheets drop
     const ok = values.length === width || (columns[width - 1] === ERRORS_COLUMN && values.length === width - 1);
-    if (!ok) yield { row, cells, errors: [{ path: 'row', message: `has ${values.length} fields; the header has ${width}` }] };
+    if (!ok)
+      yield { row, cells, errors: [{ path: 'row', message: `has ${values.length} fields; the header has ${width}` }] };
     else yield { row, cells };
   }
   if (!columns) throw ValidationError.field('header', 'the CSV is empty; the first line must be the header');
 }
 
-function checkHeader(record: string[], header: { exact: readonly string[] } | { known: readonly string[]; required: readonly string[] }): string[] {
+function checkHeader(
+  record: string[],
+  header: { exact: readonly string[] } | { known: readonly string[]; required: readonly string[] },
+): string[] {
   const got = record[record.length - 1] === ERRORS_COLUMN ? record.slice(0, -1) : record;
   if ('exact' in header) {
     if (got.length !== header.exact.length || got.some((c, i) => c !== header.exact[i])) {
-      throw ValidationError.field('header', `the header must be exactly ${header.exact.join(',')}; got ${record.join(',')}`);
+      throw ValidationError.field(
+        'header',
+        `the header must be exactly ${header.exact.join(',')}; got ${record.join(',')}`,
+      );
     }
   } else {
     const unknown = got.filter((c) => !header.known.includes(c));
     const missing = header.required.filter((c) => !got.includes(c));
     if (unknown.length || missing.length || new Set(got).size !== got.length) {
-      throw ValidationError.field('header', `the header may hold ${header.known.join(', ')} (each once) and must hold ${header.required.join(', ')}; got ${record.join(',')}`);
+      throw ValidationError.field(
+        'header',
+        `the header may hold ${header.known.join(', ')} (each once) and must hold ${header.required.join(', ')}; got ${record.join(',')}`,
+      );
     }
   }
   return record;
@@ -118,12 +150,16 @@ export const csvPathOf = (path: string): string => CSV_PATHS[path] ?? (path === 
 export function entryFromCells(cells: Record<string, string>): { input: unknown; errors: FieldError[] } {
   const v = (c: EntryColumn): string | undefined => (cells[c] === undefined || cells[c] === '' ? undefined : cells[c]);
   const errors: FieldError[] = [];
-  const mustBeEmpty = (c: EntryColumn, why: string) => v(c) !== undefined && errors.push({ path: c, message: `must be empty ${why}` });
+  const mustBeEmpty = (c: EntryColumn, why: string) =>
+    v(c) !== undefined && errors.push({ path: c, message: `must be empty ${why}` });
   const kind = v('kind');
   let subject: Record<string, unknown>;
   if (kind === 'enterprise') {
     mustBeEmpty('idNumber', 'for an enterprise (a legal representative goes in legalRepName and legalRepIdNumber)');
-    const rep = v('legalRepName') !== undefined || v('legalRepIdNumber') !== undefined ? { name: v('legalRepName'), idNumber: v('legalRepIdNumber') } : undefined;
+    const rep =
+      v('legalRepName') !== undefined || v('legalRepIdNumber') !== undefined
+        ? { name: v('legalRepName'), idNumber: v('legalRepIdNumber') }
+        : undefined;
     subject = { kind, uscc: v('uscc'), name: v('name'), ...(rep ? { legalRepresentative: dropUndefined(rep) } : {}) };
   } else if (kind === 'person') {
     for (const c of ['uscc', 'legalRepName', 'legalRepIdNumber'] as const) mustBeEmpty(c, 'for a person');

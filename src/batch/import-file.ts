@@ -54,7 +54,11 @@ export async function importFile(o: ImportOptions): Promise<ImportSummary> {
   const statuses = o.kind === 'entries' ? ['created', 'unchanged', 'rejected'] : ['removed', 'unchanged', 'rejected'];
   const summary: Record<string, number> = Object.fromEntries(statuses.map((s) => [s, 0]));
   const jsonl = isJsonLines(o.file);
-  const rejects = new RejectsWriter(o.rejectsFile ?? `${o.file.replace(/\.(csv|jsonl|ndjson)$/i, '')}.rejected.${jsonl ? 'jsonl' : 'csv'}`, o.kind, jsonl);
+  const rejects = new RejectsWriter(
+    o.rejectsFile ?? `${o.file.replace(/\.(csv|jsonl|ndjson)$/i, '')}.rejected.${jsonl ? 'jsonl' : 'csv'}`,
+    o.kind,
+    jsonl,
+  );
 
   const stream = createReadStream(o.file);
   let bytes = 0;
@@ -147,7 +151,8 @@ class RejectsWriter {
       }
     }
     this.written++;
-    if (this.jsonl) this.out?.write(`${JSON.stringify({ row: result.row, errors: result.errors, input: row.input })}\n`);
+    if (this.jsonl)
+      this.out?.write(`${JSON.stringify({ row: result.row, errors: result.errors, input: row.input })}\n`);
     else this.out?.write({ ...(row.cells ?? {}), [ERRORS_COLUMN]: errors });
   }
 

@@ -23,7 +23,9 @@ export class RowValidator {
   errorsOf(row: unknown): FieldError[] {
     if (this.validate(row)) return [];
     const errors = fieldErrors(this.validate.errors ?? []);
-    return errors.length ? errors.map((e) => (e.path === 'body' ? { ...e, path: 'row' } : e)) : [{ path: 'row', message: 'is invalid' }];
+    return errors.length
+      ? errors.map((e) => (e.path === 'body' ? { ...e, path: 'row' } : e))
+      : [{ path: 'row', message: 'is invalid' }];
   }
 }
 

@@ -54,8 +54,14 @@ const BANS_OF_PERSONS = `
    where person_key = any($1::text[]) and status = 'active'
    order by person_key, code`;
 
-export async function activeRestrictionsOfEnterprises(db: Db, usccs: readonly string[]): Promise<Map<string, RestrictionHit[]>> {
-  return groupBy(await queryPrepared<RestrictionHit>(db, 'checks.restrictions-of-enterprises', RESTRICTIONS_OF_ENTERPRISES, [usccs]), (r) => r.uscc);
+export async function activeRestrictionsOfEnterprises(
+  db: Db,
+  usccs: readonly string[],
+): Promise<Map<string, RestrictionHit[]>> {
+  return groupBy(
+    await queryPrepared<RestrictionHit>(db, 'checks.restrictions-of-enterprises', RESTRICTIONS_OF_ENTERPRISES, [usccs]),
+    (r) => r.uscc,
+  );
 }
 
 export async function activeRestrictionsOfPersons(
@@ -70,7 +76,10 @@ export async function activeRestrictionsOfPersons(
 }
 
 export async function activeBansOfPersons(db: Db, personKeys: readonly string[]): Promise<Map<string, BanHit[]>> {
-  return groupBy(await queryPrepared<BanHit>(db, 'checks.bans-of-persons', BANS_OF_PERSONS, [personKeys]), (r) => r.person_key);
+  return groupBy(
+    await queryPrepared<BanHit>(db, 'checks.bans-of-persons', BANS_OF_PERSONS, [personKeys]),
+    (r) => r.person_key,
+  );
 }
 
 function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {

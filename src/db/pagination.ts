@@ -21,7 +21,15 @@ export function decodeCursor(cursor: string | undefined): CursorKey | undefined 
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
     // Exactly the shapes encodeCursor writes (toISOString, a UUID): anything else would reach PostgreSQL as a cast
     // error (year 0000 parses in JavaScript; PostgreSQL has no year 0).
-    if (typeof at === 'string' && typeof id === 'string' && ISO_INSTANT.test(at) && !at.startsWith('0000') && !Number.isNaN(Date.parse(at)) && UUID.test(id)) return { at, id };
+    if (
+      typeof at === 'string' &&
+      typeof id === 'string' &&
+      ISO_INSTANT.test(at) &&
+      !at.startsWith('0000') &&
+      !Number.isNaN(Date.parse(at)) &&
+      UUID.test(id)
+    )
+      return { at, id };
   } catch {
     // fall through
   }
@@ -29,7 +37,11 @@ export function decodeCursor(cursor: string | undefined): CursorKey | undefined 
 }
 
 /** Given limit+1 rows, the page and the cursor of the next one. */
-export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => CursorKey): { items: T[]; nextCursor: string | null } {
+export function pageOf<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => CursorKey,
+): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };

@@ -24,7 +24,12 @@ export function healthHandlers(db: Db, rulesLoaded: () => boolean, calendar?: ()
     getReadiness: async () => {
       // Its own time limit: a frozen database makes /readyz say 503 within READY_TIMEOUT_MS, never hang.
       const database = await within(READY_TIMEOUT_MS, db.raw('select 1'));
-      const migrations = database ? await within(READY_TIMEOUT_MS, migrationsApplied(db).then((ok) => ok || Promise.reject())) : false;
+      const migrations = database
+        ? await within(
+            READY_TIMEOUT_MS,
+            migrationsApplied(db).then((ok) => ok || Promise.reject()),
+          )
+        : false;
       const rules = rulesLoaded();
       const body = { checks: { database, migrations, rules }, ...(calendar ? { calendar: calendar() } : {}) };
       return database && migrations && rules

@@ -86,7 +86,9 @@ function malformedPath(path: string): boolean {
 export type ApiHandler = (req: Request, res: Response) => Promise<unknown>;
 
 export function createApi(o: ApiOptions): ApiHandler {
-  const api = new OpenAPIBackend({ definition: structuredClone(o.definition), strict: true,
+  const api = new OpenAPIBackend({
+    definition: structuredClone(o.definition),
+    strict: true,
     coerceTypes: true,
     validate: true,
     customizeAjv: (ajv) => {
@@ -107,17 +109,22 @@ export function createApi(o: ApiOptions): ApiHandler {
         return problemResult(p, { 'Retry-After': retry });
       }
       const given = Boolean(c.request.headers.authorization);
-      return problemResult(problem(401, given ? 'the bearer token is not known' : 'send Authorization: Bearer <token>'));
+      return problemResult(
+        problem(401, given ? 'the bearer token is not known' : 'send Authorization: Bearer <token>'),
+      );
     },
     validationFail: (c: Context) => {
       const errors = fieldErrors(c.validation.errors ?? []);
-      return problemResult(problem(400, `invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors));
+      return problemResult(
+        problem(400, `invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors),
+      );
     },
     notFound: (c: Context) =>
       problemResult(problem(404, `no such path: ${c.request.method.toUpperCase()} ${redactUrl(c.request.path)}`)),
     methodNotAllowed: (c: Context) =>
       problemResult(problem(405, `${c.request.method.toUpperCase()} is not allowed on ${redactUrl(c.request.path)}`)),
-    notImplemented: (c: Context) => problemResult(problem(500, `operation ${c.operation?.operationId ?? '?'} has no handler`)),
+    notImplemented: (c: Context) =>
+      problemResult(problem(500, `operation ${c.operation?.operationId ?? '?'} has no handler`)),
     postResponseHandler: sendResult(o),
   });
 
@@ -133,7 +140,17 @@ export function createApi(o: ApiOptions): ApiHandler {
       const errors = [{ path: 'path', message: 'has a malformed %-escape' }];
       return sendProblem(res, problem(400, 'the path has a malformed %-escape', errors));
     }
-    return handleRequest({ method: req.method, path: req.path, body: req.body, query: req.query as Record<string, string>, headers: req.headers as Record<string, string> }, req, res);
+    return handleRequest(
+      {
+        method: req.method,
+        path: req.path,
+        body: req.body,
+        query: req.query as Record<string, string>,
+        headers: req.headers as Record<string, string>,
+      },
+      req,
+      res,
+    );
   };
 }
 
@@ -186,8 +203,16 @@ function sendResult(o: ApiOptions) {
     if (o.validateResponses && c.operation && result.status < 400 && result.body !== undefined) {
       const check = c.api.validateResponse(result.body, c.operation, result.status);
       if (check.errors?.length) {
-        o.log.error({ operationId: c.operation.operationId, errors: check.errors }, 'response does not match the OpenAPI document');
-        result = problemResult(problem(500, `response of ${c.operation.operationId} does not match the OpenAPI document: ${JSON.stringify(check.errors)}`));
+        o.log.error(
+          { operationId: c.operation.operationId, errors: check.errors },
+          'response does not match the OpenAPI document',
+        );
+        result = problemResult(
+          problem(
+            500,
+            `response of ${c.operation.operationId} does not match the OpenAPI document: ${JSON.stringify(check.errors)}`,
+          ),
+        );
       }
     }
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
@@ -196,6 +221,10 @@ function sendResult(o: ApiOptions) {
     else if (type === 'application/problem+json') res.status(result.status).send(problemJson(result.body as Problem));
     // Whatever a handler returns, no full ID number leaves in an answer (a cheap scan: answers rarely hold 17 digits).
     else if (type) res.status(result.status).send(redactIdNumbers(JSON.stringify(result.body)));
-    else res.status(result.status).type('application/json').send(redactIdNumbers(JSON.stringify(result.body)));
+    else
+      res
+        .status(result.status)
+        .type('application/json')
+        .send(redactIdNumbers(JSON.stringify(result.body)));
   };
 }

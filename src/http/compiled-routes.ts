@@ -10,7 +10,13 @@ interface Template {
 }
 
 const escapeRegExp = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const patternOf = (template: string) => new RegExp(`^${template.split(/\{[^}]+\}/).map(escapeRegExp).join('[^/]+')}$`);
+const patternOf = (template: string) =>
+  new RegExp(
+    `^${template
+      .split(/\{[^}]+\}/)
+      .map(escapeRegExp)
+      .join('[^/]+')}$`,
+  );
 
 /**
  * openapi-backend's router rebuilds its operation list from the whole document (lodash) and compiles a RegExp per
@@ -29,7 +35,11 @@ export function compileRoutes(api: OpenAPIBackend): void {
   const byId = new Map(operations.map((op) => [op.operationId, op]));
   const exact = new Map(operations.map((op) => [`${op.method} ${op.path}`, op]));
   const templates: Template[] = operations
-    .map((operation) => ({ operation, pattern: patternOf(operation.path), literal: operation.path.replace(/\{.*?\}/g, '').length }))
+    .map((operation) => ({
+      operation,
+      pattern: patternOf(operation.path),
+      literal: operation.path.replace(/\{.*?\}/g, '').length,
+    }))
     .sort((a, b) => b.literal - a.literal)
     .map(({ operation, pattern }) => ({ operation, pattern }));
 
@@ -50,7 +60,11 @@ export function compileRoutes(api: OpenAPIBackend): void {
       if (t.operation.method === normal.method) return t.operation;
       pathMatched = true;
     }
-    return fail(pathMatched ? '405-methodNotAllowed: this method is not registered for the route' : '404-notFound: no route matches request');
+    return fail(
+      pathMatched
+        ? '405-methodNotAllowed: this method is not registered for the route'
+        : '404-notFound: no route matches request',
+    );
   }) as typeof router.matchOperation;
   compileParseRequest(router, operations);
 }

@@ -12,14 +12,26 @@ export interface ServerTimeouts {
   checkIntervalMs: number;
 }
 
-const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 1_000 };
+const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000,
+};
 
 /**
  * The HTTP server with its timeouts stated: Node's defaults (60 s for headers, 300 s per request, checked every
  * 30 s) let one client hold a connection for minutes by trickling bytes. A timed-out request gets 408 and is closed.
  */
 export function createHttpServer(listener: RequestListener, t: ServerTimeouts = DEFAULT_SERVER_TIMEOUTS): http.Server {
-  const server = http.createServer({ headersTimeout: t.headersTimeoutMs, requestTimeout: t.requestTimeoutMs, connectionsCheckingInterval: t.checkIntervalMs }, listener);
+  const server = http.createServer(
+    {
+      headersTimeout: t.headersTimeoutMs,
+      requestTimeout: t.requestTimeoutMs,
+      connectionsCheckingInterval: t.checkIntervalMs,
+    },
+    listener,
+  );
   server.keepAliveTimeout = t.keepAliveTimeoutMs;
   return server;
 }

@@ -88,15 +88,31 @@ const STATUS_BY_ERROR: Record<string, number> = {
 };
 
 export function problemFromError(err: unknown): Problem {
-  if (isDatabaseUnavailable(err)) return problem(503, 'the database is unreachable at the moment; repeat the request after Retry-After seconds');
-  const e = err as { name?: string; message?: string; errors?: FieldError[]; type?: string; status?: number; expose?: boolean };
+  if (isDatabaseUnavailable(err))
+    return problem(503, 'the database is unreachable at the moment; repeat the request after Retry-After seconds');
+  const e = err as {
+    name?: string;
+    message?: string;
+    errors?: FieldError[];
+    type?: string;
+    status?: number;
+    expose?: boolean;
+  };
   const status = (e.name && STATUS_BY_ERROR[e.name]) || undefined;
   if (status) return problem(status, e.message, e.errors);
   // errors raised by express's body parser carry a type and an exposable status
-  if (e.type === 'entity.too.large') return problem(413, `the request body is over the ${typeof (e as { limit?: unknown }).limit === 'number' ? `${(e as { limit: number }).limit / 1048576} MB` : '1 MB'} limit`);
-  if (e.type === 'entity.parse.failed') return problem(400, `the request body is not valid JSON: ${e.message ?? ''}`.trim(), [{ path: 'body', message: 'is not valid JSON' }]);
+  if (e.type === 'entity.too.large')
+    return problem(
+      413,
+      `the request body is over the ${typeof (e as { limit?: unknown }).limit === 'number' ? `${(e as { limit: number }).limit / 1048576} MB` : '1 MB'} limit`,
+    );
+  if (e.type === 'entity.parse.failed')
+    return problem(400, `the request body is not valid JSON: ${e.message ?? ''}`.trim(), [
+      { path: 'body', message: 'is not valid JSON' },
+    ]);
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return problem(415, e.message);
-  if (e.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500) return problem(e.status, e.message);
+  if (e.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return problem(e.status, e.message);
   return problem(500, 'an unexpected error occurred; it has been logged');
 }
 

@@ -10,7 +10,7 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   const relevant = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
   const pathOf = (e: ErrorObject) => {
     const segs = e.instancePath.split('/').filter(Boolean).map(unescapePointer);
-    const extra = (e.params as { missingProperty?: string; additionalProperty?: string });
+    const extra = e.params as { missingProperty?: string; additionalProperty?: string };
     if (e.keyword === 'required' && extra.missingProperty) segs.push(extra.missingProperty);
     if (e.keyword === 'additionalProperties' && extra.additionalProperty) segs.push(extra.additionalProperty);
     return segs;
@@ -18,7 +18,8 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   const messageOf = (e: ErrorObject) => {
     if (e.keyword === 'required') return 'is required';
     if (e.keyword === 'additionalProperties') return 'is not a known field';
-    if (e.keyword === 'enum') return `must be one of: ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
+    if (e.keyword === 'enum')
+      return `must be one of: ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
     return e.message ?? 'is invalid';
   };
 
@@ -33,8 +34,14 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   if (byBranch.size > 1) {
     const plain = byBranch.get('') ?? [];
     const branches = [...byBranch.entries()].filter(([k]) => k !== '');
-    const kindMismatch = (errs: ErrorObject[]) => errs.some((e) => e.instancePath.endsWith('/kind') && e.keyword === 'enum');
-    branches.sort(([, a], [, b]) => Number(kindMismatch(a)) - Number(kindMismatch(b)) || Math.max(...b.map(depth)) - Math.max(...a.map(depth)) || a.length - b.length);
+    const kindMismatch = (errs: ErrorObject[]) =>
+      errs.some((e) => e.instancePath.endsWith('/kind') && e.keyword === 'enum');
+    branches.sort(
+      ([, a], [, b]) =>
+        Number(kindMismatch(a)) - Number(kindMismatch(b)) ||
+        Math.max(...b.map(depth)) - Math.max(...a.map(depth)) ||
+        a.length - b.length,
+    );
     chosen = [...plain, ...(branches[0]?.[1] ?? [])];
   }
 
@@ -45,7 +52,7 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
     const field = (root === 'requestBody' || root === 'query' || root === 'path' || root === 'headers' ? rest : segs)
       .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
       .join('');
-    const path = field || (root === 'requestBody' ? 'body' : root ?? 'body');
+    const path = field || (root === 'requestBody' ? 'body' : (root ?? 'body'));
     if (!out.has(path)) out.set(path, { path, message: messageOf(e) });
   }
   return [...out.values()];

@@ -9,7 +9,9 @@ import { containsIdNumber, redactUrl } from '../identity/id-number';
  * letter or digit, and no ID number hidden in it): it is stored in audit rows and logs. Otherwise a fresh UUID.
  */
 export function requestIdOf(given: unknown): string {
-  return typeof given === 'string' && /^[A-Za-z0-9][\w.:-]{7,63}$/.test(given) && !containsIdNumber(given) ? given : randomUUID();
+  return typeof given === 'string' && /^[A-Za-z0-9][\w.:-]{7,63}$/.test(given) && !containsIdNumber(given)
+    ? given
+    : randomUUID();
 }
 
 /** The URL as logged: %-escapes decoded first (so ?%69dNumber= is seen), idNumber values hidden, any ID number masked. */
@@ -39,6 +41,8 @@ export function requestLog(log: Logger): RequestHandler {
       return id;
     },
     // Request bodies may hold ID numbers: log method, URL and status, never bodies or the Authorization header.
-    serializers: { req: (r: { id: string; method: string; url: string }) => ({ id: r.id, method: r.method, url: loggedUrl(r.url) }) },
+    serializers: {
+      req: (r: { id: string; method: string; url: string }) => ({ id: r.id, method: r.method, url: loggedUrl(r.url) }),
+    },
   });
 }

@@ -26,8 +26,8 @@ export function orgCodeCheckChar(body8: string): string {
 export function usccProblem(code: string): string | null {
   if (code.length !== 18) return 'must be 18 characters';
   if (!SHAPE.test(code)) return 'has characters outside GB 32100 (digits and capitals except I, O, S, V, Z)';
-  if (orgCodeCheckChar(code.slice(8, 16)) !== code[16]) return 'the embedded organisation code (positions 9–17) fails its GB 11714 check character';
+  if (orgCodeCheckChar(code.slice(8, 16)) !== code[16])
+    return 'the embedded organisation code (positions 9–17) fails its GB 11714 check character';
   if (usccCheckChar(code.slice(0, 17)) !== code[17]) return 'the check character (position 18) is wrong';
   return null;
 }
-

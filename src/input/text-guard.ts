@@ -15,7 +15,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function textProblem(key: string, value: string): string | null {
   if (value.includes('\u0000')) return 'contains a NUL character';
   if (LONE_SURROGATE.test(value)) return 'contains an unpaired UTF-16 surrogate (not a character)';
-  if (!IDENTIFIER_KEYS.has(key) && containsIdNumber(value)) return 'contains a citizen ID number; put ID numbers only in idNumber fields';
+  if (!IDENTIFIER_KEYS.has(key) && containsIdNumber(value))
+    return 'contains a citizen ID number; put ID numbers only in idNumber fields';
   return null;
 }
 

@@ -24,7 +24,10 @@ export type AbnormalOperationsRule = Pick<ListTransition, 'afterYears' | 'remind
 
 /** The transition from the catalogue; undefined when the rules do not define it (the job then does nothing). */
 export function abnormalOperationsRuleOf(catalog: Catalog): AbnormalOperationsRule | undefined {
-  return catalog.transitions?.find((t) => t.code === ABNORMAL_OPERATIONS_TRANSITION && t.from === 'abnormal_operations' && t.to === 'serious_violation');
+  return catalog.transitions?.find(
+    (t) =>
+      t.code === ABNORMAL_OPERATIONS_TRANSITION && t.from === 'abnormal_operations' && t.to === 'serious_violation',
+  );
 }
 
 function markOf(rule: AbnormalOperationsRule, listedOn: IsoDate): IsoDate {
@@ -32,13 +35,19 @@ function markOf(rule: AbnormalOperationsRule, listedOn: IsoDate): IsoDate {
 }
 
 function basisOn(rule: AbnormalOperationsRule, date: IsoDate): { document: string; article: string }[] {
-  return rule.basis.filter((b) => date >= b.inForce.from && date <= b.inForce.until).map(({ document, article }) => ({ document, article }));
+  return rule.basis
+    .filter((b) => date >= b.inForce.from && date <= b.inForce.until)
+    .map(({ document, article }) => ({ document, article }));
 }
 
 const BATCH = 500;
 
 /** Reminders and proposals for the serious-violation list; unique (entry_id, stage) makes each happen once. */
-export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: AbnormalOperationsRule | undefined): Promise<JobCounts> {
+export async function proposeAbnormalOperations(
+  db: Db,
+  clock: Clock,
+  rule: AbnormalOperationsRule | undefined,
+): Promise<JobCounts> {
   const now = clock.now();
   const today = chinaDate(now);
   const counts = { checked: 0, reminders: 0, proposals: 0 };
@@ -46,9 +55,13 @@ export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: Abno
   const years = rule.afterYears;
   // Entries whose mark is inside the rule's range and at most reminderDaysBefore ahead (exact test below).
   const listedFrom = addYears(rule.inForce.from, -years);
-  const listedUntil = [addYears(rule.inForce.until, -years), addDays(addYears(today, -years), rule.reminderDaysBefore + 1)].sort()[0] as string;
+  const listedUntil = [
+    addYears(rule.inForce.until, -years),
+    addDays(addYears(today, -years), rule.reminderDaysBefore + 1),
+  ].sort()[0] as string;
   const decided: [string, string] = [addDays(listedFrom, -1), listedUntil];
-  const read = (after: string, limit: number) => activeEntriesDecidedBetween(db, 'abnormal_operations', decided, after, limit);
+  const read = (after: string, limit: number) =>
+    activeEntriesDecidedBetween(db, 'abnormal_operations', decided, after, limit);
   for await (const rows of keysetBatches(read, BATCH)) {
     counts.checked += rows.length;
 
@@ -75,7 +88,13 @@ export async function proposeAbnormalOperations(db: Db, clock: Clock, rule: Abno
       await recordAudit(
         trx,
         { at: now },
-        inserted.map((p) => ({ actor: 'system', action: `serious_violation.${p.stage}`, entityType: 'list_entry', entityId: p.entry_id, after: { proposalId: p.id } })),
+        inserted.map((p) => ({
+          actor: 'system',
+          action: `serious_violation.${p.stage}`,
+          entityType: 'list_entry',
+          entityId: p.entry_id,
+          after: { proposalId: p.id },
+        })),
       );
       for (const p of inserted) {
         if (p.stage === 'reminder') counts.reminders++;

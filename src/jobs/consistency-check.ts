@@ -41,7 +41,9 @@ function missingMeasures(plan: Plan, stored: OrderRow[], today: string): Map<str
 
 function extraMeasures(plan: Plan, stored: OrderRow[]): number {
   const planned = new Set(plan.orders.flatMap((o) => o.measures.map((m) => `${o.department}\u0000${m.code}`)));
-  return stored.filter((o) => o.status !== 'lifted').flatMap((o) => o.measures.filter((m) => !planned.has(`${o.department}\u0000${m.code}`))).length;
+  return stored
+    .filter((o) => o.status !== 'lifted')
+    .flatMap((o) => o.measures.filter((m) => !planned.has(`${o.department}\u0000${m.code}`))).length;
 }
 
 /**
@@ -56,7 +58,10 @@ export async function checkConsistency(d: ConsistencyDeps): Promise<JobCounts> {
   const today = chinaDate(now);
   const counts = { checked: 0, unverifiable: 0, drifted: 0, measuresMissing: 0, measuresExtra: 0, ordersIssued: 0 };
   for await (const rows of keysetBatches((after, limit) => activeEntriesAfter(d.db, after, limit), BATCH)) {
-    const stored = await ordersOfEntries(d.db, rows.map((r) => r.id));
+    const stored = await ordersOfEntries(
+      d.db,
+      rows.map((r) => r.id),
+    );
     for (const row of rows) {
       counts.checked++;
       const forRules = entryForRulesOf(row);
@@ -81,7 +86,14 @@ export async function checkConsistency(d: ConsistencyDeps): Promise<JobCounts> {
 }
 
 /** Issues the missing measures of one entry, re-checked under the entry's row lock. Returns orders issued. */
-async function repair(d: ConsistencyDeps, entryId: string, plan: Plan, today: string, now: Date, counts: { measuresMissing: number }): Promise<number> {
+async function repair(
+  d: ConsistencyDeps,
+  entryId: string,
+  plan: Plan,
+  today: string,
+  now: Date,
+  counts: { measuresMissing: number },
+): Promise<number> {
   return d.db.transaction(async (trx) => {
     const row = await findEntry(trx, entryId, { forUpdate: true });
     if (row?.status !== 'active') return 0;

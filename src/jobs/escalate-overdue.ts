@@ -22,31 +22,71 @@ export interface EscalationOptions {
  * without feedback level2WorkingDays working days later. The unique (order_id, level) makes each escalation, its
  * audit record and its order.escalated event happen once, whichever instance and however many runs.
  */
-export async function escalateOverdue(db: Db, clock: Clock, departments: DepartmentDirectory, calendar: WorkingDayCalendar, opts: EscalationOptions): Promise<JobCounts> {
+export async function escalateOverdue(
+  db: Db,
+  clock: Clock,
+  departments: DepartmentDirectory,
+  calendar: WorkingDayCalendar,
+  opts: EscalationOptions,
+): Promise<JobCounts> {
   const now = clock.now();
   const supervisors = departments.all.filter((d) => d.supervisor).map((d) => d.code);
   const counts = { overdue: 0, escalatedLevel1: 0, escalatedLevel2: 0 };
   counts.overdue = await countOverdue(db, now);
 
   for (const level of [1, 2] as const) {
-    for await (const candidates of keysetBatches((after, limit) => overdueOrdersToEscalate(db, now, level, after, limit), BATCH)) {
+    for await (const candidates of keysetBatches(
+      (after, limit) => overdueOrdersToEscalate(db, now, level, after, limit),
+      BATCH,
+    )) {
       // Level 2 counts working days from the China day the order was due (due_at is the end of that day).
-      const due = level === 1 ? candidates : candidates.filter((o) => endOfChinaDay(calendar.addWorkingDays(chinaDate(new Date(new Date(o.due_at).getTime() - 1)), opts.level2WorkingDays)) < now);
+      const due =
+        level === 1
+          ? candidates
+          : candidates.filter(
+              (o) =>
+                endOfChinaDay(
+                  calendar.addWorkingDays(
+                    chinaDate(new Date(new Date(o.due_at).getTime() - 1)),
+                    opts.level2WorkingDays,
+                  ),
+                ) < now,
+            );
       if (due.length === 0) continue;
 
       await db.transaction(async (trx) => {
-        const rows = due.map((o) => ({ order_id: o.id, level, department: o.department, supervisors, due_at: o.due_at, escalated_at: now }));
+        const rows = due.map((o) => ({
+          order_id: o.id,
+          level,
+          department: o.department,
+          supervisors,
+          due_at: o.due_at,
+          escalated_at: now,
+        }));
         const done = await insertEscalations(trx, rows);
         const escalated = due.filter((o) => done.has(o.id));
         await enqueueEvents(
           trx,
           now,
-          escalated.flatMap((order) => supervisors.map((department) => ({ department, type: 'order.escalated' as const, order, extra: { escalation: { level, department: order.department, supervisors } } }))),
+          escalated.flatMap((order) =>
+            supervisors.map((department) => ({
+              department,
+              type: 'order.escalated' as const,
+              order,
+              extra: { escalation: { level, department: order.department, supervisors } },
+            })),
+          ),
         );
         await recordAudit(
           trx,
           { at: now },
-          escalated.map((o) => ({ actor: 'system', action: 'order.escalated', entityType: 'order', entityId: o.id, after: { level, supervisors, dueAt: new Date(o.due_at).toISOString() } })),
+          escalated.map((o) => ({
+            actor: 'system',
+            action: 'order.escalated',
+            entityType: 'order',
+            entityId: o.id,
+            after: { level, supervisors, dueAt: new Date(o.due_at).toISOString() },
+          })),
         );
         if (level === 1) counts.escalatedLevel1 += escalated.length;
         else counts.escalatedLevel2 += escalated.length;

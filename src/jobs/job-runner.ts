@@ -18,7 +18,10 @@ export interface JobDefinition {
   run(): Promise<JobCounts>;
 }
 
-export type JobRunResult = { outcome: 'succeeded'; counts: JobCounts } | { outcome: 'failed'; counts: JobCounts; error: string } | { outcome: 'skipped'; reason: 'running-here' | 'locked-elsewhere' };
+export type JobRunResult =
+  | { outcome: 'succeeded'; counts: JobCounts }
+  | { outcome: 'failed'; counts: JobCounts; error: string }
+  | { outcome: 'skipped'; reason: 'running-here' | 'locked-elsewhere' };
 
 /** Advisory-lock namespace of this service's jobs ("JP"); the second key is a hash of the job name. */
 const LOCK_NAMESPACE = 0x4a50;
@@ -57,11 +60,17 @@ export class JobRunner {
   private async runOnce(job: JobDefinition): Promise<JobRunResult> {
     if (this.runningHere.has(job.name)) return { outcome: 'skipped', reason: 'running-here' };
     this.runningHere.add(job.name);
-    const client = this.db.client as { acquireConnection(): Promise<PoolClient>; releaseConnection(c: PoolClient): Promise<void> };
+    const client = this.db.client as {
+      acquireConnection(): Promise<PoolClient>;
+      releaseConnection(c: PoolClient): Promise<void>;
+    };
     const conn = await client.acquireConnection();
     try {
       const key = lockKeyOf(job.name);
-      const { rows } = await conn.query<{ got: boolean }>('select pg_try_advisory_lock($1, $2) as got', [LOCK_NAMESPACE, key]);
+      const { rows } = await conn.query<{ got: boolean }>('select pg_try_advisory_lock($1, $2) as got', [
+        LOCK_NAMESPACE,
+        key,
+      ]);
       if (!rows[0]?.got) return { outcome: 'skipped', reason: 'locked-elsewhere' };
       try {
         return await this.runLocked(job);

@@ -24,7 +24,12 @@ export class JobService {
           name: j.name,
           schedule: j.schedule,
           lastRun: r
-            ? { startedAt: new Date(r.started_at).toISOString(), finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null, outcome: r.outcome, counts: r.counts }
+            ? {
+                startedAt: new Date(r.started_at).toISOString(),
+                finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+                outcome: r.outcome,
+                counts: r.counts,
+              }
             : null,
         };
       }),

@@ -39,31 +39,37 @@ function jobDefinitions(d: JobDeps): JobDefinition[] {
     {
       name: 'expire-entries',
       schedule: '5 * * * *',
-      description: 'entries whose term has ended are expired; their orders, restrictions and bans are lifted (order.lifted)',
+      description:
+        'entries whose term has ended are expired; their orders, restrictions and bans are lifted (order.lifted)',
       run: () => expireEntries(d.db, d.clock),
     },
     {
       name: 'escalate-overdue',
       schedule: '15 * * * *',
-      description: 'orders past due without feedback are escalated to the supervising departments, once per order and level (order.escalated)',
-      run: () => escalateOverdue(d.db, d.clock, d.departments, d.calendar, { level2WorkingDays: d.escalationLevel2WorkingDays }),
+      description:
+        'orders past due without feedback are escalated to the supervising departments, once per order and level (order.escalated)',
+      run: () =>
+        escalateOverdue(d.db, d.clock, d.departments, d.calendar, { level2WorkingDays: d.escalationLevel2WorkingDays }),
     },
     {
       name: 'abnormal-operations-3y',
       schedule: '30 1 * * *',
-      description: '经营异常名录 for 3 years without remedy: reminder 60 days before, then a proposal for the serious-violation list (legacy rule, 2014-10-01 … 2024-04-30)',
+      description:
+        '经营异常名录 for 3 years without remedy: reminder 60 days before, then a proposal for the serious-violation list (legacy rule, 2014-10-01 … 2024-04-30)',
       run: () => proposeAbnormalOperations(d.db, d.clock, abnormalOperationsRuleOf(d.engine.loaded.catalog)),
     },
     {
       name: 'recompute-provisional-deadlines',
       schedule: '20 0 * * *',
-      description: 'deadlines counted past the official holiday calendar are counted again once the year is official (never earlier than given); also at start-up',
+      description:
+        'deadlines counted past the official holiday calendar are counted again once the year is official (never earlier than given); also at start-up',
       run: () => recomputeProvisionalDeadlines(d.db, d.clock, d.deadlines),
     },
     {
       name: 'consistency-check',
       schedule: '45 2 * * *',
-      description: 'every active entry has the orders its rules produce today; missing ones are issued, extra ones reported',
+      description:
+        'every active entry has the orders its rules produce today; missing ones are issued, extra ones reported',
       run: () => checkConsistency(d),
     },
   ];

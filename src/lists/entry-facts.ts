@@ -12,8 +12,12 @@ export interface EntryPerson {
 /** What writeEntries stores so the rules can be run again on the stored entry (keyed hashes and masks only). */
 export function entryPersonsOf(forRules: EntryForRules): EntryPerson[] {
   const s = forRules.subject;
-  const subject: EntryPerson[] = s.kind === 'person' ? [{ role: 'subject', personKey: s.personKey, masked: s.masked, name: s.name }] : [];
-  return [...subject, ...forRules.persons.map((p) => ({ role: p.role, personKey: p.personKey, masked: p.masked, name: p.name }))];
+  const subject: EntryPerson[] =
+    s.kind === 'person' ? [{ role: 'subject', personKey: s.personKey, masked: s.masked, name: s.name }] : [];
+  return [
+    ...subject,
+    ...forRules.persons.map((p) => ({ role: p.role, personKey: p.personKey, masked: p.masked, name: p.name })),
+  ];
 }
 
 export interface StoredEntryFacts {
@@ -41,8 +45,15 @@ export function entryForRulesOf(row: StoredEntryFacts): EntryForRules | undefine
   }
   const subjectPerson = persons.find((p) => p.role === 'subject');
   let subject: EntryForRules['subject'];
-  if (row.subject_kind === 'enterprise') subject = { kind: 'enterprise', uscc: row.uscc as string, name: row.subject_name };
-  else if (subjectPerson) subject = { kind: 'person', personKey: subjectPerson.personKey, masked: subjectPerson.masked, name: row.subject_name };
+  if (row.subject_kind === 'enterprise')
+    subject = { kind: 'enterprise', uscc: row.uscc as string, name: row.subject_name };
+  else if (subjectPerson)
+    subject = {
+      kind: 'person',
+      personKey: subjectPerson.personKey,
+      masked: subjectPerson.masked,
+      name: row.subject_name,
+    };
   else return undefined;
   return {
     listType: row.list_type,
@@ -50,6 +61,8 @@ export function entryForRulesOf(row: StoredEntryFacts): EntryForRules | undefine
     expiresAt: row.expires_at,
     ...(row.listing_ground != null ? { listingGround: row.listing_ground } : {}),
     subject,
-    persons: persons.filter((p): p is EntryPerson & { role: RelatedRole } => p.role !== 'subject').map((p) => ({ role: p.role, personKey: p.personKey, masked: p.masked, name: p.name })),
+    persons: persons
+      .filter((p): p is EntryPerson & { role: RelatedRole } => p.role !== 'subject')
+      .map((p) => ({ role: p.role, personKey: p.personKey, masked: p.masked, name: p.name })),
   };
 }

@@ -29,7 +29,12 @@ export interface NormalisedEntry {
  * courts' list) and reports every broken field at once, by path. When the entry names its listing ground, the
  * ground's term (rules/catalog.json listingGrounds) gives expiresAt unless the authority gave one.
  */
-export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today: string, grounds: readonly ListingGround[] = []): NormalisedEntry {
+export function normaliseEntry(
+  input: ListEntryInput,
+  keyOf: PersonKeyer,
+  today: string,
+  grounds: readonly ListingGround[] = [],
+): NormalisedEntry {
   const errors: FieldError[] = [];
   const bad = (path: string, message: string) => errors.push({ path, message });
   const idOk = (path: string, id: string) => {
@@ -53,22 +58,27 @@ export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today:
     if (p) bad('subject.uscc', p);
     if (s.legalRepresentative) idOk('subject.legalRepresentative.idNumber', s.legalRepresentative.idNumber);
   } else {
-    if (ENTERPRISE_ONLY.has(input.listType)) bad('subject.kind', `the ${input.listType} list holds enterprises, not persons`);
+    if (ENTERPRISE_ONLY.has(input.listType))
+      bad('subject.kind', `the ${input.listType} list holds enterprises, not persons`);
     if (idOk('subject.idNumber', s.idNumber) && isIsoDate(input.decidedAt)) {
       const birth = `${s.idNumber.slice(6, 10)}-${s.idNumber.slice(10, 12)}-${s.idNumber.slice(12, 14)}`;
       // 最高人民法院关于公布失信被执行人名单信息的若干规定 第四条: minors may not be listed.
-      if (input.listType === 'dishonest_debtor' && addYears(birth, 18) > input.decidedAt) bad('subject.idNumber', 'belongs to a minor, who may not be listed as a dishonest debtor');
+      if (input.listType === 'dishonest_debtor' && addYears(birth, 18) > input.decidedAt)
+        bad('subject.idNumber', 'belongs to a minor, who may not be listed as a dishonest debtor');
     }
   }
   (input.relatedPersons ?? []).forEach((p, i) => idOk(`relatedPersons[${i}].idNumber`, p.idNumber));
-  if (errors.length) throw new ValidationError(`invalid list entry: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  if (errors.length)
+    throw new ValidationError(`invalid list entry: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
 
   const persons: EntryForRules['persons'] = [];
   const addPerson = (role: EntryForRules['persons'][number]['role'], name: string, idNumber: string) => {
     const personKey = keyOf(idNumber);
-    if (!persons.some((p) => p.personKey === personKey && p.role === role)) persons.push({ role, personKey, masked: maskIdNumber(idNumber), name });
+    if (!persons.some((p) => p.personKey === personKey && p.role === role))
+      persons.push({ role, personKey, masked: maskIdNumber(idNumber), name });
   };
-  if (s.kind === 'enterprise' && s.legalRepresentative) addPerson('legal_representative', s.legalRepresentative.name, s.legalRepresentative.idNumber);
+  if (s.kind === 'enterprise' && s.legalRepresentative)
+    addPerson('legal_representative', s.legalRepresentative.name, s.legalRepresentative.idNumber);
   for (const p of input.relatedPersons ?? []) addPerson(p.role, p.name, p.idNumber);
 
   const subjectForRules: EntryForRules['subject'] =
@@ -82,7 +92,14 @@ export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today:
           kind: 'enterprise',
           uscc: s.uscc,
           name: s.name,
-          ...(s.legalRepresentative ? { legalRepresentative: { name: s.legalRepresentative.name, idNumberMasked: maskIdNumber(s.legalRepresentative.idNumber) } } : {}),
+          ...(s.legalRepresentative
+            ? {
+                legalRepresentative: {
+                  name: s.legalRepresentative.name,
+                  idNumberMasked: maskIdNumber(s.legalRepresentative.idNumber),
+                },
+              }
+            : {}),
         }
       : { kind: 'person', name: s.name, idNumberMasked: maskIdNumber(s.idNumber) };
 
@@ -100,7 +117,11 @@ export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today:
     },
     display: {
       subject: displaySubject,
-      relatedPersons: (input.relatedPersons ?? []).map((p) => ({ role: p.role, name: p.name, idNumberMasked: maskIdNumber(p.idNumber) })),
+      relatedPersons: (input.relatedPersons ?? []).map((p) => ({
+        role: p.role,
+        name: p.name,
+        idNumberMasked: maskIdNumber(p.idNumber),
+      })),
     },
     uscc: s.kind === 'enterprise' ? s.uscc : null,
     subjectName: s.name,
@@ -113,38 +134,56 @@ export function normaliseEntry(input: ListEntryInput, keyOf: PersonKeyer, today:
  * term the ground allows), else decidedAt + the term (+ any extension) − 1 day; undefined = until removal.
  * E.g. 失信被执行人 listed for evading enforcement on 2026-02-10: 2 years → 2028-02-09; extended by 1 → 2029-02-09.
  */
-function termExpiry(input: ListEntryInput, grounds: readonly ListingGround[], bad: (path: string, message: string) => void): string | undefined {
+function termExpiry(
+  input: ListEntryInput,
+  grounds: readonly ListingGround[],
+  bad: (path: string, message: string) => void,
+): string | undefined {
   const given = input.expiresAt;
   if (input.listingGround === undefined) {
-    if (input.termExtensionYears !== undefined) bad('termExtensionYears', 'needs listingGround: only a ground with an extendable term can be extended');
+    if (input.termExtensionYears !== undefined)
+      bad('termExtensionYears', 'needs listingGround: only a ground with an extendable term can be extended');
     return given;
   }
   const ofList = grounds.filter((g) => g.list === input.listType);
   const ground = ofList.find((g) => g.code === input.listingGround);
   if (!ground) {
-    bad('listingGround', `is not a ground of the ${input.listType} list; known: ${ofList.map((g) => g.code).join(', ') || 'none'}`);
+    bad(
+      'listingGround',
+      `is not a ground of the ${input.listType} list; known: ${ofList.map((g) => g.code).join(', ') || 'none'}`,
+    );
     return given;
   }
   const f = ground.inForce;
   if (f && (input.decidedAt < f.from || (f.until !== undefined && input.decidedAt > f.until))) {
-    bad('listingGround', `${ground.basis.document} ${ground.basis.article} applies to decisions from ${f.from}${f.until ? ` to ${f.until}` : ''}`);
+    bad(
+      'listingGround',
+      `${ground.basis.document} ${ground.basis.article} applies to decisions from ${f.from}${f.until ? ` to ${f.until}` : ''}`,
+    );
     return given;
   }
   const term = ground.term;
   if (term.type === 'until_removal') {
-    if (input.termExtensionYears !== undefined) bad('termExtensionYears', `the ${ground.code} ground has no term to extend`);
+    if (input.termExtensionYears !== undefined)
+      bad('termExtensionYears', `the ${ground.code} ground has no term to extend`);
     if (given !== undefined) bad('expiresAt', `the ${ground.code} ground lists until removal; it has no expiry date`);
     return given;
   }
   const ext = input.termExtensionYears;
   if (ext !== undefined && (!term.extension || ext < term.extension.minYears || ext > term.extension.maxYears)) {
-    bad('termExtensionYears', term.extension ? `must be ${term.extension.minYears}–${term.extension.maxYears} years for the ${ground.code} ground` : `the ${ground.code} ground's term cannot be extended`);
+    bad(
+      'termExtensionYears',
+      term.extension
+        ? `must be ${term.extension.minYears}–${term.extension.maxYears} years for the ${ground.code} ground`
+        : `the ${ground.code} ground's term cannot be extended`,
+    );
     return given;
   }
   const lastDay = (years: number) => addDays(addYears(input.decidedAt, years), -1);
   if (given !== undefined) {
     const longest = lastDay(term.years + (term.extension?.maxYears ?? 0));
-    if (isIsoDate(given) && given > longest) bad('expiresAt', `is after ${longest}, the longest term the ${ground.code} ground allows`);
+    if (isIsoDate(given) && given > longest)
+      bad('expiresAt', `is after ${longest}, the longest term the ${ground.code} ground allows`);
     return given;
   }
   return lastDay(term.years + (ext ?? 0));

@@ -32,7 +32,11 @@ export type WriteResult = { created: true; entry: ListEntry } | { created: false
  * transaction, with multi-row inserts: one entry or ten thousand take the same number of statements.
  * An entry whose (authority, sourceRef) is already stored is returned as it is, and nothing new is issued.
  */
-export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepared: PreparedEntry[]): Promise<WriteResult[]> {
+export async function writeEntries(
+  trx: Knex.Transaction,
+  w: WriteContext,
+  prepared: PreparedEntry[],
+): Promise<WriteResult[]> {
   const rows = prepared.map((p) => ({
     id: randomUUID(),
     list_type: p.input.listType,
@@ -84,9 +88,14 @@ export async function writeEntries(trx: Knex.Transaction, w: WriteContext, prepa
   const createdEntries = new Map(stored.map(({ row }) => [row.id, toListEntry(row, ordersOf.get(row.id) ?? [], w.at)]));
 
   // Repeats: read what is stored (also when a concurrent request stored it a moment ago).
-  const repeats = prepared.filter((p) => !createdEntries.has(inserted.get(p.input.sourceRef)?.id ?? '')).map((p) => p.input.sourceRef);
+  const repeats = prepared
+    .filter((p) => !createdEntries.has(inserted.get(p.input.sourceRef)?.id ?? ''))
+    .map((p) => p.input.sourceRef);
   const existing = new Map((await findEntriesBySourceRefs(trx, w.authority, repeats)).map((r) => [r.source_ref, r]));
-  const existingOrders = await ordersOfEntries(trx, [...existing.values()].map((r) => r.id));
+  const existingOrders = await ordersOfEntries(
+    trx,
+    [...existing.values()].map((r) => r.id),
+  );
 
   const seen = new Set<string>();
   return prepared.map((p) => {
@@ -116,10 +125,16 @@ export async function removeEntry(
   by: { authority: string | null; actor: string; at: Date; requestId?: string },
   input: RemovalInput,
 ): Promise<{ removed: boolean; entry: EntryRow }> {
-  if (by.authority !== row.authority) throw new ForbiddenError('only the authority that listed the entry may remove it');
+  if (by.authority !== row.authority)
+    throw new ForbiddenError('only the authority that listed the entry may remove it');
   if (row.status === 'removed') return { removed: false, entry: row };
   if (row.status === 'expired') throw new ConflictError('the entry has already expired; there is nothing to remove');
-  const removal = { reason: input.reason, decisionNo: input.decisionNo, removedAt: by.at.toISOString(), removedBy: by.actor };
+  const removal = {
+    reason: input.reason,
+    decisionNo: input.decisionNo,
+    removedAt: by.at.toISOString(),
+    removedBy: by.actor,
+  };
   const { entry } = await endEntry(trx, row, 'removed', removal, by.at, by.actor, by.requestId);
   return { removed: true, entry };
 }
@@ -143,8 +158,24 @@ export async function endEntry(
   const lifted = await liftOrdersOfEntry(trx, row.id, at);
   await liftRestrictionsOfEntry(trx, row.id, at);
   await recordAudit(trx, { at, requestId }, [
-    { actor, action: `entry.${status}`, entityType: 'list_entry', entityId: row.id, before: { status: row.status }, after: { status, removal } },
-    ...lifted.map((o): AuditRecord => ({ actor, action: 'order.lifted', entityType: 'order', entityId: o.id, before: { status: o.status }, after: { status: 'lifted', liftedAt: at.toISOString() } })),
+    {
+      actor,
+      action: `entry.${status}`,
+      entityType: 'list_entry',
+      entityId: row.id,
+      before: { status: row.status },
+      after: { status, removal },
+    },
+    ...lifted.map(
+      (o): AuditRecord => ({
+        actor,
+        action: 'order.lifted',
+        entityType: 'order',
+        entityId: o.id,
+        before: { status: o.status },
+        after: { status: 'lifted', liftedAt: at.toISOString() },
+      }),
+    ),
   ]);
   await enqueueOrderEvents(trx, 'order.lifted', lifted, at);
   return { entry: updated, lifted };

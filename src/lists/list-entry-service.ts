@@ -56,7 +56,9 @@ export class ListEntryService {
       if (e instanceof ValidationError) countEntry('api', input.listType, 'rejected');
       throw e;
     });
-    const [result] = await this.d.db.transaction((trx) => writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]));
+    const [result] = await this.d.db.transaction((trx) =>
+      writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]),
+    );
     countEntry('api', input.listType, result?.created ? 'created' : 'unchanged');
     return result as WriteResult;
   }
@@ -100,7 +102,11 @@ export class ListEntryService {
     const orders = (await ordersOfEntries(this.d.db, [id])).filter(
       (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
     );
-    const rows = await historyOf(this.d.db, id, orders.map((o) => o.id));
+    const rows = await historyOf(
+      this.d.db,
+      id,
+      orders.map((o) => o.id),
+    );
     return {
       items: rows.map((r) => ({
         at: new Date(r.occurred_at).toISOString(),
@@ -127,11 +133,21 @@ export class ListEntryService {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor);
     if (filters.personKey) {
-      await auditPersonLookup(this.d.db, ctx, this.d.clock.now(), filters.personKey, 'listListEntries', this.d.idLookupLimit ?? DEFAULT_LOOKUP_LIMIT);
+      await auditPersonLookup(
+        this.d.db,
+        ctx,
+        this.d.clock.now(),
+        filters.personKey,
+        'listListEntries',
+        this.d.idLookupLimit ?? DEFAULT_LOOKUP_LIMIT,
+      );
     }
     const rows = await searchEntries(this.d.db, filters, limit, after);
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
-    const orders = await ordersOfEntries(this.d.db, page.items.map((r) => r.id));
+    const orders = await ordersOfEntries(
+      this.d.db,
+      page.items.map((r) => r.id),
+    );
     const now = this.d.clock.now();
     return { items: page.items.map((r) => this.view(ctx, r, orders, now)), nextCursor: page.nextCursor };
   }
@@ -143,10 +159,14 @@ export class ListEntryService {
       const row = await findEntry(trx, id, { forUpdate: true });
       if (!row) throw new NotFoundError(`no list entry with id ${id}`);
       const p = ctx.principal;
-      const by = { authority: p.kind === 'department' ? p.department.code : null, actor: actorOf(p), at: now, requestId: ctx.requestId };
+      const by = {
+        authority: p.kind === 'department' ? p.department.code : null,
+        actor: actorOf(p),
+        at: now,
+        requestId: ctx.requestId,
+      };
       const { entry } = await removeEntry(trx, row, by, input);
       return toListEntry(entry, await ordersOfEntries(trx, [id]), now);
     });
   }
 }
-

@@ -41,7 +41,15 @@ export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'created_
 export async function insertEntriesIfNew(q: Q, rows: NewEntryRow[]): Promise<EntryRow[]> {
   if (rows.length === 0) return [];
   const inserted = await q(TABLE)
-    .insert(rows.map((row) => ({ ...row, subject: JSON.stringify(row.subject), related_persons: JSON.stringify(row.related_persons), persons: row.persons ? JSON.stringify(row.persons) : null, updated_at: row.created_at })))
+    .insert(
+      rows.map((row) => ({
+        ...row,
+        subject: JSON.stringify(row.subject),
+        related_persons: JSON.stringify(row.related_persons),
+        persons: row.persons ? JSON.stringify(row.persons) : null,
+        updated_at: row.created_at,
+      })),
+    )
     .onConflict(['authority', 'source_ref'])
     .ignore()
     .returning('*');
@@ -86,10 +94,21 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
   if (f.listType) query.where('list_type', f.listType);
   if (f.status) query.where('status', f.status);
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
-  return query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
+  return query
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit + 1);
 }
 
-export async function markEntryEnded(q: Q, id: string, status: 'removed' | 'expired', removal: components['schemas']['Removal'] | null, at: Date): Promise<EntryRow> {
+export async function markEntryEnded(
+  q: Q,
+  id: string,
+  status: 'removed' | 'expired',
+  removal: components['schemas']['Removal'] | null,
+  at: Date,
+): Promise<EntryRow> {
   const [row] = await q(TABLE)
     .where({ id })
     .update({ status, removal: removal ? JSON.stringify(removal) : null, updated_at: at })
@@ -103,7 +122,12 @@ export async function activeEntriesAfter(q: Q, after: string, limit: number): Pr
 }
 
 /** Active entries whose last listed day is before `today`, after an id, in id order (the expiry job's walk). */
-export async function termEndedEntriesAfter(q: Q, today: string, after: string, limit: number): Promise<{ id: string }[]> {
+export async function termEndedEntriesAfter(
+  q: Q,
+  today: string,
+  after: string,
+  limit: number,
+): Promise<{ id: string }[]> {
   const query = q(TABLE).select('id').where('status', 'active').where('expires_at', '<', today);
   return query.where('id', '>', after).orderBy('id').limit(limit);
 }

@@ -24,7 +24,12 @@ export class OrderService {
     const department = this.departmentInScope(ctx.principal, q.department);
     const limit = q.limit ?? 50;
     const now = this.clock.now();
-    const rows = await listOrders(this.db, { department, status: q.status, overdue: q.overdue, now }, limit, decodeCursor(q.cursor));
+    const rows = await listOrders(
+      this.db,
+      { department, status: q.status, overdue: q.overdue, now },
+      limit,
+      decodeCursor(q.cursor),
+    );
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.issued_at).toISOString(), id: r.id }));
     return { items: page.items.map((r) => toOrder(r, now)), nextCursor: page.nextCursor };
   }
@@ -42,14 +47,29 @@ export class OrderService {
       const row = await findOrder(trx, id, { forUpdate: true });
       if (!row) throw new NotFoundError(`no order with id ${id}`);
       const p = ctx.principal;
-      if (p.kind !== 'department' || p.department.code !== row.department) throw new ForbiddenError('only the department the order is addressed to may feed back on it');
-      if (row.status === 'lifted') throw new ConflictError('the order has been lifted; there is nothing left to feed back on');
+      if (p.kind !== 'department' || p.department.code !== row.department)
+        throw new ForbiddenError('only the department the order is addressed to may feed back on it');
+      if (row.status === 'lifted')
+        throw new ConflictError('the order has been lifted; there is nothing left to feed back on');
       if (row.status !== 'issued') throw new ConflictError(`the order already has its final feedback (${row.status})`);
 
-      const feedback = { outcome: input.outcome, note: input.note ?? null, caseRef: input.caseRef ?? null, at: now.toISOString(), by: actorOf(p) };
+      const feedback = {
+        outcome: input.outcome,
+        note: input.note ?? null,
+        caseRef: input.caseRef ?? null,
+        at: now.toISOString(),
+        by: actorOf(p),
+      };
       const updated = await recordFeedback(trx, id, feedback, now);
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
-        { actor: actorOf(p), action: 'order.feedback', entityType: 'order', entityId: id, before: { status: row.status }, after: { status: updated.status, feedback } },
+        {
+          actor: actorOf(p),
+          action: 'order.feedback',
+          entityType: 'order',
+          entityId: id,
+          before: { status: row.status },
+          after: { status: updated.status, feedback },
+        },
       ]);
       return toOrder(updated, now);
     });
@@ -60,13 +80,20 @@ export class OrderService {
     if (requested !== undefined) this.departments.get(requested);
     if (isSupervisorOrAdmin(p)) return requested ?? (p.kind === 'department' ? p.department.code : undefined);
     const own = actingDepartment(p);
-    if (requested !== undefined && requested !== own) throw new ForbiddenError("only a supervising department or the administrator may read another department's orders");
+    if (requested !== undefined && requested !== own)
+      throw new ForbiddenError(
+        "only a supervising department or the administrator may read another department's orders",
+      );
     return own;
   }
 
   private requireReader(p: Principal, row: OrderRow): void {
     if (isSupervisorOrAdmin(p)) return;
-    if (p.kind === 'department' && (p.department.code === row.department || this.departments.isAuthorityFor(p.department.code, row.list_type))) return;
+    if (
+      p.kind === 'department' &&
+      (p.department.code === row.department || this.departments.isAuthorityFor(p.department.code, row.list_type))
+    )
+      return;
     throw new ForbiddenError('this order is addressed to another department');
   }
 }

@@ -34,7 +34,9 @@ export async function insertOrders(q: Q, rows: NewOrderRow[]): Promise<void> {
 
 export async function ordersOfEntries(q: Q, entryIds: string[]): Promise<OrderRow[]> {
   if (entryIds.length === 0) return [];
-  return q(TABLE).whereIn('entry_id', entryIds).orderBy([{ column: 'department' }, { column: 'id' }]);
+  return q(TABLE)
+    .whereIn('entry_id', entryIds)
+    .orderBy([{ column: 'department' }, { column: 'id' }]);
 }
 
 export async function findOrder(q: Q, id: string, opts: { forUpdate?: boolean } = {}): Promise<OrderRow | undefined> {
@@ -57,20 +59,40 @@ export async function listOrders(q: Q, f: OrderFilters, limit: number, after?: C
   if (f.overdue === true) query.where('status', 'issued').where('due_at', '<', f.now);
   if (f.overdue === false) query.where((w) => w.whereNot('status', 'issued').orWhere('due_at', '>=', f.now));
   if (after) query.whereRaw('(issued_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
-  return query.orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
+  return query
+    .orderBy([
+      { column: 'issued_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit + 1);
 }
 
-export async function recordFeedback(q: Q, id: string, feedback: NonNullable<components['schemas']['Feedback']>, at: Date): Promise<OrderRow> {
-  const [row] = await q(TABLE).where({ id }).update({ status: feedback.outcome, feedback: JSON.stringify(feedback), updated_at: at }).returning('*');
+export async function recordFeedback(
+  q: Q,
+  id: string,
+  feedback: NonNullable<components['schemas']['Feedback']>,
+  at: Date,
+): Promise<OrderRow> {
+  const [row] = await q(TABLE)
+    .where({ id })
+    .update({ status: feedback.outcome, feedback: JSON.stringify(feedback), updated_at: at })
+    .returning('*');
   return row as OrderRow;
 }
 
 /** Lifts the orders still in effect (issued or implemented); returns them as they were before. */
 export async function liftOrdersOfEntry(q: Q, entryId: string, at: Date): Promise<OrderRow[]> {
-  const before = await q(TABLE).where({ entry_id: entryId }).whereIn('status', ['issued', 'implemented']).forUpdate().select('*');
+  const before = await q(TABLE)
+    .where({ entry_id: entryId })
+    .whereIn('status', ['issued', 'implemented'])
+    .forUpdate()
+    .select('*');
   if (before.length) {
     await q(TABLE)
-      .whereIn('id', before.map((o: OrderRow) => o.id))
+      .whereIn(
+        'id',
+        before.map((o: OrderRow) => o.id),
+      )
       .update({ status: 'lifted', lifted_at: at, updated_at: at });
   }
   return before as OrderRow[];

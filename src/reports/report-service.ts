@@ -57,7 +57,8 @@ export class ReportService {
             overdue: c.overdue,
             escalated: c.escalated,
             lifted: c.lifted,
-            feedbackRate: fedBack + c.pending === 0 ? null : Math.round((fedBack / (fedBack + c.pending)) * 10_000) / 10_000,
+            feedbackRate:
+              fedBack + c.pending === 0 ? null : Math.round((fedBack / (fedBack + c.pending)) * 10_000) / 10_000,
           };
         }),
       desk: {

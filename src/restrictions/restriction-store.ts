@@ -5,9 +5,17 @@ import type { PlannedBan, PlannedRestriction } from '../rules/outcome-planner';
 type Q = Knex | Knex.Transaction;
 
 /** Ends every restriction and ban of an entry; returns how many of each were lifted. */
-export async function liftRestrictionsOfEntry(q: Q, entryId: string, at: Date): Promise<{ restrictions: number; bans: number }> {
-  const restrictions = await q('restrictions').where({ entry_id: entryId, status: 'active' }).update({ status: 'lifted', lifted_at: at });
-  const bans = await q('officer_bans').where({ entry_id: entryId, status: 'active' }).update({ status: 'lifted', lifted_at: at });
+export async function liftRestrictionsOfEntry(
+  q: Q,
+  entryId: string,
+  at: Date,
+): Promise<{ restrictions: number; bans: number }> {
+  const restrictions = await q('restrictions')
+    .where({ entry_id: entryId, status: 'active' })
+    .update({ status: 'lifted', lifted_at: at });
+  const bans = await q('officer_bans')
+    .where({ entry_id: entryId, status: 'active' })
+    .update({ status: 'lifted', lifted_at: at });
   return { restrictions, bans };
 }
 
@@ -45,7 +53,12 @@ export interface NewBanRow {
   until: string | null;
 }
 
-export function restrictionRowsOf(entryId: string, listType: string, orderIdOf: (department: string) => string, rows: PlannedRestriction[]): NewRestrictionRow[] {
+export function restrictionRowsOf(
+  entryId: string,
+  listType: string,
+  orderIdOf: (department: string) => string,
+  rows: PlannedRestriction[],
+): NewRestrictionRow[] {
   return rows.map((r) => ({
     entry_id: entryId,
     order_id: orderIdOf(r.department),
@@ -63,7 +76,12 @@ export function restrictionRowsOf(entryId: string, listType: string, orderIdOf: 
   }));
 }
 
-export function banRowsOf(entryId: string, listType: string, orderIdOf: (department: string) => string, rows: PlannedBan[]): NewBanRow[] {
+export function banRowsOf(
+  entryId: string,
+  listType: string,
+  orderIdOf: (department: string) => string,
+  rows: PlannedBan[],
+): NewBanRow[] {
   return rows.map((b) => ({
     entry_id: entryId,
     order_id: orderIdOf(b.department),
@@ -88,7 +106,11 @@ const RESTRICTION_COLUMNS =
   'entry_id uuid, order_id uuid, subject_kind text, uscc text, person_key text, measure_code text, measure_name text, measure_name_en text, department text, list_type text, scenarios text[], basis text[], until date';
 const BAN_COLUMNS =
   'entry_id uuid, order_id uuid, person_key text, person_masked text, reached_as text, roles text[], code text, reason text, reason_en text, basis text[], list_type text, enterprise_uscc text, until date';
-const namesOf = (columns: string) => columns.split(', ').map((c) => c.split(' ')[0]).join(', ');
+const namesOf = (columns: string) =>
+  columns
+    .split(', ')
+    .map((c) => c.split(' ')[0])
+    .join(', ');
 
 /**
  * Inserts any number of restriction rows, a whole bulk chunk at once: the rows travel as one jsonb parameter and
@@ -97,17 +119,29 @@ const namesOf = (columns: string) => columns.split(', ').map((c) => c.split(' ')
  */
 export async function insertRestrictionRows(q: Q, rows: NewRestrictionRow[]): Promise<void> {
   // Before the rows exist, so no check of this process can answer clean from its index once they are committed.
-  announceSubjects(q, rows.map((r) => (r.uscc !== null ? enterpriseKey(r.uscc) : personKey(r.person_key as string))));
+  announceSubjects(
+    q,
+    rows.map((r) => (r.uscc !== null ? enterpriseKey(r.uscc) : personKey(r.person_key as string))),
+  );
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await q.raw(`insert into restrictions (${namesOf(RESTRICTION_COLUMNS)}) select ${namesOf(RESTRICTION_COLUMNS)} from jsonb_to_recordset(?::jsonb) as x(${RESTRICTION_COLUMNS})`, [JSON.stringify(slice)]);
+    await q.raw(
+      `insert into restrictions (${namesOf(RESTRICTION_COLUMNS)}) select ${namesOf(RESTRICTION_COLUMNS)} from jsonb_to_recordset(?::jsonb) as x(${RESTRICTION_COLUMNS})`,
+      [JSON.stringify(slice)],
+    );
   }
 }
 
 export async function insertBanRows(q: Q, rows: NewBanRow[]): Promise<void> {
-  announceSubjects(q, rows.map((r) => personKey(r.person_key)));
+  announceSubjects(
+    q,
+    rows.map((r) => personKey(r.person_key)),
+  );
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await q.raw(`insert into officer_bans (${namesOf(BAN_COLUMNS)}) select ${namesOf(BAN_COLUMNS)} from jsonb_to_recordset(?::jsonb) as x(${BAN_COLUMNS})`, [JSON.stringify(slice)]);
+    await q.raw(
+      `insert into officer_bans (${namesOf(BAN_COLUMNS)}) select ${namesOf(BAN_COLUMNS)} from jsonb_to_recordset(?::jsonb) as x(${BAN_COLUMNS})`,
+      [JSON.stringify(slice)],
+    );
   }
 }

@@ -25,7 +25,9 @@ export interface EntryForRules {
   expiresAt: string | null;
   /** The provision the entry was listed under, when it names one (rules/catalog.json listingGrounds). */
   listingGround?: string | null;
-  subject: { kind: 'enterprise'; uscc: string; name: string } | { kind: 'person'; personKey: string; masked: string; name: string };
+  subject:
+    | { kind: 'enterprise'; uscc: string; name: string }
+    | { kind: 'person'; personKey: string; masked: string; name: string };
   /** Related persons, the enterprise's legal representative included (as legal_representative). */
   persons: { role: RelatedRole; personKey: string; masked: string; name: string }[];
 }
@@ -86,7 +88,9 @@ function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'e
   return entry.expiresAt;
 }
 
-{ basisText };
+{
+  basisText;
+}
 
 /**
  * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that
@@ -109,7 +113,14 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
     for (const reach of params.reach) {
       if (type === 'measure') {
         if (reach === 'subject') {
-          restrictions.push(restrictionFor(rule, subject.kind === 'enterprise' ? { uscc: subject.uscc } : { personKey: subject.personKey }, basis, until));
+          restrictions.push(
+            restrictionFor(
+              rule,
+              subject.kind === 'enterprise' ? { uscc: subject.uscc } : { personKey: subject.personKey },
+              basis,
+              until,
+            ),
+          );
           reachedAnyone = true;
         } else {
           for (const p of entry.persons.filter((x) => x.role === reach)) {
@@ -156,7 +167,9 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
       memorandum: rule.memorandum.documentNo,
       basis: cited.map(({ document, article }) => ({ document, article })),
       reach: params.reach,
-      ...(rule.event.type === 'measure' ? { scenarios: rule.event.params.scenarios } : { roles: rule.event.params.roles }),
+      ...(rule.event.type === 'measure'
+        ? { scenarios: rule.event.params.scenarios }
+        : { roles: rule.event.params.roles }),
       until,
     });
     orders.set(params.department, order);

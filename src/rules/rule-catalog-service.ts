@@ -10,15 +10,26 @@ type Rule = components['schemas']['Rule'];
 export class RuleCatalogService {
   constructor(private readonly engine: RuleEngine) {}
 
-  list(f: { memorandum?: string; listType?: string; department?: string; scenario?: string }): { version: string; items: Rule[] } {
+  list(f: { memorandum?: string; listType?: string; department?: string; scenario?: string }): {
+    version: string;
+    items: Rule[];
+  } {
     const { rules, catalog, departments } = this.engine.loaded;
-    if (f.scenario !== undefined && !catalog.scenarios.some((s) => s.code === f.scenario)) throw ValidationError.field('scenario', `unknown scenario "${f.scenario}"`);
-    if (f.department !== undefined && !departments.some((d) => d.code === f.department)) throw ValidationError.field('department', `unknown department "${f.department}"`);
+    if (f.scenario !== undefined && !catalog.scenarios.some((s) => s.code === f.scenario))
+      throw ValidationError.field('scenario', `unknown scenario "${f.scenario}"`);
+    if (f.department !== undefined && !departments.some((d) => d.code === f.department))
+      throw ValidationError.field('department', `unknown department "${f.department}"`);
     const items = rules
-      .filter((r) => f.memorandum === undefined || r.memorandum.id === f.memorandum || r.memorandum.documentNo === f.memorandum)
+      .filter(
+        (r) =>
+          f.memorandum === undefined || r.memorandum.id === f.memorandum || r.memorandum.documentNo === f.memorandum,
+      )
       .filter((r) => f.listType === undefined || r.lists.includes(f.listType as never))
       .filter((r) => f.department === undefined || r.event.params.department === f.department)
-      .filter((r) => f.scenario === undefined || (r.event.type === 'measure' && r.event.params.scenarios.includes(f.scenario)))
+      .filter(
+        (r) =>
+          f.scenario === undefined || (r.event.type === 'measure' && r.event.params.scenarios.includes(f.scenario)),
+      )
       .map(toRule);
     return { version: this.engine.version, items };
   }

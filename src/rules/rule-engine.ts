@@ -28,7 +28,8 @@ export class RuleEngine {
 
   constructor(readonly loaded: LoadedRules) {
     this.engine = new Engine([], { allowUndefinedFacts: true });
-    for (const r of loaded.rules) this.engine.addRule(new Rule({ name: r.id, conditions: r.conditions as never, event: r.event }));
+    for (const r of loaded.rules)
+      this.engine.addRule(new Rule({ name: r.id, conditions: r.conditions as never, event: r.event }));
     this.byId = new Map(loaded.rules.map((r) => [r.id, r]));
     const read = new Set<keyof EntryFacts>();
     for (const r of loaded.rules) collectFacts(r.conditions, read);
@@ -41,7 +42,9 @@ export class RuleEngine {
 
   /** The rules that fire on these facts and whose basis was in force on the decision date. */
   async fire(facts: EntryFacts): Promise<LoadedRule[]> {
-    const key = this.factsRead.map((f) => JSON.stringify(f === 'relatedRoles' ? [...facts.relatedRoles].sort() : facts[f])).join('|');
+    const key = this.factsRead
+      .map((f) => JSON.stringify(f === 'relatedRoles' ? [...facts.relatedRoles].sort() : facts[f]))
+      .join('|');
     let matched = this.cache.get(key);
     if (!matched) {
       const { results } = await this.engine.run({ ...facts });
@@ -63,6 +66,7 @@ function collectFacts(node: unknown, out: Set<keyof EntryFacts>): void {
   if (!node || typeof node !== 'object') return;
   const n = node as Record<string, unknown>;
   if (typeof n.fact === 'string') out.add(n.fact as keyof EntryFacts);
-  for (const key of ['all', 'any'] as const) if (Array.isArray(n[key])) (n[key] as unknown[]).forEach((c) => collectFacts(c, out));
+  for (const key of ['all', 'any'] as const)
+    if (Array.isArray(n[key])) (n[key] as unknown[]).forEach((c) => collectFacts(c, out));
   if (n.not) collectFacts(n.not, out);
 }

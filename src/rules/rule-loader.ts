@@ -267,7 +267,11 @@ export function loadRules(rulesDir: string): LoadedRules {
       // A basis whose article was not checked or not read (未核对, 未读到) cannot make a rule verified (issue 14).
       const unchecked = basis.findIndex((b) => /未核对|未读到/.test(b.article));
       if (r.provenance === 'verified' && unchecked >= 0) {
-        throw new RuleFileError(display, `${at}.provenance`, `is verified, but basis[${unchecked}] cites an article not checked`);
+        throw new RuleFileError(
+          display,
+          `${at}.provenance`,
+          `is verified, but basis[${unchecked}] cites an article not checked`,
+        );
       }
       if (r.departmentAsNamed) {
         const named = memo.signatoryNames

@@ -85,4 +85,3 @@ export interface Catalog {
   listingGrounds?: ListingGround[];
   transitions?: ListTransition[];
 }
-

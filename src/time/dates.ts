@@ -35,4 +35,3 @@ export function addYears(date: IsoDate, years: number): IsoDate {
 export function endOfChinaDay(date: IsoDate): Date {
   return new Date(Date.parse(`${date}T00:00:00Z`) - CST_OFFSET_MS + 86_400_000);
 }
-

@@ -34,15 +34,17 @@ export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: Out
   // orders at GET /v1/orders, and a queue nobody drains would hold a copy of every order (at national scale,
   // more bytes than the orders themselves).
   const receivers = await departmentsWithWebhooks(trx);
-  const rows = events.filter((e) => receivers.has(e.department)).map((e) => ({
-    id: randomUUID(),
-    department: e.department,
-    type: e.type,
-    order_id: e.order.id,
-    occurred_at: at,
-    data: JSON.stringify({ order: toOrder(e.order, at), ...e.extra } satisfies { order: Order }),
-    next_attempt_at: at,
-  }));
+  const rows = events
+    .filter((e) => receivers.has(e.department))
+    .map((e) => ({
+      id: randomUUID(),
+      department: e.department,
+      type: e.type,
+      order_id: e.order.id,
+      occurred_at: at,
+      data: JSON.stringify({ order: toOrder(e.order, at), ...e.extra } satisfies { order: Order }),
+      next_attempt_at: at,
+    }));
   for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
 }
 
@@ -50,10 +52,17 @@ export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: Out
  * order.issued / order.lifted for each order, to the department it is addressed to. Takes the orders as written
  * (issued) or as they were before lifting, and announces them in their new state.
  */
-export async function enqueueOrderEvents(trx: Knex.Transaction, type: 'order.issued' | 'order.lifted', orders: readonly (NewOrderRow | OrderRow)[], at: Date): Promise<void> {
+export async function enqueueOrderEvents(
+  trx: Knex.Transaction,
+  type: 'order.issued' | 'order.lifted',
+  orders: readonly (NewOrderRow | OrderRow)[],
+  at: Date,
+): Promise<void> {
   if (orders.length === 0) return;
   const now = (o: NewOrderRow | OrderRow): OrderRow =>
-    type === 'order.issued' ? { ...o, status: 'issued', feedback: null, lifted_at: null } : { feedback: null, ...o, status: 'lifted', lifted_at: at };
+    type === 'order.issued'
+      ? { ...o, status: 'issued', feedback: null, lifted_at: null }
+      : { feedback: null, ...o, status: 'lifted', lifted_at: at };
   await enqueueEvents(
     trx,
     at,

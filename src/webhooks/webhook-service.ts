@@ -17,7 +17,11 @@ export type Webhook = components['schemas']['Webhook'];
 export function secretBoxProvider(_db: Db, configuredKey: string | undefined): () => Promise<SecretBox> {
   let box: Promise<SecretBox> | undefined;
   return () => {
-    box ??= (configuredKey ? Promise.resolve(configuredKey) : Promise.reject(new Error('no WEBHOOK_SECRET_KEY: bootstrap resolves it'))).then((k) => new SecretBox(k));
+    box ??= (
+      configuredKey
+        ? Promise.resolve(configuredKey)
+        : Promise.reject(new Error('no WEBHOOK_SECRET_KEY: bootstrap resolves it'))
+    ).then((k) => new SecretBox(k));
     box.catch(() => (box = undefined));
     return box;
   };
@@ -41,8 +45,10 @@ export class WebhookService {
     } catch {
       throw ValidationError.field('url', 'is not an absolute URL');
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw ValidationError.field('url', 'must be an http or https URL');
-    if (url.username || url.password) throw ValidationError.field('url', 'must not carry credentials; the signature authenticates deliveries');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw ValidationError.field('url', 'must be an http or https URL');
+    if (url.username || url.password)
+      throw ValidationError.field('url', 'must not carry credentials; the signature authenticates deliveries');
     // Checked again at every connection (DNS may answer otherwise later); here so a bad target is refused at once.
     try {
       await this.targets.check(url);
@@ -58,12 +64,24 @@ export class WebhookService {
     const now = this.clock.now();
     const actor = actorOf(ctx.principal);
     const row = await this.db.transaction(async (trx) => {
-      const stored = await upsertWebhook(trx, { department: department.code, url: url.toString(), secret_sealed: sealed, updated_by: actor, created_at: now, updated_at: now });
+      const stored = await upsertWebhook(trx, {
+        department: department.code,
+        url: url.toString(),
+        secret_sealed: sealed,
+        updated_by: actor,
+        created_at: now,
+        updated_at: now,
+      });
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
         { actor, action: 'webhook.set', entityType: 'webhook', entityId: department.code, after: { url: stored.url } },
       ]);
       return stored;
     });
-    return { department: row.department, url: row.url, createdAt: new Date(row.created_at).toISOString(), updatedAt: new Date(row.updated_at).toISOString() };
+    return {
+      department: row.department,
+      url: row.url,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
   }
 }

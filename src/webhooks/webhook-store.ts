@@ -11,7 +11,10 @@ export interface WebhookRow {
   updated_at: Date;
 }
 
-export async function upsertWebhook(q: Q, row: Omit<WebhookRow, 'created_at'> & { created_at: Date }): Promise<WebhookRow> {
+export async function upsertWebhook(
+  q: Q,
+  row: Omit<WebhookRow, 'created_at'> & { created_at: Date },
+): Promise<WebhookRow> {
   const [stored] = await q('webhooks')
     .insert(row)
     .onConflict('department')

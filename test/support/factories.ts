@@ -74,7 +74,13 @@ export function personDebtorEntry(over: Partial<ListEntryInput> & { idNumber?: s
   };
 }
 
-export function unitDebtorEntry(persons: { role: 'legal_representative' | 'principal' | 'actual_controller' | 'directly_responsible'; idNumber: string }[], over: Partial<ListEntryInput> = {}): ListEntryInput {
+export function unitDebtorEntry(
+  persons: {
+    role: 'legal_representative' | 'principal' | 'actual_controller' | 'directly_responsible';
+    idNumber: string;
+  }[],
+  over: Partial<ListEntryInput> = {},
+): ListEntryInput {
   const n = next();
   return {
     listType: 'dishonest_debtor',

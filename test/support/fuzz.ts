@@ -28,8 +28,16 @@ type Schema = {
   nullable?: boolean;
 };
 type Parameter = { $ref?: string; name: string; in: 'path' | 'query' | 'header'; schema?: Schema };
-type Operation = { operationId: string; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> }; security?: unknown[] };
-type Document = { paths: Record<string, Record<string, Operation | Parameter[]>>; components: { schemas: Record<string, Schema>; parameters: Record<string, Parameter> } };
+type Operation = {
+  operationId: string;
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  security?: unknown[];
+};
+type Document = {
+  paths: Record<string, Record<string, Operation | Parameter[]>>;
+  components: { schemas: Record<string, Schema>; parameters: Record<string, Parameter> };
+};
 
 export interface FuzzContext {
   http: supertest.Agent;
@@ -81,7 +89,9 @@ function enc(v: unknown): string {
       return encodeURIComponent(part);
     } catch {
       const c = part.charCodeAt(0);
-      return [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+      return [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
     }
   });
 }
@@ -150,7 +160,12 @@ export class Fuzzer {
       for (const [method, op] of Object.entries(item)) {
         if (method === 'parameters') continue;
         const o = op as Operation;
-        this.ops.push({ method, path, op: o, params: [...shared, ...(o.parameters ?? [])].map((p) => this.deref<Parameter>(p)) });
+        this.ops.push({
+          method,
+          path,
+          op: o,
+          params: [...shared, ...(o.parameters ?? [])].map((p) => this.deref<Parameter>(p)),
+        });
       }
     }
   }
@@ -169,8 +184,12 @@ export class Fuzzer {
 
   private deref<T>(x: { $ref?: string }): T {
     let v: unknown = x;
-    for (let i = 0; i < 10 && v && typeof v === 'object' && '$ref' in v && typeof (v as { $ref: unknown }).$ref === 'string'; i++) {
-      const parts = ((v as { $ref: string }).$ref.replace(/^#\//, '')).split('/');
+    for (
+      let i = 0;
+      i < 10 && v && typeof v === 'object' && '$ref' in v && typeof (v as { $ref: unknown }).$ref === 'string';
+      i++
+    ) {
+      const parts = (v as { $ref: string }).$ref.replace(/^#\//, '').split('/');
       v = parts.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], this.ctx.document);
     }
     return v as T;
@@ -180,14 +199,16 @@ export class Fuzzer {
   private valueOf(schemaIn: Schema, depth = 0, key = ''): unknown {
     const schema = this.deref<Schema>(schemaIn);
     if (this.chance(0.12)) return this.hostileValue(schema);
-    if (schema.oneOf || schema.anyOf) return this.valueOf(this.pick((schema.oneOf ?? schema.anyOf) as Schema[]), depth, key);
+    if (schema.oneOf || schema.anyOf)
+      return this.valueOf(this.pick((schema.oneOf ?? schema.anyOf) as Schema[]), depth, key);
     if (schema.allOf) return Object.assign({}, ...schema.allOf.map((s) => this.valueOf(s, depth, key) as object));
     if (schema.enum) return this.pick(schema.enum);
     switch (schema.type) {
       case 'object': {
         const out: Record<string, unknown> = {};
         for (const [k, s] of Object.entries(schema.properties ?? {})) {
-          if ((schema.required ?? []).includes(k) || this.chance(0.5)) out[k] = depth > 5 ? null : this.valueOf(s, depth + 1, k);
+          if ((schema.required ?? []).includes(k) || this.chance(0.5))
+            out[k] = depth > 5 ? null : this.valueOf(s, depth + 1, k);
         }
         if (this.chance(0.05)) out[this.pick(['__proto__', 'constructor', 'prototype', 'extra'])] = { polluted: true };
         return out;
@@ -196,7 +217,11 @@ export class Fuzzer {
         return Array.from({ length: Math.floor(this.r() * 3) }, () => this.valueOf(schema.items ?? {}, depth + 1, key));
       case 'integer':
       case 'number':
-        return this.chance(0.8) ? Math.floor((schema.minimum ?? 0) + this.r() * Math.min(100, (schema.maximum ?? 100) - (schema.minimum ?? 0))) : hostileNumber(this.r);
+        return this.chance(0.8)
+          ? Math.floor(
+              (schema.minimum ?? 0) + this.r() * Math.min(100, (schema.maximum ?? 100) - (schema.minimum ?? 0)),
+            )
+          : hostileNumber(this.r);
       case 'boolean':
         return this.chance(0.5);
       default:
@@ -206,9 +231,11 @@ export class Fuzzer {
 
   private plausibleString(schema: Schema, key: string): string {
     const k = this.ctx.known;
-    if (key === 'idNumber' || schema.pattern?.includes('[0-9X]')) return this.chance(0.5) && k.idNumbers.length ? this.pick(k.idNumbers) : validIdNumber(this.r);
+    if (key === 'idNumber' || schema.pattern?.includes('[0-9X]'))
+      return this.chance(0.5) && k.idNumbers.length ? this.pick(k.idNumbers) : validIdNumber(this.r);
     if (key === 'uscc' && k.usccs.length) return this.pick(k.usccs);
-    if (schema.format === 'uuid') return this.pick([...k.entryIds, ...k.orderIds, ...k.tokenIds, '00000000-0000-0000-0000-000000000000']);
+    if (schema.format === 'uuid')
+      return this.pick([...k.entryIds, ...k.orderIds, ...k.tokenIds, '00000000-0000-0000-0000-000000000000']);
     if (schema.format === 'date') return this.pick(['2026-02-10', '2025-01-01', '2030-12-31']);
     if (schema.format === 'date-time') return this.pick(['2026-03-01T00:00:00Z', '2027-03-01T00:00:00.000Z']);
     if (schema.format === 'uri') return this.pick(['http://127.0.0.1:9/hook', 'https://example.org/hook']);
@@ -230,7 +257,9 @@ export class Fuzzer {
 
   private csvBody(): string {
     const k = this.ctx.known;
-    const header = this.chance(0.7) ? 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt' : this.pick(['', 'a,b', `listType,${validIdNumber(this.r)}`, '"unterminated', '\u0000,\ud800']);
+    const header = this.chance(0.7)
+      ? 'listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt'
+      : this.pick(['', 'a,b', `listType,${validIdNumber(this.r)}`, '"unterminated', '\u0000,\ud800']);
     const rows = Array.from({ length: 1 + Math.floor(this.r() * 3) }, () =>
       this.pick([
         `abnormal_operations,enterprise,${this.pick(k.usccs.length ? k.usccs : ['91310110MA1FL8XX6Y'])},,企业,,,原因,决定${Math.floor(this.r() * 1e6)},2026-02-10,csv-${Math.floor(this.r() * 1e9)},`,
@@ -253,7 +282,9 @@ export class Fuzzer {
     for (const p of params.filter((x) => x.in === 'query')) {
       if (!this.chance(0.5)) continue;
       const name = this.chance(0.05) ? [...p.name].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('') : p.name;
-      const value = this.chance(0.05) ? this.pick(['%E0%A4%A', '%00', '%']) : enc(this.valueOf(p.schema ?? { type: 'string' }, 0, p.name));
+      const value = this.chance(0.05)
+        ? this.pick(['%E0%A4%A', '%00', '%'])
+        : enc(this.valueOf(p.schema ?? { type: 'string' }, 0, p.name));
       query.push(`${name}=${value}`);
     }
     if (this.chance(0.05)) query.push(`${this.pick(['__proto__[x]', 'constructor.prototype.x', 'unknown'])}=1`);
@@ -265,7 +296,11 @@ export class Fuzzer {
     let req = send.call(this.ctx.http, url);
     const auth = this.ctx.callers[caller];
     if (auth) req = req.set('Authorization', auth);
-    if (this.chance(0.03)) req = req.set('X-Request-Id', this.pick(['ok-request-1', validIdNumber(this.r), '\u00ff\u00fe', 'x'.repeat(500)]));
+    if (this.chance(0.03))
+      req = req.set(
+        'X-Request-Id',
+        this.pick(['ok-request-1', validIdNumber(this.r), '\u00ff\u00fe', 'x'.repeat(500)]),
+      );
 
     let described = `${method.toUpperCase()} ${url} as ${caller}`;
     const content = op.requestBody?.content ?? {};
@@ -275,10 +310,33 @@ export class Fuzzer {
         req = req.set('Content-Type', 'text/csv').send(this.csvBody());
         described += ' [csv]';
       } else if (kind < 0.05) {
-        req = req.set('Content-Type', this.pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/x-www-form-urlencoded'])).send('a=1&b=<x/>');
+        req = req
+          .set(
+            'Content-Type',
+            this.pick([
+              'text/plain',
+              'application/xml',
+              'multipart/form-data; boundary=x',
+              'application/json; charset=latin1',
+              'application/x-www-form-urlencoded',
+            ]),
+          )
+          .send('a=1&b=<x/>');
         described += ' [wrong type]';
       } else if (kind < 0.12) {
-        req = req.set('Content-Type', 'application/json').send(this.pick(['{"a":', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}', '[', 'null', '"\\u0000"', '{"a":"\\ud800"}', '1e999']));
+        req = req
+          .set('Content-Type', 'application/json')
+          .send(
+            this.pick([
+              '{"a":',
+              '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}',
+              '[',
+              'null',
+              '"\\u0000"',
+              '{"a":"\\ud800"}',
+              '1e999',
+            ]),
+          );
         described += ' [raw json]';
       } else {
         const schema = content['application/json']?.schema ?? { type: 'object' };
@@ -292,12 +350,20 @@ export class Fuzzer {
     const type = String(res.headers['content-type'] ?? '');
     const problems: string[] = [];
     if (res.status >= 500) problems.push('5xx');
-    if (res.status >= 400 && !type.startsWith('application/problem+json')) problems.push(`error answered as ${type || 'no content type'}`);
+    if (res.status >= 400 && !type.startsWith('application/problem+json'))
+      problems.push(`error answered as ${type || 'no content type'}`);
     const leaked = fullIdNumbersIn(res.text ?? '');
     if (leaked.length) problems.push(`full ID number in the answer (${leaked.length})`);
-    for (const [k, v] of Object.entries(res.headers)) if (fullIdNumbersIn(String(v)).length) problems.push(`full ID number in header ${k}`);
-    if (({} as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).x !== undefined) problems.push('Object.prototype polluted');
-    return { status: res.status, ...(problems.length ? { finding: { request: described.slice(0, 300), status: res.status, problem: problems.join('; ') } } : {}) };
+    for (const [k, v] of Object.entries(res.headers))
+      if (fullIdNumbersIn(String(v)).length) problems.push(`full ID number in header ${k}`);
+    if (({} as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).x !== undefined)
+      problems.push('Object.prototype polluted');
+    return {
+      status: res.status,
+      ...(problems.length
+        ? { finding: { request: described.slice(0, 300), status: res.status, problem: problems.join('; ') } }
+        : {}),
+    };
   }
 
   async run(requests: number, onProgress?: (done: number) => void): Promise<FuzzReport> {

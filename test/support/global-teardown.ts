@@ -6,7 +6,10 @@ export default async function globalTeardown(): Promise<void> {
   if (adminUrl && runId) {
     const admin = adminConnection(adminUrl);
     try {
-      const { rows } = await admin.raw<{ rows: { datname: string }[] }>('select datname from pg_database where datname like ?', [`${runId}\\_%`]);
+      const { rows } = await admin.raw<{ rows: { datname: string }[] }>(
+        'select datname from pg_database where datname like ?',
+        [`${runId}\\_%`],
+      );
       for (const { datname } of rows) await admin.raw(`drop database if exists "${datname}" with (force)`);
     } finally {
       await admin.destroy();

@@ -6,7 +6,15 @@ import { createDb, type Db } from '../../src/db/knex';
 import { createPersonKeyer } from '../../src/identity/person-key';
 import { loadRules, type LoadedRules } from '../../src/rules/rule-loader';
 import { ManualClock } from '../../src/time/clock';
-import { adminConnection, cloneTemplate, ENV_ADMIN_URL, ENV_RUN_ID, ENV_TEMPLATE, newDatabaseName, withDatabase } from './db-server';
+import {
+  adminConnection,
+  cloneTemplate,
+  ENV_ADMIN_URL,
+  ENV_RUN_ID,
+  ENV_TEMPLATE,
+  newDatabaseName,
+  withDatabase,
+} from './db-server';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -58,7 +66,15 @@ export interface TestApp {
 let sharedRules: LoadedRules | undefined;
 
 /** The real app on a real database of the file's own, with a clock the test moves. */
-export async function startTestApp(opts: { now?: Date; env?: Record<string, string>; rules?: LoadedRules; log?: pino.Logger; wallClock?: ManualClock } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: {
+    now?: Date;
+    env?: Record<string, string>;
+    rules?: LoadedRules;
+    log?: pino.Logger;
+    wallClock?: ManualClock;
+  } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   // Test receivers listen on 127.0.0.1, which only the operator's allow-list lets a webhook reach.
   const config = loadConfig({
@@ -99,7 +115,10 @@ export async function startTestApp(opts: { now?: Date; env?: Record<string, stri
     },
     subscribe: async (departments) => {
       for (const d of departments) {
-        const res = await http.put(`/v1/departments/${d}/webhook`).set(ADMIN).send({ url: `http://127.0.0.1:9/${d}`, secret: 'test-webhook-secret-0123456789' });
+        const res = await http
+          .put(`/v1/departments/${d}/webhook`)
+          .set(ADMIN)
+          .send({ url: `http://127.0.0.1:9/${d}`, secret: 'test-webhook-secret-0123456789' });
         if (res.status !== 200) throw new Error(`webhook for ${d}: ${res.status} ${JSON.stringify(res.body)}`);
       }
     },

@@ -88,10 +88,6 @@ function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'e
   return entry.expiresAt;
 }
 
-{
-  basisText;
-}
-
 /**
  * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that
  * checks read. Pure: simulation and real entries share it.

@@ -1,6 +1,6 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
-import { auditPersonLookup, type LookupLimit } from '../audit/person-lookups';
+import { auditPersonLookup, type LookupLimit } from './person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
 import { NotFoundError, ValidationError } from '../errors';

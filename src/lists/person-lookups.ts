@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex';
 import { actorOf, type CallContext } from '../auth/principal';
 import { TooManyRequestsError } from '../errors';
-import { recordAudit } from './audit-store';
+import { recordAudit } from '../audit/audit-store';
 
 export interface LookupLimit {
   /** Look-ups by ID number one token (or the administrator) may make per window. */

@@ -102,22 +102,26 @@ export class CheckService {
       uscc,
       scenario: scenario ?? null,
       restricted: hits.length > 0,
-      measures: hits.map((h) => ({
-        code: h.measure_code,
-        name: h.measure_name,
-        nameEn: h.measure_name_en,
-        department: h.department,
-        listType: h.list_type as ListType,
-        entryId: h.entry_id,
-        scenarios: h.scenarios,
-        basis: h.basis,
-        ...this.citationsOf(h.measure_code, h.basis),
-        until: h.until,
-      })),
+      measures: hits.map((h) => ({ ...this.measureOf(h), scenarios: h.scenarios })),
       checkedAt: now.toISOString(),
     };
     const subject = { uscc, person_key: null, person_masked: null, scenario: scenario ?? null, role: null };
     return this.leaveEvidence(ctx, 'enterprise', subject, answer, answer.restricted, record, now);
+  }
+
+  /** One restriction as both checks answer it: the measure, who applies it, on which entry, its basis and term. */
+  private measureOf(h: Omit<RestrictionHit, 'uscc'>) {
+    return {
+      code: h.measure_code,
+      name: h.measure_name,
+      nameEn: h.measure_name_en,
+      department: h.department,
+      listType: h.list_type as ListType,
+      entryId: h.entry_id,
+      basis: h.basis,
+      ...this.citationsOf(h.measure_code, h.basis),
+      until: h.until,
+    };
   }
 
   /** Restrictions on a person in one scenario (consumption, exit_entry, financing, …). */
@@ -135,17 +139,7 @@ export class CheckService {
       idNumberMasked: masked,
       scenario,
       restricted: hits.length > 0,
-      measures: hits.map((h) => ({
-        code: h.measure_code,
-        name: h.measure_name,
-        nameEn: h.measure_name_en,
-        department: h.department,
-        listType: h.list_type as ListType,
-        entryId: h.entry_id,
-        basis: h.basis,
-        ...this.citationsOf(h.measure_code, h.basis),
-        until: h.until,
-      })),
+      measures: hits.map((h) => this.measureOf(h)),
       checkedAt: now.toISOString(),
     };
     const subject = { uscc: null, person_key: key, person_masked: masked, scenario, role: null };

@@ -1,30 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { rulesDir } from '../src/paths';
 import { loadRules, RuleFileError } from '../src/rules/rule-loader';
+import { brokenCopy, type Json } from './support/rule-copies';
 
 /**
  * Every rule file is checked at load: a broken one stops start-up naming the file and the field.
  * Each case copies rules/ to a temporary directory, breaks one thing in one file, and expects that file and field.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the tests edit rule files as free-form JSON to break one field
-type Json = Record<string, any>;
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function brokenCopy(file: string, mutate: (data: Json) => void): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-rules-'));
-  dirs.push(dir);
-  cpSync(rulesDir, dir, { recursive: true });
-  const target = path.join(dir, file);
-  const data = JSON.parse(readFileSync(target, 'utf8')) as Json;
-  mutate(data);
-  writeFileSync(target, JSON.stringify(data, null, 2));
-  return dir;
-}
-
 function failureOf(dir: string): RuleFileError {
   try {
     loadRules(dir);

@@ -1,31 +1,15 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { rulesDir } from '../src/paths';
 import { citationsOn } from '../src/rules/citations';
 import { loadRules } from '../src/rules/rule-loader';
 import { articlesOf, quoteProblems } from './support/basis-texts';
+import { brokenCopy, type Json } from './support/rule-copies';
 
 /**
  * Every basis that quotes a text quotes it exactly, from the version it names, and the quote mentions the measure;
  * every basis citing a law whose text is held (rules/texts/laws/) quotes it. Breaking one quote must fail.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the tests edit rule files as free-form JSON to break one field
-type Json = Record<string, any>;
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function brokenCopy(file: string, mutate: (data: Json) => void): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-texts-'));
-  dirs.push(dir);
-  cpSync(rulesDir, dir, { recursive: true });
-  const target = path.join(dir, file);
-  const data = JSON.parse(readFileSync(target, 'utf8')) as Json;
-  mutate(data);
-  writeFileSync(target, JSON.stringify(data, null, 2));
-  return dir;
-}
-
 const ruleOf = (d: Json, code: string) => d.rules.find((r: Json) => r.code === code);
 
 describe('quoted bases', () => {

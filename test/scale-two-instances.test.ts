@@ -1,10 +1,6 @@
-import pino from 'pino';
-import supertest from 'supertest';
-import { createApp } from '../src/app';
-import { createDb, type Db } from '../src/db/knex';
-import { createPersonKeyer } from '../src/identity/person-key';
+import type supertest from 'supertest';
 import { enterpriseEntry, personDebtorEntry } from './support/factories';
-import { startTestApp, type TestApp } from './support/test-app';
+import { type OtherInstance, startTestApp, type TestApp } from './support/test-app';
 
 type Result = { row: number; status: string; id?: string };
 
@@ -14,27 +10,16 @@ type Result = { row: number; status: string; id?: string };
  */
 describe('two service instances on one database', () => {
   let t: TestApp;
-  let db2: Db;
+  let other: OtherInstance;
   let second: supertest.Agent;
-  let app2: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
     t = await startTestApp();
-    db2 = createDb(t.config.databaseUrl as string, { max: 5 });
-    app2 = createApp({
-      config: t.config,
-      db: db2,
-      rules: t.rules,
-      keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
-      clock: t.clock,
-      log: pino({ level: 'silent' }),
-      validateResponses: true,
-    });
-    second = supertest.agent(app2.express);
+    other = t.secondInstance();
+    second = other.http;
   });
   afterAll(async () => {
-    await app2.close();
-    await db2.destroy();
+    await other.close();
     await t.close();
   });
 

@@ -1,11 +1,9 @@
-import pino from 'pino';
-import supertest from 'supertest';
-import { createApp, type App } from '../src/app';
+import type supertest from 'supertest';
+import type { App } from '../src/app';
 import { enterpriseKey, subjectHash } from '../src/checks/subject-index';
-import { createDb, type Db } from '../src/db/knex';
-import { createPersonKeyer } from '../src/identity/person-key';
+import type { Db } from '../src/db/knex';
 import { enterpriseEntry, makeIdNumber, makeUscc } from './support/factories';
-import { startTestApp, type TestApp } from './support/test-app';
+import { type OtherInstance, startTestApp, type TestApp } from './support/test-app';
 
 const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms = 5000) => {
   const until = Date.now() + ms;
@@ -21,6 +19,7 @@ const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms 
  */
 describe('subject index', () => {
   let t: TestApp;
+  let other: OtherInstance;
   let db2: Db;
   let app2: App;
   let second: supertest.Agent;
@@ -29,24 +28,14 @@ describe('subject index', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    db2 = createDb(t.config.databaseUrl as string, { max: 5 });
-    app2 = createApp({
-      config: t.config,
-      db: db2,
-      rules: t.rules,
-      keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
-      clock: t.clock,
-      log: pino({ level: 'silent' }),
-      validateResponses: true,
-    });
-    second = supertest.agent(app2.express);
+    other = t.secondInstance();
+    ({ app: app2, db: db2, http: second } = other);
     samr = await t.tokenFor('samr');
     mof = await t.tokenFor('mof');
     await waitFor('both indexes loaded', () => t.app.subjectIndex.fresh && app2.subjectIndex.fresh);
   }, 60_000);
   afterAll(async () => {
-    await app2.close();
-    await db2.destroy();
+    await other.close();
     await t.close();
   });
 

@@ -47,7 +47,17 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
   };
 }
 
+/** Another instance of the service on the same database: its own app and connection pool, as a second process. */
+export interface OtherInstance {
+  app: App;
+  db: Db;
+  http: supertest.Agent;
+  close(): Promise<void>;
+}
+
 export interface TestApp {
+  /** A second instance on this database (close it before the test app). */
+  secondInstance(): OtherInstance;
   app: App;
   db: Db;
   clock: ManualClock;
@@ -89,7 +99,7 @@ export async function startTestApp(
   sharedRules ??= loadRules(config.rulesDir);
   const rules = opts.rules ?? sharedRules;
   const clock = new ManualClock(opts.now ?? new Date('2026-03-02T02:00:00Z'));
-  const app = createApp({
+  const appDeps = {
     config,
     db,
     rules,
@@ -98,7 +108,8 @@ export async function startTestApp(
     log: opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(opts.wallClock ? { wallClock: opts.wallClock } : {}),
     validateResponses: true,
-  });
+  };
+  const app = createApp(appDeps);
   const http = supertest.agent(app.express);
   return {
     app,
@@ -126,6 +137,19 @@ export async function startTestApp(
       await app.close();
       await db.destroy();
       await database.drop();
+    },
+    secondInstance: () => {
+      const db2 = createDb(database.url, { max: 5 });
+      const app2 = createApp({ ...appDeps, db: db2 });
+      return {
+        app: app2,
+        db: db2,
+        http: supertest.agent(app2.express),
+        close: async () => {
+          await app2.close();
+          await db2.destroy();
+        },
+      };
     },
   };
 }

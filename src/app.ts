@@ -20,6 +20,7 @@ import { jobHandlers } from './jobs/job-handlers';
 import { listEntryHandlers } from './lists/list-entry-handlers';
 import { httpMetrics, metricsHandler, setUpMetrics, type DbGauges } from './metrics';
 import { orderHandlers } from './orders/order-handlers';
+import { procedureHandlers } from './procedures/procedure-handlers';
 import { reportHandlers } from './reports/report-handlers';
 import { ruleHandlers } from './rules/rule-handlers';
 import { createServices, type ServiceDeps, type Services } from './services';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): App {
       listEntryHandlers(s.entries),
       batchHandlers(s.batch),
       orderHandlers(s.orders),
+      procedureHandlers(s.procedures),
       checkHandlers(s.checks, s.decisions),
       ruleHandlers(s.catalog, (input) => s.planner.plan(input), s.engine.version),
       reportHandlers(s.reports),

@@ -17,6 +17,7 @@ import { JobScheduler } from './jobs/schedule';
 import { EntryPlanner } from './lists/entry-planner';
 import { ListEntryService } from './lists/list-entry-service';
 import { OrderService } from './orders/order-service';
+import { ProcedureService } from './procedures/procedure-service';
 import { ReportService } from './reports/report-service';
 import { RuleCatalogService } from './rules/rule-catalog-service';
 import { RuleEngine } from './rules/rule-engine';
@@ -102,6 +103,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     entries,
     batch,
     orders: new OrderService(db, departments, clock),
+    /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
+    procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
     checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,

@@ -64,6 +64,23 @@ export const listEntriesTotal = new Counter({
   registers: [registry],
 });
 
+const entryTransitionsTotal = new Counter({
+  name: 'jp_entry_transitions_total',
+  help: 'List entries ended by a lifecycle transition (remove, restore, expire, revoke), by transition and list type',
+  labelNames: ['transition', 'list'] as const,
+  registers: [registry],
+});
+
+/** Objections and restoration applications undecided past their decideBy (read from the database on a schedule). */
+export const proceduresOverdueGauge = new Gauge({
+  name: 'jp_procedures_overdue',
+  help:
+    'Objections (kind=objection) and credit-restoration applications (kind=restoration) still undecided after ' +
+    'their decideBy, by listing authority; those with no deadline in any text are never counted',
+  labelNames: ['kind', 'authority'] as const,
+  registers: [registry],
+});
+
 const jobRunDuration = new Histogram({
   name: 'jp_job_run_duration_seconds',
   help: 'Runs of scheduled jobs in this process, by job and outcome (succeeded, failed); _count is the number of runs',
@@ -230,6 +247,12 @@ export function countEntryRows(
     const [list, result] = key.split(' ') as [string, string];
     listEntriesTotal.labels(list, source, result).inc(n);
   }
+}
+
+/** An entry went through an ending transition (src/lists/entry-lifecycle.ts). */
+export function countEntryTransition(transition: string, list: string): void {
+  if (!enabled) return;
+  entryTransitionsTotal.labels(transition, list).inc();
 }
 
 /** A scheduled job ran here (it held the lock): its outcome and wall-clock duration. */

@@ -81,6 +81,7 @@ export function createApp(deps: AppDeps): App {
         db,
         () => deps.rules.rules.length > 0,
         () => calendarStatus(s.calendar, deps.clock),
+        s.subjectIndex,
       ),
       departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
@@ -128,9 +129,11 @@ export function createApp(deps: AppDeps): App {
   // Only a serving app answers from the index and counts clean answers; the import CLI and scripts never start them.
   s.subjectIndex.start();
   s.clearCounts.start();
+  s.orderCounts.start();
   const close = async () => {
     await s.subjectIndex.close();
     await s.clearCounts.close();
+    await s.orderCounts.close();
   };
   return {
     express: app,

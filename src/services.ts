@@ -6,6 +6,7 @@ import { CheckService } from './checks/check-service';
 import { ClearCounter } from './checks/clear-counter';
 import { DecisionService } from './checks/decision-service';
 import { SubjectIndex } from './checks/subject-index';
+import { OrderCountCompactor } from './reports/order-counts';
 import { citationLookup } from './rules/citations';
 import type { Config } from './config';
 import type { Db } from './db/knex';
@@ -93,6 +94,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // Not started here: createApp starts them (until then checks read PostgreSQL and counts stay in memory).
   const subjectIndex = new SubjectIndex({ db, log });
   const clearCounts = new ClearCounter(db, log);
+  const orderCounts = new OrderCountCompactor(db, log);
   const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
   return {
     departments,
@@ -109,6 +111,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
+    /** Keeps the order counts behind reports and gauges compact (started by createApp, one instance works). */
+    orderCounts,
     tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
     reports: new ReportService(db, departments, clock, clearCounts),

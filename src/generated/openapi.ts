@@ -806,6 +806,19 @@ export interface components {
                 daysLeft: number | null;
                 warning?: string;
             };
+            /** @description The in-process index of listed subjects, which answers the common clean check without a query. When it is not fresh (still loading, its reload failed, its listening connection is lost) every check is answered from PostgreSQL: correct, only slower. Never makes the service not ready; jp_subject_index_fresh and the JpSubjectIndexStale alert say the same. */
+            subjectIndex?: {
+                fresh: boolean;
+                /** @enum {string} */
+                checksAnsweredFrom: "index" | "postgresql";
+                /**
+                 * Format: date-time
+                 * @description last successful full reload
+                 */
+                lastReloadAt: string | null;
+                /** @description subjects held after the last reload */
+                subjects?: number;
+            };
         };
         /**
          * @description 统一社会信用代码 (GB 32100), 18 characters; the check characters are verified

@@ -134,6 +134,15 @@ export const jobLastSuccess = new Gauge({
   registers: [registry],
 });
 
+export const statementTimeouts = new Counter({
+  name: 'jp_db_statement_timeouts_total',
+  help:
+    "Statements PostgreSQL cancelled at their time limit, by where they ran (request, gauges): the service's own " +
+    'slowness on a reachable database, never counted as an outage',
+  labelNames: ['source'] as const,
+  registers: [registry],
+});
+
 export const dbUp = new Gauge({
   name: 'jp_db_up',
   help: '1 when the last scheduled metrics refresh reached the database, 0 when it failed',
@@ -149,6 +158,43 @@ export const refreshDuration = new Gauge({
 export const refreshTimestamp = new Gauge({
   name: 'jp_metrics_refresh_timestamp_seconds',
   help: 'When the database gauges were last refreshed successfully (Unix time)',
+  registers: [registry],
+});
+
+/** The freshness of this process's subject indexes, read at scrape time (each registers itself while started). */
+const subjectIndexes = new Set<() => boolean>();
+/** Registers an index's freshness; the returned function unregisters it (on close). */
+export function reportSubjectIndexFreshness(fresh: () => boolean): () => void {
+  subjectIndexes.add(fresh);
+  return () => subjectIndexes.delete(fresh);
+}
+
+new Gauge({
+  name: 'jp_subject_index_fresh',
+  help:
+    '1 when clean checks are answered from the in-process subject index, 0 when every check goes to PostgreSQL ' +
+    '(loading, reload failed, listening connection lost)',
+  registers: [registry],
+  collect() {
+    this.set(subjectIndexes.size > 0 && [...subjectIndexes].every((fresh) => fresh()) ? 1 : 0);
+  },
+});
+
+export const subjectIndexReloadTimestamp = new Gauge({
+  name: 'jp_subject_index_last_reload_timestamp_seconds',
+  help: 'When the subject index last completed a full reload (Unix time)',
+  registers: [registry],
+});
+
+export const subjectIndexSubjects = new Gauge({
+  name: 'jp_subject_index_subjects',
+  help: 'Subjects (hashes) the subject index held after its last full reload',
+  registers: [registry],
+});
+
+export const subjectIndexReloadFailures = new Counter({
+  name: 'jp_subject_index_reload_failures_total',
+  help: 'Full reloads of the subject index that failed (retried with backoff)',
   registers: [registry],
 });
 

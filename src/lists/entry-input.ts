@@ -3,6 +3,7 @@ import { ValidationError, type FieldError } from '../errors';
 import { idNumberProblem, maskIdNumber } from '../identity/id-number';
 import type { PersonKeyer } from '../identity/person-key';
 import { usccProblem } from '../identity/uscc';
+import { garbledFieldsOf } from '../input/garbled-text';
 import type { EntryForRules } from '../rules/outcome-planner';
 import type { ListingGround } from '../rules/rule-types';
 import { addDays, addYears, isIsoDate } from '../time/dates';
@@ -37,6 +38,8 @@ export function normaliseEntry(
 ): NormalisedEntry {
   const errors: FieldError[] = [];
   const bad = (path: string, message: string) => errors.push({ path, message });
+  // A wrongly decoded or control-laden text is refused before anything else reads it (issue: GBK files stored as ���).
+  for (const e of garbledFieldsOf(input)) errors.push(e);
   const idOk = (path: string, id: string) => {
     const p = idNumberProblem(id);
     if (p) bad(path, p);

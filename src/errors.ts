@@ -19,6 +19,17 @@ export class ValidationError extends Error {
   }
 }
 
+/** Well-formed input that cannot be acted on as sent (e.g. a listing whose term has already ended): 422. */
+export class UnprocessableError extends Error {
+  override readonly name = 'UnprocessableError';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
 export class UnauthenticatedError extends Error {
   override readonly name = 'UnauthenticatedError';
 }
@@ -33,6 +44,12 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** A rule (or calendar) file that cannot be used: start-up stops, naming the file and the field. */

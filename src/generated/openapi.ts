@@ -769,6 +769,12 @@ export interface components {
             listingGround?: string;
             /** @description extension of the ground's fixed term in whole years, where the ground allows one (失信被执行人: 1–3 years) */
             termExtensionYears?: number;
+            /**
+             * @description Store an entry whose term has already ended (expiresAt, given or computed, before today) as a record:
+             *     status `expired`, no orders, restrictions or bans. Without it such an entry is refused with 422 naming the
+             *     end date and its basis; with it an entry whose term has not ended is refused with 400.
+             */
+            historical?: boolean;
         };
         EnterpriseSubject: {
             /** @enum {string} */
@@ -820,6 +826,18 @@ export interface components {
             rulesVersion: string;
             removal: components["schemas"]["Removal"];
             orders: components["schemas"]["Order"][];
+            /** @description the listing ground the entry was listed under (its term gave expiresAt), or null when none was named */
+            listingGround?: string | null;
+            /**
+             * @description In the answer to POST /v1/list-entries and in a batch row only: other entries of this authority on the same
+             *     list for the same subject that are active. The new entry is stored all the same (two decisions can both
+             *     be real); the list authority should check it is not a duplicate.
+             */
+            alsoActive?: {
+                /** Format: uuid */
+                id: string;
+                decisionNo: string;
+            }[];
         };
         RemovalInput: {
             reason: string;
@@ -1164,6 +1182,12 @@ export interface components {
              */
             id?: string;
             errors?: components["schemas"]["FieldError"][];
+            /** @description as ListEntry.alsoActive: other active entries of this authority on the same list for the same subject */
+            alsoActive?: {
+                /** Format: uuid */
+                id: string;
+                decisionNo: string;
+            }[];
         };
         ListEntryBatchResult: {
             summary: components["schemas"]["BatchSummary"];
@@ -1711,7 +1735,28 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /**
+             * @description This authority already stored the sourceRef with other data: the detail names the stored entry's id and
+             *     status, `errors` each differing field. A correction is a removal and a new entry, never a resubmission.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["TooLarge"];
+            /** @description The listing term (expiresAt, given or computed from listingGround) ended before today; the detail names the end date and its basis. Send `historical` to store it as an expired record. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getListEntry: {

@@ -83,6 +83,7 @@ const STATUS_BY_ERROR: Record<string, number> = {
   ForbiddenError: 403,
   NotFoundError: 404,
   ConflictError: 409,
+  UnprocessableError: 422,
   TooManyRequestsError: 429,
   UnsupportedMediaError: 415,
 };

@@ -3,7 +3,7 @@ import { decodeCursor, pageOf } from '../db/pagination';
 import { auditPersonLookup, type LookupLimit } from './person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
-import { NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
 import { countEntry } from '../metrics/metrics';
@@ -16,6 +16,7 @@ import type { EntryPlanner } from './entry-planner';
 import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
 import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
+import { resubmissionConflict } from './resubmission';
 
 export interface EntryServiceDeps {
   db: Db;
@@ -53,12 +54,18 @@ export class ListEntryService {
   async create(ctx: CallContext, input: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
     const authority = actingDepartment(ctx.principal);
     const { normalised, plan } = await this.d.planner.plan(input).catch((e: unknown) => {
-      if (e instanceof ValidationError) countEntry('api', input.listType, 'rejected');
+      if (e instanceof ValidationError || e instanceof UnprocessableError)
+        countEntry('api', input.listType, 'rejected');
       throw e;
     });
     const [result] = await this.d.db.transaction((trx) =>
       writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]),
     );
+    if (result && !result.created && result.conflict) {
+      countEntry('api', input.listType, 'rejected');
+      const { message, errors } = resubmissionConflict(input.sourceRef, result.entry, result.conflict);
+      throw new ConflictError(message, errors);
+    }
     countEntry('api', input.listType, result?.created ? 'created' : 'unchanged');
     return result as WriteResult;
   }

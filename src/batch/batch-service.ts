@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { actingDepartment, actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
+import { capped } from '../http/request-errors';
 import { ConflictError, ForbiddenError, UnprocessableError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput } from '../lists/entry-input';
@@ -84,7 +85,7 @@ export class BatchService {
     r: BatchRow,
   ): Promise<{ errors: FieldError[] } | { prepared: PreparedEntry }> {
     const errors = [...(r.errors ?? []), ...this.d.entryValidator.errorsOf(r.input)];
-    if (errors.length) return { errors: dedupe(errors) };
+    if (errors.length) return { errors: capped(dedupe(errors)) };
     const nul = unsafeTextFieldsOf(r.input);
     if (nul.length) return { errors: nul };
     const input = r.input as ListEntryInput;

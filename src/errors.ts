@@ -19,17 +19,6 @@ export class ValidationError extends Error {
   }
 }
 
-/** Well-formed input that cannot be acted on as sent (e.g. a listing whose term has already ended): 422. */
-export class UnprocessableError extends Error {
-  override readonly name = 'UnprocessableError';
-  constructor(
-    message: string,
-    readonly errors: FieldError[] = [],
-  ) {
-    super(message);
-  }
-}
-
 export class UnauthenticatedError extends Error {
   override readonly name = 'UnauthenticatedError';
 }
@@ -44,6 +33,20 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Well-formed, but the law or the entry does not allow it (a window closed, a field that may not change, a listing
+ * whose term ended before it arrived): 422.
+ */
+export class UnprocessableError extends Error {
+  override readonly name = 'UnprocessableError';
   constructor(
     message: string,
     readonly errors: FieldError[] = [],

@@ -8,6 +8,7 @@ import type { components } from '../generated/openapi';
 import type { ListEntryInput } from '../lists/entry-input';
 import { removeEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
+import { relistProblem, sourceRefState } from '../lists/entry-lifecycle';
 import type { ListEntryService } from '../lists/list-entry-service';
 import { lockEntries } from '../lists/list-entry-store';
 import { resubmissionConflict } from '../lists/resubmission';
@@ -132,6 +133,9 @@ export class BatchService {
       );
       return written.map((w, i): EntryRowResult => {
         const row = (ready[i] as { row: number; prepared: PreparedEntry }).row;
+        // a revoked entry's sourceRef is refused, row by row (src/lists/entry-lifecycle.ts)
+        const refused = w.created ? undefined : relistProblem(sourceRefState(w.entry));
+        if (refused) return { row, status: 'rejected', errors: [{ path: 'sourceRef', message: refused }] };
         if (w.created || !w.conflict) {
           const also = w.entry.alsoActive;
           return {

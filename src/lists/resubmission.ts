@@ -59,8 +59,8 @@ export function resubmissionConflict(
 ): { message: string; errors: FieldError[] } {
   const message =
     `sourceRef ${sourceRef} is already stored as entry ${entry.id} (status ${entry.status}) with other data ` +
-    `(${fields.join(', ')}); a correction is a removal of that entry and a new entry under a new sourceRef, ` +
-    'never a resubmission';
+    `(${fields.join(', ')}); correct that entry with POST /v1/list-entries/${entry.id}/corrections, ` +
+    'never by sending it again';
   const errors = fields.map((path) => ({
     path,
     message: `differs from entry ${entry.id} (${entry.status}) stored under sourceRef ${sourceRef}`,

@@ -146,7 +146,9 @@ async function main() {
   const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
   console.log(`| figure | ${f(orders / 10)} orders | ${f(orders)} orders | growth |\n|---|---|---|---|`);
   for (const k of Object.keys(big)) {
-    console.log(`| ${k} | ${f(small[k] as number)} | ${f(big[k] as number)} | ${((big[k] as number) / (small[k] as number)).toFixed(2)}× |`);
+    console.log(
+      `| ${k} | ${f(small[k] as number)} | ${f(big[k] as number)} | ${((big[k] as number) / (small[k] as number)).toFixed(2)}× |`,
+    );
   }
   console.log(`\ndate: ${new Date().toISOString()}; times in ms (median of 5, scans of 3) unless named otherwise`);
 }

@@ -56,7 +56,8 @@ export function createApp(deps: AppDeps): App {
   const s = createServices(config, deps);
   const calendarLastYear = () => s.calendar.lastYear;
   const departments = s.departments.all.map((d) => d.code);
-  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear });
+  const authorities = s.departments.all.filter((d) => d.authorityFor.length > 0).map((d) => d.code);
+  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, authorities, calendarLastYear });
   const definition = openapiDefinition();
   const authenticator = new Authenticator(
     db,

@@ -324,7 +324,7 @@ export interface paths {
          * Feedback on up to 500 orders in one call, each its own outcome
          * @description Each item is applied on its own, all or nothing per order, exactly as `POST /v1/orders/{id}/feedback` would
          *     apply it; the answer has one result per item, in order: `status` 200 with the order, or the status and
-         *     problem the single call would have answered (403, 404, 409, 422). Giving the same feedback again answers 409
+         *     problem the single call would have answered (400, 403, 404, 409). Giving the same feedback again answers 409
          *     for that order and changes nothing.
          */
         post: operations["submitOrderFeedbackBatch"];
@@ -1018,7 +1018,7 @@ export interface components {
         BatchFeedbackResult: {
             /** Format: uuid */
             orderId: string;
-            /** @description what the single call would have answered: 200, 403, 404, 409 or 422 */
+            /** @description what the single call would have answered: 200, 400, 403, 404 or 409 */
             status: number;
             order?: components["schemas"]["Order"];
             problem?: components["schemas"]["Problem"];
@@ -1093,7 +1093,7 @@ export interface components {
             basisStrength?: components["schemas"]["BasisStrength"];
             basisStatus?: components["schemas"]["BasisStatus"];
             /** @description every entry that grounds this measure (entryId and listType above are the first of them) */
-            grounds?: components["schemas"]["Ground"][];
+            grounds: components["schemas"]["Ground"][];
             /**
              * Format: date
              * @description the latest until of the grounds; null if any is while listed
@@ -1108,13 +1108,13 @@ export interface components {
             /** Format: date-time */
             checkedAt: string;
             /** @description the asOf asked, or null for now */
-            asOf?: string | null;
+            asOf: string | null;
             /**
              * Format: date-time
              * @description every change committed before this instant is in the answer (the freshness of the data answering)
              */
-            asOfData?: string;
-            rulesVersion?: string;
+            asOfData: string;
+            rulesVersion: string;
             /**
              * Format: uuid
              * @description the decision record (every hit; clean answers with record=true)
@@ -1151,13 +1151,13 @@ export interface components {
             /** Format: date-time */
             checkedAt: string;
             /** @description the asOf asked, or null for now */
-            asOf?: string | null;
+            asOf: string | null;
             /**
              * Format: date-time
              * @description every change committed before this instant is in the answer (the freshness of the data answering)
              */
-            asOfData?: string;
-            rulesVersion?: string;
+            asOfData: string;
+            rulesVersion: string;
             /** Format: uuid */
             decisionId?: string;
         };
@@ -1228,7 +1228,7 @@ export interface components {
             /** @description only organisations of these kinds (absent: every organisation the role exists in) */
             appliesTo?: components["schemas"]["OrganisationKind"][];
             /** @description every entry that grounds this ban (entryId and listType above are the first of them) */
-            grounds?: components["schemas"]["Ground"][];
+            grounds: components["schemas"]["Ground"][];
             /**
              * Format: date
              * @description the latest until of the grounds; null if any is while listed
@@ -1243,13 +1243,13 @@ export interface components {
             /** Format: date-time */
             checkedAt: string;
             /** @description the asOf asked, or null for now */
-            asOf?: string | null;
+            asOf: string | null;
             /**
              * Format: date-time
              * @description every change committed before this instant is in the answer (the freshness of the data answering)
              */
-            asOfData?: string;
-            rulesVersion?: string;
+            asOfData: string;
+            rulesVersion: string;
             organisationKind?: components["schemas"]["OrganisationKind"];
             /**
              * Format: uuid

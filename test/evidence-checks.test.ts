@@ -15,11 +15,9 @@ describe('evidence-grade checks', () => {
   let mof: Record<string, string>;
   beforeAll(async () => {
     t = await startTestApp();
-    [samr, spc, mof] = (await Promise.all(['samr', 'spc', 'mof'].map((d) => t.tokenFor(d)))) as [
-      Record<string, string>,
-      Record<string, string>,
-      Record<string, string>,
-    ];
+    samr = await t.tokenFor('samr');
+    spc = await t.tokenFor('spc');
+    mof = await t.tokenFor('mof');
   });
   afterAll(() => t.close());
 

@@ -202,6 +202,16 @@ describe('evidence-grade checks', () => {
 
     const record = (await t.http.get(`/v1/checks/decisions/${then.decisionId}`).set(mof).expect(200)).body;
     expect(record.answer.asOf).toBe('2026-03-04');
+    // the same history for every bidder of a tender at once
+    const bulk = await t.http
+      .post('/v1/checks/enterprises')
+      .set(mof)
+      .send({ usccs: [makeUscc(), uscc], scenario: 'government_procurement', asOf: '2026-03-04' })
+      .expect(200);
+    expect(bulk.body.items.map((c: { restricted: boolean; asOf: string }) => [c.restricted, c.asOf])).toEqual([
+      [false, '2026-03-04'],
+      [true, '2026-03-04'],
+    ]);
 
     const future = await ask('2026-03-10').expect(400);
     expect(future.body.errors[0].path).toBe('asOf');

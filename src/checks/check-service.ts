@@ -133,8 +133,23 @@ export class CheckService {
     });
     this.requireScenario(input.scenario);
     const moment = this.momentOf(input.asOf);
+    // As of an earlier moment the loaders (current rows only) do not apply: one history read for every bidder.
+    const readAt = new Date();
+    const history = moment.window ? await restrictionsOfEnterprises(this.db, input.usccs, moment.window) : undefined;
     const items = await Promise.all(
-      input.usccs.map((uscc) => this.answerEnterprise(ctx, uscc, input.scenario, input.record ?? false, moment)),
+      input.usccs.map((uscc) =>
+        this.answerEnterprise(
+          ctx,
+          uscc,
+          input.scenario,
+          input.record ?? false,
+          moment,
+          history && {
+            rows: history.get(uscc) ?? [],
+            asOfData: readAt,
+          },
+        ),
+      ),
     );
     return { items };
   }
@@ -145,11 +160,17 @@ export class CheckService {
     scenario: string | undefined,
     record: boolean,
     moment: Moment,
+    /** the subject's rows as of moment.window, already read with the other bidders' */
+    history?: { rows: RestrictionHit[]; asOfData: Date },
   ): Promise<EnterpriseCheck> {
     const now = this.clock.now();
-    const read = await this.read(enterpriseKey(uscc), moment, (w) =>
-      w ? restrictionsOfEnterprises(this.db, [uscc], w).then((m) => m.get(uscc) ?? []) : this.restrictionsOf.load(uscc),
-    );
+    const read =
+      history ??
+      (await this.read(enterpriseKey(uscc), moment, (w) =>
+        w
+          ? restrictionsOfEnterprises(this.db, [uscc], w).then((m) => m.get(uscc) ?? [])
+          : this.restrictionsOf.load(uscc),
+      ));
     const hits = read.rows.filter((h) => inForce(h.until, moment.day) && (!scenario || h.scenarios.includes(scenario)));
     const measures = this.measuresOf(hits);
     const answer: EnterpriseCheck = {

@@ -23,6 +23,7 @@ import {
   type RestrictionHit,
 } from './check-store';
 import type { ClearCounter } from './clear-counter';
+import { pendingObjectionsOf } from '../lists/pending-objections';
 import { insertDecisions, type CheckKind, type NewDecisionRow } from './decision-store';
 import { groundsOf, type GroundNames } from './grounds';
 import { enterpriseKey, personKey, type SubjectIndex } from './subject-index';
@@ -177,7 +178,7 @@ export class CheckService {
       uscc,
       scenario: scenario ?? null,
       restricted: measures.length > 0,
-      measures,
+      measures: await this.flagObjections(measures),
       ...this.freshness(now, moment, read.asOfData),
     };
     const subject = { uscc, person_key: null, person_masked: null, scenario: scenario ?? null, role: null };
@@ -206,7 +207,7 @@ export class CheckService {
       idNumberMasked: masked,
       scenario,
       restricted: measures.length > 0,
-      measures,
+      measures: await this.flagObjections(measures),
       ...this.freshness(now, moment, read.asOfData),
     };
     const subject = { uscc: null, person_key: key, person_masked: masked, scenario, role: null };
@@ -244,7 +245,7 @@ export class CheckService {
       idNumberMasked: maskIdNumber(idNumber),
       role,
       eligible: bans.length === 0,
-      bans,
+      bans: await this.flagObjections(bans),
       ...this.freshness(now, moment, read.asOfData),
       ...(organisationKind ? { organisationKind } : {}),
     };
@@ -321,6 +322,29 @@ export class CheckService {
         grounds: groundsOf(group, this.names),
         until: latestUntil(group),
       };
+    });
+  }
+
+  /**
+   * A measure or ban resting on an entry with an objection pending says so (`objection: {status: pending, since}`): it
+   * stays in force (no national text suspends it), but the desk must know the listing is disputed. Read only for hits;
+   * any of its grounds counts (the earliest pending objection's receipt).
+   */
+  private async flagObjections<T extends { entryId: string; grounds: { entryId: string }[] }>(
+    items: T[],
+  ): Promise<T[]> {
+    if (items.length === 0) return items;
+    const pending = await pendingObjectionsOf(
+      this.db,
+      items.flatMap((i) => i.grounds.map((g) => g.entryId)),
+    );
+    if (pending.size === 0) return items;
+    return items.map((i) => {
+      const since = i.grounds
+        .map((g) => pending.get(g.entryId))
+        .filter((d): d is Date => d !== undefined)
+        .sort((x, y) => x.getTime() - y.getTime())[0];
+      return since ? { ...i, objection: { status: 'pending' as const, since: since.toISOString() } } : i;
     });
   }
 

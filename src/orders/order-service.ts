@@ -85,6 +85,8 @@ export class OrderService {
       this.requireAddressee(p, row);
       if (row.status === 'lifted')
         throw new ConflictError('the order has been lifted; there is nothing left to feed back on');
+      if (row.status === 'revoked')
+        throw new ConflictError('the order is revoked (its entry was a wrong listing): reverse what was done instead');
       if (row.status !== 'issued') throw new ConflictError(`the order already has its final feedback (${row.status})`);
 
       const feedback = feedbackOf(input, now, actorOf(p));
@@ -140,7 +142,8 @@ export class OrderService {
       const p = ctx.principal;
       this.requireAddressee(p, row);
       const before = row.feedback;
-      if (row.status === 'lifted') throw new ConflictError('the order has been lifted; its feedback stays as given');
+      if (row.status === 'lifted' || row.status === 'revoked')
+        throw new ConflictError(`the order has been ${row.status}; its feedback stays as given`);
       if (!before || row.status === 'issued') throw new ConflictError('the order has no feedback to correct yet');
       if (before.by !== actorOf(p))
         throw new ForbiddenError('only the department that gave the feedback may correct it');

@@ -94,6 +94,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // Not started here: createApp starts them (until then checks read PostgreSQL and counts stay in memory).
   const subjectIndex = new SubjectIndex({ db, log });
   const clearCounts = new ClearCounter(db, log);
+  const cite = citationLookup(deps.rules.rules);
   const orderCounts = new OrderCountCompactor(db, log);
   const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
   return {
@@ -104,10 +105,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     entries,
     batch,
-    orders: new OrderService(db, departments, clock),
+    orders: new OrderService(db, departments, clock, {
+      calendar,
+      listTypeName: (code) => deps.rules.catalog.lists.find((l) => l.code === code)?.name ?? code,
+      departmentName: (code) => departments.find(code)?.name ?? code,
+      basisStatus: (code) => cite.status(code),
+    }),
     /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
     procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
-    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
+    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, departments, evidence, cite),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,

@@ -84,7 +84,9 @@ describe('kept order counts', () => {
     await expectReportEqualsScan();
     const overdue = await t.http.get('/v1/reports/overdue?limit=5').set(ADMIN).expect(200);
     expect(overdue.body.total).toBe(
-      Number((await t.db('orders').where('status', 'issued').where('due_at', '<', t.clock.now()).count({ n: '*' }))[0]?.n),
+      Number(
+        (await t.db('orders').where('status', 'issued').where('due_at', '<', t.clock.now()).count({ n: '*' }))[0]?.n,
+      ),
     );
     expect(overdue.body.items[0].escalationLevel).toBe(1);
 
@@ -109,7 +111,12 @@ describe('kept order counts', () => {
     expect(sum('fedBack')).toBe(rows[0]?.fed_back);
 
     await t.app.metrics?.refresh();
-    const text = (await t.http.get('/metrics').set({ Authorization: `Bearer ${METRICS_TOKEN}` }).expect(200)).text;
+    const text = (
+      await t.http
+        .get('/metrics')
+        .set({ Authorization: `Bearer ${METRICS_TOKEN}` })
+        .expect(200)
+    ).text;
     const truth = (await scanned(t.db, t.clock.now())).find((r) => r.department === 'mof') as Record<string, number>;
     const g = (status: string) => sampleValue(text, 'jp_orders', { department: 'mof', status });
     expect(g('issued') + g('overdue') + g('escalated')).toBe(truth.pending);
@@ -130,14 +137,24 @@ describe('kept order counts', () => {
     );
     expect(rows[0]?.n).toBe(1);
     await t.app.metrics?.refresh();
-    const text = (await t.http.get('/metrics').set({ Authorization: `Bearer ${METRICS_TOKEN}` }).expect(200)).text;
+    const text = (
+      await t.http
+        .get('/metrics')
+        .set({ Authorization: `Bearer ${METRICS_TOKEN}` })
+        .expect(200)
+    ).text;
     expect(sampleValue(text, 'jp_orders', { department: order.department, status: 'revoked' })).toBe(1);
     await t.db('orders').where('id', order.id).update({ status: 'issued' });
   });
 
   it('a statement past its time limit is slowness: 503 that says so, counted, and jp_db_up stays 1', async () => {
     const scrape = async () =>
-      (await t.http.get('/metrics').set({ Authorization: `Bearer ${METRICS_TOKEN}` }).expect(200)).text;
+      (
+        await t.http
+          .get('/metrics')
+          .set({ Authorization: `Bearer ${METRICS_TOKEN}` })
+          .expect(200)
+      ).text;
     await t.app.metrics?.refresh();
     expect(sampleValue(await scrape(), 'jp_db_up')).toBe(1);
     const lock = await t.db.client.acquireConnection();

@@ -452,7 +452,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per department, how many orders were issued, fed back, pending, overdue and lifted (supervisor or administrator) */
+        /**
+         * Per department, how many orders were issued, fed back, pending, overdue and lifted (supervisor or administrator)
+         * @description Without from/to every order and decision record counts. With them, only orders issued and checks answered on
+         *     those China days (from and to included); their state (fed back, pending, overdue, lifted) is today's.
+         */
         get: operations["getFeedbackReport"];
         put?: never;
         post?: never;
@@ -1430,6 +1434,10 @@ export interface components {
         Id: string;
         DepartmentCode: components["schemas"]["DepartmentCode"];
         Limit: number;
+        /** @description first China day counted (Asia/Shanghai) */
+        FromDay: string;
+        /** @description last China day counted (Asia/Shanghai), on or after from */
+        ToDay: string;
         /** @description The nextCursor of the previous page */
         Cursor: string;
     };
@@ -1621,6 +1629,10 @@ export interface operations {
                 uscc?: components["schemas"]["Uscc"];
                 /** @description Finds entries where this person is the subject or a related person */
                 idNumber?: components["schemas"]["IdNumber"];
+                /** @description Part of the subject's name (case and spaces ignored), at least two characters: the index is on pairs of characters */
+                name?: string;
+                /** @description The listing authority's own reference, exactly */
+                sourceRef?: string;
                 listType?: components["schemas"]["ListType"];
                 status?: components["schemas"]["EntryStatus"];
                 limit?: components["parameters"]["Limit"];
@@ -2010,6 +2022,8 @@ export interface operations {
                 /** @description checkedAt before */
                 to?: string;
                 outcome?: components["schemas"]["DecisionOutcome"];
+                /** @description pending: hits the desk has not fed back yet; given: records with feedback */
+                feedback?: "pending" | "given";
                 limit?: components["parameters"]["Limit"];
                 /** @description The nextCursor of the previous page */
                 cursor?: components["parameters"]["Cursor"];
@@ -2174,7 +2188,12 @@ export interface operations {
     };
     getFeedbackReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description first China day counted (Asia/Shanghai) */
+                from?: components["parameters"]["FromDay"];
+                /** @description last China day counted (Asia/Shanghai), on or after from */
+                to?: components["parameters"]["ToDay"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2190,6 +2209,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeedbackReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -2197,8 +2217,12 @@ export interface operations {
     getFeedbackTrend: {
         parameters: {
             query?: {
-                /** @description how many weeks up to and including the current one */
+                /** @description how many weeks up to and including the current one (or the week of `to`); ignored when from is given */
                 weeks?: number;
+                /** @description first China day counted (Asia/Shanghai) */
+                from?: components["parameters"]["FromDay"];
+                /** @description last China day counted (Asia/Shanghai), on or after from */
+                to?: components["parameters"]["ToDay"];
                 department?: components["schemas"]["DepartmentCode"];
             };
             header?: never;

@@ -122,9 +122,24 @@ export class ListEntryService {
 
   async search(
     ctx: CallContext,
-    q: { uscc?: string; idNumber?: string; listType?: string; status?: string; limit?: number; cursor?: string },
+    q: {
+      uscc?: string;
+      idNumber?: string;
+      name?: string;
+      sourceRef?: string;
+      listType?: string;
+      status?: string;
+      limit?: number;
+      cursor?: string;
+    },
   ): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
-    const filters: EntryFilters = { uscc: q.uscc, listType: q.listType, status: q.status };
+    const filters: EntryFilters = {
+      uscc: q.uscc,
+      listType: q.listType,
+      status: q.status,
+      name: q.name,
+      sourceRef: q.sourceRef,
+    };
     if (q.idNumber !== undefined) {
       const problem = idNumberProblem(q.idNumber);
       if (problem) throw ValidationError.field('idNumber', problem);

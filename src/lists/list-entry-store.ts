@@ -85,6 +85,9 @@ export interface EntryFilters {
   personKey?: string;
   listType?: string;
   status?: string;
+  /** Part of the subject's name: found through the GIN index of its character pairs, then re-checked as a substring. */
+  name?: string;
+  sourceRef?: string;
 }
 
 export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
@@ -93,6 +96,11 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
   if (f.personKey) query.whereRaw('person_keys @> ?::text[]', [[f.personKey]]);
   if (f.listType) query.where('list_type', f.listType);
   if (f.status) query.where('status', f.status);
+  if (f.name) {
+    query.whereRaw('name_pairs @> entry_name_pairs(?)', [f.name]);
+    query.whereRaw('strpos(entry_name_normal(subject_name), entry_name_normal(?)) > 0', [f.name]);
+  }
+  if (f.sourceRef) query.where('source_ref', f.sourceRef);
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query
     .orderBy([

@@ -1,21 +1,21 @@
-import { api, ApiError } from '../api.js';
+import { api, ApiError, post } from '../api.js';
 import { lang, t, term } from '../i18n.js';
 import { dateTime, departmentName, dueDay, loadDepartments, subjectLine } from '../format.js';
 import { session } from '../session.js';
-import { errorView, html, render } from '../ui.js';
+import { describeError, errorView, html, render } from '../ui.js';
 
 /** One order: its subject, measures and legal basis, its feedback, and (for the addressed department) the form. */
 export async function orderPage(main, { id }) {
   const departments = await loadDepartments();
   let order;
   try {
-    order = await api(`/v1/orders/${id}`);
+    order = await api('/v1/orders/{id}', { params: { id } });
   } catch (err) {
     // another department's order is "not found" to this caller, exactly like one that does not exist
     if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return render(errorView(err), main);
     throw err;
   }
-  const entry = await api(`/v1/list-entries/${order.entryId}`);
+  const entry = await api('/v1/list-entries/{id}', { params: { id: order.entryId } });
   let message = '';
   let problem = '';
 
@@ -24,16 +24,16 @@ export async function orderPage(main, { id }) {
   async function submit(e) {
     e.preventDefault();
     const f = e.target.elements;
+    /** @type {import('../api-types').PostBody<'/v1/orders/{id}/feedback'>} */
     const body = { outcome: f.outcome.value };
     if (f.note.value.trim()) body.note = f.note.value.trim();
     if (f.caseRef.value.trim()) body.caseRef = f.caseRef.value.trim();
     try {
-      order = await api(`/v1/orders/${id}/feedback`, { method: 'POST', body });
+      order = await post('/v1/orders/{id}/feedback', body, { params: { id } });
       message = t('feedbackSaved');
       problem = '';
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status === 401) throw err;
-      problem = err.message;
+      problem = describeError(err);
     }
     draw();
   }

@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { lang, t, term, termPairs } from '../i18n.js';
 import { date, departmentName, departmentPairs, dueDay, loadDepartments } from '../format.js';
 import { session } from '../session.js';
-import { Pager, html, options, render } from '../ui.js';
+import { Pager, attempt, html, options, problemView, render } from '../ui.js';
 
 /** A department's own orders (a supervisor may pick any department), newest first, filtered on the server. */
 export async function ordersPage(main, { query }) {
@@ -23,9 +23,12 @@ export async function ordersPage(main, { query }) {
   };
 
   async function load() {
-    const page = await api('/v1/orders', {
-      query: { status: status || undefined, department: department || undefined, limit: 50, cursor: pager.cursor },
-    });
+    const { value, error } = await attempt(() =>
+      api('/v1/orders', {
+        query: { status: status || undefined, department: department || undefined, limit: 50, cursor: pager.cursor },
+      }),
+    );
+    const page = value ?? { items: [], nextCursor: null, total: 0 };
     render(
       html` <h1>${session.isSupervisor ? t('orders') : t('myOrders')}</h1>
         <div class="toolbar no-print">
@@ -52,14 +55,20 @@ export async function ordersPage(main, { query }) {
               })}
             >
               <option value="" ?selected=${!status}>${t('all')}</option>
-              ${options(termPairs('orderStatus'), status)}
+              ${options(
+                termPairs('orderStatus').filter(([code]) => code !== 'revoked'),
+                status,
+              )}
             </select></label
           >
         </div>
+        ${problemView(error)}
         ${
-          page.items.length === 0
-            ? html`<p class="notice">${t('noRows')}</p>`
-            : html` <table class="data" data-testid="orders-table">
+          error
+            ? ''
+            : page.items.length === 0
+              ? html`<p class="notice">${t('noRows')}</p>`
+              : html` <table class="data" data-testid="orders-table">
                 <thead>
                   <tr>
                     <th scope="col">${t('issuedAt')}</th>

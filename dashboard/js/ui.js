@@ -21,11 +21,12 @@ export function describeError(err) {
   return `${t('error')}（${err.status}）：${err.message}`;
 }
 
-/** What a failed page shows: 404 reads "not found" (another department's order is simply not there). */
+/** "Not found": also what another department's order is to a department (it is simply not there). */
+export const notFoundView = () => html`<p class="notice" role="alert" data-testid="not-found">${t('notFound')}</p>`;
+
+/** What a failed page shows. */
 export function errorView(/** @type {unknown} */ err) {
-  if (err instanceof ApiError && err.status === 404) {
-    return html`<p class="notice" role="alert" data-testid="not-found">${t('notFound')}</p>`;
-  }
+  if (err instanceof ApiError && err.status === 404) return notFoundView();
   return html`<p class="notice error" role="alert" data-testid="api-error">${describeError(err)}</p>`;
 }
 

@@ -153,6 +153,8 @@ export async function decisionsPage(main) {
       <button type="submit">${t('giveFeedback')}</button>
     </form>`;
   }
+
+  await load();
 }
 
 /** @param {Schemas['CheckDecision']} d */

@@ -22,7 +22,7 @@ export async function entriesPage(main, { query }) {
     const typed = form.text.trim();
     const text = typed.toUpperCase();
     return {
-      uscc: USCC.test(text) ? text : undefined,
+      uscc: USCC.test(text) && !ID_NUMBER.test(text) ? text : undefined,
       idNumber: ID_NUMBER.test(text) ? text : undefined,
       name: typed && !USCC.test(text) && !ID_NUMBER.test(text) ? typed : undefined,
       sourceRef: form.sourceRef.trim() || undefined,

@@ -2,7 +2,7 @@ import { api, ApiError, post } from '../api.js';
 import { lang, t, term } from '../i18n.js';
 import { dateTime, departmentName, dueDay, loadDepartments, subjectLine } from '../format.js';
 import { session } from '../session.js';
-import { describeError, errorView, html, render } from '../ui.js';
+import { describeError, html, notFoundView, render } from '../ui.js';
 
 /** One order: its subject, measures and legal basis, its feedback, and (for the addressed department) the form. */
 export async function orderPage(main, { id }) {
@@ -12,7 +12,7 @@ export async function orderPage(main, { id }) {
     order = await api('/v1/orders/{id}', { params: { id } });
   } catch (err) {
     // another department's order is "not found" to this caller, exactly like one that does not exist
-    if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return render(errorView(err), main);
+    if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return render(notFoundView(), main);
     throw err;
   }
   const entry = await api('/v1/list-entries/{id}', { params: { id: order.entryId } });

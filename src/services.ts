@@ -92,6 +92,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // Not started here: createApp starts them (until then checks read PostgreSQL and counts stay in memory).
   const subjectIndex = new SubjectIndex({ db, log });
   const clearCounts = new ClearCounter(db, log);
+  const cite = citationLookup(deps.rules.rules);
   const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
   return {
     departments,
@@ -101,8 +102,13 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     entries,
     batch,
-    orders: new OrderService(db, departments, clock),
-    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
+    orders: new OrderService(db, departments, clock, {
+      calendar,
+      listTypeName: (code) => deps.rules.catalog.lists.find((l) => l.code === code)?.name ?? code,
+      departmentName: (code) => departments.find(code)?.name ?? code,
+      basisStatus: (code) => cite.status(code),
+    }),
+    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, departments, evidence, cite),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,

@@ -135,6 +135,14 @@ export class SubjectIndex {
     );
   }
 
+  /**
+   * Every change committed before this instant (epoch ms) has reached the index: the send time of the last ping that
+   * came back. What a clean answer from the index reflects (asOfData, issue 20).
+   */
+  get seenUntil(): number {
+    return this.lastPingSentOk;
+  }
+
   /** Whether clean answers currently come from the index (for health and tests). */
   get fresh(): boolean {
     return (

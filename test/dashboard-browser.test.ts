@@ -577,17 +577,29 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await signIn(mof);
     await page.waitForURL(/#\/orders$/);
     await page.getByTestId('orders-table').waitFor();
+    // the most urgent first (the API's order), each row naming its subject
+    const urgent = (await t.http.get('/v1/orders').query({ status: 'issued', limit: 50 }).set(mof).expect(200)).body.items;
+    const shownOrders = await page
+      .locator('[data-testid="orders-table"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order')));
+    expect(shownOrders).toEqual(urgent.map((o: { id: string }) => o.id));
+    expect(await page.locator('[data-testid="orders-table"] tbody tr').first().textContent()).toContain(
+      urgent[0].subject.name,
+    );
     await shot('department-orders');
     await expect(page.getByRole('link', { name: '总览' }).count()).resolves.toBe(0);
 
     await page.locator('[data-testid="orders-table"] tbody tr a').first().click();
     await page.getByTestId('feedback-form').waitFor();
-    await page.getByLabel('不适用').check();
+    await page.getByLabel('不适用', { exact: true }).check();
+    await page.getByLabel('不适用原因').selectOption('not_in_scope');
     await page.getByLabel('说明').fill('该企业未参与本地政府采购');
     await shot('department-feedback');
     await page.getByRole('button', { name: '提交反馈' }).click();
     await page.getByTestId('feedback-saved').waitFor();
     await expect(page.getByTestId('order-status').textContent()).resolves.toBe('不适用');
+    const fedBack = (await t.http.get(`/v1/orders/${urgent[0].id}`).set(mof).expect(200)).body.feedback;
+    expect(fedBack).toMatchObject({ outcome: 'not_applicable', reason: 'not_in_scope', note: '该企业未参与本地政府采购' });
 
     await page.goto(`${base}/dashboard/#/orders/${otherOrder.id}`);
     await page.getByTestId('not-found').waitFor();

@@ -154,6 +154,9 @@ const zh = {
   calendarOk: '工作日日历正常。',
   serverText: '服务端原文（英文）',
   provenanceNoteLabel: '核实说明（英文原文）',
+  sortOrder: '排序',
+  workingDays: '个工作日',
+  notApplicableReason: '不适用原因',
 };
 
 const en = {
@@ -311,6 +314,9 @@ const en = {
   calendarOk: 'The working-day calendar is fine.',
   serverText: 'Server text (English)',
   provenanceNoteLabel: 'Verification note (English original)',
+  sortOrder: 'Order by',
+  workingDays: 'working days',
+  notApplicableReason: 'Why not applicable',
 };
 
 const terms = {
@@ -339,6 +345,19 @@ const terms = {
     outside_scope: ['不属于本业务惩戒范围', 'outside this business'],
     term_ended: ['惩戒期限已届满', 'term ended'],
     other: ['其他', 'other'],
+  },
+  orderSort: {
+    urgency: ['最紧急优先（逾期、临近期限）', 'most urgent first'],
+    due: ['反馈期限由近到远', 'due soonest first'],
+    due_desc: ['反馈期限由远到近', 'due latest first'],
+    newest: ['最新发起优先', 'newest first'],
+    oldest: ['最早发起优先', 'oldest first'],
+  },
+  notApplicableReason: {
+    no_business: ['该主体在本部门无相关事项', 'no matter before this department'],
+    not_in_scope: ['措施不及于此类主体', 'measure does not reach this kind of subject'],
+    already_restricted: ['已在限制中', 'already restricted'],
+    other: ['其他（请在说明中写明）', 'other (say what in the note)'],
   },
   feedbackState: { pending: ['待反馈', 'pending'], given: ['已反馈', 'fed back'] },
   job: {

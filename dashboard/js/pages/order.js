@@ -1,8 +1,8 @@
 import { api, ApiError, post } from '../api.js';
-import { lang, t, term } from '../i18n.js';
+import { lang, t, term, termPairs } from '../i18n.js';
 import { dateTime, departmentName, dueDay, loadDepartments, subjectLine } from '../format.js';
 import { session } from '../session.js';
-import { describeError, html, notFoundView, render } from '../ui.js';
+import { describeError, html, notFoundView, options, render } from '../ui.js';
 
 /** One order: its subject, measures and legal basis, its feedback, and (for the addressed department) the form. */
 export async function orderPage(main, { id }) {
@@ -26,6 +26,7 @@ export async function orderPage(main, { id }) {
     const f = e.target.elements;
     /** @type {import('../api-types').PostBody<'/v1/orders/{id}/feedback'>} */
     const body = { outcome: f.outcome.value };
+    if (body.outcome === 'not_applicable') body.reason = f.reason.value;
     if (f.note.value.trim()) body.note = f.note.value.trim();
     if (f.caseRef.value.trim()) body.caseRef = f.caseRef.value.trim();
     try {
@@ -45,6 +46,12 @@ export async function orderPage(main, { id }) {
         <dl class="facts">
           <dt>${t('subject')}</dt>
           <dd><a href=${`#/entries/${entry.id}`}>${subjectLine(entry.subject)}</a></dd>
+          ${
+            order.authority
+              ? html`<dt>${t('authority')}</dt>
+                  <dd>${departmentName(departments, order.authority)}</dd>`
+              : ''
+          }
           <dt>${t('listType')}</dt>
           <dd>${term('listType', order.listType)}</dd>
           <dt>${t('status')}</dt>
@@ -57,7 +64,10 @@ export async function orderPage(main, { id }) {
           <dt>${t('issuedAt')}</dt>
           <dd>${dateTime(order.issuedAt)}</dd>
           <dt>${t('dueAt')}</dt>
-          <dd>${dueDay(order.dueAt)}</dd>
+          <dd>
+            ${order.dueDate ?? dueDay(order.dueAt)}
+            ${order.overdue && order.daysOverdue ? html`<strong class="alert">${t('overdueN')} ${order.daysOverdue} ${t('workingDays')}</strong>` : ''}
+          </dd>
           ${
             order.liftedAt
               ? html`<dt>${t('lifted')}</dt>
@@ -89,7 +99,10 @@ export async function orderPage(main, { id }) {
           order.feedback
             ? html`<dl class="facts" data-testid="feedback">
                 <dt>${t('outcome')}</dt>
-                <dd>${term('orderStatus', order.feedback.outcome)}</dd>
+                <dd>
+                  ${term('orderStatus', order.feedback.outcome)}
+                  ${order.feedback.reason ? html` · ${term('notApplicableReason', order.feedback.reason)}` : ''}
+                </dd>
                 <dt>${t('note')}</dt>
                 <dd>${order.feedback.note ?? '—'}</dd>
                 <dt>${t('caseRef')}</dt>
@@ -120,6 +133,10 @@ function feedbackForm(submit, problem) {
         ><input type="radio" name="outcome" value="not_applicable" /> ${term('orderStatus', 'not_applicable')}</label
       >
     </fieldset>
+    <label for="fb-reason">${t('notApplicableReason')}</label>
+    <select id="fb-reason" name="reason">
+      ${options(termPairs('notApplicableReason'), 'no_business')}
+    </select>
     <label for="fb-note">${t('note')}</label><textarea id="fb-note" name="note" maxlength="2000" rows="3"></textarea>
     <label for="fb-case">${t('caseRef')}</label><input id="fb-case" name="caseRef" maxlength="200" />
     <button type="submit">${t('submit')}</button>

@@ -322,7 +322,11 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await shot('overdue-print');
     await page.emulateMedia({ media: 'screen' });
 
-    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()]);
+    // a few thousand rows, paged through the API 500 at a time and built in the browser: allow for a busy machine
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByTestId('export-xlsx').click(),
+    ]);
     expect(xlsx.suggestedFilename()).toMatch(/^overdue-all-\d{4}-\d{2}-\d{2}\.xlsx$/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile((await xlsx.path()) as string);
@@ -349,7 +353,10 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     expect(ids.slice(0, api.items.length)).toEqual(api.items.map((o: { id: string }) => o.id));
     expect(ws?.getRow(2).getCell(2).value).toBe(api.items[0].daysOverdue);
 
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60_000 }),
+      page.getByTestId('export-csv').click(),
+    ]);
     const text = readFileSync((await csv.path()) as string, 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text.trim().split('\r\n')).toHaveLength(api.total + 1);
@@ -362,7 +369,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.waitForURL(new RegExp(`#/orders/${first.id}$`));
     await expect(page.getByTestId('order-status').textContent()).resolves.toBe('待反馈');
     await shot('order');
-  });
+  }, 180_000);
 
   it("shows an entry's orders and audit history, and searches entries", async () => {
     const overdue = (await t.http.get('/v1/reports/overdue').set(ndrc).expect(200)).body.items[0];
@@ -578,7 +585,8 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.waitForURL(/#\/orders$/);
     await page.getByTestId('orders-table').waitFor();
     // the most urgent first (the API's order), each row naming its subject
-    const urgent = (await t.http.get('/v1/orders').query({ status: 'issued', limit: 50 }).set(mof).expect(200)).body.items;
+    const urgent = (await t.http.get('/v1/orders').query({ status: 'issued', limit: 50 }).set(mof).expect(200)).body
+      .items;
     const shownOrders = await page
       .locator('[data-testid="orders-table"] tbody tr')
       .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order')));
@@ -599,7 +607,11 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.getByTestId('feedback-saved').waitFor();
     await expect(page.getByTestId('order-status').textContent()).resolves.toBe('不适用');
     const fedBack = (await t.http.get(`/v1/orders/${urgent[0].id}`).set(mof).expect(200)).body.feedback;
-    expect(fedBack).toMatchObject({ outcome: 'not_applicable', reason: 'not_in_scope', note: '该企业未参与本地政府采购' });
+    expect(fedBack).toMatchObject({
+      outcome: 'not_applicable',
+      reason: 'not_in_scope',
+      note: '该企业未参与本地政府采购',
+    });
 
     await page.goto(`${base}/dashboard/#/orders/${otherOrder.id}`);
     await page.getByTestId('not-found').waitFor();

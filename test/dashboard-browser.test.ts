@@ -423,7 +423,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: '查询' }).click();
     const error = page.getByTestId('api-error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/查询过于频繁.*请在 \d+ 秒后重试/);
+    expect(await error.textContent()).toMatch(/查询过于频繁.*请在 \d+ (秒|分钟)后重试/);
     expect(await page.getByTestId('entries-table').count()).toBe(0);
     await shot('entries-limit', false);
     await page.getByLabel(/统一社会信用代码、公民身份号码/).fill('');

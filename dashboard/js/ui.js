@@ -13,7 +13,12 @@ export function describeError(err) {
   if (err instanceof OfflineError) return t('offline');
   if (err instanceof SignedOutError) return t('expired');
   if (!(err instanceof ApiError)) return t('error');
-  const wait = err.retryAfter ? t('retryAfter').replace('{s}', String(err.retryAfter)) : '';
+  // an hour's limit reads as minutes, a short wait as seconds
+  const wait = !err.retryAfter
+    ? ''
+    : err.retryAfter >= 120
+      ? t('retryAfterMinutes').replace('{m}', String(Math.ceil(err.retryAfter / 60)))
+      : t('retryAfter').replace('{s}', String(err.retryAfter));
   if (err.status === 429) return `${t('tooMany')}${wait}`;
   if (err.status === 503) return `${t('unavailable')}${wait}`;
   if (err.status === 403) return t('forbidden');

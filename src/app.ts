@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps): App {
     swaggerUi.serve,
     swaggerUi.setup(definition as object, { customSiteTitle: 'Joint-punishment API' }),
   );
-  app.use('/dashboard', dashboardRouter());
+  app.use('/dashboard', dashboardRouter(config.rulesDir));
   app.use(api);
   app.use(errorMiddleware(log, new DatabaseOutage(db, log)));
 

@@ -2,6 +2,7 @@ import { api, SignedOutError, whenSignedOut } from './api.js';
 import { lang, setLang, t } from './i18n.js';
 import { session } from './session.js';
 import { errorView, html, render } from './ui.js';
+import { decisionsPage } from './pages/decisions.js';
 import { entriesPage } from './pages/entries.js';
 import { entryPage } from './pages/entry.js';
 import { jobsPage } from './pages/jobs.js';
@@ -17,11 +18,13 @@ import { signInPage } from './pages/signin.js';
  * Hash routes (#/overdue, #/orders/<id>): the part after # never reaches the server or its logs, and a reload
  * keeps the page. Search terms that could name a person (ID numbers) are kept in memory, never in the hash.
  */
+/** @type {{ path: RegExp, page: (view: HTMLElement, ctx: any) => Promise<unknown>, nav: string, supervisor?: boolean }[]} */
 const routes = [
   { path: /^#\/overview$/, page: overviewPage, nav: 'overview', supervisor: true },
   { path: /^#\/overdue$/, page: overduePage, nav: 'overdue' },
   { path: /^#\/orders$/, page: ordersPage, nav: 'myOrders' },
   { path: /^#\/orders\/([0-9a-f-]{36})$/, page: orderPage, nav: 'myOrders' },
+  { path: /^#\/decisions$/, page: decisionsPage, nav: 'decisions' },
   { path: /^#\/entries$/, page: entriesPage, nav: 'entries' },
   { path: /^#\/entries\/([0-9a-f-]{36})$/, page: entryPage, nav: 'entries' },
   { path: /^#\/rules$/, page: rulesPage, nav: 'rules' },
@@ -102,6 +105,7 @@ const hashOf = (r) =>
     overview: 'overview',
     overdue: 'overdue',
     myOrders: 'orders',
+    decisions: 'decisions',
     entries: 'entries',
     rules: 'rules',
     jobs: 'jobs',

@@ -30,7 +30,7 @@ function loadExcelJs() {
   excel ??= new Promise((resolve, reject) => {
     const s = document.createElement('script');
     s.src = '/dashboard/vendor/exceljs.js';
-    s.onload = () => resolve(window.ExcelJS);
+    s.onload = () => resolve(/** @type {any} */ (window).ExcelJS);
     s.onerror = () => reject(new Error('could not load ExcelJS'));
     document.head.append(s);
   });

@@ -66,3 +66,24 @@ export function subjectLine(s) {
   const id = s.kind === 'enterprise' ? s.uscc : s.idNumberMasked;
   return id ? `${s.name}（${id}）` : s.name;
 }
+
+/** @type {Promise<Map<string, { name: string, nameEn: string }>> | undefined} */
+let catalog;
+/**
+ * Names of scenarios and officer roles (a desk record's "scenario" is either) from rules/catalog.json, the one copy
+ * the rules themselves read; served at /dashboard/catalog.json.
+ */
+export function loadCatalog() {
+  catalog ??= fetch('/dashboard/catalog.json', { cache: 'no-store' })
+    .then((r) => r.json())
+    .then((c) => new Map([...c.scenarios, ...c.officerRoles].map((s) => [s.code, s])))
+    .catch(() => new Map());
+  return catalog;
+}
+
+/** A scenario's or role's name in the current language; the code itself when the catalog does not know it. */
+export function scenarioName(map, code) {
+  const s = map?.get(code);
+  if (!s) return code;
+  return lang === 'en' ? s.nameEn : s.name;
+}

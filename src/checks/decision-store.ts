@@ -67,6 +67,8 @@ export interface DecisionFilters {
   from?: string;
   to?: string;
   outcome?: DecisionOutcome;
+  /** pending: hits without feedback yet (what a desk still has to say); given: records with feedback */
+  feedback?: 'pending' | 'given';
 }
 
 export async function listDecisions(
@@ -82,6 +84,8 @@ export async function listDecisions(
   if (f.from) query.where('checked_at', '>=', f.from);
   if (f.to) query.where('checked_at', '<', f.to);
   if (f.outcome) query.where('outcome', f.outcome);
+  if (f.feedback === 'pending') query.where('outcome', 'hit').whereNull('feedback_action');
+  if (f.feedback === 'given') query.whereNotNull('feedback_action');
   if (after) query.whereRaw('(checked_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query
     .orderBy([

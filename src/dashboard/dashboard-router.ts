@@ -36,7 +36,7 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-export function dashboardRouter(): Router {
+export function dashboardRouter(rulesDir: string): Router {
   const router = express.Router();
   router.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', CSP);
@@ -48,6 +48,9 @@ export function dashboardRouter(): Router {
     const full = path.join(packageDir(pkg), file);
     router.get(`/vendor/${name}`, (_req, res) => res.type('text/javascript').sendFile(full, { maxAge: '1d' }));
   }
+  // Names of scenarios, officer roles and lists in both languages, from the rules' own catalog: one copy, not two.
+  const catalog = path.join(rulesDir, 'catalog.json');
+  router.get('/catalog.json', (_req, res) => res.sendFile(catalog, { maxAge: 0 }));
   router.use('/vendor/lit-html', express.static(packageDir('lit-html'), { index: false, maxAge: '1d' }));
   router.use(express.static(dashboardDir, { index: 'index.html', redirect: true }));
   return router;

@@ -745,7 +745,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per department, how many orders were issued, fed back, pending, overdue and lifted (supervisor or administrator) */
+        /**
+         * Per department, how many orders were issued, fed back, pending, overdue and lifted (supervisor or administrator)
+         * @description Without from/to every order and decision record counts. With them, only orders issued and checks answered on
+         *     those China days (from and to included); their state (fed back, pending, overdue, lifted) is today's.
+         */
         get: operations["getFeedbackReport"];
         put?: never;
         post?: never;
@@ -1696,7 +1700,10 @@ export interface components {
                 overdue: number;
                 /** @description pending and escalated to the supervisors (level 1 or 2) */
                 escalated: number;
+                /** @description lifted with their entry (removed, restored or expired) */
                 lifted: number;
+                /** @description revoked with a wrongly listed entry: the department reverses what it did */
+                revoked: number;
                 /** @description fed back / (fed back + pending); null when nothing is due */
                 feedbackRate: number | null;
             }[];
@@ -2204,6 +2211,10 @@ export interface components {
         Id: string;
         DepartmentCode: components["schemas"]["DepartmentCode"];
         Limit: number;
+        /** @description first China day counted (Asia/Shanghai) */
+        FromDay: string;
+        /** @description last China day counted (Asia/Shanghai), on or after from */
+        ToDay: string;
         /** @description The nextCursor of the previous page */
         Cursor: string;
     };
@@ -2395,6 +2406,10 @@ export interface operations {
                 uscc?: components["schemas"]["Uscc"];
                 /** @description Finds entries where this person is the subject or a related person */
                 idNumber?: components["schemas"]["IdNumber"];
+                /** @description Part of the subject's name (case and spaces ignored), at least two characters: the index is on pairs of characters */
+                name?: string;
+                /** @description The listing authority's own reference, exactly */
+                sourceRef?: string;
                 listType?: components["schemas"]["ListType"];
                 status?: components["schemas"]["EntryStatus"];
                 limit?: components["parameters"]["Limit"];
@@ -3242,6 +3257,8 @@ export interface operations {
                 /** @description checkedAt before */
                 to?: string;
                 outcome?: components["schemas"]["DecisionOutcome"];
+                /** @description pending: hits the desk has not fed back yet; given: records with feedback */
+                feedback?: "pending" | "given";
                 limit?: components["parameters"]["Limit"];
                 /** @description The nextCursor of the previous page */
                 cursor?: components["parameters"]["Cursor"];
@@ -3406,7 +3423,12 @@ export interface operations {
     };
     getFeedbackReport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description first China day counted (Asia/Shanghai) */
+                from?: components["parameters"]["FromDay"];
+                /** @description last China day counted (Asia/Shanghai), on or after from */
+                to?: components["parameters"]["ToDay"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3422,6 +3444,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeedbackReport"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
         };
@@ -3429,8 +3452,12 @@ export interface operations {
     getFeedbackTrend: {
         parameters: {
             query?: {
-                /** @description how many weeks up to and including the current one */
+                /** @description how many weeks up to and including the current one (or the week of `to`); ignored when from is given */
                 weeks?: number;
+                /** @description first China day counted (Asia/Shanghai) */
+                from?: components["parameters"]["FromDay"];
+                /** @description last China day counted (Asia/Shanghai), on or after from */
+                to?: components["parameters"]["ToDay"];
                 department?: components["schemas"]["DepartmentCode"];
             };
             header?: never;

@@ -210,7 +210,16 @@ export class ListEntryService {
 
   async search(
     ctx: CallContext,
-    q: { uscc?: string; idNumber?: string; listType?: string; status?: string; limit?: number; cursor?: string },
+    q: {
+      uscc?: string;
+      idNumber?: string;
+      name?: string;
+      sourceRef?: string;
+      listType?: string;
+      status?: string;
+      limit?: number;
+      cursor?: string;
+    },
   ): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
     const p = ctx.principal;
     const filters: EntryFilters = {
@@ -218,6 +227,8 @@ export class ListEntryService {
       listType: q.listType,
       status: q.status,
       ...(isSupervisorOrAdmin(p) ? {} : { restoredVisibleTo: p.kind === 'department' ? p.department.code : null }),
+      name: q.name,
+      sourceRef: q.sourceRef,
     };
     if (q.idNumber !== undefined) {
       const problem = idNumberProblem(q.idNumber);

@@ -138,6 +138,9 @@ export interface EntryFilters {
   status?: string;
   /** Credit-restored entries are hidden (公示 stops, 令第36号 Art. 3) except those of this authority; undefined: shown. */
   restoredVisibleTo?: string | null;
+  /** Part of the subject's name: found through the GIN index of its character pairs, then re-checked as a substring. */
+  name?: string;
+  sourceRef?: string;
 }
 
 export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
@@ -151,6 +154,11 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
       w.whereRaw("not (status = 'removed' and coalesce(removal->>'ground', '') = 'credit_restored')");
       if (f.restoredVisibleTo) w.orWhere('authority', f.restoredVisibleTo);
     });
+  if (f.name) {
+    query.whereRaw('name_pairs @> entry_name_pairs(?)', [f.name]);
+    query.whereRaw('strpos(entry_name_normal(subject_name), entry_name_normal(?)) > 0', [f.name]);
+  }
+  if (f.sourceRef) query.where('source_ref', f.sourceRef);
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query
     .orderBy([

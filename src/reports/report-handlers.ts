@@ -3,7 +3,7 @@ import type { ReportService } from './report-service';
 
 export function reportHandlers(reports: ReportService) {
   return {
-    getFeedbackReport: async () => ({ status: 200, body: await reports.feedback() }),
+    getFeedbackReport: async ({ query }) => ({ status: 200, body: await reports.feedback(query) }),
     getFeedbackTrend: async ({ query }) => ({ status: 200, body: await reports.trend(query) }),
     listOverdueOrders: async ({ query }, call) => ({ status: 200, body: await reports.overdue(call, query) }),
   } satisfies Partial<Handlers>;

@@ -1,11 +1,11 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
 import { isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
-import { ForbiddenError } from '../errors';
+import { ForbiddenError, ValidationError } from '../errors';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
-import { addDays, chinaDate } from '../time/dates';
+import { addDays, chinaDate, endOfChinaDay, isIsoDate } from '../time/dates';
 import type { ClearCounter } from '../checks/clear-counter';
 import { emptyProcedureCounts, procedureCounts } from '../procedures/procedure-store';
 import {
@@ -14,6 +14,7 @@ import {
   overduePage,
   overdueTotal,
   weeklyCounts,
+  type DayRange,
   type DeskCounts,
   type DeskReasonCount,
   type OverdueRow,
@@ -33,14 +34,15 @@ export class ReportService {
     private readonly counter: ClearCounter,
   ) {}
 
-  async feedback(): Promise<FeedbackReport> {
+  async feedback(q: { from?: string; to?: string } = {}): Promise<FeedbackReport> {
     const now = this.clock.now();
+    const range = dayRange(q, now);
     // This instance's clean-answer counts; other instances' lag by at most their flush interval.
     await this.counter.flush();
     const [counts, byDepartment, byScenario, procedures] = await Promise.all([
-      feedbackCounts(this.db, now),
-      deskCounts(this.db, 'department'),
-      deskCounts(this.db, 'scenario'),
+      feedbackCounts(this.db, now, range),
+      deskCounts(this.db, 'department', range),
+      deskCounts(this.db, 'scenario', range),
       procedureCounts(this.db, chinaDate(now)),
     ]);
     return {
@@ -59,6 +61,7 @@ export class ReportService {
             overdue: c.overdue,
             escalated: c.escalated,
             lifted: c.lifted,
+            revoked: c.revoked,
             feedbackRate:
               fedBack + c.pending === 0 ? null : Math.round((fedBack / (fedBack + c.pending)) * 10_000) / 10_000,
           };
@@ -79,13 +82,15 @@ export class ReportService {
   }
 
   /** Orders issued and fed back per week, the current week last: the dashboard's trend chart. */
-  async trend(q: { weeks?: number; department?: string }): Promise<FeedbackTrend> {
+  async trend(q: { weeks?: number; department?: string; from?: string; to?: string }): Promise<FeedbackTrend> {
     if (q.department !== undefined) this.departments.get(q.department);
     const now = this.clock.now();
-    const weeks = q.weeks ?? 12;
-    const today = chinaDate(now);
-    const mondayOffset = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
-    const from = addDays(addDays(today, -mondayOffset), -7 * (weeks - 1));
+    const range = dayRange(q, now);
+    const lastMonday = monday(range?.to ?? chinaDate(now));
+    // from/to: the weeks that hold those days; otherwise `weeks` weeks up to the current one
+    const from = range && q.from !== undefined ? monday(range.from) : addDays(lastMonday, -7 * ((q.weeks ?? 12) - 1));
+    const weeks = Math.round((Date.parse(lastMonday) - Date.parse(from)) / (7 * 86_400_000)) + 1;
+    if (weeks > 104) throw ValidationError.field('from', 'at most 104 weeks from from to to');
     const rows = await weeklyCounts(this.db, from, weeks, q.department);
     const weeksOut = rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back }));
     return { generatedAt: now.toISOString(), weeks: weeksOut };
@@ -116,6 +121,24 @@ export class ReportService {
     }
     return own;
   }
+}
+
+const monday = (day: string) => addDays(day, -((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7));
+
+/**
+ * from/to as China days, both included; one alone runs to today or from the first day there is. Dates the spec let
+ * through but the calendar has not (2026-02-30) and a to before from are 400 naming the field.
+ */
+function dayRange(q: { from?: string; to?: string }, now: Date): DayRange | undefined {
+  if (q.from === undefined && q.to === undefined) return undefined;
+  for (const f of ['from', 'to'] as const) {
+    const v = q[f];
+    if (v !== undefined && !isIsoDate(v)) throw ValidationError.field(f, 'is not a calendar date (YYYY-MM-DD)');
+  }
+  const from = q.from ?? '2000-01-01';
+  const to = q.to ?? chinaDate(now);
+  if (to < from) throw ValidationError.field('to', 'is before from');
+  return { from, to, since: endOfChinaDay(addDays(from, -1)), until: endOfChinaDay(to) };
 }
 
 function toOverdueOrder(r: OverdueRow, now: Date): OverdueOrder {

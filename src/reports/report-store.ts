@@ -10,10 +10,23 @@ export interface DepartmentCounts {
   overdue: number;
   escalated: number;
   lifted: number;
+  revoked: number;
 }
 
-/** Per department, from the kept counts (src/reports/order-counts.ts), not a scan of orders. */
-export async function feedbackCounts(q: Knex, now: Date): Promise<DepartmentCounts[]> {
+/** China days from..to (both included) as instants [since, until) and as the days themselves. */
+export interface DayRange {
+  from: string;
+  to: string;
+  since: Date;
+  until: Date;
+}
+
+/**
+ * Per department. Without a range, from the kept counts (src/reports/order-counts.ts), not a scan of orders; with a
+ * range, the orders issued within it (through orders_issued_at_idx), in their state today.
+ */
+export async function feedbackCounts(q: Knex, now: Date, range?: DayRange): Promise<DepartmentCounts[]> {
+  if (range) return feedbackCountsIssuedWithin(q, now, range);
   const rows = await departmentStateCounts(q, now);
   return rows.map((r) => {
     const of = (status: string) => r.byStatus[status] ?? 0;
@@ -26,8 +39,29 @@ export async function feedbackCounts(q: Knex, now: Date): Promise<DepartmentCoun
       overdue: r.pastDue,
       escalated: r.escalated,
       lifted: of('lifted'),
+      revoked: of('revoked'),
     };
   });
+}
+
+async function feedbackCountsIssuedWithin(q: Knex, now: Date, range: DayRange): Promise<DepartmentCounts[]> {
+  const { rows } = await q.raw<{ rows: DepartmentCounts[] }>(
+    `select department,
+            count(*)::int                                                   as issued,
+            count(*) filter (where status = 'implemented')::int             as implemented,
+            count(*) filter (where status = 'not_applicable')::int          as not_applicable,
+            count(*) filter (where status = 'issued')::int                  as pending,
+            count(*) filter (where status = 'issued' and due_at < :now)::int as overdue,
+            count(*) filter (where status = 'issued' and e.order_id is not null)::int as escalated,
+            count(*) filter (where status = 'lifted')::int                  as lifted,
+            count(*) filter (where status = 'revoked')::int                 as revoked
+       from orders
+       left join (select distinct order_id from escalations) e on e.order_id = orders.id
+      where issued_at >= :since and issued_at < :until
+      group by department`,
+    { now, since: range.since, until: range.until },
+  );
+  return rows;
 }
 
 export interface WeekCounts {
@@ -105,8 +139,16 @@ export interface DeskReasonCount {
 export async function deskCounts(
   q: Knex,
   by: 'department' | 'scenario',
+  range?: DayRange,
 ): Promise<{ counts: DeskCounts[]; reasons: DeskReasonCount[] }> {
   const key = by === 'department' ? 'department' : "coalesce(scenario, role, '')";
+  const bindings = {
+    since: range?.since ?? null,
+    until: range?.until ?? null,
+    from: range?.from ?? null,
+    to: range?.to ?? null,
+  };
+  const checkedIn = '(cast(:since as timestamptz) is null or (checked_at >= :since and checked_at < :until))';
   const { rows: counts } = await q.raw<{ rows: DeskCounts[] }>(
     `select key, sum(clear)::int as clear, sum(hits)::int as hits,
             sum(restricted)::int as restricted, sum(not_restricted)::int as not_restricted
@@ -115,14 +157,17 @@ export async function deskCounts(
                     count(*) filter (where outcome = 'hit') as hits,
                     count(*) filter (where feedback_action = 'restricted') as restricted,
                     count(*) filter (where feedback_action = 'not_restricted') as not_restricted
-               from check_decisions group by 1
+               from check_decisions where ${checkedIn} group by 1
              union all
-             select ${by === 'department' ? 'department' : 'scenario'}, sum(clear), 0, 0, 0 from check_counts group by 1) s
+             select ${by === 'department' ? 'department' : 'scenario'}, sum(clear), 0, 0, 0 from check_counts
+              where cast(:from as date) is null or day between :from and :to group by 1) s
       group by key`,
+    bindings,
   );
   const { rows: reasons } = await q.raw<{ rows: DeskReasonCount[] }>(
     `select ${key} as key, feedback->>'reason' as reason, count(*)::int as n
-       from check_decisions where feedback_action = 'not_restricted' group by 1, 2`,
+       from check_decisions where feedback_action = 'not_restricted' and ${checkedIn} group by 1, 2`,
+    bindings,
   );
   return { counts, reasons };
 }

@@ -1,38 +1,41 @@
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { t, term, termPairs } from '../i18n.js';
 import { departmentName, loadDepartments, subjectLine } from '../format.js';
-import { Pager, html, options, render } from '../ui.js';
+import { Pager, attempt, html, options, problemView, render } from '../ui.js';
 
 const ID_NUMBER = /^[0-9]{17}[0-9Xx]$/;
+const USCC = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 // An ID number typed into the search lives here, in memory only: never in the address bar or history.
-let remembered = { text: '', listType: '', status: '' };
+let remembered = { text: '', sourceRef: '', listType: '', status: '' };
 
-/** Search entries by USCC or a person's ID number (answered masked), list type and status; paged on the server. */
+/**
+ * Search entries by USCC, a person's ID number (answered masked) or part of a name, by the authority's sourceRef,
+ * list type and status; paged on the server. A failed search (429 after too many ID look-ups, 503, …) shows its
+ * message and no rows: never the previous answer's rows under the new search.
+ */
 export async function entriesPage(main, { query }) {
   const departments = await loadDepartments();
   const form = { ...remembered, ...(query.get('uscc') ? { text: query.get('uscc') } : {}) };
   const pager = new Pager();
-  let problem = '';
 
   const params = () => {
-    const text = form.text.trim().toUpperCase();
+    const typed = form.text.trim();
+    const text = typed.toUpperCase();
     return {
-      uscc: text && !ID_NUMBER.test(text) ? text : undefined,
+      uscc: USCC.test(text) && !ID_NUMBER.test(text) ? text : undefined,
       idNumber: ID_NUMBER.test(text) ? text : undefined,
+      name: typed && !USCC.test(text) && !ID_NUMBER.test(text) ? typed : undefined,
+      sourceRef: form.sourceRef.trim() || undefined,
       listType: form.listType || undefined,
       status: form.status || undefined,
     };
   };
 
   async function load() {
-    let page = { items: [], nextCursor: null };
-    try {
-      page = await api('/v1/list-entries', { query: { ...params(), limit: 25, cursor: pager.cursor } });
-      problem = '';
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 400) throw err;
-      problem = err.message;
-    }
+    const { value, error } = await attempt(() =>
+      api('/v1/list-entries', { query: { ...params(), limit: 25, cursor: pager.cursor } }),
+    );
+    const page = value ?? { items: [], nextCursor: null };
     render(
       html` <h1>${t('entries')}</h1>
         <form
@@ -41,14 +44,22 @@ export async function entriesPage(main, { query }) {
           @submit=${(e) => {
             e.preventDefault();
             const f = e.target.elements;
-            Object.assign(form, { text: f.q.value, listType: f.listType.value, status: f.status.value });
+            Object.assign(form, {
+              text: f.q.value,
+              sourceRef: f.sourceRef.value,
+              listType: f.listType.value,
+              status: f.status.value,
+            });
             remembered = { ...form };
             pager.reset();
             load();
           }}
         >
           <label
-            >${t('searchHelp')} <input name="q" .value=${form.text} autocomplete="off" size="22" maxlength="18"
+            >${t('searchHelp')} <input name="q" .value=${form.text} autocomplete="off" size="26" maxlength="100"
+          /></label>
+          <label
+            >${t('sourceRef')} <input name="sourceRef" .value=${form.sourceRef} autocomplete="off" size="14" maxlength="200"
           /></label>
           <label
             >${t('listType')}
@@ -66,11 +77,13 @@ export async function entriesPage(main, { query }) {
           >
           <button type="submit">${t('search')}</button>
         </form>
-        ${problem ? html`<p class="notice error" role="alert">${problem}</p>` : ''}
+        ${problemView(error)}
         ${
-          page.items.length === 0
-            ? html`<p class="notice">${t('noRows')}</p>`
-            : html` <table class="data" data-testid="entries-table">
+          error
+            ? ''
+            : page.items.length === 0
+              ? html`<p class="notice">${t('noRows')}</p>`
+              : html` <table class="data" data-testid="entries-table">
                 <thead>
                   <tr>
                     <th scope="col">${t('subject')}</th>

@@ -6,10 +6,11 @@ import { html, render } from '../ui.js';
 /** One entry: who is listed, why, its orders with their feedback, and its audit history. Prints cleanly. */
 export async function entryPage(main, { id }) {
   const [entry, history, departments] = await Promise.all([
-    api(`/v1/list-entries/${id}`),
-    api(`/v1/list-entries/${id}/history`),
+    api('/v1/list-entries/{id}', { params: { id } }),
+    api('/v1/list-entries/{id}/history', { params: { id } }),
     loadDepartments(),
   ]);
+  const rep = entry.subject.kind === 'enterprise' ? entry.subject.legalRepresentative : undefined;
   const orderDept = new Map(entry.orders.map((o) => [o.id, o.department]));
   render(
     html` <article class="printable">
@@ -19,11 +20,9 @@ export async function entryPage(main, { id }) {
         <dt>${t('subject')}</dt>
         <dd data-testid="entry-subject">${subjectLine(entry.subject)} · ${t(entry.subject.kind)}</dd>
         ${
-          entry.subject.legalRepresentative
+          rep
             ? html`<dt>${t('legalRep')}</dt>
-                <dd>
-                  ${entry.subject.legalRepresentative.name}（${entry.subject.legalRepresentative.idNumberMasked}）
-                </dd>`
+                <dd>${rep.name}（${rep.idNumberMasked}）</dd>`
             : ''
         }
         ${

@@ -1,21 +1,21 @@
-import { api, ApiError } from '../api.js';
-import { lang, t, term } from '../i18n.js';
+import { api, ApiError, post } from '../api.js';
+import { lang, t, term, termPairs } from '../i18n.js';
 import { dateTime, departmentName, dueDay, loadDepartments, subjectLine } from '../format.js';
 import { session } from '../session.js';
-import { errorView, html, render } from '../ui.js';
+import { describeError, html, notFoundView, options, render } from '../ui.js';
 
 /** One order: its subject, measures and legal basis, its feedback, and (for the addressed department) the form. */
 export async function orderPage(main, { id }) {
   const departments = await loadDepartments();
   let order;
   try {
-    order = await api(`/v1/orders/${id}`);
+    order = await api('/v1/orders/{id}', { params: { id } });
   } catch (err) {
     // another department's order is "not found" to this caller, exactly like one that does not exist
-    if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return render(errorView(err), main);
+    if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return render(notFoundView(), main);
     throw err;
   }
-  const entry = await api(`/v1/list-entries/${order.entryId}`);
+  const entry = await api('/v1/list-entries/{id}', { params: { id: order.entryId } });
   let message = '';
   let problem = '';
 
@@ -24,16 +24,17 @@ export async function orderPage(main, { id }) {
   async function submit(e) {
     e.preventDefault();
     const f = e.target.elements;
+    /** @type {import('../api-types').PostBody<'/v1/orders/{id}/feedback'>} */
     const body = { outcome: f.outcome.value };
+    if (body.outcome === 'not_applicable') body.reason = f.reason.value;
     if (f.note.value.trim()) body.note = f.note.value.trim();
     if (f.caseRef.value.trim()) body.caseRef = f.caseRef.value.trim();
     try {
-      order = await api(`/v1/orders/${id}/feedback`, { method: 'POST', body });
+      order = await post('/v1/orders/{id}/feedback', body, { params: { id } });
       message = t('feedbackSaved');
       problem = '';
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status === 401) throw err;
-      problem = err.message;
+      problem = describeError(err);
     }
     draw();
   }
@@ -45,6 +46,12 @@ export async function orderPage(main, { id }) {
         <dl class="facts">
           <dt>${t('subject')}</dt>
           <dd><a href=${`#/entries/${entry.id}`}>${subjectLine(entry.subject)}</a></dd>
+          ${
+            order.authority
+              ? html`<dt>${t('authority')}</dt>
+                  <dd>${departmentName(departments, order.authority)}</dd>`
+              : ''
+          }
           <dt>${t('listType')}</dt>
           <dd>${term('listType', order.listType)}</dd>
           <dt>${t('status')}</dt>
@@ -57,7 +64,10 @@ export async function orderPage(main, { id }) {
           <dt>${t('issuedAt')}</dt>
           <dd>${dateTime(order.issuedAt)}</dd>
           <dt>${t('dueAt')}</dt>
-          <dd>${dueDay(order.dueAt)}</dd>
+          <dd>
+            ${order.dueDate ?? dueDay(order.dueAt)}
+            ${order.overdue && order.daysOverdue ? html`<strong class="alert">${t('overdueN')} ${order.daysOverdue} ${t('workingDays')}</strong>` : ''}
+          </dd>
           ${
             order.liftedAt
               ? html`<dt>${t('lifted')}</dt>
@@ -96,7 +106,10 @@ export async function orderPage(main, { id }) {
           order.feedback
             ? html`<dl class="facts" data-testid="feedback">
                 <dt>${t('outcome')}</dt>
-                <dd>${term('orderStatus', order.feedback.outcome)}</dd>
+                <dd>
+                  ${term('orderStatus', order.feedback.outcome)}
+                  ${order.feedback.reason ? html` · ${term('notApplicableReason', order.feedback.reason)}` : ''}
+                </dd>
                 <dt>${t('note')}</dt>
                 <dd>${order.feedback.note ?? '—'}</dd>
                 <dt>${t('caseRef')}</dt>
@@ -127,6 +140,10 @@ function feedbackForm(submit, problem) {
         ><input type="radio" name="outcome" value="not_applicable" /> ${term('orderStatus', 'not_applicable')}</label
       >
     </fieldset>
+    <label for="fb-reason">${t('notApplicableReason')}</label>
+    <select id="fb-reason" name="reason">
+      ${options(termPairs('notApplicableReason'), 'no_business')}
+    </select>
     <label for="fb-note">${t('note')}</label><textarea id="fb-note" name="note" maxlength="2000" rows="3"></textarea>
     <label for="fb-case">${t('caseRef')}</label><input id="fb-case" name="caseRef" maxlength="200" />
     <button type="submit">${t('submit')}</button>

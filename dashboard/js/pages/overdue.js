@@ -3,7 +3,7 @@ import { exportCsv, exportXlsx } from '../export.js';
 import { lang, t, term } from '../i18n.js';
 import { date, departmentName, departmentPairs, dueDay, loadDepartments, number } from '../format.js';
 import { session } from '../session.js';
-import { Pager, html, options, render } from '../ui.js';
+import { Pager, attempt, html, options, problemView, render } from '../ui.js';
 
 const measureNames = (o) => o.measures.map((m) => (lang === 'en' && m.nameEn ? m.nameEn : m.name)).join('；');
 const subjectId = (s) => (s.kind === 'enterprise' ? (s.uscc ?? '') : (s.idNumberMasked ?? ''));
@@ -14,6 +14,8 @@ export async function overduePage(main, { query }) {
   let department = session.isSupervisor ? (query.get('department') ?? '') : '';
   const pager = new Pager();
   let busy = '';
+  /** @type {unknown} */
+  let exportError = null;
 
   const columns = () => [
     { header: t('dueAt'), value: (o) => dueDay(o.dueAt), width: 12 },
@@ -36,6 +38,9 @@ export async function overduePage(main, { query }) {
       const name = `overdue-${department || 'all'}-${date(new Date().toISOString())}`;
       if (kind === 'csv') exportCsv(`${name}.csv`, columns(), rows);
       else await exportXlsx(`${name}.xlsx`, t('overdue'), columns(), rows);
+      exportError = null;
+    } catch (err) {
+      exportError = err; // shown on the page (a 503 mid-export, say), never an uncaught rejection
     } finally {
       busy = '';
       await load();
@@ -43,9 +48,12 @@ export async function overduePage(main, { query }) {
   };
 
   async function load() {
-    const page = await api('/v1/reports/overdue', {
-      query: { department: department || undefined, limit: 50, cursor: pager.cursor },
-    });
+    const { value, error } = await attempt(() =>
+      api('/v1/reports/overdue', {
+        query: { department: department || undefined, limit: 50, cursor: pager.cursor },
+      }),
+    );
+    const page = value ?? { items: [], nextCursor: null, total: 0 };
     render(
       html` <h1>${t('overdue')}</h1>
         <div class="toolbar no-print">
@@ -80,10 +88,13 @@ export async function overduePage(main, { query }) {
           <strong>${number(page.total)}</strong>
           ${t('items')}${department ? ` · ${departmentName(departments, department)}` : ''}
         </p>
+        ${problemView(error || exportError)}
         ${
-          page.items.length === 0
-            ? html`<p class="notice">${t('noRows')}</p>`
-            : html` <table class="data overdue" data-testid="overdue-table">
+          error
+            ? ''
+            : page.items.length === 0
+              ? html`<p class="notice">${t('noRows')}</p>`
+              : html` <table class="data overdue" data-testid="overdue-table">
                 <thead>
                   <tr>
                     <th scope="col">${t('dueAt')}</th>

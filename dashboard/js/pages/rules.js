@@ -101,7 +101,14 @@ export async function rulesPage(main, { query }) {
                   </td>
                   <td>
                     <span class=${`provenance ${r.provenance}`}>${t(r.provenance)}</span
-                    >${r.provenanceNote ? html`<br /><span class="muted small">${r.provenanceNote}</span>` : ''}
+                    >${
+                      r.provenanceNote
+                        ? html`<details class="small">
+                            <summary>${t('provenanceNoteLabel')}</summary>
+                            <span lang="en" class="muted">${r.provenanceNote}</span>
+                          </details>`
+                        : ''
+                    }
                   </td>
                 </tr>`,
             )}

@@ -1,5 +1,8 @@
+import iconv from 'iconv-lite';
 import type supertest from 'supertest';
 import { idCheckChar, idNumberProblem } from '../../src/identity/id-number';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /**
  * A schema-driven fuzzer over every operation of openapi/openapi.yaml. For each request it picks an operation,
@@ -273,6 +276,47 @@ export class Fuzzer {
     return [header, ...rows].join(this.pick(['\n', '\r\n', '\r']));
   }
 
+  /**
+   * What a credit office's files hold (issue 19): GBK with and without charset, a file mixing UTF-8 and GBK, mojibake
+   * and U+FFFD rows, Chinese headers in another order, a resubmission with other data, an ended term, the same
+   * subject twice, and workbooks (valid, broken, or bytes that are none).
+   */
+  private fileBody(): [string, Buffer | string, string] {
+    const uscc = this.pick(this.ctx.known.usccs.length ? this.ctx.known.usccs : ['91310110MA1FL8XX6Y']);
+    const zhHeader = this.pick([
+      '来源编号,决定日期,企业名称,统一社会信用代码,名单类型,列入原因,决定文书号',
+      '来源编号,决定日期,企业名称,统一社会信用代码,名单类型,列入原因,决定文书号,列入依据,延长年限',
+      '名单类型,备注,企业名称',
+    ]);
+    const ref = this.pick(['fz-same', `fz-${Math.floor(this.r() * 1e9)}`]);
+    const row = () =>
+      this.pick([
+        `${ref},2026年2月10日,上海某某贸易有限公司,${uscc.toLowerCase()},严重违法失信名单,提交虚假材料,沪市监严〔2026〕1号`,
+        `${ref},2022/06/01,锟斤拷有限公司,${uscc},严重违法失信名单,Ã©,文号,samr44_serious_violation,`,
+        `${ref},2022.06.01,北京某某\ufffd公司,${uscc},经营异常名录,无法联系,文号,samr44_serious_violation,2年`,
+        `${ref},10/02/2026,广州某某有限公司,${uscc},黑名单,原因\u0007,文号`,
+      ]);
+    const text = [zhHeader, row(), row()].join('\r\n');
+    switch (Math.floor(this.r() * 6)) {
+      case 0:
+        return ['text/csv; charset=gbk', iconv.encode(text, 'gbk'), 'gbk csv'];
+      case 1:
+        return ['text/csv', iconv.encode(text, 'gb18030'), 'gbk csv, no charset'];
+      case 2:
+        return ['text/csv', Buffer.concat([Buffer.from(`${text}\r\n`), iconv.encode(row(), 'gbk')]), 'mixed csv'];
+      case 3:
+        return [
+          this.pick(['text/csv; charset=utf-8', 'text/csv; charset=shift_jis', 'text/csv; charset=""']),
+          iconv.encode(text, 'gbk'),
+          'charset lies',
+        ];
+      case 4:
+        return [XLSX, Buffer.from(this.pick(['PK\u0003\u0004broken', 'not a workbook', ''])), 'broken xlsx'];
+      default:
+        return ['text/csv', text, 'chinese csv'];
+    }
+  }
+
   /** One request; returns a finding or undefined. */
   async one(): Promise<{ status: number; finding?: FuzzFinding }> {
     const { method, path, op, params } = this.pick(this.ops);
@@ -306,9 +350,13 @@ export class Fuzzer {
     const content = op.requestBody?.content ?? {};
     if (Object.keys(content).length || this.chance(0.05)) {
       const kind = this.r();
-      if (content['text/csv'] && kind < 0.35) {
+      if (content['text/csv'] && kind < 0.25) {
         req = req.set('Content-Type', 'text/csv').send(this.csvBody());
         described += ' [csv]';
+      } else if (content['text/csv'] && kind < 0.35) {
+        const [type, body, what] = this.fileBody();
+        req = req.set('Content-Type', type).send(body);
+        described += ` [${what}]`;
       } else if (kind < 0.05) {
         req = req
           .set(

@@ -183,6 +183,8 @@ describe('expiry job', () => {
       'abnormal-operations-3y',
       'recompute-provisional-deadlines',
       'consistency-check',
+      'prune-subjects-in-force',
+      'outbox-retention',
     ]);
     const expire = items.find((i) => i.name === 'expire-entries');
     expect(expire?.schedule).toBe('5 * * * *');

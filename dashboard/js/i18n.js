@@ -388,8 +388,18 @@ const terms = {
       '新一年节假日安排公布后，重算按暂定日历计算的反馈期限（只会推后，不会提前）',
     ],
     'consistency-check': ['一致性核对', 'Consistency check', '补发缺失的任务，报告多余的任务'],
+    'prune-subjects-in-force': [
+      '整理在列主体索引',
+      'Prune the subjects in force',
+      '删除已解除一天以上的主体，补回绕过触发器写入的主体（如从备份恢复），使核查索引与数据一致',
+    ],
+    'outbox-retention': ['清理已送达的推送', 'Outbox retention', '删除送达满90天的推送事件及其送达记录'],
   },
   jobCount: {
+    scanned: ['已扫描', 'scanned'],
+    pruned: ['已删除主体', 'subjects pruned'],
+    added: ['已补回主体', 'subjects added'],
+    deleted: ['已删除事件', 'events deleted'],
     checked: ['已检查', 'checked'],
     expired: ['已到期', 'expired'],
     ordersLifted: ['解除任务', 'orders lifted'],

@@ -56,6 +56,10 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const calendar = new WorkingDayCalendar(loadCalendarOverrides(config.rulesDir));
   const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
   const planner = new EntryPlanner(engine, keyOf, clock);
+  // Not started here: createApp starts it (until then checks read PostgreSQL). Built first: every writer that puts
+  // subjects under restrictions is handed its noteOwnWrites, an explicit dependency instead of a module-level channel.
+  const subjectIndex = new SubjectIndex({ db, log });
+  const announceSubjects = subjectIndex.noteOwnWrites;
   const entries = new ListEntryService({
     db,
     planner,
@@ -64,6 +68,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     keyOf,
     rulesVersion: engine.version,
     idLookupLimit: config.idLookupLimit,
+    announceSubjects,
   });
   const wallClock = deps.wallClock ?? systemClock;
   const batch = new BatchService({
@@ -85,12 +90,12 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     deadlines,
     escalationLevel2WorkingDays: config.escalationLevel2WorkingDays,
+    announceSubjects,
   });
   const secrets = secretBoxProvider(db, config.webhookSecretKey);
   // One guard for registration and delivery: the same allow-list judges a url when set and at every connection.
   const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
-  // Not started here: createApp starts them (until then checks read PostgreSQL and counts stay in memory).
-  const subjectIndex = new SubjectIndex({ db, log });
+  // Not started here: createApp starts it (until then counts stay in memory).
   const clearCounts = new ClearCounter(db, log);
   const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
   return {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 
@@ -10,8 +9,9 @@ import type { Db } from '../db/knex';
  * reload; two keys may share a 52-bit hash): an over-reported subject only costs the query the check would have
  * made anyway. It must never under-report, hence:
  *
- *  - Writes of this process are noted as they are written (restriction-store calls announceSubjects inside the
- *    transaction), so the writing instance knows before its response returns.
+ *  - Writes of this process are noted as they are written: the composition root (src/services.ts) hands
+ *    noteOwnWrites to the writers (IssueContext.announceSubjects), called inside the writing transaction before the
+ *    rows exist, so the writing instance knows before its response returns.
  *  - Writes of every other process (instances, the import CLI, psql) reach it through a trigger on restrictions and
  *    officer_bans that sends NOTIFY subjects_in_force in the writing transaction: the keys it added, or '*' for
  *    bulk statements, which makes the index reload (and answer from PostgreSQL until the reload is done).
@@ -52,19 +52,7 @@ const RELOAD = `
 export const enterpriseKey = (uscc: string) => `u${uscc}`;
 export const personKey = (key: string) => `p${key}`;
 
-type Listener = (keys: string[]) => void;
 const LOCAL_KEEP_MS = 10 * 60_000;
-const localWriters = new WeakMap<object, Set<Listener>>();
-
-/**
- * Called by the stores that put subjects under restrictions or bans: tells the indexes of this process that share
- * the writer's knex instance (trx.client.config is the pool's config object), so the writing instance knows at once.
- */
-export function announceSubjects(q: Knex | Knex.Transaction, keys: string[]): void {
-  const listeners = localWriters.get(q.client.config as object);
-  if (!listeners || keys.length === 0) return;
-  for (const l of listeners) l(keys);
-}
 
 export class SubjectIndex {
   private sorted = new Float64Array(0);
@@ -92,20 +80,22 @@ export class SubjectIndex {
   /** Hashes this process announced, kept across reloads for a while: the writing transaction may commit after a
    * reload's snapshot and its NOTIFY arrive after the swap; until then only this remembers the subject. */
   private readonly local = new Map<number, number>();
-  private readonly onLocal: Listener = (keys) => {
-    const now = Date.now();
-    for (const h of this.add(keys)) this.local.set(h, now);
-  };
 
   constructor(private readonly o: SubjectIndexOptions) {
     this.pingMs = o.pingMs ?? 250;
     this.maxStaleMs = o.maxStaleMs ?? 1000;
     this.reloadMs = o.reloadMs ?? 5 * 60_000;
-    const config = o.db.client.config as object;
-    const set = localWriters.get(config) ?? new Set<Listener>();
-    set.add(this.onLocal);
-    localWriters.set(config, set);
   }
+
+  /**
+   * This process is about to put these subjects under restrictions or bans (called inside the writing transaction,
+   * before the rows exist): from now on no check of this process answers them clean from the index. An arrow
+   * property, so the writers can be handed it alone.
+   */
+  readonly noteOwnWrites = (keys: string[]): void => {
+    const now = Date.now();
+    for (const h of this.add(keys)) this.local.set(h, now);
+  };
 
   /** True only when the index is fresh and holds neither key: the answer is clean without a query. */
   surelyClear(key: string): boolean {
@@ -155,7 +145,6 @@ export class SubjectIndex {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.reconnectTimer);
-    localWriters.get(this.o.db.client.config as object)?.delete(this.onLocal);
     const c = this.client;
     this.client = undefined;
     await c?.end().catch(() => undefined);

@@ -24,6 +24,8 @@ export interface JobDeps {
   calendar: WorkingDayCalendar;
   deadlines: FeedbackDeadlines;
   escalationLevel2WorkingDays: number;
+  /** This process's subject index (the consistency job's repairs issue orders). */
+  announceSubjects: (keys: string[]) => void;
 }
 
 /** Schedules are China Standard Time (every deadline and term in the regulations is a China date). */

@@ -29,6 +29,8 @@ export interface EntryServiceDeps {
   deadlines: FeedbackDeadlines;
   /** Look-ups by ID number per token and window (each is audited); default 60 an hour. */
   idLookupLimit?: LookupLimit;
+  /** This process's subject index, told of every subject this service puts under restrictions or bans. */
+  announceSubjects: (keys: string[]) => void;
 }
 
 const DEFAULT_LOOKUP_LIMIT: LookupLimit = { perWindow: 60, windowSeconds: 3600 };
@@ -76,6 +78,7 @@ export class ListEntryService {
       deadlineOf: (measures) => this.d.deadlines.deadlineOf(now, measures),
       rulesVersion: this.d.rulesVersion,
       requestId: ctx.requestId,
+      announceSubjects: this.d.announceSubjects,
     };
   }
 

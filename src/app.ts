@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): App {
   const s = createServices(config, deps);
   const calendarLastYear = () => s.calendar.lastYear;
   const departments = s.departments.all.map((d) => d.code);
-  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear });
+  const metrics = setUpMetrics(config, { db, reads: s.reads, clock: deps.clock, log, departments, calendarLastYear });
   const definition = openapiDefinition();
   const authenticator = new Authenticator(
     db,
@@ -71,6 +71,7 @@ export function createApp(deps: AppDeps): App {
   const api = createApi({
     definition,
     authenticator,
+    reads: s.reads,
     access: new AccessPolicy(declaredOperations(definition)),
     validateResponses: deps.validateResponses ?? false,
     log,
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): App {
         db,
         () => deps.rules.rules.length > 0,
         () => calendarStatus(s.calendar, deps.clock),
+        () => s.reads.status(),
       ),
       departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
@@ -123,9 +125,11 @@ export function createApp(deps: AppDeps): App {
   app.use(errorMiddleware(log, new DatabaseOutage(db, log)));
 
   // Only a serving app answers from the index and counts clean answers; the import CLI and scripts never start them.
+  s.reads.start();
   s.subjectIndex.start();
   s.clearCounts.start();
   const close = async () => {
+    await s.reads.close();
     await s.subjectIndex.close();
     await s.clearCounts.close();
   };

@@ -9,6 +9,7 @@ import { SubjectIndex } from './checks/subject-index';
 import { citationLookup } from './rules/citations';
 import type { Config } from './config';
 import type { Db } from './db/knex';
+import { ReadRouter } from './db/read-router';
 import { DepartmentDirectory } from './departments/department-directory';
 import { openapiDefinition } from './http/definition';
 import type { PersonKeyer } from './identity/person-key';
@@ -29,7 +30,10 @@ import { WebhookTargetGuard } from './webhooks/target-guard';
 import { secretBoxProvider, WebhookService } from './webhooks/webhook-service';
 
 export interface ServiceDeps {
+  /** The primary: every write, and every read inside a writing transaction. */
   db: Db;
+  /** A streaming replica of it (READ_DATABASE_URL) for reads that tolerate a bounded lag; default: the primary. */
+  replica?: Db;
   rules: LoadedRules;
   keyOf: PersonKeyer;
   clock: Clock;
@@ -56,9 +60,16 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const calendar = new WorkingDayCalendar(loadCalendarOverrides(config.rulesDir));
   const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
   const planner = new EntryPlanner(engine, keyOf, clock);
+  // Reads that tolerate a bounded lag (reports, browsing, history, gauges) go through this; started by createApp.
+  const reads = new ReadRouter({
+    primary: db,
+    ...(deps.replica ? { replica: deps.replica } : {}),
+    log,
+    maxLagMs: config.readMaxLagSeconds * 1000,
+  });
   // Not started here: createApp starts it (until then checks read PostgreSQL). Built first: every writer that puts
   // subjects under restrictions is handed its noteOwnWrites, an explicit dependency instead of a module-level channel.
-  const subjectIndex = new SubjectIndex({ db, log });
+  const subjectIndex = new SubjectIndex({ db, log, reads });
   const announceSubjects = subjectIndex.noteOwnWrites;
   const entries = new ListEntryService({
     db,
@@ -69,6 +80,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     rulesVersion: engine.version,
     idLookupLimit: config.idLookupLimit,
     announceSubjects,
+    reads,
   });
   const wallClock = deps.wallClock ?? systemClock;
   const batch = new BatchService({
@@ -106,14 +118,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     entries,
     batch,
-    orders: new OrderService(db, departments, clock),
+    orders: new OrderService(db, departments, clock, reads),
+    reads,
     checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
     tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
-    reports: new ReportService(db, departments, clock, clearCounts),
+    reports: new ReportService(reads, departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),
     webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
+import type { ReadRouter } from '../db/read-router';
 
 /**
  * The subjects that have anything in force, held in this process, so that the common answer of a check (a subject
@@ -26,7 +27,10 @@ const NOTIFY_CHANNEL = 'subjects_in_force';
 const TOKENS_CHANNEL = 'tokens_changed';
 
 export interface SubjectIndexOptions {
+  /** The primary: LISTEN is there (NOTIFY is not replicated), and reloads unless the replica has caught up. */
   db: Db;
+  /** With a replica: a reload reads it only when it has replayed past every change the index was notified of. */
+  reads?: ReadRouter;
   log: Logger;
   pingMs?: number;
   maxStaleMs?: number;
@@ -239,6 +243,24 @@ export class SubjectIndex {
     });
   }
 
+  /**
+   * Where a reload may read. The primary's WAL position is taken now, after `sinceReload` began collecting: every
+   * change whose NOTIFY arrived earlier (and which the swap drops from `added`) committed before it. The replica
+   * answers only when it has replayed past that position, checked in a statement before the reload's own, so the
+   * reload's snapshot holds all those changes. Otherwise (no replica, lagging, paused, unreachable): the primary.
+   */
+  private async reloadSource(): Promise<Db> {
+    const reads = this.o.reads;
+    if (!reads) return this.o.db;
+    try {
+      const { rows } = await this.o.db.raw<{ rows: { lsn: string }[] }>('select pg_current_wal_lsn()::text as lsn');
+      const lsn = rows[0]?.lsn;
+      return (lsn && (await reads.replicaCovering(lsn))) || this.o.db;
+    } catch {
+      return this.o.db;
+    }
+  }
+
   private async reload(): Promise<void> {
     const c = this.client;
     if (!c) return;
@@ -249,7 +271,8 @@ export class SubjectIndex {
       const started = Date.now();
       // On a pool connection, so pings go on meanwhile. LISTEN is already active and `arrived` already collects:
       // a commit before the snapshot is in it, a commit after it sends a NOTIFY that lands in `arrived` or `added`.
-      const { rows } = await this.o.db.raw<{ rows: { hashes: Buffer }[] }>(RELOAD);
+      const source = await this.reloadSource();
+      const { rows } = await source.raw<{ rows: { hashes: Buffer }[] }>(RELOAD);
       const buf = (rows[0] as { hashes: Buffer }).hashes;
       const next = new Float64Array(buf.length / 8);
       for (let i = 0; i < next.length; i++) next[i] = buf.readDoubleBE(i * 8);
@@ -263,7 +286,8 @@ export class SubjectIndex {
       }
       this.added = arrived;
       this.reloadsDone = Math.max(this.reloadsDone, generation);
-      this.o.log.debug({ subjects: next.length, ms: Date.now() - started }, 'subject index reloaded');
+      const from = source === this.o.db ? 'primary' : 'replica';
+      this.o.log.debug({ subjects: next.length, ms: Date.now() - started, from }, 'subject index reloaded');
     } catch (err) {
       if (!this.closed) this.o.log.warn({ err }, 'subject index: reload failed; checks query PostgreSQL');
     } finally {

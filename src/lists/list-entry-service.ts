@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
+import type { ReadRouter } from '../db/read-router';
 import { auditPersonLookup, type LookupLimit } from './person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
@@ -29,6 +30,8 @@ export interface EntryServiceDeps {
   deadlines: FeedbackDeadlines;
   /** Look-ups by ID number per token and window (each is audited); default 60 an hour. */
   idLookupLimit?: LookupLimit;
+  /** Browsing (get, history, search) tolerates a bounded lag: the replica when it is serving (src/db/read-router.ts). */
+  reads: ReadRouter;
   /** This process's subject index, told of every subject this service puts under restrictions or bans. */
   announceSubjects: (keys: string[]) => void;
 }
@@ -83,9 +86,12 @@ export class ListEntryService {
   }
 
   async get(ctx: CallContext, id: string): Promise<ListEntry> {
-    const row = await findEntry(this.d.db, id);
+    const [row, orders] = await this.d.reads.read(async (db) => {
+      const found = await findEntry(db, id);
+      return [found, found ? await ordersOfEntries(db, [found.id]) : []] as const;
+    });
     if (!row) throw new NotFoundError(`no list entry with id ${id}`);
-    return this.view(ctx, row, await ordersOfEntries(this.d.db, [row.id]), this.d.clock.now());
+    return this.view(ctx, row, orders, this.d.clock.now());
   }
 
   private view(ctx: CallContext, row: EntryRow, orders: OrderRow[], now: Date): ListEntry {
@@ -97,19 +103,21 @@ export class ListEntryService {
    * rule: a supervisor, the administrator and the listing authority see all, any other department its own.
    */
   async history(ctx: CallContext, id: string): Promise<components['schemas']['AuditHistory']> {
-    const row = await findEntry(this.d.db, id);
-    if (!row) throw new NotFoundError(`no list entry with id ${id}`);
     const p = ctx.principal;
-    const seesAll =
-      isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
-    const orders = (await ordersOfEntries(this.d.db, [id])).filter(
-      (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
-    );
-    const rows = await historyOf(
-      this.d.db,
-      id,
-      orders.map((o) => o.id),
-    );
+    const rows = await this.d.reads.read(async (db) => {
+      const row = await findEntry(db, id);
+      if (!row) throw new NotFoundError(`no list entry with id ${id}`);
+      const seesAll =
+        isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
+      const orders = (await ordersOfEntries(db, [id])).filter(
+        (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
+      );
+      return historyOf(
+        db,
+        id,
+        orders.map((o) => o.id),
+      );
+    });
     return {
       items: rows.map((r) => ({
         at: new Date(r.occurred_at).toISOString(),
@@ -145,12 +153,17 @@ export class ListEntryService {
         this.d.idLookupLimit ?? DEFAULT_LOOKUP_LIMIT,
       );
     }
-    const rows = await searchEntries(this.d.db, filters, limit, after);
-    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
-    const orders = await ordersOfEntries(
-      this.d.db,
-      page.items.map((r) => r.id),
-    );
+    const { page, orders } = await this.d.reads.read(async (db) => {
+      const rows = await searchEntries(db, filters, limit, after);
+      const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
+      return {
+        page,
+        orders: await ordersOfEntries(
+          db,
+          page.items.map((r) => r.id),
+        ),
+      };
+    });
     const now = this.d.clock.now();
     return { items: page.items.map((r) => this.view(ctx, r, orders, now)), nextCursor: page.nextCursor };
   }

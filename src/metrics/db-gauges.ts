@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
+import type { ReadRouter } from '../db/read-router';
 import type { Clock } from '../time/clock';
 import {
   calendarCoveredUntil,
@@ -17,6 +18,8 @@ const ORDER_STATES = ['issued', 'overdue', 'escalated', 'implemented', 'not_appl
 
 export interface DbGaugeOptions {
   db: Db;
+  /** The gauges tolerate a bounded lag: read from the replica when it is serving. */
+  reads?: ReadRouter;
   clock: Clock;
   log: Logger;
   /** Every department code, so a department with nothing is a 0, not a missing series. */
@@ -71,36 +74,38 @@ export class DbGauges {
     const now = clock.now();
     calendarCoveredUntil.set(endOfChinaYear(this.o.calendarLastYear()));
     try {
-      const [orders, escalated, webhooks, jobs] = await db.transaction(
-        async (trx) => {
-          // A small aggregate over a large table: JIT compilation would cost more than it saves (measured 0.6 s).
-          await trx.raw("set local statement_timeout = '20s'; set local jit = off");
-          const o = await trx.raw<{ rows: { department: string; status: string; n: number; past_due: number }[] }>(
-            `select department, status, count(*)::int as n,
+      const read = (source: Db) =>
+        source.transaction(
+          async (trx) => {
+            // A small aggregate over a large table: JIT compilation would cost more than it saves (measured 0.6 s).
+            await trx.raw("set local statement_timeout = '20s'; set local jit = off");
+            const o = await trx.raw<{ rows: { department: string; status: string; n: number; past_due: number }[] }>(
+              `select department, status, count(*)::int as n,
                     (count(*) filter (where status = 'issued' and due_at < ?))::int as past_due
                from orders group by department, status`,
-            [now],
-          );
-          // Orders still without feedback that were escalated (every escalated order has its level-1 row).
-          const e = await trx.raw<{ rows: { department: string; n: number }[] }>(
-            `select o.department, count(*)::int as n
+              [now],
+            );
+            // Orders still without feedback that were escalated (every escalated order has its level-1 row).
+            const e = await trx.raw<{ rows: { department: string; n: number }[] }>(
+              `select o.department, count(*)::int as n
                from escalations e join orders o on o.id = e.order_id
               where e.level = 1 and o.status = 'issued' and o.due_at < ?
               group by o.department`,
-            [now],
-          );
-          const w = await trx.raw<{ rows: { department: string; pending: number; failing: number; oldest: Date }[] }>(
-            `select department, count(*)::int as pending, count(*) filter (where attempts > 0)::int as failing,
+              [now],
+            );
+            const w = await trx.raw<{ rows: { department: string; pending: number; failing: number; oldest: Date }[] }>(
+              `select department, count(*)::int as pending, count(*) filter (where attempts > 0)::int as failing,
                     min(occurred_at) as oldest
                from webhook_outbox where status = 'pending' group by department`,
-          );
-          const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
-            `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
-          );
-          return [o.rows, e.rows, w.rows, j.rows] as const;
-        },
-        { readOnly: true },
-      );
+            );
+            const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
+              `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
+            );
+            return [o.rows, e.rows, w.rows, j.rows] as const;
+          },
+          { readOnly: true },
+        );
+      const [orders, escalated, webhooks, jobs] = await (this.o.reads ? this.o.reads.read(read) : read(db));
       for (const department of departments) {
         for (const status of ORDER_STATES) ordersGauge.set({ department, status }, 0);
         webhookPendingGauge.set({ department }, 0);

@@ -123,6 +123,26 @@ export const dbUp = new Gauge({
   registers: [registry],
 });
 
+const replicaLag = new Gauge({
+  name: 'jp_replica_lag_seconds',
+  help:
+    'How far the read replica (READ_DATABASE_URL) is behind the primary: the age of the oldest primary WAL position ' +
+    'it has not replayed, to one poll (0.5 s); +Inf while it cannot be reached. Absent without a replica',
+  registers: [registry],
+});
+
+const replicaServing = new Gauge({
+  name: 'jp_replica_serving',
+  help: '1 while reads that tolerate a bounded lag go to the replica; 0 while they go to the primary (lag over the bound, unreachable)',
+  registers: [registry],
+});
+
+/** The read router's view of the replica after each poll (src/db/read-router.ts). */
+export function observeReplica(serving: boolean, lagSeconds: number | null): void {
+  replicaLag.set(lagSeconds ?? Number.POSITIVE_INFINITY);
+  replicaServing.set(serving ? 1 : 0);
+}
+
 export const refreshDuration = new Gauge({
   name: 'jp_metrics_refresh_duration_seconds',
   help: 'How long the last scheduled refresh of the database gauges took',

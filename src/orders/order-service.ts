@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
+import type { ReadRouter } from '../db/read-router';
 import { recordAudit } from '../audit/audit-store';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import type { DepartmentDirectory } from '../departments/department-directory';
@@ -15,6 +16,8 @@ export class OrderService {
     private readonly db: Db,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
+    /** Browsing (list, get) tolerates a bounded lag: the replica when it is serving; feedback is on the primary. */
+    private readonly reads: ReadRouter,
   ) {}
 
   async list(
@@ -24,18 +27,15 @@ export class OrderService {
     const department = this.departmentInScope(ctx.principal, q.department);
     const limit = q.limit ?? 50;
     const now = this.clock.now();
-    const rows = await listOrders(
-      this.db,
-      { department, status: q.status, overdue: q.overdue, now },
-      limit,
-      decodeCursor(q.cursor),
+    const rows = await this.reads.read((db) =>
+      listOrders(db, { department, status: q.status, overdue: q.overdue, now }, limit, decodeCursor(q.cursor)),
     );
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.issued_at).toISOString(), id: r.id }));
     return { items: page.items.map((r) => toOrder(r, now)), nextCursor: page.nextCursor };
   }
 
   async get(ctx: CallContext, id: string): Promise<Order> {
-    const row = await findOrder(this.db, id);
+    const row = await this.reads.read((db) => findOrder(db, id));
     if (!row) throw new NotFoundError(`no order with id ${id}`);
     this.requireReader(ctx.principal, row);
     return toOrder(row, this.clock.now());

@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex';
+import type { ReadRouter } from '../db/read-router';
 import { decodeCursor, pageOf } from '../db/pagination';
 import { isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { ForbiddenError } from '../errors';
@@ -23,10 +23,13 @@ type FeedbackTrend = components['schemas']['FeedbackTrend'];
 type OverdueOrder = components['schemas']['OverdueOrder'];
 type DeskFigures = components['schemas']['DeskFigures'];
 
-/** For supervisors (信用办): which departments implemented, fed back, or are overdue. */
+/**
+ * For supervisors (信用办): which departments implemented, fed back, or are overdue. Every figure tolerates a bounded
+ * lag, so it is read through `reads` (the replica when it is serving, src/db/read-router.ts).
+ */
 export class ReportService {
   constructor(
-    private readonly db: Db,
+    private readonly reads: ReadRouter,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly counter: ClearCounter,
@@ -36,11 +39,9 @@ export class ReportService {
     const now = this.clock.now();
     // This instance's clean-answer counts; other instances' lag by at most their flush interval.
     await this.counter.flush();
-    const [counts, byDepartment, byScenario] = await Promise.all([
-      feedbackCounts(this.db, now),
-      deskCounts(this.db, 'department'),
-      deskCounts(this.db, 'scenario'),
-    ]);
+    const [counts, byDepartment, byScenario] = await this.reads.read((db) =>
+      Promise.all([feedbackCounts(db, now), deskCounts(db, 'department'), deskCounts(db, 'scenario')]),
+    );
     return {
       generatedAt: now.toISOString(),
       departments: counts
@@ -80,7 +81,7 @@ export class ReportService {
     const today = chinaDate(now);
     const mondayOffset = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
     const from = addDays(addDays(today, -mondayOffset), -7 * (weeks - 1));
-    const rows = await weeklyCounts(this.db, from, weeks, q.department);
+    const rows = await this.reads.read((db) => weeklyCounts(db, from, weeks, q.department));
     const weeksOut = rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back }));
     return { generatedAt: now.toISOString(), weeks: weeksOut };
   }
@@ -93,10 +94,12 @@ export class ReportService {
     const department = this.departmentInScope(ctx.principal, q.department);
     const now = this.clock.now();
     const limit = q.limit ?? 50;
-    const [rows, total] = await Promise.all([
-      overduePage(this.db, { now, department }, limit, decodeCursor(q.cursor)),
-      overdueTotal(this.db, { now, department }),
-    ]);
+    const [rows, total] = await this.reads.read((db) =>
+      Promise.all([
+        overduePage(db, { now, department }, limit, decodeCursor(q.cursor)),
+        overdueTotal(db, { now, department }),
+      ]),
+    );
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.due_at).toISOString(), id: r.id }));
     return { items: page.items.map((r) => toOverdueOrder(r, now)), total, nextCursor: page.nextCursor };
   }

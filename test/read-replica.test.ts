@@ -99,7 +99,9 @@ describe('reads on a streaming replica', () => {
   it('never answers clean for a subject listed while replay is paused, even across a full index reload', async () => {
     const other = t.secondInstance();
     try {
-      await waitFor('the second instance to be serving reads', async () => other.app.subjectIndex.fresh);
+      // A new app compiles the whole spec's validators (seconds of CPU on a loaded machine) before it answers.
+      await other.http.get('/healthz').expect(200);
+      await waitFor('the second instance to be serving reads', async () => other.app.subjectIndex.fresh, 60_000);
       await waitFor('the second instance replica', async () => (await other.http.get('/readyz')).body.replica?.serving);
       await pair.pauseReplay();
       const body = enterpriseEntry();
@@ -116,7 +118,7 @@ describe('reads on a streaming replica', () => {
     } finally {
       await other.close();
     }
-  });
+  }, 120_000);
 
   it('moves reads to the primary when the replica is killed under load (no 5xx, /readyz degraded) and back when it returns', async () => {
     const statuses: number[] = [];
@@ -163,5 +165,5 @@ describe('reads on a streaming replica', () => {
     await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
     expect(await issuedTo(ndrc, 'mof')).toBe(onPrimary);
     expect(await t.count('orders', { department: 'mof' })).toBe(onPrimary + 1);
-  });
+  }, 90_000);
 });

@@ -45,7 +45,7 @@ describe('reads on a streaming replica', () => {
         .set({ Authorization: `Bearer ${METRICS_TOKEN}` })
         .expect(200)
     ).text;
-    return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    return Number(new RegExp(`^${name}\\{replica="127.0.0.1:\\d+"\\} (\\S+)$`, 'm').exec(text)?.[1]);
   };
 
   beforeAll(async () => {

@@ -74,6 +74,8 @@ export class ReadRouter {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private wasServing = false;
+  /** host:port of the replica, the metrics' label (never the password). */
+  private readonly replicaName: string;
   /** Per caller (token id), when its last write was answered. */
   private readonly writes = new Map<string, number>();
 
@@ -81,10 +83,9 @@ export class ReadRouter {
     this.replica = o.replica && o.replica !== o.primary ? o.replica : undefined;
     this.maxLagMs = o.maxLagMs ?? 10_000;
     this.pollMs = o.pollMs ?? 500;
-  }
-
-  get primary(): Db {
-    return this.o.primary;
+    const settings = this.replica?.client.connectionSettings as { connectionString?: string } | undefined;
+    const url = settings?.connectionString ? new URL(settings.connectionString) : undefined;
+    this.replicaName = url ? `${url.hostname}:${url.port || '5432'}` : 'replica';
   }
 
   /** Starts measuring the replica (nothing to do without one). Never keeps the process alive on its own. */
@@ -225,7 +226,7 @@ export class ReadRouter {
   /** One log line per change between serving and not, with the reason; the gauges after every poll. */
   private report(): void {
     const serving = this.serving;
-    observeReplica(serving, this.lagMs === null ? null : this.lagMs / 1000);
+    observeReplica(this.replicaName, serving, this.lagMs === null ? null : this.lagMs / 1000);
     if (serving === this.wasServing) return;
     this.wasServing = serving;
     if (serving) this.o.log.info({ lagSeconds: (this.lagMs ?? 0) / 1000 }, 'replica serving reads');

@@ -10,7 +10,7 @@ import { leanHandleRequest } from '../src/http/lean-handle';
  * The check path through openapi-backend alone, in one process: route, authenticate, parse, validate and coerce a
  * clean enterprise check, N times, either with openapi-backend's own handleRequest (`--plain`) or with the compiled
  * routes, parser, validation and lean handler of src/http (the default). Handlers answer at once, so what differs
- * between the two is exactly what src/http/compiled-*.ts replace (docs/adr/0007). Time it as a whole process
+ * between the two is exactly what src/http/compiled-*.ts replace (docs/adr/0008). Time it as a whole process
  * (`/usr/bin/time -v npx tsx bench/http-layer.ts [--plain]`) or read the µs/request it prints.
  */
 const { values } = parseArgs({

@@ -6,6 +6,7 @@ import { CheckService } from './checks/check-service';
 import { ClearCounter } from './checks/clear-counter';
 import { DecisionService } from './checks/decision-service';
 import { SubjectIndex } from './checks/subject-index';
+import { OrderCountCompactor } from './reports/order-counts';
 import { citationLookup } from './rules/citations';
 import type { Config } from './config';
 import type { Db } from './db/knex';
@@ -18,6 +19,7 @@ import { JobScheduler } from './jobs/schedule';
 import { EntryPlanner } from './lists/entry-planner';
 import { ListEntryService } from './lists/list-entry-service';
 import { OrderService } from './orders/order-service';
+import { ProcedureService } from './procedures/procedure-service';
 import { ReportService } from './reports/report-service';
 import { RuleCatalogService } from './rules/rule-catalog-service';
 import { RuleEngine } from './rules/rule-engine';
@@ -109,6 +111,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
   // Not started here: createApp starts it (until then counts stay in memory).
   const clearCounts = new ClearCounter(db, log);
+  const orderCounts = new OrderCountCompactor(db, log);
   const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
   return {
     departments,
@@ -120,10 +123,14 @@ export function createServices(config: Config, deps: ServiceDeps) {
     batch,
     orders: new OrderService(db, departments, clock, reads),
     reads,
+    /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
+    procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
     checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
+    /** Keeps the order counts behind reports and gauges compact (started by createApp, one instance works). */
+    orderCounts,
     tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
     reports: new ReportService(reads, departments, clock, clearCounts),

@@ -18,8 +18,15 @@ function within(ms: number, work: PromiseLike<unknown>): Promise<boolean> {
   });
 }
 
-/** `calendar` reports how long the official holiday calendar lasts; it never makes the service not ready. */
+/** What /readyz needs of the subject index (src/checks/subject-index.ts). */
+interface IndexState {
+  readonly fresh: boolean;
+  readonly lastReloaded: { at: Date; subjects: number } | undefined;
+}
+
 /**
+ * `calendar` reports how long the official holiday calendar lasts, `index` whether checks are answered from the
+ * in-process subject index or from PostgreSQL; neither ever makes the service not ready (both only cost speed).
  * `replica` says where lag-tolerant reads go: a configured replica that is unreachable or lagging past its bound
  * makes the answer `degraded` with the reason, still 200 (the primary serves every read meanwhile).
  */
@@ -27,6 +34,7 @@ export function healthHandlers(
   db: Db,
   rulesLoaded: () => boolean,
   calendar?: () => CalendarStatus,
+  index?: IndexState,
   replica?: () => ReplicaStatus,
 ) {
   return {
@@ -49,6 +57,7 @@ export function healthHandlers(
         checks: { database, migrations, rules },
         ...replicaBody,
         ...(calendar ? { calendar: calendar() } : {}),
+        ...(index ? { subjectIndex: indexState(index) } : {}),
       };
       if (!(database && migrations && rules)) return { status: 503, body: { status: 'not_ready' as const, ...body } };
       return {
@@ -57,4 +66,14 @@ export function healthHandlers(
       };
     },
   } satisfies Partial<Handlers>;
+}
+
+function indexState(index: IndexState) {
+  const last = index.lastReloaded;
+  return {
+    fresh: index.fresh,
+    checksAnsweredFrom: index.fresh ? ('index' as const) : ('postgresql' as const),
+    lastReloadAt: last ? last.at.toISOString() : null,
+    ...(last ? { subjects: last.subjects } : {}),
+  };
 }

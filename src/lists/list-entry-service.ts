@@ -4,7 +4,10 @@ import type { ReadRouter } from '../db/read-router';
 import { auditPersonLookup, type LookupLimit } from './person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
-import { NotFoundError, ValidationError } from '../errors';
+import type { Knex } from 'knex';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
+import { entryOfObjection, pendingObjectionsOf } from './pending-objections';
+import { correctEntry } from './entry-correction';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
 import { countEntry } from '../metrics/metrics';
@@ -13,10 +16,12 @@ import { ordersOfEntries, type OrderRow } from '../orders/order-store';
 import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import type { ListEntryInput } from './entry-input';
+import { endEntry, relistProblem, revocationOf, sourceRefState, type TransitionContext } from './entry-lifecycle';
 import type { EntryPlanner } from './entry-planner';
 import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
 import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
+import { resubmissionConflict } from './resubmission';
 
 export interface EntryServiceDeps {
   db: Db;
@@ -38,6 +43,20 @@ export interface EntryServiceDeps {
 
 const DEFAULT_LOOKUP_LIMIT: LookupLimit = { perWindow: 60, windowSeconds: 3600 };
 
+/** A credit-restored entry is no longer published: hidden from departments other than its authority and supervisors. */
+function hiddenFrom(p: Principal, row: EntryRow): boolean {
+  if (row.status !== 'removed' || row.removal?.ground !== 'credit_restored') return false;
+  return !(isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.code === row.authority));
+}
+
+/** An objectionId a correction or revocation names must be an objection to that entry. */
+async function requireObjectionOf(trx: Knex.Transaction, entryId: string, objectionId: string): Promise<void> {
+  if ((await entryOfObjection(trx, objectionId)) !== entryId)
+    throw new UnprocessableError(`objectionId ${objectionId} names no objection to this entry`, [
+      { path: 'objectionId', message: 'names no objection to this entry' },
+    ]);
+}
+
 /**
  * The orders of an entry a caller may see: the list authority that made the entry, a supervisor and the
  * administrator see all; any other department only the orders addressed to it (as GET /v1/orders/{id} decides).
@@ -58,12 +77,23 @@ export class ListEntryService {
   async create(ctx: CallContext, input: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
     const authority = actingDepartment(ctx.principal);
     const { normalised, plan } = await this.d.planner.plan(input).catch((e: unknown) => {
-      if (e instanceof ValidationError) countEntry('api', input.listType, 'rejected');
+      if (e instanceof ValidationError || e instanceof UnprocessableError)
+        countEntry('api', input.listType, 'rejected');
       throw e;
     });
     const [result] = await this.d.db.transaction((trx) =>
       writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]),
     );
+    const refused = result && !result.created ? relistProblem(sourceRefState(result.entry)) : undefined;
+    if (refused) {
+      countEntry('api', input.listType, 'rejected');
+      throw new ConflictError(refused);
+    }
+    if (result && !result.created && result.conflict) {
+      countEntry('api', input.listType, 'rejected');
+      const { message, errors } = resubmissionConflict(input.sourceRef, result.entry, result.conflict);
+      throw new ConflictError(message, errors);
+    }
     countEntry('api', input.listType, result?.created ? 'created' : 'unchanged');
     return result as WriteResult;
   }
@@ -86,16 +116,74 @@ export class ListEntryService {
   }
 
   async get(ctx: CallContext, id: string): Promise<ListEntry> {
-    const [row, orders] = await this.d.reads.read(async (db) => {
-      const found = await findEntry(db, id);
-      return [found, found ? await ordersOfEntries(db, [found.id]) : []] as const;
+    const { row, orders, pending } = await this.d.reads.read(async (db) => {
+      const row = await this.readable(ctx, id, db);
+      return { row, orders: await ordersOfEntries(db, [row.id]), pending: await pendingObjectionsOf(db, [row.id]) };
     });
-    if (!row) throw new NotFoundError(`no list entry with id ${id}`);
-    return this.view(ctx, row, orders, this.d.clock.now());
+    return this.view(ctx, row, orders, this.d.clock.now(), pending);
   }
 
-  private view(ctx: CallContext, row: EntryRow, orders: OrderRow[], now: Date): ListEntry {
-    return toListEntry(row, orders.filter(visibleOrders(ctx.principal, row.authority)), now);
+  /**
+   * An entry as a caller may read it. Entries are public to every department, except one restored (信用修复): its
+   * publication stops (令第36号 Art. 3), so from then on only its authority, the supervisors and the administrator
+   * see it; to others it does not exist.
+   */
+  private async readable(ctx: CallContext, id: string, q: Db | Knex.Transaction = this.d.db): Promise<EntryRow> {
+    const row = await findEntry(q, id);
+    if (!row || hiddenFrom(ctx.principal, row)) throw new NotFoundError(`no list entry with id ${id}`);
+    return row;
+  }
+
+  private view(
+    ctx: CallContext,
+    row: EntryRow,
+    orders: OrderRow[],
+    now: Date,
+    pending: Map<string, Date> = new Map(),
+  ): ListEntry {
+    const since = pending.get(row.id);
+    return {
+      ...toListEntry(row, orders.filter(visibleOrders(ctx.principal, row.authority)), now),
+      ...(since ? { pendingObjection: { status: 'pending' as const, since: since.toISOString() } } : {}),
+    };
+  }
+
+  /** 更正 by the listing authority: descriptive fields only (src/lists/entry-correction.ts). */
+  async correct(ctx: CallContext, id: string, input: components['schemas']['CorrectionInput']): Promise<ListEntry> {
+    return this.onLockedEntry(ctx, id, 'correct', async (trx, row, by) => {
+      if (input.objectionId) await requireObjectionOf(trx, row.id, input.objectionId);
+      const why = { reason: input.reason, decisionNo: input.decisionNo, objectionId: input.objectionId };
+      return (await correctEntry(trx, row, input.changes, why, by)).entry;
+    });
+  }
+
+  /** 撤销 by the listing authority: the entry is void, its orders revoked (src/lists/entry-lifecycle.ts). */
+  async revoke(ctx: CallContext, id: string, input: components['schemas']['RevocationInput']): Promise<ListEntry> {
+    return this.onLockedEntry(ctx, id, 'revoke', async (trx, row, by) => {
+      if (input.objectionId) await requireObjectionOf(trx, row.id, input.objectionId);
+      const revocation = revocationOf(input, by);
+      return (await endEntry(trx, row, 'revoke', by, { revocation })).entry;
+    });
+  }
+
+  /** One transaction on the entry's row lock, by its listing authority only; answers the entry as it then is. */
+  private async onLockedEntry(
+    ctx: CallContext,
+    id: string,
+    verb: string,
+    work: (trx: Knex.Transaction, row: EntryRow, by: TransitionContext) => Promise<EntryRow>,
+  ): Promise<ListEntry> {
+    const now = this.d.clock.now();
+    return this.d.db.transaction(async (trx) => {
+      const row = await findEntry(trx, id, { forUpdate: true });
+      if (!row || hiddenFrom(ctx.principal, row)) throw new NotFoundError(`no list entry with id ${id}`);
+      const p = ctx.principal;
+      if (p.kind !== 'department' || p.department.code !== row.authority)
+        throw new ForbiddenError(`only the authority that listed the entry (${row.authority}) may ${verb} it`);
+      const entry = await work(trx, row, { actor: actorOf(p), at: now, requestId: ctx.requestId });
+      const pending = await pendingObjectionsOf(trx, [id]);
+      return this.view(ctx, entry, await ordersOfEntries(trx, [id]), now, pending);
+    });
   }
 
   /**
@@ -105,8 +193,7 @@ export class ListEntryService {
   async history(ctx: CallContext, id: string): Promise<components['schemas']['AuditHistory']> {
     const p = ctx.principal;
     const rows = await this.d.reads.read(async (db) => {
-      const row = await findEntry(db, id);
-      if (!row) throw new NotFoundError(`no list entry with id ${id}`);
+      const row = await this.readable(ctx, id, db);
       const seesAll =
         isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
       const orders = (await ordersOfEntries(db, [id])).filter(
@@ -135,7 +222,13 @@ export class ListEntryService {
     ctx: CallContext,
     q: { uscc?: string; idNumber?: string; listType?: string; status?: string; limit?: number; cursor?: string },
   ): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
-    const filters: EntryFilters = { uscc: q.uscc, listType: q.listType, status: q.status };
+    const p = ctx.principal;
+    const filters: EntryFilters = {
+      uscc: q.uscc,
+      listType: q.listType,
+      status: q.status,
+      ...(isSupervisorOrAdmin(p) ? {} : { restoredVisibleTo: p.kind === 'department' ? p.department.code : null }),
+    };
     if (q.idNumber !== undefined) {
       const problem = idNumberProblem(q.idNumber);
       if (problem) throw ValidationError.field('idNumber', problem);
@@ -153,19 +246,14 @@ export class ListEntryService {
         this.d.idLookupLimit ?? DEFAULT_LOOKUP_LIMIT,
       );
     }
-    const { page, orders } = await this.d.reads.read(async (db) => {
+    const { page, orders, pending } = await this.d.reads.read(async (db) => {
       const rows = await searchEntries(db, filters, limit, after);
       const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
-      return {
-        page,
-        orders: await ordersOfEntries(
-          db,
-          page.items.map((r) => r.id),
-        ),
-      };
+      const ids = page.items.map((r) => r.id);
+      return { page, orders: await ordersOfEntries(db, ids), pending: await pendingObjectionsOf(db, ids) };
     });
     const now = this.d.clock.now();
-    return { items: page.items.map((r) => this.view(ctx, r, orders, now)), nextCursor: page.nextCursor };
+    return { items: page.items.map((r) => this.view(ctx, r, orders, now, pending)), nextCursor: page.nextCursor };
   }
 
   /** Removal by the list authority: the entry ends and its orders, restrictions and bans are lifted. Repeats are harmless. */

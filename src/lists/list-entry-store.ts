@@ -27,12 +27,63 @@ export interface EntryRow {
   listing_ground: string | null;
   status: components['schemas']['EntryStatus'];
   removal: components['schemas']['Removal'] | null;
+  /** Set once, when the entry is revoked; absent on rows read before the column existed. */
+  revocation?: components['schemas']['Revocation'] | null;
   rules_version: string;
   created_by: string;
   created_at: Date;
 }
 
-export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'created_at'> & { id: string; created_at: Date };
+export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'revocation' | 'created_at'> & {
+  id: string;
+  created_at: Date;
+  /** Only a historical record is stored as anything but active (expired, with no orders). */
+  status?: 'expired';
+};
+
+/**
+ * Other active entries of the same authority on the same list for the same subject (USCC, or a person's keyed
+ * hash) as each given entry: one indexed read for a whole chunk (uscc b-tree, person_keys GIN), matched here.
+ */
+export async function otherActiveEntries(
+  q: Q,
+  authority: string,
+  entries: Pick<EntryRow, 'id' | 'list_type' | 'subject_kind' | 'uscc' | 'person_keys'>[],
+): Promise<Map<string, { id: string; decisionNo: string }[]>> {
+  const out = new Map<string, { id: string; decisionNo: string }[]>();
+  const usccs = [...new Set(entries.flatMap((e) => (e.subject_kind === 'enterprise' && e.uscc ? [e.uscc] : [])))];
+  const keys = [...new Set(entries.flatMap((e) => (e.subject_kind === 'person' ? e.person_keys : [])))];
+  if (usccs.length === 0 && keys.length === 0) return out;
+  const rows: Pick<EntryRow, 'id' | 'list_type' | 'subject_kind' | 'uscc' | 'person_keys' | 'decision_no'>[] = await q(
+    TABLE,
+  )
+    .select('id', 'list_type', 'subject_kind', 'uscc', 'person_keys', 'decision_no')
+    .where({ authority, status: 'active' })
+    .where((w) => {
+      if (usccs.length) w.orWhere((x) => x.where('subject_kind', 'enterprise').whereIn('uscc', usccs));
+      if (keys.length) w.orWhere((x) => x.where('subject_kind', 'person').whereRaw('person_keys && ?::text[]', [keys]));
+    })
+    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  // by list and subject identifier, so matching stays linear in a chunk of thousands
+  const byKey = new Map<string, typeof rows>();
+  const keysOf = (e: Pick<EntryRow, 'list_type' | 'subject_kind' | 'uscc' | 'person_keys'>) =>
+    e.subject_kind === 'enterprise' ? [`${e.list_type}|${e.uscc}`] : e.person_keys.map((k) => `${e.list_type}|${k}`);
+  for (const o of rows) for (const k of keysOf(o)) byKey.set(k, [...(byKey.get(k) ?? []), o]);
+  for (const e of entries) {
+    const same = new Map(
+      keysOf(e)
+        .flatMap((k) => byKey.get(k) ?? [])
+        .map((o) => [o.id, o]),
+    );
+    same.delete(e.id);
+    if (same.size)
+      out.set(
+        e.id,
+        [...same.values()].map((o) => ({ id: o.id, decisionNo: o.decision_no })),
+      );
+  }
+  return out;
+}
 
 /**
  * Inserts the rows whose (authority, source_ref) is not stored yet, in one statement; returns those it inserted.
@@ -85,6 +136,8 @@ export interface EntryFilters {
   personKey?: string;
   listType?: string;
   status?: string;
+  /** Credit-restored entries are hidden (公示 stops, 令第36号 Art. 3) except those of this authority; undefined: shown. */
+  restoredVisibleTo?: string | null;
 }
 
 export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
@@ -93,6 +146,11 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
   if (f.personKey) query.whereRaw('person_keys @> ?::text[]', [[f.personKey]]);
   if (f.listType) query.where('list_type', f.listType);
   if (f.status) query.where('status', f.status);
+  if (f.restoredVisibleTo !== undefined)
+    query.where((w) => {
+      w.whereRaw("not (status = 'removed' and coalesce(removal->>'ground', '') = 'credit_restored')");
+      if (f.restoredVisibleTo) w.orWhere('authority', f.restoredVisibleTo);
+    });
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query
     .orderBy([
@@ -102,16 +160,35 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
     .limit(limit + 1);
 }
 
-export async function markEntryEnded(
+/** Sets an entry's state and the record of how it got there (removal or revocation); the old removal is kept. */
+export async function markEntryState(
   q: Q,
   id: string,
-  status: 'removed' | 'expired',
-  removal: components['schemas']['Removal'] | null,
+  status: EntryRow['status'],
+  record: { removal?: components['schemas']['Removal']; revocation?: components['schemas']['Revocation'] },
   at: Date,
 ): Promise<EntryRow> {
   const [row] = await q(TABLE)
     .where({ id })
-    .update({ status, removal: removal ? JSON.stringify(removal) : null, updated_at: at })
+    .update({
+      status,
+      ...(record.removal ? { removal: JSON.stringify(record.removal) } : {}),
+      ...(record.revocation ? { revocation: JSON.stringify(record.revocation) } : {}),
+      updated_at: at,
+    })
+    .returning('*');
+  return row as EntryRow;
+}
+
+/** The descriptive columns a correction may change (identity columns are not among them). */
+export type CorrectableColumns = Partial<
+  Pick<EntryRow, 'subject_name' | 'subject' | 'reason' | 'decision_no' | 'decided_at' | 'expires_at'>
+>;
+
+export async function updateEntryDescription(q: Q, id: string, set: CorrectableColumns, at: Date): Promise<EntryRow> {
+  const [row] = await q(TABLE)
+    .where({ id })
+    .update({ ...set, ...(set.subject ? { subject: JSON.stringify(set.subject) } : {}), updated_at: at })
     .returning('*');
   return row as EntryRow;
 }

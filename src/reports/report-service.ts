@@ -7,6 +7,7 @@ import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
 import { addDays, chinaDate } from '../time/dates';
 import type { ClearCounter } from '../checks/clear-counter';
+import { emptyProcedureCounts, procedureCounts } from '../procedures/procedure-store';
 import {
   deskCounts,
   feedbackCounts,
@@ -39,8 +40,13 @@ export class ReportService {
     const now = this.clock.now();
     // This instance's clean-answer counts; other instances' lag by at most their flush interval.
     await this.counter.flush();
-    const [counts, byDepartment, byScenario] = await this.reads.read((db) =>
-      Promise.all([feedbackCounts(db, now), deskCounts(db, 'department'), deskCounts(db, 'scenario')]),
+    const [counts, byDepartment, byScenario, procedures] = await this.reads.read((db) =>
+      Promise.all([
+        feedbackCounts(db, now),
+        deskCounts(db, 'department'),
+        deskCounts(db, 'scenario'),
+        procedureCounts(db, chinaDate(now)),
+      ]),
     );
     return {
       generatedAt: now.toISOString(),
@@ -70,6 +76,10 @@ export class ReportService {
         })),
         scenarios: deskFigures(byScenario).map(({ key, ...f }) => ({ scenario: key === '' ? null : key, ...f })),
       },
+      // every list authority, with zeros when nothing was filed (issue 18)
+      procedures: this.departments.all
+        .filter((d) => d.authorityFor.length > 0)
+        .map((d) => procedures.get(d.code) ?? emptyProcedureCounts(d.code)),
     };
   }
 

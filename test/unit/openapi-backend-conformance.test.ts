@@ -9,7 +9,7 @@ import { leanHandleRequest } from '../../src/http/lean-handle';
 import { projectRoot } from '../../src/paths';
 
 /**
- * src/http/compiled-*.ts and lean-handle.ts are an extension of openapi-backend at one exact version (docs/adr/0007):
+ * src/http/compiled-*.ts and lean-handle.ts are an extension of openapi-backend at one exact version (docs/adr/0008):
  * they replace its router's matchOperation/parseRequest, its validator's validateRequest and its handleRequest with
  * the same answers computed once. This file is the contract: over EVERY operation of openapi/openapi.yaml, valid and
  * invalid requests, with and without a token, each method on each path, the original openapi-backend and the

@@ -111,6 +111,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
   // Not started here: createApp starts it (until then counts stay in memory).
   const clearCounts = new ClearCounter(db, log);
+  const cite = citationLookup(deps.rules.rules);
   const orderCounts = new OrderCountCompactor(db, log);
   const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
   return {
@@ -121,11 +122,22 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     entries,
     batch,
-    orders: new OrderService(db, departments, clock, reads),
+    orders: new OrderService(
+      db,
+      departments,
+      clock,
+      {
+        calendar,
+        listTypeName: (code) => deps.rules.catalog.lists.find((l) => l.code === code)?.name ?? code,
+        departmentName: (code) => departments.find(code)?.name ?? code,
+        basisStatus: (code) => cite.status(code),
+      },
+      reads,
+    ),
     reads,
     /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
     procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
-    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
+    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, departments, evidence, cite),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,

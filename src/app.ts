@@ -57,7 +57,15 @@ export function createApp(deps: AppDeps): App {
   const calendarLastYear = () => s.calendar.lastYear;
   const departments = s.departments.all.map((d) => d.code);
   const authorities = s.departments.all.filter((d) => d.authorityFor.length > 0).map((d) => d.code);
-  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, authorities, calendarLastYear });
+  const metrics = setUpMetrics(config, {
+    db,
+    reads: s.reads,
+    clock: deps.clock,
+    log,
+    departments,
+    authorities,
+    calendarLastYear,
+  });
   const definition = openapiDefinition();
   const authenticator = new Authenticator(
     db,
@@ -73,6 +81,7 @@ export function createApp(deps: AppDeps): App {
   const api = createApi({
     definition,
     authenticator,
+    reads: s.reads,
     access: new AccessPolicy(declaredOperations(definition)),
     validateResponses: deps.validateResponses ?? false,
     log,
@@ -82,6 +91,7 @@ export function createApp(deps: AppDeps): App {
         () => deps.rules.rules.length > 0,
         () => calendarStatus(s.calendar, deps.clock),
         s.subjectIndex,
+        () => s.reads.status(),
       ),
       departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
@@ -128,10 +138,12 @@ export function createApp(deps: AppDeps): App {
   app.use(errorMiddleware(log, new DatabaseOutage(db, log)));
 
   // Only a serving app answers from the index and counts clean answers; the import CLI and scripts never start them.
+  s.reads.start();
   s.subjectIndex.start();
   s.clearCounts.start();
   s.orderCounts.start();
   const close = async () => {
+    await s.reads.close();
     await s.subjectIndex.close();
     await s.clearCounts.close();
     await s.orderCounts.close();

@@ -10,6 +10,8 @@ export interface Runtime {
   /** The configuration with the service keys resolved (from the environment, or DATA_DIR on the embedded default). */
   config: Config;
   db: Db;
+  /** The pool on READ_DATABASE_URL, when set (a streaming replica of db). */
+  replica?: Db;
   rules: LoadedRules;
   keyOf: PersonKeyer;
   /** Closes the pool, then stops the embedded PostgreSQL (if any): the last step of a shutdown. */
@@ -31,6 +33,8 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     url = embedded.url;
   }
   const db = createDb(url);
+  // Connected lazily: a replica that is down at start only means reads go to the primary until it is back.
+  const replica = config.readDatabaseUrl ? createDb(config.readDatabaseUrl) : undefined;
   try {
     await migrateToLatest(db);
     const keys = await resolveServiceKeys(
@@ -42,14 +46,17 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     return {
       config: Object.freeze({ ...config, ...keys }),
       db,
+      ...(replica ? { replica } : {}),
       rules,
       keyOf: createPersonKeyer(keys.idHashKey),
       close: async () => {
+        await replica?.destroy();
         await db.destroy();
         await embedded?.stop();
       },
     };
   } catch (e) {
+    await replica?.destroy();
     await db.destroy();
     await embedded?.stop();
     throw e;

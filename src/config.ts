@@ -13,6 +13,10 @@ const schema = z.object({
   /** A PostgreSQL URL. Without it the service starts an embedded PostgreSQL under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   /** Where the embedded PostgreSQL keeps its data (and nothing else). */
+  /** A streaming replica of DATABASE_URL for reads that tolerate a bounded lag; without it every read is on the primary. */
+  READ_DATABASE_URL: z.string().url().optional(),
+  /** Reads leave the replica while its replay lag is over this many seconds. */
+  READ_MAX_LAG_SECONDS: z.coerce.number().min(0.1).max(3600).default(10),
   DATA_DIR: z.string().min(1).default('./.data'),
   /** The administrator's bearer token. Without it no administrator exists and no department token can be created. */
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
@@ -62,6 +66,9 @@ const schema = z.object({
 export type Config = Readonly<{
   port: number;
   databaseUrl: string | undefined;
+  /** READ_DATABASE_URL and READ_MAX_LAG_SECONDS (src/db/read-router.ts). */
+  readDatabaseUrl: string | undefined;
+  readMaxLagSeconds: number;
   dataDir: string;
   adminToken: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -113,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     port: c.PORT,
     databaseUrl: c.DATABASE_URL,
+    readDatabaseUrl: c.READ_DATABASE_URL,
+    readMaxLagSeconds: c.READ_MAX_LAG_SECONDS,
     dataDir: path.resolve(projectRoot, c.DATA_DIR),
     adminToken: c.ADMIN_TOKEN,
     logLevel: c.LOG_LEVEL,

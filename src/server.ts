@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const app = createApp({
     config: runtime.config,
     db: runtime.db,
+    ...(runtime.replica ? { replica: runtime.replica } : {}),
     rules: runtime.rules,
     keyOf: runtime.keyOf,
     clock: systemClock,

@@ -10,6 +10,7 @@ import { OrderCountCompactor } from './reports/order-counts';
 import { citationLookup } from './rules/citations';
 import type { Config } from './config';
 import type { Db } from './db/knex';
+import { ReadRouter } from './db/read-router';
 import { DepartmentDirectory } from './departments/department-directory';
 import { openapiDefinition } from './http/definition';
 import type { PersonKeyer } from './identity/person-key';
@@ -31,7 +32,10 @@ import { WebhookTargetGuard } from './webhooks/target-guard';
 import { secretBoxProvider, WebhookService } from './webhooks/webhook-service';
 
 export interface ServiceDeps {
+  /** The primary: every write, and every read inside a writing transaction. */
   db: Db;
+  /** A streaming replica of it (READ_DATABASE_URL) for reads that tolerate a bounded lag; default: the primary. */
+  replica?: Db;
   rules: LoadedRules;
   keyOf: PersonKeyer;
   clock: Clock;
@@ -58,6 +62,17 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const calendar = new WorkingDayCalendar(loadCalendarOverrides(config.rulesDir));
   const deadlines = new FeedbackDeadlines(deps.rules.rules, config.feedbackDueWorkingDays, calendar);
   const planner = new EntryPlanner(engine, keyOf, clock);
+  // Reads that tolerate a bounded lag (reports, browsing, history, gauges) go through this; started by createApp.
+  const reads = new ReadRouter({
+    primary: db,
+    ...(deps.replica ? { replica: deps.replica } : {}),
+    log,
+    maxLagMs: config.readMaxLagSeconds * 1000,
+  });
+  // Not started here: createApp starts it (until then checks read PostgreSQL). Built first: every writer that puts
+  // subjects under restrictions is handed its noteOwnWrites, an explicit dependency instead of a module-level channel.
+  const subjectIndex = new SubjectIndex({ db, log, reads });
+  const announceSubjects = subjectIndex.noteOwnWrites;
   const entries = new ListEntryService({
     db,
     planner,
@@ -66,6 +81,8 @@ export function createServices(config: Config, deps: ServiceDeps) {
     keyOf,
     rulesVersion: engine.version,
     idLookupLimit: config.idLookupLimit,
+    announceSubjects,
+    reads,
   });
   const wallClock = deps.wallClock ?? systemClock;
   const batch = new BatchService({
@@ -87,12 +104,12 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     deadlines,
     escalationLevel2WorkingDays: config.escalationLevel2WorkingDays,
+    announceSubjects,
   });
   const secrets = secretBoxProvider(db, config.webhookSecretKey);
   // One guard for registration and delivery: the same allow-list judges a url when set and at every connection.
   const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
-  // Not started here: createApp starts them (until then checks read PostgreSQL and counts stay in memory).
-  const subjectIndex = new SubjectIndex({ db, log });
+  // Not started here: createApp starts it (until then counts stay in memory).
   const clearCounts = new ClearCounter(db, log);
   const cite = citationLookup(deps.rules.rules);
   const orderCounts = new OrderCountCompactor(db, log);
@@ -105,12 +122,19 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     entries,
     batch,
-    orders: new OrderService(db, departments, clock, {
-      calendar,
-      listTypeName: (code) => deps.rules.catalog.lists.find((l) => l.code === code)?.name ?? code,
-      departmentName: (code) => departments.find(code)?.name ?? code,
-      basisStatus: (code) => cite.status(code),
-    }),
+    orders: new OrderService(
+      db,
+      departments,
+      clock,
+      {
+        calendar,
+        listTypeName: (code) => deps.rules.catalog.lists.find((l) => l.code === code)?.name ?? code,
+        departmentName: (code) => departments.find(code)?.name ?? code,
+        basisStatus: (code) => cite.status(code),
+      },
+      reads,
+    ),
+    reads,
     /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
     procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
     checks: new CheckService(db, keyOf, clock, deps.rules.catalog, departments, evidence, cite),
@@ -121,7 +145,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     orderCounts,
     tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
-    reports: new ReportService(db, departments, clock, clearCounts),
+    reports: new ReportService(reads, departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),
     webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
+import type { ReadRouter } from '../db/read-router';
 import {
   reportSubjectIndexFreshness,
   subjectIndexReloadFailures,
@@ -16,8 +16,9 @@ import {
  * reload; two keys may share a 52-bit hash): an over-reported subject only costs the query the check would have
  * made anyway. It must never under-report, hence:
  *
- *  - Writes of this process are noted as they are written (restriction-store calls announceSubjects inside the
- *    transaction), so the writing instance knows before its response returns.
+ *  - Writes of this process are noted as they are written: the composition root (src/services.ts) hands
+ *    noteOwnWrites to the writers (IssueContext.announceSubjects), called inside the writing transaction before the
+ *    rows exist, so the writing instance knows before its response returns.
  *  - Writes of every other process (instances, the import CLI, psql) reach it through a trigger on restrictions and
  *    officer_bans that, in the writing transaction, upserts the subjects into subjects_in_force (what a reload reads)
  *    and sends NOTIFY subjects_in_force with the keys it added (several 7,000-byte payloads for a batch), or '*' for
@@ -37,7 +38,10 @@ const NOTIFY_CHANNEL = 'subjects_in_force';
 const TOKENS_CHANNEL = 'tokens_changed';
 
 export interface SubjectIndexOptions {
+  /** The primary: LISTEN is there (NOTIFY is not replicated), and reloads unless the replica has caught up. */
   db: Db;
+  /** With a replica: a reload reads it only when it has replayed past every change the index was notified of. */
+  reads?: ReadRouter;
   log: Logger;
   pingMs?: number;
   maxStaleMs?: number;
@@ -74,19 +78,7 @@ const RETRY_MAX_MS = 60_000;
 export const enterpriseKey = (uscc: string) => `u${uscc}`;
 export const personKey = (key: string) => `p${key}`;
 
-type Listener = (keys: string[]) => void;
 const LOCAL_KEEP_MS = 10 * 60_000;
-const localWriters = new WeakMap<object, Set<Listener>>();
-
-/**
- * Called by the stores that put subjects under restrictions or bans: tells the indexes of this process that share
- * the writer's knex instance (trx.client.config is the pool's config object), so the writing instance knows at once.
- */
-export function announceSubjects(q: Knex | Knex.Transaction, keys: string[]): void {
-  const listeners = localWriters.get(q.client.config as object);
-  if (!listeners || keys.length === 0) return;
-  for (const l of listeners) l(keys);
-}
 
 export class SubjectIndex {
   private sorted: Float64Array = new Float64Array(0);
@@ -119,20 +111,22 @@ export class SubjectIndex {
   /** Hashes this process announced, kept across reloads for a while: the writing transaction may commit after a
    * reload's snapshot and its NOTIFY arrive after the swap; until then only this remembers the subject. */
   private readonly local = new Map<number, number>();
-  private readonly onLocal: Listener = (keys) => {
-    const now = Date.now();
-    for (const h of this.add(keys)) this.local.set(h, now);
-  };
 
   constructor(private readonly o: SubjectIndexOptions) {
     this.pingMs = o.pingMs ?? 250;
     this.maxStaleMs = o.maxStaleMs ?? 1000;
     this.reloadMs = o.reloadMs ?? 5 * 60_000;
-    const config = o.db.client.config as object;
-    const set = localWriters.get(config) ?? new Set<Listener>();
-    set.add(this.onLocal);
-    localWriters.set(config, set);
   }
+
+  /**
+   * This process is about to put these subjects under restrictions or bans (called inside the writing transaction,
+   * before the rows exist): from now on no check of this process answers them clean from the index. An arrow
+   * property, so the writers can be handed it alone.
+   */
+  readonly noteOwnWrites = (keys: string[]): void => {
+    const now = Date.now();
+    for (const h of this.add(keys)) this.local.set(h, now);
+  };
 
   /** True only when the index is fresh and holds neither key: the answer is clean without a query. */
   surelyClear(key: string): boolean {
@@ -198,7 +192,6 @@ export class SubjectIndex {
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.retryTimer);
     this.unregister?.();
-    localWriters.get(this.o.db.client.config as object)?.delete(this.onLocal);
     const c = this.client;
     this.client = undefined;
     await c?.end().catch(() => undefined);
@@ -293,6 +286,24 @@ export class SubjectIndex {
     });
   }
 
+  /**
+   * Where a reload may read. The primary's WAL position is taken now, after `sinceReload` began collecting: every
+   * change whose NOTIFY arrived earlier (and which the swap drops from `added`) committed before it. The replica
+   * answers only when it has replayed past that position, checked in a statement before the reload's own, so the
+   * reload's snapshot holds all those changes. Otherwise (no replica, lagging, paused, unreachable): the primary.
+   */
+  private async reloadSource(): Promise<Db> {
+    const reads = this.o.reads;
+    if (!reads) return this.o.db;
+    try {
+      const { rows } = await this.o.db.raw<{ rows: { lsn: string }[] }>('select pg_current_wal_lsn()::text as lsn');
+      const lsn = rows[0]?.lsn;
+      return (lsn && (await reads.replicaCovering(lsn))) || this.o.db;
+    } catch {
+      return this.o.db;
+    }
+  }
+
   private async reload(): Promise<void> {
     const c = this.client;
     if (!c) return;
@@ -303,7 +314,8 @@ export class SubjectIndex {
       const started = Date.now();
       // On pool connections, so pings go on meanwhile. LISTEN is already active and `arrived` already collects:
       // a commit before a chunk's snapshot is in it, a commit after it sends a NOTIFY that lands in `arrived` or `added`.
-      const next = await this.loadHashes();
+      const source = await this.reloadSource();
+      const next = await this.loadHashes(source);
       if (this.client !== c) return;
       this.sorted = next;
       const now = Date.now();
@@ -317,7 +329,8 @@ export class SubjectIndex {
       this.lastReload = { at: new Date(now), subjects: next.length };
       subjectIndexReloadTimestamp.set(now / 1000);
       subjectIndexSubjects.set(next.length);
-      this.o.log.debug({ subjects: next.length, ms: now - started }, 'subject index reloaded');
+      const from = source === this.o.db ? 'primary' : 'replica';
+      this.o.log.debug({ subjects: next.length, ms: now - started, from }, 'subject index reloaded');
     } catch (err) {
       if (this.closed) return;
       subjectIndexReloadFailures.inc();
@@ -338,8 +351,8 @@ export class SubjectIndex {
    * Every hash of subjects_in_force, chunk by chunk, straight into a typed array sized from the planner's estimate
    * (grown by half when short): memory is 8 bytes per subject plus one chunk, never one giant string.
    */
-  private async loadHashes(): Promise<Float64Array> {
-    const { rows: est } = await this.o.db.raw<{ rows: { n: number }[] }>(
+  private async loadHashes(source: Db): Promise<Float64Array> {
+    const { rows: est } = await source.raw<{ rows: { n: number }[] }>(
       "select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'subjects_in_force'::regclass",
     );
     let out: Float64Array = new Float64Array(Math.max(1024, Math.ceil((est[0]?.n ?? 0) * 1.05)));
@@ -348,7 +361,7 @@ export class SubjectIndex {
     let sorted = true;
     const chunkSize = this.o.chunk ?? CHUNK;
     for (;;) {
-      const chunk = await this.o.db.transaction(async (trx) => {
+      const chunk = await source.transaction(async (trx) => {
         await trx.raw(`set local statement_timeout = '${CHUNK_STATEMENT_TIMEOUT}'`);
         const { rows } = await trx.raw<{ rows: { hashes: Buffer; n: number; last: number | null }[] }>(RELOAD_CHUNK, [
           after,

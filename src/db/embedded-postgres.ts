@@ -61,9 +61,21 @@ interface Credentials {
   app: string;
 }
 
-interface OsUser {
+export interface OsUser {
   uid: number;
   gid: number;
+}
+
+/**
+ * The embedded package's PostgreSQL binaries, as the OS user that must run them (the "postgres" user when this
+ * process is root, with a copy of the binaries it can reach): for what starts servers of its own from the same build,
+ * such as the tests' streaming replica (test/support/replica-pair.ts), so both sides have the same major version.
+ */
+export async function embeddedBinaries(
+  log: Log,
+): Promise<{ postgres: string; initdb: string; runAs: OsUser | undefined }> {
+  const runAs = process.getuid?.() === 0 ? postgresOsUser(log) : undefined;
+  return { ...(await binaries(runAs, log)), runAs };
 }
 
 export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<EmbeddedServer> {

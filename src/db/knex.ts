@@ -2,10 +2,21 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrationsDir } from '../paths';
 
-// DATE columns are calendar dates in law; keep them as 'YYYY-MM-DD' strings instead of local-midnight Date objects.
-pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
-// COUNT(*) and BIGINT ids come back as strings by default; our counts fit in a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+/**
+ * How this service's pools read two types, given to each pool (and to the subject index's listening client, which
+ * copies the pool's settings) rather than set process-wide with pg.types.setTypeParser: another pg user in the same
+ * process (a test's admin connection, a library) keeps pg's defaults, and a pool's parsing is visible where the pool
+ * is made. DATE columns are calendar dates in law: 'YYYY-MM-DD' strings, not local-midnight Date objects. COUNT(*)
+ * and BIGINT ids come back as strings by default; our counts fit in a double.
+ */
+const serviceTypes: Knex.PgCustomTypesConfig = {
+  getTypeParser: (oid: number, format: string) => {
+    if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
+    if (oid === pg.types.builtins.DATE) return (value: string) => value;
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, 'text');
+  },
+};
 
 export type Db = Knex;
 
@@ -30,6 +41,7 @@ export function createDb(connectionString: string, pool: { min?: number; max?: n
       query_timeout: DB_TIMEOUTS.statementMs + 2_000,
       connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
       keepAlive: true,
+      types: serviceTypes,
     },
     pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
     acquireConnectionTimeout: DB_TIMEOUTS.acquireMs,

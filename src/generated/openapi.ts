@@ -885,8 +885,20 @@ export interface components {
             status: "ok";
         };
         Readiness: {
-            /** @enum {string} */
-            status: "ready" | "not_ready";
+            /**
+             * @description degraded: the service serves (200) but a streaming replica it is configured with (READ_DATABASE_URL) is unreachable or lags past its bound, so every read goes to the primary; `replica.reason` says why.
+             * @enum {string}
+             */
+            status: "ready" | "degraded" | "not_ready";
+            /** @description The read replica (READ_DATABASE_URL), when one is configured. */
+            replica?: {
+                /** @description reads that tolerate a bounded lag go to it now */
+                serving: boolean;
+                /** @description replay lag behind the primary; null when unknown */
+                lagSeconds: number | null;
+                /** @description why reads are on the primary */
+                reason?: string;
+            };
             checks: {
                 database: boolean;
                 migrations: boolean;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { ReplicaStatus } from '../db/read-router';
 import { migrationsApplied } from '../db/knex';
 import type { Handlers } from '../http/operation';
 import type { CalendarStatus } from '../time/calendar-status';
@@ -26,12 +27,15 @@ interface IndexState {
 /**
  * `calendar` reports how long the official holiday calendar lasts, `index` whether checks are answered from the
  * in-process subject index or from PostgreSQL; neither ever makes the service not ready (both only cost speed).
+ * `replica` says where lag-tolerant reads go: a configured replica that is unreachable or lagging past its bound
+ * makes the answer `degraded` with the reason, still 200 (the primary serves every read meanwhile).
  */
 export function healthHandlers(
   db: Db,
   rulesLoaded: () => boolean,
   calendar?: () => CalendarStatus,
   index?: IndexState,
+  replica?: () => ReplicaStatus,
 ) {
   return {
     getHealth: async () => ({ status: 200, body: { status: 'ok' } }),
@@ -45,14 +49,21 @@ export function healthHandlers(
           )
         : false;
       const rules = rulesLoaded();
+      const r = replica?.();
+      const replicaBody = r?.configured
+        ? { replica: { serving: r.serving, lagSeconds: r.lagSeconds, ...(r.reason ? { reason: r.reason } : {}) } }
+        : {};
       const body = {
         checks: { database, migrations, rules },
+        ...replicaBody,
         ...(calendar ? { calendar: calendar() } : {}),
         ...(index ? { subjectIndex: indexState(index) } : {}),
       };
-      return database && migrations && rules
-        ? { status: 200, body: { status: 'ready', ...body } }
-        : { status: 503, body: { status: 'not_ready', ...body } };
+      if (!(database && migrations && rules)) return { status: 503, body: { status: 'not_ready' as const, ...body } };
+      return {
+        status: 200,
+        body: { status: r?.configured && !r.serving ? ('degraded' as const) : ('ready' as const), ...body },
+      };
     },
   } satisfies Partial<Handlers>;
 }

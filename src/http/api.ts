@@ -30,6 +30,8 @@ export interface ApiOptions {
   access: AccessPolicy;
   validateResponses: boolean;
   log: Logger;
+  /** Told of each caller's successful writes, so that caller reads its own writes (src/db/read-router.ts). */
+  reads?: { noteWrite(caller: string | undefined): void };
 }
 
 /** What a handler returns, as this file sends it. */
@@ -188,7 +190,14 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
     refuseUnsafeText(operationId, input);
     const contentType = c.request.headers['content-type'];
     const tokenId = principal?.kind === 'department' ? principal.tokenId : undefined;
-    return withRequestToken(tokenId, () => handler(input, { principal, requestId: String(req.id), contentType }));
+    const call = { principal, requestId: String(req.id), contentType };
+    if (req.method === 'GET' || !o.reads) return withRequestToken(tokenId, () => handler(input, call));
+    return withRequestToken(tokenId, async () => {
+      const result = await handler(input, call);
+      // After the commit, before the answer: from now on this caller reads from the primary until it is replayed.
+      if (result.status < 400) o.reads?.noteWrite(tokenId);
+      return result;
+    });
   };
   for (const [operationId, handler] of Object.entries(o.handlers)) {
     api.register(operationId, wrap(operationId, handler as AnyHandler));

@@ -21,6 +21,8 @@ export interface ConsistencyDeps {
   log: Logger;
   planner: EntryPlanner;
   deadlines: FeedbackDeadlines;
+  /** This process's subject index, told of the subjects a repair puts under restrictions or bans. */
+  announceSubjects: (keys: string[]) => void;
 }
 
 /** (department, measure code) pairs the current rules produce for an entry and its stored orders lack. */
@@ -110,7 +112,13 @@ async function repair(
     };
     counts.measuresMissing += lacking.orders.reduce((n, o) => n + o.measures.length, 0);
     const deadlineOf = (m: OrderRow['measures']) => d.deadlines.deadlineOf(now, m);
-    const ctx = { actor: 'system', at: now, deadlineOf, reason: 'consistency-check' };
+    const ctx = {
+      actor: 'system',
+      at: now,
+      deadlineOf,
+      reason: 'consistency-check',
+      announceSubjects: d.announceSubjects,
+    };
     const issued = await issueOrders(trx, ctx, [{ entryId, listType: row.list_type, plan: lacking }]);
     return issued.length;
   });

@@ -26,6 +26,8 @@ export interface JobDeps {
   calendar: WorkingDayCalendar;
   deadlines: FeedbackDeadlines;
   escalationLevel2WorkingDays: number;
+  /** This process's subject index (the consistency job's repairs issue orders). */
+  announceSubjects: (keys: string[]) => void;
 }
 
 /** Delivered webhook events are kept this long for the delivery log, then deleted (docs/adr/0007). */

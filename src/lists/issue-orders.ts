@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
 import { insertOrders, type NewOrderRow, type OrderRow } from '../orders/order-store';
-import { banRowsOf, insertBanRows, insertRestrictionRows, restrictionRowsOf } from '../restrictions/restriction-store';
+import {
+  banRowsOf,
+  insertBanRows,
+  insertRestrictionRows,
+  restrictionRowsOf,
+  subjectKeysOf,
+} from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
 import type { ListType } from '../rules/rule-types';
 import type { OrderDeadline } from '../time/feedback-deadline';
@@ -23,6 +29,8 @@ export interface IssueContext {
   requestId?: string;
   /** Why orders come after the entry was stored (the consistency job's repair); absent when the entry is created. */
   reason?: string;
+  /** This process's subject index, told of the subjects before their rows exist (SubjectIndex.noteOwnWrites). */
+  announceSubjects: (keys: string[]) => void;
 }
 
 /**
@@ -53,6 +61,8 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
     bans.push(...banRowsOf(entryId, listType, orderIdOf, plan.bans));
   }
   await insertOrders(trx, orders);
+  // Before the rows exist, so no check of this process can answer clean from its index once they are committed.
+  ctx.announceSubjects(subjectKeysOf(restrictions, bans));
   await insertRestrictionRows(trx, restrictions);
   await insertBanRows(trx, bans);
   const reason = ctx.reason ? { reason: ctx.reason } : {};

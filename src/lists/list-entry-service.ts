@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
+import type { ReadRouter } from '../db/read-router';
 import { auditPersonLookup, type LookupLimit } from './person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
@@ -34,6 +35,10 @@ export interface EntryServiceDeps {
   deadlines: FeedbackDeadlines;
   /** Look-ups by ID number per token and window (each is audited); default 60 an hour. */
   idLookupLimit?: LookupLimit;
+  /** Browsing (get, history, search) tolerates a bounded lag: the replica when it is serving (src/db/read-router.ts). */
+  reads: ReadRouter;
+  /** This process's subject index, told of every subject this service puts under restrictions or bans. */
+  announceSubjects: (keys: string[]) => void;
 }
 
 const DEFAULT_LOOKUP_LIMIT: LookupLimit = { perWindow: 60, windowSeconds: 3600 };
@@ -106,13 +111,16 @@ export class ListEntryService {
       deadlineOf: (measures) => this.d.deadlines.deadlineOf(now, measures),
       rulesVersion: this.d.rulesVersion,
       requestId: ctx.requestId,
+      announceSubjects: this.d.announceSubjects,
     };
   }
 
   async get(ctx: CallContext, id: string): Promise<ListEntry> {
-    const row = await this.readable(ctx, id);
-    const pending = await pendingObjectionsOf(this.d.db, [row.id]);
-    return this.view(ctx, row, await ordersOfEntries(this.d.db, [row.id]), this.d.clock.now(), pending);
+    const { row, orders, pending } = await this.d.reads.read(async (db) => {
+      const row = await this.readable(ctx, id, db);
+      return { row, orders: await ordersOfEntries(db, [row.id]), pending: await pendingObjectionsOf(db, [row.id]) };
+    });
+    return this.view(ctx, row, orders, this.d.clock.now(), pending);
   }
 
   /**
@@ -183,18 +191,20 @@ export class ListEntryService {
    * rule: a supervisor, the administrator and the listing authority see all, any other department its own.
    */
   async history(ctx: CallContext, id: string): Promise<components['schemas']['AuditHistory']> {
-    const row = await this.readable(ctx, id);
     const p = ctx.principal;
-    const seesAll =
-      isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
-    const orders = (await ordersOfEntries(this.d.db, [id])).filter(
-      (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
-    );
-    const rows = await historyOf(
-      this.d.db,
-      id,
-      orders.map((o) => o.id),
-    );
+    const rows = await this.d.reads.read(async (db) => {
+      const row = await this.readable(ctx, id, db);
+      const seesAll =
+        isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
+      const orders = (await ordersOfEntries(db, [id])).filter(
+        (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
+      );
+      return historyOf(
+        db,
+        id,
+        orders.map((o) => o.id),
+      );
+    });
     return {
       items: rows.map((r) => ({
         at: new Date(r.occurred_at).toISOString(),
@@ -247,17 +257,13 @@ export class ListEntryService {
         this.d.idLookupLimit ?? DEFAULT_LOOKUP_LIMIT,
       );
     }
-    const rows = await searchEntries(this.d.db, filters, limit, after);
-    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
-    const orders = await ordersOfEntries(
-      this.d.db,
-      page.items.map((r) => r.id),
-    );
+    const { page, orders, pending } = await this.d.reads.read(async (db) => {
+      const rows = await searchEntries(db, filters, limit, after);
+      const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
+      const ids = page.items.map((r) => r.id);
+      return { page, orders: await ordersOfEntries(db, ids), pending: await pendingObjectionsOf(db, ids) };
+    });
     const now = this.d.clock.now();
-    const pending = await pendingObjectionsOf(
-      this.d.db,
-      page.items.map((r) => r.id),
-    );
     return { items: page.items.map((r) => this.view(ctx, r, orders, now, pending)), nextCursor: page.nextCursor };
   }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
+import type { ReadRouter } from '../db/read-router';
 import { isStatementTimeout } from '../db/unavailable';
 import { departmentStateCounts } from '../reports/order-counts';
 import type { Clock } from '../time/clock';
@@ -22,6 +23,8 @@ const ORDER_STATES = ['issued', 'overdue', 'escalated', 'implemented', 'not_appl
 
 export interface DbGaugeOptions {
   db: Db;
+  /** The gauges tolerate a bounded lag: read from the replica when it is serving. */
+  reads?: ReadRouter;
   clock: Clock;
   log: Logger;
   /** Every department code, so a department with nothing is a 0, not a missing series. */
@@ -78,33 +81,36 @@ export class DbGauges {
     const now = clock.now();
     calendarCoveredUntil.set(endOfChinaYear(this.o.calendarLastYear()));
     try {
-      const [orders, webhooks, jobs, procedures] = await db.transaction(
-        async (trx) => {
-          await trx.raw('set local jit = off');
-          // The kept counts (a few thousand rows at any size), not a scan of orders.
-          const o = await departmentStateCounts(trx, now);
-          const w = await trx.raw<{ rows: { department: string; pending: number; failing: number; oldest: Date }[] }>(
-            `select department, count(*)::int as pending, count(*) filter (where attempts > 0)::int as failing,
+      // Tolerates a bounded lag: read from the replica when it is serving (src/db/read-router.ts).
+      const read = (source: Db) =>
+        source.transaction(
+          async (trx) => {
+            await trx.raw('set local jit = off');
+            // The kept counts (a few thousand rows at any size), not a scan of orders.
+            const o = await departmentStateCounts(trx, now);
+            const w = await trx.raw<{ rows: { department: string; pending: number; failing: number; oldest: Date }[] }>(
+              `select department, count(*)::int as pending, count(*) filter (where attempts > 0)::int as failing,
                     min(occurred_at) as oldest
                from webhook_outbox where status = 'pending' group by department`,
-          );
-          const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
-            `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
-          );
-          // Objections and restoration applications past decideBy, undecided (issue 18); no deadline, never counted.
-          const today = chinaDate(now);
-          const p = await trx.raw<{ rows: { kind: string; authority: string; n: number }[] }>(
-            `select 'objection' as kind, authority, count(*)::int as n from objections
+            );
+            const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
+              `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
+            );
+            // Objections and restoration applications past decideBy, undecided (issue 18); no deadline, never counted.
+            const today = chinaDate(now);
+            const p = await trx.raw<{ rows: { kind: string; authority: string; n: number }[] }>(
+              `select 'objection' as kind, authority, count(*)::int as n from objections
               where status = 'received' and decide_by < ?::date group by authority
              union all
              select 'restoration', authority, count(*)::int from restoration_applications
               where status = 'received' and decide_by < ?::date group by authority`,
-            [today, today],
-          );
-          return [o, w.rows, j.rows, p.rows] as const;
-        },
-        { readOnly: true },
-      );
+              [today, today],
+            );
+            return [o, w.rows, j.rows, p.rows] as const;
+          },
+          { readOnly: true },
+        );
+      const [orders, webhooks, jobs, procedures] = await (this.o.reads ? this.o.reads.read(read) : read(db));
       for (const department of departments) {
         for (const status of ORDER_STATES) ordersGauge.set({ department, status }, 0);
         webhookPendingGauge.set({ department }, 0);

@@ -149,6 +149,31 @@ export const dbUp = new Gauge({
   registers: [registry],
 });
 
+const replicaLag = new Gauge({
+  name: 'jp_replica_lag_seconds',
+  help:
+    'How far the read replica (READ_DATABASE_URL) is behind the primary: the age of the oldest primary WAL position ' +
+    'it has not replayed, to one poll (0.5 s); +Inf while it cannot be reached. No series without a replica',
+  labelNames: ['replica'] as const,
+  registers: [registry],
+});
+
+const replicaServing = new Gauge({
+  name: 'jp_replica_serving',
+  help: '1 while reads that tolerate a bounded lag go to the replica; 0 while they go to the primary (lag over the bound, unreachable)',
+  labelNames: ['replica'] as const,
+  registers: [registry],
+});
+
+/**
+ * The read router's view of the replica (host:port of READ_DATABASE_URL) after each poll (src/db/read-router.ts).
+ * Labelled, so that a service without a replica exports no series at all and no alert fires for it.
+ */
+export function observeReplica(replica: string, serving: boolean, lagSeconds: number | null): void {
+  replicaLag.set({ replica }, lagSeconds ?? Number.POSITIVE_INFINITY);
+  replicaServing.set({ replica }, serving ? 1 : 0);
+}
+
 export const refreshDuration = new Gauge({
   name: 'jp_metrics_refresh_duration_seconds',
   help: 'How long the last scheduled refresh of the database gauges took',

@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
+import type { ReadRouter } from '../db/read-router';
 import { recordAudit } from '../audit/audit-store';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import type { DepartmentDirectory } from '../departments/department-directory';
@@ -44,6 +45,8 @@ export class OrderService {
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly view: OrderViewContext,
+    /** Browsing (list, get) tolerates a bounded lag: the replica when it is serving; feedback is on the primary. */
+    private readonly reads: ReadRouter,
   ) {}
 
   async list(ctx: CallContext, q: OrderListQuery): Promise<{ items: Order[]; nextCursor: string | null }> {
@@ -63,13 +66,15 @@ export class OrderService {
       ...(q.dueTo ? { dueTo: new Date(endOfChinaDay(q.dueTo).getTime() + 1) } : {}),
       now,
     };
-    const { rows, keyOf } = await listOrders(this.db, filters, q.sort ?? 'urgency', limit, decodeCursor(q.cursor));
+    const { rows, keyOf } = await this.reads.read((db) =>
+      listOrders(db, filters, q.sort ?? 'urgency', limit, decodeCursor(q.cursor)),
+    );
     const page = pageOf(rows, limit, keyOf);
     return { items: page.items.map((r) => toListedOrder(r, now, this.view)), nextCursor: page.nextCursor };
   }
 
   async get(ctx: CallContext, id: string): Promise<Order> {
-    const row = await findListedOrder(this.db, id);
+    const row = await this.reads.read((db) => findListedOrder(db, id));
     if (!row) throw new NotFoundError(`no order with id ${id}`);
     this.requireReader(ctx.principal, row);
     return toListedOrder(row, this.clock.now(), this.view);

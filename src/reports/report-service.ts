@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex';
+import type { ReadRouter } from '../db/read-router';
 import { decodeCursor, pageOf } from '../db/pagination';
 import { isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { ForbiddenError, ValidationError } from '../errors';
@@ -25,10 +25,13 @@ type FeedbackTrend = components['schemas']['FeedbackTrend'];
 type OverdueOrder = components['schemas']['OverdueOrder'];
 type DeskFigures = components['schemas']['DeskFigures'];
 
-/** For supervisors (信用办): which departments implemented, fed back, or are overdue. */
+/**
+ * For supervisors (信用办): which departments implemented, fed back, or are overdue. Every figure tolerates a bounded
+ * lag, so it is read through `reads` (the replica when it is serving, src/db/read-router.ts).
+ */
 export class ReportService {
   constructor(
-    private readonly db: Db,
+    private readonly reads: ReadRouter,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly counter: ClearCounter,
@@ -39,12 +42,14 @@ export class ReportService {
     const range = dayRange(q, now);
     // This instance's clean-answer counts; other instances' lag by at most their flush interval.
     await this.counter.flush();
-    const [counts, byDepartment, byScenario, procedures] = await Promise.all([
-      feedbackCounts(this.db, now, range),
-      deskCounts(this.db, 'department', range),
-      deskCounts(this.db, 'scenario', range),
-      procedureCounts(this.db, chinaDate(now)),
-    ]);
+    const [counts, byDepartment, byScenario, procedures] = await this.reads.read((db) =>
+      Promise.all([
+        feedbackCounts(db, now, range),
+        deskCounts(db, 'department', range),
+        deskCounts(db, 'scenario', range),
+        procedureCounts(db, chinaDate(now)),
+      ]),
+    );
     return {
       generatedAt: now.toISOString(),
       departments: counts
@@ -91,7 +96,7 @@ export class ReportService {
     const from = range && q.from !== undefined ? monday(range.from) : addDays(lastMonday, -7 * ((q.weeks ?? 12) - 1));
     const weeks = Math.round((Date.parse(lastMonday) - Date.parse(from)) / (7 * 86_400_000)) + 1;
     if (weeks > 104) throw ValidationError.field('from', 'at most 104 weeks from from to to');
-    const rows = await weeklyCounts(this.db, from, weeks, q.department);
+    const rows = await this.reads.read((db) => weeklyCounts(db, from, weeks, q.department));
     const weeksOut = rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back }));
     return { generatedAt: now.toISOString(), weeks: weeksOut };
   }
@@ -104,10 +109,12 @@ export class ReportService {
     const department = this.departmentInScope(ctx.principal, q.department);
     const now = this.clock.now();
     const limit = q.limit ?? 50;
-    const [rows, total] = await Promise.all([
-      overduePage(this.db, { now, department }, limit, decodeCursor(q.cursor)),
-      overdueTotal(this.db, { now, department }),
-    ]);
+    const [rows, total] = await this.reads.read((db) =>
+      Promise.all([
+        overduePage(db, { now, department }, limit, decodeCursor(q.cursor)),
+        overdueTotal(db, { now, department }),
+      ]),
+    );
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.due_at).toISOString(), id: r.id }));
     return { items: page.items.map((r) => toOverdueOrder(r, now)), total, nextCursor: page.nextCursor };
   }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { announceSubjects, enterpriseKey, personKey } from '../checks/subject-index';
+import { enterpriseKey, personKey } from '../checks/subject-index';
 import type { PlannedBan, PlannedRestriction } from '../rules/outcome-planner';
 
 type Q = Knex | Knex.Transaction;
@@ -118,11 +118,6 @@ const namesOf = (columns: string) =>
  * parameter limit, far less query building in Node).
  */
 export async function insertRestrictionRows(q: Q, rows: NewRestrictionRow[]): Promise<void> {
-  // Before the rows exist, so no check of this process can answer clean from its index once they are committed.
-  announceSubjects(
-    q,
-    rows.map((r) => (r.uscc !== null ? enterpriseKey(r.uscc) : personKey(r.person_key as string))),
-  );
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
     await q.raw(
@@ -132,11 +127,15 @@ export async function insertRestrictionRows(q: Q, rows: NewRestrictionRow[]): Pr
   }
 }
 
+/** The subject-index keys of rows about to be written (src/checks/subject-index.ts). */
+export function subjectKeysOf(restrictions: NewRestrictionRow[], bans: NewBanRow[]): string[] {
+  return [
+    ...restrictions.map((r) => (r.uscc !== null ? enterpriseKey(r.uscc) : personKey(r.person_key as string))),
+    ...bans.map((r) => personKey(r.person_key)),
+  ];
+}
+
 export async function insertBanRows(q: Q, rows: NewBanRow[]): Promise<void> {
-  announceSubjects(
-    q,
-    rows.map((r) => personKey(r.person_key)),
-  );
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
     await q.raw(

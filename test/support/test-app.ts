@@ -83,9 +83,14 @@ export async function startTestApp(
     rules?: LoadedRules;
     log?: pino.Logger;
     wallClock?: ManualClock;
+    /** A database of the caller's (test/support/replica-pair.ts) with its streaming replica, instead of a copy of the template. */
+    database?: { primaryUrl: string; replicaUrl: string };
   } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = opts.database
+    ? { url: opts.database.primaryUrl, drop: async () => undefined }
+    : await createTestDatabase();
+  const replicaUrl = opts.database?.replicaUrl;
   // Test receivers listen on 127.0.0.1, which only the operator's allow-list lets a webhook reach.
   const config = loadConfig({
     ADMIN_TOKEN,
@@ -96,12 +101,14 @@ export async function startTestApp(
     ...opts.env,
   });
   const db = createDb(database.url, { max: 5 });
+  const replica = replicaUrl ? createDb(replicaUrl, { max: 5 }) : undefined;
   sharedRules ??= loadRules(config.rulesDir);
   const rules = opts.rules ?? sharedRules;
   const clock = new ManualClock(opts.now ?? new Date('2026-03-02T02:00:00Z'));
   const appDeps = {
     config,
     db,
+    ...(replica ? { replica } : {}),
     rules,
     keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
     clock,
@@ -136,11 +143,13 @@ export async function startTestApp(
     close: async () => {
       await app.close();
       await db.destroy();
+      await replica?.destroy();
       await database.drop();
     },
     secondInstance: () => {
       const db2 = createDb(database.url, { max: 5 });
-      const app2 = createApp({ ...appDeps, db: db2 });
+      const replica2 = replicaUrl ? createDb(replicaUrl, { max: 5 }) : undefined;
+      const app2 = createApp({ ...appDeps, db: db2, ...(replica2 ? { replica: replica2 } : {}) });
       return {
         app: app2,
         db: db2,
@@ -148,6 +157,7 @@ export async function startTestApp(
         close: async () => {
           await app2.close();
           await db2.destroy();
+          await replica2?.destroy();
         },
       };
     },

@@ -41,7 +41,10 @@ export interface App {
   deliveries: Services['deliveries'];
   /** The in-process index of listed subjects (started here; it never keeps the process alive on its own). */
   subjectIndex: Services['subjectIndex'];
-  /** Stops the subject index and writes the pending clean-answer counts: call before closing the database. */
+  /**
+   * Stops the subject index and writes the pending clean-answer counts and person-check audit rows: call before
+   * closing the database.
+   */
   close(): Promise<void>;
   /** Database gauges for /metrics, when metrics are on: server.ts starts their schedule; tests call refresh(). */
   metrics: DbGauges | undefined;
@@ -125,9 +128,10 @@ export function createApp(deps: AppDeps): App {
   // Only a serving app answers from the index and counts clean answers; the import CLI and scripts never start them.
   s.subjectIndex.start();
   s.clearCounts.start();
+  s.personCheckAudit.start();
   const close = async () => {
     await s.subjectIndex.close();
-    await s.clearCounts.close();
+    await Promise.all([s.clearCounts.close(), s.personCheckAudit.close()]);
   };
   return {
     express: app,

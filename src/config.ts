@@ -55,6 +55,11 @@ const schema = z.object({
     .min(1)
     .max(86_400 * 7)
     .default(3600),
+  /**
+   * Checks by ID number (POST /v1/checks/persons, /v1/checks/officers) one token may make per hour, all instances
+   * together; then 429. A registration desk's day fits; a sweep of candidate numbers does not.
+   */
+  PERSON_CHECK_LIMIT: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   /** Failed authentications one address may make per minute (per instance) before it gets 429 for the rest of it. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
 });
@@ -77,6 +82,7 @@ export type Config = Readonly<{
   metrics: { token: string | undefined; port: number | undefined; host: string; refreshSeconds: number } | undefined;
   metricsPushgatewayUrl: string | undefined;
   idLookupLimit: { perWindow: number; windowSeconds: number };
+  personCheckLimit: { perWindow: number; windowSeconds: number };
   authFailureLimit: number;
 }>;
 
@@ -135,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     metricsPushgatewayUrl: c.METRICS_PUSHGATEWAY_URL,
     idLookupLimit: { perWindow: c.ID_LOOKUP_LIMIT, windowSeconds: c.ID_LOOKUP_WINDOW_SECONDS },
+    personCheckLimit: { perWindow: c.PERSON_CHECK_LIMIT, windowSeconds: 3600 },
     authFailureLimit: c.AUTH_FAILURE_LIMIT,
   });
 }

@@ -4,6 +4,8 @@ import { BatchService } from './batch/batch-service';
 import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
 import { ClearCounter } from './checks/clear-counter';
+import { PersonCheckAudit } from './checks/person-check-audit';
+import { PersonCheckBudget } from './checks/person-check-budget';
 import { DecisionService } from './checks/decision-service';
 import { SubjectIndex } from './checks/subject-index';
 import { citationLookup } from './rules/citations';
@@ -65,7 +67,6 @@ export function createServices(config: Config, deps: ServiceDeps) {
     rulesVersion: engine.version,
     idLookupLimit: config.idLookupLimit,
   });
-  const wallClock = deps.wallClock ?? systemClock;
   const batch = new BatchService({
     db,
     entries,
@@ -92,7 +93,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // Not started here: createApp starts them (until then checks read PostgreSQL and counts stay in memory).
   const subjectIndex = new SubjectIndex({ db, log });
   const clearCounts = new ClearCounter(db, log);
-  const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
+  const wallClock = deps.wallClock ?? systemClock;
+  const personCheckAudit = new PersonCheckAudit(db, log);
+  const evidence = {
+    index: subjectIndex,
+    counter: clearCounts,
+    rulesVersion: deps.rules.version,
+    budget: new PersonCheckBudget(db, config.personCheckLimit, wallClock),
+    audit: personCheckAudit,
+  };
   return {
     departments,
     engine,
@@ -106,6 +115,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
+    personCheckAudit,
     tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
     reports: new ReportService(db, departments, clock, clearCounts),

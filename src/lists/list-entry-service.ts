@@ -44,6 +44,18 @@ function visibleOrders(p: Principal, authority: string): (o: OrderRow) => boolea
 }
 
 /**
+ * A person entry shows a name and a masked ID number: with the mask, a department could find the full number by
+ * trying the candidates of a birth year in person checks. So a department sees a person entry only where it listed
+ * it or holds an order on it (it must act on that person anyway); supervisors and the administrator see all.
+ * Enterprise entries are public to every department. To others a hidden entry does not exist (404).
+ */
+function personVisible(p: Principal, row: EntryRow, orders: OrderRow[]): boolean {
+  if (row.subject_kind !== 'person' || isSupervisorOrAdmin(p) || p.kind !== 'department') return true;
+  const me = p.department.code;
+  return row.authority === me || orders.some((o) => o.entry_id === row.id && o.department === me);
+}
+
+/**
  * 发起: a list authority puts a subject on a list. The rules fire once, inside the transaction that stores the
  * entry, and the resulting orders, restrictions and bans are written with it: all or nothing.
  */
@@ -82,7 +94,9 @@ export class ListEntryService {
   async get(ctx: CallContext, id: string): Promise<ListEntry> {
     const row = await findEntry(this.d.db, id);
     if (!row) throw new NotFoundError(`no list entry with id ${id}`);
-    return this.view(ctx, row, await ordersOfEntries(this.d.db, [row.id]), this.d.clock.now());
+    const orders = await ordersOfEntries(this.d.db, [row.id]);
+    if (!personVisible(ctx.principal, row, orders)) throw new NotFoundError(`no list entry with id ${id}`);
+    return this.view(ctx, row, orders, this.d.clock.now());
   }
 
   private view(ctx: CallContext, row: EntryRow, orders: OrderRow[], now: Date): ListEntry {
@@ -99,9 +113,9 @@ export class ListEntryService {
     const p = ctx.principal;
     const seesAll =
       isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
-    const orders = (await ordersOfEntries(this.d.db, [id])).filter(
-      (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
-    );
+    const all = await ordersOfEntries(this.d.db, [id]);
+    if (!personVisible(p, row, all)) throw new NotFoundError(`no list entry with id ${id}`);
+    const orders = all.filter((o) => seesAll || (p.kind === 'department' && o.department === p.department.code));
     const rows = await historyOf(
       this.d.db,
       id,
@@ -124,7 +138,9 @@ export class ListEntryService {
     ctx: CallContext,
     q: { uscc?: string; idNumber?: string; listType?: string; status?: string; limit?: number; cursor?: string },
   ): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
+    const p = ctx.principal;
     const filters: EntryFilters = { uscc: q.uscc, listType: q.listType, status: q.status };
+    if (!isSupervisorOrAdmin(p) && p.kind === 'department') filters.personsVisibleTo = p.department.code;
     if (q.idNumber !== undefined) {
       const problem = idNumberProblem(q.idNumber);
       if (problem) throw ValidationError.field('idNumber', problem);

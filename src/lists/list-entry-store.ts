@@ -85,6 +85,11 @@ export interface EntryFilters {
   personKey?: string;
   listType?: string;
   status?: string;
+  /**
+   * A department that neither supervises nor is the administrator: person entries only where it listed them or
+   * holds an order on them (a name and a masked ID number are personal data; see ListEntryService.personVisible).
+   */
+  personsVisibleTo?: string;
 }
 
 export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
@@ -93,6 +98,17 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
   if (f.personKey) query.whereRaw('person_keys @> ?::text[]', [[f.personKey]]);
   if (f.listType) query.where('list_type', f.listType);
   if (f.status) query.where('status', f.status);
+  const viewer = f.personsVisibleTo;
+  if (viewer) {
+    query.where((w) =>
+      w
+        .where('subject_kind', 'enterprise')
+        .orWhere('authority', viewer)
+        .orWhereExists((o) =>
+          o.select(1).from('orders').whereRaw('orders.entry_id = list_entries.id').where('orders.department', viewer),
+        ),
+    );
+  }
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query
     .orderBy([

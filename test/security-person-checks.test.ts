@@ -1,5 +1,7 @@
 import { makeIdNumber, personDebtorEntry } from './support/factories';
-import { startTestApp, type TestApp } from './support/test-app';
+import { createDb } from '../src/db/knex';
+import { startService } from './support/service-process';
+import { ADMIN, createTestDatabase, startTestApp, TEST_WEBHOOK_KEY, type TestApp } from './support/test-app';
 
 const LIMIT = 6;
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
@@ -153,5 +155,47 @@ describe('person entries are shown to the departments that act on them', () => {
       Authorization: 'Bearer test-admin-token-0123456789abcdef',
     });
     expect((admin.body.items as { id: string }[]).some((e) => e.id === entry.body.id)).toBe(true);
+  });
+});
+
+describe('the audit of person checks survives a shutdown', () => {
+  it('rows buffered when SIGTERM arrives are written before the process exits', async () => {
+    const database = await createTestDatabase();
+    const db = createDb(database.url, { max: 1 });
+    try {
+      const s = await startService({
+        DATABASE_URL: database.url,
+        ID_HASH_KEY: 'test-id-hash-key-0123456789abcdef0123',
+        WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY,
+        JOBS_ENABLED: 'false',
+        WEBHOOKS_ENABLED: 'false',
+        LOG_LEVEL: 'warn',
+      });
+      const json = { 'Content-Type': 'application/json' };
+      const created = await fetch(`${s.base}/v1/departments/mof/tokens`, {
+        method: 'POST',
+        headers: { ...ADMIN, ...json },
+        body: JSON.stringify({ label: 'sigterm' }),
+      });
+      const mof = { Authorization: `Bearer ${((await created.json()) as { token: string }).token}` };
+      const N = 40;
+      const answers = await Promise.all(
+        Array.from({ length: N }, () =>
+          fetch(`${s.base}/v1/checks/persons`, {
+            method: 'POST',
+            headers: { ...mof, ...json },
+            body: JSON.stringify({ idNumber: makeIdNumber(), scenario: 'consumption' }),
+          }).then((r) => r.status),
+        ),
+      );
+      expect(answers).toEqual(Array(N).fill(200));
+      s.child.kill('SIGTERM');
+      expect((await s.exited).code).toBe(0);
+      const rows = await db('audit_log').where({ action: 'person.checked', actor: 'mof' }).count({ n: '*' });
+      expect(Number(rows[0]?.n)).toBe(N);
+    } finally {
+      await db.destroy();
+      await database.drop();
+    }
   });
 });

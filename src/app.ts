@@ -98,6 +98,8 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // req.ip (the failed-authentication limit's key) is the client as the configured proxies report it (TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
   // Every answer carries its own checkedAt/timestamps, so an ETag would never match: skip hashing each body.
   app.set('etag', false);
   app.use(httpMetrics());

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { projectRoot, rulesDir } from './paths';
 import { WebhookTargetGuard } from './webhooks/target-guard';
@@ -62,6 +63,14 @@ const schema = z.object({
   PERSON_CHECK_LIMIT: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   /** Failed authentications one address may make per minute (per instance) before it gets 429 for the rest of it. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /**
+   * Which proxies in front of the service to believe about the client's address (X-Forwarded-For): off by default
+   * (the address is the connection's); a number of hops (`1`: one load balancer), or the proxies' addresses and
+   * CIDR ranges, comma-separated (`10.0.0.0/8, loopback`). The failed-authentication limit keys on that address.
+   */
+  TRUST_PROXY: z.string().optional(),
+  /** The address the HTTP server listens on; all interfaces by default (as containers need). */
+  HOST: z.string().min(1).optional(),
 });
 
 export type Config = Readonly<{
@@ -84,6 +93,10 @@ export type Config = Readonly<{
   idLookupLimit: { perWindow: number; windowSeconds: number };
   personCheckLimit: { perWindow: number; windowSeconds: number };
   authFailureLimit: number;
+  /** Express's `trust proxy`: false, a hop count, or trusted proxy addresses and ranges. */
+  trustProxy: false | number | readonly string[];
+  /** undefined: every interface. */
+  host: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -143,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idLookupLimit: { perWindow: c.ID_LOOKUP_LIMIT, windowSeconds: c.ID_LOOKUP_WINDOW_SECONDS },
     personCheckLimit: { perWindow: c.PERSON_CHECK_LIMIT, windowSeconds: 3600 },
     authFailureLimit: c.AUTH_FAILURE_LIMIT,
+    trustProxy: parseTrustProxy(c.TRUST_PROXY),
+    host: parseHost(c.HOST),
   });
 }
 
@@ -152,4 +167,43 @@ function parseAllowedHosts(value: string | undefined): string[] {
   } catch (e) {
     throw new ConfigError(`invalid configuration:\n  ${(e as Error).message}`);
   }
+}
+
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `true` (believe every hop) is refused: any client could then name any address in X-Forwarded-For and never reach
+ * the failure limit. Say how many proxies there are, or which.
+ */
+function parseTrustProxy(value: string | undefined): false | number | readonly string[] {
+  const v = value?.trim();
+  if (!v || v === 'false' || v === '0') return false;
+  const fail = (why: string) => new ConfigError(`invalid configuration:\n  TRUST_PROXY: ${why}`);
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) throw fail('at most 10 hops');
+    return hops;
+  }
+  if (v === 'true')
+    throw fail('"true" would believe any X-Forwarded-For; give the number of proxies or their addresses');
+  const items = v.split(',').map((x) => x.trim());
+  for (const item of items) {
+    if (PROXY_PRESETS.has(item)) continue;
+    const [addr, bits, extra] = item.split('/');
+    const ok =
+      extra === undefined &&
+      addr !== undefined &&
+      ipaddr.isValid(addr) &&
+      (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (ipaddr.parse(addr).kind() === 'ipv4' ? 32 : 128)));
+    if (!ok) throw fail(`"${item}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
+  }
+  return Object.freeze(items);
+}
+
+function parseHost(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (ipaddr.isValid(v.replace(/^\[|\]$/g, '')) || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(v))
+    return v.replace(/^\[|\]$/g, '');
+  throw new ConfigError(`invalid configuration:\n  HOST: "${v}" is not an IP address or a host name`);
 }

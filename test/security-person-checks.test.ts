@@ -169,8 +169,10 @@ describe('the audit of person checks survives a shutdown', () => {
         WEBHOOK_SECRET_KEY: TEST_WEBHOOK_KEY,
         JOBS_ENABLED: 'false',
         WEBHOOKS_ENABLED: 'false',
-        LOG_LEVEL: 'warn',
       });
+      // Without HOST the server listens on every interface (what a container needs).
+      const listening = await s.waitForLog(/joint-punishment service listening/);
+      expect((listening.address as { address: string }).address).toMatch(/^(::|0\.0\.0\.0)$/);
       const json = { 'Content-Type': 'application/json' };
       const created = await fetch(`${s.base}/v1/departments/mof/tokens`, {
         method: 'POST',
@@ -197,5 +199,5 @@ describe('the audit of person checks survives a shutdown', () => {
       await db.destroy();
       await database.drop();
     }
-  });
+  }, 180_000);
 });

@@ -13,6 +13,11 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** A PostgreSQL URL. Without it the service starts an embedded PostgreSQL under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * The owner role's URL, for migrations only (with DATABASE_URL): the tables belong to it and the service's role
+   * (DATABASE_URL) gets only the rights it needs; audit_log INSERT and SELECT. A secret, like DATABASE_URL.
+   */
+  MIGRATION_DATABASE_URL: z.string().url().optional(),
   /** Where the embedded PostgreSQL keeps its data (and nothing else). */
   DATA_DIR: z.string().min(1).default('./.data'),
   /** The administrator's bearer token. Without it no administrator exists and no department token can be created. */
@@ -76,6 +81,7 @@ const schema = z.object({
 export type Config = Readonly<{
   port: number;
   databaseUrl: string | undefined;
+  migrationDatabaseUrl: string | undefined;
   dataDir: string;
   adminToken: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -132,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     port: c.PORT,
     databaseUrl: c.DATABASE_URL,
+    migrationDatabaseUrl: c.MIGRATION_DATABASE_URL,
     dataDir: path.resolve(projectRoot, c.DATA_DIR),
     adminToken: c.ADMIN_TOKEN,
     logLevel: c.LOG_LEVEL,

@@ -51,11 +51,7 @@ describe('the service as its runtime role', () => {
         .set(mof)
         .send({ action: 'restricted', caseRef: 'CG-1' })
         .expect(200);
-    await t.http
-      .post('/v1/list-entries/batch')
-      .set(samr)
-      .send([enterpriseEntry(), enterpriseEntry()])
-      .expect(200);
+    await t.http.post('/v1/list-entries/batch').set(samr).send([enterpriseEntry(), enterpriseEntry()]).expect(200);
     await t.http
       .post(`/v1/list-entries/${entry.body.id}/removal`)
       .set(samr)

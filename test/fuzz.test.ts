@@ -14,7 +14,9 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 describe('fuzzing every operation of openapi/openapi.yaml', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { ID_LOOKUP_LIMIT: '100000', AUTH_FAILURE_LIMIT: '1000000' } });
+    t = await startTestApp({
+      env: { ID_LOOKUP_LIMIT: '100000', PERSON_CHECK_LIMIT: '1000000', AUTH_FAILURE_LIMIT: '1000000' },
+    });
   });
   afterAll(() => t.close());
 

@@ -148,6 +148,10 @@ function hostileStrings(r: () => number): string[] {
     `名称${id}`,
     id.toLowerCase().replace('x', 'x'),
     '0000-01-01',
+    // date-times RFC 3339 admits and PostgreSQL refuses (issue 21): year 0000, an offset past ±15:59, a long fraction
+    '0000-01-01T00:00:00Z',
+    '2026-03-01T00:00:00+23:59',
+    `2026-03-01T00:00:00.${'1'.repeat(221)}Z`,
     '+275760-09-13T00:00:00.000Z',
     '-000001-01-01T00:00:00Z',
     '9999-12-31',

@@ -7,7 +7,13 @@ import path from 'node:path';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { projectRoot, rulesDir } from '../src/paths';
 
-const SCHEMAS = ['memorandum.schema.json', 'documents.schema.json', 'catalog.schema.json', 'departments.schema.json'];
+const SCHEMAS = [
+  'memorandum.schema.json',
+  'documents.schema.json',
+  'catalog.schema.json',
+  'departments.schema.json',
+  'procedure.schema.json',
+];
 const target = path.join(projectRoot, 'src', 'generated', 'rule-files.ts');
 
 async function main(): Promise<void> {

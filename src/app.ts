@@ -20,6 +20,7 @@ import { jobHandlers } from './jobs/job-handlers';
 import { listEntryHandlers } from './lists/list-entry-handlers';
 import { httpMetrics, metricsHandler, setUpMetrics, type DbGauges } from './metrics';
 import { orderHandlers } from './orders/order-handlers';
+import { procedureHandlers } from './procedures/procedure-handlers';
 import { reportHandlers } from './reports/report-handlers';
 import { ruleHandlers } from './rules/rule-handlers';
 import { createServices, type ServiceDeps, type Services } from './services';
@@ -82,11 +83,13 @@ export function createApp(deps: AppDeps): App {
         db,
         () => deps.rules.rules.length > 0,
         () => calendarStatus(s.calendar, deps.clock),
+        s.subjectIndex,
       ),
       departmentHandlers(s.departments, s.tokens),
       listEntryHandlers(s.entries),
       batchHandlers(s.batch),
       orderHandlers(s.orders),
+      procedureHandlers(s.procedures),
       checkHandlers(s.checks, s.decisions),
       ruleHandlers(s.catalog, (input) => s.planner.plan(input), s.engine.version),
       reportHandlers(s.reports),
@@ -131,9 +134,11 @@ export function createApp(deps: AppDeps): App {
   s.subjectIndex.start();
   s.clearCounts.start();
   s.personCheckAudit.start();
+  s.orderCounts.start();
   const close = async () => {
     await s.subjectIndex.close();
     await Promise.all([s.clearCounts.close(), s.personCheckAudit.close()]);
+    await s.orderCounts.close();
   };
   return {
     express: app,

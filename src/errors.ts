@@ -35,6 +35,17 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/** Well-formed, but the law or the entry does not allow it (a window closed, a field that may not change): 422. */
+export class UnprocessableError extends Error {
+  override readonly name = 'UnprocessableError';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
 /** A rule (or calendar) file that cannot be used: start-up stops, naming the file and the field. */
 export class RuleFileError extends Error {
   override readonly name = 'RuleFileError';

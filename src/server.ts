@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
+  installLastResort(log);
   if (!config.adminToken)
     log.warn('ADMIN_TOKEN is not set: no administrator exists, so no department token can be created');
 
@@ -86,6 +87,38 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   if (signalledDuringStartUp) void shutdown(signalledDuringStartUp);
+}
+
+/** More unexpected exceptions than this within a minute: something is broken for good, not once. */
+const UNEXPECTED_PER_MINUTE = 20;
+
+/**
+ * The last resort for an exception nothing expected (a driver throwing from a socket callback, a stray rejected
+ * promise). Continuing is safe in the ordinary case: every change of state is one PostgreSQL transaction, so an
+ * operation cut short leaves nothing half-written, and what the process holds in memory heals itself (the subject
+ * index stops answering when its connection fails and reloads; a broken pooled connection is dropped). So it logs,
+ * with the error, and goes on serving. It exits, saying why, only when continuing would be unsafe: exceptions in a
+ * burst (UNEXPECTED_PER_MINUTE), which means the process is no longer in a state anyone reasoned about; a supervisor
+ * restarts it. Nothing here depends on the size of the data, so a restart cannot loop for that reason.
+ */
+function installLastResort(log: Logger): void {
+  let window = Date.now();
+  let count = 0;
+  const unexpected = (kind: string) => (err: unknown) => {
+    const now = Date.now();
+    if (now - window > 60_000) {
+      window = now;
+      count = 0;
+    }
+    count++;
+    if (count > UNEXPECTED_PER_MINUTE) {
+      log.fatal({ err, kind, count }, `${count} unexpected exceptions within a minute: exiting, a restart is safer`);
+      process.exit(70);
+    }
+    log.error({ err, kind }, 'unexpected exception, not handled where it arose: logged, the service goes on');
+  };
+  process.on('uncaughtException', unexpected('uncaughtException'));
+  process.on('unhandledRejection', unexpected('unhandledRejection'));
 }
 
 /** A signal that came while starting: honoured as soon as there is something to shut down in order. */

@@ -8,6 +8,7 @@ import { PersonCheckAudit } from './checks/person-check-audit';
 import { PersonCheckBudget } from './checks/person-check-budget';
 import { DecisionService } from './checks/decision-service';
 import { SubjectIndex } from './checks/subject-index';
+import { OrderCountCompactor } from './reports/order-counts';
 import { citationLookup } from './rules/citations';
 import type { Config } from './config';
 import type { Db } from './db/knex';
@@ -19,6 +20,7 @@ import { JobScheduler } from './jobs/schedule';
 import { EntryPlanner } from './lists/entry-planner';
 import { ListEntryService } from './lists/list-entry-service';
 import { OrderService } from './orders/order-service';
+import { ProcedureService } from './procedures/procedure-service';
 import { ReportService } from './reports/report-service';
 import { RuleCatalogService } from './rules/rule-catalog-service';
 import { RuleEngine } from './rules/rule-engine';
@@ -95,6 +97,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const clearCounts = new ClearCounter(db, log);
   const wallClock = deps.wallClock ?? systemClock;
   const personCheckAudit = new PersonCheckAudit(db, log);
+  const orderCounts = new OrderCountCompactor(db, log);
   const evidence = {
     index: subjectIndex,
     counter: clearCounts,
@@ -111,11 +114,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
     entries,
     batch,
     orders: new OrderService(db, departments, clock),
+    /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
+    procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
     checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
     personCheckAudit,
+    /** Keeps the order counts behind reports and gauges compact (started by createApp, one instance works). */
+    orderCounts,
     tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
     reports: new ReportService(db, departments, clock, clearCounts),

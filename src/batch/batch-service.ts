@@ -7,6 +7,7 @@ import type { components } from '../generated/openapi';
 import type { ListEntryInput } from '../lists/entry-input';
 import { removeEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
+import { relistProblem, sourceRefState } from '../lists/entry-lifecycle';
 import type { ListEntryService } from '../lists/list-entry-service';
 import { lockEntries } from '../lists/list-entry-store';
 import type { Clock } from '../time/clock';
@@ -128,11 +129,13 @@ export class BatchService {
           ),
         ),
       );
-      return written.map((w, i) => ({
-        row: (ready[i] as { row: number }).row,
-        status: w.created ? 'created' : 'unchanged',
-        id: w.entry.id,
-      }));
+      return written.map((w, i): EntryRowResult => {
+        const row = (ready[i] as { row: number }).row;
+        // a revoked entry's sourceRef is refused, row by row (src/lists/entry-lifecycle.ts)
+        const refused = w.created ? undefined : relistProblem(sourceRefState(w.entry));
+        if (refused) return { row, status: 'rejected', errors: [{ path: 'sourceRef', message: refused }] };
+        return { row, status: w.created ? 'created' : 'unchanged', id: w.entry.id };
+      });
     } catch (e) {
       if (!isDataError(e)) throw e;
       if (ready.length === 1)

@@ -23,6 +23,7 @@ import {
 import type { ClearCounter } from './clear-counter';
 import type { PersonCheckAudit } from './person-check-audit';
 import type { PersonCheckBudget } from './person-check-budget';
+import { pendingObjectionsOf } from '../lists/pending-objections';
 import { insertDecisions, type CheckKind, type NewDecisionRow } from './decision-store';
 import { enterpriseKey, personKey, type SubjectIndex } from './subject-index';
 
@@ -68,7 +69,7 @@ export class CheckService {
   private readonly record: DataLoader<NewDecisionRow, void>;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly keyOf: PersonKeyer,
     private readonly clock: Clock,
     catalog: Catalog,
@@ -107,7 +108,7 @@ export class CheckService {
       uscc,
       scenario: scenario ?? null,
       restricted: hits.length > 0,
-      measures: hits.map((h) => ({ ...this.measureOf(h), scenarios: h.scenarios })),
+      measures: await this.flagObjections(hits.map((h) => ({ ...this.measureOf(h), scenarios: h.scenarios }))),
       checkedAt: now.toISOString(),
     };
     const subject = { uscc, person_key: null, person_masked: null, scenario: scenario ?? null, role: null };
@@ -145,7 +146,7 @@ export class CheckService {
       idNumberMasked: masked,
       scenario,
       restricted: hits.length > 0,
-      measures: hits.map((h) => this.measureOf(h)),
+      measures: await this.flagObjections(hits.map((h) => this.measureOf(h))),
       checkedAt: now.toISOString(),
     };
     const subject = { uscc: null, person_key: key, person_masked: masked, scenario, role: null };
@@ -165,22 +166,41 @@ export class CheckService {
       idNumberMasked: maskIdNumber(idNumber),
       role,
       eligible: hits.length === 0,
-      bans: hits.map((h) => ({
-        code: h.code,
-        reason: h.reason,
-        reasonEn: h.reason_en,
-        basis: h.basis,
-        listType: h.list_type as ListType,
-        entryId: h.entry_id,
-        ...(h.enterprise_uscc ? { enterpriseUscc: h.enterprise_uscc } : {}),
-        roles: h.roles as OfficerRole[],
-        ...this.citationsOf(h.code, h.basis),
-        until: h.until,
-      })),
+      bans: await this.flagObjections(
+        hits.map((h) => ({
+          code: h.code,
+          reason: h.reason,
+          reasonEn: h.reason_en,
+          basis: h.basis,
+          listType: h.list_type as ListType,
+          entryId: h.entry_id,
+          ...(h.enterprise_uscc ? { enterpriseUscc: h.enterprise_uscc } : {}),
+          roles: h.roles as OfficerRole[],
+          ...this.citationsOf(h.code, h.basis),
+          until: h.until,
+        })),
+      ),
       checkedAt: now.toISOString(),
     };
     const subject = { uscc: null, person_key: key, person_masked: answer.idNumberMasked ?? null, scenario: null, role };
     return this.leaveEvidence(ctx, 'officer', subject, answer, !answer.eligible, record, now);
+  }
+
+  /**
+   * A measure or ban resting on an entry with an objection pending says so (`objection: {status: pending, since}`): it
+   * stays in force (no national text suspends it), but the desk must know the listing is disputed. Read only for hits.
+   */
+  private async flagObjections<T extends { entryId: string }>(items: T[]): Promise<T[]> {
+    if (items.length === 0) return items;
+    const pending = await pendingObjectionsOf(
+      this.db,
+      items.map((i) => i.entryId),
+    );
+    if (pending.size === 0) return items;
+    return items.map((i) => {
+      const since = pending.get(i.entryId);
+      return since ? { ...i, objection: { status: 'pending' as const, since: since.toISOString() } } : i;
+    });
   }
 
   /** Additive fields: the stored "document article" strings resolved to citations, and the basis strength. */

@@ -6,6 +6,7 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
+import { basisRevokedOf, type BasisRevoked } from './basis-revocations';
 import {
   findDecision,
   listDecisions,
@@ -17,7 +18,7 @@ import {
 type CheckDecision = components['schemas']['CheckDecision'];
 type FeedbackInput = components['schemas']['DecisionFeedbackInput'];
 
-function toDecision(r: DecisionRow): CheckDecision {
+function toDecision(r: DecisionRow, revoked?: BasisRevoked): CheckDecision {
   return {
     id: r.id,
     kind: r.kind,
@@ -30,6 +31,7 @@ function toDecision(r: DecisionRow): CheckDecision {
     rulesVersion: r.rules_version,
     checkedAt: new Date(r.checked_at).toISOString(),
     feedback: r.feedback as CheckDecision['feedback'],
+    ...(revoked ? { basisRevoked: revoked } : {}),
   };
 }
 
@@ -45,7 +47,8 @@ export class DecisionService {
   ) {}
 
   async get(ctx: CallContext, id: string): Promise<CheckDecision> {
-    return toDecision(await this.readable(ctx.principal, id));
+    const row = await this.readable(ctx.principal, id);
+    return toDecision(row, (await basisRevokedOf(this.db, [id])).get(id));
   }
 
   async list(
@@ -58,7 +61,11 @@ export class DecisionService {
     const limit = q.limit ?? 50;
     const rows = await listDecisions(this.db, { ...q, department }, limit, decodeCursor(q.cursor));
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.checked_at).toISOString(), id: r.id }));
-    return { items: page.items.map(toDecision), nextCursor: page.nextCursor };
+    const revoked = await basisRevokedOf(
+      this.db,
+      page.items.map((r) => r.id),
+    );
+    return { items: page.items.map((r) => toDecision(r, revoked.get(r.id))), nextCursor: page.nextCursor };
   }
 
   async feedback(ctx: CallContext, id: string, input: FeedbackInput): Promise<CheckDecision> {
@@ -94,7 +101,7 @@ export class DecisionService {
           after: { feedback },
         },
       ]);
-      return toDecision(updated);
+      return toDecision(updated, (await basisRevokedOf(trx, [id])).get(id));
     });
   }
 

@@ -3,6 +3,12 @@ import pg from 'pg';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
+import {
+  reportSubjectIndexFreshness,
+  subjectIndexReloadFailures,
+  subjectIndexReloadTimestamp,
+  subjectIndexSubjects,
+} from '../metrics/metrics';
 
 /**
  * The subjects that have anything in force, held in this process, so that the common answer of a check (a subject
@@ -13,13 +19,18 @@ import type { Db } from '../db/knex';
  *  - Writes of this process are noted as they are written (restriction-store calls announceSubjects inside the
  *    transaction), so the writing instance knows before its response returns.
  *  - Writes of every other process (instances, the import CLI, psql) reach it through a trigger on restrictions and
- *    officer_bans that sends NOTIFY subjects_in_force in the writing transaction: the keys it added, or '*' for
- *    bulk statements, which makes the index reload (and answer from PostgreSQL until the reload is done).
+ *    officer_bans that, in the writing transaction, upserts the subjects into subjects_in_force (what a reload reads)
+ *    and sends NOTIFY subjects_in_force with the keys it added (several 7,000-byte payloads for a batch), or '*' for
+ *    a statement over 50,000 subjects, which makes the index reload (and answer from PostgreSQL until it is done).
+ *  - Writes past the triggers (a restore without them, a logical-replication subscriber) reach subjects_in_force
+ *    through the daily prune-subjects-in-force job, and the index at its next periodic reload.
  *  - A ping on the listening connection every pingMs proves that every notification committed before the ping was
  *    sent has arrived. If no ping sent within the last maxStaleMs has come back (connection lost, stuck), the index
  *    does not answer and every check queries PostgreSQL. So a clean answer from the index reflects every commit made
  *    at least maxStaleMs (default 1 s) earlier; in practice a NOTIFY arrives within milliseconds.
- *  - On (re)connect: LISTEN first, then a full reload; and a full reload every reloadMs to drop lifted subjects.
+ *  - On (re)connect: LISTEN first, then a full reload; and a full reload every reloadMs to drop lifted subjects
+ *    (once the daily job has pruned them). A failed reload is retried with backoff; meanwhile checks query PostgreSQL,
+ *    and jp_subject_index_fresh, /readyz and the JpSubjectIndexStale alert say so.
  */
 const NOTIFY_CHANNEL = 'subjects_in_force';
 /** api_tokens rows changed (revoked, deleted): the token hash, or '*' (migration 20261122600000). */
@@ -31,6 +42,8 @@ export interface SubjectIndexOptions {
   pingMs?: number;
   maxStaleMs?: number;
   reloadMs?: number;
+  /** Hashes per reload statement (default CHUNK; tests make it small to cross chunk edges). */
+  chunk?: number;
 }
 
 /** 52 bits of MD5 as a double: PostgreSQL computes the same number in the reload query (see RELOAD). */
@@ -39,14 +52,22 @@ export function subjectHash(key: string): number {
   return d.readUInt32BE(0) * 2 ** 20 + (d.readUInt32BE(4) >>> 12);
 }
 
-const HASH_SQL = (k: string) => `(('x' || substr(md5(${k}), 1, 13))::bit(52)::bigint)::float8`;
-const RELOAD = `
-  select coalesce(string_agg(float8send(h), ''::bytea), ''::bytea) as hashes from (
-    select ${HASH_SQL("'u' || uscc")} as h from restrictions where status = 'active' and uscc is not null
-    union all
-    select ${HASH_SQL("'p' || person_key")} from restrictions where status = 'active' and person_key is not null
-    union all
-    select ${HASH_SQL("'p' || person_key")} from officer_bans where status = 'active') s`;
+/**
+ * One hash per subject in force, from subjects_in_force (kept by the writing statements' triggers, migration
+ * 20261205500000), in keyset chunks of CHUNK hashes in hash order: each statement is short and its result small
+ * (2 MB), whatever the number of subjects, and the chunks arrive sorted. Chunks are separate snapshots: a subject
+ * made active meanwhile also sends a NOTIFY, which `sinceReload` collects (LISTEN is active before the first chunk).
+ * A hash shared by two rows at a chunk's edge is loaded once; that is enough for a set.
+ */
+const CHUNK = 250_000;
+const RELOAD_CHUNK = `
+  select coalesce(string_agg(float8send(h), ''::bytea order by h), ''::bytea) as hashes, count(*)::int as n,
+         max(h) as last
+    from (select h from subjects_in_force where h > ? order by h limit ?) s`;
+/** Its own statement limit: one chunk takes well under a second, but a cold cache on a loaded server may not. */
+const CHUNK_STATEMENT_TIMEOUT = '60s';
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 
 /** A key of the index: 'u' + USCC, or 'p' + person key. */
 export const enterpriseKey = (uscc: string) => `u${uscc}`;
@@ -67,7 +88,7 @@ export function announceSubjects(q: Knex | Knex.Transaction, keys: string[]): vo
 }
 
 export class SubjectIndex {
-  private sorted = new Float64Array(0);
+  private sorted: Float64Array = new Float64Array(0);
   private added = new Set<number>();
   /** While a reload runs, what arrived since its snapshot began: it becomes `added` when the reload swaps in. */
   private sinceReload: Set<number> | undefined;
@@ -86,6 +107,11 @@ export class SubjectIndex {
   private readonly tokenListeners = new Set<(tokenHash: string) => void>();
   private closed = false;
   private pinging = false;
+  /** Failed reloads in a row: the next try waits RETRY_FIRST_MS · 2^(n-1), at most RETRY_MAX_MS. */
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastReload: { at: Date; subjects: number } | undefined;
+  private unregister: (() => void) | undefined;
   private readonly pingMs: number;
   private readonly maxStaleMs: number;
   private readonly reloadMs: number;
@@ -144,8 +170,14 @@ export class SubjectIndex {
     );
   }
 
+  /** For /readyz: when the last full reload completed, and how many subjects it held. */
+  get lastReloaded(): { at: Date; subjects: number } | undefined {
+    return this.lastReload;
+  }
+
   start(): void {
     if (this.client || this.closed) return;
+    this.unregister = reportSubjectIndexFreshness(() => this.fresh);
     void this.connect();
     this.timers.push(setInterval(() => void this.ping(), this.pingMs).unref());
     this.timers.push(setInterval(() => this.requestReload(false), this.reloadMs).unref());
@@ -155,6 +187,8 @@ export class SubjectIndex {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.retryTimer);
+    this.unregister?.();
     localWriters.get(this.o.db.client.config as object)?.delete(this.onLocal);
     const c = this.client;
     this.client = undefined;
@@ -258,13 +292,9 @@ export class SubjectIndex {
     this.sinceReload = arrived;
     try {
       const started = Date.now();
-      // On a pool connection, so pings go on meanwhile. LISTEN is already active and `arrived` already collects:
-      // a commit before the snapshot is in it, a commit after it sends a NOTIFY that lands in `arrived` or `added`.
-      const { rows } = await this.o.db.raw<{ rows: { hashes: Buffer }[] }>(RELOAD);
-      const buf = (rows[0] as { hashes: Buffer }).hashes;
-      const next = new Float64Array(buf.length / 8);
-      for (let i = 0; i < next.length; i++) next[i] = buf.readDoubleBE(i * 8);
-      next.sort();
+      // On pool connections, so pings go on meanwhile. LISTEN is already active and `arrived` already collects:
+      // a commit before a chunk's snapshot is in it, a commit after it sends a NOTIFY that lands in `arrived` or `added`.
+      const next = await this.loadHashes();
       if (this.client !== c) return;
       this.sorted = next;
       const now = Date.now();
@@ -274,12 +304,65 @@ export class SubjectIndex {
       }
       this.added = arrived;
       this.reloadsDone = Math.max(this.reloadsDone, generation);
-      this.o.log.debug({ subjects: next.length, ms: Date.now() - started }, 'subject index reloaded');
+      this.failures = 0;
+      this.lastReload = { at: new Date(now), subjects: next.length };
+      subjectIndexReloadTimestamp.set(now / 1000);
+      subjectIndexSubjects.set(next.length);
+      this.o.log.debug({ subjects: next.length, ms: now - started }, 'subject index reloaded');
     } catch (err) {
-      if (!this.closed) this.o.log.warn({ err }, 'subject index: reload failed; checks query PostgreSQL');
+      if (this.closed) return;
+      subjectIndexReloadFailures.inc();
+      this.failures++;
+      const retryMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (this.failures - 1));
+      this.o.log.warn(
+        { err, failures: this.failures, retryMs },
+        'subject index: reload failed; checks query PostgreSQL until a reload succeeds',
+      );
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.requestReload(false), retryMs).unref();
     } finally {
       this.sinceReload = undefined;
     }
+  }
+
+  /**
+   * Every hash of subjects_in_force, chunk by chunk, straight into a typed array sized from the planner's estimate
+   * (grown by half when short): memory is 8 bytes per subject plus one chunk, never one giant string.
+   */
+  private async loadHashes(): Promise<Float64Array> {
+    const { rows: est } = await this.o.db.raw<{ rows: { n: number }[] }>(
+      "select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'subjects_in_force'::regclass",
+    );
+    let out: Float64Array = new Float64Array(Math.max(1024, Math.ceil((est[0]?.n ?? 0) * 1.05)));
+    let n = 0;
+    let after = -1;
+    let sorted = true;
+    const chunkSize = this.o.chunk ?? CHUNK;
+    for (;;) {
+      const chunk = await this.o.db.transaction(async (trx) => {
+        await trx.raw(`set local statement_timeout = '${CHUNK_STATEMENT_TIMEOUT}'`);
+        const { rows } = await trx.raw<{ rows: { hashes: Buffer; n: number; last: number | null }[] }>(RELOAD_CHUNK, [
+          after,
+          chunkSize,
+        ]);
+        return rows[0] as { hashes: Buffer; n: number; last: number | null };
+      });
+      if (n + chunk.n > out.length) {
+        const grown = new Float64Array(Math.max(Math.ceil(out.length * 1.5), n + chunk.n));
+        grown.set(out.subarray(0, n));
+        out = grown;
+      }
+      for (let i = 0; i < chunk.n; i++) {
+        const h = chunk.hashes.readDoubleBE(i * 8);
+        if (n > 0 && h < (out[n - 1] as number)) sorted = false;
+        out[n++] = h;
+      }
+      if (chunk.n < chunkSize || chunk.last === null) break;
+      after = chunk.last;
+    }
+    // The collation of float8 and of a Float64Array agree for these non-negative integers; checked, not assumed.
+    const result = n < out.length * 0.9 ? out.slice(0, n) : out.subarray(0, n);
+    return sorted ? result : result.sort();
   }
 }
 

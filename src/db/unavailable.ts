@@ -4,8 +4,12 @@ import type { Db } from './knex';
 /** Seconds a caller should wait before trying again while the database is unreachable. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** SQLSTATEs that mean "the database cannot serve now", not "this request is wrong". */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '25P03']);
+/**
+ * SQLSTATEs that mean "the database cannot serve now", not "this request is wrong". Not 57014 (query_canceled, our
+ * statement_timeout): a statement that ran past its limit ran, on a database that answered; that is the service's own
+ * slowness (isStatementTimeout), and calling it an outage would send operators to a database that is fine.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -40,6 +44,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   )
     return true;
   return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string));
+}
+
+/** PostgreSQL cancelled a statement that passed its statement_timeout: slow, not unreachable. */
+export function isStatementTimeout(err: unknown): boolean {
+  const e = err as { code?: unknown } | null;
+  return !!e && typeof e === 'object' && e.code === '57014';
 }
 
 /**

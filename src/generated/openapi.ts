@@ -239,6 +239,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/list-entries/{id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record an objection (异议) to an entry; its deadlines come from the procedure rules (rules/procedures/)
+         * @description The entry stays in force while the objection is pending (no national text suspends it; 法释〔2017〕7号 Art. 12:
+         *     复议期间，不停止原决定的执行), but every check answer relying on it carries `objection: {status: pending, since}`.
+         *     Recording the same objection again (same receivedAt, channel and statement) returns it with 200.
+         *     Filed outside the objection window a text sets → 422 naming the window. A revoked, removed or expired entry → 409.
+         */
+        post: operations["createObjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Objections, newest first (overdue=true — past decideBy and undecided — oldest deadline first) */
+        get: operations["listObjections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/objections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getObjection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/objections/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide an objection; an upheld one names its remedy (correction or revocation), carried out in the same transaction
+         * @description `not_accepted` (不予受理), `rejected` (驳回) or `upheld` (理由成立). An upheld objection must carry `remedy`:
+         *     `correction` (with `correction`, the descriptive fields to change) or `revocation` (with `decisionNo`; the entry
+         *     is revoked exactly as `POST /v1/list-entries/{id}/revocation`). The same decision repeated returns 200 unchanged;
+         *     a different decision on a decided objection is 409 naming its status.
+         */
+        post: operations["decideObjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/list-entries/{id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct an active entry's descriptive fields (更正); before and after go to the audit log and its history
+         * @description Only descriptive fields: subject name, reason, decision number and date, the legal representative's name, the
+         *     term's last day. Identity fields (USCC, ID number, list type, subject kind) cannot be corrected: 422 — revoke
+         *     the entry and list the right subject again. A correction changing nothing returns the entry unchanged.
+         */
+        post: operations["correctListEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/list-entries/{id}/revocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a wrong listing (撤销); void from the start, not removed
+         * @description The entry becomes `revoked`; every order of it becomes `revoked` (not `lifted`: the department reverses what it
+         *     did) and gets an `order.revoked` webhook; restrictions and bans end; every decision record that relied on the
+         *     entry is marked (`basisRevoked`) and its asking department gets `decision.basis_revoked` with its caseRef.
+         *     Allowed from active, removed and expired (a removed wrong listing is still void). Repeating returns the revoked entry.
+         */
+        post: operations["revokeListEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/list-entries/{id}/restoration-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a credit-restoration application (信用修复申请); eligibility and deadline from the procedure rules
+         * @description Before the minimum period on the list → 422 naming the date from which it may be filed; a list whose
+         *     restoration no text allows → 422 with the basis. The same application again returns it with 200.
+         */
+        post: operations["createRestorationApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/restoration-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Restoration applications, newest first (overdue=true — past decideBy and undecided — oldest deadline first) */
+        get: operations["listRestorationApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/restoration-applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRestorationApplication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/restoration-applications/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide a restoration application; approved removes the entry with ground credit_restored in the same transaction
+         * @description Approved: the entry is removed with ground `credit_restored`, its orders lifted with that ground (`order.lifted`
+         *     carries it), checks clear, and the entry is shown only to its authority and the supervisors from then on
+         *     (公示 stops; 令第36号 Art. 3). The same decision repeated returns 200; a different one 409.
+         */
+        post: operations["decideRestorationApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orders": {
         parameters: {
             query?: never;
@@ -606,6 +806,19 @@ export interface components {
                 daysLeft: number | null;
                 warning?: string;
             };
+            /** @description The in-process index of listed subjects, which answers the common clean check without a query. When it is not fresh (still loading, its reload failed, its listening connection is lost) every check is answered from PostgreSQL: correct, only slower. Never makes the service not ready; jp_subject_index_fresh and the JpSubjectIndexStale alert say the same. */
+            subjectIndex?: {
+                fresh: boolean;
+                /** @enum {string} */
+                checksAnsweredFrom: "index" | "postgresql";
+                /**
+                 * Format: date-time
+                 * @description last successful full reload
+                 */
+                lastReloadAt: string | null;
+                /** @description subjects held after the last reload */
+                subjects?: number;
+            };
         };
         /**
          * @description 统一社会信用代码 (GB 32100), 18 characters; the check characters are verified
@@ -629,10 +842,17 @@ export interface components {
          * @enum {string}
          */
         ListType: "abnormal_operations" | "serious_violation" | "dishonest_debtor" | "license_revoked";
-        /** @enum {string} */
-        EntryStatus: "active" | "removed" | "expired";
-        /** @enum {string} */
-        OrderStatus: "issued" | "implemented" | "not_applicable" | "lifted";
+        /**
+         * @description active 在列 (an objection may be pending: a flag, not a state); removed 移出 (with its ground; credit_restored
+         *     after 信用修复); expired 期满; revoked 撤销 (a wrong listing, void from the start). See src/lists/entry-lifecycle.ts.
+         * @enum {string}
+         */
+        EntryStatus: "active" | "removed" | "expired" | "revoked";
+        /**
+         * @description lifted 解除 (the entry ended: removed or expired); revoked 撤销 (the entry was void: reverse what was done)
+         * @enum {string}
+         */
+        OrderStatus: "issued" | "implemented" | "not_applicable" | "lifted" | "revoked";
         /**
          * @description Where a restriction applies. Known codes (with Chinese and English names in `rules/catalog.json`):
          *     government_procurement, bidding, land_transfer, honors, financing, government_funding, market_access, ...
@@ -771,6 +991,7 @@ export interface components {
             /** Format: date-time */
             removedAt: string;
             removedBy: string;
+            ground?: components["schemas"]["RemovalGround"];
         } | null;
         ListEntry: {
             /** Format: uuid */
@@ -792,11 +1013,14 @@ export interface components {
             /** @description version hash of the rules that fired */
             rulesVersion: string;
             removal: components["schemas"]["Removal"];
+            revocation?: components["schemas"]["Revocation"];
+            pendingObjection?: components["schemas"]["PendingObjection"];
             orders: components["schemas"]["Order"][];
         };
         RemovalInput: {
             reason: string;
             decisionNo: string;
+            ground?: components["schemas"]["RemovalGround"];
         };
         /**
          * @description A legal or policy basis. `document` names the document and, for laws, the version in force on the
@@ -892,6 +1116,13 @@ export interface components {
             feedback: components["schemas"]["Feedback"];
             /** Format: date-time */
             liftedAt: string | null;
+            /**
+             * Format: date-time
+             * @description when the entry was revoked and this order with it
+             */
+            revokedAt?: string | null;
+            /** @description the removal ground the order was lifted on (e.g. credit_restored), or revoked */
+            endGround?: string | null;
         };
         FeedbackInput: {
             /** @enum {string} */
@@ -914,6 +1145,7 @@ export interface components {
             basisStrength?: components["schemas"]["BasisStrength"];
             /** Format: date */
             until: string | null;
+            objection?: components["schemas"]["PendingObjection"];
         };
         EnterpriseCheck: {
             uscc: components["schemas"]["Uscc"];
@@ -1005,6 +1237,7 @@ export interface components {
             /** Format: date-time */
             checkedAt: string;
             feedback: components["schemas"]["DecisionFeedback"];
+            basisRevoked?: components["schemas"]["BasisRevoked"];
         };
         OfficerBan: {
             code: string;
@@ -1021,6 +1254,7 @@ export interface components {
             basisStrength?: components["schemas"]["BasisStrength"];
             /** Format: date */
             until: string | null;
+            objection?: components["schemas"]["PendingObjection"];
         };
         OfficerCheck: {
             idNumberMasked?: components["schemas"]["MaskedIdNumber"];
@@ -1198,6 +1432,256 @@ export interface components {
                     /** @description scenario, officer role, or null (enterprise checks naming none) */
                     scenario: string | null;
                 } & components["schemas"]["DeskFigures"])[];
+            };
+            /** @description per list authority: objections and credit-restoration applications (issue 18) */
+            procedures?: components["schemas"]["ProcedureFigures"][];
+        };
+        /**
+         * @description Why an entry was removed: performed 已履行; term_expired 期限届满; credit_restored 信用修复 (set by an approved
+         *     restoration application); objection_upheld 异议成立; court_deletion 人民法院删除失信信息 (法释〔2017〕7号 Art. 10); other.
+         * @enum {string}
+         */
+        RemovalGround: "performed" | "term_expired" | "credit_restored" | "objection_upheld" | "court_deletion" | "other";
+        /**
+         * @description where it was received: at the listing authority, through the 信用中国 window, or otherwise
+         * @enum {string}
+         */
+        Channel: "authority" | "credit_china" | "other";
+        Evidence: {
+            title: string;
+            ref?: string;
+        }[];
+        /** @description A legal basis of a procedural step, quoted from rules/texts/ where the text was read */
+        ProcedureBasis: {
+            document: string;
+            article: string;
+            /** @enum {string} */
+            grade: "verified" | "provisional";
+            source?: string;
+            quote?: string;
+        };
+        /** @description the procedure rules applied: each step with its deadline (or why none is given) and its basis */
+        AppliedProcedure: {
+            listType: components["schemas"]["ListType"];
+            authority: components["schemas"]["DepartmentCode"];
+            steps: {
+                step: string;
+                deadline: {
+                    amount: number;
+                    /** @enum {string} */
+                    unit: "working_days" | "calendar_days" | "months" | "years";
+                    from: string;
+                } | null;
+                /** @description why no deadline is set (no text gives one): no overdue is computed */
+                notGiven?: string;
+                basis: components["schemas"]["ProcedureBasis"][];
+            }[];
+        };
+        /**
+         * @description 法释〔2017〕7号 Art. 11: 不应纳入 (wrong_subject), 信息不准确 (inaccurate), 应予删除 (should_be_removed); or other
+         * @enum {string}
+         */
+        ObjectionGround: "wrong_subject" | "inaccurate" | "should_be_removed" | "other";
+        /** @enum {string} */
+        ObjectionStatus: "received" | "not_accepted" | "rejected" | "upheld";
+        ObjectionInput: {
+            /** Format: date-time */
+            receivedAt: string;
+            channel: components["schemas"]["Channel"];
+            grounds: components["schemas"]["ObjectionGround"][];
+            statement: string;
+            evidence?: components["schemas"]["Evidence"];
+        };
+        /**
+         * @description The descriptive fields to change. uscc, idNumber, listType and kind are identity fields: naming one is 422
+         *     (revoke the entry and list the right subject again).
+         */
+        CorrectionChanges: {
+            subjectName?: string;
+            legalRepresentativeName?: components["schemas"]["PersonName"];
+            reason?: string;
+            decisionNo?: string;
+            /** Format: date */
+            decidedAt?: string;
+            /** Format: date */
+            expiresAt?: string | null;
+            uscc?: string;
+            idNumber?: string;
+            listType?: string;
+            kind?: string;
+        };
+        CorrectionInput: {
+            /** @description why the entry is corrected */
+            reason: string;
+            decisionNo?: string;
+            /** Format: uuid */
+            objectionId?: string;
+            changes: components["schemas"]["CorrectionChanges"];
+        };
+        RevocationInput: {
+            reason: string;
+            decisionNo: string;
+            /**
+             * Format: uuid
+             * @description the upheld objection this revocation answers, if any
+             */
+            objectionId?: string;
+        };
+        Revocation: {
+            reason: string;
+            decisionNo: string;
+            /** Format: date-time */
+            revokedAt: string;
+            revokedBy: string;
+            /** Format: uuid */
+            objectionId?: string;
+        } | null;
+        ObjectionDecisionInput: {
+            /** @enum {string} */
+            outcome: "not_accepted" | "rejected" | "upheld";
+            reason: string;
+            decisionNo?: string;
+            /** @enum {string} */
+            remedy?: "correction" | "revocation";
+            correction?: components["schemas"]["CorrectionChanges"];
+        };
+        Objection: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            entryId: string;
+            authority: components["schemas"]["DepartmentCode"];
+            listType: components["schemas"]["ListType"];
+            status: components["schemas"]["ObjectionStatus"];
+            /** Format: date-time */
+            receivedAt: string;
+            channel: components["schemas"]["Channel"];
+            grounds: components["schemas"]["ObjectionGround"][];
+            statement: string;
+            evidence: components["schemas"]["Evidence"];
+            /**
+             * Format: date
+             * @description last day to decide whether to accept; null where no text sets one
+             */
+            acceptBy: string | null;
+            /**
+             * Format: date
+             * @description last day to decide; null where no text sets one (then never overdue)
+             */
+            decideBy: string | null;
+            /** @description undecided and past decideBy */
+            overdue: boolean;
+            basis: components["schemas"]["AppliedProcedure"];
+            decision: {
+                /** @enum {string} */
+                outcome: "not_accepted" | "rejected" | "upheld";
+                reason: string;
+                decisionNo?: string;
+                /** @enum {string} */
+                remedy?: "correction" | "revocation";
+                /** @description decided on or before decideBy; null when no deadline is given */
+                inTime?: boolean | null;
+                /** Format: date-time */
+                at: string;
+                by: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @enum {string} */
+        RestorationStatus: "received" | "approved" | "refused";
+        RestorationInput: {
+            /** Format: date-time */
+            receivedAt: string;
+            channel: components["schemas"]["Channel"];
+            statement: string;
+            /**
+             * @description the 信用承诺 the applicant made (required)
+             * @enum {boolean}
+             */
+            commitment: true;
+            evidence?: components["schemas"]["Evidence"];
+        };
+        RestorationDecisionInput: {
+            /** @enum {string} */
+            outcome: "approved" | "refused";
+            reason: string;
+            decisionNo: string;
+        };
+        RestorationApplication: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            entryId: string;
+            authority: components["schemas"]["DepartmentCode"];
+            listType: components["schemas"]["ListType"];
+            status: components["schemas"]["RestorationStatus"];
+            /** Format: date-time */
+            receivedAt: string;
+            channel: components["schemas"]["Channel"];
+            statement: string;
+            commitment: boolean;
+            evidence: components["schemas"]["Evidence"];
+            /**
+             * Format: date
+             * @description the first day an application may be filed
+             */
+            eligibleFrom: string;
+            /**
+             * Format: date
+             * @description null where no text sets a deadline (then never overdue)
+             */
+            decideBy: string | null;
+            overdue: boolean;
+            basis: components["schemas"]["AppliedProcedure"];
+            decision: {
+                /** @enum {string} */
+                outcome: "approved" | "refused";
+                reason: string;
+                decisionNo: string;
+                inTime?: boolean | null;
+                /** Format: date-time */
+                at: string;
+                by: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /** @description the entry this rests on is disputed: an objection is pending (the measure stays in force meanwhile) */
+        PendingObjection: {
+            /** @enum {string} */
+            status: "pending";
+            /** Format: date-time */
+            since: string;
+        };
+        /** @description an entry this answer relied on was revoked afterwards (an append-only mark; the record is unchanged) */
+        BasisRevoked: {
+            /** Format: date-time */
+            at: string;
+            reason: string;
+            decisionNo: string;
+            /** Format: uuid */
+            entryId: string;
+        };
+        ProcedureFigures: {
+            authority: components["schemas"]["DepartmentCode"];
+            objections: {
+                received: number;
+                decided: number;
+                /** @description decided on or before decideBy (objections without a deadline are not counted here) */
+                decidedInTime: number;
+                upheld: number;
+                pending: number;
+                /** @description pending and past decideBy */
+                overdue: number;
+            };
+            restorations: {
+                applied: number;
+                approved: number;
+                refused: number;
+                pending: number;
+                /** @description calendar days from receivedAt to the decision; null when none decided */
+                medianDaysToDecide: number | null;
             };
         };
         Caller: {
@@ -1410,6 +1894,15 @@ export interface components {
         TooManyRequests: {
             headers: {
                 "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request is well-formed but the law or the entry does not allow it (the detail names the rule, window or date) */
+        Unprocessable: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -1826,6 +2319,332 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["BatchTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    createObjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionInput"];
+            };
+        };
+        responses: {
+            /** @description The same objection was already recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Objection"];
+                };
+            };
+            /** @description The objection, received */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Objection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listObjections: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ObjectionStatus"];
+                authority?: components["schemas"]["DepartmentCode"];
+                overdue?: boolean;
+                entry?: string;
+                limit?: components["parameters"]["Limit"];
+                /** @description The nextCursor of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of objections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Objection"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getObjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The objection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Objection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    decideObjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description The decided objection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Objection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    correctListEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionInput"];
+            };
+        };
+        responses: {
+            /** @description The corrected entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    revokeListEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevocationInput"];
+            };
+        };
+        responses: {
+            /** @description The revoked entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    createRestorationApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestorationInput"];
+            };
+        };
+        responses: {
+            /** @description The same application was already recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplication"];
+                };
+            };
+            /** @description The application, received */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplication"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    listRestorationApplications: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["RestorationStatus"];
+                authority?: components["schemas"]["DepartmentCode"];
+                overdue?: boolean;
+                entry?: string;
+                limit?: components["parameters"]["Limit"];
+                /** @description The nextCursor of the previous page */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of applications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RestorationApplication"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getRestorationApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplication"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    decideRestorationApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestorationDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description The decided application */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorationApplication"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
     listOrders: {

@@ -139,6 +139,7 @@ memorandum?: RuleFile
 documents?: DocumentsFile
 catalog?: CatalogFile
 departments?: DepartmentsFile
+procedure?: ProcedureFile
 }
 /**
  * One file per memorandum, policy document or group of laws. Each rule is one measure: when it applies (a compact `when` the loader expands into json-rules-engine conditions), who implements it, on what basis (documents from rules/documents.json, with the quoted text), whom it reaches and for how long. `defaults` holds what every rule of the file shares; a rule's own field wins, and `defaults.when` / `defaults.basis` are combined with the rule's.
@@ -498,4 +499,84 @@ authorityFor: string[]
  */
 namedInMemoranda?: string[]
 note?: string
+}
+/**
+ * The procedural rules of one list authority (issue 18): objection, restoration and revocation deadlines per list, each step with its legal basis and grade. A deadline no text gives is null with notGiven saying so; no overdue is computed for it.
+ */
+export interface ProcedureFile {
+$schema?: string
+authority: string
+note?: string
+/**
+ * @minItems 1
+ */
+procedures: ListProcedure[]
+}
+export interface ListProcedure {
+listType: string
+objection: ObjectionProcedure
+restoration: RestorationProcedure
+revocation: RevocationProcedure
+}
+export interface ObjectionProcedure {
+window: ProcedureStep
+accept: ProcedureStep
+decide: ProcedureStep
+}
+/**
+ * This interface was referenced by `ProcedureFile`'s JSON-Schema
+ * via the `definition` "Step".
+ */
+export interface ProcedureStep {
+deadline: (null | ProcedureDeadline)
+/**
+ * required when deadline is null: which texts were read and why none gives a deadline
+ */
+notGiven?: string
+basis: ProcedureBasisRef[]
+}
+export interface ProcedureDeadline {
+amount: number
+unit: ("working_days" | "calendar_days" | "months" | "years")
+/**
+ * the listing decision; the day the application or objection was received; the acceptance deadline
+ */
+from: ("decided_at" | "receipt" | "accept_by")
+}
+/**
+ * This interface was referenced by `ProcedureFile`'s JSON-Schema
+ * via the `definition` "Basis".
+ */
+export interface ProcedureBasisRef {
+document: string
+article: string
+/**
+ * verified: the text itself or a concordant full copy was read ([V]/[Vc]); provisional: secondary material
+ */
+grade: ("verified" | "provisional")
+source: string
+/**
+ * file under rules/ holding the article
+ */
+text?: string
+/**
+ * the words relied on, exactly as in text (checked at load)
+ */
+quote?: string
+}
+export interface RestorationProcedure {
+/**
+ * false: no text allows restoration of this list (422 with the basis)
+ */
+allowed: boolean
+/**
+ * @minItems 1
+ */
+notAllowedBasis?: ProcedureBasisRef[]
+eligibleAfter: ProcedureStep
+decide: ProcedureStep
+decideViaCreditChina?: ProcedureStep
+}
+export interface RevocationProcedure {
+complete: ProcedureStep
 }

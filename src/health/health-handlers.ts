@@ -17,8 +17,22 @@ function within(ms: number, work: PromiseLike<unknown>): Promise<boolean> {
   });
 }
 
-/** `calendar` reports how long the official holiday calendar lasts; it never makes the service not ready. */
-export function healthHandlers(db: Db, rulesLoaded: () => boolean, calendar?: () => CalendarStatus) {
+/** What /readyz needs of the subject index (src/checks/subject-index.ts). */
+interface IndexState {
+  readonly fresh: boolean;
+  readonly lastReloaded: { at: Date; subjects: number } | undefined;
+}
+
+/**
+ * `calendar` reports how long the official holiday calendar lasts, `index` whether checks are answered from the
+ * in-process subject index or from PostgreSQL; neither ever makes the service not ready (both only cost speed).
+ */
+export function healthHandlers(
+  db: Db,
+  rulesLoaded: () => boolean,
+  calendar?: () => CalendarStatus,
+  index?: IndexState,
+) {
   return {
     getHealth: async () => ({ status: 200, body: { status: 'ok' } }),
     getReadiness: async () => {
@@ -31,10 +45,24 @@ export function healthHandlers(db: Db, rulesLoaded: () => boolean, calendar?: ()
           )
         : false;
       const rules = rulesLoaded();
-      const body = { checks: { database, migrations, rules }, ...(calendar ? { calendar: calendar() } : {}) };
+      const body = {
+        checks: { database, migrations, rules },
+        ...(calendar ? { calendar: calendar() } : {}),
+        ...(index ? { subjectIndex: indexState(index) } : {}),
+      };
       return database && migrations && rules
         ? { status: 200, body: { status: 'ready', ...body } }
         : { status: 503, body: { status: 'not_ready', ...body } };
     },
   } satisfies Partial<Handlers>;
+}
+
+function indexState(index: IndexState) {
+  const last = index.lastReloaded;
+  return {
+    fresh: index.fresh,
+    checksAnsweredFrom: index.fresh ? ('index' as const) : ('postgresql' as const),
+    lastReloadAt: last ? last.at.toISOString() : null,
+    ...(last ? { subjects: last.subjects } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable, RETRY_AFTER_SECONDS, type DatabaseOutage } from '../db/unavailable';
+import { isDatabaseUnavailable, isStatementTimeout, RETRY_AFTER_SECONDS, type DatabaseOutage } from '../db/unavailable';
+import { statementTimeouts } from '../metrics/metrics';
 import type { FieldError } from '../errors';
 import { redactIdNumbers, redactUrl } from '../identity/id-number';
 
@@ -83,6 +84,7 @@ const STATUS_BY_ERROR: Record<string, number> = {
   ForbiddenError: 403,
   NotFoundError: 404,
   ConflictError: 409,
+  UnprocessableError: 422,
   TooManyRequestsError: 429,
   UnsupportedMediaError: 415,
 };
@@ -90,6 +92,11 @@ const STATUS_BY_ERROR: Record<string, number> = {
 export function problemFromError(err: unknown): Problem {
   if (isDatabaseUnavailable(err))
     return problem(503, 'the database is unreachable at the moment; repeat the request after Retry-After seconds');
+  if (isStatementTimeout(err))
+    return problem(
+      503,
+      'the answer took longer than its time limit (the database is reachable; this request is slow); repeat it after Retry-After seconds',
+    );
   const e = err as {
     name?: string;
     message?: string;
@@ -122,10 +129,18 @@ export function errorMiddleware(log: Logger, outage?: DatabaseOutage): ErrorRequ
     const p = problemFromError(err);
     p.instance = instanceOf(req.originalUrl);
     const unavailable = isDatabaseUnavailable(err);
+    const slow = isStatementTimeout(err);
     if (unavailable && outage) outage.failed(err);
-    else if (p.status >= 500) log.error({ err, reqId: (req as { id?: unknown }).id }, 'request failed');
+    else if (slow) {
+      statementTimeouts.inc({ source: 'request' });
+      log.warn(
+        { reqId: (req as { id?: unknown }).id, method: req.method, path: req.route?.path ?? req.path },
+        'statement passed its time limit: the service is slow on this request (not a database outage)',
+      );
+    } else if (p.status >= 500) log.error({ err, reqId: (req as { id?: unknown }).id }, 'request failed');
     if (res.headersSent) return;
-    const retryAfter = unavailable ? RETRY_AFTER_SECONDS : (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    const retryAfter =
+      unavailable || slow ? RETRY_AFTER_SECONDS : (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     sendProblem(res, p, typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {});
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import { keysetBatches } from '../db/keyset';
 import { entryForRulesOf } from '../lists/entry-facts';
 import type { EntryPlanner } from '../lists/entry-planner';
+import { allows } from '../lists/entry-lifecycle';
 import { issueOrders } from '../lists/issue-orders';
 import { activeEntriesAfter, findEntry } from '../lists/list-entry-store';
 import { ordersOfEntries, type OrderRow } from '../orders/order-store';
@@ -42,7 +43,7 @@ function missingMeasures(plan: Plan, stored: OrderRow[], today: string): Map<str
 function extraMeasures(plan: Plan, stored: OrderRow[]): number {
   const planned = new Set(plan.orders.flatMap((o) => o.measures.map((m) => `${o.department}\u0000${m.code}`)));
   return stored
-    .filter((o) => o.status !== 'lifted')
+    .filter((o) => o.status !== 'lifted' && o.status !== 'revoked')
     .flatMap((o) => o.measures.filter((m) => !planned.has(`${o.department}\u0000${m.code}`))).length;
 }
 
@@ -96,7 +97,7 @@ async function repair(
 ): Promise<number> {
   return d.db.transaction(async (trx) => {
     const row = await findEntry(trx, entryId, { forUpdate: true });
-    if (row?.status !== 'active') return 0;
+    if (!row || !allows('reissue', row.status)) return 0;
     const missing = missingMeasures(plan, await ordersOfEntries(trx, [entryId]), today);
     if (missing.size === 0) return 0;
     const isMissing = (department: string, code: string) => missing.get(department)?.has(code) ?? false;

@@ -1,6 +1,6 @@
 import { keysetBatches } from '../db/keyset';
 import type { Db } from '../db/knex';
-import { endEntry } from '../lists/entry-writer';
+import { allows, endEntry } from '../lists/entry-lifecycle';
 import { findEntry, termEndedEntriesAfter } from '../lists/list-entry-store';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
@@ -21,10 +21,11 @@ export async function expireEntries(db: Db, clock: Clock): Promise<JobCounts> {
     for (const { id } of batch) {
       await db.transaction(async (trx) => {
         const row = await findEntry(trx, id, { forUpdate: true });
-        if (row?.status !== 'active' || row.expires_at === null || row.expires_at >= today) return;
-        const { lifted } = await endEntry(trx, row, 'expired', null, now, 'system');
+        if (!row || !allows('expire', row.status) || row.expires_at === null || row.expires_at >= today) return;
+        const { changed, orders } = await endEntry(trx, row, 'expire', { actor: 'system', at: now });
+        if (!changed) return;
         counts.expired++;
-        counts.ordersLifted += lifted.length;
+        counts.ordersLifted += orders.length;
       });
     }
   }

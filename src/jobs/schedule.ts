@@ -12,6 +12,8 @@ import { recomputeProvisionalDeadlines } from './recompute-deadlines';
 import { checkConsistency } from './consistency-check';
 import { escalateOverdue } from './escalate-overdue';
 import { expireEntries } from './expire-entries';
+import { pruneDeliveredEvents } from './outbox-retention';
+import { addMissingSubjects, pruneSubjectsInForce } from './prune-subjects';
 import { JobRunner, type JobDefinition, type JobRunResult } from './job-runner';
 
 export interface JobDeps {
@@ -25,6 +27,9 @@ export interface JobDeps {
   deadlines: FeedbackDeadlines;
   escalationLevel2WorkingDays: number;
 }
+
+/** Delivered webhook events are kept this long for the delivery log, then deleted (docs/adr/0007). */
+const DELIVERED_EVENTS_KEPT_DAYS = 90;
 
 /** Schedules are China Standard Time (every deadline and term in the regulations is a China date). */
 const JOB_TIMEZONE = 'Asia/Shanghai';
@@ -71,6 +76,19 @@ function jobDefinitions(d: JobDeps): JobDefinition[] {
       description:
         'every active entry has the orders its rules produce today; missing ones are issued, extra ones reported',
       run: () => checkConsistency(d),
+    },
+    {
+      name: 'prune-subjects-in-force',
+      schedule: '50 3 * * *',
+      description:
+        'subjects with nothing in force for a day leave subjects_in_force (the subject index stops over-reporting them); subjects written past the triggers (restore, replication) are added',
+      run: async () => ({ ...(await pruneSubjectsInForce(d.db)), ...(await addMissingSubjects(d.db)) }),
+    },
+    {
+      name: 'outbox-retention',
+      schedule: '10 4 * * *',
+      description: `delivered webhook events older than ${DELIVERED_EVENTS_KEPT_DAYS} days are deleted with their delivery log`,
+      run: () => pruneDeliveredEvents(d.db, d.clock.now(), DELIVERED_EVENTS_KEPT_DAYS),
     },
   ];
 }

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { recordAudit, type AuditRecord } from '../audit/audit-store';
-import { liftOrdersOfEntry, ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
-import { liftRestrictionsOfEntry } from '../restrictions/restriction-store';
+import { recordAudit } from '../audit/audit-store';
+import { ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
 import type { Plan } from '../rules/outcome-planner';
 import { entryPersonsOf } from './entry-facts';
-import { enqueueOrderEvents } from '../webhooks/outbox';
 import { issueOrders, type IssueContext } from './issue-orders';
-import { ConflictError, ForbiddenError } from '../errors';
+import { ForbiddenError } from '../errors';
+import { endEntry, TRANSITIONS } from './entry-lifecycle';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput, NormalisedEntry } from './entry-input';
-import { findEntriesBySourceRefs, insertEntriesIfNew, markEntryEnded, type EntryRow } from './list-entry-store';
+import { findEntriesBySourceRefs, insertEntriesIfNew, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 
 /** An entry checked and planned, ready to be stored. */
@@ -71,7 +70,13 @@ export async function writeEntries(
     { at: w.at, requestId: w.requestId },
     stored.map(({ row }) => {
       const { orders, ...entry } = toListEntry(row, [], w.at);
-      return { actor: w.actor, action: 'entry.created', entityType: 'list_entry', entityId: row.id, after: entry };
+      return {
+        actor: w.actor,
+        action: TRANSITIONS.list.audit,
+        entityType: 'list_entry',
+        entityId: row.id,
+        after: entry,
+      };
     }),
   );
   const issued = await issueOrders(
@@ -116,8 +121,9 @@ type RemovalInput = components['schemas']['RemovalInput'];
 
 /**
  * The one removal decision, for single and batch removal, on an entry locked by the caller: only the authority that
- * listed it may remove it; a removed entry is left as it is (a repeat is harmless); an expired one has nothing left
- * to remove. Returns the entry as it now is and whether this call removed it; refusals are thrown.
+ * listed it may remove it; the lifecycle table decides the rest (a removed entry is left as it is, a repeat is
+ * harmless; an expired or revoked one is 409 naming its state). Returns the entry as it now is and whether this call
+ * removed it; refusals are thrown. The ground is stored with the removal when given (old removals have none).
  */
 export async function removeEntry(
   trx: Knex.Transaction,
@@ -127,56 +133,13 @@ export async function removeEntry(
 ): Promise<{ removed: boolean; entry: EntryRow }> {
   if (by.authority !== row.authority)
     throw new ForbiddenError('only the authority that listed the entry may remove it');
-  if (row.status === 'removed') return { removed: false, entry: row };
-  if (row.status === 'expired') throw new ConflictError('the entry has already expired; there is nothing to remove');
   const removal = {
     reason: input.reason,
     decisionNo: input.decisionNo,
     removedAt: by.at.toISOString(),
     removedBy: by.actor,
+    ...(input.ground ? { ground: input.ground } : {}),
   };
-  const { entry } = await endEntry(trx, row, 'removed', removal, by.at, by.actor, by.requestId);
-  return { removed: true, entry };
-}
-
-export type EndStatus = 'removed' | 'expired';
-
-/**
- * Ends an entry and lifts what it put in force (orders still in effect, restrictions, bans), auditing each change.
- * Shared by removal (the authority's decision) and expiry (the term ran out).
- */
-export async function endEntry(
-  trx: Knex.Transaction,
-  row: EntryRow,
-  status: EndStatus,
-  removal: components['schemas']['Removal'] | null,
-  at: Date,
-  actor: string,
-  requestId?: string,
-): Promise<{ entry: EntryRow; lifted: OrderRow[] }> {
-  const updated = await markEntryEnded(trx, row.id, status, removal, at);
-  const lifted = await liftOrdersOfEntry(trx, row.id, at);
-  await liftRestrictionsOfEntry(trx, row.id, at);
-  await recordAudit(trx, { at, requestId }, [
-    {
-      actor,
-      action: `entry.${status}`,
-      entityType: 'list_entry',
-      entityId: row.id,
-      before: { status: row.status },
-      after: { status, removal },
-    },
-    ...lifted.map(
-      (o): AuditRecord => ({
-        actor,
-        action: 'order.lifted',
-        entityType: 'order',
-        entityId: o.id,
-        before: { status: o.status },
-        after: { status: 'lifted', liftedAt: at.toISOString() },
-      }),
-    ),
-  ]);
-  await enqueueOrderEvents(trx, 'order.lifted', lifted, at);
-  return { entry: updated, lifted };
+  const { changed, entry } = await endEntry(trx, row, 'remove', by, { removal });
+  return { removed: changed, entry };
 }

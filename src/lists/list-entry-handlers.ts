@@ -12,6 +12,14 @@ export function listEntryHandlers(entries: ListEntryService) {
     getListEntry: async ({ params }, call) => ({ status: 200, body: await entries.get(call, params.id) }),
     getListEntryHistory: async ({ params }, call) => ({ status: 200, body: await entries.history(call, params.id) }),
     listListEntries: async ({ query }, call) => ({ status: 200, body: await entries.search(call, query) }),
+    correctListEntry: async ({ params, body }, call) => ({
+      status: 200,
+      body: await entries.correct(call, params.id, body),
+    }),
+    revokeListEntry: async ({ params, body }, call) => ({
+      status: 200,
+      body: await entries.revoke(call, params.id, body),
+    }),
     removeListEntry: async ({ params, body }, call) => ({
       status: 200,
       body: await entries.remove(call, params.id, body),

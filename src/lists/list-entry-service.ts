@@ -3,7 +3,10 @@ import { decodeCursor, pageOf } from '../db/pagination';
 import { auditPersonLookup, type LookupLimit } from './person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { historyOf } from '../audit/audit-store';
-import { NotFoundError, ValidationError } from '../errors';
+import type { Knex } from 'knex';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
+import { entryOfObjection, pendingObjectionsOf } from './pending-objections';
+import { correctEntry } from './entry-correction';
 import type { components } from '../generated/openapi';
 import { idNumberProblem } from '../identity/id-number';
 import { countEntry } from '../metrics/metrics';
@@ -12,6 +15,7 @@ import { ordersOfEntries, type OrderRow } from '../orders/order-store';
 import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import type { ListEntryInput } from './entry-input';
+import { endEntry, relistProblem, revocationOf, sourceRefState, type TransitionContext } from './entry-lifecycle';
 import type { EntryPlanner } from './entry-planner';
 import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
 import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
@@ -32,6 +36,20 @@ export interface EntryServiceDeps {
 }
 
 const DEFAULT_LOOKUP_LIMIT: LookupLimit = { perWindow: 60, windowSeconds: 3600 };
+
+/** A credit-restored entry is no longer published: hidden from departments other than its authority and supervisors. */
+function hiddenFrom(p: Principal, row: EntryRow): boolean {
+  if (row.status !== 'removed' || row.removal?.ground !== 'credit_restored') return false;
+  return !(isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.code === row.authority));
+}
+
+/** An objectionId a correction or revocation names must be an objection to that entry. */
+async function requireObjectionOf(trx: Knex.Transaction, entryId: string, objectionId: string): Promise<void> {
+  if ((await entryOfObjection(trx, objectionId)) !== entryId)
+    throw new UnprocessableError(`objectionId ${objectionId} names no objection to this entry`, [
+      { path: 'objectionId', message: 'names no objection to this entry' },
+    ]);
+}
 
 /**
  * The orders of an entry a caller may see: the list authority that made the entry, a supervisor and the
@@ -71,7 +89,9 @@ export class ListEntryService {
     const [result] = await this.d.db.transaction((trx) =>
       writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]),
     );
-    countEntry('api', input.listType, result?.created ? 'created' : 'unchanged');
+    const refused = result && !result.created ? relistProblem(sourceRefState(result.entry)) : undefined;
+    countEntry('api', input.listType, result?.created ? 'created' : refused ? 'rejected' : 'unchanged');
+    if (refused) throw new ConflictError(refused);
     return result as WriteResult;
   }
 
@@ -92,15 +112,74 @@ export class ListEntryService {
   }
 
   async get(ctx: CallContext, id: string): Promise<ListEntry> {
-    const row = await findEntry(this.d.db, id);
-    if (!row) throw new NotFoundError(`no list entry with id ${id}`);
+    const row = await this.readable(ctx, id);
     const orders = await ordersOfEntries(this.d.db, [row.id]);
     if (!personVisible(ctx.principal, row, orders)) throw new NotFoundError(`no list entry with id ${id}`);
-    return this.view(ctx, row, orders, this.d.clock.now());
+    const pending = await pendingObjectionsOf(this.d.db, [row.id]);
+    return this.view(ctx, row, orders, this.d.clock.now(), pending);
   }
 
-  private view(ctx: CallContext, row: EntryRow, orders: OrderRow[], now: Date): ListEntry {
-    return toListEntry(row, orders.filter(visibleOrders(ctx.principal, row.authority)), now);
+  /**
+   * An entry as a caller may read it. Entries are public to every department, except one restored (信用修复): its
+   * publication stops (令第36号 Art. 3), so from then on only its authority, the supervisors and the administrator
+   * see it; to others it does not exist.
+   */
+  private async readable(ctx: CallContext, id: string, q: Db | Knex.Transaction = this.d.db): Promise<EntryRow> {
+    const row = await findEntry(q, id);
+    if (!row || hiddenFrom(ctx.principal, row)) throw new NotFoundError(`no list entry with id ${id}`);
+    return row;
+  }
+
+  private view(
+    ctx: CallContext,
+    row: EntryRow,
+    orders: OrderRow[],
+    now: Date,
+    pending: Map<string, Date> = new Map(),
+  ): ListEntry {
+    const since = pending.get(row.id);
+    return {
+      ...toListEntry(row, orders.filter(visibleOrders(ctx.principal, row.authority)), now),
+      ...(since ? { pendingObjection: { status: 'pending' as const, since: since.toISOString() } } : {}),
+    };
+  }
+
+  /** 更正 by the listing authority: descriptive fields only (src/lists/entry-correction.ts). */
+  async correct(ctx: CallContext, id: string, input: components['schemas']['CorrectionInput']): Promise<ListEntry> {
+    return this.onLockedEntry(ctx, id, 'correct', async (trx, row, by) => {
+      if (input.objectionId) await requireObjectionOf(trx, row.id, input.objectionId);
+      const why = { reason: input.reason, decisionNo: input.decisionNo, objectionId: input.objectionId };
+      return (await correctEntry(trx, row, input.changes, why, by)).entry;
+    });
+  }
+
+  /** 撤销 by the listing authority: the entry is void, its orders revoked (src/lists/entry-lifecycle.ts). */
+  async revoke(ctx: CallContext, id: string, input: components['schemas']['RevocationInput']): Promise<ListEntry> {
+    return this.onLockedEntry(ctx, id, 'revoke', async (trx, row, by) => {
+      if (input.objectionId) await requireObjectionOf(trx, row.id, input.objectionId);
+      const revocation = revocationOf(input, by);
+      return (await endEntry(trx, row, 'revoke', by, { revocation })).entry;
+    });
+  }
+
+  /** One transaction on the entry's row lock, by its listing authority only; answers the entry as it then is. */
+  private async onLockedEntry(
+    ctx: CallContext,
+    id: string,
+    verb: string,
+    work: (trx: Knex.Transaction, row: EntryRow, by: TransitionContext) => Promise<EntryRow>,
+  ): Promise<ListEntry> {
+    const now = this.d.clock.now();
+    return this.d.db.transaction(async (trx) => {
+      const row = await findEntry(trx, id, { forUpdate: true });
+      if (!row || hiddenFrom(ctx.principal, row)) throw new NotFoundError(`no list entry with id ${id}`);
+      const p = ctx.principal;
+      if (p.kind !== 'department' || p.department.code !== row.authority)
+        throw new ForbiddenError(`only the authority that listed the entry (${row.authority}) may ${verb} it`);
+      const entry = await work(trx, row, { actor: actorOf(p), at: now, requestId: ctx.requestId });
+      const pending = await pendingObjectionsOf(trx, [id]);
+      return this.view(ctx, entry, await ordersOfEntries(trx, [id]), now, pending);
+    });
   }
 
   /**
@@ -108,8 +187,7 @@ export class ListEntryService {
    * rule: a supervisor, the administrator and the listing authority see all, any other department its own.
    */
   async history(ctx: CallContext, id: string): Promise<components['schemas']['AuditHistory']> {
-    const row = await findEntry(this.d.db, id);
-    if (!row) throw new NotFoundError(`no list entry with id ${id}`);
+    const row = await this.readable(ctx, id);
     const p = ctx.principal;
     const seesAll =
       isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
@@ -139,7 +217,12 @@ export class ListEntryService {
     q: { uscc?: string; idNumber?: string; listType?: string; status?: string; limit?: number; cursor?: string },
   ): Promise<{ items: ListEntry[]; nextCursor: string | null }> {
     const p = ctx.principal;
-    const filters: EntryFilters = { uscc: q.uscc, listType: q.listType, status: q.status };
+    const filters: EntryFilters = {
+      uscc: q.uscc,
+      listType: q.listType,
+      status: q.status,
+      ...(isSupervisorOrAdmin(p) ? {} : { restoredVisibleTo: p.kind === 'department' ? p.department.code : null }),
+    };
     if (!isSupervisorOrAdmin(p) && p.kind === 'department') filters.personsVisibleTo = p.department.code;
     if (q.idNumber !== undefined) {
       const problem = idNumberProblem(q.idNumber);
@@ -165,7 +248,11 @@ export class ListEntryService {
       page.items.map((r) => r.id),
     );
     const now = this.d.clock.now();
-    return { items: page.items.map((r) => this.view(ctx, r, orders, now)), nextCursor: page.nextCursor };
+    const pending = await pendingObjectionsOf(
+      this.d.db,
+      page.items.map((r) => r.id),
+    );
+    return { items: page.items.map((r) => this.view(ctx, r, orders, now, pending)), nextCursor: page.nextCursor };
   }
 
   /** Removal by the list authority: the entry ends and its orders, restrictions and bans are lifted. Repeats are harmless. */

@@ -27,12 +27,17 @@ export interface EntryRow {
   listing_ground: string | null;
   status: components['schemas']['EntryStatus'];
   removal: components['schemas']['Removal'] | null;
+  /** Set once, when the entry is revoked; absent on rows read before the column existed. */
+  revocation?: components['schemas']['Revocation'] | null;
   rules_version: string;
   created_by: string;
   created_at: Date;
 }
 
-export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'created_at'> & { id: string; created_at: Date };
+export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'revocation' | 'created_at'> & {
+  id: string;
+  created_at: Date;
+};
 
 /**
  * Inserts the rows whose (authority, source_ref) is not stored yet, in one statement; returns those it inserted.
@@ -90,6 +95,8 @@ export interface EntryFilters {
    * holds an order on them (a name and a masked ID number are personal data; see ListEntryService.personVisible).
    */
   personsVisibleTo?: string;
+  /** Credit-restored entries are hidden (公示 stops, 令第36号 Art. 3) except those of this authority; undefined: shown. */
+  restoredVisibleTo?: string | null;
 }
 
 export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
@@ -109,6 +116,11 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
         ),
     );
   }
+  if (f.restoredVisibleTo !== undefined)
+    query.where((w) => {
+      w.whereRaw("not (status = 'removed' and coalesce(removal->>'ground', '') = 'credit_restored')");
+      if (f.restoredVisibleTo) w.orWhere('authority', f.restoredVisibleTo);
+    });
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query
     .orderBy([
@@ -118,16 +130,35 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
     .limit(limit + 1);
 }
 
-export async function markEntryEnded(
+/** Sets an entry's state and the record of how it got there (removal or revocation); the old removal is kept. */
+export async function markEntryState(
   q: Q,
   id: string,
-  status: 'removed' | 'expired',
-  removal: components['schemas']['Removal'] | null,
+  status: EntryRow['status'],
+  record: { removal?: components['schemas']['Removal']; revocation?: components['schemas']['Revocation'] },
   at: Date,
 ): Promise<EntryRow> {
   const [row] = await q(TABLE)
     .where({ id })
-    .update({ status, removal: removal ? JSON.stringify(removal) : null, updated_at: at })
+    .update({
+      status,
+      ...(record.removal ? { removal: JSON.stringify(record.removal) } : {}),
+      ...(record.revocation ? { revocation: JSON.stringify(record.revocation) } : {}),
+      updated_at: at,
+    })
+    .returning('*');
+  return row as EntryRow;
+}
+
+/** The descriptive columns a correction may change (identity columns are not among them). */
+export type CorrectableColumns = Partial<
+  Pick<EntryRow, 'subject_name' | 'subject' | 'reason' | 'decision_no' | 'decided_at' | 'expires_at'>
+>;
+
+export async function updateEntryDescription(q: Q, id: string, set: CorrectableColumns, at: Date): Promise<EntryRow> {
+  const [row] = await q(TABLE)
+    .where({ id })
+    .update({ ...set, ...(set.subject ? { subject: JSON.stringify(set.subject) } : {}), updated_at: at })
     .returning('*');
   return row as EntryRow;
 }

@@ -73,6 +73,23 @@ export const listEntriesTotal = new Counter({
   registers: [registry],
 });
 
+const entryTransitionsTotal = new Counter({
+  name: 'jp_entry_transitions_total',
+  help: 'List entries ended by a lifecycle transition (remove, restore, expire, revoke), by transition and list type',
+  labelNames: ['transition', 'list'] as const,
+  registers: [registry],
+});
+
+/** Objections and restoration applications undecided past their decideBy (read from the database on a schedule). */
+export const proceduresOverdueGauge = new Gauge({
+  name: 'jp_procedures_overdue',
+  help:
+    'Objections (kind=objection) and credit-restoration applications (kind=restoration) still undecided after ' +
+    'their decideBy, by listing authority; those with no deadline in any text are never counted',
+  labelNames: ['kind', 'authority'] as const,
+  registers: [registry],
+});
+
 const jobRunDuration = new Histogram({
   name: 'jp_job_run_duration_seconds',
   help: 'Runs of scheduled jobs in this process, by job and outcome (succeeded, failed); _count is the number of runs',
@@ -126,6 +143,15 @@ export const jobLastSuccess = new Gauge({
   registers: [registry],
 });
 
+export const statementTimeouts = new Counter({
+  name: 'jp_db_statement_timeouts_total',
+  help:
+    "Statements PostgreSQL cancelled at their time limit, by where they ran (request, gauges): the service's own " +
+    'slowness on a reachable database, never counted as an outage',
+  labelNames: ['source'] as const,
+  registers: [registry],
+});
+
 export const dbUp = new Gauge({
   name: 'jp_db_up',
   help: '1 when the last scheduled metrics refresh reached the database, 0 when it failed',
@@ -141,6 +167,43 @@ export const refreshDuration = new Gauge({
 export const refreshTimestamp = new Gauge({
   name: 'jp_metrics_refresh_timestamp_seconds',
   help: 'When the database gauges were last refreshed successfully (Unix time)',
+  registers: [registry],
+});
+
+/** The freshness of this process's subject indexes, read at scrape time (each registers itself while started). */
+const subjectIndexes = new Set<() => boolean>();
+/** Registers an index's freshness; the returned function unregisters it (on close). */
+export function reportSubjectIndexFreshness(fresh: () => boolean): () => void {
+  subjectIndexes.add(fresh);
+  return () => subjectIndexes.delete(fresh);
+}
+
+new Gauge({
+  name: 'jp_subject_index_fresh',
+  help:
+    '1 when clean checks are answered from the in-process subject index, 0 when every check goes to PostgreSQL ' +
+    '(loading, reload failed, listening connection lost)',
+  registers: [registry],
+  collect() {
+    this.set(subjectIndexes.size > 0 && [...subjectIndexes].every((fresh) => fresh()) ? 1 : 0);
+  },
+});
+
+export const subjectIndexReloadTimestamp = new Gauge({
+  name: 'jp_subject_index_last_reload_timestamp_seconds',
+  help: 'When the subject index last completed a full reload (Unix time)',
+  registers: [registry],
+});
+
+export const subjectIndexSubjects = new Gauge({
+  name: 'jp_subject_index_subjects',
+  help: 'Subjects (hashes) the subject index held after its last full reload',
+  registers: [registry],
+});
+
+export const subjectIndexReloadFailures = new Counter({
+  name: 'jp_subject_index_reload_failures_total',
+  help: 'Full reloads of the subject index that failed (retried with backoff)',
   registers: [registry],
 });
 
@@ -249,6 +312,12 @@ export function countEntryRows(
     const [list, result] = key.split(' ') as [string, string];
     listEntriesTotal.labels(list, source, result).inc(n);
   }
+}
+
+/** An entry went through an ending transition (src/lists/entry-lifecycle.ts). */
+export function countEntryTransition(transition: string, list: string): void {
+  if (!enabled) return;
+  entryTransitionsTotal.labels(transition, list).inc();
 }
 
 /** A scheduled job ran here (it held the lock): its outcome and wall-clock duration. */

@@ -51,6 +51,8 @@ export class OrderService {
         throw new ForbiddenError('only the department the order is addressed to may feed back on it');
       if (row.status === 'lifted')
         throw new ConflictError('the order has been lifted; there is nothing left to feed back on');
+      if (row.status === 'revoked')
+        throw new ConflictError('the order is revoked (its entry was a wrong listing): reverse what was done instead');
       if (row.status !== 'issued') throw new ConflictError(`the order already has its final feedback (${row.status})`);
 
       const feedback = {

@@ -18,9 +18,13 @@ export interface OrderRow {
   due_at_provisional: boolean;
   feedback: components['schemas']['Feedback'] | null;
   lifted_at: Date | null;
+  /** When the entry was revoked (the order with it); absent on rows read before the column existed. */
+  revoked_at?: Date | null;
+  /** The removal ground the order was lifted on, or 'revoked'; null when none was recorded. */
+  end_ground?: string | null;
 }
 
-export type NewOrderRow = Omit<OrderRow, 'status' | 'feedback' | 'lifted_at'>;
+export type NewOrderRow = Omit<OrderRow, 'status' | 'feedback' | 'lifted_at' | 'revoked_at' | 'end_ground'>;
 
 /** Rows per statement: at up to 9 bind parameters a row, under PostgreSQL's 65,535. */
 const ROWS_PER_STATEMENT = 7000;
@@ -80,8 +84,16 @@ export async function recordFeedback(
   return row as OrderRow;
 }
 
-/** Lifts the orders still in effect (issued or implemented); returns them as they were before. */
-export async function liftOrdersOfEntry(q: Q, entryId: string, at: Date): Promise<OrderRow[]> {
+/**
+ * Lifts the orders still in effect (issued or implemented), with the removal ground when one was given; returns them
+ * as they were before.
+ */
+export async function liftOrdersOfEntry(
+  q: Q,
+  entryId: string,
+  at: Date,
+  ground: string | null = null,
+): Promise<OrderRow[]> {
   const before = await q(TABLE)
     .where({ entry_id: entryId })
     .whereIn('status', ['issued', 'implemented'])
@@ -93,7 +105,26 @@ export async function liftOrdersOfEntry(q: Q, entryId: string, at: Date): Promis
         'id',
         before.map((o: OrderRow) => o.id),
       )
-      .update({ status: 'lifted', lifted_at: at, updated_at: at });
+      .update({ status: 'lifted', lifted_at: at, updated_at: at, end_ground: ground });
+  }
+  return before as OrderRow[];
+}
+
+/**
+ * Revokes every order of an entry not revoked yet, whatever its state (issued, fed back, even lifted: a revoked entry
+ * was void from the start, so each department reverses what it did). The rows are locked first, so a feedback
+ * arriving at the same moment either committed before (and is revoked now) or waits and then finds `revoked`.
+ * Returns the orders as they were before.
+ */
+export async function revokeOrdersOfEntry(q: Q, entryId: string, at: Date): Promise<OrderRow[]> {
+  const before = await q(TABLE).where({ entry_id: entryId }).whereNot('status', 'revoked').forUpdate().select('*');
+  if (before.length) {
+    await q(TABLE)
+      .whereIn(
+        'id',
+        before.map((o: OrderRow) => o.id),
+      )
+      .update({ status: 'revoked', revoked_at: at, updated_at: at, end_ground: 'revoked' });
   }
   return before as OrderRow[];
 }

@@ -18,5 +18,7 @@ export function toOrder(row: OrderRow, now: Date): Order {
     measures: row.measures,
     feedback: row.feedback,
     liftedAt: row.lifted_at ? new Date(row.lifted_at).toISOString() : null,
+    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,
+    endGround: row.end_ground ?? null,
   };
 }

@@ -7,6 +7,7 @@ import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
 import { addDays, chinaDate } from '../time/dates';
 import type { ClearCounter } from '../checks/clear-counter';
+import { emptyProcedureCounts, procedureCounts } from '../procedures/procedure-store';
 import {
   deskCounts,
   feedbackCounts,
@@ -36,10 +37,11 @@ export class ReportService {
     const now = this.clock.now();
     // This instance's clean-answer counts; other instances' lag by at most their flush interval.
     await this.counter.flush();
-    const [counts, byDepartment, byScenario] = await Promise.all([
+    const [counts, byDepartment, byScenario, procedures] = await Promise.all([
       feedbackCounts(this.db, now),
       deskCounts(this.db, 'department'),
       deskCounts(this.db, 'scenario'),
+      procedureCounts(this.db, chinaDate(now)),
     ]);
     return {
       generatedAt: now.toISOString(),
@@ -69,6 +71,10 @@ export class ReportService {
         })),
         scenarios: deskFigures(byScenario).map(({ key, ...f }) => ({ scenario: key === '' ? null : key, ...f })),
       },
+      // every list authority, with zeros when nothing was filed (issue 18)
+      procedures: this.departments.all
+        .filter((d) => d.authorityFor.length > 0)
+        .map((d) => procedures.get(d.code) ?? emptyProcedureCounts(d.code)),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { departmentStateCounts, weekCounts } from './order-counts';
 
 export interface DepartmentCounts {
   department: string;
@@ -11,22 +12,22 @@ export interface DepartmentCounts {
   lifted: number;
 }
 
+/** Per department, from the kept counts (src/reports/order-counts.ts), not a scan of orders. */
 export async function feedbackCounts(q: Knex, now: Date): Promise<DepartmentCounts[]> {
-  const { rows } = await q.raw<{ rows: DepartmentCounts[] }>(
-    `select department,
-            count(*)::int                                                   as issued,
-            count(*) filter (where status = 'implemented')::int             as implemented,
-            count(*) filter (where status = 'not_applicable')::int          as not_applicable,
-            count(*) filter (where status = 'issued')::int                  as pending,
-            count(*) filter (where status = 'issued' and due_at < :now)::int as overdue,
-            count(*) filter (where status = 'issued' and e.order_id is not null)::int as escalated,
-            count(*) filter (where status = 'lifted')::int                  as lifted
-       from orders
-       left join (select distinct order_id from escalations) e on e.order_id = orders.id
-      group by department`,
-    { now },
-  );
-  return rows;
+  const rows = await departmentStateCounts(q, now);
+  return rows.map((r) => {
+    const of = (status: string) => r.byStatus[status] ?? 0;
+    return {
+      department: r.department,
+      issued: Object.values(r.byStatus).reduce((a, b) => a + b, 0),
+      implemented: of('implemented'),
+      not_applicable: of('not_applicable'),
+      pending: of('issued'),
+      overdue: r.pastDue,
+      escalated: r.escalated,
+      lifted: of('lifted'),
+    };
+  });
 }
 
 export interface WeekCounts {
@@ -36,38 +37,11 @@ export interface WeekCounts {
 }
 
 /**
- * Orders issued and fed back per China week (Monday first) from `from` (a Monday, China date) on. Weeks without
- * orders are included, so a chart has no gaps.
+ * Orders issued and fed back per China week (Monday first) from `from` (a Monday, China date) on, from the kept
+ * weekly counts. Weeks without orders are included, so a chart has no gaps.
  */
 export async function weeklyCounts(q: Knex, from: string, weeks: number, department?: string): Promise<WeekCounts[]> {
-  const since = `${from}T00:00:00+08:00`;
-  const sinceUtc = new Date(since).toISOString();
-  const { rows } = await q.raw<{ rows: WeekCounts[] }>(
-    `with weeks as (
-       select (cast(:from as date) + 7 * n) as week_start from generate_series(0, cast(:weeks as int) - 1) as n
-     ), issued as (
-       select date_trunc('week', issued_at at time zone 'Asia/Shanghai')::date as week_start, count(*)::int as n
-         from orders
-        where issued_at >= cast(:since as timestamptz)
-          and (cast(:department as text) is null or department = :department)
-        group by 1
-     ), fed_back as (
-       select date_trunc('week', (feedback->>'at')::timestamptz at time zone 'Asia/Shanghai')::date as week_start,
-              count(*)::int as n
-         from orders
-        where feedback is not null and feedback->>'at' >= :sinceUtc
-          and (cast(:department as text) is null or department = :department)
-        group by 1
-     )
-     select to_char(w.week_start, 'YYYY-MM-DD') as week_start,
-            coalesce(i.n, 0) as issued, coalesce(f.n, 0) as fed_back
-       from weeks w
-       left join issued i using (week_start)
-       left join fed_back f using (week_start)
-      order by w.week_start`,
-    { from, weeks, since, sinceUtc, department: department ?? null },
-  );
-  return rows;
+  return weekCounts(q, from, weeks, department);
 }
 
 export interface OverdueRow {
@@ -82,7 +56,10 @@ export interface OverdueRow {
   escalation_level: number;
 }
 
-/** Issued orders past due, the longest overdue first; keyset-paged on (due_at, id) through orders_pending_due_idx. */
+/**
+ * Issued orders past due, the longest overdue first; keyset-paged on (due_at, id) through orders_issued_due_idx, or
+ * orders_issued_department_due_idx for one department (migration 20261205500200).
+ */
 export async function overduePage(
   q: Knex,
   f: { now: Date; department?: string },
@@ -92,9 +69,7 @@ export async function overduePage(
   const query = q('orders as o')
     .join('list_entries as e', 'e.id', 'o.entry_id')
     .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.measures', 'o.issued_at', 'o.due_at', 'e.subject')
-    .select(
-      q.raw('(select coalesce(max(x.level), 0) from escalations x where x.order_id = o.id)::int as escalation_level'),
-    )
+    .select('o.escalation_level')
     .where('o.status', 'issued')
     .where('o.due_at', '<', f.now);
   if (f.department) query.where('o.department', f.department);
@@ -102,11 +77,10 @@ export async function overduePage(
   return query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1);
 }
 
+/** Issued orders past due, from the kept counts: the same figure at any page and any size, without a count(*). */
 export async function overdueTotal(q: Knex, f: { now: Date; department?: string }): Promise<number> {
-  const query = q('orders').where('status', 'issued').where('due_at', '<', f.now);
-  if (f.department) query.where('department', f.department);
-  const [row] = await query.count({ n: '*' });
-  return Number(row?.n ?? 0);
+  const rows = await departmentStateCounts(q, f.now, f.department);
+  return rows.reduce((sum, r) => sum + r.pastDue, 0);
 }
 
 /** Desk figures of one department or scenario (scenario: the scenario, the officer role, or '' for none). */

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { DocumentsFile } from '../generated/rule-files';
+import type { DocumentsFile, ProcedureFile } from '../generated/rule-files';
+import { checkProcedures, procedureFiles, type LoadedProcedure } from './procedure-loader';
 import { citationOf, strengthOf, type VersionEntry } from './citations';
 import { conditionsOf, withDefaults } from './rule-expansion';
 import type { Catalog, Department, ListType, LoadedRule, MemorandumMeta, RuleEvent, RuleFile } from './rule-types';
@@ -24,6 +25,8 @@ export interface LoadedRules {
   documents: Map<string, VersionEntry>;
   rules: LoadedRule[];
   files: { file: string; memorandum: MemorandumMeta }[];
+  /** Objection, restoration and revocation procedures per list (rules/procedures/*.json), checked like the rest. */
+  procedures: Map<ListType, LoadedProcedure>;
   /** Hash of every loaded file: changes whenever any rule, document, department or catalogue entry changes. */
   version: string;
 }
@@ -359,5 +362,15 @@ export function loadRules(rulesDir: string): LoadedRules {
   }
   if (rules.length === 0) throw new RuleFileError(rel(memoDir), '', 'holds no rule files');
 
-  return { departments, catalog, documents, rules, files, version: hash.digest('hex').slice(0, 16) };
+  const procedureData = procedureFiles(rulesDir).map((file) => {
+    const data = readJson(file, rel(file));
+    hash.update(JSON.stringify(data));
+    return {
+      file,
+      data: validated<ProcedureFile>(schemaValidator(rulesDir, 'procedure.schema.json'), data, rel(file)),
+    };
+  });
+  const procedures = checkProcedures(rulesDir, rel, procedureData, departments, listCodes);
+
+  return { departments, catalog, documents, rules, files, procedures, version: hash.digest('hex').slice(0, 16) };
 }

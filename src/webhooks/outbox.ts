@@ -4,7 +4,7 @@ import type { NewOrderRow, OrderRow } from '../orders/order-store';
 import { toOrder, type Order } from '../orders/order-view';
 import { departmentsWithWebhooks } from './webhook-store';
 
-type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated';
+type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated' | 'order.revoked';
 
 export interface OutboxEvent {
   department: string;
@@ -49,23 +49,56 @@ export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: Out
 }
 
 /**
- * order.issued / order.lifted for each order, to the department it is addressed to. Takes the orders as written
- * (issued) or as they were before lifting, and announces them in their new state.
+ * order.issued / order.lifted / order.revoked for each order, to the department it is addressed to. Takes the orders
+ * as written (issued) or as they were before lifting or revoking, and announces them in their new state; a lift names
+ * its removal ground when there is one (e.g. credit_restored), so the department knows why.
  */
 export async function enqueueOrderEvents(
   trx: Knex.Transaction,
-  type: 'order.issued' | 'order.lifted',
+  type: 'order.issued' | 'order.lifted' | 'order.revoked',
   orders: readonly (NewOrderRow | OrderRow)[],
   at: Date,
+  ground: string | null = null,
 ): Promise<void> {
   if (orders.length === 0) return;
-  const now = (o: NewOrderRow | OrderRow): OrderRow =>
-    type === 'order.issued'
-      ? { ...o, status: 'issued', feedback: null, lifted_at: null }
-      : { feedback: null, ...o, status: 'lifted', lifted_at: at };
+  const now = (o: NewOrderRow | OrderRow): OrderRow => {
+    if (type === 'order.issued') return { ...o, status: 'issued', feedback: null, lifted_at: null };
+    if (type === 'order.revoked')
+      return { feedback: null, lifted_at: null, ...o, status: 'revoked', revoked_at: at, end_ground: 'revoked' };
+    return { feedback: null, ...o, status: 'lifted', lifted_at: at, end_ground: ground };
+  };
   await enqueueEvents(
     trx,
     at,
-    orders.map((o) => ({ department: o.department, type, order: now(o) })),
+    orders.map((o) => ({
+      department: o.department,
+      type,
+      order: now(o),
+      ...(type === 'order.lifted' && ground ? { extra: { ground } } : {}),
+    })),
   );
+}
+
+/**
+ * decision.basis_revoked: a check answer given to `department` relied on an entry revoked since. The event names the
+ * decision record, not an order (order_id stays null), and carries the case reference the desk gave in its feedback.
+ */
+export async function enqueueDecisionEvents(
+  trx: Knex.Transaction,
+  at: Date,
+  events: { department: string; data: Record<string, unknown> }[],
+): Promise<void> {
+  const receivers = await departmentsWithWebhooks(trx);
+  const rows = events
+    .filter((e) => receivers.has(e.department))
+    .map((e) => ({
+      id: randomUUID(),
+      department: e.department,
+      type: 'decision.basis_revoked',
+      order_id: null,
+      occurred_at: at,
+      data: JSON.stringify(e.data),
+      next_attempt_at: at,
+    }));
+  for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
 }

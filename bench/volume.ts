@@ -1,0 +1,156 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { SubjectIndex } from '../src/checks/subject-index';
+import { createDb, type Db } from '../src/db/knex';
+import { compactOrderCounts, departmentStateCounts, weekCounts } from '../src/reports/order-counts';
+import { overduePage } from '../src/reports/report-store';
+
+/**
+ * npm run bench:volume [-- --orders 1000000 --subjects 1000000 --url postgres://…]
+ *
+ * The reads of issue 23 at a size and at a tenth of it, in the same run, on databases of their own: the kept counts
+ * against the scans they replace (feedback report, 52-week trend, gauges), a department's first overdue page, and the
+ * subject index's chunked reload (time and RSS growth). The rows are synthesised in SQL (generate_series), NOT loaded
+ * through the product's ingestion; the triggers of the migrations do run during the insert, so the summary and
+ * subjects_in_force are built as production builds them. Prints a markdown table; paste it into docs/benchmarks.md.
+ */
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '1000000' },
+    subjects: { type: 'string', default: '1000000' },
+    url: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const DEPARTMENTS = 40;
+const log = pino({ level: 'warn' });
+
+async function scratch(admin: Db, name: string): Promise<Db> {
+  await admin.raw(`drop database if exists "${name}"`);
+  await admin.raw(`create database "${name}"`);
+  const url = new URL(values.url as string);
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), { max: 4 });
+  await db.migrate.latest();
+  return db;
+}
+
+/** Orders spread over 2 years of issue dates and 40 departments; a third fed back, a fifth of the rest escalated. */
+async function load(db: Db, orders: number, subjects: number): Promise<number> {
+  const t0 = performance.now();
+  // Loading is not what is measured here: no statement limit for it.
+  const exec = (sql: string, bindings: readonly number[] = []) =>
+    db.transaction(async (trx) => {
+      await trx.raw('set local statement_timeout = 0');
+      await trx.raw(sql, bindings);
+    });
+  await exec(`alter table orders drop constraint if exists orders_entry_id_foreign;
+                alter table restrictions drop constraint if exists restrictions_entry_id_foreign;
+                alter table restrictions drop constraint if exists restrictions_order_id_foreign;
+                alter table escalations drop constraint if exists escalations_order_id_foreign`);
+  const CHUNK = 50_000;
+  for (let lo = 0; lo < orders; lo += CHUNK) {
+    const hi = Math.min(orders, lo + CHUNK);
+    await exec(
+      `insert into orders (entry_id, list_type, department, status, measures, issued_at, due_at, feedback, updated_at)
+       select gen_random_uuid(), (array['abnormal_operations','serious_violation','dishonest_debtor','revoked_licence'])[1 + i % 4],
+              'd' || (i % ${DEPARTMENTS}),
+              case when i % 3 = 0 then 'implemented' when i % 11 = 0 then 'lifted' else 'issued' end,
+              '[]'::jsonb, ts, ts + interval '14 days',
+              case when i % 3 = 0 then jsonb_build_object('outcome', 'implemented', 'at', ts + interval '3 days') end, ts
+         from (select i, timestamptz '2026-12-05' - (i % 730) * interval '1 day' - (i % 997) * interval '1 minute' as ts
+                 from generate_series(?::int, ?::int - 1) i) s`,
+      [lo, hi],
+    );
+  }
+  await exec(`insert into escalations (order_id, level, department, supervisors, due_at, escalated_at)
+                select id, 1, department, '{ndrc}', due_at, due_at + interval '1 hour' from orders
+                 where status = 'issued' and due_at < now() and ('x' || substr(md5(id::text), 1, 2))::bit(8)::int < 51`);
+  for (let lo = 0; lo < subjects; lo += CHUNK) {
+    const hi = Math.min(subjects, lo + CHUNK);
+    await exec(
+      `insert into restrictions (entry_id, order_id, subject_kind, uscc, measure_code, measure_name, measure_name_en,
+                                 department, list_type, scenarios, basis)
+       select gen_random_uuid(), gen_random_uuid(), 'enterprise', lpad(i::text, 18, '0'), 'm', 'm', 'm', 'd1',
+              'serious_violation', '{}', '{}'
+         from generate_series(?::int, ?::int - 1) i, generate_series(1, 3) k`,
+      [lo, hi],
+    );
+  }
+  await compactOrderCounts(db);
+  await exec('analyze');
+  return (performance.now() - t0) / 1000;
+}
+
+async function timed<T>(fn: () => Promise<T>, runs = 5): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)] as number;
+}
+
+const OLD_FEEDBACK = `select department, count(*) filter (where status = 'issued' and due_at < now()) from orders
+  left join (select distinct order_id from escalations) e on e.order_id = orders.id group by department`;
+const OLD_TREND = `select date_trunc('week', issued_at at time zone 'Asia/Shanghai')::date, count(*) from orders
+  where issued_at >= now() - interval '52 weeks' group by 1`;
+
+async function measure(db: Db, orders: number, subjects: number) {
+  const now = new Date('2026-12-05T02:00:00Z');
+  const seconds = await load(db, orders, subjects);
+  const r: Record<string, number> = { loadSeconds: seconds };
+  r.feedbackKept = await timed(() => departmentStateCounts(db, now));
+  const unlimited = (sql: string) => () =>
+    db.transaction(async (trx) => {
+      await trx.raw('set local statement_timeout = 0');
+      await trx.raw(sql);
+    });
+  r.feedbackScan = await timed(unlimited(OLD_FEEDBACK), 3);
+  r.trendKept = await timed(() => weekCounts(db, '2025-12-08', 52));
+  r.trendScan = await timed(unlimited(OLD_TREND), 3);
+  r.overduePageDept = await timed(() => overduePage(db, { now, department: 'd7' }, 50));
+  r.overduePageAll = await timed(() => overduePage(db, { now }, 50));
+  const rss0 = process.memoryUsage().rss;
+  const index = new SubjectIndex({ db, log });
+  const t0 = performance.now();
+  index.start();
+  while (!index.fresh) await new Promise((res) => setTimeout(res, 20));
+  r.indexReloadMs = performance.now() - t0;
+  r.indexSubjects = index.lastReloaded?.subjects ?? 0;
+  r.indexRssMb = (process.memoryUsage().rss - rss0) / 2 ** 20;
+  await index.close();
+  return r;
+}
+
+async function main() {
+  const orders = Number(values.orders);
+  const subjects = Number(values.subjects);
+  const admin = createDb(values.url as string, { max: 1 });
+  const results = [];
+  for (const [o, s] of [
+    [orders / 10, subjects / 10],
+    [orders, subjects],
+  ] as const) {
+    const name = `jp_bench_volume_${o}`;
+    const db = await scratch(admin, name);
+    console.error(`loading ${o} orders, ${s} subjects (${s * 3} restrictions) into ${name}`);
+    results.push(await measure(db, o, s));
+    await db.destroy();
+    if (!values.keep) await admin.raw(`drop database "${name}"`);
+  }
+  await admin.destroy();
+  const [small, big] = results as [Record<string, number>, Record<string, number>];
+  const f = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
+  console.log(`| figure | ${f(orders / 10)} orders | ${f(orders)} orders | growth |\n|---|---|---|---|`);
+  for (const k of Object.keys(big)) {
+    console.log(
+      `| ${k} | ${f(small[k] as number)} | ${f(big[k] as number)} | ${((big[k] as number) / (small[k] as number)).toFixed(2)}× |`,
+    );
+  }
+  console.log(`\ndate: ${new Date().toISOString()}; times in ms (median of 5, scans of 3) unless named otherwise`);
+}
+
+void main();

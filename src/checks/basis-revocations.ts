@@ -1,0 +1,90 @@
+import type { Knex } from 'knex';
+import type { components } from '../generated/openapi';
+import type { EntryRow } from '../lists/list-entry-store';
+import { enqueueDecisionEvents } from '../webhooks/outbox';
+
+type Q = Knex | Knex.Transaction;
+type Revocation = NonNullable<components['schemas']['Revocation']>;
+export type BasisRevoked = components['schemas']['BasisRevoked'];
+
+/**
+ * Marks every decision record whose answer relied on the revoked entry (a measure or ban naming it) with an
+ * append-only row, and tells each asking department by `decision.basis_revoked`, with the case reference its desk
+ * gave in its feedback: a procurement desk that excluded a bidder on a wrong listing learns it. The records themselves
+ * are never changed. The subject narrows the search to that subject's records (indexed) before the answers are read.
+ * A repeat marks nothing twice (primary key) and announces nothing twice.
+ */
+export async function markDecisionsOfRevokedEntry(
+  trx: Knex.Transaction,
+  entry: EntryRow,
+  revocation: Revocation,
+): Promise<number> {
+  const relied = JSON.stringify([{ entryId: entry.id }]);
+  const { rows } = await trx.raw<{
+    rows: {
+      decision_id: string;
+      department: string;
+      kind: string;
+      checked_at: Date;
+      feedback: { caseRef?: string | null; action?: string } | null;
+    }[];
+  }>(
+    `with marked as (
+       insert into check_decision_basis_revocations (decision_id, entry_id, revoked_at, reason, decision_no)
+       select d.id, ?, ?, ?, ? from check_decisions d
+        where d.outcome = 'hit'
+          and (d.uscc = ? or d.person_key = any(?::text[]))
+          and (d.answer->'measures' @> ?::jsonb or d.answer->'bans' @> ?::jsonb)
+       on conflict do nothing
+       returning decision_id)
+     select m.decision_id, d.department, d.kind, d.checked_at, d.feedback
+       from marked m join check_decisions d on d.id = m.decision_id`,
+    [
+      entry.id,
+      revocation.revokedAt,
+      revocation.reason,
+      revocation.decisionNo,
+      entry.uscc ?? '',
+      entry.person_keys,
+      relied,
+      relied,
+    ],
+  );
+  await enqueueDecisionEvents(
+    trx,
+    new Date(revocation.revokedAt),
+    rows.map((r) => ({
+      department: r.department,
+      data: {
+        decisionId: r.decision_id,
+        kind: r.kind,
+        checkedAt: new Date(r.checked_at).toISOString(),
+        entryId: entry.id,
+        caseRef: r.feedback?.caseRef ?? null,
+        deskAction: r.feedback?.action ?? null,
+        basisRevoked: { at: revocation.revokedAt, reason: revocation.reason, decisionNo: revocation.decisionNo },
+      },
+    })),
+  );
+  return rows.length;
+}
+
+/** The first basis-revoked mark of each of these decision records. */
+export async function basisRevokedOf(q: Q, decisionIds: string[]): Promise<Map<string, BasisRevoked>> {
+  if (decisionIds.length === 0) return new Map();
+  const rows: { decision_id: string; entry_id: string; revoked_at: Date; reason: string; decision_no: string }[] =
+    await q('check_decision_basis_revocations')
+      .whereIn('decision_id', decisionIds)
+      .orderBy([{ column: 'revoked_at' }, { column: 'entry_id' }]);
+  const out = new Map<string, BasisRevoked>();
+  for (const r of rows) {
+    if (out.has(r.decision_id)) continue;
+    out.set(r.decision_id, {
+      at: new Date(r.revoked_at).toISOString(),
+      reason: r.reason,
+      decisionNo: r.decision_no,
+      entryId: r.entry_id,
+    });
+  }
+  return out;
+}

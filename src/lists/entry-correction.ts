@@ -1,0 +1,95 @@
+import type { Knex } from 'knex';
+import { recordAudit } from '../audit/audit-store';
+import { UnprocessableError, ValidationError } from '../errors';
+import type { components } from '../generated/openapi';
+import { chinaDate } from '../time/dates';
+import { admit, TRANSITIONS, type TransitionContext } from './entry-lifecycle';
+import { updateEntryDescription, type CorrectableColumns, type EntryRow } from './list-entry-store';
+
+type Changes = components['schemas']['CorrectionChanges'];
+
+/** Who the entry is about and on which list: a wrong one is a wrong listing, revoked and listed again, never edited. */
+const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
+
+/**
+ * 更正 (法释〔2017〕7号 Art. 9 ¶2, 总局令第45号 Art. 12): the descriptive fields of an active entry, on a row the caller
+ * has locked. Identity fields are refused with 422 (revoke and list again). Dates stay within what a listing allows:
+ * the decision is not in the future, and the term does not end before the decision. Before and after of every changed
+ * field are audited (the entry's history shows them). A correction that changes nothing changes nothing (a repeat).
+ */
+export async function correctEntry(
+  trx: Knex.Transaction,
+  row: EntryRow,
+  changes: Changes,
+  why: { reason: string; decisionNo?: string; objectionId?: string },
+  ctx: TransitionContext,
+): Promise<{ changed: boolean; entry: EntryRow }> {
+  const identity = IDENTITY_FIELDS.filter((f) => changes[f] !== undefined);
+  if (identity.length)
+    throw new UnprocessableError(
+      `${identity.join(', ')} identify the subject and its list and cannot be corrected: revoke the entry (POST /v1/list-entries/{id}/revocation) and list the right subject under a new sourceRef`,
+      identity.map((f) => ({ path: `changes.${f}`, message: 'is an identity field: revoke and list again' })),
+    );
+  admit('correct', row.status);
+  const set: CorrectableColumns = {};
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  const change = <K extends keyof CorrectableColumns>(
+    field: string,
+    column: K,
+    was: unknown,
+    now: EntryRow[K] | undefined,
+  ) => {
+    if (now === undefined || was === now) return;
+    set[column] = now;
+    before[field] = was;
+    after[field] = now;
+  };
+  const subject = structuredClone(row.subject);
+  if (changes.subjectName !== undefined && changes.subjectName !== row.subject_name) {
+    change('subjectName', 'subject_name', row.subject_name, changes.subjectName);
+    subject.name = changes.subjectName;
+  }
+  if (changes.legalRepresentativeName !== undefined) {
+    const rep = subject.kind === 'enterprise' ? subject.legalRepresentative : undefined;
+    if (!rep)
+      throw new UnprocessableError('the entry names no legal representative whose name could be corrected', [
+        { path: 'changes.legalRepresentativeName', message: 'the entry has no legal representative' },
+      ]);
+    if (rep.name !== changes.legalRepresentativeName) {
+      before.legalRepresentativeName = rep.name;
+      after.legalRepresentativeName = changes.legalRepresentativeName;
+      rep.name = changes.legalRepresentativeName;
+    }
+  }
+  if (JSON.stringify(subject) !== JSON.stringify(row.subject)) set.subject = subject;
+  change('reason', 'reason', row.reason, changes.reason);
+  change('decisionNo', 'decision_no', row.decision_no, changes.decisionNo);
+  change('decidedAt', 'decided_at', row.decided_at, changes.decidedAt);
+  if (changes.expiresAt !== undefined) change('expiresAt', 'expires_at', row.expires_at, changes.expiresAt);
+
+  const decidedAt = set.decided_at ?? row.decided_at;
+  const expiresAt = set.expires_at === undefined ? row.expires_at : set.expires_at;
+  if (decidedAt > chinaDate(ctx.at)) throw ValidationError.field('changes.decidedAt', 'is in the future');
+  if (expiresAt !== null && expiresAt < decidedAt)
+    throw ValidationError.field('changes.expiresAt', `is before the decision date (${decidedAt})`);
+  if (Object.keys(set).length === 0) return { changed: false, entry: row };
+
+  const entry = await updateEntryDescription(trx, row.id, set, ctx.at);
+  await recordAudit(trx, { at: ctx.at, requestId: ctx.requestId }, [
+    {
+      actor: ctx.actor,
+      action: TRANSITIONS.correct.audit,
+      entityType: 'list_entry',
+      entityId: row.id,
+      before,
+      after: {
+        ...after,
+        reason: why.reason,
+        ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
+        ...(why.objectionId ? { objectionId: why.objectionId } : {}),
+      },
+    },
+  ]);
+  return { changed: true, entry };
+}

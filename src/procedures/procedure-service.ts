@@ -1,0 +1,459 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { recordAudit } from '../audit/audit-store';
+import { actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
+import type { Db } from '../db/knex';
+import { decodeCursor, pageOf } from '../db/pagination';
+import type { DepartmentDirectory } from '../departments/department-directory';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
+import type { components } from '../generated/openapi';
+import { correctEntry } from '../lists/entry-correction';
+import { admit, endEntry, revocationOf, TRANSITIONS, type TransitionContext } from '../lists/entry-lifecycle';
+import { findEntry, type EntryRow } from '../lists/list-entry-store';
+import type { ListType } from '../rules/rule-types';
+import type { LoadedProcedure } from '../rules/procedure-loader';
+import type { Clock } from '../time/clock';
+import { chinaDate } from '../time/dates';
+import type { WorkingDayCalendar } from '../time/working-days';
+import { appliedProcedure, citeBasis, describeDeadline, lastDayOf, type Anchors } from './procedure-deadlines';
+import {
+  findRecord,
+  insertOnce,
+  listRecords,
+  setDecision,
+  type ObjectionRow,
+  type ProcedureTable,
+  type RestorationRow,
+} from './procedure-store';
+
+type Objection = components['schemas']['Objection'];
+type Restoration = components['schemas']['RestorationApplication'];
+type Page<T> = { items: T[]; nextCursor: string | null };
+type ListQuery = {
+  status?: string;
+  authority?: string;
+  overdue?: boolean;
+  entry?: string;
+  limit?: number;
+  cursor?: string;
+};
+
+export interface ProcedureDeps {
+  db: Db;
+  clock: Clock;
+  calendar: WorkingDayCalendar;
+  departments: DepartmentDirectory;
+  procedures: Map<ListType, LoadedProcedure>;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const overdue = (status: string, decideBy: string | null, today: string) =>
+  status === 'received' && decideBy !== null && decideBy < today;
+
+function toObjection(r: ObjectionRow, today: string): Objection {
+  return {
+    id: r.id,
+    entryId: r.entry_id,
+    authority: r.authority,
+    listType: r.basis.listType,
+    status: r.status,
+    receivedAt: iso(r.received_at) as string,
+    channel: r.channel,
+    grounds: r.grounds,
+    statement: r.statement,
+    evidence: r.evidence,
+    acceptBy: r.accept_by,
+    decideBy: r.decide_by,
+    overdue: overdue(r.status, r.decide_by, today),
+    basis: r.basis,
+    decision: r.decision,
+    createdAt: iso(r.created_at) as string,
+  };
+}
+
+function toRestoration(r: RestorationRow, today: string): Restoration {
+  return {
+    id: r.id,
+    entryId: r.entry_id,
+    authority: r.authority,
+    listType: r.basis.listType,
+    status: r.status,
+    receivedAt: iso(r.received_at) as string,
+    channel: r.channel,
+    statement: r.statement,
+    commitment: r.commitment,
+    evidence: r.evidence,
+    eligibleFrom: r.eligible_from,
+    decideBy: r.decide_by,
+    overdue: overdue(r.status, r.decide_by, today),
+    basis: r.basis,
+    decision: r.decision,
+    createdAt: iso(r.created_at) as string,
+  };
+}
+
+/**
+ * 异议 and 信用修复: recorded by the listing authority or a supervisor's 信用中国 window, decided by the authority,
+ * with the deadlines of rules/procedures/ (a step no text gives a deadline for has none, and is never overdue). A
+ * decision that changes the entry (an upheld objection's remedy, an approved restoration) goes through the entry
+ * lifecycle in the same transaction. Lock order everywhere: the entry, then the record.
+ */
+export class ProcedureService {
+  constructor(private readonly d: ProcedureDeps) {}
+
+  // ---- objections -------------------------------------------------------------------------------------------
+
+  async createObjection(
+    ctx: CallContext,
+    entryId: string,
+    input: components['schemas']['ObjectionInput'],
+  ): Promise<{ created: boolean; objection: Objection }> {
+    const now = this.d.clock.now();
+    const received = this.receivedAt(input.receivedAt, now);
+    return this.d.db.transaction(async (trx) => {
+      const entry = await this.lockEntryToRecord(trx, ctx.principal, entryId, 'object');
+      const proc = this.procedureOf(entry);
+      const anchors: Anchors = { decided_at: entry.decided_at, receipt: chinaDate(received) };
+      if (anchors.receipt < entry.decided_at)
+        throw ValidationError.field('receivedAt', `is before the listing decision (${entry.decided_at})`);
+      const window = proc.objection.window;
+      const windowEnd = lastDayOf(window, anchors, this.d.calendar);
+      if (windowEnd && window.deadline && anchors.receipt > windowEnd)
+        throw new UnprocessableError(
+          `filed outside the objection window: ${describeDeadline(window.deadline)} (${entry.decided_at}), which ended on ${windowEnd} (${citeBasis(window.basis)})`,
+          [{ path: 'receivedAt', message: `after the objection window, which ended on ${windowEnd}` }],
+        );
+      const acceptBy = lastDayOf(proc.objection.accept, anchors, this.d.calendar);
+      const decideBy = lastDayOf(proc.objection.decide, { ...anchors, accept_by: acceptBy }, this.d.calendar);
+      const basis = appliedProcedure(proc, [
+        ['objection.window', proc.objection.window],
+        ['objection.accept', proc.objection.accept],
+        ['objection.decide', proc.objection.decide],
+      ]);
+      const { created, row } = await insertOnce(trx, 'objections', {
+        id: randomUUID(),
+        entry_id: entry.id,
+        authority: entry.authority,
+        received_at: received,
+        channel: input.channel,
+        grounds: input.grounds,
+        statement: input.statement,
+        evidence: input.evidence ?? [],
+        accept_by: acceptBy,
+        decide_by: decideBy,
+        basis,
+        recorded_by: actorOf(ctx.principal),
+        created_at: now,
+      });
+      if (created)
+        await this.audit(trx, ctx, now, entry.id, TRANSITIONS.object.audit, null, {
+          objectionId: row.id,
+          channel: row.channel,
+          grounds: row.grounds,
+          receivedAt: received.toISOString(),
+          decideBy,
+        });
+      return { created, objection: toObjection(row, chinaDate(now)) };
+    });
+  }
+
+  async decideObjection(
+    ctx: CallContext,
+    id: string,
+    input: components['schemas']['ObjectionDecisionInput'],
+  ): Promise<Objection> {
+    checkObjectionDecision(input);
+    const now = this.d.clock.now();
+    return this.d.db.transaction(async (trx) => {
+      const { entry, record } = await this.lockForDecision(trx, ctx.principal, 'objections', id);
+      const decision = {
+        outcome: input.outcome,
+        reason: input.reason,
+        ...(input.decisionNo ? { decisionNo: input.decisionNo } : {}),
+        ...(input.remedy ? { remedy: input.remedy } : {}),
+        inTime: record.decide_by === null ? null : chinaDate(now) <= record.decide_by,
+        at: now.toISOString(),
+        by: actorOf(ctx.principal),
+      };
+      if (record.status !== 'received') return this.repeatOrConflict(record, decision, toObjection);
+      const by: TransitionContext = { actor: actorOf(ctx.principal), at: now, requestId: ctx.requestId };
+      if (input.remedy === 'revocation') {
+        const revocation = revocationOf(
+          { reason: input.reason, decisionNo: input.decisionNo as string, objectionId: id },
+          by,
+        );
+        await endEntry(trx, entry, 'revoke', by, { revocation });
+      } else if (input.remedy === 'correction') {
+        const why = { reason: input.reason, decisionNo: input.decisionNo, objectionId: id };
+        await correctEntry(trx, entry, input.correction as components['schemas']['CorrectionChanges'], why, by);
+      }
+      const row = await setDecision(trx, 'objections', id, input.outcome, decision, now);
+      await this.audit(
+        trx,
+        ctx,
+        now,
+        entry.id,
+        'objection.decided',
+        { objectionId: id, status: 'received' },
+        {
+          objectionId: id,
+          status: input.outcome,
+          decision,
+        },
+      );
+      return toObjection(row, chinaDate(now));
+    });
+  }
+
+  async getObjection(ctx: CallContext, id: string): Promise<Objection> {
+    const row = await findRecord(this.d.db, 'objections', id);
+    if (!row || !this.mayRead(ctx.principal, row.authority)) throw new NotFoundError(`no objection with id ${id}`);
+    return toObjection(row, chinaDate(this.d.clock.now()));
+  }
+
+  listObjections(ctx: CallContext, q: ListQuery): Promise<Page<Objection>> {
+    return this.list(ctx, 'objections', q, toObjection);
+  }
+
+  // ---- credit restoration --------------------------------------------------------------------------------------
+
+  async createRestoration(
+    ctx: CallContext,
+    entryId: string,
+    input: components['schemas']['RestorationInput'],
+  ): Promise<{ created: boolean; application: Restoration }> {
+    const now = this.d.clock.now();
+    const received = this.receivedAt(input.receivedAt, now);
+    return this.d.db.transaction(async (trx) => {
+      const entry = await this.lockEntryToRecord(trx, ctx.principal, entryId, 'applyForRestoration');
+      const proc = this.procedureOf(entry);
+      const r = proc.restoration;
+      if (!r.allowed)
+        throw new UnprocessableError(
+          `the ${entry.list_type} list allows no credit restoration: ${citeBasis(r.notAllowedBasis ?? [])}`,
+          [{ path: 'entry', message: 'this list allows no credit restoration' }],
+        );
+      const anchors: Anchors = { decided_at: entry.decided_at, receipt: chinaDate(received) };
+      const eligibleFrom = lastDayOf(r.eligibleAfter, anchors, this.d.calendar) ?? entry.decided_at;
+      if (anchors.receipt < eligibleFrom)
+        throw new UnprocessableError(
+          `too early: an application may be filed from ${eligibleFrom} (${r.eligibleAfter.deadline ? describeDeadline(r.eligibleAfter.deadline) : 'the listing decision'}; ${citeBasis(r.eligibleAfter.basis)})`,
+          [{ path: 'receivedAt', message: `before ${eligibleFrom}, the first day an application may be filed` }],
+        );
+      const decide = input.channel === 'credit_china' && r.decideViaCreditChina ? r.decideViaCreditChina : r.decide;
+      const decideBy = lastDayOf(decide, anchors, this.d.calendar);
+      const basis = appliedProcedure(proc, [
+        ['restoration.eligibleAfter', r.eligibleAfter],
+        [decide === r.decide ? 'restoration.decide' : 'restoration.decideViaCreditChina', decide],
+      ]);
+      const { created, row } = await insertOnce(trx, 'restoration_applications', {
+        id: randomUUID(),
+        entry_id: entry.id,
+        authority: entry.authority,
+        received_at: received,
+        channel: input.channel,
+        statement: input.statement,
+        commitment: input.commitment,
+        evidence: input.evidence ?? [],
+        eligible_from: eligibleFrom,
+        decide_by: decideBy,
+        basis,
+        recorded_by: actorOf(ctx.principal),
+        created_at: now,
+      });
+      if (created)
+        await this.audit(trx, ctx, now, entry.id, TRANSITIONS.applyForRestoration.audit, null, {
+          applicationId: row.id,
+          channel: row.channel,
+          receivedAt: received.toISOString(),
+          decideBy,
+        });
+      return { created, application: toRestoration(row, chinaDate(now)) };
+    });
+  }
+
+  async decideRestoration(
+    ctx: CallContext,
+    id: string,
+    input: components['schemas']['RestorationDecisionInput'],
+  ): Promise<Restoration> {
+    const now = this.d.clock.now();
+    return this.d.db.transaction(async (trx) => {
+      const { entry, record } = await this.lockForDecision(trx, ctx.principal, 'restoration_applications', id);
+      const decision = {
+        outcome: input.outcome,
+        reason: input.reason,
+        decisionNo: input.decisionNo,
+        inTime: record.decide_by === null ? null : chinaDate(now) <= record.decide_by,
+        at: now.toISOString(),
+        by: actorOf(ctx.principal),
+      };
+      if (record.status !== 'received') return this.repeatOrConflict(record, decision, toRestoration);
+      if (input.outcome === 'approved') {
+        const by: TransitionContext = { actor: actorOf(ctx.principal), at: now, requestId: ctx.requestId };
+        const removal = {
+          reason: input.reason,
+          decisionNo: input.decisionNo,
+          removedAt: now.toISOString(),
+          removedBy: by.actor,
+          ground: 'credit_restored' as const,
+        };
+        await endEntry(trx, entry, 'restore', by, { removal });
+      }
+      const row = await setDecision(trx, 'restoration_applications', id, input.outcome, decision, now);
+      await this.audit(
+        trx,
+        ctx,
+        now,
+        entry.id,
+        'restoration.decided',
+        { applicationId: id, status: 'received' },
+        {
+          applicationId: id,
+          status: input.outcome,
+          decision,
+        },
+      );
+      return toRestoration(row, chinaDate(now));
+    });
+  }
+
+  async getRestoration(ctx: CallContext, id: string): Promise<Restoration> {
+    const row = await findRecord(this.d.db, 'restoration_applications', id);
+    if (!row || !this.mayRead(ctx.principal, row.authority))
+      throw new NotFoundError(`no restoration application with id ${id}`);
+    return toRestoration(row, chinaDate(this.d.clock.now()));
+  }
+
+  listRestorations(ctx: CallContext, q: ListQuery): Promise<Page<Restoration>> {
+    return this.list(ctx, 'restoration_applications', q, toRestoration);
+  }
+
+  // ---- shared ----------------------------------------------------------------------------------------------------
+
+  private procedureOf(entry: EntryRow): LoadedProcedure {
+    const proc = this.d.procedures.get(entry.list_type);
+    // rule-loader refuses to start without a procedure for every list, so this is a broken deployment, not input
+    if (!proc) throw new Error(`no procedure for the ${entry.list_type} list`);
+    return proc;
+  }
+
+  /** receivedAt may not lie in the future (a minute of clock skew is allowed). */
+  private receivedAt(value: string, now: Date): Date {
+    const at = new Date(value);
+    if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1900)
+      throw ValidationError.field('receivedAt', 'is not a valid date-time');
+    if (at.getTime() > now.getTime() + 60_000) throw ValidationError.field('receivedAt', 'is in the future');
+    return at;
+  }
+
+  /**
+   * The entry an objection or application is recorded against, locked: recorded by its listing authority or by a
+   * supervisor receiving it for the authority (the 信用中国 window); the lifecycle decides whether its state allows it.
+   */
+  private async lockEntryToRecord(
+    trx: Knex.Transaction,
+    p: Principal,
+    entryId: string,
+    transition: 'object' | 'applyForRestoration',
+  ): Promise<EntryRow> {
+    const entry = await findEntry(trx, entryId, { forUpdate: true });
+    if (!entry || !this.mayRead(p, entry.authority)) throw new NotFoundError(`no list entry with id ${entryId}`);
+    if (p.kind !== 'department')
+      throw new ForbiddenError('only the listing authority or a supervising department records this');
+    admit(transition, entry.status);
+    return entry;
+  }
+
+  /** The record and its entry, both locked (entry first, as every writer of the entry does), by its authority only. */
+  private async lockForDecision<T extends ProcedureTable>(trx: Knex.Transaction, p: Principal, table: T, id: string) {
+    const what = table === 'objections' ? 'objection' : 'restoration application';
+    const seen = await findRecord(trx, table, id);
+    if (!seen || !this.mayRead(p, seen.authority)) throw new NotFoundError(`no ${what} with id ${id}`);
+    if (p.kind !== 'department' || p.department.code !== seen.authority)
+      throw new ForbiddenError(`only the authority that listed the entry (${seen.authority}) decides this ${what}`);
+    const entry = (await findEntry(trx, seen.entry_id, { forUpdate: true })) as EntryRow;
+    const record = (await findRecord(trx, table, id, { forUpdate: true })) as NonNullable<typeof seen>;
+    return { entry, record };
+  }
+
+  /** A decided record: the same decision again is a harmless repeat (200), a different one 409 naming the state. */
+  private repeatOrConflict<R extends ObjectionRow | RestorationRow, V>(
+    record: R,
+    decision: { outcome: string; reason: string; decisionNo?: string; remedy?: string },
+    view: (r: R, today: string) => V,
+  ): V {
+    const was = record.decision as { outcome: string; reason: string; decisionNo?: string; remedy?: string } | null;
+    const same =
+      was &&
+      was.outcome === decision.outcome &&
+      was.reason === decision.reason &&
+      was.decisionNo === decision.decisionNo &&
+      was.remedy === decision.remedy;
+    if (!same) throw new ConflictError(`already decided: the status is ${record.status}`);
+    return view(record, chinaDate(this.d.clock.now()));
+  }
+
+  /** The listing authority, supervisors and the administrator; to other departments these records do not exist. */
+  private mayRead(p: Principal, authority: string): boolean {
+    return isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.code === authority);
+  }
+
+  private async list<T extends ProcedureTable, V>(
+    ctx: CallContext,
+    table: T,
+    q: ListQuery,
+    view: (r: T extends 'objections' ? ObjectionRow : RestorationRow, today: string) => V,
+  ): Promise<Page<V>> {
+    const p = ctx.principal;
+    if (q.authority !== undefined) this.d.departments.get(q.authority);
+    let authority = q.authority;
+    if (!isSupervisorOrAdmin(p)) {
+      const own = p.kind === 'department' ? p.department : undefined;
+      if (!own || own.authorityFor.length === 0)
+        throw new ForbiddenError('only a list authority, a supervising department or the administrator reads these');
+      if (authority !== undefined && authority !== own.code)
+        throw new ForbiddenError("a list authority reads its own entries' records only");
+      authority = own.code;
+    }
+    const limit = q.limit ?? 50;
+    const today = chinaDate(this.d.clock.now());
+    const filters = { status: q.status, authority, entry: q.entry, overdue: q.overdue, today };
+    const rows = await listRecords(this.d.db, table, filters, limit, decodeCursor(q.cursor));
+    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
+    return { items: page.items.map((r) => view(r as never, today)), nextCursor: page.nextCursor };
+  }
+
+  private audit(
+    trx: Knex.Transaction,
+    ctx: CallContext,
+    at: Date,
+    entryId: string,
+    action: string,
+    before: unknown,
+    after: unknown,
+  ): Promise<void> {
+    return recordAudit(trx, { at, requestId: ctx.requestId }, [
+      { actor: actorOf(ctx.principal), action, entityType: 'list_entry', entityId: entryId, before, after },
+    ]);
+  }
+}
+
+/** An upheld objection names its remedy, and the remedy what it needs; the other outcomes name none. */
+function checkObjectionDecision(input: components['schemas']['ObjectionDecisionInput']): void {
+  if (input.outcome === 'upheld') {
+    if (!input.remedy)
+      throw ValidationError.field('remedy', 'an upheld objection names its remedy: correction or revocation');
+    if (input.remedy === 'revocation' && !input.decisionNo)
+      throw ValidationError.field('decisionNo', 'a revocation needs the number of its decision');
+    if (input.remedy === 'correction' && !input.correction)
+      throw ValidationError.field('correction', 'a correction names the fields it changes');
+    if (input.remedy === 'revocation' && input.correction)
+      throw ValidationError.field('correction', 'is given only with remedy correction');
+    return;
+  }
+  if (input.remedy)
+    throw ValidationError.field('remedy', `is given only when the objection is upheld, not ${input.outcome}`);
+  if (input.correction)
+    throw ValidationError.field('correction', `is given only when the objection is upheld, not ${input.outcome}`);
+}

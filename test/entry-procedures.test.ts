@@ -1,0 +1,384 @@
+import { enterpriseEntry, personDebtorEntry } from './support/factories';
+import { ADMIN, startTestApp, type TestApp } from './support/test-app';
+
+type Auth = { Authorization: string };
+interface Entry {
+  id: string;
+  status: string;
+  sourceRef: string;
+  subject: { uscc: string; name: string };
+  orders: { id: string; department: string; status: string; endGround?: string | null }[];
+}
+
+/**
+ * The way back (issue 18): objections, corrections, revocation and credit restoration, through the real API on a real
+ * database: states, deadlines from rules/procedures, orders, checks, decision records, webhooks, audit and races.
+ */
+describe('objection, correction, revocation and credit restoration', () => {
+  let t: TestApp;
+  let samr: Auth;
+  let spc: Auth;
+  let mof: Auth;
+  let ndrc: Auth;
+  const NOW = new Date('2026-03-02T02:00:00Z');
+
+  beforeAll(async () => {
+    t = await startTestApp({ now: NOW });
+    samr = await t.tokenFor('samr');
+    spc = await t.tokenFor('spc');
+    mof = await t.tokenFor('mof');
+    ndrc = await t.tokenFor('ndrc');
+    await t.subscribe(['mof', 'samr', 'ndrc']);
+  });
+  afterAll(() => t.close());
+  beforeEach(() => t.clock.set(NOW));
+
+  const list = async (body = enterpriseEntry()): Promise<Entry> =>
+    (await t.http.post('/v1/list-entries').set(samr).send(body).expect(201)).body;
+  const objection = (over: Record<string, unknown> = {}) => ({
+    receivedAt: '2026-03-01T08:00:00Z',
+    channel: 'authority',
+    grounds: ['wrong_subject'],
+    statement: '列入的统一社会信用代码不是本企业的',
+    ...over,
+  });
+  const procurementCheck = (uscc: string) =>
+    t.http.get(`/v1/checks/enterprises/${uscc}`).query({ scenario: 'government_procurement' }).set(mof).expect(200);
+
+  it('records an objection with no invented deadline, flags every check answer, and is idempotent', async () => {
+    const entry = await list();
+    const res = await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(samr).send(objection()).expect(201);
+    expect(res.headers.location).toBe(`/v1/objections/${res.body.id}`);
+    expect(res.body).toMatchObject({ entryId: entry.id, status: 'received', acceptBy: null, decideBy: null });
+    // 严重违法失信名单: no text read sets an objection deadline, so none is given and it is never overdue
+    const decide = res.body.basis.steps.find((s: { step: string }) => s.step === 'objection.decide');
+    expect(decide.deadline).toBeNull();
+    expect(decide.notGiven).toMatch(/no overdue is computed/);
+    expect(decide.basis[0]).toMatchObject({ article: '第十二条', grade: 'verified' });
+
+    const again = await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(samr).send(objection()).expect(200);
+    expect(again.body.id).toBe(res.body.id);
+    expect(await t.count('objections', { entry_id: entry.id })).toBe(1);
+
+    // the restriction stays in force, but says it is disputed
+    const check = await procurementCheck(entry.subject.uscc);
+    expect(check.body.restricted).toBe(true);
+    for (const m of check.body.measures)
+      expect(m.objection).toEqual({ status: 'pending', since: '2026-03-01T08:00:00.000Z' });
+    const got = await t.http.get(`/v1/list-entries/${entry.id}`).set(mof).expect(200);
+    expect(got.body.pendingObjection).toEqual({ status: 'pending', since: '2026-03-01T08:00:00.000Z' });
+
+    // the 信用中国 window (a supervisor) may record one; an implementing department may not, nor read them
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/objections`)
+      .set(ndrc)
+      .send(objection({ channel: 'credit_china', statement: '另一份异议' }))
+      .expect(201);
+    await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(mof).send(objection()).expect(404);
+    await t.http.get(`/v1/objections/${res.body.id}`).set(mof).expect(404);
+    await t.http.get('/v1/objections').set(mof).expect(403);
+    const mine = await t.http.get('/v1/objections').query({ entry: entry.id }).set(samr).expect(200);
+    expect(mine.body.items).toHaveLength(2);
+    expect((await t.http.get('/v1/objections').set(spc).expect(200)).body.items).toEqual([]);
+  });
+
+  it('counts the anomaly-list deadlines in working days and refuses an objection outside the 30-day window (422)', async () => {
+    const entry = await list(enterpriseEntry({ listType: 'abnormal_operations', decidedAt: '2026-02-10' }));
+    const res = await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(samr).send(objection()).expect(201);
+    const acceptBy = t.app.calendar.addWorkingDays('2026-03-01', 5);
+    expect(res.body.acceptBy).toBe(acceptBy);
+    expect(res.body.decideBy).toBe(t.app.calendar.addWorkingDays(acceptBy, 20));
+    expect(res.body.basis.steps[0].basis[0]).toMatchObject({ grade: 'provisional' });
+
+    t.clock.set(new Date('2026-03-13T02:00:00Z'));
+    const late = await t.http
+      .post(`/v1/list-entries/${entry.id}/objections`)
+      .set(samr)
+      .send(objection({ receivedAt: '2026-03-13T01:00:00Z', statement: '逾期提出' }))
+      .expect(422);
+    expect(late.headers['content-type']).toMatch(/problem\+json/);
+    expect(late.body.detail).toContain('ended on 2026-03-12');
+    expect(late.body.errors[0].path).toBe('receivedAt');
+
+    // overdue once decideBy has passed: the list filter and the report count it
+    t.clock.set(new Date(`${res.body.decideBy}T20:00:00Z`));
+    const overdue = await t.http.get('/v1/objections').query({ overdue: true }).set(ndrc).expect(200);
+    expect(overdue.body.items.map((o: { id: string }) => o.id)).toContain(res.body.id);
+    const report = await t.http.get('/v1/reports/feedback').set(ndrc).expect(200);
+    const samrFigures = report.body.procedures.find((p: { authority: string }) => p.authority === 'samr');
+    expect(samrFigures.objections.overdue).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an objection upheld by revocation voids the entry: orders revoked, checks clear, decision records marked', async () => {
+    const entry = await list();
+    const uscc = entry.subject.uscc;
+    // a procurement desk excluded the bidder on this listing and says so, with its case reference
+    const hit = await procurementCheck(uscc);
+    await t.http
+      .post(`/v1/checks/decisions/${hit.body.decisionId}/feedback`)
+      .set(mof)
+      .send({ action: 'restricted', caseRef: 'CG-2026-99' })
+      .expect(200);
+    const mofOrder = entry.orders.find((o) => o.department === 'mof') as { id: string };
+    await t.http.post(`/v1/orders/${mofOrder.id}/feedback`).set(mof).send({ outcome: 'implemented' }).expect(200);
+
+    const obj = await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(samr).send(objection()).expect(201);
+    // an upheld objection must name its remedy, and a revocation its decision number
+    await t.http
+      .post(`/v1/objections/${obj.body.id}/decision`)
+      .set(samr)
+      .send({ outcome: 'upheld', reason: '主体错误' })
+      .expect(400);
+    await t.http
+      .post(`/v1/objections/${obj.body.id}/decision`)
+      .set(ndrc)
+      .send({ outcome: 'rejected', reason: '理由不成立' })
+      .expect(403);
+    const decision = {
+      outcome: 'upheld',
+      reason: '列入主体错误',
+      decisionNo: '沪市监撤〔2026〕1号',
+      remedy: 'revocation',
+    };
+    const decided = await t.http.post(`/v1/objections/${obj.body.id}/decision`).set(samr).send(decision).expect(200);
+    expect(decided.body).toMatchObject({ status: 'upheld', decision: { outcome: 'upheld', remedy: 'revocation' } });
+    // repeating the same decision is harmless; a different one is 409 naming the state
+    await t.http.post(`/v1/objections/${obj.body.id}/decision`).set(samr).send(decision).expect(200);
+    const other = await t.http
+      .post(`/v1/objections/${obj.body.id}/decision`)
+      .set(samr)
+      .send({ outcome: 'rejected', reason: 'x' })
+      .expect(409);
+    expect(other.body.detail).toContain('upheld');
+
+    const revoked = (await t.http.get(`/v1/list-entries/${entry.id}`).set(samr).expect(200)).body;
+    expect(revoked.status).toBe('revoked');
+    expect(revoked.revocation).toMatchObject({ decisionNo: '沪市监撤〔2026〕1号', objectionId: obj.body.id });
+    expect(revoked.orders.length).toBeGreaterThan(1);
+    for (const o of revoked.orders) expect(o).toMatchObject({ status: 'revoked', endGround: 'revoked' });
+    expect(await t.count('restrictions', { entry_id: entry.id, status: 'active' })).toBe(0);
+    expect(await t.count('officer_bans', { entry_id: entry.id, status: 'active' })).toBe(0);
+    expect((await procurementCheck(uscc)).body.restricted).toBe(false);
+
+    const events = await t.db('webhook_outbox').whereIn(
+      'order_id',
+      revoked.orders.map((o: { id: string }) => o.id),
+    );
+    const revokedEvents = events.filter((e) => e.type === 'order.revoked');
+    expect(revokedEvents.map((e) => e.department).sort()).toEqual(
+      revoked.orders
+        .map((o: { department: string }) => o.department)
+        .filter((d: string) => ['mof', 'samr', 'ndrc'].includes(d))
+        .sort(),
+    );
+    expect(revokedEvents[0].data.order.status).toBe('revoked');
+
+    // the decision record is unchanged, but marked; the desk is told with its case reference
+    const record = await t.http.get(`/v1/checks/decisions/${hit.body.decisionId}`).set(mof).expect(200);
+    expect(record.body.answer.restricted).toBe(true);
+    expect(record.body.basisRevoked).toMatchObject({ reason: '列入主体错误', entryId: entry.id });
+    const told = await t.db('webhook_outbox').where({ type: 'decision.basis_revoked', department: 'mof' });
+    const mine = told.find((e) => e.data.decisionId === hit.body.decisionId);
+    expect(mine.data).toMatchObject({ caseRef: 'CG-2026-99', entryId: entry.id, deskAction: 'restricted' });
+    await expect(t.db('check_decision_basis_revocations').update({ reason: 'x' })).rejects.toThrow(/append-only/);
+
+    // a revoked order takes no feedback; a revoked entry is not removed, corrected or listed again
+    const ndrcOrder = revoked.orders.find((o: { department: string }) => o.department === 'ndrc');
+    await t.http.post(`/v1/orders/${ndrcOrder.id}/feedback`).set(ndrc).send({ outcome: 'implemented' }).expect(409);
+    const removal = await t.http
+      .post(`/v1/list-entries/${entry.id}/removal`)
+      .set(samr)
+      .send({ reason: 'x', decisionNo: 'y' })
+      .expect(409);
+    expect(removal.body.detail).toContain('the entry is revoked');
+    const relist = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send(enterpriseEntry({ sourceRef: entry.sourceRef }))
+      .expect(409);
+    expect(relist.body.detail).toContain('revoked');
+    const batch = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .send([enterpriseEntry({ sourceRef: entry.sourceRef }), enterpriseEntry()])
+      .expect(200);
+    expect(batch.body.results[0]).toMatchObject({ status: 'rejected', errors: [{ path: 'sourceRef' }] });
+    expect(batch.body.results[1].status).toBe('created');
+    // revoking again changes nothing
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/revocation`)
+      .set(samr)
+      .send({ reason: '列入主体错误', decisionNo: '沪市监撤〔2026〕1号' })
+      .expect(200);
+    expect(await t.count('audit_log', { entity_id: entry.id, action: 'entry.revoked' })).toBe(1);
+    const history = await t.http.get(`/v1/list-entries/${entry.id}/history`).set(samr).expect(200);
+    const path = history.body.items
+      .filter((i: { entityType: string }) => i.entityType === 'list_entry')
+      .map((i: { action: string }) => i.action);
+    expect(path).toEqual(['entry.created', 'entry.objected', 'entry.revoked', 'objection.decided']);
+  });
+
+  it('two decisions on one objection at once: one 200, one 409', async () => {
+    const entry = await list();
+    const obj = await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(samr).send(objection()).expect(201);
+    const url = `/v1/objections/${obj.body.id}/decision`;
+    const [a, b] = await Promise.all([
+      t.http.post(url).set(samr).send({ outcome: 'rejected', reason: '理由不成立' }),
+      t.http
+        .post(url)
+        .set(samr)
+        .send({ outcome: 'upheld', reason: '主体错误', decisionNo: '撤〔2026〕2号', remedy: 'revocation' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const entryNow = await t.db('list_entries').where({ id: entry.id }).first();
+    expect(entryNow.status).toBe(a.status === 200 ? 'active' : 'revoked');
+  });
+
+  it('revocation concurrent with order feedback: every order ends revoked', async () => {
+    const entry = await list();
+    const feedback = entry.orders.map(async (o) => {
+      const auth =
+        o.department === 'mof' ? mof : o.department === 'ndrc' ? ndrc : o.department === 'samr' ? samr : null;
+      if (!auth) return 0;
+      return (await t.http.post(`/v1/orders/${o.id}/feedback`).set(auth).send({ outcome: 'implemented' })).status;
+    });
+    const revocation = t.http
+      .post(`/v1/list-entries/${entry.id}/revocation`)
+      .set(samr)
+      .send({ reason: '错误列入', decisionNo: '撤〔2026〕3号' });
+    const [statuses, revoked] = await Promise.all([Promise.all(feedback), revocation]);
+    expect(revoked.status).toBe(200);
+    for (const s of statuses) expect([0, 200, 409]).toContain(s);
+    const orders = await t.db('orders').where({ entry_id: entry.id });
+    expect(orders.every((o) => o.status === 'revoked')).toBe(true);
+  });
+
+  it('corrects descriptive fields with before and after in the history; identity fields are 422', async () => {
+    const entry = await list();
+    const identity = await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(samr)
+      .send({ reason: '代码录错', changes: { uscc: '91310000000000000X' } })
+      .expect(422);
+    expect(identity.body.detail).toMatch(/revoke the entry/);
+    expect(identity.body.errors[0].path).toBe('changes.uscc');
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(mof)
+      .send({ reason: '名称录错', changes: { subjectName: '正确名称有限公司' } })
+      .expect(403);
+    const body = {
+      reason: '名称录错',
+      changes: { subjectName: '正确名称有限公司', decisionNo: '测市监严〔2026〕更1号' },
+    };
+    const fixed = await t.http.post(`/v1/list-entries/${entry.id}/corrections`).set(samr).send(body).expect(200);
+    expect(fixed.body).toMatchObject({ status: 'active', decisionNo: '测市监严〔2026〕更1号' });
+    expect(fixed.body.subject.name).toBe('正确名称有限公司');
+    await t.http.post(`/v1/list-entries/${entry.id}/corrections`).set(samr).send(body).expect(200);
+    const rows = await t.db('audit_log').where({ entity_id: entry.id, action: 'entry.corrected' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0].before).toEqual({ subjectName: entry.subject.name, decisionNo: expect.any(String) });
+    expect(rows[0].after).toMatchObject({ subjectName: '正确名称有限公司', reason: '名称录错' });
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(samr)
+      .send({ reason: '日期', changes: { decidedAt: '2027-01-01' } })
+      .expect(400);
+  });
+
+  it('credit restoration: too early is 422 with the date; approved removes with ground credit_restored and hides the entry', async () => {
+    const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10' }));
+    const application = {
+      receivedAt: '2026-03-01T08:00:00Z',
+      channel: 'credit_china',
+      statement: '已履行行政处罚决定并消除影响',
+      commitment: true,
+    };
+    const early = await t.http
+      .post(`/v1/list-entries/${entry.id}/restoration-applications`)
+      .set(ndrc)
+      .send(application)
+      .expect(422);
+    expect(early.body.detail).toContain('from 2027-02-10');
+
+    t.clock.set(new Date('2027-02-15T02:00:00Z'));
+    const filed = await t.http
+      .post(`/v1/list-entries/${entry.id}/restoration-applications`)
+      .set(ndrc)
+      .send({ ...application, receivedAt: '2027-02-15T01:00:00Z' })
+      .expect(201);
+    expect(filed.body).toMatchObject({ status: 'received', eligibleFrom: '2027-02-10' });
+    // forwarded by 信用中国: the department decides within 3 working days (国办发〔2025〕22号, provisional)
+    expect(filed.body.decideBy).toBe(t.app.calendar.addWorkingDays('2027-02-15', 3));
+    await t.http
+      .post(`/v1/restoration-applications/${filed.body.id}/decision`)
+      .set(ndrc)
+      .send({ outcome: 'approved', reason: '符合条件', decisionNo: '修〔2027〕1号' })
+      .expect(403);
+    const approved = await t.http
+      .post(`/v1/restoration-applications/${filed.body.id}/decision`)
+      .set(samr)
+      .send({ outcome: 'approved', reason: '符合条件', decisionNo: '修〔2027〕1号' })
+      .expect(200);
+    expect(approved.body).toMatchObject({ status: 'approved', decision: { outcome: 'approved', inTime: true } });
+
+    const now = (await t.http.get(`/v1/list-entries/${entry.id}`).set(samr).expect(200)).body;
+    expect(now).toMatchObject({
+      status: 'removed',
+      removal: { ground: 'credit_restored', decisionNo: '修〔2027〕1号' },
+    });
+    for (const o of now.orders) expect(o.status === 'lifted' ? o.endGround : 'credit_restored').toBe('credit_restored');
+    const lifted = await t.db('webhook_outbox').where({ type: 'order.lifted', department: 'mof' });
+    expect(lifted.find((e) => e.data.order.entryId === entry.id)?.data.ground).toBe('credit_restored');
+    expect((await procurementCheck(entry.subject.uscc)).body.restricted).toBe(false);
+    // 公示 stops: other departments no longer see it; the authority and the supervisors do
+    await t.http.get(`/v1/list-entries/${entry.id}`).set(mof).expect(404);
+    await t.http.get(`/v1/list-entries/${entry.id}`).set(ndrc).expect(200);
+    const search = await t.http.get('/v1/list-entries').query({ uscc: entry.subject.uscc }).set(mof).expect(200);
+    expect(search.body.items).toEqual([]);
+    // restoring twice is not a second removal
+    const app2 = await t.http
+      .post(`/v1/list-entries/${entry.id}/restoration-applications`)
+      .set(samr)
+      .send({ ...application, receivedAt: '2027-02-15T02:00:00Z' })
+      .expect(409);
+    expect(app2.body.detail).toContain('the entry is removed');
+  });
+
+  it('a list no text allows to be restored is 422 with its basis; removal takes a ground, old contract unchanged', async () => {
+    const revokedLicence = await list(enterpriseEntry({ listType: 'license_revoked' }));
+    const refused = await t.http
+      .post(`/v1/list-entries/${revokedLicence.id}/restoration-applications`)
+      .set(samr)
+      .send({ receivedAt: '2026-03-01T08:00:00Z', channel: 'authority', statement: '申请', commitment: true })
+      .expect(422);
+    expect(refused.body.detail).toContain('第十四条第三款');
+
+    const a = await list();
+    const removed = await t.http
+      .post(`/v1/list-entries/${a.id}/removal`)
+      .set(samr)
+      .send({ reason: '已履行', decisionNo: '移〔2026〕1号', ground: 'performed' })
+      .expect(200);
+    expect(removed.body.removal).toMatchObject({ ground: 'performed' });
+    const b = await list();
+    const plain = await t.http
+      .post(`/v1/list-entries/${b.id}/removal`)
+      .set(samr)
+      .send({ reason: '已履行', decisionNo: '移〔2026〕2号' })
+      .expect(200);
+    expect(plain.body.removal).not.toHaveProperty('ground');
+    // an objection to a removed entry: 409 naming the state
+    const late = await t.http.post(`/v1/list-entries/${b.id}/objections`).set(samr).send(objection()).expect(409);
+    expect(late.body.detail).toContain('the entry is removed');
+  });
+
+  it('the courts: 15 calendar days to review a correction request (法释〔2017〕7号 Art. 12, verified)', async () => {
+    const entry = (await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry()).expect(201)).body;
+    const res = await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(spc).send(objection()).expect(201);
+    expect(res.body.decideBy).toBe('2026-03-16');
+    expect(res.body.acceptBy).toBeNull();
+    await t.http.get(`/v1/objections/${res.body.id}`).set(samr).expect(404);
+    await t.http.get(`/v1/objections/${res.body.id}`).set(ADMIN).expect(200);
+  });
+});

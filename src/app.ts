@@ -4,7 +4,7 @@ import { AccessPolicy, declaredOperations } from './auth/access';
 import { Authenticator } from './auth/authenticator';
 import { batchHandlers } from './batch/batch-handlers';
 import { batchGate } from './batch/batch-gate';
-import { BATCH_BODY_LIMIT, BATCH_PATHS } from './batch/batch-paths';
+import { BATCH_BODY_LIMIT, BATCH_BYTE_TYPES, BATCH_PATHS, bytesAsString } from './batch/batch-paths';
 import { checkHandlers } from './checks/check-handlers';
 import type { Config } from './config';
 import { departmentHandlers } from './departments/department-handlers';
@@ -59,7 +59,8 @@ export function createApp(deps: AppDeps): App {
   const s = createServices(config, deps);
   const calendarLastYear = () => s.calendar.lastYear;
   const departments = s.departments.all.map((d) => d.code);
-  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, calendarLastYear });
+  const authorities = s.departments.all.filter((d) => d.authorityFor.length > 0).map((d) => d.code);
+  const metrics = setUpMetrics(config, { db, clock: deps.clock, log, departments, authorities, calendarLastYear });
   const definition = openapiDefinition();
   const authenticator = new Authenticator(
     db,
@@ -113,7 +114,8 @@ export function createApp(deps: AppDeps): App {
   // (and bounds concurrent large uploads) before a byte of the body is read.
   app.use(BATCH_PATHS, batchGate(authenticator));
   const batchJson = express.json({ limit: BATCH_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
-  app.use(BATCH_PATHS, batchJson, express.text({ limit: BATCH_BODY_LIMIT, type: 'text/csv' }));
+  // CSV and workbooks are read as bytes: the batch handler decodes them by declared charset or by their bytes.
+  app.use(BATCH_PATHS, batchJson, express.raw({ limit: BATCH_BODY_LIMIT, type: BATCH_BYTE_TYPES }), bytesAsString);
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   // Not in the OpenAPI document: the operator's endpoint, with its own token (docs/operations.md, Metrics).
   if (config.metrics?.token) app.get('/metrics', metricsHandler(config.metrics.token));

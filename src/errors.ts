@@ -33,9 +33,18 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
 }
 
-/** Well-formed, but the law or the entry does not allow it (a window closed, a field that may not change): 422. */
+/**
+ * Well-formed, but the law or the entry does not allow it (a window closed, a field that may not change, a listing
+ * whose term ended before it arrived): 422.
+ */
 export class UnprocessableError extends Error {
   override readonly name = 'UnprocessableError';
   constructor(

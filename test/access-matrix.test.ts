@@ -36,6 +36,8 @@ interface Row {
   narrowedTo?: Caller[];
   /** x-access-note: what particular admitted callers get instead (e.g. 404 where the row does not exist for them). */
   statusFor?: () => Partial<Record<Caller, number>>;
+  /** x-access-note: admitted callers outside narrowedTo to whom the record does not exist get 404, not 403. */
+  hiddenFrom?: Caller[];
 }
 
 describe('access matrix: every endpoint with an id or a department × every kind of caller', () => {
@@ -48,9 +50,15 @@ describe('access matrix: every endpoint with an id or a department × every kind
   let personEntry: { id: string; orders: { department: string }[] };
   /** A hit the addressee (mof) asked for, so kept as its decision record. */
   let decisionId: string;
+  // issue 18: an objection and a restoration application to read and decide, on their own entries
+  let anomaly: { id: string };
+  let objectionId: string;
+  let applicationId: string;
+  let n = 0;
+  const NOT_INVOLVED: Caller[] = ['otherAuthority', 'addressee', 'unrelated'];
 
   beforeAll(async () => {
-    // Every row tries an unknown token: more than AUTH_FAILURE_LIMIT's default in a minute (test/security-lockout.test.ts).
+    // one unknown-token call per row: more rows than the default failures a minute one address may make
     t = await startTestApp({ env: { AUTH_FAILURE_LIMIT: '1000' } });
     const samr = await t.tokenFor('samr');
     const created = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
@@ -75,7 +83,29 @@ describe('access matrix: every endpoint with an id or a department × every kind
     const hit = await t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(headers.addressee).expect(200);
     expect(hit.body.restricted).toBe(true);
     decisionId = hit.body.decisionId;
-  });
+    anomaly = (
+      await t.http
+        .post('/v1/list-entries')
+        .set(samr)
+        .send(enterpriseEntry({ listType: 'abnormal_operations', decidedAt: '2026-02-20' }))
+        .expect(201)
+    ).body;
+    const received = { receivedAt: '2026-03-01T00:00:00Z', channel: 'authority' };
+    objectionId = (
+      await t.http
+        .post(`/v1/list-entries/${entry.id}/objections`)
+        .set(samr)
+        .send({ ...received, grounds: ['inaccurate'], statement: '矩阵异议' })
+        .expect(201)
+    ).body.id;
+    applicationId = (
+      await t.http
+        .post(`/v1/list-entries/${anomaly.id}/restoration-applications`)
+        .set(samr)
+        .send({ ...received, statement: '矩阵申请', commitment: true })
+        .expect(201)
+    ).body.id;
+  }, 120_000);
 
   const CODES: Record<Exclude<Caller, 'none' | 'bogus' | 'admin'>, () => string> = {
     authority: () => 'samr',
@@ -251,6 +281,26 @@ describe('access matrix: every endpoint with an id or a department × every kind
       call: (t, a) => t.http.get('/v1/jobs').set(a),
       ok: 200,
     },
+    // Objections and restoration applications (issue 18): recorded by the authority or the supervisor's window,
+    // decided by the authority; to departments other than these they do not exist.
+    {
+      operationId: 'getObjection',
+      name: 'GET /v1/objections/{id}',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/objections/${objectionId}`).set(a),
+      ok: 200,
+      narrowedTo: ['admin', 'authority', 'supervisor'],
+      hiddenFrom: NOT_INVOLVED,
+    },
+    {
+      operationId: 'getRestorationApplication',
+      name: 'GET /v1/restoration-applications/{id}',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/restoration-applications/${applicationId}`).set(a),
+      ok: 200,
+      narrowedTo: ['admin', 'authority', 'supervisor'],
+      hiddenFrom: NOT_INVOLVED,
+    },
     // State changes last, and the permitted caller after every refused one.
     // A real hit of mof's: mof feeds back; those who may read it are told no (403, declared); to others it is 404.
     {
@@ -264,6 +314,90 @@ describe('access matrix: every endpoint with an id or a department × every kind
           .send({ action: 'restricted', caseRef: 'M-1' }),
       ok: 200,
       statusFor: () => ({ admin: 403, supervisor: 403, authority: 404, otherAuthority: 404, unrelated: 404 }),
+    },
+    {
+      operationId: 'createObjection',
+      name: 'POST /v1/list-entries/{id}/objections',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/list-entries/${entry.id}/objections`)
+          .set(a)
+          .send({
+            receivedAt: '2026-03-01T00:00:00Z',
+            channel: 'authority',
+            grounds: ['other'],
+            statement: `异议${++n}`,
+          }),
+      ok: 201,
+      narrowedTo: ['authority', 'supervisor'],
+    },
+    {
+      operationId: 'createRestorationApplication',
+      name: 'POST /v1/list-entries/{id}/restoration-applications',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/list-entries/${anomaly.id}/restoration-applications`)
+          .set(a)
+          .send({
+            receivedAt: '2026-03-01T00:00:00Z',
+            channel: 'authority',
+            statement: `申请${++n}`,
+            commitment: true,
+          }),
+      ok: 201,
+      narrowedTo: ['authority', 'supervisor'],
+    },
+    {
+      operationId: 'decideObjection',
+      name: 'POST /v1/objections/{id}/decision',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/objections/${objectionId}/decision`)
+          .set(a)
+          .send({ outcome: 'rejected', reason: '理由不成立' }),
+      ok: 200,
+      narrowedTo: ['authority'],
+      hiddenFrom: NOT_INVOLVED,
+    },
+    {
+      operationId: 'decideRestorationApplication',
+      name: 'POST /v1/restoration-applications/{id}/decision',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/restoration-applications/${applicationId}/decision`)
+          .set(a)
+          .send({ outcome: 'refused', reason: '未履行', decisionNo: '驳〔2026〕1号' }),
+      ok: 200,
+      narrowedTo: ['authority'],
+      hiddenFrom: NOT_INVOLVED,
+    },
+    {
+      operationId: 'correctListEntry',
+      name: 'POST /v1/list-entries/{id}/corrections',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/list-entries/${anomaly.id}/corrections`)
+          .set(a)
+          .send({ reason: '名称有误', changes: { subjectName: '更正后名称有限公司' } }),
+      ok: 200,
+      narrowedTo: ['authority'],
+    },
+    {
+      operationId: 'revokeListEntry',
+      name: 'POST /v1/list-entries/{id}/revocation',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/list-entries/${anomaly.id}/revocation`)
+          .set(a)
+          .send({ reason: '错误列入', decisionNo: '撤〔2026〕9号' }),
+      ok: 200,
+      narrowedTo: ['authority'],
     },
     {
       operationId: 'submitOrderFeedback',
@@ -331,8 +465,9 @@ describe('access matrix: every endpoint with an id or a department × every kind
     for (const row of rows) {
       const expected = (caller: Caller) => {
         if (caller === 'none' || caller === 'bogus') return 401;
-        if (!admitted(row, caller) || !(row.narrowedTo?.includes(caller) ?? true)) return 403;
-        return row.statusFor?.()[caller] ?? row.ok;
+        if (!admitted(row, caller)) return 403;
+        if (row.narrowedTo?.includes(caller) ?? true) return row.statusFor?.()[caller] ?? row.ok;
+        return row.hiddenFrom?.includes(caller) ? 404 : 403;
       };
       // Refused callers first, so a state change is attempted by everyone else before the one who may make it.
       const order = [...CALLERS].sort((a, b) => Number(expected(a) === row.ok) - Number(expected(b) === row.ok));

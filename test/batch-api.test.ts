@@ -50,11 +50,14 @@ describe('batch ingestion and removal', () => {
       'rejected',
       'rejected',
       'rejected',
-      'unchanged',
+      'rejected',
       'rejected',
     ]);
-    expect(res.body.summary).toEqual({ created: 2, unchanged: 1, rejected: 6 });
-    expect(results[7]?.id).toBe(results[0]?.id);
+    expect(res.body.summary).toEqual({ created: 2, unchanged: 0, rejected: 7 });
+    // the same sourceRef with another reason is no repeat: refused, naming the field and the entry stored under it
+    expect(results[7]?.errors).toEqual([
+      { path: 'reason', message: expect.stringContaining(results[0]?.id as string) },
+    ]);
     expect(results[2]?.errors).toEqual([expect.objectContaining({ path: 'subject.uscc' })]);
     expect(results[3]?.errors?.map((e) => e.path).sort()).toEqual(['decidedAt', 'extra']);
     expect(results[4]?.errors).toEqual([
@@ -88,7 +91,7 @@ describe('batch ingestion and removal', () => {
       audit: await t.count('audit_log'),
     };
     const again = await t.http.post('/v1/list-entries/batch').set(samr).send(body).expect(200);
-    expect(again.body.summary).toEqual({ created: 0, unchanged: 3, rejected: 6 });
+    expect(again.body.summary).toEqual({ created: 0, unchanged: 2, rejected: 7 });
     expect((again.body.results as Result[]).filter((r) => r.id).map((r) => r.id)).toEqual(
       results.filter((r) => r.id).map((r) => r.id),
     );
@@ -130,8 +133,9 @@ describe('batch ingestion and removal', () => {
       'rejected',
       'rejected',
       'rejected',
-      'unchanged',
+      'rejected',
     ]);
+    expect(results[5]?.errors?.map((e) => e.path)).toEqual(['reason', 'decisionNo']); // same sourceRef, other data
     expect(results[2]?.errors?.[0]?.path).toBe('kind'); // a person on an enterprise-only list, reported by column
     expect(results[3]?.errors?.map((e) => e.path).sort()).toEqual(['decidedAt', 'uscc']);
     expect(results[4]?.errors?.[0]).toEqual({ path: 'row', message: 'has 5 fields; the header has 12' });
@@ -152,7 +156,7 @@ describe('batch ingestion and removal', () => {
       .set('Content-Type', 'text/csv')
       .send(lines.join('\n'))
       .expect(200);
-    expect(again.body.summary).toEqual({ created: 0, unchanged: 3, rejected: 3 });
+    expect(again.body.summary).toEqual({ created: 0, unchanged: 2, rejected: 4 });
   });
 
   it('refuses a CSV with another header, a batch from the administrator, and other media types', async () => {

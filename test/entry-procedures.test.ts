@@ -29,7 +29,7 @@ describe('objection, correction, revocation and credit restoration', () => {
     mof = await t.tokenFor('mof');
     ndrc = await t.tokenFor('ndrc');
     await t.subscribe(['mof', 'samr', 'ndrc']);
-  });
+  }, 120_000);
   afterAll(() => t.close());
   beforeEach(() => t.clock.set(NOW));
 
@@ -74,7 +74,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(ndrc)
       .send(objection({ channel: 'credit_china', statement: '另一份异议' }))
       .expect(201);
-    await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(mof).send(objection()).expect(404);
+    await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(mof).send(objection()).expect(403);
     await t.http.get(`/v1/objections/${res.body.id}`).set(mof).expect(404);
     await t.http.get('/v1/objections').set(mof).expect(403);
     const mine = await t.http.get('/v1/objections').query({ entry: entry.id }).set(samr).expect(200);

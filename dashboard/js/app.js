@@ -9,6 +9,7 @@ import { orderPage } from './pages/order.js';
 import { ordersPage } from './pages/orders.js';
 import { overduePage } from './pages/overdue.js';
 import { overviewPage } from './pages/overview.js';
+import { proceduresPage } from './pages/procedures.js';
 import { rulesPage } from './pages/rules.js';
 import { signInPage } from './pages/signin.js';
 
@@ -25,6 +26,7 @@ const routes = [
   { path: /^#\/entries\/([0-9a-f-]{36})$/, page: entryPage, nav: 'entries' },
   { path: /^#\/rules$/, page: rulesPage, nav: 'rules' },
   { path: /^#\/jobs$/, page: jobsPage, nav: 'jobs', supervisor: true },
+  { path: /^#\/procedures$/, page: proceduresPage, nav: 'procedures', supervisor: true },
 ];
 
 const header = document.getElementById('top');
@@ -96,9 +98,15 @@ function drawHeader(active) {
 // a supervisor's "orders" page shows any department's orders, so it is not "ours"
 const navLabel = (nav) => t(nav === 'myOrders' && session.isSupervisor ? 'orders' : nav);
 const hashOf = (r) =>
-  ({ overview: 'overview', overdue: 'overdue', myOrders: 'orders', entries: 'entries', rules: 'rules', jobs: 'jobs' })[
-    r.nav
-  ];
+  ({
+    overview: 'overview',
+    overdue: 'overdue',
+    myOrders: 'orders',
+    entries: 'entries',
+    rules: 'rules',
+    jobs: 'jobs',
+    procedures: 'procedures',
+  })[r.nav];
 
 function signOut() {
   session.signOut();

@@ -3,23 +3,44 @@ import type { Call, Handlers } from '../http/operation';
 import { countEntryRows } from '../metrics/metrics';
 import { collectRows, rowsFromCsv, rowsFromJson, withCsvPaths, type BatchKind } from './batch-input';
 import { MAX_HTTP_ROWS, summaryOf, type BatchService } from './batch-service';
+import { XLSX_TYPE } from './batch-paths';
 import type { BatchRow } from './csv-rows';
+import { decodeText, encodingOf, type FileEncoding } from './text-decoding';
+import { workbookRecords } from './workbook-records';
 
-/** The request's rows, from a JSON array or a CSV text; anything else is a 415. */
+/**
+ * The request's rows, from a JSON array, a CSV (decoded by its declared charset, else by its bytes) or an Excel
+ * workbook's first sheet; anything else is a 415.
+ */
 async function rowsOf(body: unknown, call: Call, kind: BatchKind): Promise<{ rows: BatchRow[]; csv: boolean }> {
-  const type = call.contentType?.split(';')[0]?.trim().toLowerCase();
-  if (type === 'text/csv') {
+  const [mediaType, ...params] = (call.contentType ?? '').split(';');
+  const type = mediaType?.trim().toLowerCase();
+  if (type === 'text/csv' || type === XLSX_TYPE) {
     if (typeof body !== 'string' || body.length === 0)
-      throw ValidationError.field('body', 'is required: a CSV whose first line is the header');
-    return { rows: await collectRows(rowsFromCsv(kind, body), MAX_HTTP_ROWS), csv: true };
+      throw ValidationError.field(
+        'body',
+        type === XLSX_TYPE ? 'is required: a workbook' : 'is required: a CSV whose first line is the header',
+      );
+    // bytesAsString handed the body on as one latin1 character per byte
+    const bytes = Buffer.from(body, 'latin1');
+    const records = type === XLSX_TYPE ? workbookRecords(bytes) : decodeText(bytes, declaredCharset(params)).text;
+    return { rows: await collectRows(rowsFromCsv(kind, records), MAX_HTTP_ROWS), csv: true };
   }
   if (type === 'application/json' || type?.endsWith('+json')) {
     if (!Array.isArray(body)) throw ValidationError.field('body', 'must be a JSON array of rows');
     return { rows: rowsFromJson(body), csv: false };
   }
   throw new UnsupportedMediaError(
-    `send application/json (an array of rows) or text/csv, not ${type || 'no Content-Type'}`,
+    `send application/json (an array of rows), text/csv or an .xlsx workbook (${XLSX_TYPE}), not ${type || 'no Content-Type'}`,
   );
+}
+
+function declaredCharset(params: string[]): FileEncoding | undefined {
+  const charset = params
+    .map((p) => p.trim().split('='))
+    .find(([k]) => k?.trim().toLowerCase() === 'charset')?.[1]
+    ?.replace(/"/g, '');
+  return charset ? encodingOf(charset) : undefined;
 }
 
 class UnsupportedMediaError extends Error {

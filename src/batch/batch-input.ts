@@ -2,7 +2,10 @@ import type { Readable } from 'node:stream';
 import { ValidationError, type FieldError } from '../errors';
 import {
   csvPathOf,
+  csvRecords,
   csvRows,
+  type HeaderSpec,
+  type ParsedRecord,
   ENTRY_COLUMNS,
   entryFromCells,
   REMOVAL_COLUMNS,
@@ -12,14 +15,22 @@ import {
 
 export type BatchKind = 'entries' | 'removals';
 
-/** Rows of a CSV of entries or removals, streamed; parse and shape errors stay with their row. */
-export async function* rowsFromCsv(kind: BatchKind, source: Readable | string): AsyncGenerator<BatchRow> {
-  const header =
+/**
+ * Rows of a CSV (or a workbook's records) of entries or removals, streamed; parse and shape errors stay with their
+ * row. `onHeader` hears the header as the file wrote it.
+ */
+export async function* rowsFromCsv(
+  kind: BatchKind,
+  source: Readable | string | AsyncIterable<ParsedRecord>,
+  onHeader?: HeaderSpec['onHeader'],
+): AsyncGenerator<BatchRow> {
+  const header: HeaderSpec =
     kind === 'entries'
-      ? { exact: ENTRY_COLUMNS }
-      : { known: REMOVAL_COLUMNS, required: ['reason', 'decisionNo'] as const };
+      ? { known: ENTRY_COLUMNS, required: ['listType', 'name', 'reason', 'decisionNo', 'decidedAt', 'sourceRef'] }
+      : { known: REMOVAL_COLUMNS, required: ['reason', 'decisionNo'] };
   const shape = kind === 'entries' ? entryFromCells : removalFromCells;
-  for await (const r of csvRows(source, header)) {
+  const records = typeof source === 'string' || 'pipe' in source ? csvRecords(source) : source;
+  for await (const r of csvRows(records, { ...header, onHeader })) {
     if (r.errors) {
       yield r;
       continue;

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { actingDepartment, actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
-import { ConflictError, ForbiddenError, ValidationError, type FieldError } from '../errors';
+import { capped } from '../http/request-errors';
+import { ConflictError, ForbiddenError, UnprocessableError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput } from '../lists/entry-input';
 import { removeEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
@@ -10,6 +11,7 @@ import type { EntryPlanner } from '../lists/entry-planner';
 import { relistProblem, sourceRefState } from '../lists/entry-lifecycle';
 import type { ListEntryService } from '../lists/list-entry-service';
 import { lockEntries } from '../lists/list-entry-store';
+import { resubmissionConflict } from '../lists/resubmission';
 import type { Clock } from '../time/clock';
 import type { BatchRow } from './csv-rows';
 import { unsafeTextFieldsOf, type RowValidator } from './row-validator';
@@ -84,7 +86,7 @@ export class BatchService {
     r: BatchRow,
   ): Promise<{ errors: FieldError[] } | { prepared: PreparedEntry }> {
     const errors = [...(r.errors ?? []), ...this.d.entryValidator.errorsOf(r.input)];
-    if (errors.length) return { errors: dedupe(errors) };
+    if (errors.length) return { errors: capped(dedupe(errors)) };
     const nul = unsafeTextFieldsOf(r.input);
     if (nul.length) return { errors: nul };
     const input = r.input as ListEntryInput;
@@ -102,7 +104,7 @@ export class BatchService {
       const { normalised, plan } = await this.d.planner.plan(input);
       return { prepared: { input, normalised, plan } };
     } catch (e) {
-      if (e instanceof ValidationError)
+      if (e instanceof ValidationError || e instanceof UnprocessableError)
         return { errors: e.errors.length ? e.errors : [{ path: 'row', message: e.message }] };
       throw e;
     }
@@ -130,11 +132,21 @@ export class BatchService {
         ),
       );
       return written.map((w, i): EntryRowResult => {
-        const row = (ready[i] as { row: number }).row;
+        const row = (ready[i] as { row: number; prepared: PreparedEntry }).row;
         // a revoked entry's sourceRef is refused, row by row (src/lists/entry-lifecycle.ts)
         const refused = w.created ? undefined : relistProblem(sourceRefState(w.entry));
         if (refused) return { row, status: 'rejected', errors: [{ path: 'sourceRef', message: refused }] };
-        return { row, status: w.created ? 'created' : 'unchanged', id: w.entry.id };
+        if (w.created || !w.conflict) {
+          const also = w.entry.alsoActive;
+          return {
+            row,
+            status: w.created ? 'created' : 'unchanged',
+            id: w.entry.id,
+            ...(also ? { alsoActive: also } : {}),
+          };
+        }
+        const sourceRef = (ready[i] as { prepared: PreparedEntry }).prepared.input.sourceRef;
+        return { row, status: 'rejected', errors: resubmissionConflict(sourceRef, w.entry, w.conflict).errors };
       });
     } catch (e) {
       if (!isDataError(e)) throw e;

@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
 import { ValidationError, type FieldError } from '../errors';
+import { dateOf, identifierOf, kindOf, listTypeOf, yearsOf } from './cell-values';
 
-/** The CSV of list entries (documented in openapi.yaml and the README); the order is fixed. */
+/** The columns of a CSV (or workbook) of list entries, by their API names; any order (documented in openapi.yaml). */
 export const ENTRY_COLUMNS = [
   'listType',
   'kind',
@@ -16,12 +17,45 @@ export const ENTRY_COLUMNS = [
   'decidedAt',
   'sourceRef',
   'expiresAt',
+  'listingGround',
+  'termExtensionYears',
 ] as const;
 type EntryColumn = (typeof ENTRY_COLUMNS)[number];
 /** Removals name the entry by sourceRef or id (either column may be left out). */
 export const REMOVAL_COLUMNS = ['id', 'sourceRef', 'reason', 'decisionNo'] as const;
 /** The extra column of a rejects file; accepted and ignored on input, so a corrected rejects file can be sent again. */
 export const ERRORS_COLUMN = 'errors';
+
+/**
+ * The Chinese labels a credit office's spreadsheet uses for each column (the API names are accepted as well, in any
+ * letter case). One label names one column only, so a header is never guessed.
+ */
+export const COLUMN_LABELS: Record<string, readonly string[]> = {
+  listType: ['名单类型', '名单'],
+  kind: ['主体类型'],
+  uscc: ['统一社会信用代码', '社会信用代码'],
+  idNumber: ['身份证号', '身份证号码', '公民身份号码', '证件号码'],
+  name: ['企业名称', '主体名称', '名称', '姓名', '被执行人姓名/名称'],
+  legalRepName: ['法定代表人', '法定代表人姓名'],
+  legalRepIdNumber: ['法定代表人身份证号', '法定代表人身份证号码'],
+  reason: ['列入原因', '列入事由'],
+  decisionNo: ['决定文书号', '决定书文号', '列入决定文书号', '执行案号'],
+  decidedAt: ['决定日期', '列入日期', '作出决定日期'],
+  sourceRef: ['来源编号', '业务编号'],
+  expiresAt: ['届满日期', '有效期至'],
+  listingGround: ['列入依据', '列入情形'],
+  termExtensionYears: ['延长年限', '延长期限（年）'],
+  id: ['条目编号'],
+  [ERRORS_COLUMN]: ['错误', '错误原因'],
+};
+
+/** The column a header cell names, or undefined: its API name (any case) or one of its Chinese labels. */
+function columnNamed(label: string, known: readonly string[]): string | undefined {
+  const l = label.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
+  return [...known, ERRORS_COLUMN].find(
+    (c) => c.toLowerCase() === l || (COLUMN_LABELS[c] ?? []).some((zh) => zh.normalize('NFKC') === l),
+  );
+}
 
 /** One row of a batch, before the service checks it: a parsed value, or errors found while parsing. */
 export interface BatchRow {
@@ -33,7 +67,7 @@ export interface BatchRow {
   cells?: Record<string, string>;
 }
 
-interface ParsedRecord {
+export interface ParsedRecord {
   record?: string[];
   raw?: string;
   skipped?: string;
@@ -43,7 +77,7 @@ interface ParsedRecord {
  * Streams the records of a CSV text or byte stream: BOM or none, CRLF or LF, quoted commas and newlines. A record
  * the parser cannot read (a broken quote) becomes a row with an error instead of stopping the file.
  */
-async function* csvRecords(source: Readable | string): AsyncGenerator<ParsedRecord> {
+export async function* csvRecords(source: Readable | string): AsyncGenerator<ParsedRecord> {
   const parser = parse({
     bom: true,
     relax_column_count: true,
@@ -66,20 +100,29 @@ async function* csvRecords(source: Readable | string): AsyncGenerator<ParsedReco
   }
 }
 
+export interface HeaderSpec {
+  known: readonly string[];
+  required: readonly string[];
+  /** Told the header as the file wrote it and the columns it names (a rejects file repeats the file's own header). */
+  onHeader?(labels: string[], columns: string[]): void;
+}
+
 /**
- * Rows of a CSV whose header must be exactly `expected` (in that order), or, with `anyOf`, made of known columns.
- * Each data record becomes { row, cells }; a record of the wrong width or broken quoting becomes a rejected row.
+ * Rows of a CSV (or a workbook's records) whose header names known columns, in any order, by API name or Chinese
+ * label. Each data record becomes { row, cells } with cells by column name; a record of the wrong width or broken
+ * quoting becomes a rejected row.
  */
 export async function* csvRows(
-  source: Readable | string,
-  header: { exact: readonly string[] } | { known: readonly string[]; required: readonly string[] },
+  records: AsyncIterable<ParsedRecord>,
+  header: HeaderSpec,
 ): AsyncGenerator<BatchRow & { cells: Record<string, string> }> {
   let columns: string[] | undefined;
   let row = 0;
-  for await (const r of csvRecords(source)) {
+  for await (const r of records) {
     if (!columns) {
       if (!r.record) throw ValidationError.field('header', `the header line could not be parsed: ${r.skipped ?? ''}`);
       columns = checkHeader(r.record, header);
+      header.onHeader?.(r.record, columns);
       continue;
     }
     row++;
@@ -104,29 +147,25 @@ export async function* csvRows(
   if (!columns) throw ValidationError.field('header', 'the CSV is empty; the first line must be the header');
 }
 
-function checkHeader(
-  record: string[],
-  header: { exact: readonly string[] } | { known: readonly string[]; required: readonly string[] },
-): string[] {
-  const got = record[record.length - 1] === ERRORS_COLUMN ? record.slice(0, -1) : record;
-  if ('exact' in header) {
-    if (got.length !== header.exact.length || got.some((c, i) => c !== header.exact[i])) {
-      throw ValidationError.field(
-        'header',
-        `the header must be exactly ${header.exact.join(',')}; got ${record.join(',')}`,
-      );
-    }
-  } else {
-    const unknown = got.filter((c) => !header.known.includes(c));
-    const missing = header.required.filter((c) => !got.includes(c));
-    if (unknown.length || missing.length || new Set(got).size !== got.length) {
-      throw ValidationError.field(
-        'header',
-        `the header may hold ${header.known.join(', ')} (each once) and must hold ${header.required.join(', ')}; got ${record.join(',')}`,
-      );
-    }
+/** The header's columns by API name; unknown, repeated or missing columns refuse the file, naming each. */
+function checkHeader(record: string[], header: HeaderSpec): string[] {
+  const columns = record.map((label) => columnNamed(label, header.known));
+  const problems: string[] = [];
+  record.forEach((label, i) => {
+    if (columns[i] === undefined) problems.push(`unknown column "${truncate(label)}"`);
+  });
+  const named = columns.filter((c): c is string => c !== undefined);
+  for (const c of new Set(named.filter((c, i) => named.indexOf(c) !== i)))
+    problems.push(`column ${c} appears more than once`);
+  for (const c of header.required) if (!named.includes(c)) problems.push(`column ${c} is missing`);
+  if (problems.length) {
+    const accepted = header.known.map((c) => [c, ...(COLUMN_LABELS[c] ?? [])].join('/')).join(', ');
+    throw new ValidationError(
+      `header: ${problems.join('; ')}. Columns may come in any order, named by API name or Chinese label: ${accepted}`,
+      problems.map((message) => ({ path: 'header', message })),
+    );
   }
-  return record;
+  return columns as string[];
 }
 
 const truncate = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
@@ -144,42 +183,52 @@ const CSV_PATHS: Record<string, EntryColumn> = {
 export const csvPathOf = (path: string): string => CSV_PATHS[path] ?? (path === 'subject' ? 'kind' : path);
 
 /**
- * A CSV row of an entry, as the JSON body of POST /v1/list-entries. Empty cells are absent values. Cells that do
- * not belong to the row's kind are errors, not silently dropped.
+ * A CSV row of an entry, as the JSON body of POST /v1/list-entries. Empty cells are absent values; values are
+ * normalised where their meaning is unambiguous (src/batch/cell-values.ts). Without a kind column the identifier
+ * filled decides (uscc: enterprise, idNumber: person); cells that do not belong to the row's kind are errors, not
+ * silently dropped.
  */
 export function entryFromCells(cells: Record<string, string>): { input: unknown; errors: FieldError[] } {
-  const v = (c: EntryColumn): string | undefined => (cells[c] === undefined || cells[c] === '' ? undefined : cells[c]);
+  const v = (c: EntryColumn): string | undefined =>
+    cells[c] === undefined || cells[c].trim() === '' ? undefined : cells[c];
+  const id = (c: EntryColumn) => mapped(v(c), identifierOf);
   const errors: FieldError[] = [];
   const mustBeEmpty = (c: EntryColumn, why: string) =>
     v(c) !== undefined && errors.push({ path: c, message: `must be empty ${why}` });
-  const kind = v('kind');
+  const inferred = v('uscc') !== undefined ? 'enterprise' : v('idNumber') !== undefined ? 'person' : undefined;
+  const kind = 'kind' in cells ? mapped(v('kind'), kindOf) : inferred;
   let subject: Record<string, unknown>;
   if (kind === 'enterprise') {
     mustBeEmpty('idNumber', 'for an enterprise (a legal representative goes in legalRepName and legalRepIdNumber)');
     const rep =
       v('legalRepName') !== undefined || v('legalRepIdNumber') !== undefined
-        ? { name: v('legalRepName'), idNumber: v('legalRepIdNumber') }
+        ? { name: v('legalRepName'), idNumber: id('legalRepIdNumber') }
         : undefined;
-    subject = { kind, uscc: v('uscc'), name: v('name'), ...(rep ? { legalRepresentative: dropUndefined(rep) } : {}) };
+    subject = { kind, uscc: id('uscc'), name: v('name'), ...(rep ? { legalRepresentative: dropUndefined(rep) } : {}) };
   } else if (kind === 'person') {
     for (const c of ['uscc', 'legalRepName', 'legalRepIdNumber'] as const) mustBeEmpty(c, 'for a person');
-    subject = { kind, idNumber: v('idNumber'), name: v('name') };
+    subject = { kind, idNumber: id('idNumber'), name: v('name') };
   } else {
-    if (kind === undefined) errors.push({ path: 'kind', message: 'is required' });
-    else errors.push({ path: 'kind', message: 'must be one of: enterprise, person' });
+    if (kind === undefined) errors.push({ path: 'kind', message: 'is required (or fill uscc or idNumber)' });
+    else errors.push({ path: 'kind', message: 'must be one of: enterprise (企业), person (个人)' });
     subject = { kind };
   }
   const input = dropUndefined({
-    listType: v('listType'),
+    listType: mapped(v('listType'), listTypeOf),
     subject: dropUndefined(subject),
     reason: v('reason'),
     decisionNo: v('decisionNo'),
-    decidedAt: v('decidedAt'),
+    decidedAt: mapped(v('decidedAt'), dateOf),
     sourceRef: v('sourceRef'),
-    expiresAt: v('expiresAt'),
+    expiresAt: mapped(v('expiresAt'), dateOf),
+    listingGround: mapped(v('listingGround'), (g) => g.trim()),
+    termExtensionYears: mapped(v('termExtensionYears'), yearsOf),
   });
   return { input, errors };
 }
+
+const mapped = <T>(value: string | undefined, f: (v: string) => T): T | undefined =>
+  value === undefined ? undefined : f(value);
 
 /** A CSV row of a removal, as a RemovalBatchItem. */
 export function removalFromCells(cells: Record<string, string>): { input: unknown; errors: FieldError[] } {

@@ -2,7 +2,8 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { addApiFormats } from '../http/formats';
 import type { Document } from 'openapi-backend';
 import type { FieldError } from '../errors';
-import { fieldErrors } from '../http/request-errors';
+import { oversizedArrays, type ArraySchema } from '../http/array-limits';
+import { capped, fieldErrors } from '../http/request-errors';
 import { textProblemsOf } from '../input/text-guard';
 
 /**
@@ -12,8 +13,12 @@ import { textProblemsOf } from '../input/text-guard';
  */
 export class RowValidator {
   private readonly validate: ValidateFunction;
+  private readonly components: Record<string, ArraySchema>;
+  private readonly root: ArraySchema;
 
   constructor(definition: Document, schemaName: string) {
+    this.components = (definition.components?.schemas ?? {}) as Record<string, ArraySchema>;
+    this.root = { $ref: `#/components/schemas/${schemaName}` };
     const ajv = new Ajv({ strict: false, allErrors: true });
     addApiFormats(ajv);
     ajv.addSchema({ $id: 'openapi.json', components: structuredClone(definition.components) } as object);
@@ -21,6 +26,13 @@ export class RowValidator {
   }
 
   errorsOf(row: unknown): FieldError[] {
+    // a 16,000-item array under a 50-item limit is refused for its length, before any of its items is checked
+    const oversized = oversizedArrays(
+      this.root,
+      row,
+      (ref) => this.components[ref.replace('#/components/schemas/', '')],
+    );
+    if (oversized.length) return capped(oversized);
     if (this.validate(row)) return [];
     const errors = fieldErrors(this.validate.errors ?? []);
     return errors.length

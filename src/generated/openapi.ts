@@ -191,12 +191,39 @@ export interface paths {
         put?: never;
         /**
          * Put up to 10,000 subjects on lists at once (each list's authority only); every row gets a result
-         * @description The body is a JSON array of `ListEntryInput` objects, or `text/csv` (UTF-8, with or without BOM, CRLF or LF,
-         *     RFC 4180 quoting) whose header is exactly
-         *     `listType,kind,uscc,idNumber,name,legalRepName,legalRepIdNumber,reason,decisionNo,decidedAt,sourceRef,expiresAt`
-         *     (a trailing `errors` column, as in a returned rejects file, is allowed and ignored). Empty cells are absent
-         *     values. For `kind=enterprise` fill `uscc` and, if known, `legalRepName` and `legalRepIdNumber`; for
-         *     `kind=person` fill `idNumber`. Related persons other than the legal representative need the JSON form.
+         * @description The body is a JSON array of `ListEntryInput` objects, a `text/csv` file (RFC 4180 quoting, CRLF or LF), or an
+         *     Excel workbook (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, `.xlsx`: its first
+         *     sheet, the same columns; a date cell is read as the date it shows).
+         *
+         *     **Encoding of a CSV.** `text/csv; charset=utf-8`, `charset=gbk` or `charset=gb18030` is obeyed. Without a
+         *     charset the bytes decide: a UTF-8 BOM or valid UTF-8 is UTF-8, otherwise GB18030 (what Excel on Chinese
+         *     Windows saves). A file valid in neither, or one mixing UTF-8 and GBK lines, is refused whole with `400`
+         *     naming the row of the first bad byte. A text cell holding U+FFFD (�), a control character other than tab,
+         *     or mojibake (`锟斤拷`, `Ã©`-like sequences) rejects its row, naming the field.
+         *
+         *     **Columns** come in any order, named by API name (any letter case) or Chinese label; an unknown or repeated
+         *     column refuses the file, naming it. Required: `listType`, `name`, `reason`, `decisionNo`, `decidedAt`,
+         *     `sourceRef`, and `uscc` or `idNumber`.
+         *
+         *     | column | Chinese labels | note |
+         *     |---|---|---|
+         *     | `listType` | 名单类型, 名单 | API code or 经营异常名录, 严重违法失信名单 (严重违法失信企业名单), 失信被执行人 (名单), 吊销营业执照 |
+         *     | `kind` | 主体类型 | `enterprise`/企业/法人 or `person`/个人/自然人; optional: `uscc` filled means enterprise, `idNumber` person |
+         *     | `uscc` | 统一社会信用代码, 社会信用代码 | lower case, spaces and full-width characters are accepted |
+         *     | `idNumber` | 身份证号, 身份证号码, 公民身份号码, 证件号码 | a person's; as `uscc` |
+         *     | `name` | 企业名称, 主体名称, 名称, 姓名, 被执行人姓名/名称 | |
+         *     | `legalRepName` | 法定代表人, 法定代表人姓名 | enterprises |
+         *     | `legalRepIdNumber` | 法定代表人身份证号, 法定代表人身份证号码 | enterprises |
+         *     | `reason` | 列入原因, 列入事由 | |
+         *     | `decisionNo` | 决定文书号, 决定书文号, 列入决定文书号, 执行案号 | |
+         *     | `decidedAt` | 决定日期, 列入日期, 作出决定日期 | `2026-10-10`, `2026/10/10`, `2026.10.10` or `2026年10月10日`; day-first dates are refused |
+         *     | `sourceRef` | 来源编号, 业务编号 | |
+         *     | `expiresAt` | 届满日期, 有效期至 | as `decidedAt` |
+         *     | `listingGround` | 列入依据, 列入情形 | a ground code of `rules/catalog.json` |
+         *     | `termExtensionYears` | 延长年限, 延长期限（年） | whole years (`2` or `2年`) |
+         *     | `errors` | 错误, 错误原因 | as in a returned rejects file; ignored |
+         *
+         *     Empty cells are absent values. Related persons other than the legal representative need the JSON form.
          *
          *     Each row is checked exactly as `POST /v1/list-entries` checks a body (the same schema, then the same
          *     check characters, dates and list rules) and stored idempotently on (authority, sourceRef): `created`,
@@ -962,6 +989,12 @@ export interface components {
             listingGround?: string;
             /** @description extension of the ground's fixed term in whole years, where the ground allows one (失信被执行人: 1–3 years) */
             termExtensionYears?: number;
+            /**
+             * @description Store an entry whose term has already ended (expiresAt, given or computed, before today) as a record:
+             *     status `expired`, no orders, restrictions or bans. Without it such an entry is refused with 422 naming the
+             *     end date and its basis; with it an entry whose term has not ended is refused with 400.
+             */
+            historical?: boolean;
         };
         EnterpriseSubject: {
             /** @enum {string} */
@@ -1016,6 +1049,18 @@ export interface components {
             revocation?: components["schemas"]["Revocation"];
             pendingObjection?: components["schemas"]["PendingObjection"];
             orders: components["schemas"]["Order"][];
+            /** @description the listing ground the entry was listed under (its term gave expiresAt), or null when none was named */
+            listingGround?: string | null;
+            /**
+             * @description In the answer to POST /v1/list-entries and in a batch row only: other entries of this authority on the same
+             *     list for the same subject that are active. The new entry is stored all the same (two decisions can both
+             *     be real); the list authority should check it is not a duplicate.
+             */
+            alsoActive?: {
+                /** Format: uuid */
+                id: string;
+                decisionNo: string;
+            }[];
         };
         RemovalInput: {
             reason: string;
@@ -1371,6 +1416,12 @@ export interface components {
              */
             id?: string;
             errors?: components["schemas"]["FieldError"][];
+            /** @description as ListEntry.alsoActive: other active entries of this authority on the same list for the same subject */
+            alsoActive?: {
+                /** Format: uuid */
+                id: string;
+                decisionNo: string;
+            }[];
         };
         ListEntryBatchResult: {
             summary: components["schemas"]["BatchSummary"];
@@ -1881,7 +1932,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is neither application/json nor text/csv */
+        /** @description The body is neither application/json, text/csv nor an .xlsx workbook, or its charset is not utf-8, gbk or gb18030 */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -2177,7 +2228,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /**
+             * @description This authority already stored the sourceRef with other data (the detail names the stored entry's id and
+             *     status, `errors` each differing field), or the sourceRef belongs to a revoked entry. A correction goes
+             *     through `POST /v1/list-entries/{id}/corrections`, never through a resubmission.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["TooLarge"];
+            /** @description The listing term (expiresAt, given or computed from listingGround) ended before today; the detail names the end date and its basis. Send `historical` to store it as an expired record. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getListEntry: {
@@ -2272,6 +2345,7 @@ export interface operations {
             content: {
                 "application/json": unknown[];
                 "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
             };
         };
         responses: {
@@ -2302,6 +2376,7 @@ export interface operations {
             content: {
                 "application/json": unknown[];
                 "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
             };
         };
         responses: {

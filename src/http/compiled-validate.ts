@@ -1,4 +1,5 @@
 import type OpenAPIBackend from 'openapi-backend';
+import { cutOversizedArrays, type ArraySchema } from './array-limits';
 
 type Validator = OpenAPIBackend['validator'];
 type Operation = ReturnType<OpenAPIBackend['router']['getOperations']>[number];
@@ -9,6 +10,8 @@ interface Facts {
   arrayQuery: Set<string>;
   jsonOnlyBody: boolean;
   jsonQuery: boolean;
+  /** The JSON body's schema (dereferenced), for its array limits. */
+  bodySchema: ArraySchema | undefined;
 }
 
 /**
@@ -16,6 +19,8 @@ interface Facts {
  * query parameters are arrays, whether JSON is the only body format) computed once. It runs the same precompiled
  * Ajv validators on the same parameter object, so answers and coercion are unchanged (test/compiled-parse.test.ts
  * compares both on valid and invalid requests). Operations with JSON-content query parameters keep the original.
+ * One addition: arrays over their maxItems are cut to maxItems + 1 before Ajv sees them (src/http/array-limits.ts),
+ * so a hostile body's 300,000 items are refused for their number, not checked one by one.
  */
 export function compileValidateRequest(validator: Validator, operations: Operation[]): void {
   const original = validator.validateRequest.bind(validator);
@@ -59,7 +64,8 @@ export function compileValidateRequest(validator: Validator, operations: Operati
       .split(';')[0]
       ?.trim()
       .toLowerCase();
-    if (typeof requestBody === 'object' || contentType === 'application/json') parameters.requestBody = requestBody;
+    if (typeof requestBody === 'object' || contentType === 'application/json')
+      parameters.requestBody = cutOversizedArrays(f.bodySchema, requestBody);
     for (const validate of validators) {
       validate(parameters);
       if (validate.errors) errors.push(...validate.errors);
@@ -89,5 +95,6 @@ function factsOf(op: Operation): Facts {
     arrayQuery,
     jsonOnlyBody: formats.length === 1 && formats[0] === 'application/json',
     jsonQuery: params.some((p) => p.in === 'query' && Boolean(p.content?.['application/json'])),
+    bodySchema: (content['application/json'] as { schema?: ArraySchema } | undefined)?.schema,
   };
 }

@@ -2,9 +2,16 @@ import type { ErrorObject } from 'ajv';
 import type { FieldError } from '../errors';
 
 /**
+ * The most field errors one body or one batch row reports: enough for every field of an entry, few enough that a
+ * hostile body (300,000 bad array items in 1 MB) costs an answer of a few hundred bytes.
+ */
+export const MAX_FIELD_ERRORS = 20;
+
+/**
  * openapi-backend reports Ajv errors against { requestBody, query, path, headers }. Clients want the field:
  * `subject.uscc`, `relatedPersons[0].idNumber`, `limit`. A oneOf (enterprise or person subject) reports every branch;
- * we keep the branch that got furthest, and one message per field.
+ * we keep the branch that got furthest, and one message per field. Linear in the number of Ajv errors (a hostile
+ * body yields hundreds of thousands) and capped at MAX_FIELD_ERRORS, the last of which says how many were left out.
  */
 export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   const relevant = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
@@ -28,7 +35,9 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
   const byBranch = new Map<string, ErrorObject[]>();
   for (const e of relevant) {
     const branch = /\/oneOf\/\d+/.exec(e.schemaPath)?.[0] ?? '';
-    byBranch.set(branch, [...(byBranch.get(branch) ?? []), e]);
+    const list = byBranch.get(branch);
+    if (list) list.push(e);
+    else byBranch.set(branch, [e]);
   }
   let chosen = relevant;
   if (byBranch.size > 1) {
@@ -36,13 +45,19 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
     const branches = [...byBranch.entries()].filter(([k]) => k !== '');
     const kindMismatch = (errs: ErrorObject[]) =>
       errs.some((e) => e.instancePath.endsWith('/kind') && e.keyword === 'enum');
-    branches.sort(
-      ([, a], [, b]) =>
-        Number(kindMismatch(a)) - Number(kindMismatch(b)) ||
-        Math.max(...b.map(depth)) - Math.max(...a.map(depth)) ||
-        a.length - b.length,
+    // each branch's facts once (never a spread of a huge array into Math.max, which also overflows the stack)
+    const facts = new Map(
+      branches.map(([k, errs]) => [
+        k,
+        { mismatch: kindMismatch(errs), deepest: errs.reduce((m, e) => Math.max(m, depth(e)), 0) },
+      ]),
     );
-    chosen = [...plain, ...(branches[0]?.[1] ?? [])];
+    const of = (k: string) => facts.get(k) as { mismatch: boolean; deepest: number };
+    branches.sort(
+      ([ka, a], [kb, b]) =>
+        Number(of(ka).mismatch) - Number(of(kb).mismatch) || of(kb).deepest - of(ka).deepest || a.length - b.length,
+    );
+    chosen = plain.concat(branches[0]?.[1] ?? []);
   }
 
   const out = new Map<string, FieldError>();
@@ -55,9 +70,17 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
     const path = field || (root === 'requestBody' ? 'body' : (root ?? 'body'));
     if (!out.has(path)) out.set(path, { path, message: messageOf(e) });
   }
-  return [...out.values()];
+  return capped([...out.values()]);
 }
 
 function unescapePointer(seg: string): string {
   return seg.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** At most MAX_FIELD_ERRORS errors; when more were found, the last one says how many were left out. */
+export function capped(errors: FieldError[]): FieldError[] {
+  if (errors.length <= MAX_FIELD_ERRORS) return errors;
+  const shown = errors.slice(0, MAX_FIELD_ERRORS - 1);
+  const left = errors.length - shown.length;
+  return [...shown, { path: 'body', message: `and ${left} more errors, not listed; correct these first` }];
 }

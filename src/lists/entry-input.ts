@@ -1,8 +1,9 @@
 import type { components } from '../generated/openapi';
-import { ValidationError, type FieldError } from '../errors';
+import { UnprocessableError, ValidationError, type FieldError } from '../errors';
 import { idNumberProblem, maskIdNumber } from '../identity/id-number';
 import type { PersonKeyer } from '../identity/person-key';
 import { usccProblem } from '../identity/uscc';
+import { garbledFieldsOf } from '../input/garbled-text';
 import type { EntryForRules } from '../rules/outcome-planner';
 import type { ListingGround } from '../rules/rule-types';
 import { addDays, addYears, isIsoDate } from '../time/dates';
@@ -37,6 +38,8 @@ export function normaliseEntry(
 ): NormalisedEntry {
   const errors: FieldError[] = [];
   const bad = (path: string, message: string) => errors.push({ path, message });
+  // A wrongly decoded or control-laden text is refused before anything else reads it (issue: GBK files stored as ���).
+  for (const e of garbledFieldsOf(input)) errors.push(e);
   const idOk = (path: string, id: string) => {
     const p = idNumberProblem(id);
     if (p) bad(path, p);
@@ -50,7 +53,8 @@ export function normaliseEntry(
     else if (input.expiresAt < input.decidedAt) bad('expiresAt', 'is before decidedAt');
   }
 
-  const expiresAt = isIsoDate(input.decidedAt) ? termExpiry(input, grounds, bad) : input.expiresAt;
+  const term = isIsoDate(input.decidedAt) ? termExpiry(input, grounds, bad) : { expiresAt: input.expiresAt };
+  const expiresAt = term.expiresAt;
 
   const s = input.subject;
   if (s.kind === 'enterprise') {
@@ -70,6 +74,7 @@ export function normaliseEntry(
   (input.relatedPersons ?? []).forEach((p, i) => idOk(`relatedPersons[${i}].idNumber`, p.idNumber));
   if (errors.length)
     throw new ValidationError(`invalid list entry: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  refuseEndedTerm(input, expiresAt, term.basis, today);
 
   const persons: EntryForRules['persons'] = [];
   const addPerson = (role: EntryForRules['persons'][number]['role'], name: string, idNumber: string) => {
@@ -130,6 +135,29 @@ export function normaliseEntry(
 }
 
 /**
+ * An entry whose term ended before the day it arrives would be stored active and issue orders due in weeks for a
+ * listing that is over: 422 naming the end date and its basis. `historical: true` stores it, expired and without
+ * orders, as a record; it is refused for a term that has not ended.
+ */
+function refuseEndedTerm(
+  input: ListEntryInput,
+  expiresAt: string | undefined,
+  basis: string | undefined,
+  today: string,
+) {
+  const ended = expiresAt !== undefined && expiresAt < today;
+  if (input.historical && !ended)
+    throw ValidationError.field(
+      'historical',
+      `only an entry whose term ended before today (${today}) is stored as a historical record; this one ${expiresAt ? `runs to ${expiresAt}` : 'has no end date'}`,
+    );
+  if (!input.historical && ended) {
+    const message = `the listing term ended on ${expiresAt} (${basis ?? 'the expiresAt sent'}), before today (${today}); send historical: true to keep it as an expired record without orders`;
+    throw new UnprocessableError(`invalid list entry: expiresAt ${message}`, [{ path: 'expiresAt', message }]);
+  }
+}
+
+/**
  * The last listed day under the entry's listing ground: the authority's expiresAt if given (within the longest
  * term the ground allows), else decidedAt + the term (+ any extension) − 1 day; undefined = until removal.
  * E.g. 失信被执行人 listed for evading enforcement on 2026-02-10: 2 years → 2028-02-09; extended by 1 → 2029-02-09.
@@ -138,12 +166,12 @@ function termExpiry(
   input: ListEntryInput,
   grounds: readonly ListingGround[],
   bad: (path: string, message: string) => void,
-): string | undefined {
+): { expiresAt: string | undefined; basis?: string } {
   const given = input.expiresAt;
   if (input.listingGround === undefined) {
     if (input.termExtensionYears !== undefined)
       bad('termExtensionYears', 'needs listingGround: only a ground with an extendable term can be extended');
-    return given;
+    return { expiresAt: given };
   }
   const ofList = grounds.filter((g) => g.list === input.listType);
   const ground = ofList.find((g) => g.code === input.listingGround);
@@ -152,7 +180,7 @@ function termExpiry(
       'listingGround',
       `is not a ground of the ${input.listType} list; known: ${ofList.map((g) => g.code).join(', ') || 'none'}`,
     );
-    return given;
+    return { expiresAt: given };
   }
   const f = ground.inForce;
   if (f && (input.decidedAt < f.from || (f.until !== undefined && input.decidedAt > f.until))) {
@@ -160,14 +188,14 @@ function termExpiry(
       'listingGround',
       `${ground.basis.document} ${ground.basis.article} applies to decisions from ${f.from}${f.until ? ` to ${f.until}` : ''}`,
     );
-    return given;
+    return { expiresAt: given };
   }
   const term = ground.term;
   if (term.type === 'until_removal') {
     if (input.termExtensionYears !== undefined)
       bad('termExtensionYears', `the ${ground.code} ground has no term to extend`);
     if (given !== undefined) bad('expiresAt', `the ${ground.code} ground lists until removal; it has no expiry date`);
-    return given;
+    return { expiresAt: given };
   }
   const ext = input.termExtensionYears;
   if (ext !== undefined && (!term.extension || ext < term.extension.minYears || ext > term.extension.maxYears)) {
@@ -177,14 +205,18 @@ function termExpiry(
         ? `must be ${term.extension.minYears}–${term.extension.maxYears} years for the ${ground.code} ground`
         : `the ${ground.code} ground's term cannot be extended`,
     );
-    return given;
+    return { expiresAt: given };
   }
   const lastDay = (years: number) => addDays(addYears(input.decidedAt, years), -1);
   if (given !== undefined) {
     const longest = lastDay(term.years + (term.extension?.maxYears ?? 0));
     if (isIsoDate(given) && given > longest)
       bad('expiresAt', `is after ${longest}, the longest term the ${ground.code} ground allows`);
-    return given;
+    return { expiresAt: given };
   }
-  return lastDay(term.years + (ext ?? 0));
+  const years = term.years + (ext ?? 0);
+  return {
+    expiresAt: lastDay(years),
+    basis: `${input.decidedAt} + ${years} years under ${ground.basis.document} ${ground.basis.article} (listingGround ${ground.code}${ext ? `, extended by ${ext}` : ''})`,
+  };
 }

@@ -20,6 +20,8 @@ export class EntryPlanner {
   async plan(input: ListEntryInput): Promise<{ normalised: NormalisedEntry; plan: Plan }> {
     const today = chinaDate(this.clock.now());
     const normalised = normaliseEntry(input, this.keyOf, today, this.engine.loaded.catalog.listingGrounds);
+    // a historical record (its term ended before it arrived) is stored expired: nothing to issue
+    if (input.historical) return { normalised, plan: { orders: [], restrictions: [], bans: [] } };
     return { normalised, plan: await this.planFacts(normalised.forRules) };
   }
 

@@ -9,8 +9,9 @@ import { ForbiddenError } from '../errors';
 import { endEntry, TRANSITIONS } from './entry-lifecycle';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput, NormalisedEntry } from './entry-input';
-import { findEntriesBySourceRefs, insertEntriesIfNew, type EntryRow } from './list-entry-store';
+import { findEntriesBySourceRefs, insertEntriesIfNew, otherActiveEntries, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
+import { differingFields } from './resubmission';
 
 /** An entry checked and planned, ready to be stored. */
 export interface PreparedEntry {
@@ -24,12 +25,19 @@ export interface WriteContext extends IssueContext {
   rulesVersion: string;
 }
 
-export type WriteResult = { created: true; entry: ListEntry } | { created: false; entry: ListEntry };
+/**
+ * `conflict`: the sourceRef was stored with other data; nothing was written for this entry, and the fields that
+ * differ are named (the caller refuses it with 409, a batch rejects the row).
+ */
+export type WriteResult =
+  | { created: true; entry: ListEntry }
+  | { created: false; entry: ListEntry; conflict?: string[] };
 
 /**
  * Stores entries with everything their rules produced (orders, restrictions, bans, audit) in the caller's
  * transaction, with multi-row inserts: one entry or ten thousand take the same number of statements.
- * An entry whose (authority, sourceRef) is already stored is returned as it is, and nothing new is issued.
+ * An entry whose (authority, sourceRef) is already stored is returned as it is, and nothing new is issued; if it
+ * says something else than the stored one, the result names the differing fields (a conflict, not a repeat).
  */
 export async function writeEntries(
   trx: Knex.Transaction,
@@ -56,6 +64,7 @@ export async function writeEntries(
     rules_version: w.rulesVersion,
     created_by: w.actor,
     created_at: w.at,
+    ...(p.input.historical ? { status: 'expired' as const } : {}),
   }));
   const inserted = new Map((await insertEntriesIfNew(trx, rows)).map((r) => [r.source_ref, r]));
 
@@ -90,7 +99,19 @@ export async function writeEntries(
     own.push(asIssued(o));
     ordersOf.set(o.entry_id, own);
   }
-  const createdEntries = new Map(stored.map(({ row }) => [row.id, toListEntry(row, ordersOf.get(row.id) ?? [], w.at)]));
+  // the same subject already active on the same list from this authority: stored all the same, but said
+  const alsoActive = await otherActiveEntries(
+    trx,
+    w.authority,
+    stored.filter(({ row }) => row.status === 'active').map(({ row }) => row),
+  );
+  const createdEntries = new Map(
+    stored.map(({ row }) => {
+      const others = alsoActive.get(row.id);
+      const entry = toListEntry(row, ordersOf.get(row.id) ?? [], w.at);
+      return [row.id, others ? { ...entry, alsoActive: others } : entry];
+    }),
+  );
 
   // Repeats: read what is stored (also when a concurrent request stored it a moment ago).
   const repeats = prepared
@@ -110,8 +131,10 @@ export async function writeEntries(
       seen.add(row.id);
       return { created: true, entry: created };
     }
-    const stored = created ? undefined : existing.get(p.input.sourceRef);
-    return { created: false, entry: created ?? toListEntry(stored as EntryRow, existingOrders, w.at) };
+    const stored = (created ? row : existing.get(p.input.sourceRef)) as EntryRow;
+    const conflict = differingFields(stored, p);
+    const entry = created ?? toListEntry(stored, existingOrders, w.at);
+    return conflict.length ? { created: false, entry, conflict } : { created: false, entry };
   });
 }
 

@@ -20,6 +20,7 @@ import type { EntryPlanner } from './entry-planner';
 import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
 import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
+import { resubmissionConflict } from './resubmission';
 
 export interface EntryServiceDeps {
   db: Db;
@@ -83,15 +84,24 @@ export class ListEntryService {
   async create(ctx: CallContext, input: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
     const authority = actingDepartment(ctx.principal);
     const { normalised, plan } = await this.d.planner.plan(input).catch((e: unknown) => {
-      if (e instanceof ValidationError) countEntry('api', input.listType, 'rejected');
+      if (e instanceof ValidationError || e instanceof UnprocessableError)
+        countEntry('api', input.listType, 'rejected');
       throw e;
     });
     const [result] = await this.d.db.transaction((trx) =>
       writeEntries(trx, this.writeContext(ctx, authority), [{ input, normalised, plan }]),
     );
     const refused = result && !result.created ? relistProblem(sourceRefState(result.entry)) : undefined;
-    countEntry('api', input.listType, result?.created ? 'created' : refused ? 'rejected' : 'unchanged');
-    if (refused) throw new ConflictError(refused);
+    if (refused) {
+      countEntry('api', input.listType, 'rejected');
+      throw new ConflictError(refused);
+    }
+    if (result && !result.created && result.conflict) {
+      countEntry('api', input.listType, 'rejected');
+      const { message, errors } = resubmissionConflict(input.sourceRef, result.entry, result.conflict);
+      throw new ConflictError(message, errors);
+    }
+    countEntry('api', input.listType, result?.created ? 'created' : 'unchanged');
     return result as WriteResult;
   }
 

@@ -37,7 +37,53 @@ export interface EntryRow {
 export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'revocation' | 'created_at'> & {
   id: string;
   created_at: Date;
+  /** Only a historical record is stored as anything but active (expired, with no orders). */
+  status?: 'expired';
 };
+
+/**
+ * Other active entries of the same authority on the same list for the same subject (USCC, or a person's keyed
+ * hash) as each given entry: one indexed read for a whole chunk (uscc b-tree, person_keys GIN), matched here.
+ */
+export async function otherActiveEntries(
+  q: Q,
+  authority: string,
+  entries: Pick<EntryRow, 'id' | 'list_type' | 'subject_kind' | 'uscc' | 'person_keys'>[],
+): Promise<Map<string, { id: string; decisionNo: string }[]>> {
+  const out = new Map<string, { id: string; decisionNo: string }[]>();
+  const usccs = [...new Set(entries.flatMap((e) => (e.subject_kind === 'enterprise' && e.uscc ? [e.uscc] : [])))];
+  const keys = [...new Set(entries.flatMap((e) => (e.subject_kind === 'person' ? e.person_keys : [])))];
+  if (usccs.length === 0 && keys.length === 0) return out;
+  const rows: Pick<EntryRow, 'id' | 'list_type' | 'subject_kind' | 'uscc' | 'person_keys' | 'decision_no'>[] = await q(
+    TABLE,
+  )
+    .select('id', 'list_type', 'subject_kind', 'uscc', 'person_keys', 'decision_no')
+    .where({ authority, status: 'active' })
+    .where((w) => {
+      if (usccs.length) w.orWhere((x) => x.where('subject_kind', 'enterprise').whereIn('uscc', usccs));
+      if (keys.length) w.orWhere((x) => x.where('subject_kind', 'person').whereRaw('person_keys && ?::text[]', [keys]));
+    })
+    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  // by list and subject identifier, so matching stays linear in a chunk of thousands
+  const byKey = new Map<string, typeof rows>();
+  const keysOf = (e: Pick<EntryRow, 'list_type' | 'subject_kind' | 'uscc' | 'person_keys'>) =>
+    e.subject_kind === 'enterprise' ? [`${e.list_type}|${e.uscc}`] : e.person_keys.map((k) => `${e.list_type}|${k}`);
+  for (const o of rows) for (const k of keysOf(o)) byKey.set(k, [...(byKey.get(k) ?? []), o]);
+  for (const e of entries) {
+    const same = new Map(
+      keysOf(e)
+        .flatMap((k) => byKey.get(k) ?? [])
+        .map((o) => [o.id, o]),
+    );
+    same.delete(e.id);
+    if (same.size)
+      out.set(
+        e.id,
+        [...same.values()].map((o) => ({ id: o.id, decisionNo: o.decision_no })),
+      );
+  }
+  return out;
+}
 
 /**
  * Inserts the rows whose (authority, source_ref) is not stored yet, in one statement; returns those it inserted.

@@ -21,6 +21,7 @@ export function toListEntry(row: EntryRow, orders: OrderRow[], now: Date): ListE
     createdAt: new Date(row.created_at).toISOString(),
     rulesVersion: row.rules_version,
     removal: row.removal,
+    listingGround: row.listing_ground ?? null,
     ...(row.revocation ? { revocation: row.revocation } : {}),
     orders: orders.filter((o) => o.entry_id === row.id).map((o) => toOrder(o, now)),
   };

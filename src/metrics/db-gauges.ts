@@ -3,11 +3,13 @@ import type { Db } from '../db/knex';
 import { isStatementTimeout } from '../db/unavailable';
 import { departmentStateCounts } from '../reports/order-counts';
 import type { Clock } from '../time/clock';
+import { chinaDate } from '../time/dates';
 import {
   calendarCoveredUntil,
   dbUp,
   jobLastSuccess,
   ordersGauge,
+  proceduresOverdueGauge,
   refreshDuration,
   refreshTimestamp,
   statementTimeouts,
@@ -24,6 +26,8 @@ export interface DbGaugeOptions {
   log: Logger;
   /** Every department code, so a department with nothing is a 0, not a missing series. */
   departments: readonly string[];
+  /** The list authorities' codes, so an authority with no overdue objection is a 0, not a missing series. */
+  authorities?: readonly string[];
   /** The last year the official working-day calendar covers. */
   calendarLastYear: () => number;
   intervalMs: number;
@@ -74,7 +78,7 @@ export class DbGauges {
     const now = clock.now();
     calendarCoveredUntil.set(endOfChinaYear(this.o.calendarLastYear()));
     try {
-      const [orders, webhooks, jobs] = await db.transaction(
+      const [orders, webhooks, jobs, procedures] = await db.transaction(
         async (trx) => {
           await trx.raw('set local jit = off');
           // The kept counts (a few thousand rows at any size), not a scan of orders.
@@ -87,7 +91,17 @@ export class DbGauges {
           const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
             `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
           );
-          return [o, w.rows, j.rows] as const;
+          // Objections and restoration applications past decideBy, undecided (issue 18); no deadline, never counted.
+          const today = chinaDate(now);
+          const p = await trx.raw<{ rows: { kind: string; authority: string; n: number }[] }>(
+            `select 'objection' as kind, authority, count(*)::int as n from objections
+              where status = 'received' and decide_by < ?::date group by authority
+             union all
+             select 'restoration', authority, count(*)::int from restoration_applications
+              where status = 'received' and decide_by < ?::date group by authority`,
+            [today, today],
+          );
+          return [o, w.rows, j.rows, p.rows] as const;
         },
         { readOnly: true },
       );
@@ -97,6 +111,9 @@ export class DbGauges {
         webhookFailingGauge.set({ department }, 0);
         webhookOldestPendingAge.set({ department }, 0);
       }
+      for (const authority of this.o.authorities ?? [])
+        for (const kind of ['objection', 'restoration']) proceduresOverdueGauge.set({ kind, authority }, 0);
+      for (const r of procedures) proceduresOverdueGauge.set({ kind: r.kind, authority: r.authority }, r.n);
       for (const r of orders) {
         for (const [status, n] of Object.entries(r.byStatus)) {
           if (status !== 'issued') ordersGauge.set({ department: r.department, status }, n);

@@ -358,9 +358,12 @@ export class ProcedureService {
     transition: 'object' | 'applyForRestoration',
   ): Promise<EntryRow> {
     const entry = await findEntry(trx, entryId, { forUpdate: true });
-    if (!entry || !this.mayRead(p, entry.authority)) throw new NotFoundError(`no list entry with id ${entryId}`);
-    if (p.kind !== 'department')
-      throw new ForbiddenError('only the listing authority or a supervising department records this');
+    if (!entry) throw new NotFoundError(`no list entry with id ${entryId}`);
+    // Entries are public to departments (a restored one is not, and takes nothing more: the lifecycle refuses it)
+    if (p.kind !== 'department' || !this.mayRead(p, entry.authority))
+      throw new ForbiddenError(
+        `only the listing authority (${entry.authority}) or a supervising department (the 信用中国 window) records this`,
+      );
     admit(transition, entry.status);
     return entry;
   }

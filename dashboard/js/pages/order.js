@@ -64,6 +64,13 @@ export async function orderPage(main, { id }) {
                   <dd>${dateTime(order.liftedAt)}</dd>`
               : ''
           }
+          ${
+            order.revokedAt
+              ? html`<dt>${term('orderStatus', 'revoked')}</dt>
+                  <dd data-testid="order-revoked">${dateTime(order.revokedAt)}</dd>`
+              : ''
+          }
+          ${order.endGround && order.endGround !== 'revoked' ? html`<dt>${lang === 'en' ? 'Ground' : '解除依据'}</dt><dd>${order.endGround}</dd>` : ''}
         </dl>
         <h2>${t('measures')}</h2>
         <table class="data">

@@ -1,0 +1,41 @@
+import type { FieldError } from '../errors';
+
+/** C0 and C1 control characters other than tab: never in a name or decision number typed by a person. */
+const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F]/;
+/** The same, but line breaks (LF, CR) pass: a reason may span lines (a spreadsheet cell with Alt+Enter). */
+const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+/** Free-text fields that may hold several lines. */
+const MULTILINE = new Set(['reason']);
+/**
+ * Mojibake a decoder left behind: 锟斤拷 (U+FFFD's UTF-8 bytes read as GBK, the classic of Chinese files), and UTF-8
+ * read as Latin-1/Windows-1252: a lead byte Â–ô followed by a continuation byte shown as a Latin-1 or cp1252 sign
+ * (Ã©, ä¸­, â€œ).
+ */
+const MOJIBAKE =
+  /锟斤拷|[\u00C2-\u00F4][\u0080-\u00BF\u0152\u0153\u0160\u0161\u0178\u017D\u017E\u0192\u02C6\u02DC\u2013\u2014\u2018-\u201A\u201C-\u201E\u2020-\u2022\u2026\u2030\u2039\u203A\u20AC\u2122]/;
+
+/**
+ * Why a text was evidently decoded wrongly or carries invisible control bytes, or null: stored, it would be a
+ * wrong name on a list (the subject could not be found, or a different one would be).
+ */
+export function garbledTextProblem(value: string, multiline = false): string | null {
+  if (value.includes('\uFFFD'))
+    return 'holds the replacement character � (bytes that were not decoded); save the file as UTF-8 or GBK and send it again';
+  if ((multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(value))
+    return `holds a control character (other than tab${multiline ? ' and line breaks' : ''}); remove it`;
+  if (MOJIBAKE.test(value))
+    return 'holds mojibake (such as 锟斤拷 or Ã©): the text was decoded in the wrong encoding; send it again as written';
+  return null;
+}
+
+/** Every string of a parsed input checked with garbledTextProblem, by field path as the API names fields. */
+export function garbledFieldsOf(value: unknown, path = '', key = ''): FieldError[] {
+  if (typeof value === 'string') {
+    const problem = garbledTextProblem(value, MULTILINE.has(key));
+    return problem ? [{ path: path || 'body', message: problem }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => garbledFieldsOf(v, `${path}[${i}]`, key));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => garbledFieldsOf(v, path ? `${path}.${k}` : k, k));
+  return [];
+}

@@ -1,0 +1,143 @@
+import { startTestApp, type TestApp } from './support/test-app';
+import { enterpriseEntry, makeUscc } from './support/factories';
+
+type Result = {
+  row: number;
+  status: string;
+  id?: string;
+  errors?: { path: string; message: string }[];
+  alsoActive?: { id: string; decisionNo: string }[];
+};
+
+/** Nothing wrong gets onto a list: resubmissions that say something else, ended terms, the same subject twice. */
+describe('resubmissions, ended terms and duplicate listings', () => {
+  let t: TestApp;
+  let samr: { Authorization: string };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    samr = await t.tokenFor('samr');
+  });
+  afterAll(() => t.close());
+
+  it('answers a changed resubmission with 409 naming the fields, the stored id and status; the same body again 200', async () => {
+    const entry = enterpriseEntry({ listingGround: 'samr44_serious_violation' });
+    const first = await t.http.post('/v1/list-entries').set(samr).send(entry).expect(201);
+    expect(first.body.listingGround).toBe('samr44_serious_violation');
+    const orders = await t.count('orders');
+
+    // formatting only (spaces, full-width) is the same entry
+    const reformatted = {
+      ...entry,
+      reason: ` ${entry.reason}  `,
+      decisionNo: entry.decisionNo.replace('2026', '２０２６'),
+    };
+    const same = await t.http.post('/v1/list-entries').set(samr).send(reformatted).expect(200);
+    expect(same.body).toMatchObject({ id: first.body.id, status: 'active', reason: entry.reason });
+
+    const other = {
+      ...entry,
+      listType: 'abnormal_operations' as const,
+      listingGround: 'unreachable',
+      subject: { ...entry.subject, uscc: makeUscc(), name: '另一家公司' },
+    };
+    const res = await t.http.post('/v1/list-entries').set(samr).send(other).expect(409);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.detail).toContain(first.body.id);
+    expect(res.body.detail).toContain('status active');
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
+      'listType',
+      'subject.uscc',
+      'subject.name',
+      'expiresAt',
+      'listingGround',
+    ]);
+    expect(await t.count('orders')).toBe(orders);
+    const stored = await t.http.get(`/v1/list-entries/${first.body.id}`).set(samr).expect(200);
+    expect(stored.body.subject.name).toBe(entry.subject.name);
+
+    // in a batch: that row rejected with the same reason, a repeat inside the batch too
+    const again = enterpriseEntry();
+    const batch = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .send([other, entry, again, { ...again, reason: '另一个原因' }])
+      .expect(200);
+    const results = batch.body.results as Result[];
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'unchanged', 'created', 'rejected']);
+    expect(results[0]?.errors?.map((e) => e.path)).toEqual([
+      'listType',
+      'subject.uscc',
+      'subject.name',
+      'expiresAt',
+      'listingGround',
+    ]);
+    expect(results[0]?.errors?.[0]?.message).toContain(first.body.id);
+    expect(results[3]?.errors).toEqual([
+      { path: 'reason', message: expect.stringContaining(results[2]?.id as string) },
+    ]);
+  });
+
+  it('refuses a term that ended before it arrived with 422 naming the end date and basis; historical stores it expired', async () => {
+    const ended = enterpriseEntry({ decidedAt: '2022-06-01', listingGround: 'samr44_serious_violation' });
+    const before = { entries: await t.count('list_entries'), orders: await t.count('orders') };
+    const res = await t.http.post('/v1/list-entries').set(samr).send(ended).expect(422);
+    expect(res.body.errors).toEqual([{ path: 'expiresAt', message: expect.stringContaining('2025-05-31') }]);
+    expect(res.body.errors[0].message).toContain('第44号');
+    const given = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send(enterpriseEntry({ decidedAt: '2025-01-01', expiresAt: '2026-01-01' }))
+      .expect(422);
+    expect(given.body.errors[0].message).toContain('2026-01-01');
+    expect({ entries: await t.count('list_entries'), orders: await t.count('orders') }).toEqual(before);
+
+    const kept = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send({ ...ended, historical: true })
+      .expect(201);
+    expect(kept.body).toMatchObject({ status: 'expired', expiresAt: '2025-05-31', orders: [] });
+    expect(await t.count('orders')).toBe(before.orders);
+    const check = await t.http
+      .get(`/v1/checks/enterprises/${(ended.subject as { uscc: string }).uscc}`)
+      .set(samr)
+      .expect(200);
+    expect(check.body.restricted).toBe(false);
+    await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send(enterpriseEntry({ historical: true }))
+      .expect(400);
+
+    const batch = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .send([enterpriseEntry({ decidedAt: '2022-06-01', listingGround: 'samr44_serious_violation' })])
+      .expect(200);
+    expect(batch.body.results[0]).toMatchObject({ status: 'rejected', errors: [{ path: 'expiresAt' }] });
+  });
+
+  it('stores the same subject listed again by the same authority and names the entries already active', async () => {
+    const uscc = makeUscc();
+    const a = enterpriseEntry();
+    (a.subject as { uscc: string }).uscc = uscc;
+    const first = await t.http.post('/v1/list-entries').set(samr).send(a).expect(201);
+    expect(first.body.alsoActive).toBeUndefined();
+    const b = enterpriseEntry({ decisionNo: '沪市监严〔2026〕77号' });
+    (b.subject as { uscc: string }).uscc = uscc;
+    const second = await t.http.post('/v1/list-entries').set(samr).send(b).expect(201);
+    expect(second.body.alsoActive).toEqual([{ id: first.body.id, decisionNo: a.decisionNo }]);
+    const c = enterpriseEntry({ listType: 'abnormal_operations' });
+    (c.subject as { uscc: string }).uscc = uscc;
+    const otherList = await t.http.post('/v1/list-entries').set(samr).send(c).expect(201);
+    expect(otherList.body.alsoActive).toBeUndefined();
+
+    const d = enterpriseEntry();
+    (d.subject as { uscc: string }).uscc = uscc;
+    const batch = await t.http.post('/v1/list-entries/batch').set(samr).send([d]).expect(200);
+    expect((batch.body.results[0] as Result).alsoActive?.map((x) => x.id).sort()).toEqual(
+      [first.body.id, second.body.id].sort(),
+    );
+  });
+});

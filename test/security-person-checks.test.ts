@@ -56,7 +56,7 @@ describe('person and officer checks draw on a per-token budget shared by every i
     } finally {
       await other.close();
     }
-  });
+  }, 120_000);
 
   it('audits every answered check with department, token id, keyed hash and answer, never the number', async () => {
     const spc = await t.tokenFor('spc');

@@ -23,6 +23,13 @@ describe('ID numbers in any spelling', () => {
     expect(redacted.split('*').length - 1).toBeGreaterThanOrEqual(8);
   });
 
+  it('masks an ID number that is also a valid USCC, except where it stands as a USCC', () => {
+    const both = '110105198202203404'; // a valid ID number (1982-02-20) that passes the USCC checks too
+    expect(redactIdNumbers(`{"name":"${both}"}`)).toBe('{"name":"110105***********4"}');
+    expect(redactIdNumbers(`{"uscc":"${both}"}`)).toBe(`{"uscc":"${both}"}`);
+    expect(redactIdNumbers(`/v1/checks/enterprises/${both}`)).toBe(`/v1/checks/enterprises/${both}`);
+  });
+
   it('leaves alone what is not an ID number: USCCs, phone numbers, dates, a wrong check character', () => {
     const uscc = makeUscc();
     const wrong = id.slice(0, 17) + (id[17] === '0' ? '1' : '0');

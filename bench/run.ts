@@ -240,6 +240,8 @@ async function main(): Promise<void> {
     svc.record = await run(service.port, 'enterprise', 0.1, connections, true);
     svc.hits = await run(service.port, 'enterprise', 1, connections);
     const rssLoad = sampler.stop();
+    log('every bidder of a tender in one call (POST /v1/checks/enterprises) vs one call per bidder');
+    const bulk = await bulkVsSingle(service.port, token2, sampleUscc, connections);
     const sizes = await bodySizes(service.port, token2, sampleUscc, sampleIds);
     await stop(service.child);
 
@@ -287,6 +289,7 @@ async function main(): Promise<void> {
       `| officer check, 50/50 mix, req/s at ${connections} conns | ${f(offBig.rps)} (p50 ${offBig.p50}, p99 ${offBig.p99} ms) | ${f(offBare.rps)} (bare) | ${pct(offBig.rps, offBare.rps)} | |`,
       `| enterprise check, 90/10 mix with record=true (a decision record each) | ${f((svc.record as CheckRun).rps)} (p99 ${(svc.record as CheckRun).p99} ms) | ${f((svc.enterprise90 as CheckRun).rps)} (same mix without) | ${pct((svc.record as CheckRun).rps, (svc.enterprise90 as CheckRun).rps)} | |`,
       `| enterprise check, hits only (query + decision record each) | ${f((svc.hits as CheckRun).rps)} (p50 ${(svc.hits as CheckRun).p50}, p99 ${(svc.hits as CheckRun).p99} ms) | ${f(entBare.rps)} (bare) | ${pct((svc.hits as CheckRun).rps, entBare.rps)} | |`,
+      `| bulk enterprise check, subjects/s (${BULK_SIZE} per call, 90/10 mix, ${bulk.calls} calls at ${bulk.concurrency} conns) | ${f(bulk.bulkRate)} | ${f(bulk.singleRate)} (the same subjects, one GET each at ${connections} conns) | ${pct(bulk.bulkRate, bulk.singleRate)} | > 100% |`,
       `| growth: enterprise p50 ms, ${f(ingested)} vs 10,000 | ${entBig.p50} | ${ent10k.p50} | ${(entBig.p50 / Math.max(ent10k.p50, 0.001)).toFixed(2)}× | ≤ 1.5× |`,
       `| growth: officer p50 ms, ${f(ingested)} vs 10,000 | ${offBig.p50} | ${off10k.p50} | ${(offBig.p50 / Math.max(off10k.p50, 0.001)).toFixed(2)}× | ≤ 1.5× |`,
       `| service RSS after loading / under load, MB | ${rssIdle.toFixed(0)} / ${rssLoad.toFixed(0)} | | | ≤ 512 MB |`,
@@ -413,6 +416,61 @@ async function startBare(
     child.stdout?.on('data', (d: Buffer) => resolve(Number(/listening (\d+)/.exec(String(d))?.[1]))),
   );
   return { child, port };
+}
+
+const BULK_SIZE = 500;
+
+/**
+ * Subjects answered per second by POST /v1/checks/enterprises (500 a call, a few calls at once, as tender systems
+ * would send them) against the same subjects asked one GET each with `connections` in flight: the 90/10 mix of
+ * never-listed and listed bidders. Both through fetch from this process, so the client costs the same per request.
+ */
+async function bulkVsSingle(port: number, tok: string, listed: string[], connections: number) {
+  const headers = { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' };
+  const calls = 20;
+  const concurrency = 4;
+  const subjects = Array.from({ length: calls * BULK_SIZE }, (_, i) =>
+    i % 10 === 0 ? (listed[i % listed.length] as string) : neverListedUscc(),
+  );
+  const pool = async (n: number, worker: (i: number) => Promise<void>, width: number) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: width }, async () => {
+        while (next < n) await worker(next++);
+      }),
+    );
+  };
+  const url = `http://127.0.0.1:${port}/v1/checks/enterprises`;
+  const t1 = performance.now();
+  await pool(
+    calls,
+    async (c) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          usccs: subjects.slice(c * BULK_SIZE, (c + 1) * BULK_SIZE),
+          scenario: 'government_procurement',
+        }),
+      });
+      if (res.status !== 200) throw new Error(`bulk check answered ${res.status}`);
+      await res.arrayBuffer();
+    },
+    concurrency,
+  );
+  const bulkRate = subjects.length / ((performance.now() - t1) / 1000);
+  const t2 = performance.now();
+  await pool(
+    subjects.length,
+    async (i) => {
+      const res = await fetch(`${url}/${subjects[i]}?scenario=government_procurement`, { headers });
+      if (res.status !== 200) throw new Error(`single check answered ${res.status}`);
+      await res.arrayBuffer();
+    },
+    connections,
+  );
+  const singleRate = subjects.length / ((performance.now() - t2) / 1000);
+  return { bulkRate, singleRate, calls, concurrency };
 }
 
 async function token(port: number, department: string): Promise<string> {

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { SubjectIndex } from '../src/checks/subject-index';
+import knex from 'knex';
 import { createDb, type Db } from '../src/db/knex';
+import { migrationsDir } from '../src/paths';
 import { compactOrderCounts, departmentStateCounts, weekCounts } from '../src/reports/order-counts';
 import { overduePage } from '../src/reports/report-store';
 
@@ -24,14 +26,16 @@ const { values } = parseArgs({
 });
 const DEPARTMENTS = 40;
 const log = pino({ level: 'warn' });
+const plans: string[] = [];
 
 async function scratch(admin: Db, name: string): Promise<Db> {
   await admin.raw(`drop database if exists "${name}"`);
   await admin.raw(`create database "${name}"`);
   const url = new URL(values.url as string);
   url.pathname = `/${name}`;
-  const db = createDb(url.toString(), { max: 4 });
-  await db.migrate.latest();
+  // No statement or read limits for the bench's own loading (the service's are what is measured elsewhere).
+  const db = knex({ client: 'pg', connection: { connectionString: url.toString() }, pool: { min: 0, max: 4 } });
+  await db.migrate.latest({ directory: migrationsDir, tableName: 'knex_migrations', loadExtensions: ['.js'] });
   return db;
 }
 
@@ -44,8 +48,17 @@ async function load(db: Db, orders: number, subjects: number): Promise<number> {
       await trx.raw('set local statement_timeout = 0');
       await trx.raw(sql, bindings);
     });
-  await exec(`alter table orders drop constraint if exists orders_entry_id_foreign;
-                alter table restrictions drop constraint if exists restrictions_entry_id_foreign;
+  // One entry per 10 orders (ids derived from the ordinal, so orders can name them), for the overdue page's join.
+  await exec(
+    `insert into list_entries (id, list_type, authority, source_ref, subject_kind, uscc, subject_name, subject, reason,
+                               decision_no, decided_at, rules_version, created_by)
+     select md5('e' || j)::uuid, 'serious_violation', 'samr', 'B' || j, 'enterprise', lpad(j::text, 18, '0'), '某某公司',
+            jsonb_build_object('kind', 'enterprise', 'name', '某某公司', 'uscc', lpad(j::text, 18, '0')), 'r', 'n',
+            '2026-01-01', 'bench', 'bench'
+       from generate_series(0, ?::int) j`,
+    [Math.ceil(orders / 10)],
+  );
+  await exec(`alter table restrictions drop constraint if exists restrictions_entry_id_foreign;
                 alter table restrictions drop constraint if exists restrictions_order_id_foreign;
                 alter table escalations drop constraint if exists escalations_order_id_foreign`);
   const CHUNK = 50_000;
@@ -53,7 +66,7 @@ async function load(db: Db, orders: number, subjects: number): Promise<number> {
     const hi = Math.min(orders, lo + CHUNK);
     await exec(
       `insert into orders (entry_id, list_type, department, status, measures, issued_at, due_at, feedback, updated_at)
-       select gen_random_uuid(), (array['abnormal_operations','serious_violation','dishonest_debtor','revoked_licence'])[1 + i % 4],
+       select md5('e' || (i / 10))::uuid, (array['abnormal_operations','serious_violation','dishonest_debtor','revoked_licence'])[1 + i % 4],
               'd' || (i % ${DEPARTMENTS}),
               case when i % 3 = 0 then 'implemented' when i % 11 = 0 then 'lifted' else 'issued' end,
               '[]'::jsonb, ts, ts + interval '14 days',
@@ -113,6 +126,33 @@ async function measure(db: Db, orders: number, subjects: number) {
   r.trendScan = await timed(unlimited(OLD_TREND), 3);
   r.overduePageDept = await timed(() => overduePage(db, { now, department: 'd7' }, 50));
   r.overduePageAll = await timed(() => overduePage(db, { now }, 50));
+  // The plans behind the figures (docs/benchmarks.md), at each size.
+  const explain = async (what: string, sql: string, bindings: readonly unknown[] = []) => {
+    const { rows } = await db.raw<{ rows: { 'QUERY PLAN': string }[] }>(
+      `explain (analyze, buffers, costs off) ${sql}`,
+      bindings as never,
+    );
+    plans.push(
+      `#### ${what} (${orders.toLocaleString('en')} orders)\n\n\`\`\`\n${rows.map((x) => x['QUERY PLAN']).join('\n')}\n\`\`\`\n`,
+    );
+  };
+  await explain(
+    "a department's first overdue page",
+    `select o.id, o.entry_id, o.list_type, o.department, o.measures, o.issued_at, o.due_at, e.subject, o.escalation_level
+       from orders o join list_entries e on e.id = o.entry_id
+      where o.status = 'issued' and o.due_at < ? and o.department = 'd7' order by o.due_at, o.id limit 51`,
+    [now],
+  );
+  await explain(
+    'feedback counts, kept',
+    `select department, status, sum(n) from (select department, status, n from order_counts union all
+       select department, status, n from order_count_deltas) c group by 1, 2`,
+  );
+  await explain(
+    'one chunk of the subject index reload',
+    `select coalesce(string_agg(float8send(h), ''::bytea order by h), ''::bytea) from
+       (select h from subjects_in_force where h > -1 order by h limit 250000) s`,
+  );
   const rss0 = process.memoryUsage().rss;
   const index = new SubjectIndex({ db, log });
   const t0 = performance.now();
@@ -137,7 +177,9 @@ async function main() {
     const name = `jp_bench_volume_${o}`;
     const db = await scratch(admin, name);
     console.error(`loading ${o} orders, ${s} subjects (${s * 3} restrictions) into ${name}`);
-    results.push(await measure(db, o, s));
+    const r = await measure(db, o, s);
+    console.error(JSON.stringify({ orders: o, subjects: s, ...r }));
+    results.push(r);
     await db.destroy();
     if (!values.keep) await admin.raw(`drop database "${name}"`);
   }
@@ -150,7 +192,8 @@ async function main() {
       `| ${k} | ${f(small[k] as number)} | ${f(big[k] as number)} | ${((big[k] as number) / (small[k] as number)).toFixed(2)}× |`,
     );
   }
-  console.log(`\ndate: ${new Date().toISOString()}; times in ms (median of 5, scans of 3) unless named otherwise`);
+  console.log(`\ndate: ${new Date().toISOString()}; times in ms (median of 5, scans of 3) unless named otherwise\n`);
+  console.log(plans.join('\n'));
 }
 
 void main();

@@ -2,18 +2,22 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { bootstrap } from '../src/bootstrap';
 import { importFile } from '../src/batch/import-file';
+import { encodingOf } from '../src/batch/text-decoding';
 import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { enableImportCounts, pushImportCounts } from '../src/metrics/push';
 import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 
-const USAGE = `usage: npm run import -- [--remove] --authority CODE [--rejects FILE] [--chunk 2000] [--concurrency 2] [--quiet] FILE
+const USAGE = `usage: npm run import -- [--remove] --authority CODE [--encoding utf-8|gbk|gb18030] [--rejects FILE] [--chunk 2000] [--concurrency 2] [--quiet] FILE
 
-Streams a CSV (or .jsonl) file of list entries (or, with --remove, of removals) through the same code path as
-POST /v1/list-entries/batch, acting as the department CODE (the list authority, e.g. samr or spc). Connects to
+Streams a CSV, .xlsx (first sheet) or .jsonl file of list entries (or, with --remove, of removals) through the same
+code path as POST /v1/list-entries/batch, acting as the department CODE (the list authority, e.g. samr or spc).
+Columns in any order, by API name or Chinese label (docs: the batch operation in /docs). A CSV is read in
+--encoding, else by its bytes (UTF-8, else GB18030 as Excel on Chinese Windows saves it). Connects to
 DATABASE_URL, or to the embedded PostgreSQL under DATA_DIR like npm start. Rejected rows are written to
-FILE.rejected.csv (with an errors column) for the authority to correct; a re-run of the same file changes nothing.`;
+FILE.rejected.csv, in the file's own encoding and header, with an error column 错误原因, for the authority to
+correct and send again; a re-run of the same file changes nothing.`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,6 +26,7 @@ async function main(): Promise<number> {
       authority: { type: 'string' },
       remove: { type: 'boolean', default: false },
       rejects: { type: 'string' },
+      encoding: { type: 'string' },
       chunk: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '2' },
       quiet: { type: 'boolean', default: false },
@@ -72,6 +77,7 @@ async function main(): Promise<number> {
       chunkRows: Number(values.chunk),
       concurrency: Number(values.concurrency),
       rejectsFile: values.rejects,
+      ...(values.encoding ? { encoding: encodingOf(values.encoding) } : {}),
       onProgress: (p) => {
         const rate = Math.round(p.rows / Math.max(0.001, (Date.now() - t0) / 1000));
         const summary = Object.entries(p.summary)
@@ -111,7 +117,10 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(
-      e instanceof ConfigError || (e as { name?: string }).name === 'ValidationError' ? (e as Error).message : e,
+      e instanceof ConfigError ||
+        ['ValidationError', 'UnsupportedMediaError'].includes((e as { name?: string }).name ?? '')
+        ? (e as Error).message
+        : e,
     );
     process.exit(1);
   },

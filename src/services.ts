@@ -97,6 +97,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const clearCounts = new ClearCounter(db, log);
   const wallClock = deps.wallClock ?? systemClock;
   const personCheckAudit = new PersonCheckAudit(db, log);
+  const cite = citationLookup(deps.rules.rules);
   const orderCounts = new OrderCountCompactor(db, log);
   const evidence = {
     index: subjectIndex,
@@ -113,10 +114,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
     calendar,
     entries,
     batch,
-    orders: new OrderService(db, departments, clock),
+    orders: new OrderService(db, departments, clock, {
+      calendar,
+      listTypeName: (code) => deps.rules.catalog.lists.find((l) => l.code === code)?.name ?? code,
+      departmentName: (code) => departments.find(code)?.name ?? code,
+      basisStatus: (code) => cite.status(code),
+    }),
     /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
     procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
-    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, evidence, citationLookup(deps.rules.rules)),
+    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, departments, evidence, cite),
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,

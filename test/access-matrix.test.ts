@@ -58,7 +58,7 @@ describe('access matrix: every endpoint with an id or a department × every kind
   const NOT_INVOLVED: Caller[] = ['otherAuthority', 'addressee', 'unrelated'];
 
   beforeAll(async () => {
-    // one unknown-token call per row: more rows than the default failures a minute one address may make
+    // unauthenticated calls per row (no token, an unknown token): more than the default failures a minute
     t = await startTestApp({ env: { AUTH_FAILURE_LIMIT: '1000' } });
     const samr = await t.tokenFor('samr');
     const created = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
@@ -212,6 +212,29 @@ describe('access matrix: every endpoint with an id or a department × every kind
       name: 'GET /v1/checks/enterprises/{uscc}',
       input: none,
       call: (t, a) => t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(a),
+      ok: 200,
+    },
+    {
+      operationId: 'checkEnterprises',
+      name: 'POST /v1/checks/enterprises',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post('/v1/checks/enterprises')
+          .set(a)
+          .send({ usccs: [entry.subject.uscc] }),
+      ok: 200,
+    },
+    // Every department may send a batch; each item is judged as the single call would (here: an unknown order).
+    {
+      operationId: 'submitOrderFeedbackBatch',
+      name: 'POST /v1/orders/feedback (an unknown order)',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post('/v1/orders/feedback')
+          .set(a)
+          .send({ items: [{ orderId: '00000000-0000-4000-8000-000000000000', outcome: 'implemented' }] }),
       ok: 200,
     },
     {
@@ -404,6 +427,18 @@ describe('access matrix: every endpoint with an id or a department × every kind
       name: 'POST /v1/orders/{id}/feedback',
       input: none,
       call: (t, a) => t.http.post(`/v1/orders/${order.id}/feedback`).set(a).send({ outcome: 'implemented' }),
+      ok: 200,
+      narrowedTo: ['addressee'],
+    },
+    {
+      operationId: 'correctOrderFeedback',
+      name: 'POST /v1/orders/{id}/feedback/correction',
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/orders/${order.id}/feedback/correction`)
+          .set(a)
+          .send({ outcome: 'not_applicable', reason: 'already_restricted' }),
       ok: 200,
       narrowedTo: ['addressee'],
     },

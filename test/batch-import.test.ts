@@ -1,3 +1,5 @@
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,9 +71,12 @@ describe('import CLI core', () => {
       string
     >[];
     expect(rejects.map((r) => r.sourceRef)).toEqual(['IMP-BAD-1', 'IMP-BAD-2', '', '']);
-    expect(rejects[0]?.errors).toMatch(/^\[row 10\] uscc: /);
-    expect(rejects[1]?.errors).toMatch(/^\[row 20\] listType: samr is not the authority for the dishonest_debtor list/);
-    expect(rejects[2]?.errors).toMatch(/^\[row 30\] row: could not be parsed as CSV/);
+    // the error column is 错误原因, each error by the file's own column name
+    expect(rejects[0]?.错误原因).toMatch(/^第 10 行：uscc：/);
+    expect(rejects[1]?.错误原因).toMatch(
+      /^第 20 行：listType：samr is not the authority for the dishonest_debtor list/,
+    );
+    expect(rejects[2]?.错误原因).toMatch(/^第 30 行：整行：could not be parsed as CSV/);
     expect(Number((await t.db('list_entries').count({ n: '*' }))[0]?.n)).toBe(246);
 
     // the authority corrects the rejects file and sends it again, errors column and all
@@ -121,6 +126,59 @@ describe('import CLI core', () => {
       rejectsFile: path.join(dir, 'r2.csv'),
     });
     expect(removedAgain.summary).toEqual({ removed: 0, unchanged: 2, rejected: 1 });
+  });
+
+  it('reads a GBK file by its bytes and writes its rejects in GBK under its own Chinese header', async () => {
+    const header = '统一社会信用代码,企业名称,名单类型,列入原因,决定文书号,决定日期,来源编号';
+    const good = `${makeUscc()},上海某某贸易有限公司,经营异常名录,无法联系,沪市监异〔2026〕1号,2026年1月5日,GBK-1`;
+    const bad = `${withWrongCheck(makeUscc())},北京某某科技有限公司,经营异常名录,无法联系,京市监异〔2026〕2号,2026/1/6,GBK-2`;
+    const file = path.join(dir, '名单.csv');
+    writeFileSync(file, iconv.encode(`${header}\r\n${good}\r\n${bad}\r\n`, 'gbk'));
+    const res = await importFile({ file, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch });
+    expect(res.summary).toEqual({ created: 1, unchanged: 0, rejected: 1 });
+    const stored = await t.db('list_entries').where({ source_ref: 'GBK-1' }).first();
+    expect(stored).toMatchObject({ subject_name: '上海某某贸易有限公司', decided_at: '2026-01-05' });
+    expect(res.rejectsFile).toBe(path.join(dir, '名单.rejected.csv'));
+    const text = iconv.decode(readFileSync(res.rejectsFile as string), 'gb18030');
+    expect(text.split('\r\n')[0]).toBe(`${header},错误原因`);
+    expect(text).toContain('北京某某科技有限公司');
+    expect(text).toMatch(/第 2 行：统一社会信用代码：/);
+
+    // a file mixing UTF-8 and GBK lines is refused whole, naming the line; nothing is stored
+    const mixed = path.join(dir, 'mixed.csv');
+    writeFileSync(
+      mixed,
+      Buffer.concat([
+        Buffer.from(`${header}\r\n${good.replace('GBK-1', 'MIX-1')}\r\n`),
+        iconv.encode(`${bad}\r\n`, 'gbk'),
+      ]),
+    );
+    await expect(
+      importFile({ file: mixed, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch }),
+    ).rejects.toThrow(/第 2 行数据/);
+    expect(await t.db('list_entries').where({ source_ref: 'MIX-1' }).first()).toBeUndefined();
+  });
+
+  it('imports an .xlsx workbook whose decision dates are date cells', async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Sheet1');
+    sheet.addRow(['listType', 'uscc', 'name', 'reason', 'decisionNo', 'decidedAt', 'sourceRef']);
+    sheet.addRow([
+      'abnormal_operations',
+      makeUscc(),
+      '深圳某某有限公司',
+      '无法联系',
+      '深市监异〔2026〕5号',
+      new Date(Date.UTC(2026, 0, 7)),
+      'XLSX-1',
+    ]);
+    const file = path.join(dir, 'entries.xlsx');
+    await book.xlsx.writeFile(file);
+    const res = await importFile({ file, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch });
+    expect(res.summary).toEqual({ created: 1, unchanged: 0, rejected: 0 });
+    expect(await t.db('list_entries').where({ source_ref: 'XLSX-1' }).first()).toMatchObject({
+      decided_at: '2026-01-07',
+    });
   });
 
   it('reads JSON lines with related persons (the form for unit debtors with more than a legal representative)', async () => {

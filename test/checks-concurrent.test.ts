@@ -59,8 +59,9 @@ describe('concurrent checks', () => {
     { idNumber: stranger, role: 'senior_manager' as const },
   ];
   // Each hit gets its own decision record, so decisionId differs between otherwise equal answers.
-  const withoutTime = <T extends { checkedAt: string; decisionId?: string }>({
+  const withoutTime = <T extends { checkedAt: string; asOfData: string; decisionId?: string }>({
     checkedAt: _,
+    asOfData: _a,
     decisionId: _d,
     ...rest
   }: T) => rest;
@@ -79,10 +80,11 @@ describe('concurrent checks', () => {
     expect(together.slice(-2).map((c) => c.restricted)).toEqual([false, false]);
 
     const officersAlone = [];
-    for (const a of officerAsks()) officersAlone.push(withoutTime(await checks.officer(ctx, a.idNumber, a.role)));
-    const officersTogether = (await Promise.all(officerAsks().map((a) => checks.officer(ctx, a.idNumber, a.role)))).map(
-      withoutTime,
-    );
+    for (const a of officerAsks())
+      officersAlone.push(withoutTime(await checks.officer(ctx, { idNumber: a.idNumber, role: a.role })));
+    const officersTogether = (
+      await Promise.all(officerAsks().map((a) => checks.officer(ctx, { idNumber: a.idNumber, role: a.role })))
+    ).map(withoutTime);
     expect(officersTogether).toEqual(officersAlone);
     // 公示条例 Art. 17 bars a listed enterprise's legal representative from that role only, not from directorships.
     expect(officersTogether.map((o) => o.eligible)).toEqual([
@@ -116,15 +118,15 @@ describe('concurrent checks', () => {
   it('leaves out a term that ended yesterday, per request date', async () => {
     const checks = t.app.services.checks;
     const idNumber = repIds[0] as string;
-    const [ban] = (await checks.officer(ctx, idNumber, 'legal_representative')).bans;
+    const [ban] = (await checks.officer(ctx, { idNumber: idNumber, role: 'legal_representative' })).bans;
     const lastDay = ban?.until as string;
     expect(lastDay).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     t.clock.set(new Date(`${lastDay}T15:59:59Z`)); // 23:59:59 in China on the last day: still in force
     const [lastEvening, nextMorning] = await Promise.all([
-      checks.officer(ctx, idNumber, 'legal_representative'),
+      checks.officer(ctx, { idNumber: idNumber, role: 'legal_representative' }),
       (async () => {
         t.clock.set(new Date(`${lastDay}T16:00:00Z`)); // midnight in China: the next day, in the same batch
-        return checks.officer(ctx, idNumber, 'legal_representative');
+        return checks.officer(ctx, { idNumber: idNumber, role: 'legal_representative' });
       })(),
     ]);
     expect(lastEvening.eligible).toBe(false);

@@ -77,7 +77,7 @@ describe('authentication and authorisation', () => {
     await t.http
       .post(`/v1/orders/${order.id}/feedback`)
       .set(mof)
-      .send({ outcome: 'not_applicable', note: '该企业未参与采购' })
+      .send({ outcome: 'not_applicable', reason: 'no_business', note: '该企业未参与采购' })
       .expect(200);
     const again = await t.http
       .post(`/v1/orders/${order.id}/feedback`)

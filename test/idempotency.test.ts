@@ -101,7 +101,10 @@ describe('every write from outside is idempotent', () => {
     const mof = await t.tokenFor('mof');
     const results = await Promise.all([
       t.http.post(`/v1/orders/${order.id}/feedback`).set(mof).send({ outcome: 'implemented' }),
-      t.http.post(`/v1/orders/${order.id}/feedback`).set(mof).send({ outcome: 'not_applicable' }),
+      t.http
+        .post(`/v1/orders/${order.id}/feedback`)
+        .set(mof)
+        .send({ outcome: 'not_applicable', reason: 'no_business' }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(await t.count('audit_log', { action: 'order.feedback', entity_id: order.id })).toBe(1);

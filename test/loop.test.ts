@@ -60,7 +60,7 @@ describe('the joint-punishment loop', () => {
     });
     // decided 2026-02-10: the 2024 revision of the regulation governs (issue 14: the version in force on the decision date)
     expect(procurement.basis).toContain(
-      '企业信息公示暂行条例（2024年修订，国务院令第777号） 2014年文本第十八条的对应条款（修订后条号未核对）',
+      '企业信息公示暂行条例（2024年修订，国务院令第777号） 2014年文本第十八条的对应条款',
     );
     expect(procurement.basisStrength).toBe('regulation');
     expect(procurement.citations).toContainEqual(

@@ -105,6 +105,30 @@ describe('loading rules/', () => {
       /basis\[1\] cites an article not checked/,
     ],
     [
+      'a research note left in the citation (issue 20: it belongs in `gap`)',
+      MEMO_2045,
+      (d) => {
+        d.rules[0].basis[1].article = '2014年文本第十八条的对应条款（修订后条号未核对）';
+        delete d.rules[0].basis[1].gap;
+      },
+      'rules[0].basis[1].article',
+      /holds a research note: move it to `gap`/,
+    ],
+    [
+      'a research note quoted as text',
+      OPINION,
+      (d) => (d.rules[0].basis[0].text = '（类别标题；各项原文未读到）'),
+      'rules[0].basis[0].text',
+      /holds a research note/,
+    ],
+    [
+      'appliesTo on a measure',
+      MEMO_2045,
+      (d) => (d.rules[0].appliesTo = ['state_owned_company']),
+      'rules[0].appliesTo',
+      /for officer bans only/,
+    ],
+    [
       'an unknown scenario',
       MEMO_2045,
       (d) => (d.rules[2].scenarios = ['land_transfer', 'space_travel']),

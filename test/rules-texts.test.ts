@@ -66,13 +66,10 @@ describe('quoted bases', () => {
     const rule = loadRules(rulesDir).rules.find((r) => r.event.params.code === 'gsr18-government-procurement');
     const on = (date: string) =>
       citationsOn(rule?.event.params.basis ?? [], date).map((c) => `${c.document} ${c.article}`);
-    expect(on('2024-04-30')).toEqual([
-      '企业信息公示暂行条例（2014） 第十八条',
-      '发改财金〔2015〕2045号 联合惩戒措施（措施表未读到）',
-    ]);
+    expect(on('2024-04-30')).toEqual(['企业信息公示暂行条例（2014） 第十八条', '发改财金〔2015〕2045号 联合惩戒措施']);
     expect(on('2024-05-01')).toEqual([
-      '企业信息公示暂行条例（2024年修订，国务院令第777号） 2014年文本第十八条的对应条款（修订后条号未核对）',
-      '发改财金〔2015〕2045号 联合惩戒措施（措施表未读到）',
+      '企业信息公示暂行条例（2024年修订，国务院令第777号） 2014年文本第十八条的对应条款',
+      '发改财金〔2015〕2045号 联合惩戒措施',
     ]);
   });
 });

@@ -1,14 +1,19 @@
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { stringify, type Stringifier } from 'csv-stringify';
+import iconv from 'iconv-lite';
 import type { CallContext } from '../auth/principal';
 import type { FieldError } from '../errors';
 import { countEntryRows } from '../metrics/metrics';
 import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
 import { ENTRY_COLUMNS, ERRORS_COLUMN, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
+import { sniffEncoding, type FileEncoding } from './text-decoding';
+import { workbookRecords } from './workbook-records';
 
 interface ImportProgress {
   rows: number;
@@ -28,6 +33,8 @@ export interface ImportOptions {
   concurrency?: number;
   /** Where rejected rows go (CSV with an errors column; JSON lines for a JSON-lines input). Default: FILE.rejected.csv */
   rejectsFile?: string;
+  /** The CSV's charset (the CLI's --encoding); without it the bytes decide (src/batch/text-decoding.ts). */
+  encoding?: FileEncoding;
   onProgress?(p: ImportProgress): void;
 }
 
@@ -40,6 +47,7 @@ export interface ImportSummary {
 }
 
 const isJsonLines = (file: string) => /\.(jsonl|ndjson)$/i.test(file);
+const isWorkbook = (file: string) => /\.xlsx$/i.test(file);
 
 /**
  * `npm run import`: streams a CSV or JSON-lines file of any size through the batch service in chunks of a few
@@ -54,16 +62,25 @@ export async function importFile(o: ImportOptions): Promise<ImportSummary> {
   const statuses = o.kind === 'entries' ? ['created', 'unchanged', 'rejected'] : ['removed', 'unchanged', 'rejected'];
   const summary: Record<string, number> = Object.fromEntries(statuses.map((s) => [s, 0]));
   const jsonl = isJsonLines(o.file);
+  const workbook = isWorkbook(o.file);
+  // a CSV's rejects are written in the CSV's own encoding, so they open as the file did
+  const encoding = jsonl || workbook ? 'utf-8' : (o.encoding ?? (await sniffEncoding(createReadStream(o.file))));
   const rejects = new RejectsWriter(
-    o.rejectsFile ?? `${o.file.replace(/\.(csv|jsonl|ndjson)$/i, '')}.rejected.${jsonl ? 'jsonl' : 'csv'}`,
+    o.rejectsFile ?? `${o.file.replace(/\.(csv|jsonl|ndjson|xlsx)$/i, '')}.rejected.${jsonl ? 'jsonl' : 'csv'}`,
     o.kind,
     jsonl,
+    encoding,
   );
 
   const stream = createReadStream(o.file);
   let bytes = 0;
   stream.on('data', (chunk) => (bytes += chunk.length));
-  const rows = jsonl ? rowsFromJsonLines(stream) : rowsFromCsv(o.kind, stream);
+  const onHeader = (labels: string[], columns: string[]) => rejects.header(labels, columns);
+  const rows = jsonl
+    ? rowsFromJsonLines(stream)
+    : workbook
+      ? rowsFromCsv(o.kind, workbookRecords(await readFile(o.file)), onHeader)
+      : rowsFromCsv(o.kind, stream.pipe(iconv.decodeStream(encoding)) as unknown as Readable, onHeader);
 
   let done = 0;
   const inFlight: { rows: BatchRow[]; work: Promise<{ row: number; status: string; errors?: FieldError[] }[]> }[] = [];
@@ -122,38 +139,65 @@ async function* rowsFromJsonLines(stream: Readable): AsyncGenerator<BatchRow> {
   }
 }
 
-/** The rejected rows as the authority sent them, plus an errors column ("回退" for correction). Created on first use. */
+/**
+ * The rejected rows as the authority sent them: the file's own header and columns in its order, in its encoding,
+ * plus an error column 错误原因 ("回退" for correction; read back as the errors column, so the corrected file can be
+ * sent again). Created on first use.
+ */
 class RejectsWriter {
   private out: Stringifier | WriteStream | undefined;
   private file: WriteStream | undefined;
+  private labels: string[] | undefined;
+  private columns: string[] | undefined;
   written = 0;
 
   constructor(
     private readonly target: string,
     private readonly kind: BatchKind,
     private readonly jsonl: boolean,
+    private readonly encoding: FileEncoding,
   ) {}
 
   get path(): string | undefined {
     return this.written ? this.target : undefined;
   }
 
+  /** The header as the file wrote it (without a previous errors column) and the columns it names. */
+  header(labels: string[], columns: string[]): void {
+    const keep = columns.map((c, i) => (c === ERRORS_COLUMN ? -1 : i)).filter((i) => i >= 0);
+    this.labels = keep.map((i) => labels[i] as string);
+    this.columns = keep.map((i) => columns[i] as string);
+  }
+
   write(row: BatchRow, result: { row: number; errors?: FieldError[] }): void {
-    const errors = `[row ${result.row}] ${(result.errors ?? []).map((e) => `${e.path}: ${e.message}`).join(' | ')}`;
     if (!this.file) {
       this.file = createWriteStream(this.target);
       if (this.jsonl) this.out = this.file;
       else {
-        const columns = [...(this.kind === 'entries' ? ENTRY_COLUMNS : REMOVAL_COLUMNS), ERRORS_COLUMN];
-        const s = stringify({ header: true, columns, bom: true, record_delimiter: 'windows' });
-        s.pipe(this.file);
+        this.columns ??= [...(this.kind === 'entries' ? ENTRY_COLUMNS : REMOVAL_COLUMNS)];
+        this.labels ??= this.columns;
+        const s = stringify({
+          header: true,
+          columns: [...this.labels, REJECTS_ERROR_LABEL],
+          bom: this.encoding === 'utf-8',
+          record_delimiter: 'windows',
+        });
+        if (this.encoding === 'utf-8') s.pipe(this.file);
+        else s.pipe(reencoded(this.encoding)).pipe(this.file);
         this.out = s;
       }
     }
     this.written++;
-    if (this.jsonl)
+    if (this.jsonl) {
       this.out?.write(`${JSON.stringify({ row: result.row, errors: result.errors, input: row.input })}\n`);
-    else this.out?.write({ ...(row.cells ?? {}), [ERRORS_COLUMN]: errors });
+      return;
+    }
+    const labelOf = (path: string) => {
+      const i = this.columns?.indexOf(path) ?? -1;
+      return i >= 0 ? (this.labels?.[i] ?? path) : path === 'row' ? '整行' : path;
+    };
+    const errors = `第 ${result.row} 行：${(result.errors ?? []).map((e) => `${labelOf(e.path)}：${e.message}`).join('；')}`;
+    this.out?.write([...(this.columns ?? []).map((c) => row.cells?.[c] ?? ''), errors]);
   }
 
   async close(): Promise<void> {
@@ -162,4 +206,20 @@ class RejectsWriter {
     this.out.end();
     await finished;
   }
+}
+
+/** The error column of a rejects file (a label of the errors column, so a corrected file is read back). */
+const REJECTS_ERROR_LABEL = '错误原因';
+
+/** UTF-8 bytes (csv-stringify's output) re-encoded, split characters carried over between chunks. */
+function reencoded(encoding: FileEncoding): Transform {
+  const text = new StringDecoder('utf8');
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      done(null, iconv.encode(text.write(chunk), encoding));
+    },
+    flush(done) {
+      done(null, iconv.encode(text.end(), encoding));
+    },
+  });
 }

@@ -68,9 +68,41 @@ export function decodeText(bytes: Buffer, declared?: FileEncoding): { text: stri
   return { text, encoding };
 }
 
-/** Writes text back in a file's own encoding (a rejects file reads as the file it came from). */
-export function encodeText(text: string, encoding: FileEncoding): Buffer {
-  return encoding === 'utf-8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
+/**
+ * The encoding of a file read as a stream, decided as decodeText decides (declared, else BOM or valid UTF-8, else
+ * GB18030), without holding the file: lines are checked one at a time. A file mixing UTF-8 and GBK lines is refused
+ * naming the first line that is not UTF-8. Bytes GB18030 cannot read become U+FFFD, which rejects their row.
+ */
+export async function sniffEncoding(chunks: AsyncIterable<Buffer>): Promise<FileEncoding> {
+  let carry: Buffer = Buffer.alloc(0);
+  let line = 0;
+  let firstBad: number | undefined;
+  let utf8Line = false;
+  let first = true;
+  const check = (l: Buffer) => {
+    line++;
+    if (isAscii(l)) return;
+    if (isUtf8(l)) utf8Line = true;
+    else firstBad ??= line;
+  };
+  for await (const chunk of chunks) {
+    let bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    if (first && bytes.length >= 3) {
+      if (bytes.subarray(0, 3).equals(BOM)) return 'utf-8';
+      first = false;
+    }
+    let start = 0;
+    for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, start)) {
+      check(bytes.subarray(start, i));
+      start = i + 1;
+    }
+    bytes = bytes.subarray(start);
+    carry = Buffer.from(bytes);
+  }
+  if (carry.length) check(carry);
+  if (firstBad === undefined) return 'utf-8';
+  if (utf8Line) throw badBytes(firstBad, 'one encoding (it mixes UTF-8 with GBK)');
+  return 'gb18030';
 }
 
 function badBytes(line: number, expected: string): ValidationError {

@@ -6,15 +6,16 @@ export function checkHandlers(checks: CheckService, decisions: DecisionService) 
   return {
     checkEnterprise: async ({ params, query }, call) => ({
       status: 200,
-      body: await checks.enterprise(call, params.uscc, query.scenario, query.record),
+      body: await checks.enterprise(call, params.uscc, query.scenario, query.record, query.asOf),
     }),
+    checkEnterprises: async ({ body }, call) => ({ status: 200, body: await checks.enterprises(call, body) }),
     checkOfficer: async ({ body }, call) => ({
       status: 200,
-      body: await checks.officer(call, body.idNumber, body.role, body.record),
+      body: await checks.officer(call, body),
     }),
     checkPerson: async ({ body }, call) => ({
       status: 200,
-      body: await checks.person(call, body.idNumber, body.scenario, body.record),
+      body: await checks.person(call, body),
     }),
     listCheckDecisions: async ({ query }, call) => ({ status: 200, body: await decisions.list(call, query) }),
     getCheckDecision: async ({ params }, call) => ({ status: 200, body: await decisions.get(call, params.id) }),

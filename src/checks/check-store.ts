@@ -2,84 +2,138 @@ import type { Db } from '../db/knex';
 import { queryPrepared } from '../db/prepared';
 
 /**
- * Reads restrictions and bans in force for many subjects in one statement, through the partial indexes on active
- * rows: the cost depends on how many measures the asked subjects have, not on how many entries the lists hold.
- * Terms (`until`) and scenario or role filters are applied by the caller, per request.
+ * Reads restrictions and bans for many subjects in one statement, with the list entry that grounds each (what a desk
+ * puts on file: authority, decision number and date, subject, listing day).
+ *
+ * Now: through the partial indexes on active rows, so the cost depends on how many measures the asked subjects have,
+ * not on how many entries the lists hold. As of an earlier moment (asOf): every row of the subjects, active or
+ * lifted since, in force at some instant of [from, to) — issued before `to` and not lifted by `from`. Terms (`until`)
+ * and scenario or role filters are applied by the caller, per request. Entries in a status that never was in force
+ * (NEVER_IN_FORCE: revoked, i.e. listed in error) ground nothing, now or then.
  */
-export interface RestrictionHit {
+interface GroundColumns {
+  entry_id: string;
+  list_type: string;
+  authority: string;
+  decision_no: string;
+  decided_at: string;
+  listed_from: string;
+  subject_name: string;
+  subject_kind: 'enterprise' | 'person';
+  entry_uscc: string | null;
+  /** the entry's display subject and related persons (masked): how a person was reached through a company */
+  entry_subject: { legalRepresentative?: { name: string; idNumberMasked: string } };
+  entry_related: { role: string; name: string; idNumberMasked: string }[];
+  until: string | null;
+}
+
+export interface RestrictionHit extends GroundColumns {
   uscc: string;
   measure_code: string;
   measure_name: string;
   measure_name_en: string;
   department: string;
-  list_type: string;
-  entry_id: string;
   scenarios: string[];
   basis: string[];
-  until: string | null;
 }
 
 export interface PersonRestrictionHit extends Omit<RestrictionHit, 'uscc'> {
   person_key: string;
 }
 
-export interface BanHit {
+export interface BanHit extends GroundColumns {
   person_key: string;
   code: string;
   reason: string;
   reason_en: string;
   basis: string[];
-  list_type: string;
-  entry_id: string;
+  reached_as: string;
   enterprise_uscc: string | null;
   roles: string[];
-  until: string | null;
 }
 
-const RESTRICTIONS_OF_ENTERPRISES = `
-  select uscc, measure_code, measure_name, measure_name_en, department, list_type, entry_id, scenarios, basis, until
-    from restrictions
-   where uscc = any($1::text[]) and status = 'active' and uscc is not null
-   order by uscc, department, measure_code`;
+/** Entry statuses that mean the entry never was in force (another issue adds `revoked`; absent statuses match nothing). */
+const NEVER_IN_FORCE = ['revoked'];
 
-const RESTRICTIONS_OF_PERSONS = `
-  select person_key, measure_code, measure_name, measure_name_en, department, list_type, entry_id, scenarios, basis, until
-    from restrictions
-   where person_key = any($1::text[]) and status = 'active' and person_key is not null
-   order by person_key, department, measure_code`;
+/** A window of time to answer for: now (null), or [from, to) of an asOf day or instant. */
+export interface AsOfWindow {
+  from: Date;
+  to: Date;
+}
 
-const BANS_OF_PERSONS = `
-  select person_key, code, reason, reason_en, basis, list_type, entry_id, enterprise_uscc, roles, until
-    from officer_bans
-   where person_key = any($1::text[]) and status = 'active'
-   order by person_key, code`;
+const ENTRY_COLUMNS = `e.authority, e.decision_no, e.decided_at,
+       (e.created_at at time zone 'Asia/Shanghai')::date as listed_from, e.subject_name, e.subject_kind,
+       e.uscc as entry_uscc, e.subject as entry_subject, e.related_persons as entry_related`;
 
-export async function activeRestrictionsOfEnterprises(
+const RESTRICTION_COLUMNS = `r.measure_code, r.measure_name, r.measure_name_en, r.department, r.list_type, r.entry_id,
+       r.scenarios, r.basis, r.until, ${ENTRY_COLUMNS}`;
+
+const BAN_COLUMNS = `b.person_key, b.code, b.reason, b.reason_en, b.basis, b.list_type, b.entry_id, b.reached_as,
+       b.enterprise_uscc, b.roles, b.until, ${ENTRY_COLUMNS}`;
+
+/** Now: active rows only (the partial indexes). $1 keys, $2 statuses never in force. */
+const NOW = {
+  enterprises: `select r.uscc, ${RESTRICTION_COLUMNS}
+     from restrictions r join list_entries e on e.id = r.entry_id
+    where r.uscc = any($1::text[]) and r.status = 'active' and r.uscc is not null and e.status <> all($2::text[])
+    order by r.uscc, r.department, r.measure_code, e.decided_at, r.entry_id`,
+  persons: `select r.person_key, ${RESTRICTION_COLUMNS}
+     from restrictions r join list_entries e on e.id = r.entry_id
+    where r.person_key = any($1::text[]) and r.status = 'active' and r.person_key is not null
+      and e.status <> all($2::text[])
+    order by r.person_key, r.department, r.measure_code, e.decided_at, r.entry_id`,
+  bans: `select ${BAN_COLUMNS}
+     from officer_bans b join list_entries e on e.id = b.entry_id
+    where b.person_key = any($1::text[]) and b.status = 'active' and e.status <> all($2::text[])
+    order by b.person_key, b.code, e.decided_at, b.entry_id`,
+};
+
+/** As of [$3, $4): rows issued (with their order) before $4 and not lifted by $3, whatever their status now. */
+const THEN = {
+  enterprises: `select r.uscc, ${RESTRICTION_COLUMNS}
+     from restrictions r join list_entries e on e.id = r.entry_id join orders o on o.id = r.order_id
+    where r.uscc = any($1::text[]) and e.status <> all($2::text[])
+      and o.issued_at < $4 and (r.lifted_at is null or r.lifted_at > $3)
+    order by r.uscc, r.department, r.measure_code, e.decided_at, r.entry_id`,
+  persons: `select r.person_key, ${RESTRICTION_COLUMNS}
+     from restrictions r join list_entries e on e.id = r.entry_id join orders o on o.id = r.order_id
+    where r.person_key = any($1::text[]) and e.status <> all($2::text[])
+      and o.issued_at < $4 and (r.lifted_at is null or r.lifted_at > $3)
+    order by r.person_key, r.department, r.measure_code, e.decided_at, r.entry_id`,
+  bans: `select ${BAN_COLUMNS}
+     from officer_bans b join list_entries e on e.id = b.entry_id join orders o on o.id = b.order_id
+    where b.person_key = any($1::text[]) and e.status <> all($2::text[])
+      and o.issued_at < $4 and (b.lifted_at is null or b.lifted_at > $3)
+    order by b.person_key, b.code, e.decided_at, b.entry_id`,
+};
+
+async function read<Row>(db: Db, what: keyof typeof NOW, keys: readonly string[], asOf?: AsOfWindow) {
+  if (!asOf) return queryPrepared<Row>(db, `checks.${what}`, NOW[what], [keys, NEVER_IN_FORCE]);
+  return queryPrepared<Row>(db, `checks.${what}-as-of`, THEN[what], [keys, NEVER_IN_FORCE, asOf.from, asOf.to]);
+}
+
+export async function restrictionsOfEnterprises(
   db: Db,
   usccs: readonly string[],
+  asOf?: AsOfWindow,
 ): Promise<Map<string, RestrictionHit[]>> {
-  return groupBy(
-    await queryPrepared<RestrictionHit>(db, 'checks.restrictions-of-enterprises', RESTRICTIONS_OF_ENTERPRISES, [usccs]),
-    (r) => r.uscc,
-  );
+  return groupBy(await read<RestrictionHit>(db, 'enterprises', usccs, asOf), (r) => r.uscc);
 }
 
-export async function activeRestrictionsOfPersons(
+export async function restrictionsOfPersons(
   db: Db,
   personKeys: readonly string[],
+  asOf?: AsOfWindow,
 ): Promise<Map<string, PersonRestrictionHit[]>> {
-  const name = 'checks.restrictions-of-persons';
-  return groupBy(
-    await queryPrepared<PersonRestrictionHit>(db, name, RESTRICTIONS_OF_PERSONS, [personKeys]),
-    (r) => r.person_key,
-  );
+  return groupBy(await read<PersonRestrictionHit>(db, 'persons', personKeys, asOf), (r) => r.person_key);
 }
 
-export async function activeBansOfPersons(db: Db, personKeys: readonly string[]): Promise<Map<string, BanHit[]>> {
-  return groupBy(
-    await queryPrepared<BanHit>(db, 'checks.bans-of-persons', BANS_OF_PERSONS, [personKeys]),
-    (r) => r.person_key,
-  );
+export async function bansOfPersons(
+  db: Db,
+  personKeys: readonly string[],
+  asOf?: AsOfWindow,
+): Promise<Map<string, BanHit[]>> {
+  return groupBy(await read<BanHit>(db, 'bans', personKeys, asOf), (r) => r.person_key);
 }
 
 function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {

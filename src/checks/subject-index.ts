@@ -57,11 +57,12 @@ export function subjectHash(key: string): number {
  * 20261205500000), in keyset chunks of CHUNK hashes in hash order: each statement is short and its result small
  * (2 MB), whatever the number of subjects, and the chunks arrive sorted. Chunks are separate snapshots: a subject
  * made active meanwhile also sends a NOTIFY, which `sinceReload` collects (LISTEN is active before the first chunk).
- * A hash shared by two rows at a chunk's edge is loaded once; that is enough for a set.
+ * A hash shared by two rows at a chunk's edge is loaded once; that is enough for a set. No ORDER BY inside the
+ * aggregate (it sorted each chunk again, to temp files): the rows come in index order, and loadHashes checks it.
  */
 const CHUNK = 250_000;
 const RELOAD_CHUNK = `
-  select coalesce(string_agg(float8send(h), ''::bytea order by h), ''::bytea) as hashes, count(*)::int as n,
+  select coalesce(string_agg(float8send(h), ''::bytea), ''::bytea) as hashes, count(*)::int as n,
          max(h) as last
     from (select h from subjects_in_force where h > ? order by h limit ?) s`;
 /** Its own statement limit: one chunk takes well under a second, but a cold cache on a loaded server may not. */
@@ -159,6 +160,14 @@ export class SubjectIndex {
       () => true,
       () => false,
     );
+  }
+
+  /**
+   * Every change committed before this instant (epoch ms) has reached the index: the send time of the last ping that
+   * came back. What a clean answer from the index reflects (asOfData, issue 20).
+   */
+  get seenUntil(): number {
+    return this.lastPingSentOk;
   }
 
   /** Whether clean answers currently come from the index (for health and tests). */

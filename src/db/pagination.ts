@@ -6,10 +6,13 @@ import { ValidationError } from '../errors';
 export interface CursorKey {
   at: string;
   id: string;
+  /** for an order made of two keysets one after the other (orders by urgency): which one the cursor is in */
+  phase?: 0 | 1;
 }
 
 function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify([key.at, key.id])).toString('base64url');
+  const parts = key.phase === undefined ? [key.at, key.id] : [key.at, key.id, key.phase];
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -18,7 +21,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function decodeCursor(cursor: string | undefined): CursorKey | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const [at, id, phase] = Array.isArray(parts) && parts.length <= 3 ? parts : [];
     // Exactly the shapes encodeCursor writes (toISOString, a UUID): anything else would reach PostgreSQL as a cast
     // error (year 0000 parses in JavaScript; PostgreSQL has no year 0).
     if (
@@ -27,9 +31,10 @@ export function decodeCursor(cursor: string | undefined): CursorKey | undefined 
       ISO_INSTANT.test(at) &&
       !at.startsWith('0000') &&
       !Number.isNaN(Date.parse(at)) &&
-      UUID.test(id)
+      UUID.test(id) &&
+      (phase === undefined || phase === 0 || phase === 1)
     )
-      return { at, id };
+      return phase === undefined ? { at, id } : { at, id, phase };
   } catch {
     // fall through
   }

@@ -516,6 +516,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders/{id}/feedback/correction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The department corrects its feedback (audited with before and after)
+         * @description Within 5 working days of the feedback (counted as deadlines are), the department that gave it may replace
+         *     it; after that the answer is 409 naming the window. The correction keeps the first feedback's time in
+         *     `feedback.firstAt`.
+         */
+        post: operations["correctOrderFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Feedback on up to 500 orders in one call, each its own outcome
+         * @description Each item is applied on its own, all or nothing per order, exactly as `POST /v1/orders/{id}/feedback` would
+         *     apply it; the answer has one result per item, in order: `status` 200 with the order, or the status and
+         *     problem the single call would have answered (400, 403, 404, 409). Giving the same feedback again answers 409
+         *     for that order and changes nothing.
+         */
+        post: operations["submitOrderFeedbackBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checks/enterprises": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Every bidder of one tender in one call (up to 500 USCCs)
+         * @description One answer per USCC, in the order given, each exactly as `GET /v1/checks/enterprises/{uscc}` would give it
+         *     with the same scenario, asOf and record; one decision record per hit (and per clean answer with record=true).
+         */
+        post: operations["checkEnterprises"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/checks/enterprises/{uscc}": {
         parameters: {
             query?: never;
@@ -1119,6 +1185,7 @@ export interface components {
             kind: "measure" | "officer_ban";
             memorandum?: string;
             basis: components["schemas"]["Basis"][];
+            basisStatus?: components["schemas"]["BasisStatus"];
             reach: string[];
             scenarios?: string[];
             roles?: components["schemas"]["OfficerRole"][];
@@ -1132,12 +1199,37 @@ export interface components {
         Feedback: {
             /** @enum {string} */
             outcome: "implemented" | "not_applicable";
+            /** @description a NotApplicableReason when outcome is not_applicable (absent on feedback given before reasons were required) */
+            reason?: string | null;
             note: string | null;
             caseRef: string | null;
             /** Format: date-time */
             at: string;
             by: string;
+            /**
+             * Format: date-time
+             * @description when the feedback was first given, once it has been corrected
+             */
+            firstAt?: string;
+            /**
+             * Format: date-time
+             * @description end of the 5 working days in which the department may correct this feedback
+             */
+            correctableUntil?: string;
         } | null;
+        /**
+         * @description Why a measure was not applied: no_business 该主体在本部门无相关事项; not_in_scope 措施不及于此类主体;
+         *     already_restricted 已在限制中; other (say what in note)
+         * @enum {string}
+         */
+        NotApplicableReason: "no_business" | "not_in_scope" | "already_restricted" | "other";
+        OrderSubject: {
+            /** @enum {string} */
+            kind: "enterprise" | "person";
+            name: string;
+            uscc?: components["schemas"]["Uscc"];
+            idNumberMasked?: components["schemas"]["MaskedIdNumber"];
+        };
         Order: {
             /** Format: uuid */
             id: string;
@@ -1153,6 +1245,19 @@ export interface components {
              * @description feedback due (N working days after issue)
              */
             dueAt: string;
+            /**
+             * Format: date
+             * @description the China calendar day of dueAt
+             */
+            dueDate?: string;
+            /** @description working days past dueAt without feedback (0 when not overdue), counted as deadlines are */
+            daysOverdue?: number;
+            subject?: components["schemas"]["OrderSubject"];
+            /** @description the list's Chinese name */
+            listTypeName?: string;
+            /** @description department code of the list authority */
+            authority?: string;
+            authorityName?: string;
             /** @description true when dueAt was counted into a year whose State Council holiday notice is not known yet, on the statutory holidays of 全国年节及纪念日放假办法 and weekends alone. It is recomputed when the notice is added to rules/calendar/overrides.json, and never moves earlier than the date first given. */
             dueAtProvisional: boolean;
             /** @description issued, past dueAt and without feedback */
@@ -1169,11 +1274,85 @@ export interface components {
             /** @description the removal ground the order was lifted on (e.g. credit_restored), or revoked */
             endGround?: string | null;
         };
+        /** @description `reason` is required with not_applicable (and refused with implemented); `note` is required with reason other */
         FeedbackInput: {
             /** @enum {string} */
             outcome: "implemented" | "not_applicable";
+            reason?: components["schemas"]["NotApplicableReason"];
             note?: string;
             caseRef?: string;
+        };
+        BatchFeedbackItem: {
+            /** Format: uuid */
+            orderId: string;
+            /** @enum {string} */
+            outcome: "implemented" | "not_applicable";
+            reason?: components["schemas"]["NotApplicableReason"];
+            note?: string;
+            caseRef?: string;
+        };
+        BatchFeedbackResult: {
+            /** Format: uuid */
+            orderId: string;
+            /** @description what the single call would have answered: 200, 400, 403, 404 or 409 */
+            status: number;
+            order?: components["schemas"]["Order"];
+            problem?: components["schemas"]["Problem"];
+        };
+        /** @description a China calendar day (YYYY-MM-DD: in force at any moment of that day) or an instant with its offset */
+        AsOf: string;
+        /** @description one list entry that grounds a restriction or ban: what a desk puts on file */
+        Ground: {
+            /** Format: uuid */
+            entryId: string;
+            listType: components["schemas"]["ListType"];
+            listTypeName: string;
+            /** @description department code of the listing authority */
+            authority: string;
+            authorityName: string;
+            /** @description 决定文号 */
+            decisionNo: string;
+            /** Format: date */
+            decidedAt: string;
+            /**
+             * Format: date
+             * @description the China day the entry was listed (the restriction took effect)
+             */
+            listedFrom: string;
+            /**
+             * Format: date
+             * @description last day in force on this entry; null while listed
+             */
+            until: string | null;
+            /** @description the listed subject (the company, for a person reached through it) */
+            subjectName: string;
+            /** @description how a person is reached through a listed company */
+            via?: {
+                role: string;
+                uscc: components["schemas"]["Uscc"];
+                name: string;
+            };
+        };
+        /**
+         * @description verified: every basis was read and checked; provisional: see the rule's provenance (GET /v1/rules)
+         * @enum {string}
+         */
+        BasisStatus: "verified" | "provisional";
+        /**
+         * @description state_owned_company 国有独资公司、国有资本控股公司; financial_institution 金融机构; financing_guarantee_company
+         *     融资性担保公司; public_institution 事业单位; social_organisation 社会组织; other_enterprise any other company or enterprise
+         * @enum {string}
+         */
+        OrganisationKind: "state_owned_company" | "financial_institution" | "financing_guarantee_company" | "public_institution" | "social_organisation" | "other_enterprise";
+        EnterpriseChecksInput: {
+            usccs: components["schemas"]["Uscc"][];
+            scenario?: components["schemas"]["Scenario"];
+            /**
+             * @description keep a decision record of clean answers too
+             * @default false
+             */
+            record: boolean;
+            asOf?: components["schemas"]["AsOf"];
         };
         CheckMeasure: {
             code: string;
@@ -1188,7 +1367,13 @@ export interface components {
             /** @description the bases of `basis` with kind, version, in-force dates and quoted text */
             citations?: components["schemas"]["Basis"][];
             basisStrength?: components["schemas"]["BasisStrength"];
-            /** Format: date */
+            basisStatus?: components["schemas"]["BasisStatus"];
+            /** @description every entry that grounds this measure (entryId and listType above are the first of them) */
+            grounds: components["schemas"]["Ground"][];
+            /**
+             * Format: date
+             * @description the latest until of the grounds; null if any is while listed
+             */
             until: string | null;
             objection?: components["schemas"]["PendingObjection"];
         };
@@ -1199,6 +1384,14 @@ export interface components {
             measures: components["schemas"]["CheckMeasure"][];
             /** Format: date-time */
             checkedAt: string;
+            /** @description the asOf asked, or null for now */
+            asOf: string | null;
+            /**
+             * Format: date-time
+             * @description every change committed before this instant is in the answer (the freshness of the data answering)
+             */
+            asOfData: string;
+            rulesVersion: string;
             /**
              * Format: uuid
              * @description the decision record (every hit; clean answers with record=true)
@@ -1213,6 +1406,9 @@ export interface components {
              * @default false
              */
             record: boolean;
+            asOf?: components["schemas"]["AsOf"];
+            /** @description the organisation the person is to serve: bans that do not reach this kind are left out */
+            organisationKind?: components["schemas"]["OrganisationKind"];
         };
         PersonCheckInput: {
             idNumber: components["schemas"]["IdNumber"];
@@ -1222,6 +1418,7 @@ export interface components {
              * @default false
              */
             record: boolean;
+            asOf?: components["schemas"]["AsOf"];
         };
         PersonCheck: {
             idNumberMasked: components["schemas"]["MaskedIdNumber"];
@@ -1230,6 +1427,14 @@ export interface components {
             measures: components["schemas"]["CheckMeasure"][];
             /** Format: date-time */
             checkedAt: string;
+            /** @description the asOf asked, or null for now */
+            asOf: string | null;
+            /**
+             * Format: date-time
+             * @description every change committed before this instant is in the answer (the freshness of the data answering)
+             */
+            asOfData: string;
+            rulesVersion: string;
             /** Format: uuid */
             decisionId?: string;
         };
@@ -1297,7 +1502,15 @@ export interface components {
             /** @description the bases of `basis` with kind, version, in-force dates and quoted text */
             citations?: components["schemas"]["Basis"][];
             basisStrength?: components["schemas"]["BasisStrength"];
-            /** Format: date */
+            basisStatus?: components["schemas"]["BasisStatus"];
+            /** @description only organisations of these kinds (absent: every organisation the role exists in) */
+            appliesTo?: components["schemas"]["OrganisationKind"][];
+            /** @description every entry that grounds this ban (entryId and listType above are the first of them) */
+            grounds: components["schemas"]["Ground"][];
+            /**
+             * Format: date
+             * @description the latest until of the grounds; null if any is while listed
+             */
             until: string | null;
             objection?: components["schemas"]["PendingObjection"];
         };
@@ -1308,6 +1521,15 @@ export interface components {
             bans: components["schemas"]["OfficerBan"][];
             /** Format: date-time */
             checkedAt: string;
+            /** @description the asOf asked, or null for now */
+            asOf: string | null;
+            /**
+             * Format: date-time
+             * @description every change committed before this instant is in the answer (the freshness of the data answering)
+             */
+            asOfData: string;
+            rulesVersion: string;
+            organisationKind?: components["schemas"]["OrganisationKind"];
             /**
              * Format: uuid
              * @description the decision record (every ineligible answer; eligible ones with record=true)
@@ -1352,6 +1574,14 @@ export interface components {
             /** @enum {string} */
             provenance: "verified" | "provisional";
             provenanceNote?: string;
+            /** @description what was not read or checked in a basis: research notes, kept here and never in the basis itself */
+            provenanceGaps?: {
+                document: string;
+                article: string;
+                gap: string;
+            }[];
+            /** @description officer_ban: only organisations of these kinds */
+            appliesTo?: components["schemas"]["OrganisationKind"][];
             /** @description hash of this rule */
             version: string;
         };
@@ -2728,6 +2958,20 @@ export interface operations {
                 status?: components["schemas"]["OrderStatus"];
                 overdue?: boolean;
                 department?: components["schemas"]["DepartmentCode"];
+                /**
+                 * @description urgency (default): issued orders first, the most overdue first, then the ones due soonest; then the orders
+                 *     already fed back or lifted, newest first. newest / oldest: by issue time. due / due_desc: by dueAt.
+                 */
+                sort?: "urgency" | "newest" | "oldest" | "due" | "due_desc";
+                /** @description orders on entries of this enterprise */
+                uscc?: components["schemas"]["Uscc"];
+                /** @description orders on entries whose subject name contains this text */
+                subject?: string;
+                listType?: components["schemas"]["ListType"];
+                /** @description dueDate on or after this China day */
+                dueFrom?: string;
+                /** @description dueDate on or before this China day */
+                dueTo?: string;
                 limit?: components["parameters"]["Limit"];
                 /** @description The nextCursor of the previous page */
                 cursor?: components["parameters"]["Cursor"];
@@ -2738,7 +2982,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of orders, newest first */
+            /** @description A page of orders, most urgent first unless `sort` says otherwise */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2812,12 +3056,106 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    correctOrderFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackInput"];
+            };
+        };
+        responses: {
+            /** @description The order with its corrected feedback */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    submitOrderFeedbackBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: components["schemas"]["BatchFeedbackItem"][];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per item, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applied: number;
+                        failed: number;
+                        results: components["schemas"]["BatchFeedbackResult"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    checkEnterprises: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseChecksInput"];
+            };
+        };
+        responses: {
+            /** @description One answer per USCC, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EnterpriseCheck"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     checkEnterprise: {
         parameters: {
             query?: {
                 scenario?: components["schemas"]["Scenario"];
                 /** @description Keep a decision record of a clean answer too (hits are always recorded), and return its decisionId */
                 record?: boolean;
+                /** @description answer as of this China day (any moment of it) or instant, from the history of entries and orders */
+                asOf?: components["schemas"]["AsOf"];
             };
             header?: never;
             path: {

@@ -57,6 +57,17 @@ export type Scenarios = string[]
  */
 export type Roles = ("legal_representative" | "director" | "supervisor" | "senior_manager")[]
 /**
+ * This interface was referenced by `RuleFile`'s JSON-Schema
+ * via the `definition` "organisationKind".
+ */
+export type OrganisationKind = ("state_owned_company" | "financial_institution" | "financing_guarantee_company" | "public_institution" | "social_organisation" | "other_enterprise")
+/**
+ * officer_ban: the ban reaches only organisations of these kinds, as the quoted text names them (absent: every organisation the role exists in)
+ * 
+ * @minItems 1
+ */
+export type AppliesTo = OrganisationKind[]
+/**
  * json-rules-engine top-level condition: all, any or not
  * 
  * This interface was referenced by `RuleFile`'s JSON-Schema
@@ -209,6 +220,7 @@ provenance?: ("verified" | "provisional")
 provenanceNote?: string
 scenarios?: Scenarios
 roles?: Roles
+appliesTo?: AppliesTo
 /**
  * working days the implementing department has to feed back on an order holding this measure; absent = the configured default (FEEDBACK_DUE_WORKING_DAYS). An order with several measures takes the shortest.
  */
@@ -249,6 +261,10 @@ text?: string
  */
 document?: string
 note?: string
+/**
+ * what was not read or checked about this basis (a research note). It goes to the rule's provenance (GET /v1/rules, docs/rules.md), never into the basis handed to desks, orders and pages; a rule with a gap cannot be verified.
+ */
+gap?: string
 }
 /**
  * The engine applies a rule only to entries whose decision date falls in this range.
@@ -296,6 +312,7 @@ provenance?: ("verified" | "provisional")
 provenanceNote?: string
 scenarios?: Scenarios
 roles?: Roles
+appliesTo?: AppliesTo
 /**
  * working days the implementing department has to feed back on an order holding this measure; absent = the configured default (FEEDBACK_DUE_WORKING_DAYS). An order with several measures takes the shortest.
  */

@@ -9,5 +9,13 @@ export function orderHandlers(orders: OrderService) {
       status: 200,
       body: await orders.feedback(call, params.id, body),
     }),
+    correctOrderFeedback: async ({ params, body }, call) => ({
+      status: 200,
+      body: await orders.correct(call, params.id, body),
+    }),
+    submitOrderFeedbackBatch: async ({ body }, call) => ({
+      status: 200,
+      body: await orders.feedbackBatch(call, body.items),
+    }),
   } satisfies Partial<Handlers>;
 }

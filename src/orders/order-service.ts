@@ -3,11 +3,39 @@ import { decodeCursor, pageOf } from '../db/pagination';
 import { recordAudit } from '../audit/audit-store';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import type { DepartmentDirectory } from '../departments/department-directory';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
+import { problemFromError } from '../http/problem';
 import type { Clock } from '../time/clock';
-import { findOrder, listOrders, recordFeedback, type OrderRow } from './order-store';
-import { toOrder, type Order } from './order-view';
+import { endOfChinaDay } from '../time/dates';
+import {
+  findListedOrder,
+  listOrders,
+  recordFeedback,
+  type ListedOrderRow,
+  type OrderRow,
+  type OrderSort,
+} from './order-store';
+import { correctableUntil, toListedOrder, type Order, type OrderViewContext } from './order-view';
+
+type FeedbackInput = components['schemas']['FeedbackInput'];
+type StoredFeedback = NonNullable<components['schemas']['Feedback']>;
+type BatchItem = components['schemas']['BatchFeedbackItem'];
+type BatchResult = components['schemas']['BatchFeedbackResult'];
+
+export interface OrderListQuery {
+  status?: string;
+  overdue?: boolean;
+  department?: string;
+  sort?: OrderSort;
+  uscc?: string;
+  subject?: string;
+  listType?: string;
+  dueFrom?: string;
+  dueTo?: string;
+  limit?: number;
+  cursor?: string;
+}
 
 /** 实施—反馈: departments read the orders addressed to them and say what they did. */
 export class OrderService {
@@ -15,53 +43,53 @@ export class OrderService {
     private readonly db: Db,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
+    private readonly view: OrderViewContext,
   ) {}
 
-  async list(
-    ctx: CallContext,
-    q: { status?: string; overdue?: boolean; department?: string; limit?: number; cursor?: string },
-  ): Promise<{ items: Order[]; nextCursor: string | null }> {
+  async list(ctx: CallContext, q: OrderListQuery): Promise<{ items: Order[]; nextCursor: string | null }> {
     const department = this.departmentInScope(ctx.principal, q.department);
+    if (q.dueFrom && q.dueTo && q.dueFrom > q.dueTo) throw ValidationError.field('dueTo', 'is before dueFrom');
     const limit = q.limit ?? 50;
     const now = this.clock.now();
-    const rows = await listOrders(
-      this.db,
-      { department, status: q.status, overdue: q.overdue, now },
-      limit,
-      decodeCursor(q.cursor),
-    );
-    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.issued_at).toISOString(), id: r.id }));
-    return { items: page.items.map((r) => toOrder(r, now)), nextCursor: page.nextCursor };
+    const filters = {
+      department,
+      status: q.status,
+      overdue: q.overdue,
+      uscc: q.uscc,
+      subject: q.subject,
+      listType: q.listType,
+      // dueDate is the China day of dueAt, and dueAt is the end of that day (24:00): (start of dueFrom, end of dueTo]
+      ...(q.dueFrom ? { dueFrom: new Date(endOfChinaDay(q.dueFrom).getTime() - 86_400_000 + 1) } : {}),
+      ...(q.dueTo ? { dueTo: new Date(endOfChinaDay(q.dueTo).getTime() + 1) } : {}),
+      now,
+    };
+    const { rows, keyOf } = await listOrders(this.db, filters, q.sort ?? 'urgency', limit, decodeCursor(q.cursor));
+    const page = pageOf(rows, limit, keyOf);
+    return { items: page.items.map((r) => toListedOrder(r, now, this.view)), nextCursor: page.nextCursor };
   }
 
   async get(ctx: CallContext, id: string): Promise<Order> {
-    const row = await findOrder(this.db, id);
+    const row = await findListedOrder(this.db, id);
     if (!row) throw new NotFoundError(`no order with id ${id}`);
     this.requireReader(ctx.principal, row);
-    return toOrder(row, this.clock.now());
+    return toListedOrder(row, this.clock.now(), this.view);
   }
 
-  async feedback(ctx: CallContext, id: string, input: components['schemas']['FeedbackInput']): Promise<Order> {
+  async feedback(ctx: CallContext, id: string, input: FeedbackInput): Promise<Order> {
+    requireReason(input, '');
     const now = this.clock.now();
     return this.db.transaction(async (trx) => {
-      const row = await findOrder(trx, id, { forUpdate: true });
+      const row = await findListedOrder(trx, id, { forUpdate: true });
       if (!row) throw new NotFoundError(`no order with id ${id}`);
       const p = ctx.principal;
-      if (p.kind !== 'department' || p.department.code !== row.department)
-        throw new ForbiddenError('only the department the order is addressed to may feed back on it');
+      this.requireAddressee(p, row);
       if (row.status === 'lifted')
         throw new ConflictError('the order has been lifted; there is nothing left to feed back on');
       if (row.status === 'revoked')
         throw new ConflictError('the order is revoked (its entry was a wrong listing): reverse what was done instead');
       if (row.status !== 'issued') throw new ConflictError(`the order already has its final feedback (${row.status})`);
 
-      const feedback = {
-        outcome: input.outcome,
-        note: input.note ?? null,
-        caseRef: input.caseRef ?? null,
-        at: now.toISOString(),
-        by: actorOf(p),
-      };
+      const feedback = feedbackOf(input, now, actorOf(p));
       const updated = await recordFeedback(trx, id, feedback, now);
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
         {
@@ -73,8 +101,78 @@ export class OrderService {
           after: { status: updated.status, feedback },
         },
       ]);
-      return toOrder(updated, now);
+      return toListedOrder({ ...row, ...updated }, now, this.view);
     });
+  }
+
+  /**
+   * Up to 500 feedbacks: each applied on its own transaction exactly as the single call, so one refused order
+   * (another department's, already fed back, lifted) leaves the others applied; a result per item, in order.
+   * A database failure is not an answer about one order: it fails the call (503), and what was applied stays.
+   */
+  async feedbackBatch(
+    ctx: CallContext,
+    items: BatchItem[],
+  ): Promise<{ applied: number; failed: number; results: BatchResult[] }> {
+    const results: BatchResult[] = [];
+    for (const [i, { orderId, ...input }] of items.entries()) {
+      try {
+        requireReason(input, `items[${i}].`);
+        results.push({ orderId, status: 200, order: await this.feedback(ctx, orderId, input) });
+      } catch (err) {
+        const problem = problemFromError(err);
+        if (problem.status >= 500) throw err;
+        results.push({ orderId, status: problem.status, problem });
+      }
+    }
+    const applied = results.filter((r) => r.status === 200).length;
+    return { applied, failed: results.length - applied, results };
+  }
+
+  /**
+   * The department that fed back may correct its feedback within 5 working days of first giving it (so corrections
+   * do not stretch the window); audited with before and after. The same correction again changes nothing.
+   */
+  async correct(ctx: CallContext, id: string, input: FeedbackInput): Promise<Order> {
+    requireReason(input, '');
+    const now = this.clock.now();
+    return this.db.transaction(async (trx) => {
+      const row = await findListedOrder(trx, id, { forUpdate: true });
+      if (!row) throw new NotFoundError(`no order with id ${id}`);
+      const p = ctx.principal;
+      this.requireAddressee(p, row);
+      const before = row.feedback;
+      if (row.status === 'lifted' || row.status === 'revoked')
+        throw new ConflictError(`the order has been ${row.status}; its feedback stays as given`);
+      if (!before || row.status === 'issued') throw new ConflictError('the order has no feedback to correct yet');
+      if (before.by !== actorOf(p))
+        throw new ForbiddenError('only the department that gave the feedback may correct it');
+      const until = correctableUntil(before, this.view.calendar);
+      if (now.getTime() >= until.getTime())
+        throw new ConflictError(
+          `feedback may be corrected within 5 working days of giving it (until ${until.toISOString()}); that window has closed`,
+        );
+      const after = { ...feedbackOf(input, now, actorOf(p)), firstAt: before.firstAt ?? before.at };
+      const same = (['outcome', 'reason', 'note', 'caseRef'] as const).every((k) => (before[k] ?? null) === after[k]);
+      if (same) return toListedOrder(row, now, this.view);
+      const updated = await recordFeedback(trx, id, after, now);
+      await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
+        {
+          actor: actorOf(p),
+          action: 'order.feedback_corrected',
+          entityType: 'order',
+          entityId: id,
+          before: { status: row.status, feedback: before },
+          after: { status: updated.status, feedback: after },
+        },
+      ]);
+      return toListedOrder({ ...row, ...updated }, now, this.view);
+    });
+  }
+
+  private requireAddressee(p: Principal, row: OrderRow): void {
+    if (p.kind !== 'department' || p.department.code !== row.department)
+      throw new ForbiddenError('only the department the order is addressed to may feed back on it');
   }
 
   /** A department sees its own orders; a supervisor or the administrator may look at any department's, or all. */
@@ -89,7 +187,7 @@ export class OrderService {
     return own;
   }
 
-  private requireReader(p: Principal, row: OrderRow): void {
+  private requireReader(p: Principal, row: ListedOrderRow): void {
     if (isSupervisorOrAdmin(p)) return;
     if (
       p.kind === 'department' &&
@@ -98,4 +196,28 @@ export class OrderService {
       return;
     throw new ForbiddenError('this order is addressed to another department');
   }
+}
+
+/** not_applicable says why (issue 20); `other` says what in the note; implemented gives no reason. */
+function requireReason(input: FeedbackInput, at: string): void {
+  if (input.outcome === 'not_applicable' && !input.reason)
+    throw ValidationError.field(
+      `${at}reason`,
+      'is required when outcome is not_applicable: no_business, not_in_scope, already_restricted or other',
+    );
+  if (input.outcome === 'implemented' && input.reason)
+    throw ValidationError.field(`${at}reason`, 'is given only when outcome is not_applicable');
+  if (input.reason === 'other' && !input.note?.trim())
+    throw ValidationError.field(`${at}note`, 'is required when reason is other: say what');
+}
+
+function feedbackOf(input: FeedbackInput, now: Date, by: string): StoredFeedback {
+  return {
+    outcome: input.outcome,
+    ...(input.reason ? { reason: input.reason } : {}),
+    note: input.note ?? null,
+    caseRef: input.caseRef ?? null,
+    at: now.toISOString(),
+    by,
+  };
 }

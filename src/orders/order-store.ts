@@ -43,9 +43,14 @@ export async function ordersOfEntries(q: Q, entryIds: string[]): Promise<OrderRo
     .orderBy([{ column: 'department' }, { column: 'id' }]);
 }
 
-export async function findOrder(q: Q, id: string, opts: { forUpdate?: boolean } = {}): Promise<OrderRow | undefined> {
-  const query = q(TABLE).where({ id }).first();
-  return opts.forUpdate ? query.forUpdate() : query;
+/** An order with its entry's subject and authority; forUpdate locks the order row only. */
+export async function findListedOrder(
+  q: Q,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ListedOrderRow | undefined> {
+  const query = filtered(q, { now: new Date() }).where('o.id', id).first();
+  return opts.forUpdate ? query.forUpdate('o') : query;
 }
 
 export interface OrderFilters {
@@ -53,22 +58,119 @@ export interface OrderFilters {
   status?: string;
   /** true: issued and past due; false: everything else */
   overdue?: boolean;
+  uscc?: string;
+  /** a substring of the subject's name */
+  subject?: string;
+  listType?: string;
+  /** dueAt in [dueFrom, dueTo) */
+  dueFrom?: Date;
+  dueTo?: Date;
   now: Date;
 }
 
-export async function listOrders(q: Q, f: OrderFilters, limit: number, after?: CursorKey): Promise<OrderRow[]> {
-  const query = q(TABLE).select('*');
-  if (f.department) query.where('department', f.department);
-  if (f.status) query.where('status', f.status);
-  if (f.overdue === true) query.where('status', 'issued').where('due_at', '<', f.now);
-  if (f.overdue === false) query.where((w) => w.whereNot('status', 'issued').orWhere('due_at', '>=', f.now));
-  if (after) query.whereRaw('(issued_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
+export type OrderSort = 'urgency' | 'newest' | 'oldest' | 'due' | 'due_desc';
+
+/** An order with the entry it was issued on: whom it is about and who listed it. */
+export interface ListedOrderRow extends OrderRow {
+  subject_kind: 'enterprise' | 'person';
+  subject_name: string;
+  subject_uscc: string | null;
+  subject_masked: string | null;
+  authority: string;
+}
+
+/** The keyset of each sort: the column, its direction, and which rows (for urgency's two phases). */
+const KEYSETS: Record<Exclude<OrderSort, 'urgency'>, { column: 'issued_at' | 'due_at'; desc: boolean }> = {
+  newest: { column: 'issued_at', desc: true },
+  oldest: { column: 'issued_at', desc: false },
+  due: { column: 'due_at', desc: false },
+  due_desc: { column: 'due_at', desc: true },
+};
+
+function filtered(q: Q, f: OrderFilters): Knex.QueryBuilder {
+  const query = q(`${TABLE} as o`)
+    .join('list_entries as e', 'e.id', 'o.entry_id')
+    .select(
+      'o.*',
+      'e.subject_kind',
+      'e.subject_name',
+      'e.uscc as subject_uscc',
+      q.raw("e.subject->>'idNumberMasked' as subject_masked"),
+      'e.authority',
+    );
+  if (f.department) query.where('o.department', f.department);
+  if (f.status) query.where('o.status', f.status);
+  if (f.overdue === true) query.where('o.status', 'issued').where('o.due_at', '<', f.now);
+  if (f.overdue === false) query.where((w) => w.whereNot('o.status', 'issued').orWhere('o.due_at', '>=', f.now));
+  if (f.uscc) query.where('e.uscc', f.uscc);
+  if (f.subject) query.whereRaw("e.subject_name like ? escape '\\'", [`%${f.subject.replace(/[\\%_]/g, '\\$&')}%`]);
+  if (f.listType) query.where('o.list_type', f.listType);
+  if (f.dueFrom) query.where('o.due_at', '>=', f.dueFrom);
+  if (f.dueTo) query.where('o.due_at', '<', f.dueTo);
+  return query;
+}
+
+async function keysetPage(
+  q: Q,
+  f: OrderFilters,
+  keyset: { column: 'issued_at' | 'due_at'; desc: boolean },
+  limit: number,
+  after: CursorKey | undefined,
+  only?: (query: Knex.QueryBuilder) => void,
+): Promise<ListedOrderRow[]> {
+  const query = filtered(q, f);
+  only?.(query);
+  const op = keyset.desc ? '<' : '>';
+  if (after) query.whereRaw(`(o.${keyset.column}, o.id) ${op} (?::timestamptz, ?::uuid)`, [after.at, after.id]);
+  const order = keyset.desc ? 'desc' : 'asc';
   return query
     .orderBy([
-      { column: 'issued_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
+      { column: `o.${keyset.column}`, order },
+      { column: 'o.id', order },
     ])
     .limit(limit + 1);
+}
+
+/**
+ * A page of orders (limit+1 rows, so the caller knows there is a next page). urgency: first the issued orders (the
+ * ones still to work), due soonest first, so the most overdue lead; then every other order, newest first. Each phase
+ * is a keyset of its own (phase 0 on due_at, phase 1 on issued_at), and the cursor says which one it is in.
+ */
+export async function listOrders(
+  q: Q,
+  f: OrderFilters,
+  sort: OrderSort,
+  limit: number,
+  after?: CursorKey,
+): Promise<{ rows: ListedOrderRow[]; keyOf: (row: ListedOrderRow) => CursorKey }> {
+  if (sort !== 'urgency') {
+    const keyset = KEYSETS[sort];
+    const rows = await keysetPage(q, f, keyset, limit, after);
+    return { rows, keyOf: (r) => ({ at: new Date(r[keyset.column]).toISOString(), id: r.id }) };
+  }
+  const keyOf = (r: ListedOrderRow): CursorKey =>
+    r.status === 'issued'
+      ? { at: new Date(r.due_at).toISOString(), id: r.id, phase: 0 }
+      : { at: new Date(r.issued_at).toISOString(), id: r.id, phase: 1 };
+  const issuedOnly = f.status === undefined || f.status === 'issued';
+  const othersToo = f.status !== 'issued' && f.overdue !== true;
+  let rows: ListedOrderRow[] = [];
+  if (issuedOnly && after?.phase !== 1) {
+    rows = await keysetPage(q, f, KEYSETS.due, limit, after, (w) => w.where('o.status', 'issued'));
+    if (rows.length > limit || !othersToo) return { rows, keyOf };
+  }
+  if (othersToo) {
+    const rest = await keysetPage(
+      q,
+      f,
+      KEYSETS.newest,
+      limit - rows.length,
+      after?.phase === 1 ? after : undefined,
+      (w) => w.whereNot('o.status', 'issued'),
+    );
+    rows = rows.concat(rest);
+  }
+  return { rows, keyOf };
 }
 
 export async function recordFeedback(

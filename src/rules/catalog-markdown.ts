@@ -132,8 +132,11 @@ export function renderRulesCatalog(loaded: LoadedRules): string {
       for (const b of p.basis.filter((x) => x.text))
         quotes.push(`- \`${p.code}\` · ${cell(b.document)} ${cell(b.article)}${versionText(b)}：「${cell(b.text)}」`);
       let provenance = p.provenance;
-      if (p.provenanceNote) {
-        notes.push(`${i + 1}. \`${p.code}\`: ${cell(p.provenanceNote)}`);
+      // Research notes (what was not read or checked) are provenance, never part of the basis column.
+      const gaps = (p.provenanceGaps ?? []).map((g) => `${g.document} ${g.article}：${g.gap}`).join('；');
+      const note = [p.provenanceNote, gaps ? `Not read or not checked: ${gaps}` : ''].filter(Boolean).join(' ');
+      if (note) {
+        notes.push(`${i + 1}. \`${p.code}\`: ${cell(note)}`);
         provenance += ` (note ${i + 1})`;
       }
       line(

@@ -1,3 +1,4 @@
+import type { OrganisationKind } from '../generated/rule-files';
 import type { BasisRef, BasisStrength, Citation, CitedDocument, DocumentVersion, LoadedRule } from './rule-types';
 
 /**
@@ -52,15 +53,27 @@ export const basisText = (b: { document: string; article: string }) => `${b.docu
 export interface CitationLookup {
   citations(code: string, basis: readonly string[]): Citation[];
   strength(code: string): BasisStrength | undefined;
+  /** the rule's provenance: verified, or provisional (its gaps are in GET /v1/rules) */
+  status(code: string): 'verified' | 'provisional' | undefined;
+  /** officer bans: the kinds of organisation the ban reaches, when only some */
+  appliesTo(code: string): OrganisationKind[] | undefined;
+  /** the roles a measure reaches besides the subject (how a person is reached through a listed company) */
+  reach(code: string): string[];
 }
 
 export function citationLookup(rules: readonly LoadedRule[]): CitationLookup {
-  const byCode = new Map(rules.map((r) => [r.event.params.code, r.event.params]));
+  const byCode = new Map(rules.map((r) => [r.event.params.code, r.event]));
   return {
     citations: (code, basis) => {
       const cited = new Set(basis);
-      return (byCode.get(code)?.basis ?? []).filter((c) => cited.has(basisText(c)));
+      return (byCode.get(code)?.params.basis ?? []).filter((c) => cited.has(basisText(c)));
     },
-    strength: (code) => byCode.get(code)?.basisStrength,
+    strength: (code) => byCode.get(code)?.params.basisStrength,
+    status: (code) => byCode.get(code)?.params.provenance,
+    appliesTo: (code) => {
+      const event = byCode.get(code);
+      return event?.type === 'officer_ban' ? event.params.appliesTo : undefined;
+    },
+    reach: (code) => (byCode.get(code)?.params.reach ?? []).filter((r) => r !== 'subject'),
   };
 }

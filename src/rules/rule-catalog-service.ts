@@ -62,6 +62,8 @@ function toRule(r: LoadedRule): Rule {
     ...(p.inForce ? { inForce: p.inForce } : {}),
     provenance: p.provenance,
     ...(p.provenanceNote ? { provenanceNote: p.provenanceNote } : {}),
+    ...(p.provenanceGaps ? { provenanceGaps: p.provenanceGaps } : {}),
+    ...(r.event.type === 'officer_ban' && r.event.params.appliesTo ? { appliesTo: r.event.params.appliesTo } : {}),
     version: r.version,
   };
 }

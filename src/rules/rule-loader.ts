@@ -11,6 +11,9 @@ import type { Catalog, Department, ListType, LoadedRule, MemorandumMeta, RuleEve
 import { RuleFileError } from '../errors';
 
 /** Re-exported: a bad rule or calendar file, naming path and field (src/errors.ts, so src/time needs no rules/). */
+/** Words of a research note (not checked, not read, broken off): they belong in a basis's `gap`, not its citation. */
+const RESEARCH_NOTE = /未核对|未读到|中断|未核实/;
+
 export { RuleFileError };
 
 /**
@@ -267,8 +270,16 @@ export function loadRules(rulesDir: string): LoadedRules {
           );
         return citationOf(ref, entry);
       });
-      // A basis whose article was not checked or not read (未核对, 未读到) cannot make a rule verified (issue 14).
-      const unchecked = basis.findIndex((b) => /未核对|未读到/.test(b.article));
+      // The basis handed to desks, orders and pages is the citation and the quoted text only (issue 20): what was
+      // not read or checked is a `gap`, kept in the rule's provenance. A research note left in the citation is refused.
+      (r.basis ?? []).forEach((ref, j) => {
+        for (const field of ['article', 'text'] as const) {
+          if (RESEARCH_NOTE.test(ref[field] ?? ''))
+            throw new RuleFileError(display, `${at}.basis[${j}].${field}`, 'holds a research note: move it to `gap`');
+        }
+      });
+      // A basis with a gap (not checked, not read) cannot make a rule verified (issue 14).
+      const unchecked = (r.basis ?? []).findIndex((b) => b.gap !== undefined);
       if (r.provenance === 'verified' && unchecked >= 0) {
         throw new RuleFileError(
           display,
@@ -276,6 +287,11 @@ export function loadRules(rulesDir: string): LoadedRules {
           `is verified, but basis[${unchecked}] cites an article not checked`,
         );
       }
+      const provenanceGaps = (r.basis ?? []).flatMap((ref, j) =>
+        ref.gap ? [{ document: basis[j]?.document ?? ref.version, article: ref.article, gap: ref.gap }] : [],
+      );
+      if (r.appliesTo && r.kind !== 'officer_ban')
+        throw new RuleFileError(display, `${at}.appliesTo`, 'is for officer bans only');
       if (r.departmentAsNamed) {
         const named = memo.signatoryNames
           ? memo.signatoryNames.includes(r.departmentAsNamed)
@@ -338,12 +354,16 @@ export function loadRules(rulesDir: string): LoadedRules {
         ...(r.inForce ? { inForce: r.inForce } : {}),
         provenance: r.provenance,
         ...(r.provenanceNote ? { provenanceNote: r.provenanceNote } : {}),
+        ...(provenanceGaps.length ? { provenanceGaps } : {}),
         ...(r.feedbackDueWorkingDays ? { feedbackDueWorkingDays: r.feedbackDueWorkingDays } : {}),
       };
       const event = (
         r.kind === 'measure'
           ? { type: 'measure', params: { ...params, scenarios: r.scenarios } }
-          : { type: 'officer_ban', params: { ...params, roles: r.roles } }
+          : {
+              type: 'officer_ban',
+              params: { ...params, roles: r.roles, ...(r.appliesTo ? { appliesTo: r.appliesTo } : {}) },
+            }
       ) as RuleEvent;
       rules.push({
         id: `${memo.id}/${r.code}`,

@@ -52,12 +52,14 @@ interface CommonParams {
   inForce?: InForce;
   provenance: 'verified' | 'provisional';
   provenanceNote?: string;
+  /** what was not read or checked in a basis (rule files' `gap`), kept out of the citations */
+  provenanceGaps?: { document: string; article: string; gap: string }[];
   feedbackDueWorkingDays?: number;
 }
 
 export type RuleEvent =
   | { type: 'measure'; params: CommonParams & { scenarios: string[] } }
-  | { type: 'officer_ban'; params: CommonParams & { roles: OfficerRole[] } };
+  | { type: 'officer_ban'; params: CommonParams & { roles: OfficerRole[]; appliesTo?: files.OrganisationKind[] } };
 
 /** A rule as loaded: its file's memorandum, a stable id, json-rules-engine conditions and a content hash. */
 export interface LoadedRule {

@@ -42,7 +42,10 @@ export interface App {
   deliveries: Services['deliveries'];
   /** The in-process index of listed subjects (started here; it never keeps the process alive on its own). */
   subjectIndex: Services['subjectIndex'];
-  /** Stops the subject index and writes the pending clean-answer counts: call before closing the database. */
+  /**
+   * Stops the subject index and writes the pending clean-answer counts and person-check audit rows: call before
+   * closing the database.
+   */
   close(): Promise<void>;
   /** Database gauges for /metrics, when metrics are on: server.ts starts their schedule; tests call refresh(). */
   metrics: DbGauges | undefined;
@@ -109,6 +112,8 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // req.ip (the failed-authentication limit's key) is the client as the configured proxies report it (TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
   // Every answer carries its own checkedAt/timestamps, so an ETag would never match: skip hashing each body.
   app.set('etag', false);
   app.use(httpMetrics());
@@ -141,11 +146,12 @@ export function createApp(deps: AppDeps): App {
   s.reads.start();
   s.subjectIndex.start();
   s.clearCounts.start();
+  s.personCheckAudit.start();
   s.orderCounts.start();
   const close = async () => {
     await s.reads.close();
     await s.subjectIndex.close();
-    await s.clearCounts.close();
+    await Promise.all([s.clearCounts.close(), s.personCheckAudit.close()]);
     await s.orderCounts.close();
   };
   return {

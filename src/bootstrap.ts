@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded-postgres';
 import { createDb, migrateToLatest, type Db } from './db/knex';
+import { currentRole, grantRuntimeRole } from './db/roles';
 import { resolveServiceKeys } from './db/service-keys';
 import { createPersonKeyer, type PersonKeyer } from './identity/person-key';
 import { loadRules, type LoadedRules } from './rules/rule-loader';
@@ -19,6 +20,28 @@ export interface Runtime {
 }
 
 /**
+ * Migrations run as the owner role (MIGRATION_DATABASE_URL, or the embedded server's owner), which then grants the
+ * service's runtime role what it needs and no more (src/db/roles.ts). Without an owner URL the service's own role
+ * migrates and owns the tables, as before: it works, but that role could then rewrite audit_log (the log says so).
+ */
+async function migrate(db: Db, ownerUrl: string | undefined, log: Logger): Promise<void> {
+  if (!ownerUrl) {
+    await migrateToLatest(db);
+    log.warn(
+      'MIGRATION_DATABASE_URL is not set: the service role migrates and owns the tables, so it could alter or disable the audit log; see docs/operations.md, "Database roles"',
+    );
+    return;
+  }
+  const owner = createDb(ownerUrl, { max: 1 });
+  try {
+    await migrateToLatest(owner);
+    await grantRuntimeRole(owner, await currentRole(db));
+  } finally {
+    await owner.destroy();
+  }
+}
+
+/**
  * Everything the app needs before it can serve: rules loaded and valid (a bad rule file stops here, naming the
  * file and the field), a database (the configured one, or an embedded one), migrations applied, the keys.
  */
@@ -28,15 +51,17 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
 
   let embedded: EmbeddedServer | undefined;
   let url = config.databaseUrl;
+  let ownerUrl = config.migrationDatabaseUrl;
   if (!url) {
     embedded = await startEmbeddedPostgres(config.dataDir, log);
     url = embedded.url;
+    ownerUrl = embedded.ownerUrl;
   }
   const db = createDb(url);
   // Connected lazily: a replica that is down at start only means reads go to the primary until it is back.
   const replica = config.readDatabaseUrl ? createDb(config.readDatabaseUrl) : undefined;
   try {
-    await migrateToLatest(db);
+    await migrate(db, ownerUrl, log);
     const keys = await resolveServiceKeys(
       { idHashKey: config.idHashKey, webhookSecretKey: config.webhookSecretKey },
       db,

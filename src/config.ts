@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { projectRoot, rulesDir } from './paths';
 import { WebhookTargetGuard } from './webhooks/target-guard';
@@ -12,6 +13,11 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** A PostgreSQL URL. Without it the service starts an embedded PostgreSQL under DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * The owner role's URL, for migrations only (with DATABASE_URL): the tables belong to it and the service's role
+   * (DATABASE_URL) gets only the rights it needs; audit_log INSERT and SELECT. A secret, like DATABASE_URL.
+   */
+  MIGRATION_DATABASE_URL: z.string().url().optional(),
   /** Where the embedded PostgreSQL keeps its data (and nothing else). */
   /** A streaming replica of DATABASE_URL for reads that tolerate a bounded lag; without it every read is on the primary. */
   READ_DATABASE_URL: z.string().url().optional(),
@@ -59,8 +65,21 @@ const schema = z.object({
     .min(1)
     .max(86_400 * 7)
     .default(3600),
+  /**
+   * Checks by ID number (POST /v1/checks/persons, /v1/checks/officers) one token may make per hour, all instances
+   * together; then 429. A registration desk's day fits; a sweep of candidate numbers does not.
+   */
+  PERSON_CHECK_LIMIT: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   /** Failed authentications one address may make per minute (per instance) before it gets 429 for the rest of it. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /**
+   * Which proxies in front of the service to believe about the client's address (X-Forwarded-For): off by default
+   * (the address is the connection's); a number of hops (`1`: one load balancer), or the proxies' addresses and
+   * CIDR ranges, comma-separated (`10.0.0.0/8, loopback`). The failed-authentication limit keys on that address.
+   */
+  TRUST_PROXY: z.string().optional(),
+  /** The address the HTTP server listens on; all interfaces by default (as containers need). */
+  HOST: z.string().min(1).optional(),
 });
 
 export type Config = Readonly<{
@@ -69,6 +88,7 @@ export type Config = Readonly<{
   /** READ_DATABASE_URL and READ_MAX_LAG_SECONDS (src/db/read-router.ts). */
   readDatabaseUrl: string | undefined;
   readMaxLagSeconds: number;
+  migrationDatabaseUrl: string | undefined;
   dataDir: string;
   adminToken: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -84,7 +104,12 @@ export type Config = Readonly<{
   metrics: { token: string | undefined; port: number | undefined; host: string; refreshSeconds: number } | undefined;
   metricsPushgatewayUrl: string | undefined;
   idLookupLimit: { perWindow: number; windowSeconds: number };
+  personCheckLimit: { perWindow: number; windowSeconds: number };
   authFailureLimit: number;
+  /** Express's `trust proxy`: false, a hop count, or trusted proxy addresses and ranges. */
+  trustProxy: false | number | readonly string[];
+  /** undefined: every interface. */
+  host: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -122,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: c.DATABASE_URL,
     readDatabaseUrl: c.READ_DATABASE_URL,
     readMaxLagSeconds: c.READ_MAX_LAG_SECONDS,
+    migrationDatabaseUrl: c.MIGRATION_DATABASE_URL,
     dataDir: path.resolve(projectRoot, c.DATA_DIR),
     adminToken: c.ADMIN_TOKEN,
     logLevel: c.LOG_LEVEL,
@@ -144,7 +170,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     metricsPushgatewayUrl: c.METRICS_PUSHGATEWAY_URL,
     idLookupLimit: { perWindow: c.ID_LOOKUP_LIMIT, windowSeconds: c.ID_LOOKUP_WINDOW_SECONDS },
+    personCheckLimit: { perWindow: c.PERSON_CHECK_LIMIT, windowSeconds: 3600 },
     authFailureLimit: c.AUTH_FAILURE_LIMIT,
+    trustProxy: parseTrustProxy(c.TRUST_PROXY),
+    host: parseHost(c.HOST),
   });
 }
 
@@ -154,4 +183,43 @@ function parseAllowedHosts(value: string | undefined): string[] {
   } catch (e) {
     throw new ConfigError(`invalid configuration:\n  ${(e as Error).message}`);
   }
+}
+
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `true` (believe every hop) is refused: any client could then name any address in X-Forwarded-For and never reach
+ * the failure limit. Say how many proxies there are, or which.
+ */
+function parseTrustProxy(value: string | undefined): false | number | readonly string[] {
+  const v = value?.trim();
+  if (!v || v === 'false' || v === '0') return false;
+  const fail = (why: string) => new ConfigError(`invalid configuration:\n  TRUST_PROXY: ${why}`);
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) throw fail('at most 10 hops');
+    return hops;
+  }
+  if (v === 'true')
+    throw fail('"true" would believe any X-Forwarded-For; give the number of proxies or their addresses');
+  const items = v.split(',').map((x) => x.trim());
+  for (const item of items) {
+    if (PROXY_PRESETS.has(item)) continue;
+    const [addr, bits, extra] = item.split('/');
+    const ok =
+      extra === undefined &&
+      addr !== undefined &&
+      ipaddr.isValid(addr) &&
+      (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (ipaddr.parse(addr).kind() === 'ipv4' ? 32 : 128)));
+    if (!ok) throw fail(`"${item}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
+  }
+  return Object.freeze(items);
+}
+
+function parseHost(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (ipaddr.isValid(v.replace(/^\[|\]$/g, '')) || /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(v))
+    return v.replace(/^\[|\]$/g, '');
+  throw new ConfigError(`invalid configuration:\n  HOST: "${v}" is not an IP address or a host name`);
 }

@@ -58,8 +58,17 @@ async function main(): Promise<void> {
     log.info({ counts: recomputed.counts }, 'provisional deadlines recomputed');
   }
   // Stated timeouts cut slow-header and slow-body connections (src/http/http-server.ts).
-  const server = createHttpServer(app.express).listen(config.port, () =>
-    log.info({ port: config.port }, 'joint-punishment service listening'),
+  // HOST unset: every interface (what a container needs); HOST=127.0.0.1 keeps the API on this machine.
+  const server = createHttpServer(app.express);
+  server.once('error', (err) => {
+    log.fatal({ err, host: config.host, port: config.port }, 'cannot listen on HOST:PORT');
+    process.exit(1);
+  });
+  server.listen({ port: config.port, ...(config.host ? { host: config.host } : {}) }, () =>
+    log.info(
+      { port: config.port, host: config.host ?? 'all interfaces', address: server.address() },
+      'joint-punishment service listening',
+    ),
   );
   // Safe on every instance: each job run takes a PostgreSQL advisory lock, and outbox events are claimed with SKIP LOCKED.
   if (config.jobsEnabled) app.jobs.start();

@@ -4,6 +4,8 @@ import { BatchService } from './batch/batch-service';
 import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
 import { ClearCounter } from './checks/clear-counter';
+import { PersonCheckAudit } from './checks/person-check-audit';
+import { PersonCheckBudget } from './checks/person-check-budget';
 import { DecisionService } from './checks/decision-service';
 import { SubjectIndex } from './checks/subject-index';
 import { OrderCountCompactor } from './reports/order-counts';
@@ -84,7 +86,6 @@ export function createServices(config: Config, deps: ServiceDeps) {
     announceSubjects,
     reads,
   });
-  const wallClock = deps.wallClock ?? systemClock;
   const batch = new BatchService({
     db,
     entries,
@@ -111,9 +112,17 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
   // Not started here: createApp starts it (until then counts stay in memory).
   const clearCounts = new ClearCounter(db, log);
+  const wallClock = deps.wallClock ?? systemClock;
+  const personCheckAudit = new PersonCheckAudit(db, log);
   const cite = citationLookup(deps.rules.rules);
   const orderCounts = new OrderCountCompactor(db, log);
-  const evidence = { index: subjectIndex, counter: clearCounts, rulesVersion: deps.rules.version };
+  const evidence = {
+    index: subjectIndex,
+    counter: clearCounts,
+    rulesVersion: deps.rules.version,
+    budget: new PersonCheckBudget(db, config.personCheckLimit, wallClock),
+    audit: personCheckAudit,
+  };
   return {
     departments,
     engine,
@@ -141,6 +150,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     decisions: new DecisionService(db, departments, clock),
     subjectIndex,
     clearCounts,
+    personCheckAudit,
     /** Keeps the order counts behind reports and gauges compact (started by createApp, one instance works). */
     orderCounts,
     tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),

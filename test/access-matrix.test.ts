@@ -34,6 +34,8 @@ interface Row {
   ok: number;
   /** x-access-note: of the callers x-access admits, only these get `ok` (the service refuses the rest, 403). */
   narrowedTo?: Caller[];
+  /** x-access-note: what particular admitted callers get instead (e.g. 404 where the row does not exist for them). */
+  statusFor?: () => Partial<Record<Caller, number>>;
   /** x-access-note: admitted callers outside narrowedTo to whom the record does not exist get 404, not 403. */
   hiddenFrom?: Caller[];
 }
@@ -44,6 +46,10 @@ describe('access matrix: every endpoint with an id or a department × every kind
   let entry: { id: string; orders: { id: string; department: string }[]; subject: { uscc: string } };
   let order: { id: string; department: string };
   let unrelated: string;
+  /** A person entry of the courts' list (spc, the "otherAuthority" here) and the departments with an order on it. */
+  let personEntry: { id: string; orders: { department: string }[] };
+  /** A hit the addressee (mof) asked for, so kept as its decision record. */
+  let decisionId: string;
   // issue 18: an objection and a restoration application to read and decide, on their own entries
   let anomaly: { id: string };
   let objectionId: string;
@@ -71,6 +77,12 @@ describe('access matrix: every endpoint with an id or a department × every kind
     headers.supervisor = await t.tokenFor('ndrc');
     headers.addressee = await t.tokenFor('mof');
     headers.unrelated = await t.tokenFor(unrelated);
+    personEntry = (
+      await t.http.post('/v1/list-entries').set(headers.otherAuthority).send(personDebtorEntry()).expect(201)
+    ).body;
+    const hit = await t.http.get(`/v1/checks/enterprises/${entry.subject.uscc}`).set(headers.addressee).expect(200);
+    expect(hit.body.restricted).toBe(true);
+    decisionId = hit.body.decisionId;
     anomaly = (
       await t.http
         .post('/v1/list-entries')
@@ -94,6 +106,23 @@ describe('access matrix: every endpoint with an id or a department × every kind
         .expect(201)
     ).body.id;
   }, 120_000);
+
+  const CODES: Record<Exclude<Caller, 'none' | 'bogus' | 'admin'>, () => string> = {
+    authority: () => 'samr',
+    otherAuthority: () => 'spc',
+    supervisor: () => 'ndrc',
+    addressee: () => 'mof',
+    unrelated: () => unrelated,
+  };
+  /** A person entry: its listing authority, supervisors, the administrator and departments with an order see it. */
+  const personEntryStatus = (): Partial<Record<Caller, number>> => {
+    const out: Partial<Record<Caller, number>> = {};
+    for (const [caller, code] of Object.entries(CODES) as [keyof typeof CODES, () => string][]) {
+      const sees = ['spc', 'ndrc'].includes(code()) || personEntry.orders.some((o) => o.department === code());
+      if (!sees) out[caller] = 404;
+    }
+    return out;
+  };
   afterAll(() => t.close());
 
   const none = (): AccessInput => ({ params: {}, query: {}, body: undefined });
@@ -234,6 +263,40 @@ describe('access matrix: every endpoint with an id or a department × every kind
           .send({ action: 'restricted' }),
       ok: 404,
     },
+    // Person entries (issue 21): to a department neither listing nor acting on them, they do not exist.
+    {
+      operationId: 'getListEntry',
+      name: 'GET /v1/list-entries/{id} (a person entry)',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/list-entries/${personEntry.id}`).set(a),
+      ok: 200,
+      statusFor: personEntryStatus,
+    },
+    {
+      operationId: 'getListEntryHistory',
+      name: 'GET /v1/list-entries/{id}/history (a person entry)',
+      input: none,
+      call: (t, a) => t.http.get(`/v1/list-entries/${personEntry.id}/history`).set(a),
+      ok: 200,
+      statusFor: personEntryStatus,
+    },
+    // Person-level checks: every department and the administrator, each within its token's budget.
+    {
+      operationId: 'checkPerson',
+      name: 'POST /v1/checks/persons',
+      input: none,
+      call: (t, a) =>
+        t.http.post('/v1/checks/persons').set(a).send({ idNumber: '11010519491231002X', scenario: 'consumption' }),
+      ok: 200,
+    },
+    {
+      operationId: 'checkOfficer',
+      name: 'POST /v1/checks/officers',
+      input: none,
+      call: (t, a) =>
+        t.http.post('/v1/checks/officers').set(a).send({ idNumber: '11010519491231002X', role: 'director' }),
+      ok: 200,
+    },
     {
       operationId: 'listJobs',
       name: 'GET /v1/jobs',
@@ -262,6 +325,19 @@ describe('access matrix: every endpoint with an id or a department × every kind
       hiddenFrom: NOT_INVOLVED,
     },
     // State changes last, and the permitted caller after every refused one.
+    // A real hit of mof's: mof feeds back; those who may read it are told no (403, declared); to others it is 404.
+    {
+      operationId: 'postCheckDecisionFeedback',
+      name: "POST /v1/checks/decisions/{id}/feedback (mof's hit)",
+      input: none,
+      call: (t, a) =>
+        t.http
+          .post(`/v1/checks/decisions/${decisionId}/feedback`)
+          .set(a)
+          .send({ action: 'restricted', caseRef: 'M-1' }),
+      ok: 200,
+      statusFor: () => ({ admin: 403, supervisor: 403, authority: 404, otherAuthority: 404, unrelated: 404 }),
+    },
     {
       operationId: 'createObjection',
       name: 'POST /v1/list-entries/{id}/objections',
@@ -425,7 +501,7 @@ describe('access matrix: every endpoint with an id or a department × every kind
       const expected = (caller: Caller) => {
         if (caller === 'none' || caller === 'bogus') return 401;
         if (!admitted(row, caller)) return 403;
-        if (row.narrowedTo?.includes(caller) ?? true) return row.ok;
+        if (row.narrowedTo?.includes(caller) ?? true) return row.statusFor?.()[caller] ?? row.ok;
         return row.hiddenFrom?.includes(caller) ? 404 : 403;
       };
       // Refused callers first, so a state change is attempted by everyone else before the one who may make it.
@@ -441,6 +517,9 @@ describe('access matrix: every endpoint with an id or a department × every kind
     expect(want).toContain('GET /v1/departments/{code}/tokens as supervisor: 403');
     expect(want).toContain('PUT /v1/departments/{code}/webhook as addressee: 200');
     expect(want).toContain('POST /v1/list-entries (a dishonest-debtor entry) as authority: 403');
+    expect(want).toContain("POST /v1/checks/decisions/{id}/feedback (mof's hit) as supervisor: 403");
+    expect(want).toContain('GET /v1/list-entries/{id} (a person entry) as supervisor: 200');
+    expect(want.filter((w) => /\(a person entry\) as \w+: 404/.test(w)).length).toBeGreaterThan(0);
   });
 
   it('through an entry, each department sees only its own orders', async () => {

@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Client } from 'pg';
-import { APP_DATABASE, APP_ROLE, startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
+import {
+  APP_DATABASE,
+  APP_ROLE,
+  OWNER_ROLE,
+  PG_OS_USER,
+  startEmbeddedPostgres,
+  type EmbeddedServer,
+} from '../src/db/embedded-postgres';
+import { createDb, migrateToLatest } from '../src/db/knex';
+import { grantRuntimeRole } from '../src/db/roles';
 import { projectRoot } from '../src/paths';
 
 /**
@@ -62,12 +71,12 @@ describe('embedded PostgreSQL', () => {
     } else {
       expect(s.pgDataDir).toBe(path.join(dataDir, 'pg'));
     }
-    await query(s.url, 'create table if not exists kept (v text)');
-    await query(s.url, "insert into kept values ('before restart')");
+    await query(s.ownerUrl, 'create table if not exists kept (v text)');
+    await query(s.ownerUrl, "insert into kept values ('before restart')");
     await s.stop();
     server = await startEmbeddedPostgres(dataDir, log);
     expect(server.pgDataDir).toBe(s.pgDataDir);
-    expect(await query(server.url, 'select v from kept')).toEqual([{ v: 'before restart' }]);
+    expect(await query(server.ownerUrl, 'select v from kept')).toEqual([{ v: 'before restart' }]);
   });
 
   it('has no fixed password: random ones in a 0600 file; SCRAM on 127.0.0.1 only, no Unix socket', async () => {
@@ -89,7 +98,7 @@ describe('embedded PostgreSQL', () => {
     expect(existsSync(path.join(s.pgDataDir, 'pg_hba.conf'))).toBe(true);
   });
 
-  it("the service's own role is not a superuser and owns its database", async () => {
+  it("the service's own role is not a superuser and owns nothing; the owner role owns its database", async () => {
     const s = server as EmbeddedServer;
     expect(new URL(s.url).username).toBe(APP_ROLE);
     const [me] = await query(
@@ -101,13 +110,81 @@ describe('embedded PostgreSQL', () => {
       s.url,
       'select pg_get_userbyid(datdba) as owner from pg_database where datname = current_database()',
     );
-    expect(owner).toEqual({ owner: APP_ROLE });
+    expect(owner).toEqual({ owner: OWNER_ROLE });
+    const [ownerRole] = await query(
+      s.ownerUrl,
+      'select r.rolsuper, r.rolcreaterole, r.rolcreatedb from pg_roles r where r.rolname = current_user',
+    );
+    expect(ownerRole).toEqual({ rolsuper: false, rolcreaterole: false, rolcreatedb: false });
     // what a superuser could do, it cannot
     const denied = await query(s.url, "select pg_read_file('postgresql.conf')").then(
       () => 'read',
       (e: { code?: string }) => e.code,
     );
     expect(denied).toBe('42501');
+  });
+
+  it('migrated as the owner role, the runtime role may add to audit_log but neither rewrite nor silence it', async () => {
+    const s = server as EmbeddedServer;
+    const owner = createDb(s.ownerUrl, { max: 1 });
+    try {
+      await migrateToLatest(owner);
+      await grantRuntimeRole(owner, APP_ROLE);
+    } finally {
+      await owner.destroy();
+    }
+    await query(
+      s.url,
+      "insert into audit_log (occurred_at, actor, action, entity_type, entity_id) values (now(), 'test', 'test.row', 'test', '1')",
+    );
+    expect(await query(s.url, "select actor from audit_log where action = 'test.row'")).toEqual([{ actor: 'test' }]);
+    const codeOf = (sql: string) =>
+      query(s.url, sql).then(
+        () => 'done',
+        (e: { code?: string }) => e.code,
+      );
+    expect({
+      disableTrigger: await codeOf('alter table audit_log disable trigger all'),
+      disableOne: await codeOf('alter table audit_log disable trigger audit_log_no_update_delete'),
+      update: await codeOf("update audit_log set actor = 'someone else'"),
+      delete: await codeOf('delete from audit_log'),
+      truncate: await codeOf('truncate audit_log'),
+      dropTrigger: await codeOf('drop trigger audit_log_no_update_delete on audit_log'),
+    }).toEqual({
+      disableTrigger: '42501',
+      disableOne: '42501',
+      update: '42501',
+      delete: '42501',
+      truncate: '42501',
+      dropTrigger: '42501',
+    });
+    expect(await query(s.url, "select actor from audit_log where action = 'test.row'")).toEqual([{ actor: 'test' }]);
+  });
+
+  it("PostgreSQL runs with a minimal environment (none of the service's secrets) and, as root, as an OS user of its own", async () => {
+    const secrets = { ADMIN_TOKEN: 'admin-secret-0123456789abcdef', METRICS_TOKEN: 'metrics-secret-0123456789ab' };
+    Object.assign(process.env, secrets, { ID_HASH_KEY: 'id-hash-key-secret-0123456789abcdef0123' });
+    const again = await (server as EmbeddedServer).stop().then(() => startEmbeddedPostgres(dataDir, log));
+    server = again;
+    try {
+      const environ = readFileSync(`/proc/${again.pid}/environ`, 'utf8').split('\0').filter(Boolean);
+      const names = environ.map((e) => e.slice(0, e.indexOf('=')));
+      expect(names).toContain('PATH'); // the environment is readable there, so what is absent is absent
+      for (const name of names)
+        expect(['PATH', 'LANG', 'LC_ALL', 'LC_MESSAGES', 'TZ', 'PGDATA', 'PG_GRANDPARENT_PID']).toContain(name);
+      const text = environ.join('\n');
+      for (const value of Object.values(secrets)) expect(text).not.toContain(value);
+      expect(text).not.toContain('id-hash-key-secret');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${again.pid}/status`, 'utf8'))?.[1]);
+      if (asRoot) {
+        const own = Number(spawnSync('id', ['-u', PG_OS_USER], { encoding: 'utf8' }).stdout.trim());
+        expect(uid).toBe(own);
+        const shared = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+        if (shared.status === 0) expect(uid).not.toBe(Number(shared.stdout.trim()));
+      } else expect(uid).toBe(process.getuid?.());
+    } finally {
+      for (const name of [...Object.keys(secrets), 'ID_HASH_KEY']) delete process.env[name];
+    }
   });
 
   it('another local OS user can read neither the passwords nor the keys', () => {
@@ -165,9 +242,9 @@ describe('embedded PostgreSQL of an earlier version (fixed password, data in "po
 
     const server = await startEmbeddedPostgres(dataDir, log);
     try {
-      expect(await query(server.url, 'select id from list_entries')).toEqual([{ id: 'kept' }]);
+      expect(await query(server.ownerUrl, 'select id from list_entries')).toEqual([{ id: 'kept' }]);
       const [owner] = await query(server.url, "select tableowner from pg_tables where tablename = 'list_entries'");
-      expect(owner).toEqual({ tableowner: APP_ROLE });
+      expect(owner).toEqual({ tableowner: OWNER_ROLE });
       const port = new URL(server.url).port;
       const refused = await query(`postgres://postgres:embedded@127.0.0.1:${port}/postgres`, 'select 1').then(
         () => 'connected',

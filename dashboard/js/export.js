@@ -11,10 +11,18 @@ function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
+/**
+ * A text a spreadsheet would read as a formula (OWASP, CSV injection: =, +, -, @, a tab or a carriage return at the
+ * start of a cell) is kept as text by a leading apostrophe. Entry names and notes come from other departments.
+ */
+export function defuseCell(s) {
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
 const csvCell = (v) => {
   const s = v === null || v === undefined ? '' : String(v);
-  // quote per RFC 4180, and defuse spreadsheet formulas (=, +, -, @ at the start of a cell)
-  const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+  // quote per RFC 4180 (a defused cell that still holds a quote, comma or line break is quoted)
+  const safe = defuseCell(s);
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
@@ -44,7 +52,9 @@ export async function exportXlsx(filename, sheetName, columns, rows) {
   const ws = wb.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = columns.map((c) => ({ header: c.header, key: c.header, width: c.width ?? 18 }));
   ws.getRow(1).font = { bold: true };
-  for (const r of rows) ws.addRow(columns.map((c) => c.value(r)));
+  // ExcelJS stores strings as text, not formulas; defused all the same, so a cell copied out of the sheet stays text
+  for (const r of rows)
+    ws.addRow(columns.map((c) => c.value(r)).map((v) => (typeof v === 'string' ? defuseCell(v) : v)));
   ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
   const buffer = await wb.xlsx.writeBuffer();
   download(new Blob([buffer], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }), filename);

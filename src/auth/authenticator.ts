@@ -10,7 +10,7 @@ import { findUnrevokedTokensByHash, touchToken } from './token-store';
 const NEGATIVE_CACHE_LIMIT = 50_000;
 
 export interface AuthLimits {
-  /** Failed authentications one address may make per window before it is refused (429) without a look-up. */
+  /** Failed authentications one address may make per window before its further failures are 429 instead of 401. */
   failuresPerWindow: number;
   windowMs: number;
 }
@@ -39,9 +39,10 @@ type TokenRow = { id: string; department: string; expires_at: Date | null };
  * other instance forgets it when the notification arrives (milliseconds), and if the listening connection is lost
  * or late by more than a second, every request reads the token row again. Reads of requests that arrive in the same
  * turn of the event loop share one statement (a DataLoader, as the checks do).
- * Unknown, revoked and expired tokens are remembered (negative cache), and an address that fails too often is
- * refused for the rest of the window without a look-up. Both live in this process: with N instances an address
- * gets N windows' worth of failures (still far too few to guess a 256-bit token).
+ * Unknown, revoked and expired tokens are remembered (negative cache), and an address that fails too often gets 429
+ * instead of 401 for its further failures for the rest of the window; its valid tokens still work. Both live in
+ * this process: with N instances an address gets N windows' worth of failures (still far too few to guess a
+ * 256-bit token).
  */
 export class Authenticator {
   private readonly adminDigest: Buffer | undefined;
@@ -77,15 +78,21 @@ export class Authenticator {
     );
   }
 
+  /**
+   * A valid token is answered whatever its address did: the failure limit refuses only guesses (tokens that are not
+   * valid) from an address that has guessed too often, so one bad client behind a shared gateway locks out itself,
+   * not the departments behind the same address. `address` is the client as the proxy reports it (TRUST_PROXY).
+   */
   async resolve(authorization: string | string[] | undefined, address = 'unknown'): Promise<AuthOutcome> {
     const now = this.clock.now().getTime();
+    const principal = await this.principalOf(authorization, now);
+    if (principal || authorization === undefined) return principal;
     const failed = this.failures.get(address);
     if (failed && failed.windowEnds > now && failed.count >= this.limits.failuresPerWindow) {
       return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil((failed.windowEnds - now) / 1000)) };
     }
-    const principal = await this.principalOf(authorization, now);
-    if (!principal && authorization !== undefined) this.recordFailure(address, now);
-    return principal;
+    this.recordFailure(address, now);
+    return null;
   }
 
   private async principalOf(authorization: string | string[] | undefined, now: number): Promise<Principal | null> {

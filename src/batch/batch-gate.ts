@@ -2,18 +2,22 @@ import type { RequestHandler } from 'express';
 import type { Authenticator } from '../auth/authenticator';
 import { problem, sendProblem } from '../http/problem';
 
-/** Large batch uploads read at once per instance; more wait for none: 503 with Retry-After. */
+/**
+ * Large batch uploads read at once per authority and instance; more wait for none: 503 with Retry-After. Per
+ * authority, so one authority's slow uploads never refuse another's; the list authorities are few (rules/
+ * departments.json), so the memory bound is theirs times this times 50 MB.
+ */
 const MAX_CONCURRENT_LARGE_BATCHES = 2;
 const LARGE_BODY_BYTES = 1024 * 1024;
 
 /**
  * Runs before a batch body (up to 50 MB) is read: an unauthenticated caller, the administrator or a department
  * that is no list authority is refused on its headers alone, and only MAX_CONCURRENT_LARGE_BATCHES large bodies
- * are read at a time. Without this, twelve anonymous 45 MB uploads took the process from 162 MB to 973 MB RSS.
+ * per authority are read at a time. Without this, twelve anonymous 45 MB uploads took the process from 162 MB to 973 MB RSS.
  * openapi-backend authenticates the request again afterwards (one indexed read), so the rules live in one place.
  */
 export function batchGate(authenticator: Authenticator): RequestHandler {
-  let largeInFlight = 0;
+  const largeInFlight = new Map<string, number>();
   return (req, res, next) => {
     if (req.method !== 'POST') return next();
     void (async () => {
@@ -39,18 +43,23 @@ export function batchGate(authenticator: Authenticator): RequestHandler {
       const length = Number(req.headers['content-length']);
       const large = !Number.isFinite(length) || length > LARGE_BODY_BYTES;
       if (!large) return next();
-      if (largeInFlight >= MAX_CONCURRENT_LARGE_BATCHES) {
+      const authority = outcome.department.code;
+      const reading = largeInFlight.get(authority) ?? 0;
+      if (reading >= MAX_CONCURRENT_LARGE_BATCHES) {
         return sendProblem(
           res,
-          problem(503, `${MAX_CONCURRENT_LARGE_BATCHES} large batches are being read; retry shortly`),
+          problem(503, `${MAX_CONCURRENT_LARGE_BATCHES} large batches of ${authority} are being read; retry shortly`),
           { 'Retry-After': '5' },
         );
       }
-      largeInFlight += 1;
+      largeInFlight.set(authority, reading + 1);
       let released = false;
       const release = () => {
-        if (!released) largeInFlight -= 1;
+        if (released) return;
         released = true;
+        const left = (largeInFlight.get(authority) ?? 1) - 1;
+        if (left > 0) largeInFlight.set(authority, left);
+        else largeInFlight.delete(authority);
       };
       res.on('finish', release);
       res.on('close', release);

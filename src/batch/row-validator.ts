@@ -1,5 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { addApiFormats } from '../http/formats';
 import type { Document } from 'openapi-backend';
 import type { FieldError } from '../errors';
 import { oversizedArrays, type ArraySchema } from '../http/array-limits';
@@ -20,7 +20,7 @@ export class RowValidator {
     this.components = (definition.components?.schemas ?? {}) as Record<string, ArraySchema>;
     this.root = { $ref: `#/components/schemas/${schemaName}` };
     const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv, ['date', 'date-time', 'uuid', 'uri']);
+    addApiFormats(ajv);
     ajv.addSchema({ $id: 'openapi.json', components: structuredClone(definition.components) } as object);
     this.validate = ajv.compile({ $ref: `openapi.json#/components/schemas/${schemaName}` });
   }

@@ -6,7 +6,7 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import { ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import { idNumberProblem, maskIdNumber } from '../identity/id-number';
-import { countCheck, countDecisionRecord } from '../metrics/metrics';
+import { countCheck, countDecisionRecord, countPersonCheck } from '../metrics/metrics';
 import type { PersonKeyer } from '../identity/person-key';
 import { usccProblem } from '../identity/uscc';
 import type { CitationLookup } from '../rules/citations';
@@ -23,6 +23,8 @@ import {
   type RestrictionHit,
 } from './check-store';
 import type { ClearCounter } from './clear-counter';
+import type { PersonCheckAudit } from './person-check-audit';
+import type { PersonCheckBudget } from './person-check-budget';
 import { pendingObjectionsOf } from '../lists/pending-objections';
 import { insertDecisions, type CheckKind, type NewDecisionRow } from './decision-store';
 import { groundsOf, type GroundNames } from './grounds';
@@ -40,6 +42,9 @@ export interface CheckEvidence {
   index: SubjectIndex;
   counter: ClearCounter;
   rulesVersion: string;
+  /** Person-level checks (persons, officers) spend a per-token budget and are each audited. */
+  budget: PersonCheckBudget;
+  audit: PersonCheckAudit;
 }
 
 /** The subject of a decision record, as stored (never a full ID number). */
@@ -194,6 +199,7 @@ export class CheckService {
     const problem = idNumberProblem(idNumber);
     if (problem) throw ValidationError.field('idNumber', problem);
     this.requireScenario(scenario);
+    await this.evidence.budget.take(callerOf(ctx));
     const moment = this.momentOf(input.asOf);
     const now = this.clock.now();
     const key = this.keyOf(idNumber);
@@ -227,6 +233,7 @@ export class CheckService {
     const { idNumber, role, organisationKind } = input;
     const problem = idNumberProblem(idNumber);
     if (problem) throw ValidationError.field('idNumber', problem);
+    await this.evidence.budget.take(callerOf(ctx));
     const moment = this.momentOf(input.asOf);
     const now = this.clock.now();
     const key = this.keyOf(idNumber);
@@ -359,6 +366,28 @@ export class CheckService {
     };
   }
 
+  /** One audit row per person-level check (buffered, see PersonCheckAudit) and the per-department metric. */
+  private auditPersonCheck(ctx: CallContext, kind: CheckKind, subject: DecisionSubject, hit: boolean, at: Date): void {
+    const p = ctx.principal;
+    const department = actorOf(p);
+    countPersonCheck(department, kind, hit);
+    this.evidence.audit.record({
+      at,
+      requestId: ctx.requestId ?? null,
+      tokenId: p.kind === 'department' ? p.tokenId : null,
+      actor: department,
+      action: 'person.checked',
+      entityType: 'person',
+      entityId: subject.person_key as string,
+      after: {
+        operation: kind === 'person' ? 'checkPerson' : 'checkOfficer',
+        ...(subject.scenario ? { scenario: subject.scenario } : {}),
+        ...(subject.role ? { role: subject.role } : {}),
+        answer: hit ? 'restricted' : 'clear',
+      },
+    });
+  }
+
   private requireScenario(scenario: string | undefined): void {
     if (scenario === undefined || this.scenarios.has(scenario)) return;
     const known = [...this.scenarios].join(', ');
@@ -400,6 +429,7 @@ export class CheckService {
   ): Promise<A> {
     const department = actorOf(ctx.principal);
     countCheck(kind, subject.scenario ?? subject.role, hit);
+    if (subject.person_key) this.auditPersonCheck(ctx, kind, subject, hit, now);
     if (!hit && !record) {
       this.evidence.counter.count(department, kind, subject.scenario ?? subject.role, chinaDate(now));
       return answer;
@@ -418,6 +448,12 @@ export class CheckService {
     countDecisionRecord(kind, hit);
     return answer;
   }
+}
+
+/** Whose budget a person check spends: the token's (a department's), or the administrator's. */
+function callerOf(ctx: CallContext): string {
+  const p = ctx.principal;
+  return p.kind === 'department' ? p.tokenId : actorOf(p);
 }
 
 /** Rows grouped by code, in first-seen order (the store orders them by department, code, decision date). */

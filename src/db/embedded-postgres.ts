@@ -11,6 +11,7 @@ import {
   readFileSync,
   readSync,
   realpathSync,
+  renameSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -27,17 +28,25 @@ import type { Logger } from 'pino';
  * that class stops PostgreSQL from its own exit hook before the service has drained, runs the server in the
  * terminal's process group (Ctrl-C reaches it first), and initialises it with a fixed password.
  *
- * - The superuser and the service's own role (not a superuser, owner of the database) get random passwords, kept in
- *   a 0600 file under DATA_DIR; PostgreSQL listens on 127.0.0.1 only, with SCRAM, and on no Unix socket.
- * - As root, PostgreSQL must run as another OS user ("postgres", created if missing). When that user cannot reach
- *   DATA_DIR (a private 0700 folder such as /root/app/.data) or the binaries under node_modules, the data and a copy
- *   of the binaries go under /var/lib/joint-punishment, and the log says so.
+ * - The superuser, the owner role (owns the database and its tables; runs the migrations) and the service's runtime
+ *   role (owns nothing; granted what it needs, src/db/roles.ts) get random passwords, kept in a 0600 file under
+ *   DATA_DIR; PostgreSQL listens on 127.0.0.1 only, with SCRAM, and on no Unix socket.
+ * - PostgreSQL gets a minimal environment (PATH, locale, time zone): none of the service's secrets (ADMIN_TOKEN,
+ *   METRICS_TOKEN, keys, URLs), which anyone who can read /proc/<postmaster>/environ, or run SQL as a superuser
+ *   of another cluster of the same OS user, could otherwise read.
+ * - As root, PostgreSQL must run as another OS user: one of its own ("jp-postgres", created if missing), not the
+ *   shared "postgres" that other clusters on the machine may run as. When that user cannot reach DATA_DIR (a private
+ *   0700 folder such as /root/app/.data) or the binaries under node_modules, the data and a copy of the binaries go
+ *   under /var/lib/joint-punishment, and the log says so. Data an earlier version left to another OS user is
+ *   handed over to it.
  * - A server left running by a service that was killed (kill -9) is found through its postmaster.pid and stopped
  *   before a new one starts; a stale postmaster.pid is removed.
  */
 export interface EmbeddedServer {
-  /** The service's role on its database. */
+  /** The service's runtime role on its database (owns nothing). */
   url: string;
+  /** The owner role on the service's database: migrations run as it. */
+  ownerUrl: string;
   /** The superuser on the maintenance database (tests create their databases with it). */
   adminUrl: string;
   /** Where PostgreSQL keeps its files. */
@@ -50,7 +59,10 @@ export interface EmbeddedServer {
 type Log = Pick<Logger, 'info' | 'warn' | 'debug'>;
 
 export const APP_ROLE = 'joint_punishment';
+export const OWNER_ROLE = 'joint_punishment_owner';
 export const APP_DATABASE = 'joint_punishment';
+/** The OS user the embedded PostgreSQL runs as when the service runs as root: its own, shared with nothing else. */
+export const PG_OS_USER = 'jp-postgres';
 const SUPERUSER = 'postgres';
 /** The fixed password of clusters initialised by earlier versions: replaced at first start. */
 const LEGACY_PASSWORD = 'embedded';
@@ -59,6 +71,7 @@ const RELOCATED_ROOT = '/var/lib/joint-punishment';
 interface Credentials {
   superuser: string;
   app: string;
+  owner: string;
 }
 
 export interface OsUser {
@@ -74,13 +87,13 @@ export interface OsUser {
 export async function embeddedBinaries(
   log: Log,
 ): Promise<{ postgres: string; initdb: string; runAs: OsUser | undefined }> {
-  const runAs = process.getuid?.() === 0 ? postgresOsUser(log) : undefined;
+  const runAs = process.getuid?.() === 0 ? pgOsUser(log) : undefined;
   return { ...(await binaries(runAs, log)), runAs };
 }
 
 export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<EmbeddedServer> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const runAs = process.getuid?.() === 0 ? postgresOsUser(log) : undefined;
+  const runAs = process.getuid?.() === 0 ? pgOsUser(log) : undefined;
   const bin = await binaries(runAs, log);
   const pgDataDir = dataFolder(dataDir, runAs, log);
   const credentials = readOrCreateCredentials(dataDir);
@@ -147,6 +160,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
     `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   return {
     url: auth(APP_ROLE, credentials.app, APP_DATABASE),
+    ownerUrl: auth(OWNER_ROLE, credentials.owner, APP_DATABASE),
     adminUrl: auth(SUPERUSER, credentials.superuser, 'postgres'),
     pgDataDir,
     get pid() {
@@ -162,35 +176,79 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
 /** Random passwords, one pair per data folder, in a file only the service's OS user may read. */
 function readOrCreateCredentials(dataDir: string): Credentials {
   const file = path.join(dataDir, 'postgres-credentials.json');
+  const fresh = () => randomBytes(24).toString('base64url');
   if (existsSync(file)) {
     chmodSync(file, 0o600);
-    return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<Credentials> & Omit<Credentials, 'owner'>;
+    if (kept.owner) return kept as Credentials;
+    // An earlier version had no owner role: its password is added once.
+    const credentials = { ...kept, owner: fresh() };
+    writeFileSync(`${file}.tmp`, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    return credentials;
   }
-  const credentials = { superuser: randomBytes(24).toString('base64url'), app: randomBytes(24).toString('base64url') };
+  const credentials = { superuser: fresh(), app: fresh(), owner: fresh() };
   writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600, flag: 'wx' });
   return credentials;
 }
 
-function postgresOsUser(log: Log): OsUser {
-  const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+function pgOsUser(log: Log): OsUser {
+  const id = (flag: string) => spawnSync('id', [flag, PG_OS_USER], { encoding: 'utf8', env: MINIMAL_ENV });
   if (id('-u').status !== 0) {
     log.warn(
-      'running as root: creating the OS user "postgres" to run the embedded PostgreSQL (it refuses to run as root)',
+      `running as root: creating the OS user "${PG_OS_USER}" to run the embedded PostgreSQL (it refuses to run as root, and shares no OS user with other clusters)`,
     );
     const made = spawnSync(
       'useradd',
-      ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
-      { encoding: 'utf8' },
+      [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        '/usr/sbin/nologin',
+        PG_OS_USER,
+      ],
+      { encoding: 'utf8', env: MINIMAL_ENV },
     );
-    if (made.status !== 0) throw new Error(`could not create the OS user "postgres": ${made.stderr.trim()}`);
+    if (made.status !== 0)
+      throw new Error(`could not create the OS user "${PG_OS_USER}": ${(made.stderr ?? String(made.error)).trim()}`);
   }
   return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
+}
+
+/**
+ * All PostgreSQL and its tools get from the environment: no token, key or URL of the service. LC_MESSAGES=C keeps
+ * its log in English (the service reads it); TZ only when set.
+ */
+const MINIMAL_ENV: NodeJS.ProcessEnv = {
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  LANG: 'C',
+  LC_ALL: 'C',
+  LC_MESSAGES: 'C',
+  ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+};
+
+/**
+ * A data folder an earlier version left to another OS user (the shared "postgres") is handed to ours, or PostgreSQL
+ * would refuse it ("data directory has wrong ownership").
+ */
+function adopt(dir: string, user: OsUser, log: Log): void {
+  if (!existsSync(dir) || statSync(dir).uid === user.uid) return;
+  const r = spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, dir], { encoding: 'utf8', env: MINIMAL_ENV });
+  if (r.status !== 0)
+    throw new Error(`could not hand ${dir} to the OS user "${PG_OS_USER}": ${(r.stderr ?? String(r.error)).trim()}`);
+  log.warn({ dir, user: PG_OS_USER }, `the embedded PostgreSQL's data now belongs to the OS user "${PG_OS_USER}"`);
 }
 
 /** True when the OS user can enter `dir` (and write there, if asked): every parent must let it through. */
 function canReach(user: OsUser, dir: string, write: boolean): boolean {
   const test = write ? 'cd "$0" && test -w .' : 'cd "$0"';
-  return spawnSync('/bin/sh', ['-c', test, dir], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('/bin/sh', ['-c', test, dir], { uid: user.uid, gid: user.gid, stdio: 'ignore', env: MINIMAL_ENV })
+      .status === 0
+  );
 }
 
 async function binaries(runAs: OsUser | undefined, log: Log): Promise<{ postgres: string; initdb: string }> {
@@ -198,7 +256,7 @@ async function binaries(runAs: OsUser | undefined, log: Log): Promise<{ postgres
   const postgres = path.join(native, 'bin', 'postgres');
   if (!runAs || canReach(runAs, path.dirname(postgres), false))
     return { postgres, initdb: path.join(native, 'bin', 'initdb') };
-  // The binaries sit in a folder the "postgres" user cannot enter: use a copy it can, made once per version.
+  // The binaries sit in a folder the server's OS user cannot enter: use a copy it can, made once per version.
   const version =
     readFileSync(path.join(native, '..', 'package.json'), 'utf8').match(/"version":\s*"([^"]+)"/)?.[1] ?? 'unknown';
   const copy = path.join(RELOCATED_ROOT, `postgres-${version}`);
@@ -206,8 +264,11 @@ async function binaries(runAs: OsUser | undefined, log: Log): Promise<{ postgres
     mkdirSync(RELOCATED_ROOT, { recursive: true, mode: 0o755 });
     chmodSync(RELOCATED_ROOT, 0o755);
     cpSync(native, `${copy}.tmp`, { recursive: true, verbatimSymlinks: true });
-    spawnSync('mv', ['-T', `${copy}.tmp`, copy]);
-    log.info({ from: native, to: copy }, 'copied the PostgreSQL binaries where the OS user "postgres" can run them');
+    spawnSync('mv', ['-T', `${copy}.tmp`, copy], { env: MINIMAL_ENV });
+    log.info(
+      { from: native, to: copy },
+      `copied the PostgreSQL binaries where the OS user "${PG_OS_USER}" can run them`,
+    );
   }
   return { postgres: path.join(copy, 'bin', 'postgres'), initdb: path.join(copy, 'bin', 'initdb') };
 }
@@ -232,6 +293,7 @@ function nativeFolder(): string {
 function dataFolder(dataDir: string, runAs: OsUser | undefined, log: Log): string {
   const inPlace = path.join(dataDir, 'pg');
   if (!runAs) return inPlace;
+  adopt(inPlace, runAs, log);
   if (existsSync(inPlace) && canReach(runAs, inPlace, true)) return inPlace;
   if (!existsSync(inPlace)) {
     // Let the "postgres" user through DATA_DIR (enter only, no listing), then see whether the parents let it pass.
@@ -246,6 +308,7 @@ function dataFolder(dataDir: string, runAs: OsUser | undefined, log: Log): strin
   const real = realpathSync(dataDir);
   const relocated = path.join(RELOCATED_ROOT, `data-${createHash('sha256').update(real).digest('hex').slice(0, 16)}`);
   mkdirSync(RELOCATED_ROOT, { recursive: true, mode: 0o755 });
+  adopt(relocated, runAs, log);
   if (!existsSync(relocated)) {
     mkdirSync(relocated, { mode: 0o700 });
     chownSync(relocated, runAs.uid, runAs.gid);
@@ -253,7 +316,7 @@ function dataFolder(dataDir: string, runAs: OsUser | undefined, log: Log): strin
   writeFileSync(path.join(dataDir, 'pg-location.txt'), `${relocated}\n`, { mode: 0o600 });
   log.warn(
     { dataDir: real, pgDataDir: relocated },
-    `running as root: the OS user "postgres" that runs the embedded PostgreSQL cannot reach ${real}, so its data lives in ${relocated} (named in ${path.join(real, 'pg-location.txt')})`,
+    `running as root: the OS user "${PG_OS_USER}" that runs the embedded PostgreSQL cannot reach ${real}, so its data lives in ${relocated} (named in ${path.join(real, 'pg-location.txt')})`,
   );
   return relocated;
 }
@@ -324,7 +387,7 @@ function initialise(initdb: string, pgDataDir: string, password: string, runAs: 
       '--encoding=UTF8',
       '--locale=C',
     ];
-    const r = spawnSync(initdb, args, { encoding: 'utf8', ...(runAs ?? {}) });
+    const r = spawnSync(initdb, args, { encoding: 'utf8', env: MINIMAL_ENV, ...(runAs ?? {}) });
     if (r.status !== 0)
       throw new Error(`initdb failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error)).trim()}`);
   } finally {
@@ -369,7 +432,7 @@ function spawnServer(
     const child = spawn(postgres, args, {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, LC_MESSAGES: 'C' },
+      env: MINIMAL_ENV,
       ...(runAs ?? {}),
     });
     child.unref();
@@ -462,20 +525,26 @@ async function setPassword(port: number, current: string, role: string, password
 }
 
 /**
- * The service's own role (LOGIN, not a superuser, no CREATEDB or CREATEROLE) owns the service's database, where the
- * migrations create the tables. Data that an earlier version kept in the "postgres" database as the superuser is
- * moved over once (the database renamed, its objects given to the role).
+ * Two roles, neither a superuser nor able to create databases or roles: the owner role owns the service's database
+ * and everything in it (the migrations run as it); the runtime role, the service's, owns nothing and is granted
+ * what it needs after each migration (src/db/roles.ts), so it cannot alter, disable or empty audit_log. Tables an
+ * earlier version gave to the runtime role (or kept as the superuser, in the "postgres" database) go to the owner.
  */
 async function ensureAppDatabase(port: number, credentials: Credentials, log: Log): Promise<void> {
   const su = (database: string, f: (c: pg.Client) => Promise<void>) =>
     withClient(port, SUPERUSER, credentials.superuser, database, f);
   let move = false;
   await su('template1', async (c) => {
-    const role = await c.query('select 1 from pg_roles where rolname = $1', [APP_ROLE]);
-    const verb = role.rowCount ? 'alter' : 'create';
-    await c.query(
-      `${verb} role ${c.escapeIdentifier(APP_ROLE)} login nosuperuser nocreatedb nocreaterole password ${c.escapeLiteral(credentials.app)}`,
-    );
+    for (const [name, password] of [
+      [OWNER_ROLE, credentials.owner],
+      [APP_ROLE, credentials.app],
+    ] as const) {
+      const role = await c.query('select 1 from pg_roles where rolname = $1', [name]);
+      const verb = role.rowCount ? 'alter' : 'create';
+      await c.query(
+        `${verb} role ${c.escapeIdentifier(name)} login nosuperuser nocreatedb nocreaterole password ${c.escapeLiteral(password)}`,
+      );
+    }
     const db = await c.query('select 1 from pg_database where datname = $1', [APP_DATABASE]);
     if (db.rowCount) return;
     const legacy = await withClient(port, SUPERUSER, credentials.superuser, 'postgres', (p) =>
@@ -487,38 +556,47 @@ async function ensureAppDatabase(port: number, credentials: Credentials, log: Lo
       await c.query('create database postgres');
     } else {
       await c.query(
-        `create database ${c.escapeIdentifier(APP_DATABASE)} owner ${c.escapeIdentifier(APP_ROLE)} encoding 'UTF8' template template0`,
+        `create database ${c.escapeIdentifier(APP_DATABASE)} owner ${c.escapeIdentifier(OWNER_ROLE)} encoding 'UTF8' template template0`,
       );
     }
   });
   await su(APP_DATABASE, async (c) => {
-    const role = c.escapeIdentifier(APP_ROLE);
-    await c.query(`alter database ${c.escapeIdentifier(APP_DATABASE)} owner to ${role}`);
-    await c.query(`revoke all on database ${c.escapeIdentifier(APP_DATABASE)} from public`);
-    // Every table, sequence, view and type not yet the service role's (data an earlier version kept as the superuser)
-    // is given to it; idempotent, so an interrupted move is completed at the next start. Sequences owned by a column
-    // follow their table.
-    await c.query(`alter schema public owner to ${role}`);
+    const owner = c.escapeIdentifier(OWNER_ROLE);
+    const database = c.escapeIdentifier(APP_DATABASE);
+    await c.query(`alter database ${database} owner to ${owner}`);
+    await c.query(`revoke all on database ${database} from public`);
+    await c.query(`grant connect on database ${database} to ${c.escapeIdentifier(APP_ROLE)}`);
+    await c.query(`alter schema public owner to ${owner}`);
+    await c.query(`revoke create on schema public from public`);
+    // What the runtime role owned (every table, before this version) becomes the owner's, with its privileges.
+    await c.query(`reassign owned by ${c.escapeIdentifier(APP_ROLE)} to ${owner}`);
+    // Every table, sequence, view, type and function not yet the owner's (data an earlier version kept as the
+    // superuser) is given to it; idempotent, so an interrupted move is completed at the next start. Sequences owned
+    // by a column follow their table.
     await c.query(`
       do $$ declare r record; begin
         for r in select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
                  where n.nspname = 'public' and c.relkind in ('r', 'p', 'S', 'v', 'm')
-                   and pg_get_userbyid(c.relowner) <> '${APP_ROLE}'
+                   and pg_get_userbyid(c.relowner) <> '${OWNER_ROLE}'
                    and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid
                                    and d.deptype in ('a', 'i'))
                  order by c.relkind <> 'S' desc loop
-          execute format('alter %s public.%I owner to ${APP_ROLE}',
+          execute format('alter %s public.%I owner to ${OWNER_ROLE}',
             case r.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end, r.relname);
         end loop;
         for r in select t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace
-                 where n.nspname = 'public' and t.typtype in ('e', 'd') and pg_get_userbyid(t.typowner) <> '${APP_ROLE}' loop
-          execute format('alter type public.%I owner to ${APP_ROLE}', r.typname);
+                 where n.nspname = 'public' and t.typtype in ('e', 'd') and pg_get_userbyid(t.typowner) <> '${OWNER_ROLE}' loop
+          execute format('alter type public.%I owner to ${OWNER_ROLE}', r.typname);
+        end loop;
+        for r in select p.oid::regprocedure as f from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                 where n.nspname = 'public' and pg_get_userbyid(p.proowner) <> '${OWNER_ROLE}' loop
+          execute format('alter routine %s owner to ${OWNER_ROLE}', r.f);
         end loop;
       end $$`);
     if (!move) return;
     log.warn(
-      { database: APP_DATABASE, role: APP_ROLE },
-      'moved the data an earlier version kept in the "postgres" database as the superuser into its own database, owned by the service role',
+      { database: APP_DATABASE, role: OWNER_ROLE },
+      'moved the data an earlier version kept in the "postgres" database as the superuser into its own database, owned by the owner role',
     );
   });
 }

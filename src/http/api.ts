@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import addFormats from 'ajv-formats';
+import { addApiFormats } from './formats';
 import OpenAPIBackend, { type Context, type Document } from 'openapi-backend';
 import type { Logger } from 'pino';
 import type { AccessPolicy } from '../auth/access';
@@ -94,8 +94,7 @@ export function createApi(o: ApiOptions): ApiHandler {
     coerceTypes: true,
     validate: true,
     customizeAjv: (ajv) => {
-      addFormats(ajv, ['date', 'date-time', 'uuid', 'uri']);
-      return ajv;
+      return addApiFormats(ajv);
     },
   });
 

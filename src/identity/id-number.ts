@@ -1,3 +1,4 @@
+import { foldDigits, mayHoldLongNumber } from './id-spelling';
 import { usccProblem } from './uscc';
 
 /**
@@ -41,49 +42,129 @@ export function maskIdNumber(raw: string): string {
   return `${id.slice(0, 6)}***********${id.slice(17)}`;
 }
 
-/** Full-width digits and X (０-９, Ｘ, ｘ) read as ASCII: the same ID number in another spelling. Length-preserving. */
-function asciiDigits(s: string): string {
-  return s.replace(/[\uFF10-\uFF19\uFF38\uFF58]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code === 0xff38 || code === 0xff58 ? 'X' : String.fromCharCode(code - 0xff10 + 48);
-  });
+/** Province-level codes (GB/T 2260): the first two digits of every address code. */
+const PROVINCES = new Set([
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+  64, 65, 71, 81, 82,
+]);
+
+/**
+ * A first-generation ID number (15 digits: address, YYMMDD birth date in the 1900s, sequence; no check character),
+ * still printed on old records. Not when the 15 digits are an old business registration number (注册号, GB
+ * 15-2006: its last digit is an ISO 7064 MOD 11,10 check), which a reason may well quote.
+ */
+function isFirstGenerationId(d15: string): boolean {
+  if (!/^\d{15}$/.test(d15) || !PROVINCES.has(Number(d15.slice(0, 2)))) return false;
+  const y = 1900 + Number(d15.slice(6, 8));
+  const m = Number(d15.slice(8, 10));
+  const d = Number(d15.slice(10, 12));
+  const birth = new Date(Date.UTC(y, m - 1, d));
+  if (birth.getUTCMonth() !== m - 1 || birth.getUTCDate() !== d) return false;
+  return !isRegistrationNumber(d15);
+}
+
+function isRegistrationNumber(d15: string): boolean {
+  let p = 10;
+  for (let i = 0; i < 14; i++) {
+    const s = (p % 11) + Number(d15[i]);
+    p = (s % 10 || 10) * 2;
+  }
+  return (11 - (p % 11)) % 10 === Number(d15[14]);
+}
+
+/** A number found in text: where it was written [start, end), its folded digits and its generation. */
+interface FoundId {
+  start: number;
+  end: number;
+  /** Original offsets of the characters to mask: the birth date and sequence (and nothing of the check character). */
+  maskFrom: number;
+  maskTo: number;
+  digits: string;
 }
 
 /**
- * Where a string holds a valid 18-character ID number (check character and birth date), in any 18-character window
- * of a longer digit run too, and in full-width digits: [start, end) offsets. Detection errs towards finding.
+ * Where a text holds a valid ID number in any spelling (see foldDigits): an 18-character one (check character and
+ * birth date) in any 18-character window of a longer digit run, or a 15-digit first-generation one in a run of 15
+ * to 17 digits. Detection errs towards finding.
  */
-export function findIdNumbers(text: string): Array<[number, number]> {
-  if (text.length < 18) return [];
-  const s = asciiDigits(text);
-  // The cheap test first: most text (every check answer) has no run of 17 digits at all.
-  if (!/\d{17}/.test(s)) return [];
-  const hits: Array<[number, number]> = [];
-  const window = /(?=(\d{17}[\dXx]))/g;
-  let m: RegExpExecArray | null;
-  while ((m = window.exec(s)) !== null) {
-    if (idNumberProblem(m[1] as string) === null) hits.push([m.index, m.index + 18]);
-    window.lastIndex = m.index + 1;
+function findIds(text: string): FoundId[] {
+  if (!mayHoldLongNumber(text)) return [];
+  const { folded, from, to } = foldDigits(text);
+  const hits: FoundId[] = [];
+  const at = (i: number, j: number, maskStart: number, maskEnd: number, digits: string): FoundId => ({
+    start: from[i] as number,
+    end: to[j - 1] as number,
+    maskFrom: from[maskStart] as number,
+    maskTo: to[maskEnd - 1] as number,
+    digits,
+  });
+  const runs = /\d{15,}[\dX]?/g;
+  let run: RegExpExecArray | null;
+  while ((run = runs.exec(folded)) !== null) {
+    const r = run[0];
+    const base = run.index;
+    for (let k = 0; k + 18 <= r.length; k++) {
+      const id = r.slice(k, k + 18);
+      if (idNumberProblem(id) === null) hits.push(at(base + k, base + k + 18, base + k + 6, base + k + 17, id));
+    }
+    if (r.length <= 17) {
+      for (let k = 0; k + 15 <= r.length; k++) {
+        const id = r.slice(k, k + 15);
+        if (isFirstGenerationId(id) && !insideUscc(folded, base + k))
+          hits.push(at(base + k, base + k + 15, base + k + 6, base + k + 15, id));
+      }
+    }
   }
   return hits;
 }
 
+/** Whether 15 digits at `at` lie inside a valid 统一社会信用代码 (18 characters, up to 3 of them before). */
+function insideUscc(folded: string, at: number): boolean {
+  for (let p = Math.max(0, at - 3); p <= at; p++) {
+    const code = folded.slice(p, p + 18).toUpperCase();
+    if (code.length === 18 && usccProblem(code) === null) return true;
+  }
+  return false;
+}
+
+/** Where a string holds an ID number in any spelling: [start, end) offsets in the string as written. */
+export function findIdNumbers(text: string): Array<[number, number]> {
+  return findIds(text).map((h) => [h.start, h.end]);
+}
+
 export function containsIdNumber(text: string): boolean {
-  return findIdNumbers(text).length > 0;
+  return findIds(text).length > 0;
 }
 
 /**
- * The text with every ID number in it masked (maskIdNumber): the one redaction used for answers, logs and audit rows.
- * A window that is also a valid 统一社会信用代码 is left alone: an all-digit USCC of a region such as 110119 (延庆)
- * can pass the ID number's date and check too (a few in a thousand), and a check answer must not corrupt the code it names.
+ * Where a code that is both a valid USCC and a valid ID number is a USCC: the value of a uscc field, or the
+ * enterprise in a check's URL. Anywhere else it is masked: about one ID number in 340 of the regions whose codes
+ * start like a USCC (11…, 12…, 13…, 51…) passes the USCC checks too, and was shown in full.
+ */
+const USCC_CONTEXT = /(?:uscc"\s*:\s*"|enterprises\/|uscc=)$/i;
+
+/**
+ * The text with every ID number in it masked: birth date and sequence become '*' where they were written, in
+ * whatever spelling, separators inside kept (110105***********X for the plain form, as maskIdNumber gives): the one
+ * redaction used for answers, logs and audit rows. A number that is also a valid 统一社会信用代码 is left alone where it stands
+ * as one (USCC_CONTEXT): an all-digit USCC of a region such as 110119 (延庆) can pass the ID number's date and check
+ * too (a few in a thousand), and a check answer must not corrupt the code it names.
  */
 export function redactIdNumbers(text: string): string {
-  const hits = findIdNumbers(text).filter(([start, end]) => usccProblem(text.slice(start, end)) !== null);
+  const hits = findIds(text).filter(
+    (h) =>
+      h.digits.length !== 18 ||
+      usccProblem(h.digits) !== null ||
+      !USCC_CONTEXT.test(text.slice(Math.max(0, h.start - 24), h.start)),
+  );
   if (hits.length === 0) return text;
-  // Offsets are UTF-16 code units, and only BMP digits match, so the text is masked unit by unit.
   const units = text.split('');
-  for (const [start, end] of hits) {
-    for (let i = start + 6; i < end - 1; i++) units[i] = '*';
+  for (const h of hits) {
+    for (let i = h.maskFrom; i < h.maskTo; i++) {
+      const c = units[i] as string;
+      // Separators and invisible characters between the digits stay; every digit-like unit becomes '*'.
+      if (!/^[\s\p{Pd}\p{Cf}\p{M}]$/u.test(c)) units[i] = '*';
+    }
   }
   return units.join('');
 }

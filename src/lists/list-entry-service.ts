@@ -68,6 +68,18 @@ function visibleOrders(p: Principal, authority: string): (o: OrderRow) => boolea
 }
 
 /**
+ * A person entry shows a name and a masked ID number: with the mask, a department could find the full number by
+ * trying the candidates of a birth year in person checks. So a department sees a person entry only where it listed
+ * it or holds an order on it (it must act on that person anyway); supervisors and the administrator see all.
+ * Enterprise entries are public to every department. To others a hidden entry does not exist (404).
+ */
+function personVisible(p: Principal, row: EntryRow, orders: OrderRow[]): boolean {
+  if (row.subject_kind !== 'person' || isSupervisorOrAdmin(p) || p.kind !== 'department') return true;
+  const me = p.department.code;
+  return row.authority === me || orders.some((o) => o.entry_id === row.id && o.department === me);
+}
+
+/**
  * 发起: a list authority puts a subject on a list. The rules fire once, inside the transaction that stores the
  * entry, and the resulting orders, restrictions and bans are written with it: all or nothing.
  */
@@ -118,7 +130,9 @@ export class ListEntryService {
   async get(ctx: CallContext, id: string): Promise<ListEntry> {
     const { row, orders, pending } = await this.d.reads.read(async (db) => {
       const row = await this.readable(ctx, id, db);
-      return { row, orders: await ordersOfEntries(db, [row.id]), pending: await pendingObjectionsOf(db, [row.id]) };
+      const orders = await ordersOfEntries(db, [row.id]);
+      if (!personVisible(ctx.principal, row, orders)) throw new NotFoundError(`no list entry with id ${id}`);
+      return { row, orders, pending: await pendingObjectionsOf(db, [row.id]) };
     });
     return this.view(ctx, row, orders, this.d.clock.now(), pending);
   }
@@ -196,9 +210,9 @@ export class ListEntryService {
       const row = await this.readable(ctx, id, db);
       const seesAll =
         isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
-      const orders = (await ordersOfEntries(db, [id])).filter(
-        (o) => seesAll || (p.kind === 'department' && o.department === p.department.code),
-      );
+      const all = await ordersOfEntries(db, [id]);
+      if (!personVisible(p, row, all)) throw new NotFoundError(`no list entry with id ${id}`);
+      const orders = all.filter((o) => seesAll || (p.kind === 'department' && o.department === p.department.code));
       return historyOf(
         db,
         id,
@@ -240,6 +254,7 @@ export class ListEntryService {
       name: q.name,
       sourceRef: q.sourceRef,
     };
+    if (!isSupervisorOrAdmin(p) && p.kind === 'department') filters.personsVisibleTo = p.department.code;
     if (q.idNumber !== undefined) {
       const problem = idNumberProblem(q.idNumber);
       if (problem) throw ValidationError.field('idNumber', problem);

@@ -136,6 +136,11 @@ export interface EntryFilters {
   personKey?: string;
   listType?: string;
   status?: string;
+  /**
+   * A department that neither supervises nor is the administrator: person entries only where it listed them or
+   * holds an order on them (a name and a masked ID number are personal data; see ListEntryService.personVisible).
+   */
+  personsVisibleTo?: string;
   /** Credit-restored entries are hidden (公示 stops, 令第36号 Art. 3) except those of this authority; undefined: shown. */
   restoredVisibleTo?: string | null;
   /** Part of the subject's name: found through the GIN index of its character pairs, then re-checked as a substring. */
@@ -149,6 +154,17 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
   if (f.personKey) query.whereRaw('person_keys @> ?::text[]', [[f.personKey]]);
   if (f.listType) query.where('list_type', f.listType);
   if (f.status) query.where('status', f.status);
+  const viewer = f.personsVisibleTo;
+  if (viewer) {
+    query.where((w) =>
+      w
+        .where('subject_kind', 'enterprise')
+        .orWhere('authority', viewer)
+        .orWhereExists((o) =>
+          o.select(1).from('orders').whereRaw('orders.entry_id = list_entries.id').where('orders.department', viewer),
+        ),
+    );
+  }
   if (f.restoredVisibleTo !== undefined)
     query.where((w) => {
       w.whereRaw("not (status = 'removed' and coalesce(removal->>'ground', '') = 'credit_restored')");

@@ -50,6 +50,15 @@ const checksTotal = new Counter({
   registers: [registry],
 });
 
+const personChecksTotal = new Counter({
+  name: 'jp_person_checks_total',
+  help:
+    'Checks by ID number (person and officer checks) answered, by calling department ("admin" for the ' +
+    'administrator), kind (person, officer) and answer (restricted or clear): a sweep shows as many, nearly all clear',
+  labelNames: ['department', 'kind', 'answer'] as const,
+  registers: [registry],
+});
+
 const decisionRecordsTotal = new Counter({
   name: 'jp_decision_records_total',
   help: 'Decision records written for checks, by kind and answer (restricted, or clear when a record was asked for)',
@@ -271,6 +280,16 @@ export function countCheck(
 ): void {
   if (!enabled) return;
   checkChildrenOf(kind, scenario ?? 'any')[restricted ? 1 : 0].inc();
+}
+
+/** A check by ID number was answered to a department (departments are a closed set: rules/departments.json). */
+export function countPersonCheck(
+  department: string,
+  kind: 'enterprise' | 'officer' | 'person',
+  restricted: boolean,
+): void {
+  if (!enabled) return;
+  personChecksTotal.labels(department, kind, restricted ? 'restricted' : 'clear').inc();
 }
 
 /** A decision record was stored for a check (issue 11: every hit, and clean answers asked for with record=true). */

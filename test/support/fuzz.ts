@@ -101,6 +101,33 @@ function enc(v: unknown): string {
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
+/**
+ * The spellings of one ID number a reader turns back into it (issue 21): grouped, hyphenated, with invisible
+ * characters inside, in other Unicode digits, in Chinese numerals, and the 15-digit first-generation form. The
+ * service must refuse each in free text and never answer one.
+ */
+export function idSpellings(id: string): string[] {
+  const digits = (zero: number) => id.replace(/\d/g, (d) => String.fromCodePoint(zero + Number(d)));
+  const chinese = id.replace(/\d/g, (d) => '〇一二三四五六七八九'[Number(d)] as string);
+  const financial = id.replace(/\d/g, (d) => '零壹贰叁肆伍陆柒捌玖'[Number(d)] as string);
+  const firstGeneration = id.slice(0, 6) + id.slice(8, 17); // 15 digits: YYMMDD, no check character
+  return [
+    `${id.slice(0, 6)} ${id.slice(6, 14)} ${id.slice(14)}`,
+    `${id.slice(0, 6)}-${id.slice(6, 14)}-${id.slice(14)}`,
+    `${id.slice(0, 3)}\u3000${id.slice(3, 9)}\u00a0${id.slice(9)}`,
+    [...id].join('\u200b'),
+    `${id.slice(0, 9)}\u2060\ufeff${id.slice(9)}`,
+    digits(0xff10), // full-width
+    digits(0x0660), // Arabic-Indic
+    digits(0x0966), // Devanagari
+    digits(0x1d7ce), // mathematical bold
+    chinese,
+    financial,
+    `姓名${firstGeneration}`,
+    firstGeneration.replace(/(\d{6})(\d{6})/, '$1 $2 '),
+  ];
+}
+
 function hostileStrings(r: () => number): string[] {
   const id = validIdNumber(r);
   return [
@@ -124,6 +151,10 @@ function hostileStrings(r: () => number): string[] {
     `名称${id}`,
     id.toLowerCase().replace('x', 'x'),
     '0000-01-01',
+    // date-times RFC 3339 admits and PostgreSQL refuses (issue 21): year 0000, an offset past ±15:59, a long fraction
+    '0000-01-01T00:00:00Z',
+    '2026-03-01T00:00:00+23:59',
+    `2026-03-01T00:00:00.${'1'.repeat(221)}Z`,
     '+275760-09-13T00:00:00.000Z',
     '-000001-01-01T00:00:00Z',
     '9999-12-31',
@@ -152,12 +183,17 @@ function hostileNumber(r: () => number): unknown {
 export class Fuzzer {
   private readonly r: () => number;
   private readonly ops: { method: string; path: string; op: Operation; params: Parameter[] }[] = [];
+  /** Spellings of a few ID numbers, sent in every kind of field; none may ever come back in an answer. */
+  private readonly spellings: string[];
 
   constructor(
     private readonly ctx: FuzzContext,
     seed: number,
   ) {
     this.r = rng(seed);
+    this.spellings = [validIdNumber(this.r), validIdNumber(this.r), validIdNumber(this.r)]
+      .flatMap(idSpellings)
+      .filter((spelled) => !isRegistrationNumberForm(spelled));
     for (const [path, item] of Object.entries(ctx.document.paths)) {
       const shared = (item.parameters as Parameter[] | undefined) ?? [];
       for (const [method, op] of Object.entries(item)) {
@@ -249,6 +285,7 @@ export class Fuzzer {
   private hostileValue(schema: Schema): unknown {
     if (schema.type === 'integer' || schema.type === 'number') return hostileNumber(this.r);
     if (this.chance(0.1)) return this.pick([null, [], {}, 12, true]);
+    if (this.chance(0.25)) return this.pick(this.spellings);
     return this.pick(hostileStrings(this.r));
   }
 
@@ -404,6 +441,8 @@ export class Fuzzer {
     if (leaked.length) problems.push(`full ID number in the answer (${leaked.length})`);
     for (const [k, v] of Object.entries(res.headers))
       if (fullIdNumbersIn(String(v)).length) problems.push(`full ID number in header ${k}`);
+    const spelled = this.spellings.filter((x) => res.text?.includes(x));
+    if (spelled.length) problems.push(`ID number spelled otherwise in the answer (${JSON.stringify(spelled[0])})`);
     if (({} as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).x !== undefined)
       problems.push('Object.prototype polluted');
     return {
@@ -427,6 +466,18 @@ export class Fuzzer {
     }
     return { requests, byStatus, serverErrors, findings, operations: this.ops.length };
   }
+}
+
+/**
+ * 15 digits that are also a valid old business registration number (注册号, ISO 7064 MOD 11,10): the service
+ * rightly lets those through as text, so they are no test of the ID guard.
+ */
+function isRegistrationNumberForm(spelled: string): boolean {
+  const d = spelled.replace(/\D/g, '');
+  if (d.length !== 15) return false;
+  let p = 10;
+  for (let i = 0; i < 14; i++) p = (((p % 11) + Number(d[i])) % 10 || 10) * 2;
+  return (11 - (p % 11)) % 10 === Number(d[14]);
 }
 
 /** Full, valid ID numbers in a text: an 18-character window that passes the birth-date and check-character test. */

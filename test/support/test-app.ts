@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/knex';
+import { grantRuntimeRole } from '../../src/db/roles';
 import { createPersonKeyer } from '../../src/identity/person-key';
 import { loadRules, type LoadedRules } from '../../src/rules/rule-loader';
 import { ManualClock } from '../../src/time/clock';
@@ -47,6 +49,36 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
   };
 }
 
+/** A login role of its own on the test database, granted the runtime privileges; its URL replaces the superuser's. */
+async function withRuntimeRole(database: Awaited<ReturnType<typeof createTestDatabase>>) {
+  const role = `jp_rt_${randomBytes(5).toString('hex')}`;
+  const password = randomBytes(18).toString('base64url');
+  const owner = createDb(database.url, { max: 1 });
+  try {
+    await owner.raw(`create role ${role} login nosuperuser nocreatedb nocreaterole password '${password}'`);
+    await owner.raw(`grant connect on database "${database.name}" to ${role}`);
+    await grantRuntimeRole(owner, role);
+  } finally {
+    await owner.destroy();
+  }
+  const url = new URL(database.url);
+  url.username = role;
+  url.password = password;
+  return {
+    ...database,
+    url: url.toString(),
+    drop: async () => {
+      await database.drop();
+      const admin = adminConnection(process.env[ENV_ADMIN_URL] as string);
+      try {
+        await admin.raw(`drop role if exists ${role}`);
+      } finally {
+        await admin.destroy();
+      }
+    },
+  };
+}
+
 /** Another instance of the service on the same database: its own app and connection pool, as a second process. */
 export interface OtherInstance {
   app: App;
@@ -85,11 +117,21 @@ export async function startTestApp(
     wallClock?: ManualClock;
     /** A database of the caller's (test/support/replica-pair.ts) with its streaming replica, instead of a copy of the template. */
     database?: { primaryUrl: string; replicaUrl: string };
+    /**
+     * Serve as a runtime role of its own, as production does: not the owner of the tables (the template was
+     * migrated by the test server's superuser), granted what src/db/roles.ts grants. Dropped on close.
+     */
+    runtimeRole?: boolean;
   } = {},
 ): Promise<TestApp> {
-  const database = opts.database
-    ? { url: opts.database.primaryUrl, drop: async () => undefined }
+  const created = opts.database
+    ? {
+        url: opts.database.primaryUrl,
+        name: new URL(opts.database.primaryUrl).pathname.slice(1),
+        drop: async () => undefined,
+      }
     : await createTestDatabase();
+  const database = opts.runtimeRole ? await withRuntimeRole(created) : created;
   const replicaUrl = opts.database?.replicaUrl;
   // Test receivers listen on 127.0.0.1, which only the operator's allow-list lets a webhook reach.
   const config = loadConfig({

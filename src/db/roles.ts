@@ -1,0 +1,32 @@
+import type { Db } from './knex';
+
+/**
+ * The service runs as a role that owns nothing: the migrations run as an owner role, which then grants the runtime
+ * role only what the service does. Owning a table lets a role ALTER it, disable its triggers and TRUNCATE it, so a
+ * service that owned audit_log could rewrite the audit trail whatever its triggers say; a grantee cannot.
+ *
+ * - every table: SELECT, INSERT, UPDATE, DELETE (no TRUNCATE, REFERENCES or TRIGGER);
+ * - audit_log: SELECT and INSERT only (its trigger refuses UPDATE, DELETE and TRUNCATE even to its owner);
+ * - knex_migrations*: SELECT only (/readyz asks whether every migration is applied);
+ * - sequences: USAGE and SELECT (identity and serial columns).
+ * Idempotent; run after every migration, so tables a new migration adds are covered.
+ */
+export async function grantRuntimeRole(owner: Db, runtimeRole: string): Promise<void> {
+  const [{ me } = { me: '' }] = (await owner.raw<{ rows: { me: string }[] }>('select current_user as me')).rows;
+  if (me === runtimeRole) return; // one role for both: nothing to grant (the runbook says why not to)
+  const role = `"${runtimeRole.replace(/"/g, '""')}"`;
+  await owner.transaction(async (trx) => {
+    await trx.raw(`grant usage on schema public to ${role}`);
+    await trx.raw(`revoke all on all tables in schema public from ${role}`);
+    await trx.raw(`grant select, insert, update, delete on all tables in schema public to ${role}`);
+    await trx.raw(`revoke insert, update, delete on knex_migrations, knex_migrations_lock from ${role}`);
+    await trx.raw(`revoke update, delete on audit_log from ${role}`);
+    await trx.raw(`grant usage, select on all sequences in schema public to ${role}`);
+  });
+}
+
+/** The role a connection logs in as. */
+export async function currentRole(db: Db): Promise<string> {
+  const { rows } = await db.raw<{ rows: { me: string }[] }>('select current_user as me');
+  return rows[0]?.me as string;
+}

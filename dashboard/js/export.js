@@ -12,8 +12,9 @@ function download(blob, filename) {
 }
 
 /**
- * A text a spreadsheet would read as a formula (OWASP, CSV injection: =, +, -, @, a tab or a carriage return at the
- * start of a cell) is kept as text by a leading apostrophe. Entry names and notes come from other departments.
+ * A text a spreadsheet would read as a formula (OWASP, CSV injection: an equals, plus, minus or at sign, a tab or a
+ * carriage return at the start of a cell) is kept as text by a leading apostrophe. Entry names and notes come from
+ * other departments. (The at sign is not written here: checkJs would read it as a JSDoc tag.)
  */
 export function defuseCell(s) {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;

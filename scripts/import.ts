@@ -15,7 +15,8 @@ Streams a CSV, .xlsx (first sheet) or .jsonl file of list entries (or, with --re
 code path as POST /v1/list-entries/batch, acting as the department CODE (the list authority, e.g. samr or spc).
 Columns in any order, by API name or Chinese label (docs: the batch operation in /docs). A CSV is read in
 --encoding, else by its bytes (UTF-8, else GB18030 as Excel on Chinese Windows saves it). Connects to
-DATABASE_URL, or to the embedded PostgreSQL under DATA_DIR like npm start. Rejected rows are written to
+DATABASE_URL, or to the embedded PostgreSQL under DATA_DIR like npm start; while a service runs on that DATA_DIR,
+to that service's PostgreSQL, which it leaves running (it says which on its first line). Rejected rows are written to
 FILE.rejected.csv, in the file's own encoding and header, with an error column 错误原因, for the authority to
 correct and send again; a re-run of the same file changes nothing.`;
 
@@ -40,7 +41,13 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
-  const runtime = await bootstrap(config, log);
+  // Beside a running service on the embedded default, its PostgreSQL is used as it is and left running (issue 19):
+  // the import never stops a database another process holds.
+  const runtime = await bootstrap(config, log, { shareRunningEmbedded: true });
+  if (!config.databaseUrl)
+    console.error(
+      `npm run import: ${runtime.embeddedShared ? 'using the embedded PostgreSQL of the service running on DATA_DIR (left running)' : 'started the embedded PostgreSQL under DATA_DIR (stopped when the import ends)'}`,
+    );
   try {
     // The services as the server builds them: one calendar from RULES_DIR, each rule's own feedback deadline.
     const services = createServices(runtime.config, {

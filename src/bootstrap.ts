@@ -15,7 +15,9 @@ export interface Runtime {
   replica?: Db;
   rules: LoadedRules;
   keyOf: PersonKeyer;
-  /** Closes the pool, then stops the embedded PostgreSQL (if any): the last step of a shutdown. */
+  /** The embedded PostgreSQL is a running service's, used as one more client (npm run import beside the service). */
+  embeddedShared: boolean;
+  /** Closes the pool, then stops the embedded PostgreSQL (if any and its own): the last step of a shutdown. */
   close(): Promise<void>;
 }
 
@@ -45,7 +47,12 @@ async function migrate(db: Db, ownerUrl: string | undefined, log: Logger): Promi
  * Everything the app needs before it can serve: rules loaded and valid (a bad rule file stops here, naming the
  * file and the field), a database (the configured one, or an embedded one), migrations applied, the keys.
  */
-export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
+export async function bootstrap(
+  config: Config,
+  log: Logger,
+  /** npm run import: use the embedded server of a service that is running on DATA_DIR rather than refuse to start. */
+  opts: { shareRunningEmbedded?: boolean } = {},
+): Promise<Runtime> {
   const rules = loadRules(config.rulesDir);
   log.info({ rules: rules.rules.length, files: rules.files.length, version: rules.version }, 'rules loaded');
 
@@ -53,7 +60,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
   let url = config.databaseUrl;
   let ownerUrl = config.migrationDatabaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres(config.dataDir, log);
+    embedded = await startEmbeddedPostgres(config.dataDir, log, { shareRunning: opts.shareRunningEmbedded });
     url = embedded.url;
     ownerUrl = embedded.ownerUrl;
   }
@@ -74,6 +81,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       ...(replica ? { replica } : {}),
       rules,
       keyOf: createPersonKeyer(keys.idHashKey),
+      embeddedShared: embedded?.shared ?? false,
       close: async () => {
         await replica?.destroy();
         await db.destroy();

@@ -20,6 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { claimHolder, liveHolder, releaseHolder } from './embedded-holder';
 import type { Logger } from 'pino';
 
 /**
@@ -53,6 +54,8 @@ export interface EmbeddedServer {
   pgDataDir: string;
   /** The postmaster's process id (it changes if the server had to be started again). */
   readonly pid: number;
+  /** A running service's server, used as one more client: stop() leaves it running. */
+  shared: boolean;
   stop(): Promise<void>;
 }
 
@@ -91,7 +94,17 @@ export async function embeddedBinaries(
   return { ...(await binaries(runAs, log)), runAs };
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<EmbeddedServer> {
+/**
+ * Starts the embedded PostgreSQL of DATA_DIR, after stopping a crash's leftover. A server that a RUNNING service holds
+ * (src/db/embedded-holder.ts) is never stopped: with `shareRunning` (npm run import beside the service) this process
+ * connects to it as one more client and leaves it running; without (a second npm start on the same DATA_DIR) start-up
+ * is refused, naming the holder.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Log,
+  opts: { shareRunning?: boolean } = {},
+): Promise<EmbeddedServer> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const runAs = process.getuid?.() === 0 ? pgOsUser(log) : undefined;
   const bin = await binaries(runAs, log);
@@ -99,6 +112,25 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   const credentials = readOrCreateCredentials(dataDir);
   const logFile = path.join(dataDir, 'postgres.log');
 
+  const holder = liveHolder(dataDir);
+  if (holder) {
+    if (!opts.shareRunning)
+      throw new Error(
+        `the embedded PostgreSQL under ${dataDir} belongs to a service that is running (pid ${holder.pid}): stop that service first, or give this process another DATA_DIR or a DATABASE_URL`,
+      );
+    log.info(
+      { holder: holder.pid, port: holder.port, dataDir },
+      "using the embedded PostgreSQL of the service that is running (it is left running, as it is that service's)",
+    );
+    return serverUrls(
+      holder.port,
+      credentials,
+      pgDataDir,
+      true,
+      () => postmasterPid(pgDataDir),
+      async () => undefined,
+    );
+  }
   stopLeftover(pgDataDir, log);
   let legacy = false;
   if (!existsSync(path.join(pgDataDir, 'PG_VERSION'))) {
@@ -126,6 +158,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
     await stopChild(child, exited);
     throw e;
   }
+  claimHolder(dataDir, port);
   log.info({ port, pgDataDir, dataDir, log: logFile, pid: child.pid }, 'embedded PostgreSQL started');
 
   // Supervision: a server that dies (killed, out of memory) is started again on the same port, so the pool's URL
@@ -156,6 +189,29 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
   };
   supervise(child);
 
+  // a getter, not a copy: the pid changes when the supervisor starts the server again
+  return serverUrls(
+    port,
+    credentials,
+    pgDataDir,
+    false,
+    () => child.pid as number,
+    async () => {
+      stopping = true;
+      await stopChild(child, exited);
+      releaseHolder(dataDir);
+    },
+  );
+}
+
+function serverUrls(
+  port: number,
+  credentials: Credentials,
+  pgDataDir: string,
+  shared: boolean,
+  pidOf: () => number,
+  stop: () => Promise<void>,
+): EmbeddedServer {
   const auth = (user: string, password: string, db: string) =>
     `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
   return {
@@ -164,13 +220,20 @@ export async function startEmbeddedPostgres(dataDir: string, log: Log): Promise<
     adminUrl: auth(SUPERUSER, credentials.superuser, 'postgres'),
     pgDataDir,
     get pid() {
-      return child.pid as number;
+      return pidOf();
     },
-    stop: () => {
-      stopping = true;
-      return stopChild(child, exited);
-    },
+    shared,
+    stop,
   };
+}
+
+/** The postmaster's process id from its lock file (0 when it cannot be read). */
+function postmasterPid(pgDataDir: string): number {
+  try {
+    return Number(readFileSync(path.join(pgDataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Random passwords, one pair per data folder, in a file only the service's OS user may read. */

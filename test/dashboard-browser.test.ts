@@ -124,6 +124,14 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
       .set(samr)
       .send({ reason: '信用修复', decisionNo: '测市监移〔2026〕1号' })
       .expect(200);
+    // and one was listed in error (撤销): its orders are revoked, a part of their own on the overview
+    const wrong = (await t.http.get('/v1/list-entries').query({ sourceRef: 'BULK-2' }).set(samr).expect(200)).body
+      .items[0];
+    await t.http
+      .post(`/v1/list-entries/${wrong.id}/revocation`)
+      .set(samr)
+      .send({ reason: '列入对象错误', decisionNo: '测市监撤〔2026〕1号' })
+      .expect(200);
     await t.http.post('/v1/list-entries').set(samr).send(fixedEnterprise(5)).expect(201);
     // desks ask: a procurement desk (mof) and a land desk (mnr) check listed bidders; one hit is not restricted
     for (const n of [1, 2, 3, 5]) {
@@ -237,7 +245,7 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
         escalated: d.escalated,
         lifted: d.lifted,
       });
-      expect(d.issued).toBe(d.pending + d.implemented + d.notApplicable + d.lifted);
+      expect(d.issued).toBe(d.pending + d.implemented + d.notApplicable + d.lifted + d.revoked);
     }
     const sum = (k: string) => report.departments.reduce((s: number, d: Record<string, number>) => s + (d[k] ?? 0), 0);
     expect(shown.total).toEqual({
@@ -249,19 +257,32 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
       escalated: sum('escalated'),
       lifted: sum('lifted'),
     });
-    // the cards add up: issued = pending + implemented + not applicable + lifted, each labelled in Chinese
+    // the cards add up: issued = pending + implemented + not applicable + lifted + revoked, each labelled in Chinese
     const cardValue = async (k: string) =>
       Number(((await page.locator(`[data-total="${k}"] .card-value`).textContent()) ?? '').replace(/,/g, ''));
     expect(await cardValue('overdue')).toBe(sum('overdue'));
     expect(await cardValue('lifted')).toBeGreaterThan(0);
+    expect(await cardValue('revoked')).toBe(sum('revoked'));
+    expect(await cardValue('revoked')).toBeGreaterThan(0);
     expect(await cardValue('issued')).toBe(
       (await cardValue('pending')) +
         (await cardValue('implemented')) +
         (await cardValue('notApplicable')) +
-        (await cardValue('lifted')),
+        (await cardValue('lifted')) +
+        (await cardValue('revoked')),
     );
     const labels = await page.locator('[data-testid="cards"] .card-label').allTextContents();
-    expect(labels).toEqual(['已发起', '待反馈', '其中逾期', '其中已督办', '已实施', '不适用', '已解除', '反馈率']);
+    expect(labels).toEqual([
+      '已发起',
+      '待反馈',
+      '其中逾期',
+      '其中已督办',
+      '已实施',
+      '不适用',
+      '已解除',
+      '已撤销',
+      '反馈率',
+    ]);
     // the desks' side, translated: scenario names, departments and the reasons a hit was not restricted
     const desk = (await page.getByTestId('desk-feedback').textContent()) ?? '';
     expect(desk).toContain('政府采购');

@@ -28,6 +28,7 @@ type Schema = {
   allOf?: Schema[];
   minimum?: number;
   minLength?: number;
+  minProperties?: number;
   pattern?: string;
 };
 type Param = { name: string; in: string; schema?: Schema };
@@ -57,6 +58,11 @@ function sample(s: Schema | undefined, depth = 0): unknown {
   if (s.type === 'object' || s.properties) {
     const out: Record<string, unknown> = {};
     for (const name of s.required ?? []) out[name] = sample(s.properties?.[name], depth + 1);
+    // an object that must name some of its properties (a correction's changes): the first ones it declares
+    for (const name of Object.keys(s.properties ?? {})) {
+      if (Object.keys(out).length >= (s.minProperties ?? 0)) break;
+      out[name] = sample(s.properties?.[name], depth + 1);
+    }
     return out;
   }
   return 'abc';

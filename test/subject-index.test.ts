@@ -48,9 +48,11 @@ describe('subject index', () => {
     expect(rows[0]?.h).toBe(subjectHash(key));
   });
 
-  it('answers a never-listed subject without touching the database', async () => {
+  it('answers a never-listed subject without touching the database (person checks: only their budget)', async () => {
     await t.http.get(`/v1/checks/enterprises/${makeUscc()}`).set(mof).expect(200); // the token is now cached
     const acquire = jest.spyOn(t.db.client, 'acquireConnection');
+    const statements: string[] = [];
+    const onQuery = (q: { sql: string }) => statements.push(q.sql);
     try {
       const res = await t.http
         .get(`/v1/checks/enterprises/${makeUscc()}`)
@@ -58,14 +60,20 @@ describe('subject index', () => {
         .set(mof)
         .expect(200);
       expect(res.body.restricted).toBe(false);
+      expect(acquire).not.toHaveBeenCalled();
+      // a person-level check spends the token's budget in PostgreSQL (issue 21: shared by all instances), but its
+      // answer still comes from the index: no statement reads restrictions or bans
+      t.db.on('query', onQuery);
       const off = await t.http
         .post('/v1/checks/officers')
         .set(mof)
         .send({ idNumber: makeIdNumber(), role: 'director' })
         .expect(200);
       expect(off.body.eligible).toBe(true);
-      expect(acquire).not.toHaveBeenCalled();
+      expect(statements.some((sql) => /person_check_budget/.test(sql))).toBe(true);
+      expect(statements.filter((sql) => /officer_bans|restrictions/.test(sql))).toEqual([]);
     } finally {
+      t.db.off('query', onQuery);
       acquire.mockRestore();
     }
   });

@@ -199,9 +199,11 @@ export class CheckService {
     const problem = idNumberProblem(idNumber);
     if (problem) throw ValidationError.field('idNumber', problem);
     this.requireScenario(scenario);
-    await this.evidence.budget.take(callerOf(ctx));
+    // the request's moment is when it arrived, not when its turn at the budget came (concurrent checks share one
+    // budget statement)
     const moment = this.momentOf(input.asOf);
     const now = this.clock.now();
+    await this.evidence.budget.take(callerOf(ctx));
     const key = this.keyOf(idNumber);
     const masked = maskIdNumber(idNumber);
     const read = await this.read(personKey(key), moment, (w) =>
@@ -233,9 +235,11 @@ export class CheckService {
     const { idNumber, role, organisationKind } = input;
     const problem = idNumberProblem(idNumber);
     if (problem) throw ValidationError.field('idNumber', problem);
-    await this.evidence.budget.take(callerOf(ctx));
+    // the request's moment is when it arrived, not when its turn at the budget came (concurrent checks share one
+    // budget statement)
     const moment = this.momentOf(input.asOf);
     const now = this.clock.now();
+    await this.evidence.budget.take(callerOf(ctx));
     const key = this.keyOf(idNumber);
     const read = await this.read(personKey(key), moment, (w) =>
       w ? bansOfPersons(this.db, [key], w).then((m) => m.get(key) ?? []) : this.bansOf.load(key),

@@ -166,7 +166,10 @@ export async function generate(o: GenerateOptions): Promise<GeneratedFiles> {
     if (authority === 'samr') {
       const r = rnd();
       listType = r < 0.6 ? 'abnormal_operations' : r < 0.85 ? 'serious_violation' : 'license_revoked';
-      if (listType === 'serious_violation' && rnd() < 0.5) expiresAt = isoDay(decided + (3 * 365 - 1) * 86_400_000);
+      // half of the serious-violation listings name their 3-year term; one already over is no current listing (the
+      // service refuses it on arrival, issue 19), so only a term still running is written
+      const end = decided + (3 * 365 - 1) * 86_400_000;
+      if (listType === 'serious_violation' && rnd() < 0.5 && end >= todayMs) expiresAt = isoDay(end);
       const code = uscc();
       const rep = rnd() < 0.9 ? { name: personName(), id: idNumber() } : undefined;
       row = { kind: 'enterprise', uscc: code, name: companyName(), legalRepName: rep?.name, legalRepIdNumber: rep?.id };

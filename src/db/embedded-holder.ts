@@ -28,7 +28,8 @@ function startTicksOf(pid: number): number | null {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id exists (EPERM: it does, under another user, e.g. the postmaster as jp-postgres). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

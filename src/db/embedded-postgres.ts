@@ -20,7 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { claimHolder, liveHolder, releaseHolder } from './embedded-holder';
+import { claimHolder, isAlive, liveHolder, releaseHolder } from './embedded-holder';
 import type { Logger } from 'pino';
 
 /**
@@ -410,15 +410,6 @@ function stopLeftover(pgDataDir: string, log: Log): void {
     while (isAlive(pid)) sleepSync(50);
   }
   log.warn({ pid }, 'the leftover PostgreSQL stopped');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function isPostgres(pid: number): boolean {

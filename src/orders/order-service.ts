@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
 import type { ReadRouter } from '../db/read-router';
@@ -84,10 +85,8 @@ export class OrderService {
     requireReason(input, '');
     const now = this.clock.now();
     return this.db.transaction(async (trx) => {
-      const row = await findListedOrder(trx, id, { forUpdate: true });
-      if (!row) throw new NotFoundError(`no order with id ${id}`);
+      const row = await this.lockOwnOrder(trx, ctx.principal, id);
       const p = ctx.principal;
-      this.requireAddressee(p, row);
       if (row.status === 'lifted')
         throw new ConflictError('the order has been lifted; there is nothing left to feed back on');
       if (row.status === 'revoked')
@@ -108,6 +107,14 @@ export class OrderService {
       ]);
       return toListedOrder({ ...row, ...updated }, now, this.view);
     });
+  }
+
+  /** The order locked for a change of its feedback, refused unless the caller is the department it is addressed to. */
+  private async lockOwnOrder(trx: Knex.Transaction, p: Principal, id: string) {
+    const row = await findListedOrder(trx, id, { forUpdate: true });
+    if (!row) throw new NotFoundError(`no order with id ${id}`);
+    this.requireAddressee(p, row);
+    return row;
   }
 
   /**
@@ -142,10 +149,8 @@ export class OrderService {
     requireReason(input, '');
     const now = this.clock.now();
     return this.db.transaction(async (trx) => {
-      const row = await findListedOrder(trx, id, { forUpdate: true });
-      if (!row) throw new NotFoundError(`no order with id ${id}`);
+      const row = await this.lockOwnOrder(trx, ctx.principal, id);
       const p = ctx.principal;
-      this.requireAddressee(p, row);
       const before = row.feedback;
       if (row.status === 'lifted' || row.status === 'revoked')
         throw new ConflictError(`the order has been ${row.status}; its feedback stays as given`);

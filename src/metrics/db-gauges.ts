@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import type { ReadRouter } from '../db/read-router';
 import { isStatementTimeout } from '../db/unavailable';
+import { PENDING_STATUS } from '../orders/order-states';
 import { departmentStateCounts } from '../reports/order-counts';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
@@ -122,9 +123,10 @@ export class DbGauges {
       for (const r of procedures) proceduresOverdueGauge.set({ kind: r.kind, authority: r.authority }, r.n);
       for (const r of orders) {
         for (const [status, n] of Object.entries(r.byStatus)) {
-          if (status !== 'issued') ordersGauge.set({ department: r.department, status }, n);
+          if (status !== PENDING_STATUS) ordersGauge.set({ department: r.department, status }, n);
         }
-        const issued = r.byStatus.issued ?? 0;
+        // The pending orders split three ways: not yet due ('issued'), overdue and not escalated, escalated and overdue.
+        const issued = r.byStatus[PENDING_STATUS] ?? 0;
         ordersGauge.set({ department: r.department, status: 'issued' }, issued - r.pastDue);
         ordersGauge.set({ department: r.department, status: 'overdue' }, r.pastDue - r.escalatedPastDue);
         ordersGauge.set({ department: r.department, status: 'escalated' }, r.escalatedPastDue);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { CursorKey } from '../db/pagination';
+import { orderStateSql } from './order-states';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'orders';
@@ -100,8 +101,8 @@ function filtered(q: Q, f: OrderFilters): Knex.QueryBuilder {
     );
   if (f.department) query.where('o.department', f.department);
   if (f.status) query.where('o.status', f.status);
-  if (f.overdue === true) query.where('o.status', 'issued').where('o.due_at', '<', f.now);
-  if (f.overdue === false) query.where((w) => w.whereNot('o.status', 'issued').orWhere('o.due_at', '>=', f.now));
+  if (f.overdue === true) query.whereRaw(orderStateSql('o').overdue('?'), [f.now]);
+  if (f.overdue === false) query.whereRaw(`not ${orderStateSql('o').overdue('?')}`, [f.now]);
   if (f.uscc) query.where('e.uscc', f.uscc);
   if (f.subject) query.whereRaw("e.subject_name like ? escape '\\'", [`%${f.subject.replace(/[\\%_]/g, '\\$&')}%`]);
   if (f.listType) query.where('o.list_type', f.listType);
@@ -233,7 +234,7 @@ export async function revokeOrdersOfEntry(q: Q, entryId: string, at: Date): Prom
 
 /** Orders still without feedback after their due date. */
 export async function countOverdue(q: Q, now: Date): Promise<number> {
-  const [row] = await q(TABLE).where('status', 'issued').where('due_at', '<', now).count({ n: '*' });
+  const [row] = await q(TABLE).whereRaw(orderStateSql(TABLE).overdue('?'), [now]).count({ n: '*' });
   return Number(row?.n ?? 0);
 }
 
@@ -250,7 +251,7 @@ export async function overdueOrdersToEscalate(
 ): Promise<OrderRow[]> {
   const escalated = (lvl: number) => (x: Knex.QueryBuilder) =>
     x.select(q.raw('1')).from('escalations as e').whereRaw('e.order_id = o.id').where('e.level', lvl);
-  const query = q(`${TABLE} as o`).select('o.*').where('o.status', 'issued').where('o.due_at', '<', now);
+  const query = q(`${TABLE} as o`).select('o.*').whereRaw(orderStateSql('o').overdue('?'), [now]);
   query.where('o.id', '>', after).whereNotExists(escalated(level));
   if (level === 2) query.whereExists(escalated(1));
   return query.orderBy('o.id').limit(limit);

@@ -1,6 +1,7 @@
 import type { components } from '../generated/openapi';
 import { chinaDate, endOfChinaDay } from '../time/dates';
 import type { WorkingDayCalendar } from '../time/working-days';
+import { isOverdue } from './order-states';
 import type { ListedOrderRow, OrderRow } from './order-store';
 
 export type Order = components['schemas']['Order'];
@@ -20,7 +21,7 @@ export function toOrder(row: OrderRow, now: Date): Order {
     dueAt: dueAt.toISOString(),
     dueDate: chinaDate(new Date(dueAt.getTime() - 1)),
     dueAtProvisional: row.due_at_provisional,
-    overdue: row.status === 'issued' && dueAt.getTime() < now.getTime(),
+    overdue: isOverdue(row, now),
     measures: row.measures,
     feedback: row.feedback,
     liftedAt: row.lifted_at ? new Date(row.lifted_at).toISOString() : null,

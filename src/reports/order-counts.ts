@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { keptCountStateSql, orderStateSql, PENDING_STATUS } from '../orders/order-states';
 
 /**
  * The kept counts of orders (migration 20261205500100): compacted totals plus the deltas the writing transactions
@@ -10,6 +11,8 @@ import type { Logger } from 'pino';
 const STATE = `(select department, list_type, status, due_day, escalated, n from order_counts
                 union all
                 select department, list_type, status, due_day, escalated, n from order_count_deltas)`;
+const KEPT = keptCountStateSql('c');
+const ORDERS = orderStateSql('orders');
 const WEEKS = `(select week_start, department, list_type, kind, n from order_week_counts
                 union all
                 select week_start, department, list_type, kind, n from order_week_deltas)`;
@@ -18,7 +21,7 @@ const WEEKS = `(select week_start, department, list_type, kind, n from order_wee
 export interface DepartmentStateCounts {
   department: string;
   byStatus: Record<string, number>;
-  /** issued and due_at < now */
+  /** overdue (src/orders/order-states.ts) */
   pastDue: number;
   /** issued and escalated (any level) */
   escalated: number;
@@ -48,17 +51,17 @@ export async function departmentStateCounts(q: Knex, now: Date, department?: str
     `with s as (
        select department, status,
               sum(n)::float8 as n,
-              (sum(n) filter (where status = 'issued' and due_day < cast(:today as date)))::float8 as past_due,
-              (sum(n) filter (where status = 'issued' and escalated))::float8 as escalated,
-              (sum(n) filter (where status = 'issued' and escalated and due_day < cast(:today as date)))::float8 as esc_past_due
+              (sum(n) filter (where ${KEPT.pastDueDay(':today')}))::float8 as past_due,
+              (sum(n) filter (where ${KEPT.escalated}))::float8 as escalated,
+              (sum(n) filter (where ${KEPT.escalated} and ${KEPT.pastDueDay(':today')}))::float8 as esc_past_due
          from ${STATE} c
         where cast(:department as text) is null or department = :department
         group by department, status
      ), today as (
-       select department, 'issued'::text as status, count(*)::float8 as past_due,
-              (count(*) filter (where escalation_level > 0))::float8 as esc_past_due
+       select department, '${PENDING_STATUS}'::text as status, count(*)::float8 as past_due,
+              (count(*) filter (where ${ORDERS.escalated}))::float8 as esc_past_due
          from orders
-        where status = 'issued' and due_at >= :dayStart and due_at < :now
+        where ${ORDERS.overdue(':now')} and due_at >= :dayStart
           and (cast(:department as text) is null or department = :department)
         group by department
      )

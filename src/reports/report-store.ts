@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { orderStateSql, PENDING_STATUS } from '../orders/order-states';
 import { departmentStateCounts, weekCounts } from './order-counts';
 
 export interface DepartmentCounts {
@@ -35,7 +36,7 @@ export async function feedbackCounts(q: Knex, now: Date, range?: DayRange): Prom
       issued: Object.values(r.byStatus).reduce((a, b) => a + b, 0),
       implemented: of('implemented'),
       not_applicable: of('not_applicable'),
-      pending: of('issued'),
+      pending: of(PENDING_STATUS),
       overdue: r.pastDue,
       escalated: r.escalated,
       lifted: of('lifted'),
@@ -45,18 +46,18 @@ export async function feedbackCounts(q: Knex, now: Date, range?: DayRange): Prom
 }
 
 async function feedbackCountsIssuedWithin(q: Knex, now: Date, range: DayRange): Promise<DepartmentCounts[]> {
+  const state = orderStateSql('orders');
   const { rows } = await q.raw<{ rows: DepartmentCounts[] }>(
     `select department,
             count(*)::int                                                   as issued,
             count(*) filter (where status = 'implemented')::int             as implemented,
             count(*) filter (where status = 'not_applicable')::int          as not_applicable,
-            count(*) filter (where status = 'issued')::int                  as pending,
-            count(*) filter (where status = 'issued' and due_at < :now)::int as overdue,
-            count(*) filter (where status = 'issued' and e.order_id is not null)::int as escalated,
+            count(*) filter (where ${state.pending})::int                   as pending,
+            count(*) filter (where ${state.overdue(':now')})::int           as overdue,
+            count(*) filter (where ${state.escalated})::int                 as escalated,
             count(*) filter (where status = 'lifted')::int                  as lifted,
             count(*) filter (where status = 'revoked')::int                 as revoked
        from orders
-       left join (select distinct order_id from escalations) e on e.order_id = orders.id
       where issued_at >= :since and issued_at < :until
       group by department`,
     { now, since: range.since, until: range.until },
@@ -104,8 +105,7 @@ export async function overduePage(
     .join('list_entries as e', 'e.id', 'o.entry_id')
     .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.measures', 'o.issued_at', 'o.due_at', 'e.subject')
     .select('o.escalation_level')
-    .where('o.status', 'issued')
-    .where('o.due_at', '<', f.now);
+    .whereRaw(orderStateSql('o').overdue('?'), [f.now]);
   if (f.department) query.where('o.department', f.department);
   if (after) query.whereRaw('(o.due_at, o.id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1);

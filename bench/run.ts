@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
-import { createDb, migrateToLatest } from '../src/db/knex';
+import { createDb, migrateToLatest, primaryOnly } from '../src/db/knex';
 import { loadConfig } from '../src/config';
 import { createPersonKeyer } from '../src/identity/person-key';
 import { DbGauges } from '../src/metrics/db-gauges';
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     const rules = loadRules(config.rulesDir);
     const keyOf = createPersonKeyer(BENCH_KEYS.ID_HASH_KEY);
     const planner = createServices(config, {
-      db: plannerDb,
+      databases: primaryOnly(plannerDb),
       rules,
       keyOf,
       clock: systemClock,

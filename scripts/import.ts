@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   try {
     // The services as the server builds them: one calendar from RULES_DIR, each rule's own feedback deadline.
     const services = createServices(runtime.config, {
-      db: runtime.db,
+      databases: runtime.databases,
       rules: runtime.rules,
       keyOf: runtime.keyOf,
       clock: systemClock,

@@ -55,7 +55,8 @@ export interface App {
 
 /** The HTTP app on top of createServices: authentication, access, one handler per operation, express. */
 export function createApp(deps: AppDeps): App {
-  const { config, db, log } = deps;
+  const { config, log } = deps;
+  const db = deps.databases.primary;
   const s = createServices(config, deps);
   const calendarLastYear = () => s.calendar.lastYear;
   const departments = s.departments.all.map((d) => d.code);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded-postgres';
-import { createDb, migrateToLatest, type Db } from './db/knex';
+import { createDb, type Databases, migrateToLatest, type Db } from './db/knex';
 import { currentRole, grantRuntimeRole } from './db/roles';
 import { resolveServiceKeys } from './db/service-keys';
 import { createPersonKeyer, type PersonKeyer } from './identity/person-key';
@@ -10,9 +10,8 @@ import { loadRules, type LoadedRules } from './rules/rule-loader';
 export interface Runtime {
   /** The configuration with the service keys resolved (from the environment, or DATA_DIR on the embedded default). */
   config: Config;
-  db: Db;
-  /** The pool on READ_DATABASE_URL, when set (a streaming replica of db). */
-  replica?: Db;
+  /** The primary's pool, and the pool on READ_DATABASE_URL when set (a streaming replica), else the primary again. */
+  databases: Databases;
   rules: LoadedRules;
   keyOf: PersonKeyer;
   /** The embedded PostgreSQL is a running service's, used as one more client (npm run import beside the service). */
@@ -67,6 +66,7 @@ export async function bootstrap(
   const db = createDb(url);
   // Connected lazily: a replica that is down at start only means reads go to the primary until it is back.
   const replica = config.readDatabaseUrl ? createDb(config.readDatabaseUrl) : undefined;
+  const databases: Databases = { primary: db, replica: replica ?? db };
   try {
     await migrate(db, ownerUrl, log);
     const keys = await resolveServiceKeys(
@@ -77,12 +77,12 @@ export async function bootstrap(
     );
     return {
       config: Object.freeze({ ...config, ...keys }),
-      db,
-      ...(replica ? { replica } : {}),
+      databases,
       rules,
       keyOf: createPersonKeyer(keys.idHashKey),
       embeddedShared: embedded?.shared ?? false,
       close: async () => {
+        // Distinct pools only: without READ_DATABASE_URL the replica handle is the primary's pool itself.
         await replica?.destroy();
         await db.destroy();
         await embedded?.stop();

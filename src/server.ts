@@ -37,8 +37,7 @@ async function main(): Promise<void> {
 
   const app = createApp({
     config: runtime.config,
-    db: runtime.db,
-    ...(runtime.replica ? { replica: runtime.replica } : {}),
+    databases: runtime.databases,
     rules: runtime.rules,
     keyOf: runtime.keyOf,
     clock: systemClock,

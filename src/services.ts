@@ -11,7 +11,7 @@ import { SubjectIndex } from './checks/subject-index';
 import { OrderCountCompactor } from './reports/order-counts';
 import { citationLookup } from './rules/citations';
 import type { Config } from './config';
-import type { Db } from './db/knex';
+import type { Databases } from './db/knex';
 import { ReadRouter } from './db/read-router';
 import { DepartmentDirectory } from './departments/department-directory';
 import { openapiDefinition } from './http/definition';
@@ -34,10 +34,11 @@ import { WebhookTargetGuard } from './webhooks/target-guard';
 import { secretBoxProvider, WebhookService } from './webhooks/webhook-service';
 
 export interface ServiceDeps {
-  /** The primary: every write, and every read inside a writing transaction. */
-  db: Db;
-  /** A streaming replica of it (READ_DATABASE_URL) for reads that tolerate a bounded lag; default: the primary. */
-  replica?: Db;
+  /**
+   * The primary (every write, and every read inside a writing transaction) and its streaming replica
+   * (READ_DATABASE_URL, for reads that tolerate a bounded lag; the primary again when not set).
+   */
+  databases: Databases;
   rules: LoadedRules;
   keyOf: PersonKeyer;
   clock: Clock;
@@ -57,7 +58,8 @@ export type Services = ReturnType<typeof createServices>;
  * so every path computes deadlines, plans and writes the same way; createApp puts HTTP on top.
  */
 export function createServices(config: Config, deps: ServiceDeps) {
-  const { db, clock, log, keyOf } = deps;
+  const { clock, log, keyOf } = deps;
+  const { primary: db, replica } = deps.databases;
   const definition = openapiDefinition();
   const departments = new DepartmentDirectory(deps.rules.departments);
   const engine = new RuleEngine(deps.rules);
@@ -67,7 +69,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // Reads that tolerate a bounded lag (reports, browsing, history, gauges) go through this; started by createApp.
   const reads = new ReadRouter({
     primary: db,
-    ...(deps.replica ? { replica: deps.replica } : {}),
+    replica,
     log,
     maxLagMs: config.readMaxLagSeconds * 1000,
   });

@@ -11,6 +11,7 @@ import { createPersonKeyer } from '../src/identity/person-key';
 import type { LoadedRules } from '../src/rules/rule-loader';
 import type { LoadedRule } from '../src/rules/rule-types';
 import { createServices } from '../src/services';
+import { primaryOnly } from '../src/db/knex';
 import { startTestApp, type TestApp } from './support/test-app';
 import { enterpriseEntry, makeIdNumber, makeUscc, withWrongCheck } from './support/factories';
 
@@ -223,7 +224,7 @@ describe('import CLI wiring', () => {
       (rule.event.params as { feedbackDueWorkingDays?: number }).feedbackDueWorkingDays = 5;
       // as scripts/import.ts does it
       const services = createServices(t.config, {
-        db: t.db,
+        databases: primaryOnly(t.db),
         rules,
         keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
         clock: t.clock,

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { createApp } from '../src/app';
+import { primaryOnly } from '../src/db/knex';
 import { createPersonKeyer } from '../src/identity/person-key';
 import { rulesDir } from '../src/paths';
 import { loadRules, type LoadedRules } from '../src/rules/rule-loader';
@@ -173,7 +174,7 @@ describe('daily consistency check', () => {
     // the same database and clock, the changed rules: as after a deploy
     const t2app = createApp({
       config: t.config,
-      db: t.db,
+      databases: primaryOnly(t.db),
       clock: t.clock,
       rules,
       keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),

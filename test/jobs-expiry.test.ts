@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { createApp, type App } from '../src/app';
-import { createDb, type Db } from '../src/db/knex';
+import { createDb, type Db, primaryOnly } from '../src/db/knex';
 import { createPersonKeyer } from '../src/identity/person-key';
 import { enterpriseEntry, makeIdNumber } from './support/factories';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
@@ -11,7 +11,7 @@ function secondInstance(t: TestApp): { app: App; db: Db; close(): Promise<void> 
   const db = createDb(t.config.databaseUrl as string, { max: 5 });
   const app = createApp({
     config: t.config,
-    db,
+    databases: primaryOnly(db),
     rules: t.rules,
     keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
     clock: t.clock,

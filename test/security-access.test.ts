@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import pino from 'pino';
 import { createApp } from '../src/app';
+import { primaryOnly } from '../src/db/knex';
 import { createHttpServer } from '../src/http/http-server';
 import { createPersonKeyer } from '../src/identity/person-key';
 import { ManualClock } from '../src/time/clock';
@@ -65,7 +66,7 @@ describe('who sees what, and tokens that can be listed, revoked and expire', () 
     // A second instance on the same database, as in production behind a load balancer.
     const other = createApp({
       config: t.config,
-      db: t.db,
+      databases: primaryOnly(t.db),
       rules: t.rules,
       keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
       clock: t.clock,

@@ -106,7 +106,7 @@ describe('start-up', () => {
       const second = await bootstrap(loadConfig(env), silent);
       expect(second.keyOf('11010519491231002X')).toBe(key1);
       // nothing secret was written to the database
-      expect(JSON.stringify(await second.db('service_secrets').select('*'))).toBe('[]');
+      expect(JSON.stringify(await second.databases.primary('service_secrets').select('*'))).toBe('[]');
       await second.close();
     } finally {
       await db.drop();
@@ -133,7 +133,7 @@ describe('start-up', () => {
       );
       expect(String(other)).toMatch(/ID_HASH_KEY differs from the key an earlier version generated/);
       const same = await bootstrap(loadConfig({ ...env, ID_HASH_KEY: legacy }), silent);
-      expect(await same.db('service_secrets').count({ n: '*' })).toEqual([{ n: 0 }]);
+      expect(await same.databases.primary('service_secrets').count({ n: '*' })).toEqual([{ n: 0 }]);
       await same.close();
     } finally {
       await db.drop();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createServices } from '../src/services';
+import { primaryOnly } from '../src/db/knex';
 import type { LoadedRules } from '../src/rules/rule-loader';
 import type { LoadedRule } from '../src/rules/rule-types';
 import { createPersonKeyer } from '../src/identity/person-key';
@@ -305,5 +306,11 @@ function dates(from: string, to: string): string[] {
 function appOn(t: TestApp, dir: string) {
   const config = { ...t.config, rulesDir: dir };
   const keyOf = createPersonKeyer('test-id-hash-key-0123456789abcdef0123');
-  return createServices(config, { db: t.db, rules: t.rules, keyOf, clock: t.clock, log: pino({ level: 'silent' }) });
+  return createServices(config, {
+    databases: primaryOnly(t.db),
+    rules: t.rules,
+    keyOf,
+    clock: t.clock,
+    log: pino({ level: 'silent' }),
+  });
 }

@@ -21,6 +21,19 @@ const serviceTypes: Knex.PgCustomTypesConfig = {
 export type Db = Knex;
 
 /**
+ * The service's two database handles, which createServices hands to each store as it needs: the primary
+ * (DATABASE_URL) for every write and every read inside a writing transaction, and a streaming replica of it
+ * (READ_DATABASE_URL) for reads that tolerate a bounded lag. Without READ_DATABASE_URL both are the primary.
+ */
+export interface Databases {
+  primary: Db;
+  replica: Db;
+}
+
+/** One database for everything: no replica configured. */
+export const primaryOnly = (db: Db): Databases => ({ primary: db, replica: db });
+
+/**
  * Every query has a time limit, so a stopped or frozen database turns into a quick 503, never a hung request:
  * statement_timeout (PostgreSQL cancels a statement running longer), query_timeout (the client gives up on a server
  * that does not answer at all, e.g. frozen), a connect timeout, and a limit on waiting for a pooled connection.

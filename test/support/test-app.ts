@@ -149,8 +149,7 @@ export async function startTestApp(
   const clock = new ManualClock(opts.now ?? new Date('2026-03-02T02:00:00Z'));
   const appDeps = {
     config,
-    db,
-    ...(replica ? { replica } : {}),
+    databases: { primary: db, replica: replica ?? db },
     rules,
     keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123'),
     clock,
@@ -191,7 +190,7 @@ export async function startTestApp(
     secondInstance: () => {
       const db2 = createDb(database.url, { max: 5 });
       const replica2 = replicaUrl ? createDb(replicaUrl, { max: 5 }) : undefined;
-      const app2 = createApp({ ...appDeps, db: db2, ...(replica2 ? { replica: replica2 } : {}) });
+      const app2 = createApp({ ...appDeps, databases: { primary: db2, replica: replica2 ?? db2 } });
       return {
         app: app2,
         db: db2,

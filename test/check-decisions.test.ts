@@ -148,7 +148,7 @@ describe('decision records and desk feedback', () => {
     await t.http.post(url).set(mof).send({ action: 'restricted' }).expect(409);
     const audit = await t.db('audit_log').where({ action: 'decision.feedback', entity_id: hit.body.decisionId });
     expect(audit).toHaveLength(1);
-    expect(audit[0].actor).toBe('mof');
+    expect(audit[0]?.actor).toBe('mof');
 
     const hit2 = await t.http
       .get(`/v1/checks/enterprises/${listed.uscc}`)

@@ -171,15 +171,15 @@ describe('objection, correction, revocation and credit restoration', () => {
         .filter((d: string) => ['mof', 'samr', 'ndrc'].includes(d))
         .sort(),
     );
-    expect(revokedEvents[0].data.order.status).toBe('revoked');
+    expect((revokedEvents[0]?.data as { order: { status: string } } | undefined)?.order.status).toBe('revoked');
 
     // the decision record is unchanged, but marked; the desk is told with its case reference
     const record = await t.http.get(`/v1/checks/decisions/${hit.body.decisionId}`).set(mof).expect(200);
     expect(record.body.answer.restricted).toBe(true);
     expect(record.body.basisRevoked).toMatchObject({ reason: '列入主体错误', entryId: entry.id });
     const told = await t.db('webhook_outbox').where({ type: 'decision.basis_revoked', department: 'mof' });
-    const mine = told.find((e) => e.data.decisionId === hit.body.decisionId);
-    expect(mine.data).toMatchObject({ caseRef: 'CG-2026-99', entryId: entry.id, deskAction: 'restricted' });
+    const mine = told.find((e) => (e.data as { decisionId: string }).decisionId === hit.body.decisionId);
+    expect(mine?.data).toMatchObject({ caseRef: 'CG-2026-99', entryId: entry.id, deskAction: 'restricted' });
     await expect(t.db('check_decision_basis_revocations').update({ reason: 'x' })).rejects.toThrow(/append-only/);
 
     // a revoked order takes no feedback; a revoked entry is not removed, corrected or listed again
@@ -277,8 +277,8 @@ describe('objection, correction, revocation and credit restoration', () => {
     await t.http.post(`/v1/list-entries/${entry.id}/corrections`).set(samr).send(body).expect(200);
     const rows = await t.db('audit_log').where({ entity_id: entry.id, action: 'entry.corrected' });
     expect(rows).toHaveLength(1);
-    expect(rows[0].before).toEqual({ subjectName: entry.subject.name, decisionNo: expect.any(String) });
-    expect(rows[0].after).toMatchObject({ subjectName: '正确名称有限公司', reason: '名称录错' });
+    expect(rows[0]?.before).toEqual({ subjectName: entry.subject.name, decisionNo: expect.any(String) });
+    expect(rows[0]?.after).toMatchObject({ subjectName: '正确名称有限公司', reason: '名称录错' });
     await t.http
       .post(`/v1/list-entries/${entry.id}/corrections`)
       .set(samr)
@@ -329,7 +329,8 @@ describe('objection, correction, revocation and credit restoration', () => {
     });
     for (const o of now.orders) expect(o.status === 'lifted' ? o.endGround : 'credit_restored').toBe('credit_restored');
     const lifted = await t.db('webhook_outbox').where({ type: 'order.lifted', department: 'mof' });
-    expect(lifted.find((e) => e.data.order.entryId === entry.id)?.data.ground).toBe('credit_restored');
+    const data = lifted.map((e) => e.data as { order: { entryId: string }; ground?: string });
+    expect(data.find((d) => d.order.entryId === entry.id)?.ground).toBe('credit_restored');
     expect((await procurementCheck(entry.subject.uscc)).body.restricted).toBe(false);
     // 公示 stops: other departments no longer see it; the authority and the supervisors do
     await t.http.get(`/v1/list-entries/${entry.id}`).set(mof).expect(404);

@@ -28,7 +28,7 @@ describe('authentication and authorisation', () => {
     const res = await t.http.post('/v1/departments/pboc/tokens').set(ADMIN).send({ label: '征信系统' }).expect(201);
     expect(res.body).toMatchObject({ department: 'pboc', label: '征信系统' });
     const stored = await t.db('api_tokens').where({ id: res.body.id }).first();
-    expect(stored.token_hash).not.toContain(res.body.token);
+    expect(stored?.token_hash).not.toContain(res.body.token);
     expect(JSON.stringify(stored)).not.toContain(res.body.token);
     await t.http
       .get('/v1/departments')

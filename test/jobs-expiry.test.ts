@@ -95,8 +95,8 @@ describe('expiry job', () => {
     expect(await t.count('restrictions', { entry_id: entryId, status: 'active' })).toBe(0);
     expect(await t.count('officer_bans', { entry_id: entryId, status: 'active' })).toBe(0);
     const lifted = await t.db('webhook_outbox').whereIn('order_id', orderIds).where('type', 'order.lifted');
-    expect(lifted.map((e: { order_id: string }) => e.order_id).sort()).toEqual([...orderIds].sort());
-    expect(lifted.every((e: { data: { order: { status: string } } }) => e.data.order.status === 'lifted')).toBe(true);
+    expect(lifted.map((e) => e.order_id).sort()).toEqual([...orderIds].sort());
+    expect(lifted.every((e) => (e.data as { order: { status: string } }).order.status === 'lifted')).toBe(true);
     expect(await t.count('audit_log', { entity_id: entryId, action: 'entry.expired', actor: 'system' })).toBe(1);
 
     // idempotent: a second run finds nothing

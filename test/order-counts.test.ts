@@ -183,6 +183,7 @@ describe('kept order counts', () => {
     expect(events.length).toBeGreaterThanOrEqual(1);
     const old = new Date(t.clock.now().getTime() - 91 * 86_400_000);
     const [first] = events;
+    if (!first) throw new Error('no event queued');
     await t.db('webhook_outbox').update({ status: 'delivered', delivered_at: old }).where('id', first.id);
     await t.db('webhook_delivery_attempts').insert({
       event_id: first.id,

@@ -212,8 +212,8 @@ describe('orders a department can work', () => {
     expect(corrected.feedback?.firstAt).toBe(first.feedback?.at);
     expect(corrected.feedback?.correctableUntil).toBe(first.feedback?.correctableUntil);
     const [audit] = await t.db('audit_log').where({ entity_id: mofOrder.A, action: 'order.feedback_corrected' });
-    expect(audit.before).toMatchObject({ status: 'implemented', feedback: { outcome: 'implemented' } });
-    expect(audit.after).toMatchObject({ status: 'not_applicable', feedback: { reason: 'already_restricted' } });
+    expect(audit?.before).toMatchObject({ status: 'implemented', feedback: { outcome: 'implemented' } });
+    expect(audit?.after).toMatchObject({ status: 'not_applicable', feedback: { reason: 'already_restricted' } });
     // the same correction again: nothing new
     await t.http
       .post(`/v1/orders/${mofOrder.A}/feedback/correction`)

@@ -95,7 +95,7 @@ describe('subject index at volume', () => {
         .where({ status: 'active', department: 'mof' })
         .whereNotNull('uscc')
         .first();
-      const check = await t.http.get(`/v1/checks/enterprises/${listed.uscc}`).set(mof).expect(200);
+      const check = await t.http.get(`/v1/checks/enterprises/${listed?.uscc}`).set(mof).expect(200);
       expect(check.body.restricted).toBe(true);
     } finally {
       await t.db.raw('alter table subjects_in_force_away rename to subjects_in_force');

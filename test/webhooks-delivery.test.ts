@@ -59,7 +59,7 @@ describe('webhooks', () => {
       .send({ url: 'http://127.0.0.1:9/x', secret: SECRET })
       .expect(404);
     const stored = await t.db('webhooks').where({ department: 'mof' }).first();
-    expect(stored.secret_sealed).not.toContain(SECRET);
+    expect(stored?.secret_sealed).not.toContain(SECRET);
     expect(JSON.stringify(await t.db('audit_log').where({ action: 'webhook.set' }))).not.toContain(SECRET);
   });
 
@@ -133,7 +133,7 @@ describe('webhooks', () => {
           expected.map((e) => e.id),
         )
         .orderBy('id');
-      expect(log.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 500, 204, 204, 204, 204]);
+      expect(log.map((a) => a.status_code)).toEqual([500, 500, 500, 204, 204, 204, 204]);
       expect(await t.db('webhook_outbox').where({ id: expected[0]?.id }).first()).toMatchObject({
         status: 'delivered',
         attempts: 4,

@@ -172,7 +172,7 @@ describe('webhook targets at delivery time', () => {
       expect(result).toMatchObject({ delivered: 0, failed: 1 });
       expect(r.got).toHaveLength(0);
       const attempt = await t.db('webhook_delivery_attempts').orderBy('id', 'desc').first();
-      expect(attempt.error).toMatch(/^refused: 127\.0\.0\.1 is not a public address \(loopback\)/);
+      expect(attempt?.error).toMatch(/^refused: 127\.0\.0\.1 is not a public address \(loopback\)/);
     } finally {
       await r.close();
     }

@@ -252,8 +252,8 @@ describe('order deadlines through the API (real database)', () => {
       expect(moved.body).toMatchObject({ dueAt: '2031-02-13T16:00:00.000Z', dueAtProvisional: false });
       const audit = await t.db('audit_log').where({ entity_id: first.id, action: 'order.deadline_recomputed' });
       expect(audit).toHaveLength(1);
-      expect(audit[0].before).toEqual({ dueAt: '2031-02-07T16:00:00.000Z', dueAtProvisional: true });
-      expect(audit[0].after).toMatchObject({ dueAt: '2031-02-13T16:00:00.000Z', dueAtProvisional: false });
+      expect(audit[0]?.before).toEqual({ dueAt: '2031-02-07T16:00:00.000Z', dueAtProvisional: true });
+      expect(audit[0]?.after).toMatchObject({ dueAt: '2031-02-13T16:00:00.000Z', dueAtProvisional: false });
       // a second run finds nothing to do
       expect(await later.jobs.run('recompute-provisional-deadlines')).toMatchObject({ counts: { checked: 0 } });
 

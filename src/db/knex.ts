@@ -1,6 +1,8 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrationsDir } from '../paths';
+// The tables' row types, declared to knex: every `db('table')` in the program is typed by them.
+import './tables';
 
 /**
  * How this service's pools read two types, given to each pool (and to the subject index's listening client, which

@@ -42,6 +42,12 @@ type RowOf<T extends ProcedureTable> = T extends 'objections' ? ObjectionRow : R
 type NewRow<T extends ProcedureTable> = Omit<RowOf<T>, 'status' | 'decision' | 'decided_at'>;
 
 /**
+ * Either table, as this store's own row type: knex's table typing (src/db/tables.ts) cannot follow a table chosen
+ * by a type parameter, so these two tables are read here through RowOf, not through their declared records.
+ */
+const from = (q: Q, table: ProcedureTable): Knex.QueryBuilder => q(table as string);
+
+/**
  * Inserts the record unless the same one (entry, receivedAt, channel, statement) is stored: a retried request is one
  * record. The caller holds the entry's row lock, so two copies of one request cannot both miss the other (the unique
  * index on the same columns stays as the last guard). Returns the stored row and whether this call stored it.
@@ -51,12 +57,12 @@ export async function insertOnce<T extends ProcedureTable>(
   table: T,
   row: NewRow<T>,
 ): Promise<{ created: boolean; row: RowOf<T> }> {
-  const existing = await q(table)
+  const existing = await from(q, table)
     .where({ entry_id: row.entry_id, received_at: row.received_at, channel: row.channel, statement: row.statement })
     .first();
   if (existing) return { created: false, row: existing as RowOf<T> };
   const values = { ...row, evidence: JSON.stringify(row.evidence), basis: JSON.stringify(row.basis) };
-  const [inserted] = await q(table).insert(values).returning('*');
+  const [inserted] = await from(q, table).insert(values).returning('*');
   return { created: true, row: inserted as RowOf<T> };
 }
 
@@ -66,7 +72,7 @@ export async function findRecord<T extends ProcedureTable>(
   id: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<RowOf<T> | undefined> {
-  const query = q(table).where({ id }).first();
+  const query = from(q, table).where({ id }).first();
   return opts.forUpdate ? query.forUpdate() : query;
 }
 
@@ -78,7 +84,7 @@ export async function setDecision<T extends ProcedureTable>(
   decision: NonNullable<RowOf<T>['decision']>,
   at: Date,
 ): Promise<RowOf<T>> {
-  const [row] = await q(table)
+  const [row] = await from(q, table)
     .where({ id })
     .update({ status, decision: JSON.stringify(decision), decided_at: at })
     .returning('*');
@@ -101,7 +107,7 @@ export async function listRecords<T extends ProcedureTable>(
   limit: number,
   after?: CursorKey,
 ): Promise<RowOf<T>[]> {
-  const query = q(table).select('*');
+  const query = from(q, table).select('*');
   if (f.status) query.where('status', f.status);
   if (f.authority) query.where('authority', f.authority);
   if (f.entry) query.where('entry_id', f.entry);

@@ -94,7 +94,7 @@ export async function enqueueDecisionEvents(
     .map((e) => ({
       id: randomUUID(),
       department: e.department,
-      type: 'decision.basis_revoked',
+      type: 'decision.basis_revoked' as const,
       order_id: null,
       occurred_at: at,
       data: JSON.stringify(e.data),

@@ -1,0 +1,329 @@
+import type { Knex } from 'knex';
+import type { Tables } from 'knex/types/tables';
+
+/**
+ * Every table's row as this service's pools return it (src/db/knex.ts: DATE as 'YYYY-MM-DD', BIGINT as number,
+ * timestamptz as Date, jsonb parsed), declared to knex (its "Tables" typing) so that `db('table')` queries are
+ * typed: selecting or reading a column that does not exist does not compile (test/unit/table-types.test.ts).
+ * These are the database's shapes; each store maps them to its domain types, never to the HTTP schemas.
+ *
+ * What a write may give: every column of the row (those with a default optional), a timestamp also as text, a
+ * jsonb column also as text (arrays must be JSON.stringify'd: pg sends a JS array as a PostgreSQL array), any
+ * column also as knex.raw(...).
+ */
+
+type Writable<Row> = {
+  [K in keyof Row]: Row[K] extends Date | null ? Row[K] | string | Knex.Raw : Row[K] | Knex.Raw;
+};
+/** `Json` marks the jsonb columns (writable as text), `Defaults` the columns a row may leave out. */
+type Table<Row, Defaults extends keyof Row = never, Json extends keyof Row = never> = Knex.CompositeTableType<
+  Row,
+  WriteOf<Row, Defaults, Json>,
+  Partial<WriteOf<Row, never, Json>>
+>;
+type WriteOf<Row, Defaults extends keyof Row, Json extends keyof Row> = Omit<
+  JsonAsText<Writable<Row>, Json>,
+  Defaults
+> &
+  Partial<Pick<JsonAsText<Writable<Row>, Json>, Defaults>>;
+type JsonAsText<W, Json extends PropertyKey> = { [K in keyof W]: K extends Json ? W[K] | string : W[K] };
+
+/** A declared table's row. */
+export type RowOf<T extends keyof Tables> = Knex.ResolveTableType<Tables[T]>;
+
+/**
+ * A column list checked against its table: `.select(...columnsOf('api_tokens', 'id', 'label'))` types the rows as
+ * those columns, and a name the table does not have does not compile. Needed because knex's select() also takes any
+ * string (for aliases and qualified names), and then types the rows as any.
+ */
+export const columnsOf = <T extends keyof Tables, const C extends readonly (keyof RowOf<T> & string)[]>(
+  _table: T,
+  ...columns: C
+): C => columns;
+
+/** A jsonb value whose shape the database does not constrain; the store that reads it gives it one. */
+export type JsonValue = unknown;
+
+export interface ApiTokenRecord {
+  id: string;
+  department: string;
+  token_hash: string;
+  label: string | null;
+  created_by: string;
+  created_at: Date;
+  revoked_at: Date | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+}
+
+export interface AuditLogRecord {
+  id: number;
+  occurred_at: Date;
+  actor: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: JsonValue | null;
+  after: JsonValue | null;
+  request_id: string | null;
+  token_id: string | null;
+}
+
+export interface CheckCountRecord {
+  department: string;
+  kind: string;
+  scenario: string;
+  /** China day */
+  day: string;
+  clear: number;
+}
+
+export interface CheckDecisionBasisRevocationRecord {
+  decision_id: string;
+  entry_id: string;
+  revoked_at: Date;
+  reason: string;
+  decision_no: string;
+}
+
+export interface CheckDecisionRecord {
+  id: string;
+  kind: 'enterprise' | 'person' | 'officer';
+  department: string;
+  uscc: string | null;
+  person_key: string | null;
+  person_masked: string | null;
+  scenario: string | null;
+  role: string | null;
+  outcome: 'hit' | 'clear';
+  answer: JsonValue;
+  rules_version: string;
+  checked_at: Date;
+  feedback_action: 'restricted' | 'not_restricted' | null;
+  feedback: JsonValue | null;
+}
+
+export interface EscalationRecord {
+  id: number;
+  order_id: string;
+  level: number;
+  department: string;
+  supervisors: string[];
+  due_at: Date;
+  escalated_at: Date;
+}
+
+export interface JobRunRecord {
+  id: number;
+  name: string;
+  started_at: Date;
+  finished_at: Date | null;
+  outcome: 'running' | 'succeeded' | 'failed' | 'abandoned';
+  counts: Record<string, number>;
+  error: string | null;
+  duration_ms: number | null;
+  instance: string;
+}
+
+export interface ObjectionRecord {
+  id: string;
+  entry_id: string;
+  authority: string;
+  received_at: Date;
+  channel: 'authority' | 'credit_china' | 'other';
+  grounds: string[];
+  statement: string;
+  evidence: JsonValue;
+  status: 'received' | 'not_accepted' | 'rejected' | 'upheld';
+  accept_by: string | null;
+  decide_by: string | null;
+  basis: JsonValue;
+  decision: JsonValue | null;
+  decided_at: Date | null;
+  recorded_by: string;
+  created_at: Date;
+}
+
+export interface RestorationApplicationRecord {
+  id: string;
+  entry_id: string;
+  authority: string;
+  received_at: Date;
+  channel: 'authority' | 'credit_china' | 'other';
+  statement: string;
+  commitment: boolean;
+  evidence: JsonValue;
+  status: 'received' | 'approved' | 'refused';
+  eligible_from: string;
+  decide_by: string | null;
+  basis: JsonValue;
+  decision: JsonValue | null;
+  decided_at: Date | null;
+  recorded_by: string;
+  created_at: Date;
+}
+
+export interface OrderCountRecord {
+  department: string;
+  list_type: string;
+  status: string;
+  due_day: string;
+  escalated: boolean;
+  n: number;
+}
+
+export interface OrderWeekCountRecord {
+  week_start: string;
+  department: string;
+  list_type: string;
+  kind: string;
+  n: number;
+}
+
+export interface PersonCheckBudgetRecord {
+  caller: string;
+  used: number;
+  window_ends: Date;
+}
+
+export interface SeriousViolationProposalRecord {
+  id: number;
+  entry_id: string;
+  stage: 'reminder' | 'proposal';
+  uscc: string | null;
+  subject_name: string;
+  listed_on: string;
+  three_years_on: string;
+  basis: JsonValue;
+  created_at: Date;
+}
+
+export interface ServiceSecretRecord {
+  name: string;
+  value: string;
+  created_at: Date;
+}
+
+export interface SubjectInForceRecord {
+  subject_key: string;
+  h: number;
+  touched_at: Date;
+}
+
+export interface WebhookDeliveryAttemptRecord {
+  id: number;
+  event_id: string;
+  attempt: number;
+  url: string;
+  attempted_at: Date;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface WebhookOutboxRecord {
+  id: string;
+  seq: number;
+  department: string;
+  type: 'order.issued' | 'order.lifted' | 'order.escalated' | 'order.revoked' | 'decision.basis_revoked';
+  order_id: string | null;
+  occurred_at: Date;
+  data: JsonValue;
+  status: 'pending' | 'delivered';
+  attempts: number;
+  next_attempt_at: Date;
+  delivered_at: Date | null;
+  last_error: string | null;
+}
+
+export interface WebhookRecord {
+  department: string;
+  url: string;
+  secret_sealed: string;
+  updated_by: string;
+  created_at: Date;
+  updated_at: Date;
+  lease_owner: string | null;
+  lease_until: Date | null;
+}
+
+export interface RestrictionRecord {
+  id: number;
+  entry_id: string;
+  order_id: string;
+  subject_kind: 'enterprise' | 'person';
+  uscc: string | null;
+  person_key: string | null;
+  measure_code: string;
+  measure_name: string;
+  measure_name_en: string;
+  department: string;
+  list_type: string;
+  scenarios: string[];
+  basis: string[];
+  until: string | null;
+  status: string;
+  lifted_at: Date | null;
+}
+
+export interface OfficerBanRecord {
+  id: number;
+  entry_id: string;
+  order_id: string;
+  person_key: string;
+  person_masked: string;
+  reached_as: string;
+  roles: string[];
+  code: string;
+  reason: string;
+  reason_en: string;
+  basis: string[];
+  list_type: string;
+  enterprise_uscc: string | null;
+  until: string | null;
+  status: string;
+  lifted_at: Date | null;
+}
+
+declare module 'knex/types/tables' {
+  interface Tables {
+    api_tokens: Table<ApiTokenRecord, 'id' | 'created_at' | 'label' | 'revoked_at' | 'expires_at' | 'last_used_at'>;
+    audit_log: Table<AuditLogRecord, 'id' | 'before' | 'after' | 'request_id' | 'token_id', 'before' | 'after'>;
+    check_counts: Table<CheckCountRecord, 'clear'>;
+    check_decision_basis_revocations: Table<CheckDecisionBasisRevocationRecord>;
+    check_decisions: Table<
+      CheckDecisionRecord,
+      'id' | 'uscc' | 'person_key' | 'person_masked' | 'scenario' | 'role' | 'feedback_action' | 'feedback',
+      'answer' | 'feedback'
+    >;
+    escalations: Table<EscalationRecord, 'id'>;
+    job_runs: Table<JobRunRecord, 'id' | 'finished_at' | 'counts' | 'error' | 'duration_ms', 'counts'>;
+    objections: Table<
+      ObjectionRecord,
+      'evidence' | 'status' | 'accept_by' | 'decide_by' | 'decision' | 'decided_at',
+      'evidence' | 'basis' | 'decision'
+    >;
+    restoration_applications: Table<
+      RestorationApplicationRecord,
+      'evidence' | 'status' | 'decide_by' | 'decision' | 'decided_at',
+      'evidence' | 'basis' | 'decision'
+    >;
+    order_counts: Table<OrderCountRecord>;
+    order_count_deltas: Table<OrderCountRecord>;
+    order_week_counts: Table<OrderWeekCountRecord>;
+    order_week_deltas: Table<OrderWeekCountRecord>;
+    person_check_budget: Table<PersonCheckBudgetRecord>;
+    serious_violation_proposals: Table<SeriousViolationProposalRecord, 'id' | 'uscc', 'basis'>;
+    service_secrets: Table<ServiceSecretRecord, 'created_at'>;
+    subjects_in_force: Table<SubjectInForceRecord, 'touched_at'>;
+    webhook_delivery_attempts: Table<WebhookDeliveryAttemptRecord, 'id' | 'status_code' | 'error'>;
+    webhook_outbox: Table<
+      WebhookOutboxRecord,
+      'seq' | 'order_id' | 'status' | 'attempts' | 'delivered_at' | 'last_error',
+      'data'
+    >;
+    webhooks: Table<WebhookRecord, 'lease_owner' | 'lease_until'>;
+    restrictions: Table<RestrictionRecord, 'id' | 'uscc' | 'person_key' | 'until' | 'status' | 'lifted_at'>;
+    officer_bans: Table<OfficerBanRecord, 'id' | 'enterprise_uscc' | 'until' | 'status' | 'lifted_at'>;
+  }
+}

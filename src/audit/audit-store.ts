@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { columnsOf } from '../db/tables';
 import { redactIdNumbers } from '../identity/id-number';
 import { requestTokenId } from './request-token';
 
@@ -85,23 +86,40 @@ export async function insertBufferedAudit(q: Knex, records: readonly BufferedAud
   }
 }
 
-export interface AuditRow {
-  occurred_at: Date;
+/** One recorded change as an entry's history shows it. */
+export interface AuditEvent {
+  at: Date;
   actor: string;
   action: string;
-  entity_type: string;
-  entity_id: string;
+  entityType: 'list_entry' | 'order';
+  entityId: string;
+  /** What the writer recorded (an object, or null when nothing was): JSON as stored, ID numbers masked. */
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
 }
 
-/** The rows about one entry and the given orders of it, oldest first (an entry's history is tens of rows). */
-export async function historyOf(q: Knex, entryId: string, orderIds: string[]): Promise<AuditRow[]> {
-  return q('audit_log')
-    .select('occurred_at', 'actor', 'action', 'entity_type', 'entity_id', 'before', 'after')
+const asObject = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+
+/**
+ * The rows about one entry and the given orders of it, oldest first (an entry's history is tens of rows). Takes the
+ * handle of the caller's read (src/lists/list-entry-service.ts reads the entry, its orders and this in one place).
+ */
+export async function historyOf(q: Knex, entryId: string, orderIds: string[]): Promise<AuditEvent[]> {
+  const rows = await q('audit_log')
+    .select(...columnsOf('audit_log', 'occurred_at', 'actor', 'action', 'entity_type', 'entity_id', 'before', 'after'))
     .where((w) => {
       w.where({ entity_type: 'list_entry', entity_id: entryId });
       if (orderIds.length) w.orWhere((o) => o.where('entity_type', 'order').whereIn('entity_id', orderIds));
     })
     .orderBy([{ column: 'occurred_at' }, { column: 'id' }]);
+  return rows.map((r) => ({
+    at: new Date(r.occurred_at),
+    actor: r.actor,
+    action: r.action,
+    entityType: r.entity_type === 'order' ? 'order' : 'list_entry',
+    entityId: r.entity_id,
+    before: asObject(r.before),
+    after: asObject(r.after),
+  }));
 }

@@ -220,15 +220,7 @@ export class ListEntryService {
       );
     });
     return {
-      items: rows.map((r) => ({
-        at: new Date(r.occurred_at).toISOString(),
-        actor: r.actor,
-        action: r.action,
-        entityType: r.entity_type as 'list_entry' | 'order',
-        entityId: r.entity_id,
-        before: r.before,
-        after: r.after,
-      })),
+      items: rows.map((r) => ({ ...r, at: r.at.toISOString() })),
     };
   }
 

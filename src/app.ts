@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): App {
   });
   const definition = openapiDefinition();
   const authenticator = new Authenticator(
-    db,
+    s.tokenStore,
     s.departments,
     config.adminToken,
     s.wallClock,

@@ -1,10 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import DataLoader from 'dataloader';
-import type { Db } from '../db/knex';
 import type { Clock } from '../time/clock';
 import type { DepartmentLookup, Principal } from './principal';
 import { tokenDigest } from './token-service';
-import { findUnrevokedTokensByHash, touchToken } from './token-store';
+import type { TokenByHash, TokenStore } from './token-store';
 
 /** Hashes known not to be a token (unknown, revoked or expired): all three are final, so they may be remembered. */
 const NEGATIVE_CACHE_LIMIT = 50_000;
@@ -28,8 +27,6 @@ export interface TokenChanges {
   onTokenChange(listener: (tokenHash: string) => void): void;
 }
 
-type TokenRow = { id: string; department: string; expires_at: Date | null };
-
 /**
  * Resolves `Authorization: Bearer <token>` to a principal.
  *
@@ -49,13 +46,13 @@ export class Authenticator {
   private readonly notTokens = new Set<string>();
   private readonly failures = new Map<string, { count: number; windowEnds: number }>();
   private readonly touched = new Map<string, number>();
-  private readonly tokens: DataLoader<string, TokenRow | null>;
-  private readonly valid = new Map<string, TokenRow>();
+  private readonly tokens: DataLoader<string, TokenByHash | null>;
+  private readonly valid = new Map<string, TokenByHash>();
   /** Bumped on every change notice: a read that started before a notice must not be remembered after it. */
   private changeCount = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: TokenStore,
     private readonly departments: DepartmentLookup,
     adminToken: string | undefined,
     private readonly clock: Clock,
@@ -70,8 +67,8 @@ export class Authenticator {
     });
     this.tokens = new DataLoader(
       async (hashes) => {
-        const rows = await findUnrevokedTokensByHash(this.db, hashes);
-        const byHash = new Map(rows.map((r) => [r.token_hash, r]));
+        const rows = await this.store.unrevokedByHash(hashes);
+        const byHash = new Map(rows.map((r) => [r.tokenHash, r]));
         return hashes.map((h) => byHash.get(h) ?? null);
       },
       { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
@@ -116,7 +113,7 @@ export class Authenticator {
       }
     }
     const department = row && this.departments.find(row.department);
-    if (!row || !department || (row.expires_at && new Date(row.expires_at).getTime() <= now)) {
+    if (!row || !department || (row.expiresAt && row.expiresAt.getTime() <= now)) {
       if (this.notTokens.size >= NEGATIVE_CACHE_LIMIT) this.notTokens.clear();
       this.notTokens.add(hash);
       return null;
@@ -125,7 +122,7 @@ export class Authenticator {
     if ((this.touched.get(row.id) ?? -Infinity) <= now - 60_000) {
       if (this.touched.size >= NEGATIVE_CACHE_LIMIT) this.touched.clear();
       this.touched.set(row.id, now);
-      touchToken(this.db, row.id, new Date(now)).catch(() => undefined);
+      this.store.touch(row.id, new Date(now)).catch(() => undefined);
     }
     return { kind: 'department', department, tokenId: row.id };
   }

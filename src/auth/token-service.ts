@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/knex';
 import { recordAudit } from '../audit/audit-store';
 import { actorOf, type CallContext, type DepartmentLookup } from './principal';
 import { NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
-import { findToken, insertToken, listTokens, markTokenRevoked, type TokenRow } from './token-store';
+import type { Token, TokenStore } from './token-store';
 
 /** SHA-256 of a bearer token: tokens are stored and looked up by its hex form, never in clear. */
 export const tokenDigest = (token: string) => createHash('sha256').update(token).digest();
@@ -17,23 +16,23 @@ const DEFAULT_TOKEN_LIFETIME_MS = YEAR_MS;
 const MAX_TOKEN_LIFETIME_MS = 5 * YEAR_MS;
 
 type TokenSummary = components['schemas']['TokenSummary'];
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function toTokenSummary(row: TokenRow): TokenSummary {
+function toTokenSummary(token: Token): TokenSummary {
   return {
-    id: row.id,
-    department: row.department,
-    label: row.label,
-    createdAt: new Date(row.created_at).toISOString(),
-    lastUsedAt: iso(row.last_used_at),
-    expiresAt: iso(row.expires_at),
-    revokedAt: iso(row.revoked_at),
+    id: token.id,
+    department: token.department,
+    label: token.label,
+    createdAt: token.createdAt.toISOString(),
+    lastUsedAt: iso(token.lastUsedAt),
+    expiresAt: iso(token.expiresAt),
+    revokedAt: iso(token.revokedAt),
   };
 }
 
 export class TokenService {
   constructor(
-    private readonly db: Db,
+    private readonly store: TokenStore,
     private readonly departments: DepartmentLookup,
     private readonly clock: Clock,
     /** Expiry is real time (see AppDeps.wallClock), not the service clock. */
@@ -53,8 +52,8 @@ export class TokenService {
     if (expiresAt.getTime() - realNow > MAX_TOKEN_LIFETIME_MS)
       throw ValidationError.field('expiresAt', 'must be within five years');
     const token = `jp_${randomBytes(32).toString('base64url')}`;
-    const row = await this.db.transaction(async (trx) => {
-      const inserted = await insertToken(trx, {
+    const row = await this.store.transaction(async (trx) => {
+      const inserted = await this.store.insert(trx, {
         department: department.code,
         tokenHash: hashToken(token),
         label: input.label ?? null,
@@ -78,14 +77,14 @@ export class TokenService {
       id: row.id,
       department: row.department,
       label: row.label,
-      createdAt: new Date(row.created_at).toISOString(),
-      expiresAt: iso(row.expires_at),
+      createdAt: row.createdAt.toISOString(),
+      expiresAt: iso(row.expiresAt),
     };
   }
 
   async list(_ctx: CallContext, departmentCode: string): Promise<{ items: TokenSummary[] }> {
     const department = this.departments.get(departmentCode);
-    return { items: (await listTokens(this.db, department.code)).map(toTokenSummary) };
+    return { items: (await this.store.list(department.code)).map(toTokenSummary) };
   }
 
   /**
@@ -96,11 +95,11 @@ export class TokenService {
   async revoke(ctx: CallContext, departmentCode: string, id: string): Promise<void> {
     const department = this.departments.get(departmentCode);
     const at = this.clock.now();
-    await this.db.transaction(async (trx) => {
-      const row = await findToken(trx, department.code, id, { forUpdate: true });
+    await this.store.transaction(async (trx) => {
+      const row = await this.store.findForUpdate(trx, department.code, id);
       if (!row) throw new NotFoundError(`no token ${id} of department ${department.code}`);
-      if (row.revoked_at) return;
-      await markTokenRevoked(trx, id, at);
+      if (row.revokedAt) return;
+      await this.store.markRevoked(trx, id, at);
       await recordAudit(trx, { at, requestId: ctx.requestId }, [
         {
           actor: actorOf(ctx.principal),

@@ -13,20 +13,12 @@ import type { CitationLookup } from '../rules/citations';
 import type { Catalog, ListType, OfficerRole } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
-import {
-  bansOfPersons,
-  restrictionsOfEnterprises,
-  restrictionsOfPersons,
-  type AsOfWindow,
-  type BanHit,
-  type PersonRestrictionHit,
-  type RestrictionHit,
-} from './check-store';
+import type { CheckStore, AsOfWindow, BanHit, PersonRestrictionHit, RestrictionHit } from './check-store';
 import type { ClearCounter } from './clear-counter';
 import type { PersonCheckAudit } from './person-check-audit';
 import type { PersonCheckBudget } from './person-check-budget';
 import { pendingObjectionsOf } from '../lists/pending-objections';
-import { insertDecisions, type CheckKind, type NewDecisionRow } from './decision-store';
+import type { CheckKind, DecisionStore, NewDecisionRow } from './decision-store';
 import { groundsOf, type GroundNames } from './grounds';
 import { enterpriseKey, personKey, type SubjectIndex } from './subject-index';
 
@@ -45,6 +37,13 @@ export interface CheckEvidence {
   /** Person-level checks (persons, officers) spend a per-token budget and are each audited. */
   budget: PersonCheckBudget;
   audit: PersonCheckAudit;
+}
+
+/** The stores a check reads and writes, and the primary for what it reads of the lists' procedures. */
+export interface CheckStores {
+  primary: Db;
+  checks: CheckStore;
+  decisions: DecisionStore;
 }
 
 /** The subject of a decision record, as stored (never a full ID number). */
@@ -85,7 +84,7 @@ export class CheckService {
   private readonly names: GroundNames;
 
   constructor(
-    private readonly db: Db,
+    private readonly stores: CheckStores,
     private readonly keyOf: PersonKeyer,
     private readonly clock: Clock,
     catalog: Catalog,
@@ -100,12 +99,13 @@ export class CheckService {
       listType: (code) => listNames.get(code) ?? code,
       department: (code) => departments.find(code)?.name ?? code,
     };
-    this.restrictionsOf = batched((usccs) => restrictionsOfEnterprises(db, usccs));
-    this.personRestrictionsOf = batched((personKeys) => restrictionsOfPersons(db, personKeys));
-    this.bansOf = batched((personKeys) => bansOfPersons(db, personKeys));
+    const { checks, decisions } = stores;
+    this.restrictionsOf = batched((usccs) => checks.restrictionsOfEnterprises(usccs));
+    this.personRestrictionsOf = batched((personKeys) => checks.restrictionsOfPersons(personKeys));
+    this.bansOf = batched((personKeys) => checks.bansOfPersons(personKeys));
     this.record = new DataLoader(
       async (rows) => {
-        await insertDecisions(db, rows);
+        await decisions.insert(rows);
         return rows.map(() => undefined);
       },
       { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
@@ -141,7 +141,9 @@ export class CheckService {
     const moment = this.momentOf(input.asOf);
     // As of an earlier moment the loaders (current rows only) do not apply: one history read for every bidder.
     const readAt = new Date();
-    const history = moment.window ? await restrictionsOfEnterprises(this.db, input.usccs, moment.window) : undefined;
+    const history = moment.window
+      ? await this.stores.checks.restrictionsOfEnterprises(input.usccs, moment.window)
+      : undefined;
     const items = await Promise.all(
       input.usccs.map((uscc) =>
         this.answerEnterprise(
@@ -174,7 +176,7 @@ export class CheckService {
       history ??
       (await this.read(enterpriseKey(uscc), moment, (w) =>
         w
-          ? restrictionsOfEnterprises(this.db, [uscc], w).then((m) => m.get(uscc) ?? [])
+          ? this.stores.checks.restrictionsOfEnterprises([uscc], w).then((m) => m.get(uscc) ?? [])
           : this.restrictionsOf.load(uscc),
       ));
     const hits = read.rows.filter((h) => inForce(h.until, moment.day) && (!scenario || h.scenarios.includes(scenario)));
@@ -207,7 +209,9 @@ export class CheckService {
     const key = this.keyOf(idNumber);
     const masked = maskIdNumber(idNumber);
     const read = await this.read(personKey(key), moment, (w) =>
-      w ? restrictionsOfPersons(this.db, [key], w).then((m) => m.get(key) ?? []) : this.personRestrictionsOf.load(key),
+      w
+        ? this.stores.checks.restrictionsOfPersons([key], w).then((m) => m.get(key) ?? [])
+        : this.personRestrictionsOf.load(key),
     );
     const hits = read.rows.filter((h) => inForce(h.until, moment.day) && h.scenarios.includes(scenario));
     const measures = this.measuresOf(hits, masked);
@@ -242,7 +246,7 @@ export class CheckService {
     await this.evidence.budget.take(callerOf(ctx));
     const key = this.keyOf(idNumber);
     const read = await this.read(personKey(key), moment, (w) =>
-      w ? bansOfPersons(this.db, [key], w).then((m) => m.get(key) ?? []) : this.bansOf.load(key),
+      w ? this.stores.checks.bansOfPersons([key], w).then((m) => m.get(key) ?? []) : this.bansOf.load(key),
     );
     // A ban that reaches only some kinds of organisation (state-owned companies, financial institutions, social
     // organisations …) is left out when the desk says the organisation at hand is of another kind.
@@ -346,7 +350,7 @@ export class CheckService {
   ): Promise<T[]> {
     if (items.length === 0) return items;
     const pending = await pendingObjectionsOf(
-      this.db,
+      this.stores.primary,
       items.flatMap((i) => i.grounds.map((g) => g.entryId)),
     );
     if (pending.size === 0) return items;

@@ -112,28 +112,28 @@ async function read<Row>(db: Db, what: keyof typeof NOW, keys: readonly string[]
   return queryPrepared<Row>(db, `checks.${what}-as-of`, THEN[what], [keys, NEVER_IN_FORCE, asOf.from, asOf.to]);
 }
 
-export async function restrictionsOfEnterprises(
-  db: Db,
-  usccs: readonly string[],
-  asOf?: AsOfWindow,
-): Promise<Map<string, RestrictionHit[]>> {
-  return groupBy(await read<RestrictionHit>(db, 'enterprises', usccs, asOf), (r) => r.uscc);
-}
+/**
+ * What a check reads, on the primary only: an answer must never be clean for a subject listed a moment ago, which a
+ * lagging replica could give (the subject index keeps the same invariant, src/checks/subject-index.ts); and hits
+ * write decision records on the primary anyway. The statements are prepared once per connection (src/db/prepared.ts).
+ */
+export class CheckStore {
+  constructor(private readonly primary: Db) {}
 
-export async function restrictionsOfPersons(
-  db: Db,
-  personKeys: readonly string[],
-  asOf?: AsOfWindow,
-): Promise<Map<string, PersonRestrictionHit[]>> {
-  return groupBy(await read<PersonRestrictionHit>(db, 'persons', personKeys, asOf), (r) => r.person_key);
-}
+  async restrictionsOfEnterprises(usccs: readonly string[], asOf?: AsOfWindow): Promise<Map<string, RestrictionHit[]>> {
+    return groupBy(await read<RestrictionHit>(this.primary, 'enterprises', usccs, asOf), (r) => r.uscc);
+  }
 
-export async function bansOfPersons(
-  db: Db,
-  personKeys: readonly string[],
-  asOf?: AsOfWindow,
-): Promise<Map<string, BanHit[]>> {
-  return groupBy(await read<BanHit>(db, 'bans', personKeys, asOf), (r) => r.person_key);
+  async restrictionsOfPersons(
+    personKeys: readonly string[],
+    asOf?: AsOfWindow,
+  ): Promise<Map<string, PersonRestrictionHit[]>> {
+    return groupBy(await read<PersonRestrictionHit>(this.primary, 'persons', personKeys, asOf), (r) => r.person_key);
+  }
+
+  async bansOfPersons(personKeys: readonly string[], asOf?: AsOfWindow): Promise<Map<string, BanHit[]>> {
+    return groupBy(await read<BanHit>(this.primary, 'bans', personKeys, asOf), (r) => r.person_key);
+  }
 }
 
 function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {

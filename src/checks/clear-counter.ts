@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/knex';
-import { addClearCounts, type CheckKind, type ClearCount } from './decision-store';
+import type { CheckKind, ClearCount, DecisionStore } from './decision-store';
 
 /**
  * Clean answers nobody asked to keep are only counted, per department, kind, scenario (or role) and China day, so
@@ -14,7 +13,7 @@ export class ClearCounter {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Db,
+    private readonly store: DecisionStore,
     private readonly log: Logger,
     private readonly flushMs = 10_000,
   ) {}
@@ -41,7 +40,7 @@ export class ClearCounter {
       const batch = [...this.pending.values()];
       this.pending = new Map();
       try {
-        await addClearCounts(this.db, batch);
+        await this.store.addClearCounts(batch);
       } catch (err) {
         this.log.warn({ err }, 'clean-answer counts not written; kept for the next flush');
         for (const c of batch) this.add(c);

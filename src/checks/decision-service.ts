@@ -1,35 +1,28 @@
 import { recordAudit } from '../audit/audit-store';
 import { actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
-import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
-import { basisRevokedOf, type BasisRevoked } from './basis-revocations';
-import {
-  findDecision,
-  listDecisions,
-  setDecisionFeedback,
-  type DecisionFilters,
-  type DecisionRow,
-} from './decision-store';
+import type { BasisRevoked } from './basis-revocations';
+import type { Decision, DecisionFilters, DecisionStore } from './decision-store';
 
 type CheckDecision = components['schemas']['CheckDecision'];
 type FeedbackInput = components['schemas']['DecisionFeedbackInput'];
 
-function toDecision(r: DecisionRow, revoked?: BasisRevoked): CheckDecision {
+function toDecision(r: Decision, revoked?: BasisRevoked): CheckDecision {
   return {
     id: r.id,
     kind: r.kind,
     department: r.department,
     ...(r.uscc ? { uscc: r.uscc } : {}),
-    ...(r.person_masked ? { idNumberMasked: r.person_masked } : {}),
+    ...(r.personMasked ? { idNumberMasked: r.personMasked } : {}),
     scenario: r.scenario ?? r.role,
     outcome: r.outcome,
     answer: r.answer,
-    rulesVersion: r.rules_version,
-    checkedAt: new Date(r.checked_at).toISOString(),
+    rulesVersion: r.rulesVersion,
+    checkedAt: r.checkedAt.toISOString(),
     feedback: r.feedback as CheckDecision['feedback'],
     ...(revoked ? { basisRevoked: revoked } : {}),
   };
@@ -41,14 +34,14 @@ function toDecision(r: DecisionRow, revoked?: BasisRevoked): CheckDecision {
  */
 export class DecisionService {
   constructor(
-    private readonly db: Db,
+    private readonly store: DecisionStore,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
   ) {}
 
   async get(ctx: CallContext, id: string): Promise<CheckDecision> {
-    const row = await this.readable(ctx.principal, id);
-    return toDecision(row, (await basisRevokedOf(this.db, [id])).get(id));
+    const row = this.readable(ctx.principal, id, await this.store.find(id));
+    return toDecision(row, (await this.store.basisRevoked([id])).get(id));
   }
 
   async list(
@@ -59,12 +52,9 @@ export class DecisionService {
     if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to))
       throw ValidationError.field('to', 'must be after from');
     const limit = q.limit ?? 50;
-    const rows = await listDecisions(this.db, { ...q, department }, limit, decodeCursor(q.cursor));
-    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.checked_at).toISOString(), id: r.id }));
-    const revoked = await basisRevokedOf(
-      this.db,
-      page.items.map((r) => r.id),
-    );
+    const rows = await this.store.list({ ...q, department }, limit, decodeCursor(q.cursor));
+    const page = pageOf(rows, limit, (r) => ({ at: r.checkedAt.toISOString(), id: r.id }));
+    const revoked = await this.store.basisRevoked(page.items.map((r) => r.id));
     return { items: page.items.map((r) => toDecision(r, revoked.get(r.id))), nextCursor: page.nextCursor };
   }
 
@@ -74,11 +64,6 @@ export class DecisionService {
       throw ValidationError.field('reason', 'is required when action is not_restricted');
     if (input.action === 'restricted' && input.reason)
       throw ValidationError.field('reason', 'is given only when action is not_restricted');
-    const row = await this.readable(p, id);
-    if (row.department !== actorOf(p))
-      throw new ForbiddenError('only the department that asked may feed back on its decision');
-    if (row.outcome !== 'hit') throw new ConflictError('the answer was clear: there is no hit to feed back on');
-    if (row.feedback) throw new ConflictError(`the decision already has its feedback (${row.feedback.action})`);
     const now = this.clock.now();
     const feedback = {
       action: input.action,
@@ -88,8 +73,13 @@ export class DecisionService {
       at: now.toISOString(),
       by: actorOf(p),
     };
-    return this.db.transaction(async (trx) => {
-      const updated = await setDecisionFeedback(trx, id, feedback);
+    return this.store.transaction(async (trx) => {
+      const row = this.readable(p, id, await this.store.findForUpdate(trx, id));
+      if (row.department !== actorOf(p))
+        throw new ForbiddenError('only the department that asked may feed back on its decision');
+      if (row.outcome !== 'hit') throw new ConflictError('the answer was clear: there is no hit to feed back on');
+      if (row.feedback) throw new ConflictError(`the decision already has its feedback (${row.feedback.action})`);
+      const updated = await this.store.setFeedback(trx, id, feedback);
       if (!updated) throw new ConflictError('the decision already has its feedback');
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
         {
@@ -101,12 +91,12 @@ export class DecisionService {
           after: { feedback },
         },
       ]);
-      return toDecision(updated, (await basisRevokedOf(trx, [id])).get(id));
+      return toDecision(updated, (await this.store.basisRevoked([id], trx)).get(id));
     });
   }
 
-  private async readable(p: Principal, id: string): Promise<DecisionRow> {
-    const row = await findDecision(this.db, id);
+  /** The record if this principal may read it; otherwise it does not exist (404). */
+  private readable(p: Principal, id: string, row: Decision | undefined): Decision {
     if (!row || !(isSupervisorOrAdmin(p) || row.department === actorOf(p)))
       throw new NotFoundError(`no decision with id ${id}`);
     return row;

@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import { TokenService } from './auth/token-service';
+import { TokenStore } from './auth/token-store';
 import { BatchService } from './batch/batch-service';
 import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
+import { CheckStore } from './checks/check-store';
 import { ClearCounter } from './checks/clear-counter';
 import { PersonCheckAudit } from './checks/person-check-audit';
 import { PersonCheckBudget } from './checks/person-check-budget';
 import { DecisionService } from './checks/decision-service';
+import { DecisionStore } from './checks/decision-store';
 import { SubjectIndex } from './checks/subject-index';
 import { OrderCountCompactor } from './reports/order-counts';
 import { citationLookup } from './rules/citations';
@@ -17,6 +20,7 @@ import { DepartmentDirectory } from './departments/department-directory';
 import { openapiDefinition } from './http/definition';
 import type { PersonKeyer } from './identity/person-key';
 import { JobService } from './jobs/job-service';
+import { JobStore } from './jobs/job-store';
 import { JobScheduler } from './jobs/schedule';
 import { EntryPlanner } from './lists/entry-planner';
 import { ListEntryService } from './lists/list-entry-service';
@@ -97,8 +101,10 @@ export function createServices(config: Config, deps: ServiceDeps) {
     entryValidator: new RowValidator(definition, 'ListEntryInput'),
     removalValidator: new RowValidator(definition, 'RemovalBatchItem'),
   });
+  const jobStore = new JobStore({ primary: db, reads });
   const jobs = new JobScheduler({
     db,
+    jobStore,
     clock,
     log,
     engine,
@@ -112,12 +118,15 @@ export function createServices(config: Config, deps: ServiceDeps) {
   const secrets = secretBoxProvider(db, config.webhookSecretKey);
   // One guard for registration and delivery: the same allow-list judges a url when set and at every connection.
   const webhookTargets = new WebhookTargetGuard(config.webhookAllowedHosts);
+  const decisionStore = new DecisionStore({ primary: db, reads });
   // Not started here: createApp starts it (until then counts stay in memory).
-  const clearCounts = new ClearCounter(db, log);
+  const clearCounts = new ClearCounter(decisionStore, log);
   const wallClock = deps.wallClock ?? systemClock;
   const personCheckAudit = new PersonCheckAudit(db, log);
   const cite = citationLookup(deps.rules.rules);
   const orderCounts = new OrderCountCompactor(db, log);
+  // The stores: each is given the handle(s) its methods need (primary, or the read router for lag-tolerant reads).
+  const tokenStore = new TokenStore(db);
   const evidence = {
     index: subjectIndex,
     counter: clearCounts,
@@ -148,21 +157,31 @@ export function createServices(config: Config, deps: ServiceDeps) {
     reads,
     /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
     procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
-    checks: new CheckService(db, keyOf, clock, deps.rules.catalog, departments, evidence, cite),
-    decisions: new DecisionService(db, departments, clock),
+    checks: new CheckService(
+      { primary: db, checks: new CheckStore(db), decisions: decisionStore },
+      keyOf,
+      clock,
+      deps.rules.catalog,
+      departments,
+      evidence,
+      cite,
+    ),
+    decisions: new DecisionService(decisionStore, departments, clock),
     subjectIndex,
     clearCounts,
     personCheckAudit,
     /** Keeps the order counts behind reports and gauges compact (started by createApp, one instance works). */
     orderCounts,
-    tokens: new TokenService(db, departments, clock, wallClock, () => subjectIndex.sync()),
+    /** api_tokens, on the primary (authentication never reads a replica): the service and the authenticator. */
+    tokenStore,
+    tokens: new TokenService(tokenStore, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
     reports: new ReportService(reads, departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),
     webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */
     jobs,
-    jobRuns: new JobService(db, jobs.definitions),
+    jobRuns: new JobService(jobStore, jobs.definitions),
     /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive drain(). */
     deliveries: new DeliveryWorker({ db, clock, log, secrets, guard: webhookTargets }),
   };

@@ -6,7 +6,7 @@ import type { Catalog, ListTransition } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { addDays, addYears, chinaDate, type IsoDate } from '../time/dates';
 import type { JobCounts } from './job-runner';
-import { insertProposals } from './job-store';
+import type { JobStore } from './job-store';
 
 /**
  * The legacy abnormal-operations rule is data: rules/catalog.json `transitions`, code abnormal_operations_3y
@@ -45,6 +45,7 @@ const BATCH = 500;
 /** Reminders and proposals for the serious-violation list; unique (entry_id, stage) makes each happen once. */
 export async function proposeAbnormalOperations(
   db: Db,
+  store: JobStore,
   clock: Clock,
   rule: AbnormalOperationsRule | undefined,
 ): Promise<JobCounts> {
@@ -84,7 +85,7 @@ export async function proposeAbnormalOperations(
         basis: basisOn(rule, d.mark),
         created_at: now,
       }));
-      const inserted = await insertProposals(trx, rows);
+      const inserted = await store.insertProposals(trx, rows);
       await recordAudit(
         trx,
         { at: now },
@@ -92,7 +93,7 @@ export async function proposeAbnormalOperations(
           actor: 'system',
           action: `serious_violation.${p.stage}`,
           entityType: 'list_entry',
-          entityId: p.entry_id,
+          entityId: p.entryId,
           after: { proposalId: p.id },
         })),
       );

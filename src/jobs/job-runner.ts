@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import { observeJobRun } from '../metrics/metrics';
 import type { Clock } from '../time/clock';
-import { finishJobRun, startJobRun } from './job-store';
+import type { JobStore } from './job-store';
 
 export type JobCounts = Record<string, number>;
 
@@ -39,7 +39,9 @@ export class JobRunner {
   private readonly inFlight = new Set<Promise<JobRunResult>>();
 
   constructor(
+    /** The primary: the advisory lock is held on one of its connections. */
     private readonly db: Db,
+    private readonly store: JobStore,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -86,7 +88,7 @@ export class JobRunner {
   private async runLocked(job: JobDefinition): Promise<JobRunResult> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
-    const id = await startJobRun(this.db, job.name, startedAt, INSTANCE);
+    const id = await this.store.startRun(job.name, startedAt, INSTANCE);
     let result: JobRunResult;
     try {
       result = { outcome: 'succeeded', counts: await job.run() };
@@ -97,7 +99,7 @@ export class JobRunner {
     const error = result.outcome === 'failed' ? result.error : null;
     const durationMs = Math.round(performance.now() - t0);
     const { outcome, counts } = result;
-    await finishJobRun(this.db, id, { finishedAt: this.clock.now(), outcome, counts, error, durationMs });
+    await this.store.finishRun(id, { finishedAt: this.clock.now(), outcome, counts, error, durationMs });
     observeJobRun(job.name, outcome, (performance.now() - t0) / 1000);
     this.log.info({ job: job.name, outcome: result.outcome, counts: result.counts }, 'job run finished');
     return result;

@@ -1,7 +1,6 @@
-import type { Db } from '../db/knex';
 import type { components } from '../generated/openapi';
 import type { JobDefinition } from './job-runner';
-import { lastJobRuns, listProposals } from './job-store';
+import type { JobStore } from './job-store';
 
 type JobList = components['schemas']['JobList'];
 type ProposalList = components['schemas']['SeriousViolationProposalList'];
@@ -9,13 +8,13 @@ type ProposalList = components['schemas']['SeriousViolationProposalList'];
 /** Read side of the jobs: their last runs (supervisors, administrator) and the 3-year proposals (list authority). */
 export class JobService {
   constructor(
-    private readonly db: Db,
+    private readonly store: JobStore,
     private readonly definitions: readonly Pick<JobDefinition, 'name' | 'schedule'>[],
   ) {}
 
   async list(): Promise<JobList> {
     const names = this.definitions.map((j) => j.name);
-    const last = await lastJobRuns(this.db, names);
+    const last = await this.store.lastRuns(names);
     const byName = new Map(last.map((r) => [r.name, r]));
     return {
       items: this.definitions.map((j) => {
@@ -25,8 +24,8 @@ export class JobService {
           schedule: j.schedule,
           lastRun: r
             ? {
-                startedAt: new Date(r.started_at).toISOString(),
-                finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+                startedAt: r.startedAt.toISOString(),
+                finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
                 outcome: r.outcome,
                 counts: r.counts,
               }
@@ -37,19 +36,9 @@ export class JobService {
   }
 
   async proposals(q: { stage?: 'reminder' | 'proposal'; limit?: number }): Promise<ProposalList> {
-    const rows = await listProposals(this.db, q.stage, q.limit ?? 50);
+    const rows = await this.store.listProposals(q.stage, q.limit ?? 50);
     return {
-      items: rows.map((r) => ({
-        id: String(r.id),
-        entryId: r.entry_id,
-        stage: r.stage,
-        uscc: r.uscc,
-        subjectName: r.subject_name,
-        listedOn: r.listed_on,
-        threeYearsOn: r.three_years_on,
-        basis: r.basis,
-        createdAt: new Date(r.created_at).toISOString(),
-      })),
+      items: rows.map((r) => ({ ...r, id: String(r.id), createdAt: r.createdAt.toISOString() })),
     };
   }
 }

@@ -15,9 +15,12 @@ import { expireEntries } from './expire-entries';
 import { pruneDeliveredEvents } from './outbox-retention';
 import { addMissingSubjects, pruneSubjectsInForce } from './prune-subjects';
 import { JobRunner, type JobDefinition, type JobRunResult } from './job-runner';
+import type { JobStore } from './job-store';
 
 export interface JobDeps {
   db: Db;
+  /** Job runs and proposals (src/jobs/job-store.ts). */
+  jobStore: JobStore;
   clock: Clock;
   log: Logger;
   engine: RuleEngine;
@@ -63,7 +66,8 @@ function jobDefinitions(d: JobDeps): JobDefinition[] {
       schedule: '30 1 * * *',
       description:
         '经营异常名录 for 3 years without remedy: reminder 60 days before, then a proposal for the serious-violation list (legacy rule, 2014-10-01 … 2024-04-30)',
-      run: () => proposeAbnormalOperations(d.db, d.clock, abnormalOperationsRuleOf(d.engine.loaded.catalog)),
+      run: () =>
+        proposeAbnormalOperations(d.db, d.jobStore, d.clock, abnormalOperationsRuleOf(d.engine.loaded.catalog)),
     },
     {
       name: 'recompute-provisional-deadlines',
@@ -103,7 +107,7 @@ export class JobScheduler {
 
   constructor(private readonly d: JobDeps) {
     this.definitions = jobDefinitions(d);
-    this.runner = new JobRunner(d.db, d.clock, d.log);
+    this.runner = new JobRunner(d.db, d.jobStore, d.clock, d.log);
   }
 
   async run(name: string): Promise<JobRunResult> {

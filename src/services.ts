@@ -27,6 +27,7 @@ import { ListEntryService } from './lists/list-entry-service';
 import { OrderService } from './orders/order-service';
 import { ProcedureService } from './procedures/procedure-service';
 import { ReportService } from './reports/report-service';
+import { ReportStore } from './reports/report-store';
 import { RuleCatalogService } from './rules/rule-catalog-service';
 import { RuleEngine } from './rules/rule-engine';
 import type { LoadedRules } from './rules/rule-loader';
@@ -176,7 +177,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     tokenStore,
     tokens: new TokenService(tokenStore, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
-    reports: new ReportService(reads, departments, clock, clearCounts),
+    reports: new ReportService(new ReportStore(reads), departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),
     webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */

@@ -1,4 +1,3 @@
-import type { ReadRouter } from '../db/read-router';
 import { decodeCursor, pageOf } from '../db/pagination';
 import { isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import { ForbiddenError, ValidationError } from '../errors';
@@ -7,17 +6,13 @@ import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
 import { addDays, chinaDate, endOfChinaDay, isIsoDate } from '../time/dates';
 import type { ClearCounter } from '../checks/clear-counter';
-import { emptyProcedureCounts, procedureCounts } from '../procedures/procedure-store';
-import {
-  deskCounts,
-  feedbackCounts,
-  overduePage,
-  overdueTotal,
-  weeklyCounts,
-  type DayRange,
-  type DeskCounts,
-  type DeskReasonCount,
-  type OverdueRow,
+import { emptyProcedureCounts } from '../procedures/procedure-store';
+import type {
+  DayRange,
+  DeskCounts,
+  DeskReasonCount,
+  OverdueOrder as OverdueOrderRow,
+  ReportStore,
 } from './report-store';
 
 type FeedbackReport = components['schemas']['FeedbackReport'];
@@ -27,11 +22,11 @@ type DeskFigures = components['schemas']['DeskFigures'];
 
 /**
  * For supervisors (信用办): which departments implemented, fed back, or are overdue. Every figure tolerates a bounded
- * lag, so it is read through `reads` (the replica when it is serving, src/db/read-router.ts).
+ * lag: the store reads it through the read router (the replica when it is serving, src/db/read-router.ts).
  */
 export class ReportService {
   constructor(
-    private readonly reads: ReadRouter,
+    private readonly store: ReportStore,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly counter: ClearCounter,
@@ -42,14 +37,7 @@ export class ReportService {
     const range = dayRange(q, now);
     // This instance's clean-answer counts; other instances' lag by at most their flush interval.
     await this.counter.flush();
-    const [counts, byDepartment, byScenario, procedures] = await this.reads.read((db) =>
-      Promise.all([
-        feedbackCounts(db, now, range),
-        deskCounts(db, 'department', range),
-        deskCounts(db, 'scenario', range),
-        procedureCounts(db, chinaDate(now)),
-      ]),
-    );
+    const { counts, byDepartment, byScenario, procedures } = await this.store.feedback(now, chinaDate(now), range);
     return {
       generatedAt: now.toISOString(),
       departments: counts
@@ -96,7 +84,7 @@ export class ReportService {
     const from = range && q.from !== undefined ? monday(range.from) : addDays(lastMonday, -7 * ((q.weeks ?? 12) - 1));
     const weeks = Math.round((Date.parse(lastMonday) - Date.parse(from)) / (7 * 86_400_000)) + 1;
     if (weeks > 104) throw ValidationError.field('from', 'at most 104 weeks from from to to');
-    const rows = await this.reads.read((db) => weeklyCounts(db, from, weeks, q.department));
+    const rows = await this.store.weekly(from, weeks, q.department);
     const weeksOut = rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back }));
     return { generatedAt: now.toISOString(), weeks: weeksOut };
   }
@@ -109,13 +97,8 @@ export class ReportService {
     const department = this.departmentInScope(ctx.principal, q.department);
     const now = this.clock.now();
     const limit = q.limit ?? 50;
-    const [rows, total] = await this.reads.read((db) =>
-      Promise.all([
-        overduePage(db, { now, department }, limit, decodeCursor(q.cursor)),
-        overdueTotal(db, { now, department }),
-      ]),
-    );
-    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.due_at).toISOString(), id: r.id }));
+    const { rows, total } = await this.store.overdue({ now, department }, limit, decodeCursor(q.cursor));
+    const page = pageOf(rows, limit, (r) => ({ at: r.dueAt.toISOString(), id: r.id }));
     return { items: page.items.map((r) => toOverdueOrder(r, now)), total, nextCursor: page.nextCursor };
   }
 
@@ -148,12 +131,12 @@ function dayRange(q: { from?: string; to?: string }, now: Date): DayRange | unde
   return { from, to, since: endOfChinaDay(addDays(from, -1)), until: endOfChinaDay(to) };
 }
 
-function toOverdueOrder(r: OverdueRow, now: Date): OverdueOrder {
+function toOverdueOrder(r: OverdueOrderRow, now: Date): OverdueOrder {
   const s = r.subject;
   return {
     id: r.id,
-    entryId: r.entry_id,
-    listType: r.list_type as OverdueOrder['listType'],
+    entryId: r.entryId,
+    listType: r.listType as OverdueOrder['listType'],
     department: r.department,
     // persons only ever by their masked number; the stored subject is already the masked view
     subject: {
@@ -163,10 +146,10 @@ function toOverdueOrder(r: OverdueRow, now: Date): OverdueOrder {
       ...(s.idNumberMasked ? { idNumberMasked: s.idNumberMasked } : {}),
     },
     measures: r.measures.map((m) => ({ code: m.code, name: m.name, ...(m.nameEn ? { nameEn: m.nameEn } : {}) })),
-    issuedAt: new Date(r.issued_at).toISOString(),
-    dueAt: new Date(r.due_at).toISOString(),
-    daysOverdue: Math.max(0, Math.floor((now.getTime() - new Date(r.due_at).getTime()) / 86_400_000)),
-    escalationLevel: Math.min(r.escalation_level, 2),
+    issuedAt: r.issuedAt.toISOString(),
+    dueAt: r.dueAt.toISOString(),
+    daysOverdue: Math.max(0, Math.floor((now.getTime() - r.dueAt.getTime()) / 86_400_000)),
+    escalationLevel: Math.min(r.escalationLevel, 2),
   };
 }
 

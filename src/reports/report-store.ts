@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { ReadRouter } from '../db/read-router';
+import { procedureCounts, type ProcedureCounts } from '../procedures/procedure-store';
 import { orderStateSql, PENDING_STATUS } from '../orders/order-states';
 import { departmentStateCounts, weekCounts } from './order-counts';
 
@@ -26,7 +28,7 @@ export interface DayRange {
  * Per department. Without a range, from the kept counts (src/reports/order-counts.ts), not a scan of orders; with a
  * range, the orders issued within it (through orders_issued_at_idx), in their state today.
  */
-export async function feedbackCounts(q: Knex, now: Date, range?: DayRange): Promise<DepartmentCounts[]> {
+async function feedbackCounts(q: Knex, now: Date, range?: DayRange): Promise<DepartmentCounts[]> {
   if (range) return feedbackCountsIssuedWithin(q, now, range);
   const rows = await departmentStateCounts(q, now);
   return rows.map((r) => {
@@ -75,11 +77,8 @@ export interface WeekCounts {
  * Orders issued and fed back per China week (Monday first) from `from` (a Monday, China date) on, from the kept
  * weekly counts. Weeks without orders are included, so a chart has no gaps.
  */
-export async function weeklyCounts(q: Knex, from: string, weeks: number, department?: string): Promise<WeekCounts[]> {
-  return weekCounts(q, from, weeks, department);
-}
 
-export interface OverdueRow {
+interface OverdueRow {
   id: string;
   entry_id: string;
   list_type: string;
@@ -87,15 +86,40 @@ export interface OverdueRow {
   measures: { code: string; name: string; nameEn?: string }[];
   issued_at: Date;
   due_at: Date;
-  subject: { kind: 'enterprise' | 'person'; name: string; uscc?: string; idNumberMasked?: string };
+  subject: OverdueOrder['subject'];
   escalation_level: number;
 }
+
+/** An overdue order with whom it is about (a person only by the masked number the entry keeps). */
+export interface OverdueOrder {
+  id: string;
+  entryId: string;
+  listType: string;
+  department: string;
+  measures: { code: string; name: string; nameEn?: string }[];
+  issuedAt: Date;
+  dueAt: Date;
+  subject: { kind: 'enterprise' | 'person'; name: string; uscc?: string; idNumberMasked?: string };
+  escalationLevel: number;
+}
+
+const toOverdueOrder = (r: OverdueRow): OverdueOrder => ({
+  id: r.id,
+  entryId: r.entry_id,
+  listType: r.list_type,
+  department: r.department,
+  measures: r.measures,
+  issuedAt: new Date(r.issued_at),
+  dueAt: new Date(r.due_at),
+  subject: r.subject,
+  escalationLevel: r.escalation_level,
+});
 
 /**
  * Issued orders past due, the longest overdue first; keyset-paged on (due_at, id) through orders_issued_due_idx, or
  * orders_issued_department_due_idx for one department (migration 20261205500200).
  */
-export async function overduePage(
+async function overduePage(
   q: Knex,
   f: { now: Date; department?: string },
   limit: number,
@@ -112,7 +136,7 @@ export async function overduePage(
 }
 
 /** Issued orders past due, from the kept counts: the same figure at any page and any size, without a count(*). */
-export async function overdueTotal(q: Knex, f: { now: Date; department?: string }): Promise<number> {
+async function overdueTotal(q: Knex, f: { now: Date; department?: string }): Promise<number> {
   const rows = await departmentStateCounts(q, f.now, f.department);
   return rows.reduce((sum, r) => sum + r.pastDue, 0);
 }
@@ -136,7 +160,7 @@ export interface DeskReasonCount {
  * Hits and their feedback from the decision records; clean answers from the records asked with record=true plus
  * the counted ones (check_counts). `by` is the grouping column: department, or scenario (role for officer checks).
  */
-export async function deskCounts(
+async function deskCounts(
   q: Knex,
   by: 'department' | 'scenario',
   range?: DayRange,
@@ -170,4 +194,53 @@ export async function deskCounts(
     bindings,
   );
   return { counts, reasons };
+}
+
+/** Everything the feedback report shows, read on one handle. */
+export interface FeedbackFigures {
+  counts: DepartmentCounts[];
+  byDepartment: { counts: DeskCounts[]; reasons: DeskReasonCount[] };
+  byScenario: { counts: DeskCounts[]; reasons: DeskReasonCount[] };
+  procedures: Map<string, ProcedureCounts>;
+}
+
+/**
+ * The supervisors' reports. Every figure here tolerates a bounded lag, so every method reads through the read router
+ * (the replica while it is serving and has replayed the caller's own writes, the primary otherwise); each method's
+ * queries run on one handle, so a report never mixes the replica's moment with the primary's.
+ */
+export class ReportStore {
+  constructor(private readonly reads: Pick<ReadRouter, 'read'>) {}
+
+  feedback(now: Date, today: string, range?: DayRange): Promise<FeedbackFigures> {
+    return this.reads.read(async (db) => {
+      const [counts, byDepartment, byScenario, procedures] = await Promise.all([
+        feedbackCounts(db, now, range),
+        deskCounts(db, 'department', range),
+        deskCounts(db, 'scenario', range),
+        procedureCounts(db, today),
+      ]);
+      return { counts, byDepartment, byScenario, procedures };
+    });
+  }
+
+  /**
+   * Orders issued and fed back per China week (Monday first) from `from` (a Monday, China date) on, from the kept
+   * weekly counts. Weeks without orders are included, so a chart has no gaps.
+   */
+  weekly(from: string, weeks: number, department?: string): Promise<WeekCounts[]> {
+    return this.reads.read((db) => weekCounts(db, from, weeks, department));
+  }
+
+  /** A page of overdue orders (limit+1, so the caller knows there is a next page) and how many there are in all. */
+  overdue(
+    f: { now: Date; department?: string },
+    limit: number,
+    after?: { at: string; id: string },
+  ): Promise<{ rows: OverdueOrder[]; total: number }> {
+    return this.reads.read(async (db) => {
+      const [rows, total] = await Promise.all([overduePage(db, f, limit, after), overdueTotal(db, f)]);
+      return { rows: rows.map(toOverdueOrder), total };
+    });
+  }
 }

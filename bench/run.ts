@@ -12,6 +12,7 @@ import { createDb, migrateToLatest, primaryOnly } from '../src/db/knex';
 import { loadConfig } from '../src/config';
 import { createPersonKeyer } from '../src/identity/person-key';
 import { DbGauges } from '../src/metrics/db-gauges';
+import { GaugeStore } from '../src/metrics/gauge-store';
 import { httpMetrics, labelOperation } from '../src/metrics/http-metrics';
 import { countCheck, enableMetrics, refreshDuration, registry } from '../src/metrics/metrics';
 import { projectRoot } from '../src/paths';
@@ -659,6 +660,7 @@ async function gaugeRefreshMs(url: string): Promise<number> {
   try {
     const gauges = new DbGauges({
       db,
+      store: new GaugeStore({ read: (query) => query(db) }),
       clock: systemClock,
       log: pino({ level: 'warn' }),
       departments: [],

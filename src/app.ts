@@ -19,6 +19,7 @@ import { requestLog } from './http/request-log';
 import { jobHandlers } from './jobs/job-handlers';
 import { listEntryHandlers } from './lists/list-entry-handlers';
 import { httpMetrics, metricsHandler, setUpMetrics, type DbGauges } from './metrics';
+import { GaugeStore } from './metrics/gauge-store';
 import { orderHandlers } from './orders/order-handlers';
 import { procedureHandlers } from './procedures/procedure-handlers';
 import { reportHandlers } from './reports/report-handlers';
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps): App {
   const authorities = s.departments.all.filter((d) => d.authorityFor.length > 0).map((d) => d.code);
   const metrics = setUpMetrics(config, {
     db,
-    reads: s.reads,
+    store: new GaugeStore(s.reads),
     clock: deps.clock,
     log,
     departments,

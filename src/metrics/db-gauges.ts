@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
-import type { ReadRouter } from '../db/read-router';
 import { isStatementTimeout } from '../db/unavailable';
 import { PENDING_STATUS } from '../orders/order-states';
-import { departmentStateCounts } from '../reports/order-counts';
+import type { GaugeStore } from './gauge-store';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import {
@@ -23,9 +22,10 @@ import {
 const ORDER_STATES = ['issued', 'overdue', 'escalated', 'implemented', 'not_applicable', 'lifted'] as const;
 
 export interface DbGaugeOptions {
+  /** The primary's pool, instrumented for the pool gauges. */
   db: Db;
-  /** The gauges tolerate a bounded lag: read from the replica when it is serving. */
-  reads?: ReadRouter;
+  /** The gauges' queries (lag-tolerant: the replica when it is serving). */
+  store: GaugeStore;
   clock: Clock;
   log: Logger;
   /** Every department code, so a department with nothing is a 0, not a missing series. */
@@ -77,41 +77,12 @@ export class DbGauges {
   }
 
   private async read(): Promise<void> {
-    const { db, clock, departments } = this.o;
+    const { clock, departments } = this.o;
     const t0 = performance.now();
     const now = clock.now();
     calendarCoveredUntil.set(endOfChinaYear(this.o.calendarLastYear()));
     try {
-      // Tolerates a bounded lag: read from the replica when it is serving (src/db/read-router.ts).
-      const read = (source: Db) =>
-        source.transaction(
-          async (trx) => {
-            await trx.raw('set local jit = off');
-            // The kept counts (a few thousand rows at any size), not a scan of orders.
-            const o = await departmentStateCounts(trx, now);
-            const w = await trx.raw<{ rows: { department: string; pending: number; failing: number; oldest: Date }[] }>(
-              `select department, count(*)::int as pending, count(*) filter (where attempts > 0)::int as failing,
-                    min(occurred_at) as oldest
-               from webhook_outbox where status = 'pending' group by department`,
-            );
-            const j = await trx.raw<{ rows: { name: string; at: Date }[] }>(
-              `select name, max(finished_at) as at from job_runs where outcome = 'succeeded' group by name`,
-            );
-            // Objections and restoration applications past decideBy, undecided (issue 18); no deadline, never counted.
-            const today = chinaDate(now);
-            const p = await trx.raw<{ rows: { kind: string; authority: string; n: number }[] }>(
-              `select 'objection' as kind, authority, count(*)::int as n from objections
-              where status = 'received' and decide_by < ?::date group by authority
-             union all
-             select 'restoration', authority, count(*)::int from restoration_applications
-              where status = 'received' and decide_by < ?::date group by authority`,
-              [today, today],
-            );
-            return [o, w.rows, j.rows, p.rows] as const;
-          },
-          { readOnly: true },
-        );
-      const [orders, webhooks, jobs, procedures] = await (this.o.reads ? this.o.reads.read(read) : read(db));
+      const { orders, webhooks, jobs, procedures } = await this.o.store.figures(now, chinaDate(now));
       for (const department of departments) {
         for (const status of ORDER_STATES) ordersGauge.set({ department, status }, 0);
         webhookPendingGauge.set({ department }, 0);
@@ -136,10 +107,10 @@ export class DbGauges {
         webhookFailingGauge.set({ department: r.department }, r.failing);
         webhookOldestPendingAge.set(
           { department: r.department },
-          Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000),
+          Math.max(0, (now.getTime() - r.oldest.getTime()) / 1000),
         );
       }
-      for (const r of jobs) jobLastSuccess.set({ job: r.name }, new Date(r.at).getTime() / 1000);
+      for (const r of jobs) jobLastSuccess.set({ job: r.name }, r.at.getTime() / 1000);
       dbUp.set(1);
       refreshTimestamp.set(Date.now() / 1000);
       if (!this.up) this.o.log.info('metrics: the database gauges are refreshed again');

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { createDb, migrateToLatest, type Db } from '../src/db/knex';
 import { projectRoot } from '../src/paths';
 import { systemClock } from '../src/time/clock';
-import { DUE_DEPARTMENTS_SQL } from '../src/webhooks/delivery-store';
+import { DeliveryStore, DUE_DEPARTMENTS_SQL } from '../src/webhooks/delivery-store';
 import { DeliveryWorker } from '../src/webhooks/delivery-worker';
 import { HttpSender } from '../src/webhooks/http-sender';
 import { SecretBox } from '../src/webhooks/secret-box';
@@ -59,7 +59,7 @@ export async function benchWebhooks(url: string, events: number, log: (m: string
 
     log(`webhooks: delivering ${queued} events`);
     const worker = new DeliveryWorker({
-      db,
+      store: new DeliveryStore(db),
       clock: systemClock,
       log: pino({ level: 'warn' }),
       secrets: secretBoxProvider(db, SEAL_KEY),
@@ -189,7 +189,7 @@ async function slowNeighbour(db: Db, guard: WebhookTargetGuard, base: string): P
   await seedOutbox(db, ['sat'], 3, at);
   await seedOutbox(db, ['mof'], 100, at);
   const worker = new DeliveryWorker({
-    db,
+    store: new DeliveryStore(db),
     clock: systemClock,
     log: pino({ level: 'silent' }),
     secrets: secretBoxProvider(db, SEAL_KEY),

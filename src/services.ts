@@ -34,9 +34,11 @@ import type { LoadedRules } from './rules/rule-loader';
 import { systemClock, type Clock } from './time/clock';
 import { FeedbackDeadlines } from './time/feedback-deadline';
 import { loadCalendarOverrides, WorkingDayCalendar } from './time/working-days';
+import { DeliveryStore } from './webhooks/delivery-store';
 import { DeliveryWorker } from './webhooks/delivery-worker';
 import { WebhookTargetGuard } from './webhooks/target-guard';
 import { secretBoxProvider, WebhookService } from './webhooks/webhook-service';
+import { WebhookStore } from './webhooks/webhook-store';
 
 export interface ServiceDeps {
   /**
@@ -179,11 +181,11 @@ export function createServices(config: Config, deps: ServiceDeps) {
     wallClock,
     reports: new ReportService(new ReportStore(reads), departments, clock, clearCounts),
     catalog: new RuleCatalogService(engine),
-    webhooks: new WebhookService(db, departments, clock, secrets, webhookTargets),
+    webhooks: new WebhookService(new WebhookStore(db), departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */
     jobs,
     jobRuns: new JobService(jobStore, jobs.definitions),
     /** Webhook delivery: server.ts starts it when WEBHOOKS_ENABLED; tests drive drain(). */
-    deliveries: new DeliveryWorker({ db, clock, log, secrets, guard: webhookTargets }),
+    deliveries: new DeliveryWorker({ store: new DeliveryStore(db), clock, log, secrets, guard: webhookTargets }),
   };
 }

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { DeliveryStore } from '../src/webhooks/delivery-store';
 import { DeliveryWorker } from '../src/webhooks/delivery-worker';
 import { WebhookTargetGuard } from '../src/webhooks/target-guard';
 import { secretBoxProvider } from '../src/webhooks/webhook-service';
@@ -158,7 +159,7 @@ describe('webhooks', () => {
       expect(pending).toHaveLength(2);
 
       const first = new DeliveryWorker({
-        db: t.db,
+        store: new DeliveryStore(t.db),
         clock: t.clock,
         log: pino({ level: 'silent' }),
         secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),
@@ -218,7 +219,7 @@ describe('webhooks', () => {
       await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: late.url, secret: whsec }).expect(200);
       await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
       const stale = new DeliveryWorker({
-        db: t.db,
+        store: new DeliveryStore(t.db),
         clock: t.clock,
         log: pino({ level: 'silent' }),
         secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { seedOutbox } from '../bench/webhook-seed';
-import { DUE_DEPARTMENTS_SQL, leaseDueDepartments } from '../src/webhooks/delivery-store';
+import { DeliveryStore, DUE_DEPARTMENTS_SQL } from '../src/webhooks/delivery-store';
 import { DeliveryWorker } from '../src/webhooks/delivery-worker';
 import { WebhookTargetGuard } from '../src/webhooks/target-guard';
 import { secretBoxProvider } from '../src/webhooks/webhook-service';
@@ -34,7 +34,7 @@ describe('webhook delivery: departments do not wait on each other', () => {
 
   const worker = () =>
     new DeliveryWorker({
-      db: t.db,
+      store: new DeliveryStore(t.db),
       clock: t.clock,
       log: pino({ level: 'silent' }),
       secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),
@@ -106,7 +106,7 @@ describe('webhook delivery: departments do not wait on each other', () => {
       await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url: r.url, secret: SECRET }).expect(200);
       await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
       const now = t.clock.now();
-      const leased = await leaseDueDepartments(t.db, {
+      const leased = await new DeliveryStore(t.db).lease({
         owner: 'dead-worker',
         now,
         until: new Date(now.getTime() + 60_000),

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { loadConfig } from '../src/config';
+import { DeliveryStore } from '../src/webhooks/delivery-store';
 import { DeliveryWorker } from '../src/webhooks/delivery-worker';
 import { WebhookTargetGuard, WebhookTargetRefused } from '../src/webhooks/target-guard';
 import { secretBoxProvider } from '../src/webhooks/webhook-service';
@@ -123,7 +124,7 @@ describe('webhook targets at delivery time', () => {
 
   const worker = (guard: WebhookTargetGuard) =>
     new DeliveryWorker({
-      db: t.db,
+      store: new DeliveryStore(t.db),
       clock: t.clock,
       log: pino({ level: 'silent' }),
       secrets: secretBoxProvider(t.db, t.config.webhookSecretKey),

@@ -1,20 +1,21 @@
 import type { Db } from '../db/knex';
+import { columnsOf, type WebhookOutboxRecord } from '../db/tables';
 
 /** A department leased to one worker: its webhook and the lease. */
 export interface LeasedDepartment {
   department: string;
   url: string;
-  secret_sealed: string;
+  secretSealed: string;
 }
 
 export interface PendingEvent {
   id: string;
   seq: number;
-  type: string;
-  occurred_at: Date;
+  type: WebhookOutboxRecord['type'];
+  occurredAt: Date;
   data: unknown;
   attempts: number;
-  next_attempt_at: Date;
+  nextAttemptAt: Date;
 }
 
 /** What one POST of an event came to, for the delivery log and the outbox. */
@@ -53,19 +54,39 @@ export const DUE_DEPARTMENTS_SQL = `
    limit :limit
      for update of w skip locked`;
 
-/** Leases up to `limit` due departments to `owner` until `until`, in one short transaction. */
-export async function leaseDueDepartments(
+/**
+ * webhook_outbox, webhook_delivery_attempts and the webhooks' leases: delivery writes what it reads (leases, attempts,
+ * outcomes), so all of it is on the primary.
+ */
+export class DeliveryStore {
+  constructor(private readonly primary: Db) {}
+
+  /** Leases up to `limit` due departments to `owner` until `until`, in one short transaction. */
+  lease(p: { owner: string; now: Date; until: Date; limit: number; busy: readonly string[] }) {
+    return leaseDueDepartments(this.primary, p);
+  }
+
+  pending(department: string, limit: number, afterSeq: number | null = null) {
+    return pendingEvents(this.primary, department, limit, afterSeq);
+  }
+
+  record(p: { department: string; owner: string; attempts: AttemptRecord[]; leaseUntil: Date | null }) {
+    return recordAttempts(this.primary, p);
+  }
+}
+
+async function leaseDueDepartments(
   db: Db,
   p: { owner: string; now: Date; until: Date; limit: number; busy: readonly string[] },
 ): Promise<LeasedDepartment[]> {
-  const { rows } = await db.raw<{ rows: LeasedDepartment[] }>(
+  const { rows } = await db.raw<{ rows: { department: string; url: string; secret_sealed: string }[] }>(
     `with due as (${DUE_DEPARTMENTS_SQL})
      update webhooks w set lease_owner = :owner, lease_until = :until
        from due where w.department = due.department
      returning w.department, w.url, w.secret_sealed`,
     { now: p.now, limit: p.limit, busy: [...p.busy], owner: p.owner, until: p.until },
   );
-  return rows;
+  return rows.map((r) => ({ department: r.department, url: r.url, secretSealed: r.secret_sealed }));
 }
 
 /**
@@ -73,7 +94,7 @@ export async function leaseDueDepartments(
  * scan of the same partial index. A worker reads its next page by seq while the previous one is still being
  * recorded, so sending never waits for the database.
  */
-export async function pendingEvents(
+async function pendingEvents(
   db: Db,
   department: string,
   limit: number,
@@ -81,10 +102,19 @@ export async function pendingEvents(
 ): Promise<PendingEvent[]> {
   const q = db('webhook_outbox').where({ department, status: 'pending' });
   if (afterSeq !== null) q.where('seq', '>', afterSeq);
-  return q
+  const rows = await q
     .orderBy('seq')
     .limit(limit)
-    .select('id', 'seq', 'type', 'occurred_at', 'data', 'attempts', 'next_attempt_at');
+    .select(...columnsOf('webhook_outbox', 'id', 'seq', 'type', 'occurred_at', 'data', 'attempts', 'next_attempt_at'));
+  return rows.map((r) => ({
+    id: r.id,
+    seq: r.seq,
+    type: r.type,
+    occurredAt: r.occurred_at,
+    data: r.data,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+  }));
 }
 
 /**
@@ -92,7 +122,7 @@ export async function pendingEvents(
  * events, the failed one's retry time; and renews the lease (or releases it with `release`). Returns whether the
  * lease was still this worker's: if not, another worker has the department and this one must stop sending.
  */
-export async function recordAttempts(
+async function recordAttempts(
   db: Db,
   p: { department: string; owner: string; attempts: AttemptRecord[]; leaseUntil: Date | null },
 ): Promise<boolean> {

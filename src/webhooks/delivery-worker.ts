@@ -1,24 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from 'pino';
-import type { Db } from '../db/knex';
 import { countWebhookDelivery } from '../metrics/metrics';
 import type { Clock } from '../time/clock';
-import {
-  leaseDueDepartments,
-  pendingEvents,
-  recordAttempts,
-  type AttemptRecord,
-  type LeasedDepartment,
-  type PendingEvent,
-} from './delivery-store';
+import type { DeliveryStore, AttemptRecord, LeasedDepartment, PendingEvent } from './delivery-store';
 import { HttpSender, type SendResult } from './http-sender';
 import type { SecretBox } from './secret-box';
 import { signBody, signingKey, standardSignature } from './signature';
 import { WebhookTargetGuard } from './target-guard';
 
 export interface DeliveryWorkerOptions {
-  db: Db;
+  /** The outbox, the delivery log and the leases, on the primary. */
+  store: DeliveryStore;
   clock: Clock;
   log: Logger;
   secrets: () => Promise<SecretBox>;
@@ -49,7 +42,7 @@ export interface RoundResult {
 /**
  * Sends outbox events to department webhooks, at least once, in order per department, departments independently.
  *
- * A worker leases due departments (leaseDueDepartments: one short transaction, FOR UPDATE SKIP LOCKED on their
+ * A worker leases due departments (DeliveryStore.lease: one short transaction, FOR UPDATE SKIP LOCKED on their
  * webhooks rows, so workers in several processes never serve the same department at once), then serves each on
  * its own: it reads the department's oldest pending events, POSTs them one after another with no transaction
  * open, and records the results every `recordEvery` in a short transaction that also renews the lease. A slow
@@ -128,7 +121,7 @@ export class DeliveryWorker {
         if (active.size < this.concurrency) {
           try {
             const now = this.o.clock.now();
-            leased = await leaseDueDepartments(this.o.db, {
+            leased = await this.o.store.lease({
               owner: this.owner,
               now,
               until: new Date(now.getTime() + this.leaseMs),
@@ -175,7 +168,7 @@ export class DeliveryWorker {
    * record at a time, in order), so a department's pace is its receiver's.
    */
   private async serve(d: LeasedDepartment, totals: RoundResult): Promise<void> {
-    const secret = (await this.o.secrets()).open(d.secret_sealed);
+    const secret = (await this.o.secrets()).open(d.secretSealed);
     const key = signingKey(secret);
     let unrecorded: AttemptRecord[] = [];
     let lastRecord = performance.now();
@@ -187,7 +180,7 @@ export class DeliveryWorker {
       lastRecord = performance.now();
       recorded = recorded.then(async () => {
         const leaseUntil = release ? null : new Date(this.o.clock.now().getTime() + this.leaseMs);
-        const held = await recordAttempts(this.o.db, {
+        const held = await this.o.store.record({
           department: d.department,
           owner: this.owner,
           attempts,
@@ -198,7 +191,7 @@ export class DeliveryWorker {
       return recorded;
     };
     const pageSize = this.recordEvery.events;
-    let next: Promise<PendingEvent[]> = pendingEvents(this.o.db, d.department, Math.min(pageSize, this.eventsPerLease));
+    let next: Promise<PendingEvent[]> = this.o.store.pending(d.department, Math.min(pageSize, this.eventsPerLease));
     let sent = 0;
     try {
       serving: while (!this.stopping && !leaseLost) {
@@ -206,11 +199,11 @@ export class DeliveryWorker {
         if (page.length === 0) break;
         const room = this.eventsPerLease - sent - page.length;
         const last = (page.at(-1) as PendingEvent).seq;
-        next = room > 0 ? pendingEvents(this.o.db, d.department, Math.min(pageSize, room), last) : Promise.resolve([]);
+        next = room > 0 ? this.o.store.pending(d.department, Math.min(pageSize, room), last) : Promise.resolve([]);
         for (const event of page) {
           const now = this.o.clock.now();
           if (this.stopping || leaseLost) break serving;
-          if (new Date(event.next_attempt_at).getTime() > now.getTime()) break serving; // backing off
+          if (event.nextAttemptAt.getTime() > now.getTime()) break serving; // backing off
           const result = await this.send(d.url, event, secret, key);
           if (result.aborted) break serving; // stopped: the attempt does not count
           sent++;
@@ -239,7 +232,7 @@ export class DeliveryWorker {
   }
 
   private send(url: string, event: PendingEvent, secret: string, key: Buffer): Promise<SendResult> {
-    const occurredAt = new Date(event.occurred_at).toISOString();
+    const occurredAt = event.occurredAt.toISOString();
     const body = JSON.stringify({ id: event.id, type: event.type, occurredAt, data: event.data });
     const headers = {
       'Content-Type': 'application/json',

@@ -8,7 +8,7 @@ import type { Clock } from '../time/clock';
 import { SecretBox } from './secret-box';
 import { SECRET_PREFIX, signingKey } from './signature';
 import { WebhookTargetRefused, type WebhookTargetGuard } from './target-guard';
-import { upsertWebhook } from './webhook-store';
+import type { WebhookStore } from './webhook-store';
 
 export type WebhookInput = components['schemas']['WebhookInput'];
 export type Webhook = components['schemas']['Webhook'];
@@ -30,7 +30,7 @@ export function secretBoxProvider(_db: Db, configuredKey: string | undefined): (
 /** A department (or the administrator for it) says where its order events go. The secret is never returned. */
 export class WebhookService {
   constructor(
-    private readonly db: Db,
+    private readonly store: WebhookStore,
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly secrets: () => Promise<SecretBox>,
@@ -63,8 +63,8 @@ export class WebhookService {
     const sealed = (await this.secrets()).seal(input.secret);
     const now = this.clock.now();
     const actor = actorOf(ctx.principal);
-    const row = await this.db.transaction(async (trx) => {
-      const stored = await upsertWebhook(trx, {
+    const row = await this.store.transaction(async (trx) => {
+      const stored = await this.store.upsert(trx, {
         department: department.code,
         url: url.toString(),
         secret_sealed: sealed,
@@ -80,8 +80,8 @@ export class WebhookService {
     return {
       department: row.department,
       url: row.url,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
     };
   }
 }

@@ -26,6 +26,7 @@ import { EntryPlanner } from './lists/entry-planner';
 import { ListEntryService } from './lists/list-entry-service';
 import { OrderService } from './orders/order-service';
 import { ProcedureService } from './procedures/procedure-service';
+import { ProcedureStore } from './procedures/procedure-store';
 import { ReportService } from './reports/report-service';
 import { ReportStore } from './reports/report-store';
 import { RuleCatalogService } from './rules/rule-catalog-service';
@@ -159,7 +160,13 @@ export function createServices(config: Config, deps: ServiceDeps) {
     ),
     reads,
     /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */
-    procedures: new ProcedureService({ db, clock, calendar, departments, procedures: deps.rules.procedures }),
+    procedures: new ProcedureService({
+      store: new ProcedureStore({ primary: db, reads }),
+      clock,
+      calendar,
+      departments,
+      procedures: deps.rules.procedures,
+    }),
     checks: new CheckService(
       { primary: db, checks: new CheckStore(db), decisions: decisionStore },
       keyOf,

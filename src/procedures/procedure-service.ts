@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
 import { actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
-import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
@@ -16,15 +15,7 @@ import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import type { WorkingDayCalendar } from '../time/working-days';
 import { appliedProcedure, citeBasis, describeDeadline, lastDayOf, type Anchors } from './procedure-deadlines';
-import {
-  findRecord,
-  insertOnce,
-  listRecords,
-  setDecision,
-  type ObjectionRow,
-  type ProcedureTable,
-  type RestorationRow,
-} from './procedure-store';
+import type { ObjectionRow, ProcedureStore, ProcedureTable, RestorationRow } from './procedure-store';
 
 type Objection = components['schemas']['Objection'];
 type Restoration = components['schemas']['RestorationApplication'];
@@ -39,7 +30,7 @@ type ListQuery = {
 };
 
 export interface ProcedureDeps {
-  db: Db;
+  store: ProcedureStore;
   clock: Clock;
   calendar: WorkingDayCalendar;
   departments: DepartmentDirectory;
@@ -110,7 +101,7 @@ export class ProcedureService {
   ): Promise<{ created: boolean; objection: Objection }> {
     const now = this.d.clock.now();
     const received = this.receivedAt(input.receivedAt, now);
-    return this.d.db.transaction(async (trx) => {
+    return this.d.store.transaction(async (trx) => {
       const entry = await this.lockEntryToRecord(trx, ctx.principal, entryId, 'object');
       const proc = this.procedureOf(entry);
       const anchors: Anchors = { decided_at: entry.decided_at, receipt: chinaDate(received) };
@@ -130,7 +121,7 @@ export class ProcedureService {
         ['objection.accept', proc.objection.accept],
         ['objection.decide', proc.objection.decide],
       ]);
-      const { created, row } = await insertOnce(trx, 'objections', {
+      const { created, row } = await this.d.store.insertOnce(trx, 'objections', {
         id: randomUUID(),
         entry_id: entry.id,
         authority: entry.authority,
@@ -164,7 +155,7 @@ export class ProcedureService {
   ): Promise<Objection> {
     checkObjectionDecision(input);
     const now = this.d.clock.now();
-    return this.d.db.transaction(async (trx) => {
+    return this.d.store.transaction(async (trx) => {
       const { entry, record } = await this.lockForDecision(trx, ctx.principal, 'objections', id);
       const decision = {
         outcome: input.outcome,
@@ -187,7 +178,7 @@ export class ProcedureService {
         const why = { reason: input.reason, decisionNo: input.decisionNo, objectionId: id };
         await correctEntry(trx, entry, input.correction as components['schemas']['CorrectionChanges'], why, by);
       }
-      const row = await setDecision(trx, 'objections', id, input.outcome, decision, now);
+      const row = await this.d.store.setDecision(trx, 'objections', id, input.outcome, decision, now);
       await this.audit(
         trx,
         ctx,
@@ -206,7 +197,7 @@ export class ProcedureService {
   }
 
   async getObjection(ctx: CallContext, id: string): Promise<Objection> {
-    const row = await findRecord(this.d.db, 'objections', id);
+    const row = await this.d.store.find('objections', id);
     if (!row || !this.mayRead(ctx.principal, row.authority)) throw new NotFoundError(`no objection with id ${id}`);
     return toObjection(row, chinaDate(this.d.clock.now()));
   }
@@ -224,7 +215,7 @@ export class ProcedureService {
   ): Promise<{ created: boolean; application: Restoration }> {
     const now = this.d.clock.now();
     const received = this.receivedAt(input.receivedAt, now);
-    return this.d.db.transaction(async (trx) => {
+    return this.d.store.transaction(async (trx) => {
       const entry = await this.lockEntryToRecord(trx, ctx.principal, entryId, 'applyForRestoration');
       const proc = this.procedureOf(entry);
       const r = proc.restoration;
@@ -246,7 +237,7 @@ export class ProcedureService {
         ['restoration.eligibleAfter', r.eligibleAfter],
         [decide === r.decide ? 'restoration.decide' : 'restoration.decideViaCreditChina', decide],
       ]);
-      const { created, row } = await insertOnce(trx, 'restoration_applications', {
+      const { created, row } = await this.d.store.insertOnce(trx, 'restoration_applications', {
         id: randomUUID(),
         entry_id: entry.id,
         authority: entry.authority,
@@ -278,7 +269,7 @@ export class ProcedureService {
     input: components['schemas']['RestorationDecisionInput'],
   ): Promise<Restoration> {
     const now = this.d.clock.now();
-    return this.d.db.transaction(async (trx) => {
+    return this.d.store.transaction(async (trx) => {
       const { entry, record } = await this.lockForDecision(trx, ctx.principal, 'restoration_applications', id);
       const decision = {
         outcome: input.outcome,
@@ -300,7 +291,7 @@ export class ProcedureService {
         };
         await endEntry(trx, entry, 'restore', by, { removal });
       }
-      const row = await setDecision(trx, 'restoration_applications', id, input.outcome, decision, now);
+      const row = await this.d.store.setDecision(trx, 'restoration_applications', id, input.outcome, decision, now);
       await this.audit(
         trx,
         ctx,
@@ -319,7 +310,7 @@ export class ProcedureService {
   }
 
   async getRestoration(ctx: CallContext, id: string): Promise<Restoration> {
-    const row = await findRecord(this.d.db, 'restoration_applications', id);
+    const row = await this.d.store.find('restoration_applications', id);
     if (!row || !this.mayRead(ctx.principal, row.authority))
       throw new NotFoundError(`no restoration application with id ${id}`);
     return toRestoration(row, chinaDate(this.d.clock.now()));
@@ -371,12 +362,14 @@ export class ProcedureService {
   /** The record and its entry, both locked (entry first, as every writer of the entry does), by its authority only. */
   private async lockForDecision<T extends ProcedureTable>(trx: Knex.Transaction, p: Principal, table: T, id: string) {
     const what = table === 'objections' ? 'objection' : 'restoration application';
-    const seen = await findRecord(trx, table, id);
+    const seen = await this.d.store.findInTransaction(trx, table, id);
     if (!seen || !this.mayRead(p, seen.authority)) throw new NotFoundError(`no ${what} with id ${id}`);
     if (p.kind !== 'department' || p.department.code !== seen.authority)
       throw new ForbiddenError(`only the authority that listed the entry (${seen.authority}) decides this ${what}`);
     const entry = (await findEntry(trx, seen.entry_id, { forUpdate: true })) as EntryRow;
-    const record = (await findRecord(trx, table, id, { forUpdate: true })) as NonNullable<typeof seen>;
+    const record = (await this.d.store.findInTransaction(trx, table, id, { forUpdate: true })) as NonNullable<
+      typeof seen
+    >;
     return { entry, record };
   }
 
@@ -422,7 +415,7 @@ export class ProcedureService {
     const limit = q.limit ?? 50;
     const today = chinaDate(this.d.clock.now());
     const filters = { status: q.status, authority, entry: q.entry, overdue: q.overdue, today };
-    const rows = await listRecords(this.d.db, table, filters, limit, decodeCursor(q.cursor));
+    const rows = await this.d.store.list(table, filters, limit, decodeCursor(q.cursor));
     const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
     return { items: page.items.map((r) => view(r as never, today)), nextCursor: page.nextCursor };
   }

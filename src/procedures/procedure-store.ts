@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
 import type { CursorKey } from '../db/pagination';
+import type { ReadRouter } from '../db/read-router';
 import type { components } from '../generated/openapi';
 import type { AppliedProcedure } from './procedure-deadlines';
 
@@ -52,7 +54,7 @@ const from = (q: Q, table: ProcedureTable): Knex.QueryBuilder => q(table as stri
  * record. The caller holds the entry's row lock, so two copies of one request cannot both miss the other (the unique
  * index on the same columns stays as the last guard). Returns the stored row and whether this call stored it.
  */
-export async function insertOnce<T extends ProcedureTable>(
+async function insertOnce<T extends ProcedureTable>(
   q: Q,
   table: T,
   row: NewRow<T>,
@@ -66,7 +68,7 @@ export async function insertOnce<T extends ProcedureTable>(
   return { created: true, row: inserted as RowOf<T> };
 }
 
-export async function findRecord<T extends ProcedureTable>(
+async function findRecord<T extends ProcedureTable>(
   q: Q,
   table: T,
   id: string,
@@ -76,7 +78,7 @@ export async function findRecord<T extends ProcedureTable>(
   return opts.forUpdate ? query.forUpdate() : query;
 }
 
-export async function setDecision<T extends ProcedureTable>(
+async function setDecision<T extends ProcedureTable>(
   q: Q,
   table: T,
   id: string,
@@ -100,7 +102,7 @@ export interface RecordFilters {
   today: string;
 }
 
-export async function listRecords<T extends ProcedureTable>(
+async function listRecords<T extends ProcedureTable>(
   q: Q,
   table: T,
   f: RecordFilters,
@@ -121,6 +123,54 @@ export async function listRecords<T extends ProcedureTable>(
       { column: 'id', order: 'desc' },
     ])
     .limit(limit + 1);
+}
+
+/**
+ * objections and restoration_applications. Recording and deciding are writes, in the caller's transaction (which
+ * holds the entry's lock); reading one record or a page of them is browsing and tolerates a bounded lag (the read
+ * router: a department that just recorded one reads its own writes from the primary).
+ */
+export class ProcedureStore {
+  constructor(private readonly h: { primary: Db; reads: Pick<ReadRouter, 'read'> }) {}
+
+  /** A writing transaction on the primary; the methods taking `trx` run inside one. */
+  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.h.primary.transaction(work);
+  }
+
+  insertOnce<T extends ProcedureTable>(trx: Knex.Transaction, table: T, row: NewRow<T>) {
+    return insertOnce(trx, table, row);
+  }
+
+  /** A record as of the writing transaction; locked until it ends with forUpdate. */
+  findInTransaction<T extends ProcedureTable>(
+    trx: Knex.Transaction,
+    table: T,
+    id: string,
+    opts: { forUpdate?: boolean } = {},
+  ): Promise<RowOf<T> | undefined> {
+    return findRecord(trx, table, id, opts);
+  }
+
+  setDecision<T extends ProcedureTable>(
+    trx: Knex.Transaction,
+    table: T,
+    id: string,
+    status: string,
+    decision: NonNullable<RowOf<T>['decision']>,
+    at: Date,
+  ): Promise<RowOf<T>> {
+    return setDecision(trx, table, id, status, decision, at);
+  }
+
+  find<T extends ProcedureTable>(table: T, id: string): Promise<RowOf<T> | undefined> {
+    return this.h.reads.read((db) => findRecord(db, table, id));
+  }
+
+  /** A page (limit+1 rows, so the caller knows there is a next one), newest first. */
+  list<T extends ProcedureTable>(table: T, f: RecordFilters, limit: number, after?: CursorKey): Promise<RowOf<T>[]> {
+    return this.h.reads.read((db) => listRecords(db, table, f, limit, after));
+  }
 }
 
 export interface ProcedureCounts {

@@ -20,6 +20,7 @@ import { loadRules } from '../src/rules/rule-loader';
 import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 import { generate, type GeneratedFiles } from '../scripts/generate';
+import { startReplicaPair } from '../test/support/replica-pair';
 import { rawInsert } from './raw-insert';
 import { benchWebhooks } from './webhooks';
 import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type WrkRun } from './wrk';
@@ -46,6 +47,10 @@ const BENCH_KEYS = {
  *  - the cost of metrics on the check path: the same checks without and with METRICS_TOKEN (and a scraper),
  *    alternating, as throughput and as service CPU time per request; and one refresh of the database gauges.
  * Loopback only; a private database (dropped at the end) on TEST_DATABASE_URL / DATABASE_URL or an embedded server.
+ *
+ * npm run bench -- --topology replica [--entries 2000 --duration 3]: the issue-22 topology against the single server,
+ * on one primary with a real streaming replica of it (test/support/replica-pair.ts): checks, reports and ingestion
+ * with one instance on the primary alone, then with two instances reading from the replica (READ_DATABASE_URL).
  * With --budget minutes, the loaded size is capped to what the measured ingestion rate can load in time.
  */
 const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
@@ -67,8 +72,21 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       'webhook-events': { type: 'string', default: '150000' },
       'metrics-pairs': { type: 'string', default: '10' },
+      /** `replica`: two instances and a streaming replica against one instance on the primary alone. */
+      topology: { type: 'string' },
     },
   });
+  if (values.topology !== undefined) {
+    if (values.topology !== 'replica') throw new Error(`--topology takes: replica (got "${values.topology}")`);
+    const md = await topologyBench({
+      entries: Number(values.entries),
+      duration: Number(values.duration),
+      connections: Number(values.connections),
+    });
+    console.log(md);
+    if (values.out) writeFileSync(values.out, md);
+    return;
+  }
   if (values.only !== undefined && values.only !== 'webhooks') {
     throw new Error(`--only takes: webhooks (got "${values.only}")`);
   }
@@ -366,6 +384,157 @@ function runImport(
       resolve({ rows: r.rows, seconds: r.seconds, peakRss });
     });
   });
+}
+
+/** A wrk script that GETs one path, as the administrator (reports are for supervisors and the administrator). */
+function writeGet(dir: string, name: string, urlPath: string): string {
+  const file = path.join(dir, `get-${name}.lua`);
+  writeFileSync(
+    file,
+    [
+      `wrk.method = "GET"`,
+      `wrk.path = ${JSON.stringify(urlPath)}`,
+      `wrk.headers["Authorization"] = "Bearer ${ADMIN_TOKEN}"`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** wrk against several instances at once, the connections split between them: throughput adds up, latency is the worst. */
+async function runWrkOn(ports: number[], script: string, connections: number, durationS: number): Promise<WrkRun> {
+  const per = Math.max(1, Math.floor(connections / ports.length));
+  const runs = await Promise.all(ports.map((p) => runWrk(p, script, per, durationS)));
+  return {
+    rps: runs.reduce((a, r) => a + r.rps, 0),
+    p50: Math.max(...runs.map((r) => r.p50)),
+    p99: Math.max(...runs.map((r) => r.p99)),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+  };
+}
+
+/** Transactions the server has committed, all databases: the replica's grows only with the reads it answers. */
+async function commits(url: string): Promise<number> {
+  const db = createDb(url, { max: 1 });
+  try {
+    const { rows } = await db.raw<{ rows: { n: number }[] }>(
+      'select sum(xact_commit)::float8 as n from pg_stat_database',
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * The topology of issue 22 on this machine: one primary and a streaming replica of it, both embedded PostgreSQL of
+ * the same version (test/support/replica-pair.ts). The same data and the same requests, first with one instance on
+ * the primary alone (the single-server run), then with two instances whose lag-tolerant reads go to the replica:
+ * enterprise checks (90% never listed), the feedback report, and ingestion through the import CLI (always on the
+ * primary; with the replica it also streams). Everything shares one machine's cores: the ratios say what moved,
+ * not what separate machines would give.
+ */
+async function topologyBench(o: { entries: number; duration: number; connections: number }): Promise<string> {
+  const t0 = Date.now();
+  const log = (m: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'jp-bench-topology-'));
+  chmodSync(work, 0o755);
+  const children: ChildProcess[] = [];
+  log('starting a primary and a streaming replica');
+  const pair = await startReplicaPair();
+  try {
+    const { primaryUrl, replicaUrl } = await pair.createDatabase();
+    const gen = (entries: number, seed: number, start: number, name: string) =>
+      generate({
+        today: TODAY,
+        entries,
+        out: path.join(work, `${name}.csv`),
+        authority: 'all',
+        format: 'csv',
+        removals: 0,
+        seed,
+        start,
+      });
+    // The data the reads run over, and two disjoint batches for the two ingestion figures.
+    const half = Math.max(1, Math.floor(o.entries / 4));
+    const [base, ingestSingle, ingestReplica] = [
+      await gen(o.entries, 1, 0, 'base'),
+      await gen(half, 2, o.entries, 'ingest-single'),
+      await gen(half, 3, o.entries + half, 'ingest-replica'),
+    ];
+    const ingest = async (files: GeneratedFiles) => {
+      let seconds = 0;
+      let rows = 0;
+      for (const [authority, file] of Object.entries(files.entries)) {
+        const r = await runImport(primaryUrl, authority, file);
+        seconds += r.seconds;
+        rows += r.rows;
+      }
+      return { rows, seconds, rate: rows / seconds };
+    };
+    log(`importing ${o.entries} entries`);
+    await ingest(base);
+    await pair.waitForReplay();
+    const reportScript = writeGet(work, 'feedback', '/v1/reports/feedback');
+    const measure = async (ports: number[]) => {
+      const tok = await token(ports[0] as number, 'mof');
+      const mix = writeMix(work, {
+        kind: 'enterprise',
+        listed: 0.1,
+        usccs: base.samples.uscc,
+        ids: base.samples.idNumbers,
+        token: tok,
+      });
+      const checks = await runWrkOn(ports, mix, o.connections, o.duration);
+      const before = await commits(replicaUrl);
+      const reports = await runWrkOn(ports, reportScript, Math.min(o.connections, 8), o.duration);
+      const onReplica = (await commits(replicaUrl)) - before;
+      return { checks, reports, onReplica };
+    };
+
+    log('single server: one instance on the primary alone');
+    const single = await startService(primaryUrl, children);
+    const s = await measure([single.port]);
+    const sIngest = await ingest(ingestSingle);
+    await stop(single.child);
+
+    log('two instances, lag-tolerant reads on the replica');
+    const env = { READ_DATABASE_URL: replicaUrl };
+    const instances = [await startService(primaryUrl, children, env), await startService(primaryUrl, children, env)];
+    for (const i of instances) {
+      for (let n = 0; n < 100; n++) {
+        const ready = (await (await fetch(`http://127.0.0.1:${i.port}/readyz`)).json()) as {
+          replica?: { serving?: boolean };
+        };
+        if (ready.replica?.serving) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const r = await measure(instances.map((i) => i.port));
+    const rIngest = await ingest(ingestReplica);
+    for (const i of instances) await stop(i.child);
+
+    const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+    const wrkCell = (w: WrkRun) =>
+      `${w.rps.toFixed(0)}/s, p50 ${w.p50} ms, p99 ${w.p99} ms${w.non2xx || w.errors ? `, ${w.non2xx} non-2xx, ${w.errors} errors` : ''}`;
+    const lines = [
+      '| figure | single server (1 instance, primary) | 2 instances + replica | ratio |',
+      '|---|---|---|---|',
+      `| enterprise checks (90% never listed), ${o.connections} connections | ${wrkCell(s.checks)} | ${wrkCell(r.checks)} | ${ratio(r.checks.rps, s.checks.rps)} |`,
+      `| feedback report, ${Math.min(o.connections, 8)} connections | ${wrkCell(s.reports)} | ${wrkCell(r.reports)} | ${ratio(r.reports.rps, s.reports.rps)} |`,
+      `| transactions committed on the replica during the report figure | ${s.onReplica} | ${r.onReplica} | |`,
+      `| ingestion through the import CLI, ${half} entries | ${sIngest.rate.toFixed(0)} entries/s | ${rIngest.rate.toFixed(0)} entries/s | ${ratio(rIngest.rate, sIngest.rate)} |`,
+    ];
+    const notes = [
+      `${o.entries} entries loaded, ${o.duration} s per figure; one machine (${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}), shared by the primary, the replica, the instances and wrk, and with other work ("loaded")`,
+      `date: ${new Date().toISOString()}; command: npm run bench -- --topology replica --entries ${o.entries} --duration ${o.duration}`,
+    ];
+    return `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+  } finally {
+    for (const c of children) await stop(c);
+    await pair.close();
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 async function startService(

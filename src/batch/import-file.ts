@@ -11,7 +11,9 @@ import type { FieldError } from '../errors';
 import { countEntryRows } from '../metrics/metrics';
 import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
-import { ENTRY_COLUMNS, ERRORS_COLUMN, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
+import { ERRORS_COLUMN } from '../i18n/field-labels';
+import { fieldLine, localiseFieldError } from '../i18n/messages';
+import { ENTRY_COLUMNS, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
 import { sniffEncoding, type FileEncoding } from './text-decoding';
 import { workbookRecords } from './workbook-records';
 
@@ -189,14 +191,17 @@ class RejectsWriter {
     }
     this.written++;
     if (this.jsonl) {
-      this.out?.write(`${JSON.stringify({ row: result.row, errors: result.errors, input: row.input })}\n`);
+      this.out?.write(
+        `${JSON.stringify({ row: result.row, errors: result.errors?.map((e) => localiseFieldError(e, 'zh')), input: row.input })}\n`,
+      );
       return;
     }
     const labelOf = (path: string) => {
       const i = this.columns?.indexOf(path) ?? -1;
       return i >= 0 ? (this.labels?.[i] ?? path) : path === 'row' ? '整行' : path;
     };
-    const errors = `第 ${result.row} 行：${(result.errors ?? []).map((e) => `${labelOf(e.path)}：${e.message}`).join('；')}`;
+    // in Chinese, each field named as the file's own header names it
+    const errors = `第 ${result.row} 行：${(result.errors ?? []).map((e) => fieldLine(e, 'zh', labelOf(e.path))).join('；')}`;
     this.out?.write([...(this.columns ?? []).map((c) => row.cells?.[c] ?? ''), errors]);
   }
 

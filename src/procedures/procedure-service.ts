@@ -358,7 +358,7 @@ export class ProcedureService {
     transition: 'object' | 'applyForRestoration',
   ): Promise<EntryRow> {
     const entry = await findEntry(trx, entryId, { forUpdate: true });
-    if (!entry) throw new NotFoundError(`no list entry with id ${entryId}`);
+    if (!entry) throw NotFoundError.coded('no_entry_id', { id: entryId });
     // Entries are public to departments (a restored one is not, and takes nothing more: the lifecycle refuses it)
     if (p.kind !== 'department' || !this.mayRead(p, entry.authority))
       throw new ForbiddenError(

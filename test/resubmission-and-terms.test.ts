@@ -44,7 +44,7 @@ describe('resubmissions, ended terms and duplicate listings', () => {
     const res = await t.http.post('/v1/list-entries').set(samr).send(other).expect(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.detail).toContain(first.body.id);
-    expect(res.body.detail).toContain('status active');
+    expect(res.body.detail).toContain('（状态：列入中）');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
       'listType',
       'subject.uscc',

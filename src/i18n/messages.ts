@@ -32,6 +32,32 @@ const TYPE_NAMES: Record<string, [string, string]> = {
 };
 const typeName = (type: unknown, i: 0 | 1) => TYPE_NAMES[String(type)]?.[i] ?? String(type);
 
+/** The lists and an entry's states by their Chinese names. */
+const LIST_NAMES: Record<string, string> = {
+  abnormal_operations: '经营异常名录',
+  serious_violation: '严重违法失信名单',
+  dishonest_debtor: '失信被执行人名单',
+  license_revoked: '吊销营业执照名单',
+};
+const STATES: Record<string, string> = { active: '列入中', removed: '已移出', expired: '已届满', revoked: '已撤销' };
+const listName = (code: unknown) => LIST_NAMES[String(code)] ?? String(code);
+const stateName = (code: unknown) =>
+  String(code)
+    .split(' or ')
+    .map((s) => STATES[s] ?? s)
+    .join('或');
+const TRANSITIONS_ZH: Record<string, string> = {
+  list: '列入',
+  remove: '移出',
+  expire: '届满',
+  revoke: '撤销',
+  correct: '更正',
+  reissue: '重新下发',
+  object: '提出异议',
+  restore: '恢复',
+};
+const labels = (fields: unknown) => String(fields).split(', ').map(fieldLabel).join('、');
+
 const CATALOGUE = {
   // what the request schema checks (src/http/request-errors.ts turns Ajv's errors into these)
   required: t(
@@ -218,7 +244,7 @@ const CATALOGUE = {
     () => 'is before decidedAt',
   ),
   enterprise_only_list: t(
-    (p) => `${p.list}只列入企业，不列入个人`,
+    (p) => `${listName(p.list)}只列入企业，不列入个人`,
     (p) => `the ${p.list} list holds enterprises, not persons`,
   ),
   minor: t(
@@ -230,7 +256,7 @@ const CATALOGUE = {
     () => 'needs listingGround: only a ground with an extendable term can be extended',
   ),
   ground_unknown: t(
-    (p) => `${p.field}“${p.ground}”不是${p.list}的列入依据；可选：${p.known}`,
+    (p) => `${p.field}“${p.ground}”不是${listName(p.list)}的列入依据；可选：${p.known}`,
     (p) => `is not a ground of the ${p.list} list; known: ${p.known}`,
   ),
   ground_not_in_force: t(
@@ -283,12 +309,12 @@ const CATALOGUE = {
   // conflicts with what is stored (src/lists, src/batch)
   resubmission_conflict: t(
     (p) =>
-      `来源编号 ${p.sourceRef} 已保存为条目 ${p.id}（状态：${p.status}），内容不同（${p.fields}）；更正该条目请使用 POST /v1/list-entries/${p.id}/corrections，不要重复提交`,
+      `来源编号 ${p.sourceRef} 已保存为条目 ${p.id}（状态：${stateName(p.status)}），以下内容不同：${labels(p.fields)}；更正该条目请使用 POST /v1/list-entries/${p.id}/corrections，不要重复提交`,
     (p) =>
       `sourceRef ${p.sourceRef} is already stored as entry ${p.id} (status ${p.status}) with other data (${p.fields}); correct that entry with POST /v1/list-entries/${p.id}/corrections, never by sending it again`,
   ),
   differs_from_stored: t(
-    (p) => `${p.field}与来源编号 ${p.sourceRef} 下已保存的条目 ${p.id}（${p.status}）不同`,
+    (p) => `${p.field}与来源编号 ${p.sourceRef} 下已保存的条目 ${p.id}（${stateName(p.status)}）不同`,
     (p) => `differs from entry ${p.id} (${p.status}) stored under sourceRef ${p.sourceRef}`,
   ),
   revoked_source_ref: t(
@@ -296,7 +322,7 @@ const CATALOGUE = {
     (p) => `the entry with sourceRef ${p.sourceRef} is revoked; list the subject again under a new sourceRef`,
   ),
   not_list_authority: t(
-    (p) => `${p.authority} 不是${p.list}的列入机关；只有该名单的列入机关可以列入条目`,
+    (p) => `${p.authority} 不是${listName(p.list)}的列入机关；只有该名单的列入机关可以列入条目`,
     (p) =>
       `${p.authority} is not the authority for the ${p.list} list; only that list's authority may add entries to it`,
   ),
@@ -309,7 +335,7 @@ const CATALOGUE = {
     () => 'only the authority that listed the entry may remove it',
   ),
   state_conflict: t(
-    (p) => `该条目当前状态为 ${p.state}；${p.transition} 只能从 ${p.allowed} 状态进行`,
+    (p) => `该条目当前状态为${stateName(p.state)}；${TRANSITIONS_ZH[String(p.transition)] ?? p.transition}只能在${p.allowed === 'a new sourceRef' ? '使用新的来源编号时' : `${stateName(p.allowed)}状态下`}进行`,
     (p) => `the entry is ${p.state}; ${p.transition} is allowed only from ${p.allowed}`,
   ),
   no_entry_id: t(

@@ -190,13 +190,13 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(samr)
       .send({ reason: 'x', decisionNo: 'y' })
       .expect(409);
-    expect(removal.body.detail).toContain('the entry is revoked');
+    expect(removal.body.detail).toContain('该条目当前状态为已撤销');
     const relist = await t.http
       .post('/v1/list-entries')
       .set(samr)
       .send(enterpriseEntry({ sourceRef: entry.sourceRef }))
       .expect(409);
-    expect(relist.body.detail).toContain('revoked');
+    expect(relist.body.detail).toContain('已撤销');
     const batch = await t.http
       .post('/v1/list-entries/batch')
       .set(samr)
@@ -342,7 +342,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(samr)
       .send({ ...application, receivedAt: '2027-02-15T02:00:00Z' })
       .expect(409);
-    expect(app2.body.detail).toContain('the entry is removed');
+    expect(app2.body.detail).toContain('该条目当前状态为已移出');
   });
 
   it('a list no text allows to be restored is 422 with its basis; removal takes a ground, old contract unchanged', async () => {
@@ -370,7 +370,7 @@ describe('objection, correction, revocation and credit restoration', () => {
     expect(plain.body.removal).not.toHaveProperty('ground');
     // an objection to a removed entry: 409 naming the state
     const late = await t.http.post(`/v1/list-entries/${b.id}/objections`).set(samr).send(objection()).expect(409);
-    expect(late.body.detail).toContain('the entry is removed');
+    expect(late.body.detail).toContain('该条目当前状态为已移出');
   });
 
   it('the courts: 15 calendar days to review a correction request (法释〔2017〕7号 Art. 12, verified)', async () => {

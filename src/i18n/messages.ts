@@ -55,6 +55,7 @@ const TRANSITIONS_ZH: Record<string, string> = {
   reissue: '重新下发',
   object: '提出异议',
   restore: '恢复',
+  applyForRestoration: '申请信用修复',
 };
 const labels = (fields: unknown) => String(fields).split(', ').map(fieldLabel).join('、');
 

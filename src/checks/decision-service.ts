@@ -75,10 +75,9 @@ export class DecisionService {
     if (input.action === 'restricted' && input.reason)
       throw ValidationError.field('reason', 'is given only when action is not_restricted');
     const row = await this.readable(p, id);
-    if (row.department !== actorOf(p))
-      throw new ForbiddenError('only the department that asked may feed back on its decision');
-    if (row.outcome !== 'hit') throw new ConflictError('the answer was clear: there is no hit to feed back on');
-    if (row.feedback) throw new ConflictError(`the decision already has its feedback (${row.feedback.action})`);
+    if (row.department !== actorOf(p)) throw ForbiddenError.coded('decision_not_yours');
+    if (row.outcome !== 'hit') throw ConflictError.coded('decision_clear');
+    if (row.feedback) throw ConflictError.coded('decision_has_feedback', { action: row.feedback.action });
     const now = this.clock.now();
     const feedback = {
       action: input.action,
@@ -90,7 +89,7 @@ export class DecisionService {
     };
     return this.db.transaction(async (trx) => {
       const updated = await setDecisionFeedback(trx, id, feedback);
-      if (!updated) throw new ConflictError('the decision already has its feedback');
+      if (!updated) throw ConflictError.coded('decision_has_feedback', { action: '' });
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
         {
           actor: actorOf(p),

@@ -40,6 +40,16 @@ const LIST_NAMES: Record<string, string> = {
   license_revoked: '吊销营业执照名单',
 };
 const STATES: Record<string, string> = { active: '列入中', removed: '已移出', expired: '已届满', revoked: '已撤销' };
+const ORDER_STATES: Record<string, string> = {
+  issued: '已下发',
+  implemented: '已落实',
+  not_applicable: '不适用',
+  lifted: '已解除',
+  revoked: '已撤销',
+  restricted: '已限制',
+  not_restricted: '未限制',
+};
+const orderState = (code: unknown) => ORDER_STATES[String(code)] ?? String(code);
 const listName = (code: unknown) => LIST_NAMES[String(code)] ?? String(code);
 const stateName = (code: unknown) =>
   String(code)
@@ -336,7 +346,8 @@ const CATALOGUE = {
     () => 'only the authority that listed the entry may remove it',
   ),
   state_conflict: t(
-    (p) => `该条目当前状态为${stateName(p.state)}；${TRANSITIONS_ZH[String(p.transition)] ?? p.transition}只能在${p.allowed === 'a new sourceRef' ? '使用新的来源编号时' : `${stateName(p.allowed)}状态下`}进行`,
+    (p) =>
+      `该条目当前状态为${stateName(p.state)}；${TRANSITIONS_ZH[String(p.transition)] ?? p.transition}只能在${p.allowed === 'a new sourceRef' ? '使用新的来源编号时' : `${stateName(p.allowed)}状态下`}进行`,
     (p) => `the entry is ${p.state}; ${p.transition} is allowed only from ${p.allowed}`,
   ),
   no_entry_id: t(
@@ -366,6 +377,56 @@ const CATALOGUE = {
   store_bad_value: t(
     (p) => `该行无法保存：某个值超出范围或格式不正确（SQLSTATE ${p.code}）`,
     (p) => `could not be stored: a value is out of range or malformed (SQLSTATE ${p.code})`,
+  ),
+
+  // orders and desk decisions (src/orders, src/checks)
+  order_lifted: t(
+    () => '该措施已解除，无需再反馈',
+    () => 'the order has been lifted; there is nothing left to feed back on',
+  ),
+  order_revoked: t(
+    () => '该措施已撤销（其条目属错误列入）：请撤回已采取的措施',
+    () => 'the order is revoked (its entry was a wrong listing): reverse what was done instead',
+  ),
+  order_has_final_feedback: t(
+    (p) => `该措施已有最终反馈（${orderState(p.status)}）`,
+    (p) => `the order already has its final feedback (${p.status})`,
+  ),
+  order_feedback_stays: t(
+    (p) => `该措施${orderState(p.status)}，其反馈保持不变`,
+    (p) => `the order has been ${p.status}; its feedback stays as given`,
+  ),
+  order_no_feedback_yet: t(
+    () => '该措施尚无可更正的反馈',
+    () => 'the order has no feedback to correct yet',
+  ),
+  feedback_not_yours: t(
+    () => '只有作出反馈的部门可以更正该反馈',
+    () => 'only the department that gave the feedback may correct it',
+  ),
+  feedback_window_closed: t(
+    (p) => `反馈只能在作出后 5 个工作日内更正（截至 ${p.until}），更正期限已过`,
+    (p) => `feedback may be corrected within 5 working days of giving it (until ${p.until}); that window has closed`,
+  ),
+  order_not_addressee: t(
+    () => '只有该措施的承办部门可以反馈',
+    () => 'only the department the order is addressed to may feed back on it',
+  ),
+  order_other_department: t(
+    () => '该措施由其他部门承办',
+    () => 'this order is addressed to another department',
+  ),
+  decision_not_yours: t(
+    () => '只有发起核查的部门可以反馈其处理结果',
+    () => 'only the department that asked may feed back on its decision',
+  ),
+  decision_clear: t(
+    () => '核查结果为无命中：没有需要反馈的命中',
+    () => 'the answer was clear: there is no hit to feed back on',
+  ),
+  decision_has_feedback: t(
+    (p) => `该核查结果已有反馈${p.action ? `（${orderState(p.action)}）` : ''}`,
+    (p) => `the decision already has its feedback${p.action ? ` (${p.action})` : ''}`,
   ),
 
   // files and batches (src/batch)
@@ -408,6 +469,24 @@ const CATALOGUE = {
   bad_header: t(
     (p) => `表头有误。各列顺序不限，可用 API 字段名或中文列名：${p.accepted}`,
     (p) => `header: columns may come in any order, named by API name or Chinese label: ${p.accepted}`,
+  ),
+  bad_encoding: t(
+    () => '文件编码无法识别',
+    () => "the file's encoding could not be read",
+  ),
+  bad_bytes: t(
+    (p) =>
+      `${Number(p.row) >= 1 ? `第 ${p.row} 行数据（文件第 ${p.line} 行）` : '标题行'}含有${p.expected === 'mixed' ? '与其他行编码不同的字节（文件混用了 UTF-8 和 GBK）' : `不是 ${p.expected} 的字节`}；请另存为 UTF-8 或 GBK 后重新提交`,
+    (p) =>
+      `${Number(p.row) >= 1 ? `data row ${p.row} (line ${p.line} of the file)` : 'the header line'} holds bytes that are not ${p.expected === 'mixed' ? 'one encoding (it mixes UTF-8 with GBK)' : p.expected}`,
+  ),
+  not_a_workbook: t(
+    () => '请求内容不是可以读取的 Excel 工作簿（.xlsx）',
+    () => 'is not an Excel workbook (.xlsx) that can be read',
+  ),
+  no_sheet: t(
+    () => '工作簿中没有工作表',
+    () => 'the workbook has no sheet',
   ),
   too_many_rows: t(
     (p) => `一次批量提交最多 ${p.max} 行；请拆分，或用 npm run import 导入任意大小的文件`,

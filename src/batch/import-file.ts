@@ -7,12 +7,12 @@ import { StringDecoder } from 'node:string_decoder';
 import { stringify, type Stringifier } from 'csv-stringify';
 import iconv from 'iconv-lite';
 import type { CallContext } from '../auth/principal';
-import type { FieldError } from '../errors';
+import { ValidationError, type FieldError } from '../errors';
 import { countEntryRows } from '../metrics/metrics';
 import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
 import { ERRORS_COLUMN } from '../i18n/field-labels';
-import { fieldLine, localiseFieldError } from '../i18n/messages';
+import { detailText, fieldLine, localiseFieldError } from '../i18n/messages';
 import { ENTRY_COLUMNS, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
 import { sniffEncoding, type FileEncoding } from './text-decoding';
 import { workbookRecords } from './workbook-records';
@@ -57,6 +57,18 @@ const isWorkbook = (file: string) => /\.xlsx$/i.test(file);
  * Memory stays flat (a few chunks); rejected rows are written back, with their errors, for the authority to correct.
  */
 export async function importFile(o: ImportOptions): Promise<ImportSummary> {
+  try {
+    return await importInChunks(o);
+  } catch (e) {
+    // a file refused whole (its encoding, its header, a workbook that cannot be read) is told in Chinese, as the
+    // rejects file's errors are
+    if (e instanceof ValidationError && e.detailRef)
+      throw new ValidationError(detailText(e.detailRef, e.errors, 'zh'), e.errors, e.detailRef);
+    throw e;
+  }
+}
+
+async function importInChunks(o: ImportOptions): Promise<ImportSummary> {
   const started = process.hrtime.bigint();
   const chunkRows = o.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const concurrency = Math.max(1, o.concurrency ?? 2);

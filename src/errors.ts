@@ -107,6 +107,10 @@ export class UnprocessableError extends Error implements Coded {
     const ref: MessageRef = { code: heading, listErrors: true };
     return new UnprocessableError(english(ref, errors), errors, ref);
   }
+  static coded(code: MessageCode, params?: Params, errors: FieldError[] = []): UnprocessableError {
+    const ref = { code, params };
+    return new UnprocessableError(english(ref), errors, ref);
+  }
 }
 
 /** A rule (or calendar) file that cannot be used: start-up stops, naming the file and the field. */

@@ -97,7 +97,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .send(objection({ receivedAt: '2026-03-13T01:00:00Z', statement: '逾期提出' }))
       .expect(422);
     expect(late.headers['content-type']).toMatch(/problem\+json/);
-    expect(late.body.detail).toContain('ended on 2026-03-12');
+    expect(late.body.detail).toContain('已于 2026-03-12 届满');
     expect(late.body.errors[0].path).toBe('receivedAt');
 
     // overdue once decideBy has passed: the list filter and the report count it
@@ -260,7 +260,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(samr)
       .send({ reason: '代码录错', changes: { uscc: '91310000000000000X' } })
       .expect(422);
-    expect(identity.body.detail).toMatch(/revoke the entry/);
+    expect(identity.body.detail).toMatch(/请撤销该条目/);
     expect(identity.body.errors[0].path).toBe('changes.uscc');
     await t.http
       .post(`/v1/list-entries/${entry.id}/corrections`)
@@ -299,7 +299,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(ndrc)
       .send(application)
       .expect(422);
-    expect(early.body.detail).toContain('from 2027-02-10');
+    expect(early.body.detail).toContain('自 2027-02-10 起方可申请');
 
     t.clock.set(new Date('2027-02-15T02:00:00Z'));
     const filed = await t.http

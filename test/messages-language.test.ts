@@ -163,4 +163,36 @@ describe('error messages in the caller language', () => {
       { path: 'decidedAt', message: '决定日期应为 YYYY-MM-DD 格式的日期，例如 2026-10-10' },
     ]);
   });
+
+  it('renders a correction of an identity field (422) and an objection to a removed entry (409) in the caller language', async () => {
+    const entry = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    const fix = { reason: '代码录错', changes: { uscc: makeUscc() } };
+    const zh = await t.http.post(`/v1/list-entries/${entry.body.id}/corrections`).set(samr).send(fix).expect(422);
+    expect(zh.headers['content-language']).toBe('zh');
+    expect(zh.body.detail).toMatch(/^统一社会信用代码用于识别主体及其名单，不能更正/);
+    expect(zh.body.errors).toEqual([
+      { path: 'changes.uscc', message: '统一社会信用代码是识别字段，不能更正：请撤销后重新列入' },
+    ]);
+    const en = await t.http
+      .post(`/v1/list-entries/${entry.body.id}/corrections`)
+      .set(samr)
+      .set('Accept-Language', 'en')
+      .send(fix)
+      .expect(422);
+    expect(en.body.errors).toEqual([{ path: 'changes.uscc', message: 'is an identity field: revoke and list again' }]);
+
+    const removal = { reason: '已履行', decisionNo: '移〔2026〕9号' };
+    await t.http.post(`/v1/list-entries/${entry.body.id}/removal`).set(samr).send(removal).expect(200);
+    const objection = await t.http
+      .post(`/v1/list-entries/${entry.body.id}/objections`)
+      .set(samr)
+      .send({
+        receivedAt: '2026-03-01T08:00:00Z',
+        channel: 'authority',
+        grounds: ['wrong_subject'],
+        statement: '异议',
+      });
+    expect(objection.status).toBe(409);
+    expect(objection.body.detail).toBe('该条目当前状态为已移出；提出异议只能在列入中状态下进行');
+  });
 });

@@ -54,6 +54,12 @@ const OTHER_LABELS: Record<string, string> = {
   role: '身份',
   cursor: '翻页游标',
   limit: '条数',
+  receivedAt: '收到时间',
+  subjectName: '主体名称',
+  legalRepresentativeName: '法定代表人姓名',
+  remedy: '处理方式',
+  correction: '更正内容',
+  entry: '条目',
 };
 
 /**
@@ -67,6 +73,7 @@ export function fieldLabel(path: string): string {
     const part = related[2];
     return part ? `${who}的${part === 'name' ? '姓名' : fieldLabel(part)}` : who;
   }
+  if (path.startsWith('changes.')) return fieldLabel(path.slice('changes.'.length));
   const column = csvPathOf(path);
   return COLUMN_LABELS[column]?.[0] ?? OTHER_LABELS[column] ?? path;
 }

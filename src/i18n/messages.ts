@@ -50,6 +50,25 @@ const ORDER_STATES: Record<string, string> = {
   not_restricted: '未限制',
 };
 const orderState = (code: unknown) => ORDER_STATES[String(code)] ?? String(code);
+const UNITS: Record<string, [string, string]> = {
+  working_days: ['个工作日', 'working days'],
+  calendar_days: ['日', 'days'],
+  months: ['个月', 'months'],
+  years: ['年', 'years'],
+};
+const FROMS: Record<string, [string, string]> = {
+  decided_at: ['列入决定', 'the listing decision'],
+  receipt: ['收到申请', 'receipt'],
+  accept_by: ['受理期限届满', 'the acceptance deadline'],
+};
+/** A procedure's deadline (`amount`, `unit`, `from` params): 自列入决定起 60 日 / 60 days from the listing decision. */
+const deadline = (p: Params, i: 0 | 1) => {
+  if (!p.amount) return i === 0 ? '自列入决定起' : 'the listing decision';
+  const unit = UNITS[String(p.unit)]?.[i] ?? p.unit;
+  const from = FROMS[String(p.from)]?.[i] ?? p.from;
+  return i === 0 ? `自${from}起 ${p.amount} ${unit}` : `${p.amount} ${unit} from ${from}`;
+};
+const RECORDS: Record<string, string> = { objection: '异议', 'restoration application': '信用修复申请' };
 const listName = (code: unknown) => LIST_NAMES[String(code)] ?? String(code);
 const stateName = (code: unknown) =>
   String(code)
@@ -377,6 +396,99 @@ const CATALOGUE = {
   store_bad_value: t(
     (p) => `该行无法保存：某个值超出范围或格式不正确（SQLSTATE ${p.code}）`,
     (p) => `could not be stored: a value is out of range or malformed (SQLSTATE ${p.code})`,
+  ),
+
+  // corrections, objections and credit restoration (src/lists/entry-correction.ts, src/procedures)
+  identity_fields: t(
+    (p) =>
+      `${labels(p.fields)}用于识别主体及其名单，不能更正：请撤销该条目（POST /v1/list-entries/{id}/revocation），再以新的来源编号列入正确的主体`,
+    (p) =>
+      `${p.fields} identify the subject and its list and cannot be corrected: revoke the entry (POST /v1/list-entries/{id}/revocation) and list the right subject under a new sourceRef`,
+  ),
+  identity_field: t(
+    (p) => `${p.field}是识别字段，不能更正：请撤销后重新列入`,
+    () => 'is an identity field: revoke and list again',
+  ),
+  no_legal_rep: t(
+    () => '该条目没有法定代表人，无法更正其姓名',
+    () => 'the entry names no legal representative whose name could be corrected',
+  ),
+  no_legal_rep_field: t(
+    () => '该条目没有法定代表人',
+    () => 'the entry has no legal representative',
+  ),
+  before_decision_date: t(
+    (p) => `${p.field}早于决定日期（${p.decidedAt}）`,
+    (p) => `is before the decision date (${p.decidedAt})`,
+  ),
+  objection_not_of_entry: t(
+    (p) => `异议编号 ${p.id} 不是对该条目提出的异议`,
+    (p) => `objectionId ${p.id} names no objection to this entry`,
+  ),
+  objection_not_of_entry_field: t(
+    (p) => `${p.field}不是对该条目提出的异议`,
+    () => 'names no objection to this entry',
+  ),
+  received_before_decision: t(
+    (p) => `${p.field}早于列入决定（${p.decidedAt}）`,
+    (p) => `is before the listing decision (${p.decidedAt})`,
+  ),
+  objection_window_closed: t(
+    (p) => `异议超出提出期限：${deadline(p, 0)}（${p.decidedAt}），已于 ${p.end} 届满（依据：${p.basis}）`,
+    (p) =>
+      `filed outside the objection window: ${deadline(p, 1)} (${p.decidedAt}), which ended on ${p.end} (${p.basis})`,
+  ),
+  objection_window_closed_field: t(
+    (p) => `${p.field}晚于异议期限（已于 ${p.end} 届满）`,
+    (p) => `after the objection window, which ended on ${p.end}`,
+  ),
+  restoration_not_allowed: t(
+    (p) => `${listName(p.list)}不适用信用修复：${p.basis}`,
+    (p) => `the ${p.list} list allows no credit restoration: ${p.basis}`,
+  ),
+  restoration_not_allowed_field: t(
+    () => '该名单不适用信用修复',
+    () => 'this list allows no credit restoration',
+  ),
+  restoration_too_early: t(
+    (p) => `申请过早：自 ${p.eligibleFrom} 起方可申请（${deadline(p, 0)}；依据：${p.basis}）`,
+    (p) => `too early: an application may be filed from ${p.eligibleFrom} (${deadline(p, 1)}; ${p.basis})`,
+  ),
+  restoration_too_early_field: t(
+    (p) => `${p.field}早于 ${p.eligibleFrom}（最早可申请之日）`,
+    (p) => `before ${p.eligibleFrom}, the first day an application may be filed`,
+  ),
+  already_decided: t(
+    (p) => `已作出决定：当前状态为 ${p.status}`,
+    (p) => `already decided: the status is ${p.status}`,
+  ),
+  decides_not_authority: t(
+    (p) => `只有列入该条目的机关（${p.authority}）可以决定该${RECORDS[String(p.what)] ?? p.what}`,
+    (p) => `only the authority that listed the entry (${p.authority}) decides this ${p.what}`,
+  ),
+  records_not_authority: t(
+    (p) => `只有列入机关（${p.authority}）或监督部门（“信用中国”窗口）可以登记`,
+    (p) => `only the listing authority (${p.authority}) or a supervising department (the 信用中国 window) records this`,
+  ),
+  remedy_needed: t(
+    () => '维持异议须写明处理方式：更正（correction）或撤销（revocation）',
+    () => 'an upheld objection names its remedy: correction or revocation',
+  ),
+  revocation_needs_decision_no: t(
+    () => '撤销须写明撤销决定的文书号',
+    () => 'a revocation needs the number of its decision',
+  ),
+  correction_needs_fields: t(
+    () => '更正须写明更正的字段',
+    () => 'a correction names the fields it changes',
+  ),
+  correction_only_with_correction: t(
+    (p) => `只有处理方式为更正时才填写${p.field}`,
+    () => 'is given only with remedy correction',
+  ),
+  only_when_upheld: t(
+    (p) => `只有异议成立（upheld）时才填写${p.field}，本次为 ${p.outcome}`,
+    (p) => `is given only when the objection is upheld, not ${p.outcome}`,
   ),
 
   // orders and desk decisions (src/orders, src/checks)

@@ -6,6 +6,7 @@ import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type 
 import { historyOf } from '../audit/audit-store';
 import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
+import { fieldError } from '../i18n/messages';
 import { entryOfObjection, pendingObjectionsOf } from './pending-objections';
 import { correctEntry } from './entry-correction';
 import type { components } from '../generated/openapi';
@@ -55,8 +56,8 @@ function hiddenFrom(p: Principal, row: EntryRow): boolean {
 /** An objectionId a correction or revocation names must be an objection to that entry. */
 async function requireObjectionOf(trx: Knex.Transaction, entryId: string, objectionId: string): Promise<void> {
   if ((await entryOfObjection(trx, objectionId)) !== entryId)
-    throw new UnprocessableError(`objectionId ${objectionId} names no objection to this entry`, [
-      { path: 'objectionId', message: 'names no objection to this entry' },
+    throw UnprocessableError.coded('objection_not_of_entry', { id: objectionId }, [
+      fieldError('objectionId', 'objection_not_of_entry_field'),
     ]);
 }
 

@@ -61,10 +61,10 @@ describe('batch ingestion and removal', () => {
     expect(results[2]?.errors).toEqual([expect.objectContaining({ path: 'subject.uscc' })]);
     expect(results[3]?.errors?.map((e) => e.path).sort()).toEqual(['decidedAt', 'extra']);
     expect(results[4]?.errors).toEqual([
-      { path: 'listType', message: expect.stringContaining('not the authority for the dishonest_debtor list') },
+      { path: 'listType', message: expect.stringContaining('samr 不是失信被执行人名单的列入机关') },
     ]);
     expect(results[5]?.errors?.[0]?.path).toBe('row');
-    expect(results[6]?.errors).toEqual([{ path: 'decidedAt', message: 'is in the future' }]);
+    expect(results[6]?.errors).toEqual([{ path: 'decidedAt', message: '决定日期不能晚于今天' }]);
 
     // what was stored is what the single endpoint stores: the entry with its orders, restrictions and bans
     const stored = await t.http.get(`/v1/list-entries/${results[0]?.id}`).set(samr).expect(200);
@@ -138,7 +138,7 @@ describe('batch ingestion and removal', () => {
     expect(results[5]?.errors?.map((e) => e.path)).toEqual(['reason', 'decisionNo']); // same sourceRef, other data
     expect(results[2]?.errors?.[0]?.path).toBe('kind'); // a person on an enterprise-only list, reported by column
     expect(results[3]?.errors?.map((e) => e.path).sort()).toEqual(['decidedAt', 'uscc']);
-    expect(results[4]?.errors?.[0]).toEqual({ path: 'row', message: 'has 5 fields; the header has 12' });
+    expect(results[4]?.errors?.[0]).toEqual({ path: 'row', message: '该行有 5 列，表头有 12 列' });
 
     const first = await t.http.get(`/v1/list-entries/${results[0]?.id}`).set(samr).expect(200);
     expect(first.body.subject).toMatchObject({
@@ -188,7 +188,7 @@ describe('batch ingestion and removal', () => {
     expect(await t.count('list_entries', { list_type: 'abnormal_operations' })).toBeGreaterThanOrEqual(10_000);
 
     const big = { ...enterpriseEntry(), reason: 'x'.repeat(1_100_000) };
-    const tooLarge = await t.http.post('/v1/list-entries').set(samr).send(big).expect(413);
+    const tooLarge = await t.http.post('/v1/list-entries').set(samr).set('Accept-Language', 'en').send(big).expect(413);
     expect(tooLarge.body.detail).toBe('the request body is over the 1 MB limit');
     await t.http
       .post('/v1/list-entries/batch')
@@ -202,7 +202,7 @@ describe('batch ingestion and removal', () => {
     const nul = { ...enterpriseEntry(), reason: 'bad\u0000byte' };
     const res = await t.http.post('/v1/list-entries/batch').set(samr).send([ok, nul]).expect(200);
     expect((res.body.results as Result[]).map((r) => r.status)).toEqual(['created', 'rejected']);
-    expect(res.body.results[1].errors).toEqual([{ path: 'reason', message: 'contains a NUL character' }]);
+    expect(res.body.results[1].errors).toEqual([{ path: 'reason', message: '列入原因含有 NUL 字符，请删除' }]);
   });
 
   it('removes in bulk by sourceRef or id; repeats are unchanged; others are rejected row by row', async () => {
@@ -244,7 +244,7 @@ describe('batch ingestion and removal', () => {
     ]);
     expect(res.body.summary).toEqual({ removed: 2, unchanged: 1, rejected: 4 });
     expect(results[0]?.id).toBe(ra?.id);
-    expect(results[4]?.errors?.[0]?.message).toBe('only the authority that listed the entry may remove it');
+    expect(results[4]?.errors?.[0]?.message).toBe('只有列入该条目的机关可以移出该条目');
     expect(results[6]?.errors?.map((e) => e.path).sort()).toEqual(['decisionNo', 'reason']);
 
     const after = await t.http

@@ -84,7 +84,7 @@ describe('batch files as a credit office has them', () => {
       ['reason'],
       ['name'],
     ]);
-    expect(results[2]?.errors?.[0]?.message).toMatch(/mojibake/);
+    expect(results[2]?.errors?.[0]?.message).toMatch(/^主体名称含有乱码/);
   });
 
   it('reads Chinese headers in another order, normalising USCCs, dates and list names', async () => {
@@ -112,7 +112,7 @@ describe('batch files as a credit office has them', () => {
 
     const unknown = await post('来源编号,企业名称,备注,名单类型\r\nx,y,z,w\r\n', 'text/csv').expect(400);
     expect(unknown.body.errors.map((e: { message: string }) => e.message)).toEqual(
-      expect.arrayContaining(['unknown column "备注"', 'column reason is missing']),
+      expect.arrayContaining(['未知的列“备注”', '缺少列 列入原因（reason）']),
     );
   });
 

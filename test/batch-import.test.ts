@@ -72,12 +72,10 @@ describe('import CLI core', () => {
       string
     >[];
     expect(rejects.map((r) => r.sourceRef)).toEqual(['IMP-BAD-1', 'IMP-BAD-2', '', '']);
-    // the error column is 错误原因, each error by the file's own column name
-    expect(rejects[0]?.错误原因).toMatch(/^第 10 行：uscc：/);
-    expect(rejects[1]?.错误原因).toMatch(
-      /^第 20 行：listType：samr is not the authority for the dishonest_debtor list/,
-    );
-    expect(rejects[2]?.错误原因).toMatch(/^第 30 行：整行：could not be parsed as CSV/);
+    // the error column is 错误原因, in Chinese, each error naming its field by the file's own column name
+    expect(rejects[0]?.错误原因).toMatch(/^第 10 行：uscc的校验位/);
+    expect(rejects[1]?.错误原因).toMatch(/^第 20 行：samr 不是失信被执行人名单的列入机关/);
+    expect(rejects[2]?.错误原因).toMatch(/^第 30 行：该行无法按 CSV 读取/);
     expect(Number((await t.db('list_entries').count({ n: '*' }))[0]?.n)).toBe(246);
 
     // the authority corrects the rejects file and sends it again, errors column and all
@@ -143,7 +141,7 @@ describe('import CLI core', () => {
     const text = iconv.decode(readFileSync(res.rejectsFile as string), 'gb18030');
     expect(text.split('\r\n')[0]).toBe(`${header},错误原因`);
     expect(text).toContain('北京某某科技有限公司');
-    expect(text).toMatch(/第 2 行：统一社会信用代码：/);
+    expect(text).toMatch(/第 2 行：统一社会信用代码/);
 
     // a file mixing UTF-8 and GBK lines is refused whole, naming the line; nothing is stored
     const mixed = path.join(dir, 'mixed.csv');

@@ -97,7 +97,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .send(objection({ receivedAt: '2026-03-13T01:00:00Z', statement: '逾期提出' }))
       .expect(422);
     expect(late.headers['content-type']).toMatch(/problem\+json/);
-    expect(late.body.detail).toContain('ended on 2026-03-12');
+    expect(late.body.detail).toContain('已于 2026-03-12 届满');
     expect(late.body.errors[0].path).toBe('receivedAt');
 
     // overdue once decideBy has passed: the list filter and the report count it
@@ -190,13 +190,13 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(samr)
       .send({ reason: 'x', decisionNo: 'y' })
       .expect(409);
-    expect(removal.body.detail).toContain('the entry is revoked');
+    expect(removal.body.detail).toContain('该条目当前状态为已撤销');
     const relist = await t.http
       .post('/v1/list-entries')
       .set(samr)
       .send(enterpriseEntry({ sourceRef: entry.sourceRef }))
       .expect(409);
-    expect(relist.body.detail).toContain('revoked');
+    expect(relist.body.detail).toContain('已撤销');
     const batch = await t.http
       .post('/v1/list-entries/batch')
       .set(samr)
@@ -260,7 +260,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(samr)
       .send({ reason: '代码录错', changes: { uscc: '91310000000000000X' } })
       .expect(422);
-    expect(identity.body.detail).toMatch(/revoke the entry/);
+    expect(identity.body.detail).toMatch(/请撤销该条目/);
     expect(identity.body.errors[0].path).toBe('changes.uscc');
     await t.http
       .post(`/v1/list-entries/${entry.id}/corrections`)
@@ -299,7 +299,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(ndrc)
       .send(application)
       .expect(422);
-    expect(early.body.detail).toContain('from 2027-02-10');
+    expect(early.body.detail).toContain('自 2027-02-10 起方可申请');
 
     t.clock.set(new Date('2027-02-15T02:00:00Z'));
     const filed = await t.http
@@ -343,7 +343,7 @@ describe('objection, correction, revocation and credit restoration', () => {
       .set(samr)
       .send({ ...application, receivedAt: '2027-02-15T02:00:00Z' })
       .expect(409);
-    expect(app2.body.detail).toContain('the entry is removed');
+    expect(app2.body.detail).toContain('该条目当前状态为已移出');
   });
 
   it('a list no text allows to be restored is 422 with its basis; removal takes a ground, old contract unchanged', async () => {
@@ -371,7 +371,7 @@ describe('objection, correction, revocation and credit restoration', () => {
     expect(plain.body.removal).not.toHaveProperty('ground');
     // an objection to a removed entry: 409 naming the state
     const late = await t.http.post(`/v1/list-entries/${b.id}/objections`).set(samr).send(objection()).expect(409);
-    expect(late.body.detail).toContain('the entry is removed');
+    expect(late.body.detail).toContain('该条目当前状态为已移出');
   });
 
   it('the courts: 15 calendar days to review a correction request (法释〔2017〕7号 Art. 12, verified)', async () => {

@@ -175,7 +175,7 @@ describe('bad input gets a problem naming the field, never a 500', () => {
       .send(personDebtorEntry({ idNumber: minor, decidedAt }))
       .expect(400);
     expect(paths(res)).toEqual(['subject.idNumber']);
-    expect(res.body.errors[0].message).toMatch(/minor/);
+    expect(res.body.errors[0].message).toBe('身份证号属于未成年人，未成年人不得列入失信被执行人名单');
     // the same person a day after turning 18 may be listed
     const adult = makeIdNumber('2008-02-09');
     await t.http
@@ -193,7 +193,7 @@ describe('bad input gets a problem naming the field, never a 500', () => {
       .send('{"listType": ')
       .expect(400);
     expect(res.headers['content-type']).toMatch(PROBLEM);
-    expect(res.body.errors).toEqual([{ path: 'body', message: 'is not valid JSON' }]);
+    expect(res.body.errors).toEqual([{ path: 'body', message: '请求内容不是有效的 JSON' }]);
   });
 
   it('a body over 1 MB → 413 problem', async () => {

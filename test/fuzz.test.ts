@@ -20,6 +20,51 @@ describe('fuzzing every operation of openapi/openapi.yaml', () => {
   });
   afterAll(() => t.close());
 
+  it('every file a credit office sends (issue 19) is stored as meant or refused with a reason, never a 5xx', async () => {
+    const samr = await t.tokenFor('samr');
+    const ctx: FuzzContext = {
+      http: t.http,
+      document: openapiDefinition() as unknown as FuzzContext['document'],
+      callers: { samr: samr.Authorization },
+      known: { entryIds: [], orderIds: [], tokenIds: [], usccs: [makeUscc()], idNumbers: [] },
+    };
+    const { answers, findings } = await new Fuzzer(ctx, SEED).everyFileCase('samr');
+    expect(findings).toEqual([]);
+    const rows = (what: string) =>
+      (answers[what]?.body.results ?? []) as {
+        status: string;
+        id?: string;
+        errors?: { path: string; message: string }[];
+        alsoActive?: { id: string }[];
+      }[];
+
+    // a workbook whose decision date is a date cell: stored with that date, not a serial number
+    expect(answers['xlsx with a date column']?.status).toBe(200);
+    const [fromBook] = rows('xlsx with a date column');
+    expect(fromBook?.status).toBe('created');
+    const stored = await t.http.get(`/v1/list-entries/${fromBook?.id}`).set(samr).expect(200);
+    expect(stored.body.decidedAt).toMatch(/^2026-02-\d\d$/);
+
+    // the same subject active twice: both stored, the second names the first
+    const [one, two] = rows('same subject active twice');
+    expect([one?.status, two?.status]).toEqual(['created', 'created']);
+    expect(two?.alsoActive?.map((a) => a.id)).toEqual([one?.id]);
+
+    // the same sourceRef with another subject: the second row refused naming the fields that differ
+    const [kept, refused] = rows('conflicting resubmission');
+    expect([kept?.status, refused?.status]).toEqual(['created', 'rejected']);
+    expect(refused?.errors?.map((e) => e.path)).toEqual(expect.arrayContaining(['uscc', 'name']));
+
+    // a term that ended before the file arrived: refused naming the end date
+    const [ended] = rows('dead on arrival');
+    expect(ended?.errors).toEqual([{ path: 'expiresAt', message: expect.stringContaining('2025-05-31') }]);
+
+    // GBK with or without its charset, and Chinese headers: read, never a 5xx; a file valid in no encoding: 400
+    for (const what of ['gbk csv', 'gbk csv, no charset', 'chinese csv', 'charset lies', 'broken xlsx'])
+      expect([200, 400]).toContain(answers[what]?.status);
+    expect(answers['mixed csv']?.status).toBe(400);
+  });
+
   it(
     `${REQUESTS} requests (seed ${SEED}): no 5xx, every error problem+json, no full ID number`,
     async () => {

@@ -228,7 +228,7 @@ describe('orders a department can work', () => {
       .set(mof)
       .send({ outcome: 'implemented' })
       .expect(409);
-    expect(late.body.detail).toContain('5 working days');
+    expect(late.body.detail).toContain('5 个工作日');
     expect(late.body.detail).toContain(first.feedback?.correctableUntil);
     expect((await t.http.get(`/v1/orders/${mofOrder.A}`).set(mof).expect(200)).body.status).toBe('not_applicable');
   });

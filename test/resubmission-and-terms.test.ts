@@ -44,7 +44,7 @@ describe('resubmissions, ended terms and duplicate listings', () => {
     const res = await t.http.post('/v1/list-entries').set(samr).send(other).expect(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.detail).toContain(first.body.id);
-    expect(res.body.detail).toContain('status active');
+    expect(res.body.detail).toContain('（状态：列入中）');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
       'listType',
       'subject.uscc',
@@ -139,5 +139,31 @@ describe('resubmissions, ended terms and duplicate listings', () => {
     expect((batch.body.results[0] as Result).alsoActive?.map((x) => x.id).sort()).toEqual(
       [first.body.id, second.body.id].sort(),
     );
+  });
+
+  it('carries listingGround and the expiry it computed on POST, GET, the search, the history and a CSV batch', async () => {
+    const ground = 'samr44_serious_violation';
+    const entry = enterpriseEntry({ listingGround: ground, decidedAt: '2026-02-10' });
+    const posted = await t.http.post('/v1/list-entries').set(samr).send(entry).expect(201);
+    expect(posted.body).toMatchObject({ listingGround: ground, expiresAt: '2029-02-09' });
+    const got = await t.http.get(`/v1/list-entries/${posted.body.id}`).set(samr).expect(200);
+    expect(got.body).toMatchObject({ listingGround: ground, expiresAt: '2029-02-09' });
+    const found = await t.http.get('/v1/list-entries').query({ sourceRef: entry.sourceRef }).set(samr).expect(200);
+    expect(found.body.items).toEqual([expect.objectContaining({ listingGround: ground, expiresAt: '2029-02-09' })]);
+    const history = await t.http.get(`/v1/list-entries/${posted.body.id}/history`).set(samr).expect(200);
+    const created = history.body.items.find((i: { action: string }) => i.action === 'entry.created');
+    expect(created.after).toMatchObject({ listingGround: ground, expiresAt: '2029-02-09' });
+
+    // a file's 列入依据 column is stored and returned the same way
+    const uscc = makeUscc();
+    const csv = `统一社会信用代码,企业名称,名单类型,列入原因,决定文书号,决定日期,来源编号,列入依据\r\n${uscc},某某公司,严重违法失信名单,原因,文号,2026-02-10,LG-${Date.now()},${ground}`;
+    const batch = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .set('Content-Type', 'text/csv')
+      .send(csv)
+      .expect(200);
+    const fromFile = await t.http.get(`/v1/list-entries/${batch.body.results[0].id}`).set(samr).expect(200);
+    expect(fromFile.body).toMatchObject({ listingGround: ground, expiresAt: '2029-02-09' });
   });
 });

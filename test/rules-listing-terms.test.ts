@@ -145,6 +145,7 @@ describe('listing terms computed from the listing ground', () => {
     const res = await t.http
       .post('/v1/rules/simulate')
       .set(spc)
+      .set('Accept-Language', 'en')
       .send(personDebtorEntry(over as never))
       .expect(400);
     expect(res.body.errors).toEqual(
@@ -156,6 +157,7 @@ describe('listing terms computed from the listing ground', () => {
     const res = await t.http
       .post('/v1/rules/simulate')
       .set(samr)
+      .set('Accept-Language', 'en')
       .send(enterpriseEntry({ listingGround: 'saic83_serious_violation' }))
       .expect(400);
     expect(res.body.errors).toEqual([

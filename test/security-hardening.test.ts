@@ -54,7 +54,7 @@ describe('hostile input and what comes back', () => {
     const id = makeIdNumber('1990-01-01');
     const entry = enterpriseEntry({ reason: `法定代表人身份证号${id}拒不履行` });
     const res = await t.http.post('/v1/list-entries').set(samr).send(entry).expect(400);
-    expect(res.body.errors).toEqual([{ path: 'reason', message: expect.stringContaining('citizen ID number') }]);
+    expect(res.body.errors).toEqual([{ path: 'reason', message: expect.stringContaining('含有居民身份证号码') }]);
     expect(res.text).not.toContain(id);
 
     const fullWidth = [...id]

@@ -1,4 +1,5 @@
 import { session } from './session.js';
+import { lang } from './i18n.js';
 
 /** @typedef {import('./api-types').Paths} Paths */
 /** @typedef {import('./api-types').Schemas} Schemas */
@@ -77,7 +78,8 @@ async function call(path, { method = 'GET', query, params, body, token = session
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
   /** @type {Record<string, string>} */
-  const headers = { Accept: 'application/json' };
+  // the service's error messages in the dashboard's language (Chinese unless the user chose English)
+  const headers = { Accept: 'application/json', 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors';
 import type { Call, Handlers } from '../http/operation';
 import { countEntryRows } from '../metrics/metrics';
-import { collectRows, rowsFromCsv, rowsFromJson, withCsvPaths, type BatchKind } from './batch-input';
+import { collectRows, localisedRow, rowsFromCsv, rowsFromJson, withCsvPaths, type BatchKind } from './batch-input';
 import { MAX_HTTP_ROWS, summaryOf, type BatchService } from './batch-service';
 import { XLSX_TYPE } from './batch-paths';
 import type { BatchRow } from './csv-rows';
@@ -17,17 +17,14 @@ async function rowsOf(body: unknown, call: Call, kind: BatchKind): Promise<{ row
   const type = mediaType?.trim().toLowerCase();
   if (type === 'text/csv' || type === XLSX_TYPE) {
     if (typeof body !== 'string' || body.length === 0)
-      throw ValidationError.field(
-        'body',
-        type === XLSX_TYPE ? 'is required: a workbook' : 'is required: a CSV whose first line is the header',
-      );
+      throw ValidationError.coded('body', type === XLSX_TYPE ? 'body_required_xlsx' : 'body_required_csv');
     // bytesAsString handed the body on as one latin1 character per byte
     const bytes = Buffer.from(body, 'latin1');
     const records = type === XLSX_TYPE ? workbookRecords(bytes) : decodeText(bytes, declaredCharset(params)).text;
     return { rows: await collectRows(rowsFromCsv(kind, records), MAX_HTTP_ROWS), csv: true };
   }
   if (type === 'application/json' || type?.endsWith('+json')) {
-    if (!Array.isArray(body)) throw ValidationError.field('body', 'must be a JSON array of rows');
+    if (!Array.isArray(body)) throw ValidationError.coded('body', 'body_not_array');
     return { rows: rowsFromJson(body), csv: false };
   }
   throw new UnsupportedMediaError(
@@ -54,14 +51,19 @@ export function batchHandlers(batch: BatchService) {
       const results = await batch.ingest(call, got.rows);
       countEntryRows('batch', got.rows, results);
       const summary = summaryOf(results, ['created', 'unchanged', 'rejected'] as const);
-      return { status: 200, body: { summary, results: got.csv ? results.map(withCsvPaths) : results } };
+      const shown = (got.csv ? results.map(withCsvPaths) : results).map((r) => localisedRow(r, call.language));
+      return { status: 200, headers: { 'Content-Language': call.language }, body: { summary, results: shown } };
     },
     removeListEntriesBatch: async ({ body }, call) => {
       const got = await rowsOf(body, call, 'removals');
       const results = await batch.remove(call, got.rows);
       return {
         status: 200,
-        body: { summary: summaryOf(results, ['removed', 'unchanged', 'rejected'] as const), results },
+        headers: { 'Content-Language': call.language },
+        body: {
+          summary: summaryOf(results, ['removed', 'unchanged', 'rejected'] as const),
+          results: results.map((r) => localisedRow(r, call.language)),
+        },
       };
     },
   } satisfies Partial<Handlers>;

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { ValidationError, type FieldError } from '../errors';
+import { csvPathOf } from '../i18n/field-labels';
+import { localiseFieldError, type Language } from '../i18n/messages';
 import {
-  csvPathOf,
   csvRecords,
   csvRows,
   type HeaderSpec,
@@ -50,15 +51,16 @@ export function withCsvPaths<R extends { errors?: FieldError[] }>(result: R): R 
   return result.errors ? { ...result, errors: result.errors.map((e) => ({ ...e, path: csvPathOf(e.path) })) } : result;
 }
 
+/** A row's result as the caller reads it: each error message in `lang`, without its code. */
+export function localisedRow<R extends { errors?: FieldError[] }>(result: R, lang: Language): R {
+  return result.errors ? { ...result, errors: result.errors.map((e) => localiseFieldError(e, lang)) } : result;
+}
+
 /** Collects at most `max` rows; more is a 400 for the whole batch (the CLI has no limit). */
 export async function collectRows(rows: AsyncIterable<BatchRow>, max: number): Promise<BatchRow[]> {
   const out: BatchRow[] = [];
   for await (const r of rows) {
-    if (out.length >= max)
-      throw ValidationError.field(
-        'body',
-        `a batch holds at most ${max} rows; split it, or use npm run import for files of any size`,
-      );
+    if (out.length >= max) throw ValidationError.coded('body', 'too_many_rows', { max });
     out.push(r);
   }
   return out;

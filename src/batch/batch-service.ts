@@ -5,13 +5,14 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import { capped } from '../http/request-errors';
 import { ConflictError, ForbiddenError, UnprocessableError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
-import type { ListEntryInput } from '../lists/entry-input';
+import { entryTextAndIdentifierErrors, type ListEntryInput } from '../lists/entry-input';
 import { removeEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
 import { relistProblem, sourceRefState } from '../lists/entry-lifecycle';
 import type { ListEntryService } from '../lists/list-entry-service';
 import { lockEntries } from '../lists/list-entry-store';
 import { resubmissionConflict } from '../lists/resubmission';
+import { fieldError, type MessageRef } from '../i18n/messages';
 import type { Clock } from '../time/clock';
 import type { BatchRow } from './csv-rows';
 import { unsafeTextFieldsOf, type RowValidator } from './row-validator';
@@ -85,27 +86,28 @@ export class BatchService {
     authority: string,
     r: BatchRow,
   ): Promise<{ errors: FieldError[] } | { prepared: PreparedEntry }> {
-    const errors = [...(r.errors ?? []), ...this.d.entryValidator.errorsOf(r.input)];
+    // every error of the row at once: its shape, the schema, text that may not be stored, and (when the schema
+    // already failed, so normaliseEntry will not run) wrongly decoded text and bad check characters; a row with an oversized array is
+    // refused for that alone, unread (src/http/array-limits.ts)
+    const schema = this.d.entryValidator.errorsOf(r.input);
+    const unread = schema.some((e) => e.code === 'too_many_items');
+    const errors = [
+      ...(r.errors ?? []),
+      ...schema,
+      ...(unread ? [] : unsafeTextFieldsOf(r.input)),
+      ...(schema.length && !unread ? entryTextAndIdentifierErrors(r.input) : []),
+    ];
     if (errors.length) return { errors: capped(dedupe(errors)) };
-    const nul = unsafeTextFieldsOf(r.input);
-    if (nul.length) return { errors: nul };
     const input = r.input as ListEntryInput;
     if (!this.d.departments.isAuthorityFor(authority, input.listType)) {
-      return {
-        errors: [
-          {
-            path: 'listType',
-            message: `${authority} is not the authority for the ${input.listType} list; only that list's authority may add entries to it`,
-          },
-        ],
-      };
+      return { errors: [fieldError('listType', 'not_list_authority', { authority, list: input.listType })] };
     }
     try {
       const { normalised, plan } = await this.d.planner.plan(input);
       return { prepared: { input, normalised, plan } };
     } catch (e) {
       if (e instanceof ValidationError || e instanceof UnprocessableError)
-        return { errors: e.errors.length ? e.errors : [{ path: 'row', message: e.message }] };
+        return { errors: e.errors.length ? e.errors : [asFieldError('row', e)] };
       throw e;
     }
   }
@@ -135,7 +137,8 @@ export class BatchService {
         const row = (ready[i] as { row: number; prepared: PreparedEntry }).row;
         // a revoked entry's sourceRef is refused, row by row (src/lists/entry-lifecycle.ts)
         const refused = w.created ? undefined : relistProblem(sourceRefState(w.entry));
-        if (refused) return { row, status: 'rejected', errors: [{ path: 'sourceRef', message: refused }] };
+        if (refused)
+          return { row, status: 'rejected', errors: [fieldError('sourceRef', refused.code, refused.params)] };
         if (w.created || !w.conflict) {
           const also = w.entry.alsoActive;
           return {
@@ -155,7 +158,7 @@ export class BatchService {
           {
             row: (ready[0] as { row: number }).row,
             status: 'rejected',
-            errors: [{ path: 'row', message: rowStoreProblem(e) }],
+            errors: [rowStoreProblem(e)],
           },
         ];
       const half = Math.ceil(ready.length / 2);
@@ -175,11 +178,14 @@ export class BatchService {
     const results = new Map<number, RemovalRowResult>();
     const ready: { row: number; item: RemovalItem }[] = [];
     for (const r of rows) {
-      let errors = dedupe([...(r.errors ?? []), ...this.d.removalValidator.errorsOf(r.input)]);
-      if (!errors.length) errors = unsafeTextFieldsOf(r.input);
+      let errors = dedupe([
+        ...(r.errors ?? []),
+        ...this.d.removalValidator.errorsOf(r.input),
+        ...unsafeTextFieldsOf(r.input),
+      ]);
       const item = r.input as RemovalItem;
       if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined))
-        errors = [{ path: 'sourceRef', message: 'name the entry by exactly one of id and sourceRef' }];
+        errors = [fieldError('sourceRef', 'one_of_id_source_ref')];
       if (errors.length) results.set(r.row, { row: r.row, status: 'rejected', errors });
       else ready.push({ row: r.row, item });
     }
@@ -219,12 +225,9 @@ export class BatchService {
           row,
           status: 'rejected',
           errors: [
-            {
-              path,
-              message: item.id
-                ? `no list entry with id ${item.id}`
-                : `${authority} has no list entry with sourceRef ${item.sourceRef}`,
-            },
+            item.id
+              ? fieldError(path, 'no_entry_id', { id: item.id })
+              : fieldError(path, 'no_entry_source_ref', { authority, sourceRef: item.sourceRef ?? '' }),
           ],
         });
       } else {
@@ -235,7 +238,7 @@ export class BatchService {
           out.push({ row, status: removed ? 'removed' : 'unchanged', id: now.id });
         } catch (e) {
           if (!(e instanceof ForbiddenError || e instanceof ConflictError)) throw e;
-          out.push({ row, status: 'rejected', errors: [{ path, message: e.message }] });
+          out.push({ row, status: 'rejected', errors: [asFieldError(path, e)] });
         }
       }
     }
@@ -262,13 +265,17 @@ const isDataError = (e: unknown) => /^2[23]/.test(pgCode(e));
  * What is wrong with a row the database refused, in the row's terms: the driver's message starts with the SQL
  * statement (and may quote values), so it is never passed on; the SQLSTATE class says enough.
  */
-function rowStoreProblem(e: unknown): string {
+function rowStoreProblem(e: unknown): FieldError {
   const code = pgCode(e);
-  if (code === '22021' || code === '22P05')
-    return 'could not be stored: a text field holds a character PostgreSQL cannot store';
-  if (code === '22008' || code === '22007') return 'could not be stored: a date or time is out of range';
-  if (code.startsWith('23')) return 'could not be stored: it conflicts with a stored entry';
-  return `could not be stored: a value is out of range or malformed (SQLSTATE ${code})`;
+  if (code === '22021' || code === '22P05') return fieldError('row', 'store_bad_text');
+  if (code === '22008' || code === '22007') return fieldError('row', 'store_bad_date');
+  if (code.startsWith('23')) return fieldError('row', 'store_conflict');
+  return fieldError('row', 'store_bad_value', { code });
+}
+
+/** A domain error of one row as that row's field error, its message code kept. */
+function asFieldError(path: string, e: { message: string; detailRef?: MessageRef }): FieldError {
+  return e.detailRef ? { ...fieldError(path, e.detailRef.code, e.detailRef.params) } : { path, message: e.message };
 }
 
 async function retrying<T>(work: () => Promise<T>, attempts = 5): Promise<T> {

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
 import { ValidationError, type FieldError } from '../errors';
+import { COLUMN_LABELS, ERRORS_COLUMN } from '../i18n/field-labels';
+import { fieldError, type MessageRef } from '../i18n/messages';
 import { dateOf, identifierOf, kindOf, listTypeOf, yearsOf } from './cell-values';
 
 /** The columns of a CSV (or workbook) of list entries, by their API names; any order (documented in openapi.yaml). */
@@ -23,32 +25,6 @@ export const ENTRY_COLUMNS = [
 type EntryColumn = (typeof ENTRY_COLUMNS)[number];
 /** Removals name the entry by sourceRef or id (either column may be left out). */
 export const REMOVAL_COLUMNS = ['id', 'sourceRef', 'reason', 'decisionNo'] as const;
-/** The extra column of a rejects file; accepted and ignored on input, so a corrected rejects file can be sent again. */
-export const ERRORS_COLUMN = 'errors';
-
-/**
- * The Chinese labels a credit office's spreadsheet uses for each column (the API names are accepted as well, in any
- * letter case). One label names one column only, so a header is never guessed.
- */
-export const COLUMN_LABELS: Record<string, readonly string[]> = {
-  listType: ['名单类型', '名单'],
-  kind: ['主体类型'],
-  uscc: ['统一社会信用代码', '社会信用代码'],
-  idNumber: ['身份证号', '身份证号码', '公民身份号码', '证件号码'],
-  name: ['企业名称', '主体名称', '名称', '姓名', '被执行人姓名/名称'],
-  legalRepName: ['法定代表人', '法定代表人姓名'],
-  legalRepIdNumber: ['法定代表人身份证号', '法定代表人身份证号码'],
-  reason: ['列入原因', '列入事由'],
-  decisionNo: ['决定文书号', '决定书文号', '列入决定文书号', '执行案号'],
-  decidedAt: ['决定日期', '列入日期', '作出决定日期'],
-  sourceRef: ['来源编号', '业务编号'],
-  expiresAt: ['届满日期', '有效期至'],
-  listingGround: ['列入依据', '列入情形'],
-  termExtensionYears: ['延长年限', '延长期限（年）'],
-  id: ['条目编号'],
-  [ERRORS_COLUMN]: ['错误', '错误原因'],
-};
-
 /** The column a header cell names, or undefined: its API name (any case) or one of its Chinese labels. */
 function columnNamed(label: string, known: readonly string[]): string | undefined {
   const l = label.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
@@ -120,7 +96,7 @@ export async function* csvRows(
   let row = 0;
   for await (const r of records) {
     if (!columns) {
-      if (!r.record) throw ValidationError.field('header', `the header line could not be parsed: ${r.skipped ?? ''}`);
+      if (!r.record) throw ValidationError.coded('header', 'header_unparsable', { why: r.skipped ?? '' });
       columns = checkHeader(r.record, header);
       header.onHeader?.(r.record, columns);
       continue;
@@ -130,7 +106,7 @@ export async function* csvRows(
       yield {
         row,
         cells: {},
-        errors: [{ path: 'row', message: `could not be parsed as CSV (${r.skipped}): ${truncate(r.raw ?? '')}` }],
+        errors: [fieldError('row', 'row_unparsable', { why: r.skipped ?? '', raw: truncate(r.raw ?? '') })],
       };
       continue;
     }
@@ -140,47 +116,35 @@ export async function* csvRows(
     const width = columns.length;
     // a trailing errors column is optional, as are empty trailing cells some spreadsheets drop
     const ok = values.length === width || (columns[width - 1] === ERRORS_COLUMN && values.length === width - 1);
-    if (!ok)
-      yield { row, cells, errors: [{ path: 'row', message: `has ${values.length} fields; the header has ${width}` }] };
+    if (!ok) yield { row, cells, errors: [fieldError('row', 'row_width', { count: values.length, width })] };
     else yield { row, cells };
   }
-  if (!columns) throw ValidationError.field('header', 'the CSV is empty; the first line must be the header');
+  if (!columns) throw ValidationError.coded('header', 'csv_empty');
 }
 
 /** The header's columns by API name; unknown, repeated or missing columns refuse the file, naming each. */
 function checkHeader(record: string[], header: HeaderSpec): string[] {
   const columns = record.map((label) => columnNamed(label, header.known));
-  const problems: string[] = [];
+  const problems: FieldError[] = [];
   record.forEach((label, i) => {
-    if (columns[i] === undefined) problems.push(`unknown column "${truncate(label)}"`);
+    if (columns[i] === undefined) problems.push(fieldError('header', 'unknown_column', { label: truncate(label) }));
   });
   const named = columns.filter((c): c is string => c !== undefined);
+  const both = (column: string) => ({ column, label: `${COLUMN_LABELS[column]?.[0] ?? column}（${column}）` });
   for (const c of new Set(named.filter((c, i) => named.indexOf(c) !== i)))
-    problems.push(`column ${c} appears more than once`);
-  for (const c of header.required) if (!named.includes(c)) problems.push(`column ${c} is missing`);
+    problems.push(fieldError('header', 'repeated_column', both(c)));
+  for (const c of header.required)
+    if (!named.includes(c)) problems.push(fieldError('header', 'missing_column', both(c)));
   if (problems.length) {
     const accepted = header.known.map((c) => [c, ...(COLUMN_LABELS[c] ?? [])].join('/')).join(', ');
-    throw new ValidationError(
-      `header: ${problems.join('; ')}. Columns may come in any order, named by API name or Chinese label: ${accepted}`,
-      problems.map((message) => ({ path: 'header', message })),
-    );
+    const ref: MessageRef = { code: 'bad_header', params: { accepted }, listErrors: true };
+    const english = `header: ${problems.map((p) => p.message).join('; ')}. Columns may come in any order, named by API name or Chinese label: ${accepted}`;
+    throw new ValidationError(english, problems, ref);
   }
   return columns as string[];
 }
 
 const truncate = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
-
-/** Field paths of the JSON form, as the CSV's column names. */
-const CSV_PATHS: Record<string, EntryColumn> = {
-  'subject.kind': 'kind',
-  'subject.uscc': 'uscc',
-  'subject.idNumber': 'idNumber',
-  'subject.name': 'name',
-  'subject.legalRepresentative': 'legalRepName',
-  'subject.legalRepresentative.name': 'legalRepName',
-  'subject.legalRepresentative.idNumber': 'legalRepIdNumber',
-};
-export const csvPathOf = (path: string): string => CSV_PATHS[path] ?? (path === 'subject' ? 'kind' : path);
 
 /**
  * A CSV row of an entry, as the JSON body of POST /v1/list-entries. Empty cells are absent values; values are
@@ -193,24 +157,23 @@ export function entryFromCells(cells: Record<string, string>): { input: unknown;
     cells[c] === undefined || cells[c].trim() === '' ? undefined : cells[c];
   const id = (c: EntryColumn) => mapped(v(c), identifierOf);
   const errors: FieldError[] = [];
-  const mustBeEmpty = (c: EntryColumn, why: string) =>
-    v(c) !== undefined && errors.push({ path: c, message: `must be empty ${why}` });
+  const mustBeEmpty = (c: EntryColumn, code: 'must_be_empty_enterprise_id' | 'must_be_empty_person') =>
+    v(c) !== undefined && errors.push(fieldError(c, code));
   const inferred = v('uscc') !== undefined ? 'enterprise' : v('idNumber') !== undefined ? 'person' : undefined;
   const kind = 'kind' in cells ? mapped(v('kind'), kindOf) : inferred;
   let subject: Record<string, unknown>;
   if (kind === 'enterprise') {
-    mustBeEmpty('idNumber', 'for an enterprise (a legal representative goes in legalRepName and legalRepIdNumber)');
+    mustBeEmpty('idNumber', 'must_be_empty_enterprise_id');
     const rep =
       v('legalRepName') !== undefined || v('legalRepIdNumber') !== undefined
         ? { name: v('legalRepName'), idNumber: id('legalRepIdNumber') }
         : undefined;
     subject = { kind, uscc: id('uscc'), name: v('name'), ...(rep ? { legalRepresentative: dropUndefined(rep) } : {}) };
   } else if (kind === 'person') {
-    for (const c of ['uscc', 'legalRepName', 'legalRepIdNumber'] as const) mustBeEmpty(c, 'for a person');
+    for (const c of ['uscc', 'legalRepName', 'legalRepIdNumber'] as const) mustBeEmpty(c, 'must_be_empty_person');
     subject = { kind, idNumber: id('idNumber'), name: v('name') };
   } else {
-    if (kind === undefined) errors.push({ path: 'kind', message: 'is required (or fill uscc or idNumber)' });
-    else errors.push({ path: 'kind', message: 'must be one of: enterprise (企业), person (个人)' });
+    errors.push(fieldError('kind', kind === undefined ? 'kind_required' : 'kind_one_of'));
     subject = { kind };
   }
   const input = dropUndefined({

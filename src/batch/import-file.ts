@@ -7,11 +7,13 @@ import { StringDecoder } from 'node:string_decoder';
 import { stringify, type Stringifier } from 'csv-stringify';
 import iconv from 'iconv-lite';
 import type { CallContext } from '../auth/principal';
-import type { FieldError } from '../errors';
+import { ValidationError, type FieldError } from '../errors';
 import { countEntryRows } from '../metrics/metrics';
 import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
-import { ENTRY_COLUMNS, ERRORS_COLUMN, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
+import { ERRORS_COLUMN } from '../i18n/field-labels';
+import { detailText, fieldLine, localiseFieldError } from '../i18n/messages';
+import { ENTRY_COLUMNS, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
 import { sniffEncoding, type FileEncoding } from './text-decoding';
 import { workbookRecords } from './workbook-records';
 
@@ -55,6 +57,18 @@ const isWorkbook = (file: string) => /\.xlsx$/i.test(file);
  * Memory stays flat (a few chunks); rejected rows are written back, with their errors, for the authority to correct.
  */
 export async function importFile(o: ImportOptions): Promise<ImportSummary> {
+  try {
+    return await importInChunks(o);
+  } catch (e) {
+    // a file refused whole (its encoding, its header, a workbook that cannot be read) is told in Chinese, as the
+    // rejects file's errors are
+    if (e instanceof ValidationError && e.detailRef)
+      throw new ValidationError(detailText(e.detailRef, e.errors, 'zh'), e.errors, e.detailRef);
+    throw e;
+  }
+}
+
+async function importInChunks(o: ImportOptions): Promise<ImportSummary> {
   const started = process.hrtime.bigint();
   const chunkRows = o.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const concurrency = Math.max(1, o.concurrency ?? 2);
@@ -189,14 +203,17 @@ class RejectsWriter {
     }
     this.written++;
     if (this.jsonl) {
-      this.out?.write(`${JSON.stringify({ row: result.row, errors: result.errors, input: row.input })}\n`);
+      this.out?.write(
+        `${JSON.stringify({ row: result.row, errors: result.errors?.map((e) => localiseFieldError(e, 'zh')), input: row.input })}\n`,
+      );
       return;
     }
     const labelOf = (path: string) => {
       const i = this.columns?.indexOf(path) ?? -1;
       return i >= 0 ? (this.labels?.[i] ?? path) : path === 'row' ? '整行' : path;
     };
-    const errors = `第 ${result.row} 行：${(result.errors ?? []).map((e) => `${labelOf(e.path)}：${e.message}`).join('；')}`;
+    // in Chinese, each field named as the file's own header names it
+    const errors = `第 ${result.row} 行：${(result.errors ?? []).map((e) => fieldLine(e, 'zh', labelOf(e.path))).join('；')}`;
     this.out?.write([...(this.columns ?? []).map((c) => row.cells?.[c] ?? ''), errors]);
   }
 

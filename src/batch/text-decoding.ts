@@ -1,5 +1,6 @@
 import iconv from 'iconv-lite';
 import { ValidationError } from '../errors';
+import { fieldError } from '../i18n/messages';
 
 /** The charsets a list authority's files come in: UTF-8, and what Excel on Chinese Windows saves (GBK ⊂ GB18030). */
 export type FileEncoding = 'utf-8' | 'gb18030';
@@ -60,7 +61,7 @@ export function decodeText(bytes: Buffer, declared?: FileEncoding): { text: stri
   if (mixed)
     throw badBytes(
       firstLine(bytes, (line) => !isUtf8(line)),
-      'one encoding (it mixes UTF-8 with GBK)',
+      'mixed',
     );
   const text = iconv.decode(bytes, 'gb18030');
   const bad = text.indexOf('\uFFFD');
@@ -105,14 +106,11 @@ export async function sniffEncoding(chunks: AsyncIterable<Buffer>): Promise<File
   return 'gb18030';
 }
 
+/** `expected`: the encoding the bytes are not in, or 'mixed' for a file mixing UTF-8 and GBK lines. */
 function badBytes(line: number, expected: string): ValidationError {
   const row = line - 1;
-  const where = row >= 1 ? `第 ${row} 行数据（文件第 ${line} 行）` : '标题行';
-  const whereEn = row >= 1 ? `data row ${row} (line ${line} of the file)` : 'the header line';
-  return new ValidationError(
-    `文件编码无法识别：${where}含有不是 ${expected} 的字节；请另存为 UTF-8 或 GBK 后重新提交`,
-    [{ path: row >= 1 ? `row ${row}` : 'header', message: `${whereEn} holds bytes that are not ${expected}` }],
-  );
+  const path = row >= 1 ? `row ${row}` : 'header';
+  return ValidationError.of('bad_encoding', [fieldError(path, 'bad_bytes', { row: Math.max(row, 0), line, expected })]);
 }
 
 function splitLines(bytes: Buffer): Buffer[] {

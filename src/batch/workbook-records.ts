@@ -11,10 +11,10 @@ export async function* workbookRecords(bytes: Buffer): AsyncGenerator<ParsedReco
   try {
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
-    throw ValidationError.field('body', 'is not an Excel workbook (.xlsx) that can be read');
+    throw ValidationError.coded('body', 'not_a_workbook');
   }
   const sheet = book.worksheets[0];
-  if (!sheet) throw ValidationError.field('body', 'the workbook has no sheet');
+  if (!sheet) throw ValidationError.coded('body', 'no_sheet');
   const width = sheet.columnCount;
   const records: string[][] = [];
   let headerWidth = 0;

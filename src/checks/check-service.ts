@@ -5,10 +5,10 @@ import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
-import { idNumberProblem, maskIdNumber } from '../identity/id-number';
+import { idNumberProblemCode, maskIdNumber } from '../identity/id-number';
 import { countCheck, countDecisionRecord, countPersonCheck } from '../metrics/metrics';
 import type { PersonKeyer } from '../identity/person-key';
-import { usccProblem } from '../identity/uscc';
+import { usccProblemCode } from '../identity/uscc';
 import type { CitationLookup } from '../rules/citations';
 import type { Catalog, ListType, OfficerRole } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
@@ -119,8 +119,8 @@ export class CheckService {
     record = false,
     asOf?: string,
   ): Promise<EnterpriseCheck> {
-    const problem = usccProblem(uscc);
-    if (problem) throw ValidationError.field('uscc', problem);
+    const problem = usccProblemCode(uscc);
+    if (problem) throw ValidationError.coded('uscc', problem);
     this.requireScenario(scenario);
     return this.answerEnterprise(ctx, uscc, scenario, record, this.momentOf(asOf));
   }
@@ -134,8 +134,8 @@ export class CheckService {
     input: components['schemas']['EnterpriseChecksInput'],
   ): Promise<{ items: EnterpriseCheck[] }> {
     input.usccs.forEach((uscc, i) => {
-      const problem = usccProblem(uscc);
-      if (problem) throw ValidationError.field(`usccs[${i}]`, problem);
+      const problem = usccProblemCode(uscc);
+      if (problem) throw ValidationError.coded(`usccs[${i}]`, problem);
     });
     this.requireScenario(input.scenario);
     const moment = this.momentOf(input.asOf);
@@ -198,8 +198,8 @@ export class CheckService {
     input: { idNumber: string; scenario: string; record?: boolean; asOf?: string },
   ): Promise<PersonCheck> {
     const { idNumber, scenario } = input;
-    const problem = idNumberProblem(idNumber);
-    if (problem) throw ValidationError.field('idNumber', problem);
+    const problem = idNumberProblemCode(idNumber);
+    if (problem) throw ValidationError.coded('idNumber', problem);
     this.requireScenario(scenario);
     // the request's moment is when it arrived, not when its turn at the budget came (concurrent checks share one
     // budget statement)
@@ -237,8 +237,8 @@ export class CheckService {
     },
   ): Promise<OfficerCheck> {
     const { idNumber, role, organisationKind } = input;
-    const problem = idNumberProblem(idNumber);
-    if (problem) throw ValidationError.field('idNumber', problem);
+    const problem = idNumberProblemCode(idNumber);
+    if (problem) throw ValidationError.coded('idNumber', problem);
     // the request's moment is when it arrived, not when its turn at the budget came (concurrent checks share one
     // budget statement)
     const moment = this.momentOf(input.asOf);

@@ -75,12 +75,11 @@ export class DecisionService {
     };
     return this.store.transaction(async (trx) => {
       const row = this.readable(p, id, await this.store.findForUpdate(trx, id));
-      if (row.department !== actorOf(p))
-        throw new ForbiddenError('only the department that asked may feed back on its decision');
-      if (row.outcome !== 'hit') throw new ConflictError('the answer was clear: there is no hit to feed back on');
-      if (row.feedback) throw new ConflictError(`the decision already has its feedback (${row.feedback.action})`);
+      if (row.department !== actorOf(p)) throw ForbiddenError.coded('decision_not_yours');
+      if (row.outcome !== 'hit') throw ConflictError.coded('decision_clear');
+      if (row.feedback) throw ConflictError.coded('decision_has_feedback', { action: row.feedback.action });
       const updated = await this.store.setFeedback(trx, id, feedback);
-      if (!updated) throw new ConflictError('the decision already has its feedback');
+      if (!updated) throw ConflictError.coded('decision_has_feedback', { action: '' });
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
         {
           actor: actorOf(p),

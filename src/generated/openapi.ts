@@ -867,17 +867,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description RFC 9457 problem details. `detail` and `errors[].message` are in Chinese unless `Accept-Language` prefers
+         *     English; `Content-Language` names the language of the answer.
+         */
         Problem: {
             type: string;
             title: string;
             status: number;
+            /** @description what went wrong, in Chinese (default) or English (Accept-Language: en) */
             detail?: string;
             instance?: string;
             errors?: components["schemas"]["FieldError"][];
         };
         FieldError: {
-            /** @description the field, e.g. subject.uscc */
+            /** @description the field by its API name, e.g. subject.uscc (the same in every language) */
             path: string;
+            /**
+             * @description what the field should hold, e.g. `统一社会信用代码的校验位（第 18 位）不正确，请核对` (Chinese, the default:
+             *     a sentence naming the field by its label) or `the check character (position 18) is wrong` (English, with
+             *     Accept-Language: en: it follows the path)
+             */
             message: string;
         };
         Health: {

@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import type { AccessPolicy } from '../auth/access';
 import type { AuthOutcome, Authenticator } from '../auth/authenticator';
 import { withRequestToken } from '../audit/request-token';
-import { ValidationError } from '../errors';
+import { ValidationError, type FieldError } from '../errors';
+import { entryTextAndIdentifierErrors } from '../lists/entry-input';
+import { languageOf } from '../i18n/messages';
 import { redactIdNumbers, redactUrl } from '../identity/id-number';
 import { textProblemsOf } from '../input/text-guard';
 import { labelOperation } from '../metrics';
@@ -15,7 +17,15 @@ import { compileValidateRequest } from './compiled-validate';
 import { leanHandleRequest } from './lean-handle';
 import { PUBLIC_OPERATIONS, type CallOf, type Handlers, type RequestOf } from './operation';
 import { problem, problemJson, sendProblem, type Problem } from './problem';
-import { fieldErrors } from './request-errors';
+import { capped, fieldErrors } from './request-errors';
+
+/**
+ * Checks a body's handler would make, run as well when the schema refuses the body, so that every error of it is
+ * named at once (a bad date and a USCC with a wrong check character in one answer, not one after the other).
+ */
+const MORE_ON_SCHEMA_FAILURE: Record<string, (body: unknown) => FieldError[]> = {
+  createListEntry: entryTextAndIdentifierErrors,
+};
 
 /**
  * openapi-backend, driven by openapi/openapi.yaml: it routes by operationId, authenticates through the spec's
@@ -70,7 +80,7 @@ function refuseUnsafeText(operationId: string, input: { body?: unknown; query?: 
     ...(ROW_CHECKED_BODIES.has(operationId) ? [] : textProblemsOf(input.body, '')),
   ];
   if (errors.length) {
-    throw new ValidationError(`invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+    throw ValidationError.of('invalid_request', errors);
   }
 }
 
@@ -93,6 +103,8 @@ export function createApi(o: ApiOptions): ApiHandler {
     strict: true,
     coerceTypes: true,
     validate: true,
+    // every broken field of a body at once, not the first only (array-limits keeps a hostile body's cost bounded)
+    ajvOpts: { allErrors: true },
     customizeAjv: (ajv) => {
       return addApiFormats(ajv);
     },
@@ -115,10 +127,13 @@ export function createApi(o: ApiOptions): ApiHandler {
       );
     },
     validationFail: (c: Context) => {
-      const errors = fieldErrors(c.validation.errors ?? []);
-      return problemResult(
-        problem(400, `invalid request: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors),
-      );
+      const schema = fieldErrors(c.validation.errors ?? []);
+      const more = MORE_ON_SCHEMA_FAILURE[c.operation?.operationId ?? ''];
+      const unread = schema.some((e) => e.code === 'too_many_items' || e.code === 'max_items');
+      const extra =
+        more && !unread ? more(c.request.requestBody).filter((x) => !schema.some((e) => e.path === x.path)) : [];
+      const e = ValidationError.of('invalid_request', capped([...schema, ...extra]));
+      return problemResult(problem(400, e.message, e.errors, e.detailRef));
     },
     notFound: (c: Context) =>
       problemResult(problem(404, `no such path: ${c.request.method.toUpperCase()} ${redactUrl(c.request.path)}`)),
@@ -189,7 +204,7 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
     refuseUnsafeText(operationId, input);
     const contentType = c.request.headers['content-type'];
     const tokenId = principal?.kind === 'department' ? principal.tokenId : undefined;
-    const call = { principal, requestId: String(req.id), contentType };
+    const call = { principal, requestId: String(req.id), contentType, language: languageOf(req) };
     if (req.method === 'GET' || !o.reads) return withRequestToken(tokenId, () => handler(input, call));
     return withRequestToken(tokenId, async () => {
       const result = await handler(input, call);
@@ -205,7 +220,7 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
 
 /** Sends a handler's result; with validateResponses, a success that does not match the spec becomes a 500. */
 function sendResult(o: ApiOptions) {
-  return (c: Context, _req: Request, res: Response) => {
+  return (c: Context, req: Request, res: Response) => {
     labelOperation(res, c.operation?.operationId);
     let result = c.response as HttpResult;
     if (o.validateResponses && c.operation && result.status < 400 && result.body !== undefined) {
@@ -226,7 +241,11 @@ function sendResult(o: ApiOptions) {
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     const type = result.headers?.['Content-Type'];
     if (result.body === undefined) res.status(result.status).end();
-    else if (type === 'application/problem+json') res.status(result.status).send(problemJson(result.body as Problem));
+    else if (type === 'application/problem+json') {
+      const lang = languageOf(req);
+      res.setHeader('Content-Language', lang);
+      res.status(result.status).send(problemJson(result.body as Problem, lang));
+    }
     // Whatever a handler returns, no full ID number leaves in an answer (a cheap scan: answers rarely hold 17 digits).
     else if (type) res.status(result.status).send(redactIdNumbers(JSON.stringify(result.body)));
     else

@@ -1,4 +1,5 @@
 import type { FieldError } from '../errors';
+import { fieldError } from '../i18n/messages';
 
 /** The parts of a JSON Schema that bound arrays; `$ref`s point into components.schemas. */
 export interface ArraySchema {
@@ -53,7 +54,7 @@ export function oversizedArrays(
   if (!s) return [];
   if (Array.isArray(value)) {
     if (s.maxItems !== undefined && value.length > s.maxItems)
-      return [{ path: path || 'row', message: `must hold at most ${s.maxItems} items; it holds ${value.length}` }];
+      return [fieldError(path || 'row', 'too_many_items', { limit: s.maxItems, count: value.length })];
     return s.items ? value.flatMap((v, i) => oversizedArrays(s.items, v, resolve, `${path}[${i}]`)) : [];
   }
   if (value && typeof value === 'object' && s.properties) {

@@ -1,5 +1,6 @@
 import type { CallContext } from '../auth/principal';
 import type { operations } from '../generated/openapi';
+import type { Language } from '../i18n/messages';
 
 /**
  * The handler contract, derived from the generated `operations` of openapi/openapi.yaml: every operation has
@@ -49,6 +50,8 @@ type PublicOperationId = (typeof PUBLIC_OPERATIONS)[number];
 export interface Call extends CallContext {
   /** The request's Content-Type header as sent (the batch endpoints take JSON or CSV). */
   contentType?: string;
+  /** The language the caller reads (Accept-Language: Chinese unless English is preferred), for messages in a 200. */
+  language: Language;
 }
 export type CallOf<K extends OperationId> = K extends PublicOperationId ? Omit<Call, 'principal'> : Call;
 

@@ -3,6 +3,14 @@ import type { Logger } from 'pino';
 import { isDatabaseUnavailable, isStatementTimeout, RETRY_AFTER_SECONDS, type DatabaseOutage } from '../db/unavailable';
 import { statementTimeouts } from '../metrics/metrics';
 import type { FieldError } from '../errors';
+import {
+  detailText,
+  fieldError,
+  languageOf,
+  localiseFieldError,
+  type Language,
+  type MessageRef,
+} from '../i18n/messages';
 import { redactIdNumbers, redactUrl } from '../identity/id-number';
 
 /**
@@ -16,6 +24,8 @@ export interface Problem {
   detail?: string;
   instance?: string;
   errors?: FieldError[];
+  /** The detail as a message of the catalogue, rendered in the request's language when the problem is sent. */
+  detailRef?: MessageRef;
 }
 
 const TITLES: Record<number, string> = {
@@ -48,22 +58,37 @@ const SLUGS: Record<number, string> = {
   503: 'unavailable',
 };
 
-export function problem(status: number, detail?: string, errors?: FieldError[]): Problem {
+export function problem(status: number, detail?: string, errors?: FieldError[], detailRef?: MessageRef): Problem {
   return {
     type: `https://joint-punishment.example/problems/${SLUGS[status] ?? 'error'}`,
     title: TITLES[status] ?? 'Error',
     status,
     ...(detail ? { detail } : {}),
     ...(errors?.length ? { errors } : {}),
+    ...(detailRef ? { detailRef } : {}),
   };
 }
 
 /**
- * The one serialisation of a problem: whatever a detail or field message echoed (a row, a path, a value), no full
- * ID number leaves the service in an error.
+ * A problem as the client reads it, in `lang`: the detail and each field message from the catalogue where they
+ * have a code (a text without one stays as written, in English), without the codes themselves.
  */
-export function problemJson(p: Problem): string {
-  return redactIdNumbers(JSON.stringify(p));
+export function localised(p: Problem, lang: Language): Problem {
+  const { detailRef, errors, ...rest } = p;
+  const detail = detailRef ? detailText(detailRef, errors ?? [], lang) : p.detail;
+  return {
+    ...rest,
+    ...(detail ? { detail } : {}),
+    ...(errors?.length ? { errors: errors.map((e) => localiseFieldError(e, lang)) } : {}),
+  };
+}
+
+/**
+ * The one serialisation of a problem, in the request's language: whatever a detail or field message echoed (a row,
+ * a path, a value), no full ID number leaves the service in an error.
+ */
+export function problemJson(p: Problem, lang: Language): string {
+  return redactIdNumbers(JSON.stringify(localised(p, lang)));
 }
 
 /** `instance` names the path only: a query may carry an ID number (?idNumber=, or spelled %69dNumber=). */
@@ -74,7 +99,9 @@ function instanceOf(path: string): string {
 export function sendProblem(res: Response, p: Problem, headers: Record<string, string> = {}): void {
   if (p.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.status(p.status).type('application/problem+json').send(problemJson(p));
+  const lang = languageOf(res.req);
+  res.setHeader('Content-Language', lang);
+  res.status(p.status).type('application/problem+json').send(problemJson(p, lang));
 }
 
 /** Domain error classes (by name) to HTTP status: the one place where that mapping lives. */
@@ -101,22 +128,23 @@ export function problemFromError(err: unknown): Problem {
     name?: string;
     message?: string;
     errors?: FieldError[];
+    detailRef?: MessageRef;
     type?: string;
     status?: number;
     expose?: boolean;
   };
   const status = (e.name && STATUS_BY_ERROR[e.name]) || undefined;
-  if (status) return problem(status, e.message, e.errors);
+  if (status) return problem(status, e.message, e.errors, e.detailRef);
   // errors raised by express's body parser carry a type and an exposable status
-  if (e.type === 'entity.too.large')
-    return problem(
-      413,
-      `the request body is over the ${typeof (e as { limit?: unknown }).limit === 'number' ? `${(e as { limit: number }).limit / 1048576} MB` : '1 MB'} limit`,
-    );
-  if (e.type === 'entity.parse.failed')
-    return problem(400, `the request body is not valid JSON: ${e.message ?? ''}`.trim(), [
-      { path: 'body', message: 'is not valid JSON' },
-    ]);
+  if (e.type === 'entity.too.large') {
+    const limit = (e as { limit?: unknown }).limit;
+    const mb = typeof limit === 'number' ? limit / 1048576 : 1;
+    return problem(413, `the request body is over the ${mb} MB limit`, [], { code: 'body_too_large', params: { mb } });
+  }
+  if (e.type === 'entity.parse.failed') {
+    const ref = { code: 'not_json_detail', params: { why: e.message ?? '' } } as const;
+    return problem(400, detailText(ref, [], 'en'), [fieldError('body', 'not_json')], ref);
+  }
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return problem(415, e.message);
   if (e.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
     return problem(e.status, e.message);

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { FieldError } from '../errors';
+import { fieldError, type MessageCode, type Params } from '../i18n/messages';
 
 /**
  * The most field errors one body or one batch row reports: enough for every field of an entry, few enough that a
@@ -21,13 +22,6 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
     if (e.keyword === 'required' && extra.missingProperty) segs.push(extra.missingProperty);
     if (e.keyword === 'additionalProperties' && extra.additionalProperty) segs.push(extra.additionalProperty);
     return segs;
-  };
-  const messageOf = (e: ErrorObject) => {
-    if (e.keyword === 'required') return 'is required';
-    if (e.keyword === 'additionalProperties') return 'is not a known field';
-    if (e.keyword === 'enum')
-      return `must be one of: ${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')}`;
-    return e.message ?? 'is invalid';
   };
 
   // Within a oneOf, the branch whose errors lie deepest is the one the client meant.
@@ -68,9 +62,67 @@ export function fieldErrors(errors: ErrorObject[]): FieldError[] {
       .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
       .join('');
     const path = field || (root === 'requestBody' ? 'body' : (root ?? 'body'));
-    if (!out.has(path)) out.set(path, { path, message: messageOf(e) });
+    if (!out.has(path)) {
+      const { code, params } = messageOf(e);
+      out.set(path, fieldError(path, code, params));
+    }
   }
   return capped([...out.values()]);
+}
+
+/** The patterns of openapi/openapi.yaml, by what they ask for in the sender's terms. */
+const PATTERNS: Record<string, MessageCode> = {
+  '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$': 'uscc_shape',
+  '^[0-9]{17}[0-9Xx]$': 'id_shape',
+  '^[a-z][a-z0-9_]*$': 'code_shape',
+  '^[a-z_]+$': 'code_shape',
+  '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:\\d{2}))?$': 'date_or_time',
+};
+const FORMATS: Record<string, MessageCode> = { date: 'date', 'date-time': 'date_time', uuid: 'uuid', uri: 'uri' };
+
+/**
+ * What an Ajv error asks of the field, as a message of the catalogue: never Ajv's own text, which speaks of
+ * keywords and regular expressions (`must match pattern "^[0-9]{17}[0-9Xx]$"`).
+ */
+function messageOf(e: ErrorObject): { code: MessageCode; params?: Params } {
+  const p = e.params as Record<string, unknown>;
+  const limit = Number(p.limit);
+  switch (e.keyword) {
+    case 'required':
+      return { code: 'required' };
+    case 'additionalProperties':
+      return { code: 'unknown_field' };
+    case 'enum':
+      return { code: 'one_of', params: { values: ((p.allowedValues as unknown[]) ?? []).join(', ') } };
+    case 'const':
+      return { code: 'one_of', params: { values: String(p.allowedValue) } };
+    case 'format':
+      return { code: FORMATS[String(p.format)] ?? 'bad_form' };
+    case 'pattern':
+      return { code: PATTERNS[String(p.pattern)] ?? 'bad_form' };
+    case 'type':
+      return { code: 'type', params: { type: String(p.type).split(',')[0] ?? '' } };
+    case 'minLength':
+      return limit <= 1 ? { code: 'empty' } : { code: 'min_length', params: { limit } };
+    case 'maxLength':
+      return { code: 'max_length', params: { limit } };
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return { code: 'minimum', params: { limit } };
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return { code: 'maximum', params: { limit } };
+    case 'minItems':
+      return { code: 'min_items', params: { limit } };
+    case 'maxItems':
+      return { code: 'max_items', params: { limit } };
+    case 'uniqueItems':
+      return { code: 'unique_items' };
+    case 'parse':
+      return { code: 'not_json' };
+    default:
+      return { code: 'invalid' };
+  }
 }
 
 function unescapePointer(seg: string): string {
@@ -82,5 +134,5 @@ export function capped(errors: FieldError[]): FieldError[] {
   if (errors.length <= MAX_FIELD_ERRORS) return errors;
   const shown = errors.slice(0, MAX_FIELD_ERRORS - 1);
   const left = errors.length - shown.length;
-  return [...shown, { path: 'body', message: `and ${left} more errors, not listed; correct these first` }];
+  return [...shown, fieldError('body', 'more_errors', { left })];
 }

@@ -1,4 +1,5 @@
 import { foldDigits, mayHoldLongNumber } from './id-spelling';
+import { textOf, type MessageCode } from '../i18n/messages';
 import { usccProblem } from './uscc';
 
 /**
@@ -17,16 +18,23 @@ export function normaliseIdNumber(id: string): string {
   return id.trim().toUpperCase();
 }
 
-export function idNumberProblem(raw: string): string | null {
+/** Why an ID number is invalid, as a message of the catalogue, or null when it is valid. */
+export function idNumberProblemCode(raw: string): MessageCode | null {
   const id = normaliseIdNumber(raw);
-  if (!/^\d{17}[\dX]$/.test(id)) return 'must be 17 digits and a digit or X';
+  if (!/^\d{17}[\dX]$/.test(id)) return 'id_shape';
   const y = Number(id.slice(6, 10));
   const m = Number(id.slice(10, 12));
   const d = Number(id.slice(12, 14));
   const birth = new Date(Date.UTC(y, m - 1, d));
-  if (y < 1850 || birth.getUTCMonth() !== m - 1 || birth.getUTCDate() !== d) return 'has an impossible birth date';
-  if (idCheckChar(id.slice(0, 17)) !== id[17]) return 'the check character (position 18) is wrong';
+  if (y < 1850 || birth.getUTCMonth() !== m - 1 || birth.getUTCDate() !== d) return 'id_birth';
+  if (idCheckChar(id.slice(0, 17)) !== id[17]) return 'id_check';
   return null;
+}
+
+/** Why an ID number is invalid (in English), or null when it is valid. */
+export function idNumberProblem(raw: string): string | null {
+  const problem = idNumberProblemCode(raw);
+  return problem && textOf({ code: problem }, 'en');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { textOf, type MessageCode } from '../i18n/messages';
 /**
  * 统一社会信用代码 (GB 32100-2015): 18 characters, two check characters.
  * - position 9–17 is the organisation code (GB 11714), whose 17th character checks positions 9–16;
@@ -22,12 +23,17 @@ export function orgCodeCheckChar(body8: string): string {
   return c === 10 ? 'X' : c === 11 ? '0' : String(c);
 }
 
-/** Why a code is invalid, or null when it is valid. */
-export function usccProblem(code: string): string | null {
-  if (code.length !== 18) return 'must be 18 characters';
-  if (!SHAPE.test(code)) return 'has characters outside GB 32100 (digits and capitals except I, O, S, V, Z)';
-  if (orgCodeCheckChar(code.slice(8, 16)) !== code[16])
-    return 'the embedded organisation code (positions 9–17) fails its GB 11714 check character';
-  if (usccCheckChar(code.slice(0, 17)) !== code[17]) return 'the check character (position 18) is wrong';
+/** Why a code is invalid, as a message of the catalogue, or null when it is valid. */
+export function usccProblemCode(code: string): MessageCode | null {
+  if (code.length !== 18) return 'uscc_length';
+  if (!SHAPE.test(code)) return 'uscc_chars';
+  if (orgCodeCheckChar(code.slice(8, 16)) !== code[16]) return 'uscc_org_check';
+  if (usccCheckChar(code.slice(0, 17)) !== code[17]) return 'uscc_check';
   return null;
+}
+
+/** Why a code is invalid (in English), or null when it is valid. */
+export function usccProblem(code: string): string | null {
+  const problem = usccProblemCode(code);
+  return problem && textOf({ code: problem }, 'en');
 }

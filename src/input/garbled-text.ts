@@ -1,4 +1,5 @@
 import type { FieldError } from '../errors';
+import { fieldError, type MessageCode } from '../i18n/messages';
 
 /** C0 and C1 control characters other than tab: never in a name or decision number typed by a person. */
 const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F]/;
@@ -18,21 +19,21 @@ const MOJIBAKE =
  * Why a text was evidently decoded wrongly or carries invisible control bytes, or null: stored, it would be a
  * wrong name on a list (the subject could not be found, or a different one would be).
  */
-export function garbledTextProblem(value: string, multiline = false): string | null {
-  if (value.includes('\uFFFD'))
-    return 'holds the replacement character � (bytes that were not decoded); save the file as UTF-8 or GBK and send it again';
-  if ((multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(value))
-    return `holds a control character (other than tab${multiline ? ' and line breaks' : ''}); remove it`;
-  if (MOJIBAKE.test(value))
-    return 'holds mojibake (such as 锟斤拷 or Ã©): the text was decoded in the wrong encoding; send it again as written';
+function garbledTextProblem(value: string, multiline = false): MessageCode | null {
+  if (value.includes('\uFFFD')) return 'replacement_char';
+  if ((multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(value)) return 'control_char';
+  if (MOJIBAKE.test(value)) return 'mojibake';
   return null;
 }
 
 /** Every string of a parsed input checked with garbledTextProblem, by field path as the API names fields. */
 export function garbledFieldsOf(value: unknown, path = '', key = ''): FieldError[] {
   if (typeof value === 'string') {
-    const problem = garbledTextProblem(value, MULTILINE.has(key));
-    return problem ? [{ path: path || 'body', message: problem }] : [];
+    const multiline = MULTILINE.has(key);
+    const problem = garbledTextProblem(value, multiline);
+    return problem
+      ? [fieldError(path || 'body', problem, problem === 'control_char' ? { multiline: Number(multiline) } : undefined)]
+      : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => garbledFieldsOf(v, `${path}[${i}]`, key));
   if (value && typeof value === 'object')

@@ -1,4 +1,5 @@
 import type { FieldError } from '../errors';
+import { fieldError, textOf, type MessageCode } from '../i18n/messages';
 import { containsIdNumber } from '../identity/id-number';
 
 /** Fields whose value is an identifier checked on its own (check characters), never free text. */
@@ -12,19 +13,24 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * - a full 公民身份号码 in free text (a name, reason, note, label…): it would be stored and shown to every
  *   department; ID numbers belong in idNumber fields, which are kept only as a keyed hash and a mask.
  */
-export function textProblem(key: string, value: string): string | null {
-  if (value.includes('\u0000')) return 'contains a NUL character';
-  if (LONE_SURROGATE.test(value)) return 'contains an unpaired UTF-16 surrogate (not a character)';
-  if (!IDENTIFIER_KEYS.has(key) && containsIdNumber(value))
-    return 'contains a citizen ID number; put ID numbers only in idNumber fields';
+function textProblemCode(key: string, value: string): MessageCode | null {
+  if (value.includes('\u0000')) return 'nul_char';
+  if (LONE_SURROGATE.test(value)) return 'lone_surrogate';
+  if (!IDENTIFIER_KEYS.has(key) && containsIdNumber(value)) return 'id_in_text';
   return null;
+}
+
+/** textProblemCode's message in English. */
+export function textProblem(key: string, value: string): string | null {
+  const code = textProblemCode(key, value);
+  return code && textOf({ code }, 'en');
 }
 
 /** Every string in a parsed body, query or path, checked with textProblem; paths as the API names fields. */
 export function textProblemsOf(value: unknown, path = '', key = ''): FieldError[] {
   if (typeof value === 'string') {
-    const problem = textProblem(key, value);
-    return problem ? [{ path: path || 'body', message: problem }] : [];
+    const problem = textProblemCode(key, value);
+    return problem ? [fieldError(path || 'body', problem)] : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => textProblemsOf(v, `${path}[${i}]`, key));
   if (value && typeof value === 'object') {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
 import { UnprocessableError, ValidationError } from '../errors';
+import { fieldError } from '../i18n/messages';
 import type { components } from '../generated/openapi';
 import { chinaDate } from '../time/dates';
 import { admit, TRANSITIONS, type TransitionContext } from './entry-lifecycle';
@@ -26,9 +27,10 @@ export async function correctEntry(
 ): Promise<{ changed: boolean; entry: EntryRow }> {
   const identity = IDENTITY_FIELDS.filter((f) => changes[f] !== undefined);
   if (identity.length)
-    throw new UnprocessableError(
-      `${identity.join(', ')} identify the subject and its list and cannot be corrected: revoke the entry (POST /v1/list-entries/{id}/revocation) and list the right subject under a new sourceRef`,
-      identity.map((f) => ({ path: `changes.${f}`, message: 'is an identity field: revoke and list again' })),
+    throw UnprocessableError.coded(
+      'identity_fields',
+      { fields: identity.join(', ') },
+      identity.map((f) => fieldError(`changes.${f}`, 'identity_field')),
     );
   admit('correct', row.status);
   const set: CorrectableColumns = {};
@@ -53,8 +55,8 @@ export async function correctEntry(
   if (changes.legalRepresentativeName !== undefined) {
     const rep = subject.kind === 'enterprise' ? subject.legalRepresentative : undefined;
     if (!rep)
-      throw new UnprocessableError('the entry names no legal representative whose name could be corrected', [
-        { path: 'changes.legalRepresentativeName', message: 'the entry has no legal representative' },
+      throw UnprocessableError.coded('no_legal_rep', {}, [
+        fieldError('changes.legalRepresentativeName', 'no_legal_rep_field'),
       ]);
     if (rep.name !== changes.legalRepresentativeName) {
       before.legalRepresentativeName = rep.name;
@@ -70,9 +72,9 @@ export async function correctEntry(
 
   const decidedAt = set.decided_at ?? row.decided_at;
   const expiresAt = set.expires_at === undefined ? row.expires_at : set.expires_at;
-  if (decidedAt > chinaDate(ctx.at)) throw ValidationError.field('changes.decidedAt', 'is in the future');
+  if (decidedAt > chinaDate(ctx.at)) throw ValidationError.coded('changes.decidedAt', 'in_future');
   if (expiresAt !== null && expiresAt < decidedAt)
-    throw ValidationError.field('changes.expiresAt', `is before the decision date (${decidedAt})`);
+    throw ValidationError.coded('changes.expiresAt', 'before_decision_date', { decidedAt });
   if (Object.keys(set).length === 0) return { changed: false, entry: row };
 
   const entry = await updateEntryDescription(trx, row.id, set, ctx.at);

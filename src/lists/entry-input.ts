@@ -1,8 +1,9 @@
 import type { components } from '../generated/openapi';
 import { UnprocessableError, ValidationError, type FieldError } from '../errors';
-import { idNumberProblem, maskIdNumber } from '../identity/id-number';
+import { fieldError, textOf, type MessageCode, type MessageRef, type Params } from '../i18n/messages';
+import { idNumberProblemCode, maskIdNumber } from '../identity/id-number';
 import type { PersonKeyer } from '../identity/person-key';
-import { usccProblem } from '../identity/uscc';
+import { usccProblemCode } from '../identity/uscc';
 import { garbledFieldsOf } from '../input/garbled-text';
 import type { EntryForRules } from '../rules/outcome-planner';
 import type { ListingGround } from '../rules/rule-types';
@@ -12,6 +13,9 @@ export type ListEntryInput = components['schemas']['ListEntryInput'];
 type EnterpriseSubject = components['schemas']['EnterpriseSubject'];
 type PersonSubject = components['schemas']['PersonSubject'];
 type RelatedPerson = components['schemas']['RelatedPerson'];
+
+/** A broken field, by message code. */
+type Bad = (path: string, code: MessageCode, params?: Params) => void;
 
 /** Only the courts' list names natural persons; the market-regulation lists are lists of enterprises. */
 const ENTERPRISE_ONLY = new Set(['abnormal_operations', 'serious_violation', 'license_revoked']);
@@ -37,20 +41,20 @@ export function normaliseEntry(
   grounds: readonly ListingGround[] = [],
 ): NormalisedEntry {
   const errors: FieldError[] = [];
-  const bad = (path: string, message: string) => errors.push({ path, message });
+  const bad: Bad = (path, code, params) => errors.push(fieldError(path, code, params));
   // A wrongly decoded or control-laden text is refused before anything else reads it (issue: GBK files stored as ���).
   for (const e of garbledFieldsOf(input)) errors.push(e);
   const idOk = (path: string, id: string) => {
-    const p = idNumberProblem(id);
+    const p = idNumberProblemCode(id);
     if (p) bad(path, p);
     return !p;
   };
 
-  if (!isIsoDate(input.decidedAt)) bad('decidedAt', 'is not a real calendar date');
-  else if (input.decidedAt > today) bad('decidedAt', 'is in the future');
+  if (!isIsoDate(input.decidedAt)) bad('decidedAt', 'not_a_date');
+  else if (input.decidedAt > today) bad('decidedAt', 'in_future');
   if (input.expiresAt !== undefined) {
-    if (!isIsoDate(input.expiresAt)) bad('expiresAt', 'is not a real calendar date');
-    else if (input.expiresAt < input.decidedAt) bad('expiresAt', 'is before decidedAt');
+    if (!isIsoDate(input.expiresAt)) bad('expiresAt', 'not_a_date');
+    else if (input.expiresAt < input.decidedAt) bad('expiresAt', 'before_decided');
   }
 
   const term = isIsoDate(input.decidedAt) ? termExpiry(input, grounds, bad) : { expiresAt: input.expiresAt };
@@ -58,22 +62,20 @@ export function normaliseEntry(
 
   const s = input.subject;
   if (s.kind === 'enterprise') {
-    const p = usccProblem(s.uscc);
+    const p = usccProblemCode(s.uscc);
     if (p) bad('subject.uscc', p);
     if (s.legalRepresentative) idOk('subject.legalRepresentative.idNumber', s.legalRepresentative.idNumber);
   } else {
-    if (ENTERPRISE_ONLY.has(input.listType))
-      bad('subject.kind', `the ${input.listType} list holds enterprises, not persons`);
+    if (ENTERPRISE_ONLY.has(input.listType)) bad('subject.kind', 'enterprise_only_list', { list: input.listType });
     if (idOk('subject.idNumber', s.idNumber) && isIsoDate(input.decidedAt)) {
       const birth = `${s.idNumber.slice(6, 10)}-${s.idNumber.slice(10, 12)}-${s.idNumber.slice(12, 14)}`;
       // 最高人民法院关于公布失信被执行人名单信息的若干规定 第四条: minors may not be listed.
       if (input.listType === 'dishonest_debtor' && addYears(birth, 18) > input.decidedAt)
-        bad('subject.idNumber', 'belongs to a minor, who may not be listed as a dishonest debtor');
+        bad('subject.idNumber', 'minor');
     }
   }
   (input.relatedPersons ?? []).forEach((p, i) => idOk(`relatedPersons[${i}].idNumber`, p.idNumber));
-  if (errors.length)
-    throw new ValidationError(`invalid list entry: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  if (errors.length) throw ValidationError.of('invalid_entry', errors);
   refuseEndedTerm(input, expiresAt, term.basis, today);
 
   const persons: EntryForRules['persons'] = [];
@@ -135,6 +137,30 @@ export function normaliseEntry(
 }
 
 /**
+ * What normaliseEntry would also say of a body the schema already refused (so normaliseEntry never runs): wrongly
+ * decoded text and identifiers whose check characters fail, so that every error of an entry is named at once.
+ * Reads any shape; values of the wrong type are the schema's to report.
+ */
+export function entryTextAndIdentifierErrors(input: unknown): FieldError[] {
+  const errors = garbledFieldsOf(input);
+  const o = (input ?? {}) as { subject?: Record<string, unknown>; relatedPersons?: unknown };
+  const check = (path: string, value: unknown, problem: (v: string) => MessageCode | null) => {
+    const p = typeof value === 'string' ? problem(value) : null;
+    if (p) errors.push(fieldError(path, p));
+  };
+  const s = o.subject && typeof o.subject === 'object' ? o.subject : {};
+  check('subject.uscc', s.uscc, usccProblemCode);
+  check('subject.idNumber', s.idNumber, idNumberProblemCode);
+  const rep = s.legalRepresentative as { idNumber?: unknown } | undefined;
+  check('subject.legalRepresentative.idNumber', rep?.idNumber, idNumberProblemCode);
+  if (Array.isArray(o.relatedPersons))
+    o.relatedPersons.forEach((p: { idNumber?: unknown } | null, i) =>
+      check(`relatedPersons[${i}].idNumber`, p?.idNumber, idNumberProblemCode),
+    );
+  return errors;
+}
+
+/**
  * An entry whose term ended before the day it arrives would be stored active and issue orders due in weeks for a
  * listing that is over: 422 naming the end date and its basis. `historical: true` stores it, expired and without
  * orders, as a record; it is refused for a term that has not ended.
@@ -142,18 +168,19 @@ export function normaliseEntry(
 function refuseEndedTerm(
   input: ListEntryInput,
   expiresAt: string | undefined,
-  basis: string | undefined,
+  basis: MessageRef | undefined,
   today: string,
 ) {
   const ended = expiresAt !== undefined && expiresAt < today;
   if (input.historical && !ended)
-    throw ValidationError.field(
-      'historical',
-      `only an entry whose term ended before today (${today}) is stored as a historical record; this one ${expiresAt ? `runs to ${expiresAt}` : 'has no end date'}`,
-    );
+    throw ValidationError.of('invalid_entry', [
+      fieldError('historical', 'historical_not_ended', { today, end: expiresAt ?? '' }),
+    ]);
   if (!input.historical && ended) {
-    const message = `the listing term ended on ${expiresAt} (${basis ?? 'the expiresAt sent'}), before today (${today}); send historical: true to keep it as an expired record without orders`;
-    throw new UnprocessableError(`invalid list entry: expiresAt ${message}`, [{ path: 'expiresAt', message }]);
+    // the basis is itself a message, rendered in each language into the one parameter
+    const b = basis ?? { code: 'term_given' };
+    const params = { end: expiresAt, today, basis: textOf(b, 'en'), basisZh: textOf(b, 'zh') };
+    throw UnprocessableError.of('invalid_entry', [fieldError('expiresAt', 'term_ended', params)]);
   }
 }
 
@@ -165,58 +192,62 @@ function refuseEndedTerm(
 function termExpiry(
   input: ListEntryInput,
   grounds: readonly ListingGround[],
-  bad: (path: string, message: string) => void,
-): { expiresAt: string | undefined; basis?: string } {
+  bad: Bad,
+): { expiresAt: string | undefined; basis?: MessageRef } {
   const given = input.expiresAt;
   if (input.listingGround === undefined) {
-    if (input.termExtensionYears !== undefined)
-      bad('termExtensionYears', 'needs listingGround: only a ground with an extendable term can be extended');
+    if (input.termExtensionYears !== undefined) bad('termExtensionYears', 'extension_needs_ground');
     return { expiresAt: given };
   }
   const ofList = grounds.filter((g) => g.list === input.listType);
   const ground = ofList.find((g) => g.code === input.listingGround);
   if (!ground) {
-    bad(
-      'listingGround',
-      `is not a ground of the ${input.listType} list; known: ${ofList.map((g) => g.code).join(', ') || 'none'}`,
-    );
+    const known = ofList.map((g) => g.code).join(', ') || '—';
+    bad('listingGround', 'ground_unknown', { list: input.listType, ground: input.listingGround, known });
     return { expiresAt: given };
   }
   const f = ground.inForce;
   if (f && (input.decidedAt < f.from || (f.until !== undefined && input.decidedAt > f.until))) {
-    bad(
-      'listingGround',
-      `${ground.basis.document} ${ground.basis.article} applies to decisions from ${f.from}${f.until ? ` to ${f.until}` : ''}`,
-    );
+    const basis = `${ground.basis.document} ${ground.basis.article}`;
+    bad('listingGround', 'ground_not_in_force', { basis, from: f.from, until: f.until ?? '' });
     return { expiresAt: given };
   }
   const term = ground.term;
   if (term.type === 'until_removal') {
-    if (input.termExtensionYears !== undefined)
-      bad('termExtensionYears', `the ${ground.code} ground has no term to extend`);
-    if (given !== undefined) bad('expiresAt', `the ${ground.code} ground lists until removal; it has no expiry date`);
+    if (input.termExtensionYears !== undefined) bad('termExtensionYears', 'ground_no_term', { ground: ground.code });
+    if (given !== undefined) bad('expiresAt', 'ground_no_expiry', { ground: ground.code });
     return { expiresAt: given };
   }
   const ext = input.termExtensionYears;
   if (ext !== undefined && (!term.extension || ext < term.extension.minYears || ext > term.extension.maxYears)) {
-    bad(
-      'termExtensionYears',
-      term.extension
-        ? `must be ${term.extension.minYears}–${term.extension.maxYears} years for the ${ground.code} ground`
-        : `the ${ground.code} ground's term cannot be extended`,
-    );
+    if (term.extension)
+      bad('termExtensionYears', 'extension_range', {
+        min: term.extension.minYears,
+        max: term.extension.maxYears,
+        ground: ground.code,
+      });
+    else bad('termExtensionYears', 'extension_none', { ground: ground.code });
     return { expiresAt: given };
   }
   const lastDay = (years: number) => addDays(addYears(input.decidedAt, years), -1);
   if (given !== undefined) {
     const longest = lastDay(term.years + (term.extension?.maxYears ?? 0));
-    if (isIsoDate(given) && given > longest)
-      bad('expiresAt', `is after ${longest}, the longest term the ${ground.code} ground allows`);
+    if (isIsoDate(given) && given > longest) bad('expiresAt', 'expiry_too_late', { longest, ground: ground.code });
     return { expiresAt: given };
   }
   const years = term.years + (ext ?? 0);
   return {
     expiresAt: lastDay(years),
-    basis: `${input.decidedAt} + ${years} years under ${ground.basis.document} ${ground.basis.article} (listingGround ${ground.code}${ext ? `, extended by ${ext}` : ''})`,
+    basis: {
+      code: 'term_basis',
+      params: {
+        decidedAt: input.decidedAt,
+        years,
+        document: ground.basis.document,
+        article: ground.basis.article,
+        ground: ground.code,
+        ext: ext ?? 0,
+      },
+    },
   };
 }

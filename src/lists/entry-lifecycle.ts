@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { recordAudit, type AuditRecord } from '../audit/audit-store';
 import { markDecisionsOfRevokedEntry } from '../checks/basis-revocations';
 import { ConflictError } from '../errors';
+import type { MessageRef } from '../i18n/messages';
 import type { components } from '../generated/openapi';
 import { countEntryTransition } from '../metrics/metrics';
 import { liftOrdersOfEntry, revokeOrdersOfEntry, type OrderRow } from '../orders/order-store';
@@ -169,7 +170,7 @@ export function admit(transition: TransitionName, state: EntryState): 'apply' | 
   if (spec.from !== 'new' && spec.from.includes(state)) return 'apply';
   if (spec.repeatable && state === spec.to && spec.from !== 'new') return 'repeat';
   const allowed = spec.from === 'new' ? 'a new sourceRef' : spec.from.join(' or ');
-  throw new ConflictError(`the entry is ${state}; ${transition} is allowed only from ${allowed}`);
+  throw ConflictError.coded('state_conflict', { state, transition, allowed });
 }
 
 /** Whether `transition` may start from `state` (jobs ask this and skip, where a request would get the 409). */
@@ -183,9 +184,9 @@ export function allows(transition: TransitionName, state: EntryState): boolean {
  * refused once it is revoked. A wrong listing is never silently listed again; relisting is a new entry with a new
  * sourceRef.
  */
-export function relistProblem(existing: Pick<EntryRow, 'status' | 'source_ref'>): string | undefined {
+export function relistProblem(existing: Pick<EntryRow, 'status' | 'source_ref'>): MessageRef | undefined {
   if (existing.status !== 'revoked') return undefined;
-  return `the entry with sourceRef ${existing.source_ref} is revoked; list the subject again under a new sourceRef`;
+  return { code: 'revoked_source_ref', params: { sourceRef: existing.source_ref } };
 }
 
 /** The stored entry's view in the fields relistProblem reads. */

@@ -154,8 +154,7 @@ export async function removeEntry(
   by: { authority: string | null; actor: string; at: Date; requestId?: string },
   input: RemovalInput,
 ): Promise<{ removed: boolean; entry: EntryRow }> {
-  if (by.authority !== row.authority)
-    throw new ForbiddenError('only the authority that listed the entry may remove it');
+  if (by.authority !== row.authority) throw ForbiddenError.coded('not_entry_authority_removal');
   const removal = {
     reason: input.reason,
     decisionNo: input.decisionNo,

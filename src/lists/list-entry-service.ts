@@ -6,10 +6,11 @@ import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type 
 import { historyOf } from '../audit/audit-store';
 import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
+import { fieldError } from '../i18n/messages';
 import { entryOfObjection, pendingObjectionsOf } from './pending-objections';
 import { correctEntry } from './entry-correction';
 import type { components } from '../generated/openapi';
-import { idNumberProblem } from '../identity/id-number';
+import { idNumberProblemCode } from '../identity/id-number';
 import { countEntry } from '../metrics/metrics';
 import type { PersonKeyer } from '../identity/person-key';
 import { ordersOfEntries, type OrderRow } from '../orders/order-store';
@@ -22,6 +23,9 @@ import { removeEntry, writeEntries, type WriteContext, type WriteResult } from '
 import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 import { resubmissionConflict } from './resubmission';
+
+/** What an authority does to an entry, in a Chinese message. */
+const VERBS_ZH: Record<string, string> = { correct: '更正', revoke: '撤销', remove: '移出' };
 
 export interface EntryServiceDeps {
   db: Db;
@@ -52,8 +56,8 @@ function hiddenFrom(p: Principal, row: EntryRow): boolean {
 /** An objectionId a correction or revocation names must be an objection to that entry. */
 async function requireObjectionOf(trx: Knex.Transaction, entryId: string, objectionId: string): Promise<void> {
   if ((await entryOfObjection(trx, objectionId)) !== entryId)
-    throw new UnprocessableError(`objectionId ${objectionId} names no objection to this entry`, [
-      { path: 'objectionId', message: 'names no objection to this entry' },
+    throw UnprocessableError.coded('objection_not_of_entry', { id: objectionId }, [
+      fieldError('objectionId', 'objection_not_of_entry_field'),
     ]);
 }
 
@@ -99,12 +103,11 @@ export class ListEntryService {
     const refused = result && !result.created ? relistProblem(sourceRefState(result.entry)) : undefined;
     if (refused) {
       countEntry('api', input.listType, 'rejected');
-      throw new ConflictError(refused);
+      throw ConflictError.coded(refused.code, refused.params);
     }
     if (result && !result.created && result.conflict) {
       countEntry('api', input.listType, 'rejected');
-      const { message, errors } = resubmissionConflict(input.sourceRef, result.entry, result.conflict);
-      throw new ConflictError(message, errors);
+      throw resubmissionConflict(input.sourceRef, result.entry, result.conflict);
     }
     countEntry('api', input.listType, result?.created ? 'created' : 'unchanged');
     return result as WriteResult;
@@ -131,7 +134,7 @@ export class ListEntryService {
     const { row, orders, pending } = await this.d.reads.read(async (db) => {
       const row = await this.readable(ctx, id, db);
       const orders = await ordersOfEntries(db, [row.id]);
-      if (!personVisible(ctx.principal, row, orders)) throw new NotFoundError(`no list entry with id ${id}`);
+      if (!personVisible(ctx.principal, row, orders)) throw NotFoundError.coded('no_entry_id', { id });
       return { row, orders, pending: await pendingObjectionsOf(db, [row.id]) };
     });
     return this.view(ctx, row, orders, this.d.clock.now(), pending);
@@ -144,7 +147,7 @@ export class ListEntryService {
    */
   private async readable(ctx: CallContext, id: string, q: Db | Knex.Transaction = this.d.db): Promise<EntryRow> {
     const row = await findEntry(q, id);
-    if (!row || hiddenFrom(ctx.principal, row)) throw new NotFoundError(`no list entry with id ${id}`);
+    if (!row || hiddenFrom(ctx.principal, row)) throw NotFoundError.coded('no_entry_id', { id });
     return row;
   }
 
@@ -190,10 +193,14 @@ export class ListEntryService {
     const now = this.d.clock.now();
     return this.d.db.transaction(async (trx) => {
       const row = await findEntry(trx, id, { forUpdate: true });
-      if (!row || hiddenFrom(ctx.principal, row)) throw new NotFoundError(`no list entry with id ${id}`);
+      if (!row || hiddenFrom(ctx.principal, row)) throw NotFoundError.coded('no_entry_id', { id });
       const p = ctx.principal;
       if (p.kind !== 'department' || p.department.code !== row.authority)
-        throw new ForbiddenError(`only the authority that listed the entry (${row.authority}) may ${verb} it`);
+        throw ForbiddenError.coded('not_entry_authority', {
+          authority: row.authority,
+          verb,
+          verbZh: VERBS_ZH[verb] ?? verb,
+        });
       const entry = await work(trx, row, { actor: actorOf(p), at: now, requestId: ctx.requestId });
       const pending = await pendingObjectionsOf(trx, [id]);
       return this.view(ctx, entry, await ordersOfEntries(trx, [id]), now, pending);
@@ -211,7 +218,7 @@ export class ListEntryService {
       const seesAll =
         isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
       const all = await ordersOfEntries(db, [id]);
-      if (!personVisible(p, row, all)) throw new NotFoundError(`no list entry with id ${id}`);
+      if (!personVisible(p, row, all)) throw NotFoundError.coded('no_entry_id', { id });
       const orders = all.filter((o) => seesAll || (p.kind === 'department' && o.department === p.department.code));
       return historyOf(
         db,
@@ -248,8 +255,8 @@ export class ListEntryService {
     };
     if (!isSupervisorOrAdmin(p) && p.kind === 'department') filters.personsVisibleTo = p.department.code;
     if (q.idNumber !== undefined) {
-      const problem = idNumberProblem(q.idNumber);
-      if (problem) throw ValidationError.field('idNumber', problem);
+      const problem = idNumberProblemCode(q.idNumber);
+      if (problem) throw ValidationError.coded('idNumber', problem);
       filters.personKey = this.d.keyOf(q.idNumber);
     }
     const limit = q.limit ?? 50;
@@ -279,7 +286,7 @@ export class ListEntryService {
     const now = this.d.clock.now();
     return this.d.db.transaction(async (trx) => {
       const row = await findEntry(trx, id, { forUpdate: true });
-      if (!row) throw new NotFoundError(`no list entry with id ${id}`);
+      if (!row) throw NotFoundError.coded('no_entry_id', { id });
       const p = ctx.principal;
       const by = {
         authority: p.kind === 'department' ? p.department.code : null,

@@ -1,4 +1,5 @@
-import type { FieldError } from '../errors';
+import { ConflictError } from '../errors';
+import { fieldError } from '../i18n/messages';
 import type { EntryPerson } from './entry-facts';
 import type { PreparedEntry } from './entry-writer';
 import type { EntryRow } from './list-entry-store';
@@ -56,14 +57,8 @@ export function resubmissionConflict(
   sourceRef: string,
   entry: { id: string; status: string },
   fields: string[],
-): { message: string; errors: FieldError[] } {
-  const message =
-    `sourceRef ${sourceRef} is already stored as entry ${entry.id} (status ${entry.status}) with other data ` +
-    `(${fields.join(', ')}); correct that entry with POST /v1/list-entries/${entry.id}/corrections, ` +
-    'never by sending it again';
-  const errors = fields.map((path) => ({
-    path,
-    message: `differs from entry ${entry.id} (${entry.status}) stored under sourceRef ${sourceRef}`,
-  }));
-  return { message, errors };
+): ConflictError {
+  const stored = { sourceRef, id: entry.id, status: entry.status };
+  const errors = fields.map((path) => fieldError(path, 'differs_from_stored', stored));
+  return ConflictError.coded('resubmission_conflict', { ...stored, fields: fields.join(', ') }, errors);
 }

@@ -87,11 +87,9 @@ export class OrderService {
     return this.db.transaction(async (trx) => {
       const row = await this.lockOwnOrder(trx, ctx.principal, id);
       const p = ctx.principal;
-      if (row.status === 'lifted')
-        throw new ConflictError('the order has been lifted; there is nothing left to feed back on');
-      if (row.status === 'revoked')
-        throw new ConflictError('the order is revoked (its entry was a wrong listing): reverse what was done instead');
-      if (row.status !== 'issued') throw new ConflictError(`the order already has its final feedback (${row.status})`);
+      if (row.status === 'lifted') throw ConflictError.coded('order_lifted');
+      if (row.status === 'revoked') throw ConflictError.coded('order_revoked');
+      if (row.status !== 'issued') throw ConflictError.coded('order_has_final_feedback', { status: row.status });
 
       const feedback = feedbackOf(input, now, actorOf(p));
       const updated = await recordFeedback(trx, id, feedback, now);
@@ -153,15 +151,12 @@ export class OrderService {
       const p = ctx.principal;
       const before = row.feedback;
       if (row.status === 'lifted' || row.status === 'revoked')
-        throw new ConflictError(`the order has been ${row.status}; its feedback stays as given`);
-      if (!before || row.status === 'issued') throw new ConflictError('the order has no feedback to correct yet');
-      if (before.by !== actorOf(p))
-        throw new ForbiddenError('only the department that gave the feedback may correct it');
+        throw ConflictError.coded('order_feedback_stays', { status: row.status });
+      if (!before || row.status === 'issued') throw ConflictError.coded('order_no_feedback_yet');
+      if (before.by !== actorOf(p)) throw ForbiddenError.coded('feedback_not_yours');
       const until = correctableUntil(before, this.view.calendar);
       if (now.getTime() >= until.getTime())
-        throw new ConflictError(
-          `feedback may be corrected within 5 working days of giving it (until ${until.toISOString()}); that window has closed`,
-        );
+        throw ConflictError.coded('feedback_window_closed', { until: until.toISOString() });
       const after = { ...feedbackOf(input, now, actorOf(p)), firstAt: before.firstAt ?? before.at };
       const same = (['outcome', 'reason', 'note', 'caseRef'] as const).every((k) => (before[k] ?? null) === after[k]);
       if (same) return toListedOrder(row, now, this.view);
@@ -182,7 +177,7 @@ export class OrderService {
 
   private requireAddressee(p: Principal, row: OrderRow): void {
     if (p.kind !== 'department' || p.department.code !== row.department)
-      throw new ForbiddenError('only the department the order is addressed to may feed back on it');
+      throw ForbiddenError.coded('order_not_addressee');
   }
 
   /** A department sees its own orders; a supervisor or the administrator may look at any department's, or all. */
@@ -204,7 +199,7 @@ export class OrderService {
       (p.department.code === row.department || this.departments.isAuthorityFor(p.department.code, row.list_type))
     )
       return;
-    throw new ForbiddenError('this order is addressed to another department');
+    throw ForbiddenError.coded('order_other_department');
   }
 }
 

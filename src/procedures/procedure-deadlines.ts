@@ -78,9 +78,3 @@ export function appliedProcedure(p: LoadedProcedure, steps: [string, ProcedureSt
 /** "第十六条 of 企业经营异常名录管理暂行办法…" for messages. */
 export const citeBasis = (basis: ProcedureBasisRef[]) =>
   basis.map((b) => `${b.document} ${b.article} (${b.grade})`).join('; ');
-
-export function describeDeadline(d: ProcedureDeadline): string {
-  const unit = { working_days: 'working days', calendar_days: 'days', months: 'months', years: 'years' }[d.unit];
-  const from = { decided_at: 'the listing decision', receipt: 'receipt', accept_by: 'the acceptance deadline' }[d.from];
-  return `${d.amount} ${unit} from ${from}`;
-}

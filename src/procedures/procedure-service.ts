@@ -5,6 +5,8 @@ import { actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '
 import { decodeCursor, pageOf } from '../db/pagination';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
+import { fieldError } from '../i18n/messages';
+import type { ProcedureDeadline } from '../generated/rule-files';
 import type { components } from '../generated/openapi';
 import { correctEntry } from '../lists/entry-correction';
 import { admit, endEntry, revocationOf, TRANSITIONS, type TransitionContext } from '../lists/entry-lifecycle';
@@ -14,7 +16,7 @@ import type { LoadedProcedure } from '../rules/procedure-loader';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import type { WorkingDayCalendar } from '../time/working-days';
-import { appliedProcedure, citeBasis, describeDeadline, lastDayOf, type Anchors } from './procedure-deadlines';
+import { appliedProcedure, citeBasis, lastDayOf, type Anchors } from './procedure-deadlines';
 import type { ObjectionRow, ProcedureStore, ProcedureTable, RestorationRow } from './procedure-store';
 
 type Objection = components['schemas']['Objection'];
@@ -106,13 +108,19 @@ export class ProcedureService {
       const proc = this.procedureOf(entry);
       const anchors: Anchors = { decided_at: entry.decided_at, receipt: chinaDate(received) };
       if (anchors.receipt < entry.decided_at)
-        throw ValidationError.field('receivedAt', `is before the listing decision (${entry.decided_at})`);
+        throw ValidationError.coded('receivedAt', 'received_before_decision', { decidedAt: entry.decided_at });
       const window = proc.objection.window;
       const windowEnd = lastDayOf(window, anchors, this.d.calendar);
       if (windowEnd && window.deadline && anchors.receipt > windowEnd)
-        throw new UnprocessableError(
-          `filed outside the objection window: ${describeDeadline(window.deadline)} (${entry.decided_at}), which ended on ${windowEnd} (${citeBasis(window.basis)})`,
-          [{ path: 'receivedAt', message: `after the objection window, which ended on ${windowEnd}` }],
+        throw UnprocessableError.coded(
+          'objection_window_closed',
+          {
+            ...deadlineParams(window.deadline),
+            decidedAt: entry.decided_at,
+            end: windowEnd,
+            basis: citeBasis(window.basis),
+          },
+          [fieldError('receivedAt', 'objection_window_closed_field', { end: windowEnd })],
         );
       const acceptBy = lastDayOf(proc.objection.accept, anchors, this.d.calendar);
       const decideBy = lastDayOf(proc.objection.decide, { ...anchors, accept_by: acceptBy }, this.d.calendar);
@@ -220,16 +228,18 @@ export class ProcedureService {
       const proc = this.procedureOf(entry);
       const r = proc.restoration;
       if (!r.allowed)
-        throw new UnprocessableError(
-          `the ${entry.list_type} list allows no credit restoration: ${citeBasis(r.notAllowedBasis ?? [])}`,
-          [{ path: 'entry', message: 'this list allows no credit restoration' }],
+        throw UnprocessableError.coded(
+          'restoration_not_allowed',
+          { list: entry.list_type, basis: citeBasis(r.notAllowedBasis ?? []) },
+          [fieldError('entry', 'restoration_not_allowed_field')],
         );
       const anchors: Anchors = { decided_at: entry.decided_at, receipt: chinaDate(received) };
       const eligibleFrom = lastDayOf(r.eligibleAfter, anchors, this.d.calendar) ?? entry.decided_at;
       if (anchors.receipt < eligibleFrom)
-        throw new UnprocessableError(
-          `too early: an application may be filed from ${eligibleFrom} (${r.eligibleAfter.deadline ? describeDeadline(r.eligibleAfter.deadline) : 'the listing decision'}; ${citeBasis(r.eligibleAfter.basis)})`,
-          [{ path: 'receivedAt', message: `before ${eligibleFrom}, the first day an application may be filed` }],
+        throw UnprocessableError.coded(
+          'restoration_too_early',
+          { ...deadlineParams(r.eligibleAfter.deadline), eligibleFrom, basis: citeBasis(r.eligibleAfter.basis) },
+          [fieldError('receivedAt', 'restoration_too_early_field', { eligibleFrom })],
         );
       const decide = input.channel === 'credit_china' && r.decideViaCreditChina ? r.decideViaCreditChina : r.decide;
       const decideBy = lastDayOf(decide, anchors, this.d.calendar);
@@ -334,7 +344,7 @@ export class ProcedureService {
     const at = new Date(value);
     if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1900)
       throw ValidationError.field('receivedAt', 'is not a valid date-time');
-    if (at.getTime() > now.getTime() + 60_000) throw ValidationError.field('receivedAt', 'is in the future');
+    if (at.getTime() > now.getTime() + 60_000) throw ValidationError.coded('receivedAt', 'in_future');
     return at;
   }
 
@@ -349,12 +359,10 @@ export class ProcedureService {
     transition: 'object' | 'applyForRestoration',
   ): Promise<EntryRow> {
     const entry = await findEntry(trx, entryId, { forUpdate: true });
-    if (!entry) throw new NotFoundError(`no list entry with id ${entryId}`);
+    if (!entry) throw NotFoundError.coded('no_entry_id', { id: entryId });
     // Entries are public to departments (a restored one is not, and takes nothing more: the lifecycle refuses it)
     if (p.kind !== 'department' || !this.mayRead(p, entry.authority))
-      throw new ForbiddenError(
-        `only the listing authority (${entry.authority}) or a supervising department (the 信用中国 window) records this`,
-      );
+      throw ForbiddenError.coded('records_not_authority', { authority: entry.authority });
     admit(transition, entry.status);
     return entry;
   }
@@ -365,7 +373,7 @@ export class ProcedureService {
     const seen = await this.d.store.findInTransaction(trx, table, id);
     if (!seen || !this.mayRead(p, seen.authority)) throw new NotFoundError(`no ${what} with id ${id}`);
     if (p.kind !== 'department' || p.department.code !== seen.authority)
-      throw new ForbiddenError(`only the authority that listed the entry (${seen.authority}) decides this ${what}`);
+      throw ForbiddenError.coded('decides_not_authority', { authority: seen.authority, what });
     const entry = (await findEntry(trx, seen.entry_id, { forUpdate: true })) as EntryRow;
     const record = (await this.d.store.findInTransaction(trx, table, id, { forUpdate: true })) as NonNullable<
       typeof seen
@@ -386,7 +394,7 @@ export class ProcedureService {
       was.reason === decision.reason &&
       was.decisionNo === decision.decisionNo &&
       was.remedy === decision.remedy;
-    if (!same) throw new ConflictError(`already decided: the status is ${record.status}`);
+    if (!same) throw ConflictError.coded('already_decided', { status: record.status });
     return view(record, chinaDate(this.d.clock.now()));
   }
 
@@ -435,21 +443,23 @@ export class ProcedureService {
   }
 }
 
+/** A procedure deadline as message params (none: counted from the listing decision itself). */
+function deadlineParams(d: ProcedureDeadline | null | undefined): Record<string, string | number> {
+  return d ? { amount: d.amount, unit: d.unit, from: d.from } : {};
+}
+
 /** An upheld objection names its remedy, and the remedy what it needs; the other outcomes name none. */
 function checkObjectionDecision(input: components['schemas']['ObjectionDecisionInput']): void {
   if (input.outcome === 'upheld') {
-    if (!input.remedy)
-      throw ValidationError.field('remedy', 'an upheld objection names its remedy: correction or revocation');
+    if (!input.remedy) throw ValidationError.coded('remedy', 'remedy_needed');
     if (input.remedy === 'revocation' && !input.decisionNo)
-      throw ValidationError.field('decisionNo', 'a revocation needs the number of its decision');
+      throw ValidationError.coded('decisionNo', 'revocation_needs_decision_no');
     if (input.remedy === 'correction' && !input.correction)
-      throw ValidationError.field('correction', 'a correction names the fields it changes');
+      throw ValidationError.coded('correction', 'correction_needs_fields');
     if (input.remedy === 'revocation' && input.correction)
-      throw ValidationError.field('correction', 'is given only with remedy correction');
+      throw ValidationError.coded('correction', 'correction_only_with_correction');
     return;
   }
-  if (input.remedy)
-    throw ValidationError.field('remedy', `is given only when the objection is upheld, not ${input.outcome}`);
-  if (input.correction)
-    throw ValidationError.field('correction', `is given only when the objection is upheld, not ${input.outcome}`);
+  if (input.remedy) throw ValidationError.coded('remedy', 'only_when_upheld', { outcome: input.outcome });
+  if (input.correction) throw ValidationError.coded('correction', 'only_when_upheld', { outcome: input.outcome });
 }

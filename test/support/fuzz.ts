@@ -1,6 +1,8 @@
+import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type supertest from 'supertest';
 import { idCheckChar, idNumberProblem } from '../../src/identity/id-number';
+import { orgCodeCheckChar, usccCheckChar } from '../../src/identity/uscc';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -83,6 +85,37 @@ function validIdNumber(r: () => number): string {
   const day = String(1 + Math.floor(r() * 28)).padStart(2, '0');
   const first17 = `110105${year}${month}${day}${String(Math.floor(r() * 1000)).padStart(3, '0')}`;
   return first17 + idCheckChar(first17);
+}
+
+/** A valid 统一社会信用代码 from the seed's sequence (both check characters right). */
+function validUscc(r: () => number): string {
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 10)).join('');
+  const org8 = digits(8);
+  const first17 = `91310110${org8}${orgCodeCheckChar(org8)}`;
+  return first17 + usccCheckChar(first17);
+}
+
+/**
+ * What a schema validator or a regular expression would say (Ajv's own phrases): no error message a person reads
+ * may hold them (issue 19, messages people can act on).
+ */
+const MACHINE_TALK =
+  /must match (pattern|format)|must NOT have|must have required property|must be equal to (one of|constant)|must be (string|integer|number|boolean|object|array|null)\b|additionalProperties|instancePath/;
+
+/** Every message of an answer: a problem's detail and field errors, and a batch's rejected rows. */
+function messagesOf(body: unknown): string[] {
+  const b = (body ?? {}) as {
+    detail?: unknown;
+    errors?: { message?: unknown }[];
+    results?: { errors?: { message?: unknown }[] }[];
+  };
+  const fieldMessages = (errors: unknown) =>
+    Array.isArray(errors) ? errors.map((e: { message?: unknown }) => String(e?.message ?? '')) : [];
+  return [
+    ...(typeof b.detail === 'string' ? [b.detail] : []),
+    ...fieldMessages(b.errors),
+    ...(Array.isArray(b.results) ? b.results.flatMap((r) => fieldMessages(r?.errors)) : []),
+  ];
 }
 
 /** encodeURIComponent, except that a lone surrogate goes out as its (invalid) WTF-8 bytes instead of throwing. */
@@ -314,44 +347,126 @@ export class Fuzzer {
   }
 
   /**
-   * What a credit office's files hold (issue 19): GBK with and without charset, a file mixing UTF-8 and GBK, mojibake
-   * and U+FFFD rows, Chinese headers in another order, a resubmission with other data, an ended term, the same
-   * subject twice, and workbooks (valid, broken, or bytes that are none).
+   * What a credit office's files hold (issue 19), by name: GBK with and without charset, a file mixing UTF-8 and
+   * GBK, lying charsets, mojibake and U+FFFD rows, Chinese headers in another order, a resubmission with other
+   * data, an ended term, the same subject active twice, and workbooks (one with a real date column, broken ones,
+   * bytes that are none).
    */
-  private fileBody(): [string, Buffer | string, string] {
-    const uscc = this.pick(this.ctx.known.usccs.length ? this.ctx.known.usccs : ['91310110MA1FL8XX6Y']);
+  readonly fileCases: Record<string, () => Promise<[string, Buffer | string]>> = {
+    'gbk csv': async () => ['text/csv; charset=gbk', iconv.encode(this.officeText(), 'gbk')],
+    'gbk csv, no charset': async () => ['text/csv', iconv.encode(this.officeText(), 'gb18030')],
+    'mixed csv': async () => [
+      'text/csv',
+      Buffer.concat([Buffer.from(`${this.officeText()}\r\n`), iconv.encode(this.officeRow('fz-mixed'), 'gbk')]),
+    ],
+    'charset lies': async () => [
+      this.pick(['text/csv; charset=utf-8', 'text/csv; charset=shift_jis', 'text/csv; charset=""']),
+      iconv.encode(this.officeText(), 'gbk'),
+    ],
+    'broken xlsx': async () => [XLSX, Buffer.from(this.pick(['PK\u0003\u0004broken', 'not a workbook', '']))],
+    'chinese csv': async () => ['text/csv', this.officeText()],
+    'xlsx with a date column': async () => [XLSX, await this.workbook()],
+    'same subject active twice': async () => {
+      // two decisions on one subject under two sourceRefs: both stored, the second answered with alsoActive
+      const uscc = validUscc(this.r);
+      const n = Math.floor(this.r() * 1e9);
+      const rows = [1, 2].map(
+        (i) =>
+          `fz-dup-${n}-${i},2026-02-1${i},上海某某重复有限公司,${uscc},严重违法失信名单,提交虚假材料,沪市监严〔2026〕${i}号`,
+      );
+      return [
+        'text/csv',
+        ['来源编号,决定日期,企业名称,统一社会信用代码,名单类型,列入原因,决定文书号', ...rows].join('\r\n'),
+      ];
+    },
+    'conflicting resubmission': async () => {
+      // the same sourceRef twice in one file with another subject: the second row is refused naming the fields
+      const n = Math.floor(this.r() * 1e9);
+      const row = (name: string) =>
+        `fz-conflict-${n},2026-02-10,${name},${validUscc(this.r)},严重违法失信名单,提交虚假材料,沪市监严〔2026〕9号`;
+      const text = [
+        '来源编号,决定日期,企业名称,统一社会信用代码,名单类型,列入原因,决定文书号',
+        row('甲公司'),
+        row('乙公司'),
+      ];
+      return ['text/csv', text.join('\r\n')];
+    },
+    'dead on arrival': async () => {
+      // decided 2022-06-01 under a 3-year ground: the term ended 2025-05-31, before the file arrives
+      const text = [
+        '统一社会信用代码,企业名称,名单类型,列入原因,决定文书号,决定日期,来源编号,列入依据',
+        `${validUscc(this.r)},已届满有限公司,严重违法失信名单,提交虚假材料,文号,2022-06-01,fz-ended-${Math.floor(this.r() * 1e9)},samr44_serious_violation`,
+      ];
+      return ['text/csv', text.join('\r\n')];
+    },
+  };
+
+  /** A file's text under one of the headers a credit office writes, two rows of the kinds its files hold. */
+  private officeText(): string {
     const zhHeader = this.pick([
       '来源编号,决定日期,企业名称,统一社会信用代码,名单类型,列入原因,决定文书号',
       '来源编号,决定日期,企业名称,统一社会信用代码,名单类型,列入原因,决定文书号,列入依据,延长年限',
       '名单类型,备注,企业名称',
     ]);
     const ref = this.pick(['fz-same', `fz-${Math.floor(this.r() * 1e9)}`]);
-    const row = () =>
-      this.pick([
-        `${ref},2026年2月10日,上海某某贸易有限公司,${uscc.toLowerCase()},严重违法失信名单,提交虚假材料,沪市监严〔2026〕1号`,
-        `${ref},2022/06/01,锟斤拷有限公司,${uscc},严重违法失信名单,Ã©,文号,samr44_serious_violation,`,
-        `${ref},2022.06.01,北京某某\ufffd公司,${uscc},经营异常名录,无法联系,文号,samr44_serious_violation,2年`,
-        `${ref},10/02/2026,广州某某有限公司,${uscc},黑名单,原因\u0007,文号`,
-      ]);
-    const text = [zhHeader, row(), row()].join('\r\n');
-    switch (Math.floor(this.r() * 6)) {
-      case 0:
-        return ['text/csv; charset=gbk', iconv.encode(text, 'gbk'), 'gbk csv'];
-      case 1:
-        return ['text/csv', iconv.encode(text, 'gb18030'), 'gbk csv, no charset'];
-      case 2:
-        return ['text/csv', Buffer.concat([Buffer.from(`${text}\r\n`), iconv.encode(row(), 'gbk')]), 'mixed csv'];
-      case 3:
-        return [
-          this.pick(['text/csv; charset=utf-8', 'text/csv; charset=shift_jis', 'text/csv; charset=""']),
-          iconv.encode(text, 'gbk'),
-          'charset lies',
-        ];
-      case 4:
-        return [XLSX, Buffer.from(this.pick(['PK\u0003\u0004broken', 'not a workbook', ''])), 'broken xlsx'];
-      default:
-        return ['text/csv', text, 'chinese csv'];
+    return [zhHeader, this.officeRow(ref), this.officeRow(ref)].join('\r\n');
+  }
+
+  private officeRow(ref: string): string {
+    const uscc = this.pick(this.ctx.known.usccs.length ? this.ctx.known.usccs : ['91310110MA1FL8XX6Y']);
+    return this.pick([
+      `${ref},2026年2月10日,上海某某贸易有限公司,${uscc.toLowerCase()},严重违法失信名单,提交虚假材料,沪市监严〔2026〕1号`,
+      `${ref},2022/06/01,锟斤拷有限公司,${uscc},严重违法失信名单,Ã©,文号,samr44_serious_violation,`,
+      `${ref},2022.06.01,北京某某\ufffd公司,${uscc},经营异常名录,无法联系,文号,samr44_serious_violation,2年`,
+      `${ref},10/02/2026,广州某某有限公司,${uscc},黑名单,原因\u0007,文号`,
+    ]);
+  }
+
+  /** A workbook as Excel saves it: Chinese headers in another order, the decision date a real date cell. */
+  private async workbook(): Promise<Buffer> {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('名单');
+    sheet.addRow(['决定日期', '统一社会信用代码', '企业名称', '名单类型', '列入原因', '决定文书号', '来源编号']);
+    const day = 1 + Math.floor(this.r() * 28);
+    sheet.addRow([
+      new Date(Date.UTC(2026, 1, day)),
+      validUscc(this.r),
+      '深圳某某电子有限公司',
+      '严重违法失信名单',
+      '提交虚假材料',
+      `深市监严〔2026〕${day}号`,
+      `fz-xlsx-${Math.floor(this.r() * 1e9)}`,
+    ]);
+    sheet.getColumn(1).numFmt = 'yyyy-mm-dd';
+    return Buffer.from(await book.xlsx.writeBuffer());
+  }
+
+  /**
+   * Sends every file case once to the entries' batch as the given caller: the answers, by case, and the findings
+   * (the same checks as every fuzz request).
+   */
+  async everyFileCase(
+    caller: string,
+  ): Promise<{ answers: Record<string, supertest.Response>; findings: FuzzFinding[] }> {
+    const answers: Record<string, supertest.Response> = {};
+    const findings: FuzzFinding[] = [];
+    for (const [what, build] of Object.entries(this.fileCases)) {
+      const [type, body] = await build();
+      const res = await this.ctx.http
+        .post('/v1/list-entries/batch')
+        .set('Authorization', this.ctx.callers[caller] ?? '')
+        .set('Content-Type', type)
+        .send(body);
+      answers[what] = res;
+      const problems = this.problemsOf(res);
+      if (problems.length)
+        findings.push({
+          request: `POST /v1/list-entries/batch [${what}]`,
+          status: res.status,
+          problem: problems.join('; '),
+        });
     }
+    return { answers, findings };
   }
 
   /** One request; returns a finding or undefined. */
@@ -391,7 +506,8 @@ export class Fuzzer {
         req = req.set('Content-Type', 'text/csv').send(this.csvBody());
         described += ' [csv]';
       } else if (content['text/csv'] && kind < 0.35) {
-        const [type, body, what] = this.fileBody();
+        const what = this.pick(Object.keys(this.fileCases));
+        const [type, body] = await (this.fileCases[what] as () => Promise<[string, Buffer | string]>)();
         req = req.set('Content-Type', type).send(body);
         described += ` [${what}]`;
       } else if (kind < 0.05) {
@@ -432,6 +548,17 @@ export class Fuzzer {
     }
 
     const res = await req;
+    const problems = this.problemsOf(res);
+    return {
+      status: res.status,
+      ...(problems.length
+        ? { finding: { request: described.slice(0, 300), status: res.status, problem: problems.join('; ') } }
+        : {}),
+    };
+  }
+
+  /** What is wrong with an answer, whatever was asked. */
+  private problemsOf(res: supertest.Response): string[] {
     const type = String(res.headers['content-type'] ?? '');
     const problems: string[] = [];
     if (res.status >= 500) problems.push('5xx');
@@ -445,12 +572,9 @@ export class Fuzzer {
     if (spelled.length) problems.push(`ID number spelled otherwise in the answer (${JSON.stringify(spelled[0])})`);
     if (({} as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).x !== undefined)
       problems.push('Object.prototype polluted');
-    return {
-      status: res.status,
-      ...(problems.length
-        ? { finding: { request: described.slice(0, 300), status: res.status, problem: problems.join('; ') } }
-        : {}),
-    };
+    const machine = messagesOf(res.body).find((m) => MACHINE_TALK.test(m));
+    if (machine) problems.push(`a schema keyword in a message (${JSON.stringify(machine.slice(0, 120))})`);
+    return problems;
   }
 
   async run(requests: number, onProgress?: (done: number) => void): Promise<FuzzReport> {

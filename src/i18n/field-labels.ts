@@ -1,0 +1,79 @@
+/**
+ * The Chinese names of an entry's fields: the labels a credit office's spreadsheet uses for each column (the batch
+ * header accepts them, src/batch/csv-rows.ts) and the names the service's Chinese messages call the fields by
+ * (src/i18n/messages.ts). One source for both, so a message names a field as the file does.
+ */
+
+/** The extra column of a rejects file; accepted and ignored on input, so a corrected rejects file can be sent again. */
+export const ERRORS_COLUMN = 'errors';
+
+/**
+ * Each column's Chinese labels, the first being the one messages use. One label names one column only, so a header
+ * is never guessed.
+ */
+export const COLUMN_LABELS: Record<string, readonly string[]> = {
+  listType: ['名单类型', '名单'],
+  kind: ['主体类型'],
+  uscc: ['统一社会信用代码', '社会信用代码'],
+  idNumber: ['身份证号', '身份证号码', '公民身份号码', '证件号码'],
+  name: ['主体名称', '企业名称', '名称', '姓名', '被执行人姓名/名称'],
+  legalRepName: ['法定代表人', '法定代表人姓名'],
+  legalRepIdNumber: ['法定代表人身份证号', '法定代表人身份证号码'],
+  reason: ['列入原因', '列入事由'],
+  decisionNo: ['决定文书号', '决定书文号', '列入决定文书号', '执行案号'],
+  decidedAt: ['决定日期', '列入日期', '作出决定日期'],
+  sourceRef: ['来源编号', '业务编号'],
+  expiresAt: ['届满日期', '有效期至'],
+  listingGround: ['列入依据', '列入情形'],
+  termExtensionYears: ['延长年限', '延长期限（年）'],
+  id: ['条目编号'],
+  [ERRORS_COLUMN]: ['错误', '错误原因'],
+};
+
+/** Field paths of the JSON form, as the CSV's column names (subject.uscc → uscc). */
+const CSV_PATHS: Record<string, string> = {
+  'subject.kind': 'kind',
+  'subject.uscc': 'uscc',
+  'subject.idNumber': 'idNumber',
+  'subject.name': 'name',
+  'subject.legalRepresentative': 'legalRepName',
+  'subject.legalRepresentative.name': 'legalRepName',
+  'subject.legalRepresentative.idNumber': 'legalRepIdNumber',
+};
+export const csvPathOf = (path: string): string => CSV_PATHS[path] ?? (path === 'subject' ? 'kind' : path);
+
+/** Names of fields and places that are no spreadsheet column. */
+const OTHER_LABELS: Record<string, string> = {
+  row: '该行',
+  header: '表头',
+  body: '请求内容',
+  relatedPersons: '关联人员',
+  historical: '历史记录标记 historical',
+  objectionId: '异议编号',
+  subject: '主体',
+  role: '身份',
+  cursor: '翻页游标',
+  limit: '条数',
+  receivedAt: '收到时间',
+  subjectName: '主体名称',
+  legalRepresentativeName: '法定代表人姓名',
+  remedy: '处理方式',
+  correction: '更正内容',
+  entry: '条目',
+};
+
+/**
+ * A field's Chinese name for a message: `decidedAt` → 决定日期, `subject.uscc` → 统一社会信用代码,
+ * `relatedPersons[1].idNumber` → 关联人员（第 2 人）的身份证号; a field without one is named by its API name.
+ */
+export function fieldLabel(path: string): string {
+  const related = /^relatedPersons\[(\d+)\](?:\.(\w+))?$/.exec(path);
+  if (related) {
+    const who = `关联人员（第 ${Number(related[1]) + 1} 人）`;
+    const part = related[2];
+    return part ? `${who}的${part === 'name' ? '姓名' : fieldLabel(part)}` : who;
+  }
+  if (path.startsWith('changes.')) return fieldLabel(path.slice('changes.'.length));
+  const column = csvPathOf(path);
+  return COLUMN_LABELS[column]?.[0] ?? OTHER_LABELS[column] ?? path;
+}

@@ -1,5 +1,7 @@
 import type { Db } from '../db/knex';
 import { queryPrepared } from '../db/prepared';
+import { loadMeasureSets, setMeasure } from '../orders/measure-sets';
+import { basisText } from '../rules/citations';
 
 /**
  * Reads restrictions and bans for many subjects in one statement, with the list entry that grounds each (what a desk
@@ -65,11 +67,11 @@ const ENTRY_COLUMNS = `e.authority, e.decision_no, e.decided_at,
        (e.created_at at time zone 'Asia/Shanghai')::date as listed_from, e.subject_name, e.subject_kind,
        e.uscc as entry_uscc, e.subject as entry_subject, e.related_persons as entry_related`;
 
-const RESTRICTION_COLUMNS = `r.measure_code, r.measure_name, r.measure_name_en, r.department, r.list_type, r.entry_id,
-       r.scenarios, r.basis, r.until, ${ENTRY_COLUMNS}`;
+const RESTRICTION_COLUMNS = `r.measure_code, r.measure_set_id, r.department, r.list_type, r.entry_id, r.until,
+       ${ENTRY_COLUMNS}`;
 
-const BAN_COLUMNS = `b.person_key, b.code, b.reason, b.reason_en, b.basis, b.list_type, b.entry_id, b.reached_as,
-       b.enterprise_uscc, b.roles, b.until, ${ENTRY_COLUMNS}`;
+const BAN_COLUMNS = `b.person_key, b.code, b.measure_set_id, b.list_type, b.entry_id, b.reached_as, b.enterprise_uscc,
+       b.until, ${ENTRY_COLUMNS}`;
 
 /** Now: active rows only (the partial indexes). $1 keys, $2 statuses never in force. */
 const NOW = {
@@ -107,9 +109,34 @@ const THEN = {
     order by b.person_key, b.code, e.decided_at, b.entry_id`,
 };
 
+/** Rows name their order's measure set; the measure's texts come from there (held in memory, see measure-sets.ts). */
+type Stored<Row> = Row & { measure_set_id: number };
+
 async function read<Row>(db: Db, what: keyof typeof NOW, keys: readonly string[], asOf?: AsOfWindow) {
-  if (!asOf) return queryPrepared<Row>(db, `checks.${what}`, NOW[what], [keys, NEVER_IN_FORCE]);
-  return queryPrepared<Row>(db, `checks.${what}-as-of`, THEN[what], [keys, NEVER_IN_FORCE, asOf.from, asOf.to]);
+  const rows = asOf
+    ? await queryPrepared<Stored<Row>>(db, `checks.${what}-as-of`, THEN[what], [
+        keys,
+        NEVER_IN_FORCE,
+        asOf.from,
+        asOf.to,
+      ])
+    : await queryPrepared<Stored<Row>>(db, `checks.${what}`, NOW[what], [keys, NEVER_IN_FORCE]);
+  await loadMeasureSets(
+    db,
+    rows.map((r) => r.measure_set_id),
+  );
+  return rows;
+}
+
+/** A restriction's name, scenarios and basis ("document article", as resolved on the entry's decision date). */
+function restrictionTexts(db: Db, setId: number, code: string) {
+  const m = setMeasure(db, setId, code);
+  return {
+    measure_name: m.name,
+    measure_name_en: m.nameEn,
+    scenarios: m.scenarios ?? [],
+    basis: m.basis.map(basisText),
+  };
 }
 
 export async function restrictionsOfEnterprises(
@@ -117,7 +144,9 @@ export async function restrictionsOfEnterprises(
   usccs: readonly string[],
   asOf?: AsOfWindow,
 ): Promise<Map<string, RestrictionHit[]>> {
-  return groupBy(await read<RestrictionHit>(db, 'enterprises', usccs, asOf), (r) => r.uscc);
+  const rows = await read<RestrictionHit>(db, 'enterprises', usccs, asOf);
+  const hits = rows.map((r) => ({ ...r, ...restrictionTexts(db, r.measure_set_id, r.measure_code) }));
+  return groupBy(hits, (r) => r.uscc);
 }
 
 export async function restrictionsOfPersons(
@@ -125,7 +154,9 @@ export async function restrictionsOfPersons(
   personKeys: readonly string[],
   asOf?: AsOfWindow,
 ): Promise<Map<string, PersonRestrictionHit[]>> {
-  return groupBy(await read<PersonRestrictionHit>(db, 'persons', personKeys, asOf), (r) => r.person_key);
+  const rows = await read<PersonRestrictionHit>(db, 'persons', personKeys, asOf);
+  const hits = rows.map((r) => ({ ...r, ...restrictionTexts(db, r.measure_set_id, r.measure_code) }));
+  return groupBy(hits, (r) => r.person_key);
 }
 
 export async function bansOfPersons(
@@ -133,7 +164,12 @@ export async function bansOfPersons(
   personKeys: readonly string[],
   asOf?: AsOfWindow,
 ): Promise<Map<string, BanHit[]>> {
-  return groupBy(await read<BanHit>(db, 'bans', personKeys, asOf), (r) => r.person_key);
+  const rows = await read<BanHit>(db, 'bans', personKeys, asOf);
+  const hits = rows.map((r) => {
+    const m = setMeasure(db, r.measure_set_id, r.code);
+    return { ...r, reason: m.name, reason_en: m.nameEn, roles: m.roles ?? [], basis: m.basis.map(basisText) };
+  });
+  return groupBy(hits, (r) => r.person_key);
 }
 
 function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { withMeasures } from '../orders/order-store';
 import { departmentStateCounts, weekCounts } from './order-counts';
 
 export interface DepartmentCounts {
@@ -102,13 +103,17 @@ export async function overduePage(
 ): Promise<OverdueRow[]> {
   const query = q('orders as o')
     .join('list_entries as e', 'e.id', 'o.entry_id')
-    .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.measures', 'o.issued_at', 'o.due_at', 'e.subject')
+    .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.issued_at', 'o.due_at', 'e.subject')
+    .select('o.measure_set_id', 'o.measure_untils')
     .select('o.escalation_level')
     .where('o.status', 'issued')
     .where('o.due_at', '<', f.now);
   if (f.department) query.where('o.department', f.department);
   if (after) query.whereRaw('(o.due_at, o.id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
-  return query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1);
+  return withMeasures<OverdueRow>(
+    q,
+    await query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1),
+  );
 }
 
 /** Issued orders past due, from the kept counts: the same figure at any page and any size, without a count(*). */

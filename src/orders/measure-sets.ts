@@ -18,7 +18,10 @@ export type SetMeasure = Omit<OrderMeasure, 'until'>;
 interface Cache {
   /** id → measures, in jsonb key order: safe to keep as soon as known (an id is never reused, a set never changes) */
   byId: Map<number, SetMeasure[]>;
-  /** content → id, of committed sets only: an id from a transaction that rolled back would name no row */
+  /**
+   * content (as written, and in jsonb key order) → id, of committed sets only: an id from a transaction that rolled
+   * back would name no row
+   */
   byKey: Map<string, number>;
 }
 
@@ -54,9 +57,17 @@ const DIGEST = "sha256(convert_to(x.m::text, 'UTF8'))";
  */
 export async function measureSetIds(q: Q, sets: readonly SetMeasure[][]): Promise<number[]> {
   const cache = cacheOf(q);
-  const keys = sets.map((s) => JSON.stringify(jsonbOrdered(s)));
-  const missing = [...new Set(keys.filter((k) => !cache.byKey.has(k)))];
+  // Looked up first as written (the planner writes its keys in one order: cheap, and it hits), then in jsonb order.
+  const keys = sets.map((s) => JSON.stringify(s));
+  const canonical = new Map<string, string>();
+  for (const [n, key] of keys.entries())
+    if (!cache.byKey.has(key) && !canonical.has(key)) canonical.set(key, JSON.stringify(jsonbOrdered(sets[n])));
   const found = new Map<string, number>();
+  for (const [key, c] of canonical) {
+    const id = cache.byKey.get(c);
+    if (id !== undefined) found.set(key, id);
+  }
+  const missing = [...new Set([...canonical].filter(([key]) => !found.has(key)).map(([, c]) => c))];
   if (missing.length > 0) {
     const param = `[${missing.join(',')}]`;
     await q.raw(
@@ -70,11 +81,18 @@ export async function measureSetIds(q: Q, sets: readonly SetMeasure[][]): Promis
          join measure_sets s on s.digest = ${DIGEST}`,
       [param],
     );
+    const idOf = new Map<string, number>();
     for (const { id, i } of rows) {
-      const key = missing[Number(i) - 1] as string;
-      found.set(key, id);
-      cache.byId.set(id, JSON.parse(key));
+      const c = missing[Number(i) - 1] as string;
+      idOf.set(c, id);
+      cache.byId.set(id, JSON.parse(c));
     }
+    for (const [key, c] of canonical) {
+      const id = idOf.get(c);
+      if (id !== undefined) found.set(key, id).set(c, id);
+    }
+  }
+  if (found.size > 0) {
     const remember = () => {
       for (const [key, id] of found) cache.byKey.set(key, id);
     };
@@ -121,7 +139,12 @@ export function orderMeasures(q: Q, id: number, untils: readonly (string | null)
 /** The measures without their `until`s, and the `until`s in the same order: what an order row stores. */
 export function splitMeasures(measures: readonly OrderMeasure[]): { set: SetMeasure[]; untils: (string | null)[] } {
   return {
-    set: measures.map(({ until: _, ...m }) => m),
+    // a copy without `until`, for every order an import writes: kept to a plain copy and delete
+    set: measures.map((m) => {
+      const copy: Partial<OrderMeasure> = Object.assign({}, m);
+      delete copy.until;
+      return copy as SetMeasure;
+    }),
     untils: measures.map((m) => m.until),
   };
 }

@@ -39,8 +39,8 @@ interface StoredMeasures {
 /** An order row ready to insert (built by issueOrders). */
 export type OrderInsertRow = Omit<NewOrderRow, 'measures'> & StoredMeasures;
 
-/** Rows per statement: at up to 9 bind parameters a row, under PostgreSQL's 65,535. */
-const ROWS_PER_STATEMENT = 7000;
+/** Rows per statement: at 10 bind parameters a row, under PostgreSQL's 65,535. */
+const ROWS_PER_STATEMENT = 6000;
 
 export async function insertOrders(q: Q, rows: OrderInsertRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {

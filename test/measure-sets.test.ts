@@ -2,9 +2,10 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../src/app';
 import { createDb } from '../src/db/knex';
+import { migrationsDir } from '../src/paths';
 import { createPersonKeyer } from '../src/identity/person-key';
 import type { LoadedRules } from '../src/rules/rule-loader';
-import { enterpriseEntry } from './support/factories';
+import { enterpriseEntry, makeIdNumber } from './support/factories';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -70,5 +71,56 @@ describe('measure sets', () => {
       await app.close();
       await db.destroy();
     }
+  });
+
+  it('are never changed or removed', async () => {
+    await expect(t.db('measure_sets').update({ measures: '[]' })).rejects.toThrow(/never change: UPDATE/);
+    await expect(t.db('measure_sets').del()).rejects.toThrow(/never change: DELETE/);
+  });
+
+  it('take over what orders, restrictions and bans stored before (migration up), and give it back (down)', async () => {
+    const migrations = { directory: migrationsDir, tableName: 'knex_migrations', loadExtensions: ['.js'] };
+    const name = '20261205600000_measure_sets.js';
+    const idNumber = makeIdNumber();
+    const input = enterpriseEntry({ legalRepId: idNumber });
+    const uscc = (input.subject as { uscc: string }).uscc;
+    const entry = (await t.http.post('/v1/list-entries').set(samr).send(input).expect(201)).body;
+    // what a process that never saw a set answers (the cache of t.app holds ids the down and up below renumber)
+    const answers = async () => {
+      const db = createDb(t.config.databaseUrl as string, { max: 2 });
+      const deps = { config: t.config, db, clock: t.clock, rules: t.rules, log: pino({ level: 'silent' }) };
+      const app = createApp({ ...deps, keyOf: createPersonKeyer('test-id-hash-key-0123456789abcdef0123') });
+      try {
+        const http = supertest.agent(app.express);
+        return [
+          (await http.get(`/v1/list-entries/${entry.id}`).set(ADMIN).expect(200)).text,
+          (await http.get(`/v1/checks/enterprises/${uscc}`).set(ADMIN).expect(200)).body.measures,
+          (
+            await http
+              .post('/v1/checks/officers')
+              .set(samr)
+              .send({ idNumber, role: 'legal_representative' })
+              .expect(200)
+          ).body.bans,
+        ];
+      } finally {
+        await app.close();
+        await db.destroy();
+      }
+    };
+    const before = await answers();
+    expect(before[2]).not.toHaveLength(0);
+
+    await t.db.migrate.down({ ...migrations, name });
+    const [stored] = await t.db('restrictions').where({ entry_id: entry.id }).select('measure_name', 'basis');
+    expect(stored).toEqual({ measure_name: expect.any(String), basis: expect.arrayContaining([expect.any(String)]) });
+    // a restriction whose text is not its order's is not silently dropped: the migration stops
+    const [one] = await t.db('restrictions').where({ entry_id: entry.id }).select('id', 'measure_name');
+    await t.db('restrictions').where({ id: one.id }).update({ measure_name: 'altered' });
+    await expect(t.db.migrate.up({ ...migrations, name })).rejects.toThrow(/1 restriction or ban rows differ/);
+    await t.db('restrictions').where({ id: one.id }).update({ measure_name: one.measure_name });
+
+    await t.db.migrate.up({ ...migrations, name });
+    expect(await answers()).toEqual(before);
   });
 });

@@ -2,7 +2,8 @@
 /**
  * Issue 23, bytes per entry (ADR 0009): an order's measures (names, memorandum, basis, reach, scenarios or roles) are
  * stored once per distinct content in measure_sets, and orders, restrictions and officer bans name the set instead of
- * each carrying a copy of the texts. The order keeps what is its own: each measure's `until`, in the set's order.
+ * each carrying a copy of the texts. The order keeps what is its own: each measure's `until`, in the set's order
+ * (null when every one is null, as for almost all orders).
  * A set is content-addressed (digest = sha256 of its jsonb text, unique) and never changes, so an order keeps exactly
  * the measures it was issued with after a rule file changes: a changed rule writes a new set.
  *
@@ -46,7 +47,8 @@ exports.up = async (knex) => {
       select o.id, s.m, ${DIGEST('s.m')} as digest, s.untils
         from orders o,
              lateral (select coalesce(jsonb_agg(x.m - 'until' order by x.i), '[]'::jsonb) as m,
-                             coalesce(array_agg((x.m->>'until')::date order by x.i), '{}') as untils
+                             case when bool_or(x.m->>'until' is not null)
+                                  then array_agg((x.m->>'until')::date order by x.i) end as untils
                         from jsonb_array_elements(o.measures) with ordinality x(m, i)) s;
     insert into measure_sets (digest, measures)
       select distinct on (digest) digest, m from order_sets order by digest
@@ -81,15 +83,15 @@ exports.up = async (knex) => {
       `${n} restriction or ban rows differ from their order's measure: not moved (see migration 20261205600000)`,
     );
   await knex.raw(`
-    alter table orders alter column measure_set_id set not null, alter column measure_untils set not null,
-                       drop column measures;
+    alter table orders alter column measure_set_id set not null, drop column measures;
     alter table restrictions alter column measure_set_id set not null,
                              drop column measure_name, drop column measure_name_en, drop column scenarios,
                              drop column basis;
     alter table officer_bans alter column measure_set_id set not null,
                              drop column roles, drop column reason, drop column reason_en, drop column basis;
     comment on column orders.measure_set_id is 'the measures as issued (measure_sets), with measure_untils';
-    comment on column orders.measure_untils is 'each measure''s last day in force, in the set''s order; null = while listed';
+    comment on column orders.measure_untils is
+      'each measure''s last day in force, in the set''s order (null: while listed); null when all are null';
     comment on column restrictions.measure_set_id is 'its order''s measure set: name, scenarios, basis of measure_code';
     comment on column officer_bans.measure_set_id is 'its order''s measure set: reason, roles, basis of code';
   `);

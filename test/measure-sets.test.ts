@@ -30,8 +30,18 @@ describe('measure sets', () => {
     await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
     await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
     expect(await t.count('measure_sets')).toBe(sets);
-    const [stored] = await t.db('orders').where({ entry_id: first.id }).select('measure_set_id', 'measure_untils');
-    expect(stored).toEqual({ measure_set_id: expect.any(Number), measure_untils: expect.any(Array) });
+    // an order row keeps its set and its own until dates, and nothing when all of them are null (while listed)
+    const stored = await t.db('orders').where({ entry_id: first.id }).select('id', 'measure_set_id', 'measure_untils');
+    for (const row of stored) {
+      const untils = first.orders
+        .find((o: { id: string }) => o.id === row.id)
+        .measures.map((m: { until: string | null }) => m.until);
+      expect(row).toEqual({
+        id: row.id,
+        measure_set_id: expect.any(Number),
+        measure_untils: untils.every((u: string | null) => u === null) ? null : untils,
+      });
+    }
   });
 
   it("keep an order's measures, and a check's texts, as issued after the rules change; new entries get the new texts", async () => {

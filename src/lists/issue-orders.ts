@@ -62,7 +62,7 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
       const row = { id: ref.id, entry_id: entryId, list_type: listType, department };
       const due = { issued_at: ctx.at, due_at: deadline.dueAt, due_at_provisional: deadline.provisional };
       orders.push({ ...row, measures, ...due });
-      const untils = split[n]?.[k]?.untils ?? [];
+      const untils = split[n]?.[k]?.untils ?? null;
       rows.push({ ...row, measure_set_id: ref.measureSetId, measure_untils: untils, ...due });
     }
     const orderOf = (department: string) => {

@@ -131,13 +131,19 @@ export function setMeasure(q: Q, id: number, code: string): SetMeasure {
   return m;
 }
 
+/**
+ * The `until` of each measure of an order, in its set's order; null when every one is null (in force while listed:
+ * 97% of generated orders), which stores nothing instead of a 29-byte array of nulls.
+ */
+export type Untils = (string | null)[] | null;
+
 /** An order's measures as issued: its set, each with the order's own `until` (in jsonb key order, as stored before). */
-export function orderMeasures(q: Q, id: number, untils: readonly (string | null)[]): OrderMeasure[] {
-  return measureSet(q, id).map((m, i) => jsonbOrdered({ ...m, until: untils[i] ?? null }));
+export function orderMeasures(q: Q, id: number, untils: Untils): OrderMeasure[] {
+  return measureSet(q, id).map((m, i) => jsonbOrdered({ ...m, until: untils?.[i] ?? null }));
 }
 
 /** The measures without their `until`s, and the `until`s in the same order: what an order row stores. */
-export function splitMeasures(measures: readonly OrderMeasure[]): { set: SetMeasure[]; untils: (string | null)[] } {
+export function splitMeasures(measures: readonly OrderMeasure[]): { set: SetMeasure[]; untils: Untils } {
   return {
     // a copy without `until`, for every order an import writes: kept to a plain copy and delete
     set: measures.map((m) => {
@@ -145,6 +151,6 @@ export function splitMeasures(measures: readonly OrderMeasure[]): { set: SetMeas
       delete copy.until;
       return copy as SetMeasure;
     }),
-    untils: measures.map((m) => m.until),
+    untils: measures.every((m) => m.until === null) ? null : measures.map((m) => m.until),
   };
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { CursorKey } from '../db/pagination';
-import { loadMeasureSets, orderMeasures } from './measure-sets';
+import { loadMeasureSets, orderMeasures, type Untils } from './measure-sets';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'orders';
@@ -33,7 +33,7 @@ export type NewOrderRow = Omit<OrderRow, 'status' | 'feedback' | 'lifted_at' | '
  */
 interface StoredMeasures {
   measure_set_id: number;
-  measure_untils: (string | null)[];
+  measure_untils: Untils;
 }
 
 /** An order row ready to insert (built by issueOrders). */

@@ -5,6 +5,7 @@ import { BatchService } from './batch/batch-service';
 import { RowValidator } from './batch/row-validator';
 import { CheckService } from './checks/check-service';
 import { CheckStore } from './checks/check-store';
+import { MeasureSetCache } from './orders/measure-sets';
 import { ClearCounter } from './checks/clear-counter';
 import { PersonCheckAudit } from './checks/person-check-audit';
 import { PersonCheckBudget } from './checks/person-check-budget';
@@ -168,7 +169,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
       procedures: deps.rules.procedures,
     }),
     checks: new CheckService(
-      { primary: db, checks: new CheckStore(db), decisions: decisionStore },
+      { primary: db, checks: new CheckStore(db, new MeasureSetCache()), decisions: decisionStore },
       keyOf,
       clock,
       deps.rules.catalog,

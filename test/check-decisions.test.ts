@@ -228,12 +228,19 @@ describe('decision records and desk feedback', () => {
   });
 
   it('answers person checks by scenario from the stored person restrictions, never echoing the ID number', async () => {
+    // a stored restriction's scenarios are those of its measure in its order's measure set (ADR 0009)
     const stored = await t
-      .db('restrictions')
-      .where({ entry_id: debtor.entryId })
-      .whereNotNull('person_key')
-      .select('scenarios');
-    const scenarios = new Set(stored.flatMap((r: { scenarios: string[] }) => r.scenarios));
+      .db('restrictions as r')
+      .join('measure_sets as s', 's.id', 'r.measure_set_id')
+      .where({ 'r.entry_id': debtor.entryId })
+      .whereNotNull('r.person_key')
+      .select('r.measure_code', 's.measures');
+    const scenarios = new Set(
+      stored.flatMap(
+        (r: { measure_code: string; measures: { code: string; scenarios?: string[] }[] }) =>
+          r.measures.find((m) => m.code === r.measure_code)?.scenarios ?? [],
+      ),
+    );
     expect(scenarios.has('consumption')).toBe(true);
     const res = await t.http
       .post('/v1/checks/persons')

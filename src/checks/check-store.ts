@@ -1,5 +1,7 @@
 import type { Db } from '../db/knex';
 import { queryPrepared } from '../db/prepared';
+import { setMeasure, type MeasureSetCache, type MeasureSetsById } from '../orders/measure-sets';
+import { basisText } from '../rules/citations';
 
 /**
  * Reads restrictions and bans for many subjects in one statement, with the list entry that grounds each (what a desk
@@ -65,11 +67,11 @@ const ENTRY_COLUMNS = `e.authority, e.decision_no, e.decided_at,
        (e.created_at at time zone 'Asia/Shanghai')::date as listed_from, e.subject_name, e.subject_kind,
        e.uscc as entry_uscc, e.subject as entry_subject, e.related_persons as entry_related`;
 
-const RESTRICTION_COLUMNS = `r.measure_code, r.measure_name, r.measure_name_en, r.department, r.list_type, r.entry_id,
-       r.scenarios, r.basis, r.until, ${ENTRY_COLUMNS}`;
+const RESTRICTION_COLUMNS = `r.measure_code, r.measure_set_id, r.department, r.list_type, r.entry_id, r.until,
+       ${ENTRY_COLUMNS}`;
 
-const BAN_COLUMNS = `b.person_key, b.code, b.reason, b.reason_en, b.basis, b.list_type, b.entry_id, b.reached_as,
-       b.enterprise_uscc, b.roles, b.until, ${ENTRY_COLUMNS}`;
+const BAN_COLUMNS = `b.person_key, b.code, b.measure_set_id, b.list_type, b.entry_id, b.reached_as, b.enterprise_uscc,
+       b.until, ${ENTRY_COLUMNS}`;
 
 /** Now: active rows only (the partial indexes). $1 keys, $2 statuses never in force. */
 const NOW = {
@@ -107,32 +109,78 @@ const THEN = {
     order by b.person_key, b.code, e.decided_at, b.entry_id`,
 };
 
-async function read<Row>(db: Db, what: keyof typeof NOW, keys: readonly string[], asOf?: AsOfWindow) {
-  if (!asOf) return queryPrepared<Row>(db, `checks.${what}`, NOW[what], [keys, NEVER_IN_FORCE]);
-  return queryPrepared<Row>(db, `checks.${what}-as-of`, THEN[what], [keys, NEVER_IN_FORCE, asOf.from, asOf.to]);
+/** Rows name their order's measure set; the measure's texts come from there (held in memory, see measure-sets.ts). */
+type Stored<Row> = Row & { measure_set_id: number };
+
+async function read<Row>(
+  db: Db,
+  sets: MeasureSetCache,
+  what: keyof typeof NOW,
+  keys: readonly string[],
+  asOf?: AsOfWindow,
+) {
+  const rows = asOf
+    ? await queryPrepared<Stored<Row>>(db, `checks.${what}-as-of`, THEN[what], [
+        keys,
+        NEVER_IN_FORCE,
+        asOf.from,
+        asOf.to,
+      ])
+    : await queryPrepared<Stored<Row>>(db, `checks.${what}`, NOW[what], [keys, NEVER_IN_FORCE]);
+  return {
+    rows,
+    sets: await sets.load(
+      db,
+      rows.map((r) => r.measure_set_id),
+    ),
+  };
+}
+
+/** A restriction's name, scenarios and basis ("document article", as resolved on the entry's decision date). */
+function restrictionTexts(sets: MeasureSetsById, setId: number, code: string) {
+  const m = setMeasure(sets, setId, code);
+  return {
+    measure_name: m.name,
+    measure_name_en: m.nameEn,
+    scenarios: m.scenarios ?? [],
+    basis: m.basis.map(basisText),
+  };
 }
 
 /**
  * What a check reads, on the primary only: an answer must never be clean for a subject listed a moment ago, which a
  * lagging replica could give (the subject index keeps the same invariant, src/checks/subject-index.ts); and hits
- * write decision records on the primary anyway. The statements are prepared once per connection (src/db/prepared.ts).
+ * write decision records on the primary anyway. The statements are prepared once per connection (src/db/prepared.ts);
+ * the measure sets the rows name are kept in this process's cache once met, so a warm check reads no extra table.
  */
 export class CheckStore {
-  constructor(private readonly primary: Db) {}
+  constructor(
+    private readonly primary: Db,
+    private readonly sets: MeasureSetCache,
+  ) {}
 
   async restrictionsOfEnterprises(usccs: readonly string[], asOf?: AsOfWindow): Promise<Map<string, RestrictionHit[]>> {
-    return groupBy(await read<RestrictionHit>(this.primary, 'enterprises', usccs, asOf), (r) => r.uscc);
+    const { rows, sets } = await read<RestrictionHit>(this.primary, this.sets, 'enterprises', usccs, asOf);
+    const hits = rows.map((r) => ({ ...r, ...restrictionTexts(sets, r.measure_set_id, r.measure_code) }));
+    return groupBy(hits, (r) => r.uscc);
   }
 
   async restrictionsOfPersons(
     personKeys: readonly string[],
     asOf?: AsOfWindow,
   ): Promise<Map<string, PersonRestrictionHit[]>> {
-    return groupBy(await read<PersonRestrictionHit>(this.primary, 'persons', personKeys, asOf), (r) => r.person_key);
+    const { rows, sets } = await read<PersonRestrictionHit>(this.primary, this.sets, 'persons', personKeys, asOf);
+    const hits = rows.map((r) => ({ ...r, ...restrictionTexts(sets, r.measure_set_id, r.measure_code) }));
+    return groupBy(hits, (r) => r.person_key);
   }
 
   async bansOfPersons(personKeys: readonly string[], asOf?: AsOfWindow): Promise<Map<string, BanHit[]>> {
-    return groupBy(await read<BanHit>(this.primary, 'bans', personKeys, asOf), (r) => r.person_key);
+    const { rows, sets } = await read<BanHit>(this.primary, this.sets, 'bans', personKeys, asOf);
+    const hits = rows.map((r) => {
+      const m = setMeasure(sets, r.measure_set_id, r.code);
+      return { ...r, reason: m.name, reason_en: m.nameEn, roles: m.roles ?? [], basis: m.basis.map(basisText) };
+    });
+    return groupBy(hits, (r) => r.person_key);
   }
 }
 

@@ -11,10 +11,20 @@ import './tables';
  * is made. DATE columns are calendar dates in law: 'YYYY-MM-DD' strings, not local-midnight Date objects. COUNT(*)
  * and BIGINT ids come back as strings by default; our counts fit in a double.
  */
+const DATE_ARRAY = 1182;
+/** date[] (orders.measure_untils) likewise; its text form is `{2027-01-01,NULL}`: no element needs quoting. */
+const dateArray = (value: string) =>
+  value === '{}'
+    ? []
+    : value
+        .slice(1, -1)
+        .split(',')
+        .map((d) => (d === 'NULL' ? null : d));
 const serviceTypes: Knex.PgCustomTypesConfig = {
   getTypeParser: (oid: number, format: string) => {
     if (format === 'binary') return pg.types.getTypeParser(oid, 'binary');
     if (oid === pg.types.builtins.DATE) return (value: string) => value;
+    if (oid === DATE_ARRAY) return dateArray;
     if (oid === pg.types.builtins.INT8) return (value: string) => Number(value);
     return pg.types.getTypeParser(oid, 'text');
   },

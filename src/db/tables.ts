@@ -255,15 +255,20 @@ export interface RestrictionRecord {
   uscc: string | null;
   person_key: string | null;
   measure_code: string;
-  measure_name: string;
-  measure_name_en: string;
+  /** its order's measure set (measure_sets): the measure's name, scenarios and basis */
+  measure_set_id: number;
   department: string;
   list_type: string;
-  scenarios: string[];
-  basis: string[];
   until: string | null;
   status: string;
   lifted_at: Date | null;
+}
+
+/** The measures an order was issued with, stored once per distinct content (ADR 0009); never updated or deleted. */
+export interface MeasureSetRecord {
+  id: number;
+  digest: Buffer;
+  measures: unknown[];
 }
 
 export interface OfficerBanRecord {
@@ -273,11 +278,9 @@ export interface OfficerBanRecord {
   person_key: string;
   person_masked: string;
   reached_as: string;
-  roles: string[];
   code: string;
-  reason: string;
-  reason_en: string;
-  basis: string[];
+  /** its order's measure set (measure_sets): the ban's name, roles and basis */
+  measure_set_id: number;
   list_type: string;
   enterprise_uscc: string | null;
   until: string | null;
@@ -324,6 +327,7 @@ declare module 'knex/types/tables' {
     >;
     webhooks: Table<WebhookRecord, 'lease_owner' | 'lease_until'>;
     restrictions: Table<RestrictionRecord, 'id' | 'uscc' | 'person_key' | 'until' | 'status' | 'lifted_at'>;
+    measure_sets: Table<MeasureSetRecord, 'id', 'measures'>;
     officer_bans: Table<OfficerBanRecord, 'id' | 'enterprise_uscc' | 'until' | 'status' | 'lifted_at'>;
   }
 }

@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/audit-store';
 import type { Db } from '../db/knex';
-import type { OrderRow } from '../orders/order-store';
+import { type OrderRow, withMeasures } from '../orders/order-store';
 import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines } from '../time/feedback-deadline';
 import type { JobCounts } from './job-runner';
@@ -24,14 +24,17 @@ export async function recomputeProvisionalDeadlines(
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const changed = await db.transaction(async (trx) => {
-      const rows: Pick<OrderRow, 'id' | 'issued_at' | 'measures' | 'due_at'>[] = await trx('orders')
-        .where('due_at_provisional', true)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(BATCH)
-        .forUpdate()
-        .skipLocked()
-        .select('id', 'issued_at', 'measures', 'due_at');
+      const rows: Pick<OrderRow, 'id' | 'issued_at' | 'measures' | 'due_at'>[] = await withMeasures(
+        trx,
+        await trx('orders')
+          .where('due_at_provisional', true)
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(BATCH)
+          .forUpdate()
+          .skipLocked()
+          .select('id', 'issued_at', 'measure_set_id', 'measure_untils', 'due_at'),
+      );
       if (rows.length === 0) return null;
       after = rows[rows.length - 1]?.id as string;
       let n = 0;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
-import { insertOrders, type NewOrderRow, type OrderRow } from '../orders/order-store';
+import { measureSetIds, splitMeasures } from '../orders/measure-sets';
+import { insertOrders, type NewOrderRow, type OrderInsertRow, type OrderRow } from '../orders/order-store';
 import {
   banRowsOf,
   insertBanRows,
@@ -37,30 +38,43 @@ export interface IssueContext {
  * Issues orders with their restrictions, bans, audit rows and order.issued events, for any number of entries, in
  * the caller's transaction and with multi-row statements. The one path by which orders come into being: the write
  * path and the consistency job's repair. The order row is the record of what was issued and never changes its
- * measures; the audit row says who issued which measures to whom and when, without another copy of every basis.
+ * measures (they are stored once in measure_sets, which never change, and the order row names its set and keeps the
+ * `until`s); the audit row says who issued which measures to whom and when, without another copy of every basis.
  */
 export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issues: Issue[]): Promise<NewOrderRow[]> {
+  const split = issues.map(({ plan }) => plan.orders.map((o) => splitMeasures(o.measures)));
+  const setIds = await measureSetIds(
+    trx,
+    split.flatMap((orders) => orders.map((o) => o.set)),
+  );
   const orders: NewOrderRow[] = [];
+  const rows: OrderInsertRow[] = [];
   const restrictions = [];
   const bans = [];
-  for (const { entryId, listType, plan } of issues) {
-    const ids = new Map(plan.orders.map((o) => [o.department, randomUUID()]));
-    const orderIdOf = (department: string) => {
-      const id = ids.get(department);
-      if (!id) throw new Error(`plan of entry ${entryId} restricts for ${department} without an order to it`);
-      return id;
-    };
-    for (const o of plan.orders) {
+  let next = 0;
+  for (const [n, { entryId, listType, plan }] of issues.entries()) {
+    const refs = new Map<string, { id: string; measureSetId: number }>();
+    for (const [k, o] of plan.orders.entries()) {
       const { department, measures } = o;
-      const row = { id: orderIdOf(department), entry_id: entryId, list_type: listType, department, measures };
+      const ref = { id: randomUUID(), measureSetId: setIds[next++] as number };
+      refs.set(department, ref);
       const deadline = ctx.deadlineOf(measures);
-      orders.push({ ...row, issued_at: ctx.at, due_at: deadline.dueAt, due_at_provisional: deadline.provisional });
+      const row = { id: ref.id, entry_id: entryId, list_type: listType, department };
+      const due = { issued_at: ctx.at, due_at: deadline.dueAt, due_at_provisional: deadline.provisional };
+      orders.push({ ...row, measures, ...due });
+      const untils = split[n]?.[k]?.untils ?? null;
+      rows.push({ ...row, measure_set_id: ref.measureSetId, measure_untils: untils, ...due });
     }
-    // restrictions and bans reference their order: written, for all entries at once, after the orders
-    restrictions.push(...restrictionRowsOf(entryId, listType, orderIdOf, plan.restrictions));
-    bans.push(...banRowsOf(entryId, listType, orderIdOf, plan.bans));
+    const orderOf = (department: string) => {
+      const ref = refs.get(department);
+      if (!ref) throw new Error(`plan of entry ${entryId} restricts for ${department} without an order to it`);
+      return ref;
+    };
+    // restrictions and bans reference their order and its measure set: written, for all entries at once, after the orders
+    restrictions.push(...restrictionRowsOf(entryId, listType, orderOf, plan.restrictions));
+    bans.push(...banRowsOf(entryId, listType, orderOf, plan.bans));
   }
-  await insertOrders(trx, orders);
+  await insertOrders(trx, rows);
   // Before the rows exist, so no check of this process can answer clean from its index once they are committed.
   ctx.announceSubjects(subjectKeysOf(restrictions, bans));
   await insertRestrictionRows(trx, restrictions);

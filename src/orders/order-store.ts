@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { CursorKey } from '../db/pagination';
 import { orderStateSql } from './order-states';
+import { orderMeasures, readMeasureSets, type Untils } from './measure-sets';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'orders';
@@ -27,21 +28,49 @@ export interface OrderRow {
 
 export type NewOrderRow = Omit<OrderRow, 'status' | 'feedback' | 'lifted_at' | 'revoked_at' | 'end_ground'>;
 
-/** Rows per statement: at up to 9 bind parameters a row, under PostgreSQL's 65,535. */
-const ROWS_PER_STATEMENT = 7000;
+/**
+ * How an order's measures are stored (migration 20261205600000): the id of its measure set (src/orders/measure-sets.ts)
+ * and each measure's `until`, in the set's order. Readers here give OrderRow, with the measures rebuilt.
+ */
+interface StoredMeasures {
+  measure_set_id: number;
+  measure_untils: Untils;
+}
 
-export async function insertOrders(q: Q, rows: NewOrderRow[]): Promise<void> {
+/** An order row ready to insert (built by issueOrders). */
+export type OrderInsertRow = Omit<NewOrderRow, 'measures'> & StoredMeasures;
+
+/** Rows per statement: at 10 bind parameters a row, under PostgreSQL's 65,535. */
+const ROWS_PER_STATEMENT = 6000;
+
+export async function insertOrders(q: Q, rows: OrderInsertRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await q(TABLE).insert(slice.map((r) => ({ ...r, measures: JSON.stringify(r.measures), updated_at: r.issued_at })));
+    await q(TABLE).insert(slice.map((r) => ({ ...r, updated_at: r.issued_at })));
   }
+}
+
+/** Rows as read, with their measures rebuilt from their sets (one more query for the sets of all the rows). */
+export async function withMeasures<Row extends { measures: readonly unknown[] }>(
+  q: Q,
+  rows: (Omit<Row, 'measures'> & StoredMeasures)[],
+): Promise<Row[]> {
+  const sets = await readMeasureSets(
+    q,
+    rows.map((r) => r.measure_set_id),
+  );
+  return rows.map(({ measure_set_id, measure_untils, ...row }) => ({
+    ...row,
+    measures: orderMeasures(sets, measure_set_id, measure_untils),
+  })) as unknown as Row[];
 }
 
 export async function ordersOfEntries(q: Q, entryIds: string[]): Promise<OrderRow[]> {
   if (entryIds.length === 0) return [];
-  return q(TABLE)
+  const rows = await q(TABLE)
     .whereIn('entry_id', entryIds)
     .orderBy([{ column: 'department' }, { column: 'id' }]);
+  return withMeasures(q, rows);
 }
 
 /** An order with its entry's subject and authority; forUpdate locks the order row only. */
@@ -51,7 +80,8 @@ export async function findListedOrder(
   opts: { forUpdate?: boolean } = {},
 ): Promise<ListedOrderRow | undefined> {
   const query = filtered(q, { now: new Date() }).where('o.id', id).first();
-  return opts.forUpdate ? query.forUpdate('o') : query;
+  const row = await (opts.forUpdate ? query.forUpdate('o') : query);
+  return row ? (await withMeasures<ListedOrderRow>(q, [row]))[0] : undefined;
 }
 
 export interface OrderFilters {
@@ -124,12 +154,13 @@ async function keysetPage(
   const op = keyset.desc ? '<' : '>';
   if (after) query.whereRaw(`(o.${keyset.column}, o.id) ${op} (?::timestamptz, ?::uuid)`, [after.at, after.id]);
   const order = keyset.desc ? 'desc' : 'asc';
-  return query
+  const rows = await query
     .orderBy([
       { column: `o.${keyset.column}`, order },
       { column: 'o.id', order },
     ])
     .limit(limit + 1);
+  return withMeasures(q, rows);
 }
 
 /**
@@ -184,7 +215,7 @@ export async function recordFeedback(
     .where({ id })
     .update({ status: feedback.outcome, feedback: JSON.stringify(feedback), updated_at: at })
     .returning('*');
-  return row as OrderRow;
+  return (await withMeasures(q, [row]))[0] as OrderRow;
 }
 
 /**
@@ -210,7 +241,7 @@ export async function liftOrdersOfEntry(
       )
       .update({ status: 'lifted', lifted_at: at, updated_at: at, end_ground: ground });
   }
-  return before as OrderRow[];
+  return withMeasures(q, before);
 }
 
 /**
@@ -229,7 +260,7 @@ export async function revokeOrdersOfEntry(q: Q, entryId: string, at: Date): Prom
       )
       .update({ status: 'revoked', revoked_at: at, updated_at: at, end_ground: 'revoked' });
   }
-  return before as OrderRow[];
+  return withMeasures(q, before);
 }
 
 /** Orders still without feedback after their due date. */
@@ -254,7 +285,7 @@ export async function overdueOrdersToEscalate(
   const query = q(`${TABLE} as o`).select('o.*').whereRaw(orderStateSql('o').overdue('?'), [now]);
   query.where('o.id', '>', after).whereNotExists(escalated(level));
   if (level === 2) query.whereExists(escalated(1));
-  return query.orderBy('o.id').limit(limit);
+  return withMeasures(q, await query.orderBy('o.id').limit(limit));
 }
 
 export interface NewEscalation {

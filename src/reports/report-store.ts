@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { ReadRouter } from '../db/read-router';
 import { procedureCounts, type ProcedureCounts } from '../procedures/procedure-store';
 import { orderStateSql, PENDING_STATUS } from '../orders/order-states';
+import { withMeasures } from '../orders/order-store';
 import { departmentStateCounts, weekCounts } from './order-counts';
 
 export interface DepartmentCounts {
@@ -127,12 +128,16 @@ async function overduePage(
 ): Promise<OverdueRow[]> {
   const query = q('orders as o')
     .join('list_entries as e', 'e.id', 'o.entry_id')
-    .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.measures', 'o.issued_at', 'o.due_at', 'e.subject')
+    .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.issued_at', 'o.due_at', 'e.subject')
+    .select('o.measure_set_id', 'o.measure_untils')
     .select('o.escalation_level')
     .whereRaw(orderStateSql('o').overdue('?'), [f.now]);
   if (f.department) query.where('o.department', f.department);
   if (after) query.whereRaw('(o.due_at, o.id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
-  return query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1);
+  return withMeasures<OverdueRow>(
+    q,
+    await query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1),
+  );
 }
 
 /** Issued orders past due, from the kept counts: the same figure at any page and any size, without a count(*). */

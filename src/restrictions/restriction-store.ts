@@ -19,93 +19,88 @@ export async function liftRestrictionsOfEntry(
   return { restrictions, bans };
 }
 
-/** A restriction row ready to insert (see restrictionRowsOf). */
+/**
+ * A restriction row ready to insert (see restrictionRowsOf). Its name, scenarios and basis are its order's: the row
+ * names the order's measure set (src/orders/measure-sets.ts) and its measure code, and readers take them from there.
+ */
 export interface NewRestrictionRow {
   entry_id: string;
   order_id: string;
+  measure_set_id: number;
   subject_kind: string;
   uscc: string | null;
   person_key: string | null;
   measure_code: string;
-  measure_name: string;
-  measure_name_en: string;
   department: string;
   list_type: string;
-  scenarios: string[];
-  basis: string[];
   until: string | null;
 }
 
-/** A ban row ready to insert (see banRowsOf). */
+/** A ban row ready to insert (see banRowsOf); its reason, roles and basis are in its order's measure set. */
 export interface NewBanRow {
   entry_id: string;
   order_id: string;
+  measure_set_id: number;
   person_key: string;
   person_masked: string;
   reached_as: string;
-  roles: string[];
   code: string;
-  reason: string;
-  reason_en: string;
-  basis: string[];
   list_type: string;
   enterprise_uscc: string | null;
   until: string | null;
 }
 
+/** The order a department's rows belong to, and the measure set it was issued with. */
+type OrderOf = (department: string) => { id: string; measureSetId: number };
+
 export function restrictionRowsOf(
   entryId: string,
   listType: string,
-  orderIdOf: (department: string) => string,
+  orderOf: OrderOf,
   rows: PlannedRestriction[],
 ): NewRestrictionRow[] {
-  return rows.map((r) => ({
-    entry_id: entryId,
-    order_id: orderIdOf(r.department),
-    subject_kind: r.subjectKind,
-    uscc: r.uscc,
-    person_key: r.personKey,
-    measure_code: r.measureCode,
-    measure_name: r.measureName,
-    measure_name_en: r.measureNameEn,
-    department: r.department,
-    list_type: listType,
-    scenarios: r.scenarios,
-    basis: r.basis,
-    until: r.until,
-  }));
+  return rows.map((r) => {
+    const order = orderOf(r.department);
+    return {
+      entry_id: entryId,
+      order_id: order.id,
+      measure_set_id: order.measureSetId,
+      subject_kind: r.subjectKind,
+      uscc: r.uscc,
+      person_key: r.personKey,
+      measure_code: r.measureCode,
+      department: r.department,
+      list_type: listType,
+      until: r.until,
+    };
+  });
 }
 
-export function banRowsOf(
-  entryId: string,
-  listType: string,
-  orderIdOf: (department: string) => string,
-  rows: PlannedBan[],
-): NewBanRow[] {
-  return rows.map((b) => ({
-    entry_id: entryId,
-    order_id: orderIdOf(b.department),
-    person_key: b.personKey,
-    person_masked: b.personMasked,
-    reached_as: b.reachedAs,
-    roles: b.roles,
-    code: b.code,
-    reason: b.reason,
-    reason_en: b.reasonEn,
-    basis: b.basis,
-    list_type: listType,
-    enterprise_uscc: b.enterpriseUscc,
-    until: b.until,
-  }));
+export function banRowsOf(entryId: string, listType: string, orderOf: OrderOf, rows: PlannedBan[]): NewBanRow[] {
+  return rows.map((b) => {
+    const order = orderOf(b.department);
+    return {
+      entry_id: entryId,
+      order_id: order.id,
+      measure_set_id: order.measureSetId,
+      person_key: b.personKey,
+      person_masked: b.personMasked,
+      reached_as: b.reachedAs,
+      code: b.code,
+      list_type: listType,
+      enterprise_uscc: b.enterpriseUscc,
+      until: b.until,
+    };
+  });
 }
 
 /** Rows per statement: one JSON parameter each, so the limit is the statement's size (a few MB), not 65,535 parameters. */
 const ROWS_PER_STATEMENT = 10_000;
 
 const RESTRICTION_COLUMNS =
-  'entry_id uuid, order_id uuid, subject_kind text, uscc text, person_key text, measure_code text, measure_name text, measure_name_en text, department text, list_type text, scenarios text[], basis text[], until date';
+  'entry_id uuid, order_id uuid, measure_set_id integer, subject_kind text, uscc text, person_key text, measure_code text, department text, list_type text, until date';
 const BAN_COLUMNS =
-  'entry_id uuid, order_id uuid, person_key text, person_masked text, reached_as text, roles text[], code text, reason text, reason_en text, basis text[], list_type text, enterprise_uscc text, until date';
+  'entry_id uuid, order_id uuid, measure_set_id integer, person_key text, person_masked text, reached_as text, code text, list_type text, enterprise_uscc text, until date';
 const namesOf = (columns: string) =>
   columns
     .split(', ')

@@ -64,11 +64,12 @@ interface SizeResult {
   bytesPerEntry: number;
   doctored: { overdue: number; escalated: number; fedBack: number };
   http: Record<string, Timing>;
-  exportSeconds: number;
-  exportRows: number;
+  exported: Exported;
   indexReloadMs: number;
   indexSubjects: number;
-  serviceRssMb: number;
+  /** Once the start-up reload is logged, and once every HTTP figure and the export are done. */
+  rssAfterReloadMb: number;
+  rssAfterCallsMb: number;
   gaugeRefreshMs: number;
 }
 
@@ -77,9 +78,16 @@ class Resources {
   readonly children: ChildProcess[] = [];
   readonly databases: string[] = [];
   work: string | undefined;
+  private cleaning: Promise<void> | undefined;
   constructor(private readonly adminUrl: string) {}
 
-  async cleanup(): Promise<void> {
+  /** Once: a signal's cleanup and the failing run's `finally` share it, so the process exits after it, not during. */
+  cleanup(): Promise<void> {
+    this.cleaning ??= this.undo();
+    return this.cleaning;
+  }
+
+  private async undo(): Promise<void> {
     for (const c of this.children) await stop(c);
     if (this.work) rmSync(this.work, { recursive: true, force: true });
     if (this.databases.length === 0) return;
@@ -164,6 +172,7 @@ async function oneSize(
       const r = await runImport(url, authority, file, res);
       rows += r.rows;
       importSeconds += r.seconds;
+      rmSync(file, { force: true }); // the next size's files and database need the disk
     }
     log(
       `${entries} entries: imported ${rows} at ${(rows / importSeconds).toFixed(0)}/s; the bench now makes orders overdue and fed back`,
@@ -178,7 +187,7 @@ async function oneSize(
     log(`${entries} entries: HTTP figures (department ${department})`);
     const svc = await startService(url, res, {});
     let http: Record<string, Timing>;
-    let exported: { seconds: number; rows: number };
+    let exported: Exported;
     let serviceRssMb: number;
     try {
       http = await httpFigures(svc.port, department, db);
@@ -201,11 +210,11 @@ async function oneSize(
       bytesPerEntry: bytes / rows,
       doctored,
       http,
-      exportSeconds: exported.seconds,
-      exportRows: exported.rows,
+      exported,
       indexReloadMs: reload.ms,
       indexSubjects: reload.subjects,
-      serviceRssMb: Math.max(serviceRssMb, reload.rssMb),
+      rssAfterReloadMb: reload.rssMb,
+      rssAfterCallsMb: serviceRssMb,
       gaugeRefreshMs,
     };
   } finally {
@@ -213,7 +222,8 @@ async function oneSize(
     const a = createDb(adminUrl, { max: 1 });
     try {
       await a.raw(`drop database if exists "${name}" with (force)`);
-      res.databases.splice(res.databases.indexOf(name), 1);
+      const at = res.databases.indexOf(name);
+      if (at >= 0) res.databases.splice(at, 1);
     } finally {
       await a.destroy();
     }
@@ -318,23 +328,33 @@ async function httpFigures(port: number, department: string, db: Db): Promise<Re
   return f;
 }
 
+interface Exported {
+  seconds: number;
+  rows: number;
+  /** Overdue orders in all (the first page's total); the export stops at the goal's 500k rows. */
+  total: number;
+  failed?: number;
+}
+
 /** dashboard/js/api.js allPages: every page of the overdue list, 500 a request, as a supervisor. */
-async function exportOverdue(port: number): Promise<{ seconds: number; rows: number }> {
+async function exportOverdue(port: number): Promise<Exported> {
   const t0 = performance.now();
   let rows = 0;
+  let total = 0;
   let cursor: string | null = null;
   do {
     const q: string = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const r = await fetch(`http://127.0.0.1:${port}/v1/reports/overdue?${q}`, {
       headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
     });
-    if (r.status !== 200)
-      throw new Error(`the overdue export answered ${r.status} after ${rows} rows: ${await r.text()}`);
-    const page = (await r.json()) as { items: unknown[]; nextCursor: string | null };
+    // A refusal at size is a finding to print, not a reason to lose the loaded database's other figures.
+    if (r.status !== 200) return { seconds: (performance.now() - t0) / 1000, rows, total, failed: r.status };
+    const page = (await r.json()) as { items: unknown[]; total: number; nextCursor: string | null };
+    if (rows === 0) total = page.total;
     rows += page.items.length;
     cursor = page.nextCursor;
-  } while (cursor);
-  return { seconds: (performance.now() - t0) / 1000, rows };
+  } while (cursor && rows < EXPORT_GOAL_ROWS);
+  return { seconds: (performance.now() - t0) / 1000, rows, total };
 }
 
 /**
@@ -354,8 +374,9 @@ async function indexReload(url: string, res: Resources): Promise<{ ms: number; s
     }
   });
   try {
-    for (let i = 0; i < 600 && !line; i++) await new Promise((r) => setTimeout(r, 100));
-    if (!line) throw new Error('the service logged no subject index reload within 60 s of being ready');
+    // At 1M before issue 23's fix a reload took 25 s (and was cancelled at 15 s): wait long enough to see it fail.
+    for (let i = 0; i < 3000 && !line; i++) await new Promise((r) => setTimeout(r, 100));
+    if (!line) throw new Error('the service logged no subject index reload within 5 min of being ready');
     return { ...line, rssMb: rssOf(svc.child.pid as number) };
   } finally {
     await stop(svc.child);
@@ -464,13 +485,15 @@ function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string
   httpRow('GET /v1/list-entries, first page (administrator)', 'entries', '< 100 ms');
   httpRow('GET /v1/checks/decisions, first page, one department', 'decisions', '< 100 ms');
   httpRow("GET /v1/list-entries/{id}/history, one entry's", 'history', '< 100 ms');
-  const per500k = (r: SizeResult) =>
-    r.exportRows > 0 ? (r.exportSeconds * EXPORT_GOAL_ROWS) / r.exportRows : Number.NaN;
+  const per500k = (e: Exported) => (e.rows > 0 ? (e.seconds * EXPORT_GOAL_ROWS) / e.rows : Number.NaN);
+  const exportCell = (e: Exported) =>
+    `${e.seconds.toFixed(2)} s for ${f(e.rows)} of ${f(e.total)} rows (${per500k(e).toFixed(1)} s per 500k)` +
+    (e.failed ? `, then answered ${e.failed}` : '');
   row(
-    'full overdue export (every page of /v1/reports/overdue, 500 a request)',
-    `${small.exportSeconds.toFixed(2)} s for ${f(small.exportRows)} rows (${per500k(small).toFixed(1)} s per 500k)`,
-    `${big.exportSeconds.toFixed(2)} s for ${f(big.exportRows)} rows (${per500k(big).toFixed(1)} s per 500k)`,
-    `${growth(per500k(small), per500k(big))} per row`,
+    'overdue export (every page of /v1/reports/overdue, 500 a request, up to 500k rows)',
+    exportCell(small.exported),
+    exportCell(big.exported),
+    `${growth(per500k(small.exported), per500k(big.exported))} per row`,
     '500k rows < 60 s; time per row flat',
   );
   row(
@@ -481,11 +504,18 @@ function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string
     'holds at any size; RSS ≤ 512 MB at 10M subjects',
   );
   row(
-    'service RSS (after the reload / after the calls)',
-    `${f(small.serviceRssMb)} MB`,
-    `${f(big.serviceRssMb)} MB`,
-    growth(small.serviceRssMb, big.serviceRssMb),
-    '≤ 512 MB at 10M subjects',
+    'service RSS once the start-up reload is logged',
+    `${f(small.rssAfterReloadMb)} MB`,
+    `${f(big.rssAfterReloadMb)} MB`,
+    growth(small.rssAfterReloadMb, big.rssAfterReloadMb),
+    '≤ 512 MB with 10M subjects',
+  );
+  row(
+    'service RSS after the HTTP figures and the export',
+    `${f(small.rssAfterCallsMb)} MB`,
+    `${f(big.rssAfterCallsMb)} MB`,
+    growth(small.rssAfterCallsMb, big.rssAfterCallsMb),
+    '',
   );
   row(
     'gauge refresh (DbGauges, in process, median of 3)',
@@ -516,7 +546,7 @@ function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string
     'Loaded through the product: files of scripts/generate.ts imported by `npm run import` (child process), each size on an empty private database.',
     "THE BENCH then makes 30% of the issued orders overdue (due 1–60 days ago), escalates a third of those (level 1), and feeds back another 30% as implemented; plain UPDATE/INSERT statements on orders and escalations, so the migrations' statement triggers keep order_counts; then the counts are compacted (as the service's job does) and the database ANALYZEd.",
     `HTTP figures: median of ${RUNS} calls after one warm-up, fetch from the bench process over loopback, service as a child process with JOBS_ENABLED=false (no escalation job writing meanwhile). Decisions exist only if checks recorded them: none here.`,
-    'Export: the API has no export endpoint; the dashboard exports by reading every page of /v1/reports/overdue (500 a request), which is what is timed.',
+    "Export: the API has no export endpoint; the dashboard exports by reading every page of /v1/reports/overdue (500 a request), which is what is timed, up to the goal's 500k rows. Overdue orders include those the generator already made overdue (decisions up to ten years old), not only the bench's.",
     `date: ${new Date().toISOString()}; PostgreSQL: ${new URL(adminUrl).host}; machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}; shared with other work ("loaded").`,
   ];
   return `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;

@@ -54,6 +54,8 @@ interface Timing {
   ms: number;
   /** Answers other than 200 among the timed calls (a 503 at size is a finding, not a crash of the bench). */
   failed: number;
+  /** Body size of the last call: a page's time is often its size (an entry page carries every order's measures). */
+  bytes: number;
 }
 
 interface SizeResult {
@@ -292,13 +294,17 @@ async function timed(call: () => Promise<Response>): Promise<Timing> {
   const once = async () => {
     const t0 = performance.now();
     const r = await call();
-    await r.arrayBuffer();
-    return { ms: performance.now() - t0, ok: r.status === 200 };
+    const bytes = (await r.arrayBuffer()).byteLength;
+    return { ms: performance.now() - t0, ok: r.status === 200, bytes };
   };
   await once();
-  const runs: { ms: number; ok: boolean }[] = [];
+  const runs: { ms: number; ok: boolean; bytes: number }[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await once());
-  return { ms: median(runs.map((r) => r.ms)), failed: runs.filter((r) => !r.ok).length };
+  return {
+    ms: median(runs.map((r) => r.ms)),
+    failed: runs.filter((r) => !r.ok).length,
+    bytes: runs[runs.length - 1]?.bytes ?? 0,
+  };
 }
 
 async function httpFigures(port: number, department: string, db: Db): Promise<Record<string, Timing>> {
@@ -317,6 +323,11 @@ async function httpFigures(port: number, department: string, db: Db): Promise<Re
       get('/v1/reports/feedback', supervisor)(),
       get('/v1/reports/trend?weeks=12', supervisor)(),
     ]);
+    // timed() reads the body it is given: the other one here, and a refusal of either counts
+    if (a.status !== 200) {
+      await b.arrayBuffer();
+      return a;
+    }
     await a.arrayBuffer();
     return b;
   });
@@ -467,7 +478,9 @@ async function explainReports(
 
 function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string {
   const ms = (t: Timing | undefined) =>
-    t ? `${t.ms.toFixed(1)} ms${t.failed ? ` (${t.failed}/${RUNS} not 200)` : ''}` : '–';
+    t
+      ? `${t.ms.toFixed(1)} ms, ${(t.bytes / 1024).toFixed(0)} KB${t.failed ? ` (${t.failed}/${RUNS} not 200)` : ''}`
+      : '–';
   const growth = (a: number, b: number) => (a > 0 ? `${(b / a).toFixed(2)}×` : '–');
   const f = (x: number) => Math.round(x).toLocaleString('en-US');
   const lines = [

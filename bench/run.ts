@@ -22,6 +22,7 @@ import { systemClock } from '../src/time/clock';
 import { generate, type GeneratedFiles } from '../scripts/generate';
 import { startReplicaPair } from '../test/support/replica-pair';
 import { rawInsert } from './raw-insert';
+import { readsAtSize } from './reads-at-size';
 import { benchWebhooks } from './webhooks';
 import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type WrkRun } from './wrk';
 
@@ -34,7 +35,7 @@ const BENCH_KEYS = {
 };
 
 /**
- * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks]
+ * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks|reads]
  *
  * Every figure next to its baseline, measured in the same run on the same machine:
  *  - ingestion through the import CLI (child process) vs raw multi-row INSERTs of the same entry and order rows;
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       /** Run one section alone: `webhooks`. */
       only: { type: 'string' },
+      /** --only reads: where the EXPLAIN plans go. */
+      plans: { type: 'string', default: 'bench-reads-plans.md' },
       'webhook-events': { type: 'string', default: '150000' },
       'metrics-pairs': { type: 'string', default: '10' },
       /** `replica`: two instances and a streaming replica against one instance on the primary alone. */
@@ -87,8 +90,17 @@ async function main(): Promise<void> {
     if (values.out) writeFileSync(values.out, md);
     return;
   }
+  // --only reads: issue 23's read figures at N/10 and N, loaded through the import CLI (bench/reads-at-size.ts).
+  if (values.only === 'reads') {
+    const t0 = Date.now();
+    const log = (m: string) => console.error(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
+    const md = await readsAtSize({ entries: Number(values.entries), plansFile: values.plans, log });
+    console.log(md);
+    if (values.out) writeFileSync(values.out, md);
+    return;
+  }
   if (values.only !== undefined && values.only !== 'webhooks') {
-    throw new Error(`--only takes: webhooks (got "${values.only}")`);
+    throw new Error(`--only takes: webhooks, reads (got "${values.only}")`);
   }
   const wanted = Number(values.entries);
   const duration = Number(values.duration);

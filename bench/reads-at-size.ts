@@ -1,0 +1,670 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { createDb, migrateToLatest, type Db } from '../src/db/knex';
+import { DbGauges } from '../src/metrics/db-gauges';
+import { GaugeStore } from '../src/metrics/gauge-store';
+import { refreshDuration } from '../src/metrics/metrics';
+import { projectRoot } from '../src/paths';
+import { compactOrderCounts } from '../src/reports/order-counts';
+import { ReportStore } from '../src/reports/report-store';
+import { systemClock } from '../src/time/clock';
+import { addDays, chinaDate } from '../src/time/dates';
+import { generate } from '../scripts/generate';
+
+/**
+ * npm run bench -- --only reads --entries 1000000 [--out reads.md --plans plans.md]
+ *
+ * The read figures of issue 23 on data loaded THROUGH THE PRODUCT'S INGESTION (scripts/generate.ts files imported by
+ * the import CLI as a child process), at N/10 and at N entries, each on a private database dropped at the end:
+ *  - every report, dashboard and first-page call over HTTP against the service started as a child process on that
+ *    database (median of 5 after one warm-up), the full overdue export as the dashboard makes it (every page of
+ *    /v1/reports/overdue, 500 rows a request: the API has no other export), the subject index's start-up reload
+ *    (its debug log line) and the service's RSS, one in-process refresh of the database gauges;
+ *  - ingestion entries/s of each import and bytes per entry in the database;
+ *  - EXPLAIN (ANALYZE, BUFFERS) of the statements behind the feedback report, the 52-week trend and a department's
+ *    first overdue page at N, captured from the service's own store (ReportStore) as it sends them.
+ * The import leaves every order issued and due in the future. So the reports have something to count, THE BENCH then
+ * makes a share overdue, escalates some of those, and feeds back another share, with UPDATE/INSERT statements on
+ * orders and escalations: the migrations' statement triggers keep order_counts and orders.escalation_level right.
+ */
+export interface ReadsAtSizeOptions {
+  entries: number;
+  /** Databases are created on this server; the default as the tests': TEST_DATABASE_URL, BENCH_DATABASE_URL, local. */
+  adminUrl?: string;
+  plansFile: string;
+  log: (message: string) => void;
+}
+
+const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
+const KEYS = {
+  ID_HASH_KEY: randomBytes(32).toString('base64url'),
+  WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64url'),
+};
+/** The supervising department of rules/departments.json (信用办: ndrc). */
+const SUPERVISOR = 'ndrc';
+const RUNS = 5;
+const EXPORT_GOAL_ROWS = 500_000;
+
+interface Timing {
+  ms: number;
+  /** Answers other than 200 among the timed calls (a 503 at size is a finding, not a crash of the bench). */
+  failed: number;
+  /** Body size of the last call: a page's time is often its size (an entry page carries every order's measures). */
+  bytes: number;
+}
+
+interface SizeResult {
+  entries: number;
+  orders: number;
+  ingestRate: number;
+  importSeconds: number;
+  bytesPerEntry: number;
+  doctored: { overdue: number; escalated: number; fedBack: number };
+  http: Record<string, Timing>;
+  exported: Exported;
+  indexReloadMs: number;
+  indexSubjects: number;
+  /** Once the start-up reload is logged, and once every HTTP figure and the export are done. */
+  rssAfterReloadMb: number;
+  rssAfterCallsMb: number;
+  gaugeRefreshMs: number;
+}
+
+/** Everything started is registered here and undone in `cleanup`, on success, failure or a signal. */
+class Resources {
+  readonly children: ChildProcess[] = [];
+  readonly databases: string[] = [];
+  work: string | undefined;
+  private cleaning: Promise<void> | undefined;
+  constructor(private readonly adminUrl: string) {}
+
+  /** Once: a signal's cleanup and the failing run's `finally` share it, so the process exits after it, not during. */
+  cleanup(): Promise<void> {
+    this.cleaning ??= this.undo();
+    return this.cleaning;
+  }
+
+  private async undo(): Promise<void> {
+    for (const c of this.children) await stop(c);
+    if (this.work) rmSync(this.work, { recursive: true, force: true });
+    if (this.databases.length === 0) return;
+    const admin = createDb(this.adminUrl, { max: 1 });
+    try {
+      for (const name of this.databases.splice(0)) await admin.raw(`drop database if exists "${name}" with (force)`);
+    } finally {
+      await admin.destroy();
+    }
+  }
+}
+
+export async function readsAtSize(o: ReadsAtSizeOptions): Promise<string> {
+  const adminUrl =
+    o.adminUrl ??
+    process.env.TEST_DATABASE_URL ??
+    process.env.BENCH_DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
+  const res = new Resources(adminUrl);
+  const onSignal = (signal: NodeJS.Signals) => {
+    o.log(`${signal}: stopping the children and dropping the databases`);
+    void res.cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    res.work = mkdtempSync(path.join(os.tmpdir(), 'jp-reads-'));
+    const sizes = [Math.max(100, Math.round(o.entries / 10)), o.entries];
+    const results: SizeResult[] = [];
+    let plans = '';
+    for (const [i, entries] of sizes.entries()) {
+      const big = i === sizes.length - 1;
+      const r = await oneSize(entries, adminUrl, res, o.log, big ? (p) => (plans = p) : undefined);
+      results.push(r);
+    }
+    writeFileSync(o.plansFile, plans);
+    o.log(`plans written to ${o.plansFile}`);
+    return table(results as [SizeResult, SizeResult], adminUrl);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await res.cleanup();
+  }
+}
+
+async function oneSize(
+  entries: number,
+  adminUrl: string,
+  res: Resources,
+  log: (m: string) => void,
+  withPlans?: (markdown: string) => void,
+): Promise<SizeResult> {
+  const name = `jp_bench_reads_${randomBytes(4).toString('hex')}`;
+  const admin = createDb(adminUrl, { max: 1 });
+  try {
+    await admin.raw(`create database "${name}"`);
+    res.databases.push(name);
+  } finally {
+    await admin.destroy();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = createDb(url, { max: 2 });
+  try {
+    await migrateToLatest(db);
+    log(`${entries} entries: generating (scripts/generate.ts)`);
+    const files = await generate({
+      // the service refuses a listing whose term is already over on arrival: generate against the real today
+      today: new Date().toISOString().slice(0, 10),
+      entries,
+      out: path.join(res.work as string, `${name}.csv`),
+      authority: 'all',
+      format: 'csv',
+      removals: 0,
+      seed: entries,
+    });
+    let rows = 0;
+    let importSeconds = 0;
+    for (const [authority, file] of Object.entries(files.entries)) {
+      log(`${entries} entries: importing ${files.counts[authority] ?? '?'} of ${authority} through the import CLI`);
+      const r = await runImport(url, authority, file, res);
+      rows += r.rows;
+      importSeconds += r.seconds;
+      rmSync(file, { force: true }); // the next size's files and database need the disk
+    }
+    log(
+      `${entries} entries: imported ${rows} at ${(rows / importSeconds).toFixed(0)}/s; the bench now makes orders overdue and fed back`,
+    );
+    const doctored = await doctor(db);
+    const orders = Number((await db('orders').count({ n: '*' }))[0]?.n);
+    const bytes = await databaseBytes(db);
+    const department = await busiestOverdueDepartment(db);
+
+    log(`${entries} entries: subject index reload at service start-up`);
+    const reload = await indexReload(url, res);
+    log(`${entries} entries: HTTP figures (department ${department})`);
+    const svc = await startService(url, res, {});
+    let http: Record<string, Timing>;
+    let exported: Exported;
+    let serviceRssMb: number;
+    try {
+      http = await httpFigures(svc.port, department, db);
+      log(`${entries} entries: the full overdue export, 500 rows a request`);
+      exported = await exportOverdue(svc.port);
+      serviceRssMb = rssOf(svc.child.pid as number);
+    } finally {
+      await stop(svc.child);
+    }
+    const gaugeRefreshMs = await gaugeRefresh(db);
+    if (withPlans) {
+      log(`${entries} entries: EXPLAIN (ANALYZE, BUFFERS) of the reports' statements`);
+      withPlans(await explainReports(db, url, entries, orders, department));
+    }
+    return {
+      entries: rows,
+      orders,
+      ingestRate: rows / importSeconds,
+      importSeconds,
+      bytesPerEntry: bytes / rows,
+      doctored,
+      http,
+      exported,
+      indexReloadMs: reload.ms,
+      indexSubjects: reload.subjects,
+      rssAfterReloadMb: reload.rssMb,
+      rssAfterCallsMb: serviceRssMb,
+      gaugeRefreshMs,
+    };
+  } finally {
+    await db.destroy();
+    const a = createDb(adminUrl, { max: 1 });
+    try {
+      await a.raw(`drop database if exists "${name}" with (force)`);
+      const at = res.databases.indexOf(name);
+      if (at >= 0) res.databases.splice(at, 1);
+    } finally {
+      await a.destroy();
+    }
+  }
+}
+
+/**
+ * What the bench does to the imported data (said in the output): of the issued orders, 30% due 1–60 days ago
+ * (overdue), a third of those escalated at level 1, and another 30% fed back as implemented 1–30 days ago. Plain
+ * UPDATE/INSERT statements, so the statement triggers of migrations/*order_counts* (on orders: department, list,
+ * status, due_at, escalation_level, issued_at, feedback.at; on escalations: escalation_level) keep the counts.
+ */
+async function doctor(db: Db): Promise<{ overdue: number; escalated: number; fedBack: number }> {
+  return db
+    .transaction(async (trx) => {
+      await trx.raw('set local statement_timeout = 0');
+      // A stable pseudo-random bucket per order, 0..99.
+      const bucket = `(('x' || substr(md5(id::text), 1, 8))::bit(32)::int & 2147483647) % 100`;
+      const overdue = await trx.raw(
+        // Whole seconds, as the service writes instants (ms): the page cursor carries ms, so µs would repeat rows.
+        `update orders set due_at = date_trunc('second', now()) - (1 + ${bucket} % 60) * interval '1 day'
+        where status = 'issued' and ${bucket} < 30`,
+      );
+      const escalated = await trx.raw(
+        `insert into escalations (order_id, level, department, supervisors, due_at, escalated_at)
+       select id, 1, department, '{${SUPERVISOR}}', due_at, due_at + interval '1 hour' from orders
+        where status = 'issued' and due_at < now() and ${bucket} < 10`,
+      );
+      const fedBack = await trx.raw(
+        `update orders set status = 'implemented', updated_at = now(),
+              feedback = jsonb_build_object('outcome', 'implemented', 'reason', null, 'note', null, 'caseRef', null,
+                'at', to_char((now() - (1 + ${bucket} % 30) * interval '1 day') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                'by', department)
+        where status = 'issued' and due_at >= now() and ${bucket} >= 30 and ${bucket} < 60`,
+      );
+      return { overdue: overdue.rowCount, escalated: escalated.rowCount, fedBack: fedBack.rowCount };
+    })
+    .then(async (n) => {
+      // As the service's compact job would within a minute, and as autovacuum would: the figures are of a settled
+      // database, not of one whose statistics still describe the import.
+      await compactOrderCounts(db);
+      await db.raw('analyze');
+      return n;
+    });
+}
+
+/** Every table of the schema with its indexes and TOAST (partitions counted once, as themselves). */
+async function databaseBytes(db: Db): Promise<number> {
+  const { rows } = await db.raw<{ rows: { bytes: string }[] }>(
+    `select coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'r' and n.nspname = current_schema()`,
+  );
+  return Number(rows[0]?.bytes);
+}
+
+async function busiestOverdueDepartment(db: Db): Promise<string> {
+  const { rows } = await db.raw<{ rows: { department: string }[] }>(
+    `select department from orders where status = 'issued' and due_at < now()
+      group by department order by count(*) desc limit 1`,
+  );
+  return rows[0]?.department ?? 'mof';
+}
+
+async function timed(call: () => Promise<Response>): Promise<Timing> {
+  const once = async () => {
+    const t0 = performance.now();
+    const r = await call();
+    const bytes = (await r.arrayBuffer()).byteLength;
+    return { ms: performance.now() - t0, ok: r.status === 200, bytes };
+  };
+  await once();
+  const runs: { ms: number; ok: boolean; bytes: number }[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await once());
+  return {
+    ms: median(runs.map((r) => r.ms)),
+    failed: runs.filter((r) => !r.ok).length,
+    bytes: runs[runs.length - 1]?.bytes ?? 0,
+  };
+}
+
+async function httpFigures(port: number, department: string, db: Db): Promise<Record<string, Timing>> {
+  const supervisor = await token(port, SUPERVISOR);
+  const dept = await token(port, department);
+  const get = (p: string, tok: string) => () =>
+    fetch(`http://127.0.0.1:${port}${p}`, { headers: { Authorization: `Bearer ${tok}` } });
+  const entry = (await db('list_entries').orderBy('id').select('id').first()) as { id: string } | undefined;
+  const f: Record<string, Timing> = {};
+  f.feedback = await timed(get('/v1/reports/feedback', supervisor));
+  f.trend12 = await timed(get('/v1/reports/trend', supervisor));
+  f.trend52 = await timed(get('/v1/reports/trend?weeks=52', supervisor));
+  // overview.js: both reports at once (the departments list is cached by the page after its first load)
+  f.overview = await timed(async () => {
+    const [a, b] = await Promise.all([
+      get('/v1/reports/feedback', supervisor)(),
+      get('/v1/reports/trend?weeks=12', supervisor)(),
+    ]);
+    // timed() reads the body it is given: the other one here, and a refusal of either counts
+    if (a.status !== 200) {
+      await b.arrayBuffer();
+      return a;
+    }
+    await a.arrayBuffer();
+    return b;
+  });
+  f.overdueSupervisor = await timed(get('/v1/reports/overdue', supervisor));
+  f.overdueDepartment = await timed(get('/v1/reports/overdue', dept));
+  f.orders = await timed(get('/v1/orders', dept));
+  f.entries = await timed(get('/v1/list-entries', ADMIN_TOKEN));
+  f.decisions = await timed(get('/v1/checks/decisions', dept));
+  if (entry) f.history = await timed(get(`/v1/list-entries/${entry.id}/history`, ADMIN_TOKEN));
+  return f;
+}
+
+interface Exported {
+  seconds: number;
+  rows: number;
+  /** Overdue orders in all (the first page's total); the export stops at the goal's 500k rows. */
+  total: number;
+  /** Rows served twice (a cursor that does not follow its sort key exactly). */
+  repeated: number;
+  failed?: number;
+}
+
+/** dashboard/js/api.js allPages: every page of the overdue list, 500 a request, as a supervisor. */
+async function exportOverdue(port: number): Promise<Exported> {
+  const t0 = performance.now();
+  let rows = 0;
+  let total = 0;
+  const seen = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const q: string = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const r = await fetch(`http://127.0.0.1:${port}/v1/reports/overdue?${q}`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    // A refusal at size is a finding to print, not a reason to lose the loaded database's other figures.
+    if (r.status !== 200)
+      return { seconds: (performance.now() - t0) / 1000, rows, total, repeated: rows - seen.size, failed: r.status };
+    const page = (await r.json()) as { items: { id: string }[]; total: number; nextCursor: string | null };
+    if (rows === 0) total = page.total;
+    rows += page.items.length;
+    for (const item of page.items) seen.add(item.id);
+    cursor = page.nextCursor;
+  } while (cursor && rows < EXPORT_GOAL_ROWS);
+  return { seconds: (performance.now() - t0) / 1000, rows, total, repeated: rows - seen.size };
+}
+
+/**
+ * The reload the service makes at start-up, from its own debug line ("subject index reloaded", with ms and subjects);
+ * RSS of the service once it is ready. A service of its own, with debug logs, so the timed calls run without them.
+ */
+async function indexReload(url: string, res: Resources): Promise<{ ms: number; subjects: number; rssMb: number }> {
+  let line: { ms: number; subjects: number } | undefined;
+  let pending = '';
+  const svc = await startService(url, res, { LOG_LEVEL: 'debug' }, (text) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) {
+      if (!l.includes('subject index reloaded')) continue;
+      const j = JSON.parse(l) as { ms: number; subjects: number };
+      line ??= { ms: j.ms, subjects: j.subjects };
+    }
+  });
+  try {
+    // At 1M before issue 23's fix a reload took 25 s (and was cancelled at 15 s): wait long enough to see it fail.
+    for (let i = 0; i < 3000 && !line; i++) await new Promise((r) => setTimeout(r, 100));
+    if (!line) throw new Error('the service logged no subject index reload within 5 min of being ready');
+    return { ...line, rssMb: rssOf(svc.child.pid as number) };
+  } finally {
+    await stop(svc.child);
+  }
+}
+
+/** One refresh of the database gauges (median of three), in this process as an instance makes it once a minute. */
+async function gaugeRefresh(db: Db): Promise<number> {
+  const gauges = new DbGauges({
+    db,
+    store: new GaugeStore({ read: (query) => query(db) }),
+    clock: systemClock,
+    log: pino({ level: 'warn' }),
+    departments: [],
+    calendarLastYear: () => 2026,
+    intervalMs: 60_000,
+  });
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await gauges.refresh();
+    times.push((await refreshDuration.get()).values[0]?.value ?? Number.NaN);
+  }
+  return median(times) * 1000;
+}
+
+/**
+ * The statements ReportStore sends for the feedback report, the 52-week trend and a department's first overdue page
+ * (caught from knex's query events, placeholders and bindings as sent), each explained on a connection of its own.
+ */
+async function explainReports(
+  db: Db,
+  url: string,
+  entries: number,
+  orders: number,
+  department: string,
+): Promise<string> {
+  const now = new Date();
+  const reports = new ReportStore({ read: (query) => query(db) });
+  const today = chinaDate(now);
+  const day = new Date(`${today}T00:00:00Z`).getUTCDay();
+  const from = addDays(addDays(today, -((day + 6) % 7)), -7 * 51);
+  const capture = async (what: string, call: () => Promise<unknown>) => {
+    const sent: { sql: string; bindings: unknown[] }[] = [];
+    const listener = (q: { sql: string; bindings?: unknown[] }) => {
+      if (/^\s*(select|with)\b/i.test(q.sql)) sent.push({ sql: q.sql, bindings: q.bindings ?? [] });
+    };
+    db.on('query', listener);
+    try {
+      await call();
+    } finally {
+      db.off('query', listener);
+    }
+    return { what, sent };
+  };
+  const groups = [
+    await capture('GET /v1/reports/feedback', () => reports.feedback(now, today)),
+    await capture('GET /v1/reports/trend?weeks=52', () => reports.weekly(from, 52)),
+    await capture(`GET /v1/reports/overdue as ${department} (first page)`, () =>
+      reports.overdue({ now, department }, 50),
+    ),
+  ];
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let md = `# EXPLAIN (ANALYZE, BUFFERS) at ${entries.toLocaleString('en')} entries (${orders.toLocaleString('en')} orders)\n\n`;
+  md += `Loaded through the import CLI; orders made overdue and fed back by the bench (bench/reads-at-size.ts). ${new Date().toISOString()}\n`;
+  try {
+    for (const g of groups) {
+      md += `\n## ${g.what}\n`;
+      for (const s of g.sent) {
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+          `explain (analyze, buffers) ${s.sql}`,
+          s.bindings as unknown[],
+        );
+        md += `\n\`\`\`sql\n${s.sql}\n\`\`\`\nbindings: \`${JSON.stringify(s.bindings)}\`\n\n\`\`\`\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n\`\`\`\n`;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  return md;
+}
+
+function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string {
+  const ms = (t: Timing | undefined) =>
+    t
+      ? `${t.ms.toFixed(1)} ms, ${(t.bytes / 1024).toFixed(0)} KB${t.failed ? ` (${t.failed}/${RUNS} not 200)` : ''}`
+      : '–';
+  const growth = (a: number, b: number) => (a > 0 ? `${(b / a).toFixed(2)}×` : '–');
+  const f = (x: number) => Math.round(x).toLocaleString('en-US');
+  const lines = [
+    `| figure | at ${f(small.entries)} entries | at ${f(big.entries)} entries | growth | goal |`,
+    '|---|---|---|---|---|',
+  ];
+  const row = (name: string, a: string, b: string, g: string, goal: string) =>
+    lines.push(`| ${name} | ${a} | ${b} | ${g} | ${goal} |`);
+  const httpRow = (name: string, key: string, goal: string) => {
+    const a = small.http[key];
+    const b = big.http[key];
+    row(name, ms(a), ms(b), a && b ? growth(a.ms, b.ms) : '–', `${goal}; growth ≤ 1.5×`);
+  };
+  httpRow('GET /v1/reports/feedback (supervisor)', 'feedback', '< 200 ms');
+  httpRow('GET /v1/reports/trend (12 weeks, the default)', 'trend12', '< 200 ms');
+  httpRow('GET /v1/reports/trend?weeks=52', 'trend52', '< 300 ms');
+  httpRow('dashboard overview (feedback + 12-week trend at once)', 'overview', '< 200 ms');
+  httpRow('GET /v1/reports/overdue, first page, supervisor', 'overdueSupervisor', '< 100 ms');
+  httpRow('GET /v1/reports/overdue, first page, one department', 'overdueDepartment', '< 100 ms');
+  httpRow('GET /v1/orders, first page, one department', 'orders', '< 100 ms');
+  httpRow('GET /v1/list-entries, first page (administrator)', 'entries', '< 100 ms');
+  httpRow('GET /v1/checks/decisions, first page, one department', 'decisions', '< 100 ms');
+  httpRow("GET /v1/list-entries/{id}/history, one entry's", 'history', '< 100 ms');
+  const per500k = (e: Exported) => (e.rows > 0 ? (e.seconds * EXPORT_GOAL_ROWS) / e.rows : Number.NaN);
+  const exportCell = (e: Exported) =>
+    `${e.seconds.toFixed(2)} s for ${f(e.rows)} of ${f(e.total)} rows (${per500k(e).toFixed(1)} s per 500k)` +
+    (e.repeated ? `, ${f(e.repeated)} of them repeated` : '') +
+    (e.failed ? `, then answered ${e.failed}` : '');
+  row(
+    'overdue export (every page of /v1/reports/overdue, 500 a request, up to 500k rows)',
+    exportCell(small.exported),
+    exportCell(big.exported),
+    `${growth(per500k(small.exported), per500k(big.exported))} per row`,
+    '500k rows < 60 s; time per row flat',
+  );
+  row(
+    'subject index reload at start-up (service debug log)',
+    `${f(small.indexReloadMs)} ms, ${f(small.indexSubjects)} subjects`,
+    `${f(big.indexReloadMs)} ms, ${f(big.indexSubjects)} subjects`,
+    growth(small.indexReloadMs, big.indexReloadMs),
+    'holds at any size; RSS ≤ 512 MB at 10M subjects',
+  );
+  row(
+    'service RSS once the start-up reload is logged',
+    `${f(small.rssAfterReloadMb)} MB`,
+    `${f(big.rssAfterReloadMb)} MB`,
+    growth(small.rssAfterReloadMb, big.rssAfterReloadMb),
+    '≤ 512 MB with 10M subjects',
+  );
+  row(
+    'service RSS after the HTTP figures and the export',
+    `${f(small.rssAfterCallsMb)} MB`,
+    `${f(big.rssAfterCallsMb)} MB`,
+    growth(small.rssAfterCallsMb, big.rssAfterCallsMb),
+    '',
+  );
+  row(
+    'gauge refresh (DbGauges, in process, median of 3)',
+    `${small.gaugeRefreshMs.toFixed(1)} ms`,
+    `${big.gaugeRefreshMs.toFixed(1)} ms`,
+    growth(small.gaugeRefreshMs, big.gaugeRefreshMs),
+    '< 100 ms; growth ≤ 1.5×',
+  );
+  row(
+    'ingestion through the import CLI, entries/s',
+    `${f(small.ingestRate)} (${small.importSeconds.toFixed(1)} s, empty database)`,
+    `${f(big.ingestRate)} (${big.importSeconds.toFixed(1)} s, empty database)`,
+    growth(small.ingestRate, big.ingestRate),
+    '≥ 1,700/s',
+  );
+  row(
+    'bytes per entry (pg_total_relation_size of every table / entries)',
+    f(small.bytesPerEntry),
+    f(big.bytesPerEntry),
+    growth(small.bytesPerEntry, big.bytesPerEntry),
+    '≤ 8 KB including audit',
+  );
+  row('orders', f(small.orders), f(big.orders), growth(small.orders, big.orders), '');
+  const d = (r: SizeResult) =>
+    `${f(r.doctored.overdue)} overdue (${f(r.doctored.escalated)} escalated), ${f(r.doctored.fedBack)} fed back`;
+  row('made by the bench after the import (SQL UPDATE/INSERT, triggers fire)', d(small), d(big), '', '');
+  const notes = [
+    'Loaded through the product: files of scripts/generate.ts imported by `npm run import` (child process), each size on an empty private database.',
+    "THE BENCH then makes 30% of the issued orders overdue (due 1–60 days ago), escalates a third of those (level 1), and feeds back another 30% as implemented; plain UPDATE/INSERT statements on orders and escalations, so the migrations' statement triggers keep order_counts; then the counts are compacted (as the service's job does) and the database ANALYZEd.",
+    `HTTP figures: median of ${RUNS} calls after one warm-up, fetch from the bench process over loopback, service as a child process with JOBS_ENABLED=false (no escalation job writing meanwhile). Decisions exist only if checks recorded them: none here.`,
+    "Export: the API has no export endpoint; the dashboard exports by reading every page of /v1/reports/overdue (500 a request), which is what is timed, up to the goal's 500k rows. Rows served twice, if any, are counted (a cursor that does not follow its sort key exactly).",
+    `date: ${new Date().toISOString()}; PostgreSQL: ${new URL(adminUrl).host}; machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}; shared with other work ("loaded").`,
+  ];
+  return `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+}
+
+function runImport(
+  url: string,
+  authority: string,
+  file: string,
+  res: Resources,
+): Promise<{ rows: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...KEYS },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    res.children.push(child);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`import failed (${code}): ${out}`));
+      const r = JSON.parse(last) as { rows: number; seconds: number; rejected: number };
+      if (r.rejected) return reject(new Error(`import rejected ${r.rejected} generated rows: ${out}`));
+      resolve({ rows: r.rows, seconds: r.seconds });
+    });
+  });
+}
+
+async function startService(
+  url: string,
+  res: Resources,
+  env: Record<string, string>,
+  onStdout?: (text: string) => void,
+): Promise<{ child: ChildProcess; port: number }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      JOBS_ENABLED: 'false',
+      METRICS_TOKEN: '',
+      METRICS_PORT: '',
+      ...KEYS,
+      ...env,
+    },
+    stdio: ['ignore', onStdout ? 'pipe' : 'inherit', 'inherit'],
+  });
+  res.children.push(child);
+  child.stdout?.on('data', (d: Buffer) => onStdout?.(String(d)));
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before it was ready`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (r.ok) return { child, port };
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the service did not become ready');
+}
+
+async function token(port: number, department: string): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${port}/v1/departments/${department}/tokens`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: '{"label":"bench"}',
+  });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`token for ${department}: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { token: string }).token;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}

@@ -24,10 +24,13 @@ export async function benchIngestion(
   work: string,
   o: { entries: number; preload: number; env: Record<string, string> },
   log: (m: string) => void,
-): Promise<{ lines: string[]; notes: string[]; dbs: string[] }> {
+  /** Told the databases' names before they are created, so that the caller drops them even after a failure. */
+  created: (names: string[]) => void,
+): Promise<{ lines: string[]; notes: string[] }> {
   const suffix = Math.random().toString(16).slice(2, 10);
   const svcName = `jp_ingest_${suffix}`;
   const refName = `${svcName}_ref`;
+  created([svcName, refName]);
   const withDb = (name: string) => {
     const u = new URL(adminUrl);
     u.pathname = `/${name}`;
@@ -116,7 +119,6 @@ export async function benchIngestion(
       `ingestion: ${cli.seconds.toFixed(1)} s for ${f(cli.rows)} entries${o.preload ? `; preloaded ${f(o.preload)} at ${f(preloadRate)}/s` : ''}; rows written: ${rows}; ${(dumped.bytes / 2 ** 20).toFixed(0)} MB as COPY text`,
       `loaded: machine shared with other work; 1-minute load average at start → before the CLI → after it → after (a) → after (b): ${loaded} (${os.cpus().length} cores)`,
     ],
-    dbs: [svcName, refName],
   };
 }
 

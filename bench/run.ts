@@ -108,8 +108,8 @@ async function main(): Promise<void> {
         work,
         { entries: wanted, preload: Number(values.preload), env: BENCH_KEYS },
         log,
+        (names) => extraDbs.push(...names),
       );
-      extraDbs.push(...r.dbs);
       const notes = [
         ...r.notes,
         `date: ${new Date().toISOString()}; command: npm run bench -- --only ingestion --entries ${wanted} --preload ` +

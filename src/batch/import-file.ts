@@ -1,5 +1,4 @@
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { Transform, type Readable } from 'node:stream';
@@ -13,7 +12,7 @@ import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
 import { ENTRY_COLUMNS, ERRORS_COLUMN, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
 import { sniffEncoding, type FileEncoding } from './text-decoding';
-import { workbookRecords } from './workbook-records';
+import { workbookFileRecords } from './workbook-records';
 
 interface ImportProgress {
   rows: number;
@@ -50,7 +49,7 @@ const isJsonLines = (file: string) => /\.(jsonl|ndjson)$/i.test(file);
 const isWorkbook = (file: string) => /\.xlsx$/i.test(file);
 
 /**
- * `npm run import`: streams a CSV or JSON-lines file of any size through the batch service in chunks of a few
+ * `npm run import`: streams a CSV, .xlsx or JSON-lines file of any size through the batch service in chunks of a few
  * thousand rows per transaction: the code path of POST /v1/list-entries/batch, without its 10,000-row limit.
  * Memory stays flat (a few chunks); rejected rows are written back, with their errors, for the authority to correct.
  */
@@ -79,7 +78,7 @@ export async function importFile(o: ImportOptions): Promise<ImportSummary> {
   const rows = jsonl
     ? rowsFromJsonLines(stream)
     : workbook
-      ? rowsFromCsv(o.kind, workbookRecords(await readFile(o.file)), onHeader)
+      ? rowsFromCsv(o.kind, workbookFileRecords(stream), onHeader)
       : rowsFromCsv(o.kind, stream.pipe(iconv.decodeStream(encoding)) as unknown as Readable, onHeader);
 
   let done = 0;

@@ -148,7 +148,17 @@ export function runImport(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file],
+      // as `npm run import` runs it (package.json): a heap of 256 MB, so V8 collects before RSS passes ~300 MB
+      [
+        '--max-old-space-size=256',
+        '--import',
+        'tsx',
+        path.join(projectRoot, 'scripts/import.ts'),
+        '--authority',
+        authority,
+        '--quiet',
+        file,
+      ],
       {
         cwd: projectRoot,
         env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...env },

@@ -44,26 +44,24 @@ async function insertAudit(
   tokenId: string | null,
   records: AuditRecord[],
 ): Promise<void> {
-  await q('audit_log').insert(auditRowsOf(ctx, tokenId, records));
+  await q('audit_log').insert(records.map(auditRowOf(ctx, tokenId)));
 }
 
 /** The token of the current request, unless the context names one (see AuditContext.tokenId). */
 export const auditTokenOf = (ctx: AuditContext): string | null => ctx.tokenId ?? requestTokenId() ?? null;
 
-/** Audit rows as the table stores them; the COPY writer (src/lists/copy-writer.ts) takes these too. */
-export function auditRowsOf(ctx: AuditContext, tokenId: string | null, records: AuditRecord[]) {
-  return records.map((r) => ({
-    occurred_at: ctx.at,
-    actor: r.actor,
-    action: r.action,
-    entity_type: r.entityType,
-    entity_id: r.entityId,
-    before: auditJson(r.before),
-    after: auditJson(r.after),
-    request_id: ctx.requestId ?? null,
-    token_id: tokenId,
-  }));
-}
+/** An audit row as the table stores it; the COPY writer (src/lists/copy-writer.ts) takes these too. */
+export const auditRowOf = (ctx: AuditContext, tokenId: string | null) => (r: AuditRecord) => ({
+  occurred_at: ctx.at,
+  actor: r.actor,
+  action: r.action,
+  entity_type: r.entityType,
+  entity_id: r.entityId,
+  before: auditJson(r.before),
+  after: auditJson(r.after),
+  request_id: ctx.requestId ?? null,
+  token_id: tokenId,
+});
 
 /** An audit row complete with its own time, request and token: for writers that buffer rows of many requests. */
 export interface BufferedAuditRecord extends AuditRecord {

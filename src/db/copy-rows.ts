@@ -11,35 +11,40 @@ import { from as copyFrom } from 'pg-copy-streams';
  * jsonb value arrives already JSON-encoded; an array becomes a PostgreSQL array; another object is JSON; a Date its
  * instant). A store that changes what its rows hold changes nothing here.
  *
- * The columns are those of the rows (all rows must name the same ones: COPY has no per-row DEFAULT), or the given
- * list. Triggers fire as for an INSERT (row and statement level, transition tables included).
+ * The columns are those of the first stored row; every row must name the same ones (COPY has no per-row DEFAULT).
+ * Triggers fire as for an INSERT (row and statement level, transition tables included).
  */
-export async function copyRows(
+export async function copyRows<T extends object>(
   trx: Knex.Transaction,
   table: string,
-  rows: readonly object[],
-  columns: readonly string[] = columnsOf(rows),
+  rows: readonly T[],
+  /** Each row as stored, made while the COPY streams: a chunk's serialised rows never exist all at once. */
+  stored: (row: T) => object = (row) => row,
 ): Promise<void> {
   if (rows.length === 0) return;
+  const columns = Object.keys(stored(rows[0] as T));
   // the transaction's connection: knex hands it out, and releases nothing, inside a transaction
   const conn = (await trx.client.acquireConnection()) as pg.PoolClient;
   const sql = `copy ${quoted(table)} (${columns.map((c) => quoted(c)).join(', ')}) from stdin`;
-  await pipeline(Readable.from(copyText(table, rows, columns), { objectMode: false }), conn.query(copyFrom(sql)));
-}
-
-/** The union of the rows' keys, in the order first met. */
-function columnsOf(rows: readonly object[]): string[] {
-  const seen = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
-  return [...seen];
+  await pipeline(
+    Readable.from(copyText(table, rows, columns, stored), { objectMode: false }),
+    conn.query(copyFrom(sql)),
+  );
 }
 
 /** Lines of the text format, a few hundred rows per string (one stream write each). */
-function* copyText(table: string, rows: readonly object[], columns: readonly string[]): Generator<string> {
+function* copyText<T>(
+  table: string,
+  rows: readonly T[],
+  columns: readonly string[],
+  stored: (row: T) => object,
+): Generator<string> {
   const LINES = 500;
   let out = '';
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Record<string, unknown>;
+    const row = stored(rows[i] as T) as Record<string, unknown>;
+    if (Object.keys(row).length !== columns.length)
+      throw new Error(`copyRows(${table}): row ${i} has other columns than ${columns.join(', ')}`);
     let line = '';
     for (let c = 0; c < columns.length; c++) {
       const v = row[columns[c] as string];

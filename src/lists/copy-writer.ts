@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { auditRowsOf, auditTokenOf } from '../audit/audit-store';
+import { auditRowOf, auditTokenOf } from '../audit/audit-store';
 import { copyRows } from '../db/copy-rows';
-import { storedOrderRows } from '../orders/order-store';
-import { orderEventsOf, outboxRowsOf } from '../webhooks/outbox';
-import { storedEntryRows, type EntryRow, type NewEntryRow } from './list-entry-store';
+import { storedOrderRow } from '../orders/order-store';
+import { orderEventsOf, outboxRowOf } from '../webhooks/outbox';
+import { departmentsWithWebhooks } from '../webhooks/webhook-store';
+import { storedEntryRow, type EntryRow, type NewEntryRow } from './list-entry-store';
 import type { RowWriter } from './row-writer';
 
 /**
@@ -21,12 +22,21 @@ import type { RowWriter } from './row-writer';
  */
 export const COPY_WRITER: RowWriter = {
   entriesIfNew: copyEntriesIfNew,
-  orders: (trx, rows) => copyRows(trx, 'orders', storedOrderRows(rows)),
+  orders: (trx, rows) => copyRows(trx, 'orders', rows, storedOrderRow),
   restrictions: (trx, rows) => copyRows(trx, 'restrictions', rows),
   bans: (trx, rows) => copyRows(trx, 'officer_bans', rows),
-  audit: (trx, ctx, records) => copyRows(trx, 'audit_log', auditRowsOf(ctx, auditTokenOf(ctx), records)),
-  issuedEvents: async (trx, orders, at) =>
-    copyRows(trx, 'webhook_outbox', await outboxRowsOf(trx, at, orderEventsOf('order.issued', orders, at))),
+  audit: (trx, ctx, records) => copyRows(trx, 'audit_log', records, auditRowOf(ctx, auditTokenOf(ctx))),
+  issuedEvents: async (trx, orders, at) => {
+    if (orders.length === 0) return;
+    // only departments with a webhook get events (src/webhooks/outbox.ts says why)
+    const receivers = await departmentsWithWebhooks(trx);
+    const events = orderEventsOf(
+      'order.issued',
+      orders.filter((o) => receivers.has(o.department)),
+      at,
+    );
+    await copyRows(trx, 'webhook_outbox', events, outboxRowOf(at));
+  },
 };
 
 const STAGE = 'stage_list_entries';
@@ -36,12 +46,12 @@ async function copyEntriesIfNew(trx: Knex.Transaction, rows: NewEntryRow[]): Pro
   // A sourceRef repeated inside one chunk is stored for its first row: the repeats never reach the table.
   const seen = new Set<string>();
   const first = rows.filter((r) => !seen.has(r.source_ref) && seen.add(r.source_ref));
-  const stored = storedEntryRows(first);
-  const columns = Object.keys(stored[0] as object);
-  const names = columns.map((c) => `"${c}"`).join(', ');
+  const names = Object.keys(storedEntryRow(first[0] as NewEntryRow))
+    .map((c) => `"${c}"`)
+    .join(', ');
   // Dropped after use (and at commit at the latest), so a second call in one transaction starts empty.
   await trx.raw(`create temp table ${STAGE} (like list_entries including defaults) on commit drop`);
-  await copyRows(trx, STAGE, stored, columns);
+  await copyRows(trx, STAGE, first, storedEntryRow);
   const inserted = await trx.raw<{ rows: EntryRow[] }>(
     `insert into list_entries (${names}) select ${names} from ${STAGE}
        on conflict (authority, source_ref) do nothing returning *`,

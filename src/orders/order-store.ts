@@ -32,13 +32,13 @@ const ROWS_PER_STATEMENT = 7000;
 export async function insertOrders(q: Q, rows: NewOrderRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await q(TABLE).insert(storedOrderRows(slice));
+    await q(TABLE).insert(slice.map(storedOrderRow));
   }
 }
 
-/** New order rows as the table stores them (measures as JSON text); the COPY writer takes these too. */
-export function storedOrderRows(rows: NewOrderRow[]): Record<string, unknown>[] {
-  return rows.map((r) => ({ ...r, measures: JSON.stringify(r.measures), updated_at: r.issued_at }));
+/** A new order row as the table stores it (measures as JSON text); the COPY writer takes these too. */
+export function storedOrderRow(r: NewOrderRow): Record<string, unknown> {
+  return { ...r, measures: JSON.stringify(r.measures), updated_at: r.issued_at };
 }
 
 export async function ordersOfEntries(q: Q, entryIds: string[]): Promise<OrderRow[]> {

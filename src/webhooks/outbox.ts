@@ -33,25 +33,28 @@ export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: Out
   for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
 }
 
-/** The outbox rows of events, as the table stores them (the COPY writer, src/lists/copy-writer.ts, takes these too). */
-export async function outboxRowsOf(trx: Knex.Transaction, at: Date, events: OutboxEvent[]) {
+async function outboxRowsOf(trx: Knex.Transaction, at: Date, events: OutboxEvent[]) {
   if (events.length === 0) return [];
   // Only departments with a webhook get events, from its registration on: a department without one reads its
   // orders at GET /v1/orders, and a queue nobody drains would hold a copy of every order (at national scale,
   // more bytes than the orders themselves).
   const receivers = await departmentsWithWebhooks(trx);
-  return events
-    .filter((e) => receivers.has(e.department))
-    .map((e) => ({
-      id: randomUUID(),
-      department: e.department,
-      type: e.type,
-      order_id: e.order.id,
-      occurred_at: at,
-      data: JSON.stringify({ order: toOrder(e.order, at), ...e.extra } satisfies { order: Order }),
-      next_attempt_at: at,
-    }));
+  return events.filter((e) => receivers.has(e.department)).map(outboxRowOf(at));
 }
+
+/**
+ * An event's outbox row as the table stores it; the COPY writer (src/lists/copy-writer.ts) takes these too, for
+ * the events of the departments departmentsWithWebhooks names.
+ */
+export const outboxRowOf = (at: Date) => (e: OutboxEvent) => ({
+  id: randomUUID(),
+  department: e.department,
+  type: e.type,
+  order_id: e.order.id,
+  occurred_at: at,
+  data: JSON.stringify({ order: toOrder(e.order, at), ...e.extra } satisfies { order: Order }),
+  next_attempt_at: at,
+});
 
 /**
  * order.issued / order.lifted / order.revoked for each order, to the department it is addressed to. Takes the orders

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { ValidationError } from '../errors';
 import type { ParsedRecord } from './csv-rows';
@@ -18,56 +17,18 @@ export async function* workbookRecords(bytes: Buffer): AsyncGenerator<ParsedReco
   if (!sheet) throw ValidationError.field('body', 'the workbook has no sheet');
   const width = sheet.columnCount;
   const records: string[][] = [];
-  const shape = recordShaper();
-  sheet.eachRow({ includeEmpty: false }, (row) => {
-    const record = shape(Array.from({ length: width }, (_, c) => row.getCell(c + 1).value));
-    if (record) records.push(record);
-  });
-  for (const record of records) yield { record };
-}
-
-/**
- * The records of a workbook file's first sheet (given as a byte stream), as workbookRecords gives them, read with ExcelJS's streaming
- * reader: the import CLI holds one row at a time, not the workbook (the shared strings and styles are cached: a
- * date cell is told by its style).
- */
-export async function* workbookFileRecords(file: Readable): AsyncGenerator<ParsedRecord> {
-  const book = new ExcelJS.stream.xlsx.WorkbookReader(file, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  const shape = recordShaper();
-  let sheets = 0;
-  try {
-    for await (const sheet of book) {
-      if (sheets++) break; // the first sheet only
-      for await (const row of sheet) {
-        const values = row.values as ExcelJS.CellValue[]; // 1-based, sparse
-        const record = shape(Array.from({ length: Math.max(0, values.length - 1) }, (_, c) => values[c + 1]));
-        if (record) yield { record };
-      }
-    }
-  } catch (e) {
-    if (e instanceof ValidationError) throw e;
-    throw ValidationError.field('body', 'is not an Excel workbook (.xlsx) that can be read');
-  }
-  if (!sheets) throw ValidationError.field('body', 'the workbook has no sheet');
-}
-
-/** Cells to a record: as wide as the header unless it holds something beyond it; an empty row is undefined. */
-function recordShaper(): (cells: ExcelJS.CellValue[]) => string[] | undefined {
   let headerWidth = 0;
-  return (cells) => {
-    const record = cells.map(cellText);
+  sheet.eachRow({ includeEmpty: false }, (row) => {
+    const record: string[] = [];
+    for (let c = 1; c <= width; c++) record.push(cellText(row.getCell(c).value));
+    // a row is as wide as the header, unless it holds something beyond it
     while (record.length > headerWidth && record[record.length - 1] === '') record.pop();
-    if (!record.length) return undefined;
+    if (!record.length) return;
     if (!headerWidth) headerWidth = record.length;
     while (record.length < headerWidth) record.push('');
-    return record;
-  };
+    records.push(record);
+  });
+  for (const record of records) yield { record };
 }
 
 function cellText(value: ExcelJS.CellValue): string {

@@ -1,3 +1,4 @@
+import { runImport } from './ingestion';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -171,7 +172,7 @@ async function oneSize(
     let importSeconds = 0;
     for (const [authority, file] of Object.entries(files.entries)) {
       log(`${entries} entries: importing ${files.counts[authority] ?? '?'} of ${authority} through the import CLI`);
-      const r = await runImport(url, authority, file, res);
+      const r = await runImport(url, authority, file, KEYS, (child) => res.children.push(child));
       rows += r.rows;
       importSeconds += r.seconds;
       rmSync(file, { force: true }); // the next size's files and database need the disk
@@ -570,36 +571,6 @@ function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string
     `date: ${new Date().toISOString()}; PostgreSQL: ${new URL(adminUrl).host}; machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}; shared with other work ("loaded").`,
   ];
   return `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
-}
-
-function runImport(
-  url: string,
-  authority: string,
-  file: string,
-  res: Resources,
-): Promise<{ rows: number; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file],
-      {
-        cwd: projectRoot,
-        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...KEYS },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    res.children.push(child);
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`import failed (${code}): ${out}`));
-      const r = JSON.parse(last) as { rows: number; seconds: number; rejected: number };
-      if (r.rejected) return reject(new Error(`import rejected ${r.rejected} generated rows: ${out}`));
-      resolve({ rows: r.rows, seconds: r.seconds });
-    });
-  });
 }
 
 async function startService(

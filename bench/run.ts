@@ -21,6 +21,7 @@ import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 import { generate, type GeneratedFiles } from '../scripts/generate';
 import { startReplicaPair } from '../test/support/replica-pair';
+import { benchIngestion, runImport, rssOf, sampleRss } from './ingestion';
 import { rawInsert } from './raw-insert';
 import { readsAtSize } from './reads-at-size';
 import { benchWebhooks } from './webhooks';
@@ -63,13 +64,15 @@ type CheckRun = WrkRun;
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      entries: { type: 'string', default: '1000000' },
+      entries: { type: 'string' },
+      /** With --only ingestion: entries imported (untimed) before the measured ones. */
+      preload: { type: 'string', default: '0' },
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '50' },
       budget: { type: 'string', default: '15' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
-      /** Run one section alone: `webhooks`. */
+      /** Run one section alone: `webhooks` or `ingestion`. */
       only: { type: 'string' },
       /** --only reads: where the EXPLAIN plans go. */
       plans: { type: 'string', default: 'bench-reads-plans.md' },
@@ -99,10 +102,10 @@ async function main(): Promise<void> {
     if (values.out) writeFileSync(values.out, md);
     return;
   }
-  if (values.only !== undefined && values.only !== 'webhooks') {
-    throw new Error(`--only takes: webhooks, reads (got "${values.only}")`);
+  if (values.only !== undefined && !['webhooks', 'ingestion', 'reads'].includes(values.only)) {
+    throw new Error(`--only takes: webhooks, ingestion or reads (got "${values.only}")`);
   }
-  const wanted = Number(values.entries);
+  const wanted = Number(values.entries ?? (values.only === 'ingestion' ? '50000' : '1000000'));
   const duration = Number(values.duration);
   const connections = Number(values.connections);
   const budgetS = Number(values.budget) * 60;
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
   const dbName = `jp_bench_${randomBytes(4).toString('hex')}`;
   const rawName = `${dbName}_raw`;
   const webhookName = `${dbName}_webhooks`;
+  const extraDbs: string[] = [];
   const withDb = (name: string) => {
     const u = new URL(adminUrl as string);
     u.pathname = `/${name}`;
@@ -128,6 +132,26 @@ async function main(): Promise<void> {
       // A folder of its own, as the tests do: as root the server runs as "postgres", which must be able to reach it.
       embedded = await startEmbeddedPostgres(mkdtempSync(path.join(work, 'pg-')), pino({ level: 'warn' }));
       adminUrl = embedded.adminUrl;
+    }
+    if (values.only === 'ingestion') {
+      const r = await benchIngestion(
+        adminUrl,
+        work,
+        { entries: wanted, preload: Number(values.preload), env: BENCH_KEYS },
+        log,
+        (names) => extraDbs.push(...names),
+      );
+      const notes = [
+        ...r.notes,
+        `date: ${new Date().toISOString()}; command: npm run bench -- --only ingestion --entries ${wanted} --preload ` +
+          `${values.preload}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; ` +
+          `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
+      ];
+      const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
+      const md = `${head}\n${r.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+      console.log(md);
+      if (values.out) writeFileSync(values.out, md);
+      return;
     }
     // Webhooks first, on a database of their own: the --budget cap below then counts their time.
     const setup = createDb(adminUrl, { max: 1 });
@@ -176,7 +200,7 @@ async function main(): Promise<void> {
       let rows = 0;
       let peakRss = 0;
       for (const [authority, file] of Object.entries(files.entries)) {
-        const r = await runImport(url, authority, file);
+        const r = await runImport(url, authority, file, BENCH_KEYS);
         seconds += r.seconds;
         rows += r.rows;
         peakRss = Math.max(peakRss, r.peakRss);
@@ -358,7 +382,7 @@ async function main(): Promise<void> {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     if (adminUrl && !values.keep) {
       const admin = createDb(adminUrl, { max: 1 });
-      for (const n of [dbName, rawName, webhookName]) {
+      for (const n of [dbName, rawName, webhookName, ...extraDbs]) {
         await admin.raw(`drop database if exists "${n}" with (force)`).catch(() => undefined);
       }
       await admin.destroy();
@@ -366,36 +390,6 @@ async function main(): Promise<void> {
     await embedded?.stop();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function runImport(
-  url: string,
-  authority: string,
-  file: string,
-): Promise<{ rows: number; seconds: number; peakRss: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', authority, '--quiet', file],
-      {
-        cwd: projectRoot,
-        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...BENCH_KEYS },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const sampler = sampleRss(child.pid as number);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const peakRss = sampler.stop();
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`import failed (${code}): ${out}`));
-      const r = JSON.parse(last) as { rows: number; seconds: number; rejected: number };
-      if (r.rejected) return reject(new Error(`import rejected ${r.rejected} generated rows: ${out}`));
-      resolve({ rows: r.rows, seconds: r.seconds, peakRss });
-    });
-  });
 }
 
 /** A wrk script that GETs one path, as the administrator (reports are for supervisors and the administrator). */
@@ -478,7 +472,7 @@ async function topologyBench(o: { entries: number; duration: number; connections
       let seconds = 0;
       let rows = 0;
       for (const [authority, file] of Object.entries(files.entries)) {
-        const r = await runImport(primaryUrl, authority, file);
+        const r = await runImport(primaryUrl, authority, file, BENCH_KEYS);
         seconds += r.seconds;
         rows += r.rows;
       }
@@ -860,26 +854,6 @@ async function gaugeRefreshMs(url: string): Promise<number> {
 }
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
-
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function sampleRss(pid: number): { stop(): number } {
-  let peak = 0;
-  const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 250);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak, rssOf(pid));
-    },
-  };
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;

@@ -180,6 +180,28 @@ describe('import CLI core', () => {
     });
   });
 
+  it('reads a workbook of 3,000 rows of Chinese text without a split character (the streaming reader split them)', async () => {
+    // ExcelJS's streaming reader turned a character split across two inflated chunks into U+FFFD (exceljs #2063):
+    // a sheet whose XML spans many chunks must still come through whole
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Sheet1');
+    sheet.addRow(['名单类型', '统一社会信用代码', '企业名称', '列入原因', '决定文书号', '决定日期', '来源编号']);
+    for (let i = 0; i < 3000; i++)
+      sheet.addRow([
+        '经营异常名录',
+        makeUscc(),
+        `深圳市${'华信恒通贸易'.slice(i % 4)}第${i}有限公司`,
+        '通过登记的住所或者经营场所无法联系',
+        `深市监异〔2026〕${i}号`,
+        '2026-01-07',
+        `XLSX-ZH-${i}`,
+      ]);
+    const file = path.join(dir, 'chinese.xlsx');
+    await book.xlsx.writeFile(file);
+    const res = await importFile({ file, kind: 'entries', ctx: ctx('samr'), batch: t.app.services.batch });
+    expect(res.summary).toEqual({ created: 3000, unchanged: 0, rejected: 0 });
+  });
+
   it('reads JSON lines with related persons (the form for unit debtors with more than a legal representative)', async () => {
     const rows = [
       {

@@ -31,7 +31,7 @@ export async function recordAudit(
   records: AuditRecord[],
 ): Promise<void> {
   if (records.length === 0) return;
-  const tokenId = ctx.tokenId ?? requestTokenId() ?? null;
+  const tokenId = auditTokenOf(ctx);
   // PostgreSQL takes at most 65,535 bind parameters per statement: 9 columns a row, so 7,000 rows a statement.
   for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT)
     await insertAudit(q, ctx, tokenId, records.slice(i, i + ROWS_PER_STATEMENT));
@@ -45,20 +45,24 @@ async function insertAudit(
   tokenId: string | null,
   records: AuditRecord[],
 ): Promise<void> {
-  await q('audit_log').insert(
-    records.map((r) => ({
-      occurred_at: ctx.at,
-      actor: r.actor,
-      action: r.action,
-      entity_type: r.entityType,
-      entity_id: r.entityId,
-      before: auditJson(r.before),
-      after: auditJson(r.after),
-      request_id: ctx.requestId ?? null,
-      token_id: tokenId,
-    })),
-  );
+  await q('audit_log').insert(records.map(auditRowOf(ctx, tokenId)));
 }
+
+/** The token of the current request, unless the context names one (see AuditContext.tokenId). */
+export const auditTokenOf = (ctx: AuditContext): string | null => ctx.tokenId ?? requestTokenId() ?? null;
+
+/** An audit row as the table stores it; the COPY writer (src/lists/copy-writer.ts) takes these too. */
+export const auditRowOf = (ctx: AuditContext, tokenId: string | null) => (r: AuditRecord) => ({
+  occurred_at: ctx.at,
+  actor: r.actor,
+  action: r.action,
+  entity_type: r.entityType,
+  entity_id: r.entityId,
+  before: auditJson(r.before),
+  after: auditJson(r.after),
+  request_id: ctx.requestId ?? null,
+  token_id: tokenId,
+});
 
 /** An audit row complete with its own time, request and token: for writers that buffer rows of many requests. */
 export interface BufferedAuditRecord extends AuditRecord {

@@ -6,6 +6,7 @@ import { capped } from '../http/request-errors';
 import { ConflictError, ForbiddenError, UnprocessableError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
 import { entryTextAndIdentifierErrors, type ListEntryInput } from '../lists/entry-input';
+import { COPY_WRITER } from '../lists/copy-writer';
 import { removeEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
 import { relistProblem, sourceRefState } from '../lists/entry-lifecycle';
@@ -40,7 +41,8 @@ export const MAX_HTTP_ROWS = 10_000;
  * Bulk ingestion and removal: the one code path behind POST /v1/list-entries/batch, the removal batch and
  * `npm run import`. Every row is checked exactly as the single endpoint checks a body (schema, then
  * normaliseEntry and the rules through EntryPlanner.plan); good rows of a chunk are written in one
- * transaction with writeEntries (multi-row statements), idempotent on (authority, sourceRef).
+ * transaction with writeEntries (COPY into each table, a staging table for the entries), idempotent on
+ * (authority, sourceRef).
  */
 export class BatchService {
   constructor(private readonly d: BatchServiceDeps) {}
@@ -128,7 +130,8 @@ export class BatchService {
         this.d.db.transaction((trx) =>
           writeEntries(
             trx,
-            this.d.entries.writeContext(ctx, authority),
+            // every table by COPY (src/lists/copy-writer.ts): the rows are those of the single endpoint
+            { ...this.d.entries.writeContext(ctx, authority), writer: COPY_WRITER },
             ready.map((r) => r.prepared),
           ),
         ),

@@ -52,8 +52,9 @@ const isJsonLines = (file: string) => /\.(jsonl|ndjson)$/i.test(file);
 const isWorkbook = (file: string) => /\.xlsx$/i.test(file);
 
 /**
- * `npm run import`: streams a CSV or JSON-lines file of any size through the batch service in chunks of a few
- * thousand rows per transaction: the code path of POST /v1/list-entries/batch, without its 10,000-row limit.
+ * `npm run import`: streams a CSV or JSON-lines file of any size (a workbook is read whole, see below) through the
+ * batch service in chunks of a thousand rows per transaction: the code path of POST /v1/list-entries/batch, without
+ * its 10,000-row limit.
  * Memory stays flat (a few chunks); rejected rows are written back, with their errors, for the authority to correct.
  */
 export async function importFile(o: ImportOptions): Promise<ImportSummary> {
@@ -93,7 +94,10 @@ async function importInChunks(o: ImportOptions): Promise<ImportSummary> {
   const rows = jsonl
     ? rowsFromJsonLines(stream)
     : workbook
-      ? rowsFromCsv(o.kind, workbookRecords(await readFile(o.file)), onHeader)
+      ? // Loaded whole, not streamed: ExcelJS 4.4's streaming reader decodes each inflated chunk of the sheet's XML
+        // on its own, so a Chinese character split across two chunks becomes U+FFFD (exceljs issues #2063, #2084;
+        // unfixed). A sheet holds at most 1,048,576 rows, so this memory is bounded; a CSV is streamed.
+        rowsFromCsv(o.kind, workbookRecords(await readFile(o.file)), onHeader)
       : rowsFromCsv(o.kind, stream.pipe(iconv.decodeStream(encoding)) as unknown as Readable, onHeader);
 
   let done = 0;

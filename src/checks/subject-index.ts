@@ -99,6 +99,7 @@ export class SubjectIndex {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly tokenListeners = new Set<(tokenHash: string) => void>();
   private closed = false;
+  private started = false;
   private pinging = false;
   /** Failed reloads in a row: the next try waits RETRY_FIRST_MS · 2^(n-1), at most RETRY_MAX_MS. */
   private failures = 0;
@@ -124,6 +125,10 @@ export class SubjectIndex {
    * property, so the writers can be handed it alone.
    */
   readonly noteOwnWrites = (keys: string[]): void => {
+    // An index that was never started answers nothing, and its first reload (after LISTEN) will see these rows or
+    // their NOTIFY: remembering them would only grow without bound (the import CLI announces every subject it
+    // writes, 15 keys an entry: about 1 GB per million entries, issue 23).
+    if (!this.started || this.closed) return;
     const now = Date.now();
     for (const h of this.add(keys)) this.local.set(h, now);
   };
@@ -180,6 +185,7 @@ export class SubjectIndex {
 
   start(): void {
     if (this.client || this.closed) return;
+    this.started = true;
     this.unregister = reportSubjectIndexFreshness(() => this.fresh);
     void this.connect();
     this.timers.push(setInterval(() => void this.ping(), this.pingMs).unref());

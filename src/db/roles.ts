@@ -8,11 +8,15 @@ import type { Db } from './knex';
  * - every table: SELECT, INSERT, UPDATE, DELETE (no TRUNCATE, REFERENCES or TRIGGER);
  * - audit_log: SELECT and INSERT only (its trigger refuses UPDATE, DELETE and TRUNCATE even to its owner);
  * - knex_migrations*: SELECT only (/readyz asks whether every migration is applied);
- * - sequences: USAGE and SELECT (identity and serial columns).
+ * - sequences: USAGE and SELECT (identity and serial columns);
+ * - the database: TEMPORARY (batch chunks are staged in a temp table, src/lists/copy-writer.ts; the runbook revokes
+ *   everything on the database from PUBLIC, TEMPORARY included).
  * Idempotent; run after every migration, so tables a new migration adds are covered.
  */
 export async function grantRuntimeRole(owner: Db, runtimeRole: string): Promise<void> {
-  const [{ me } = { me: '' }] = (await owner.raw<{ rows: { me: string }[] }>('select current_user as me')).rows;
+  const [{ me, db } = { me: '', db: '' }] = (
+    await owner.raw<{ rows: { me: string; db: string }[] }>('select current_user as me, current_database() as db')
+  ).rows;
   if (me === runtimeRole) return; // one role for both: nothing to grant (the runbook says why not to)
   const role = `"${runtimeRole.replace(/"/g, '""')}"`;
   await owner.transaction(async (trx) => {
@@ -22,6 +26,7 @@ export async function grantRuntimeRole(owner: Db, runtimeRole: string): Promise<
     await trx.raw(`revoke insert, update, delete on knex_migrations, knex_migrations_lock from ${role}`);
     await trx.raw(`revoke update, delete on audit_log from ${role}`);
     await trx.raw(`grant usage, select on all sequences in schema public to ${role}`);
+    await trx.raw(`grant temporary on database "${db.replace(/"/g, '""')}" to ${role}`);
   });
 }
 

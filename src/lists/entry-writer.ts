@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { recordAudit } from '../audit/audit-store';
 import { ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
 import type { Plan } from '../rules/outcome-planner';
 import { entryPersonsOf } from './entry-facts';
@@ -9,9 +8,10 @@ import { ForbiddenError } from '../errors';
 import { endEntry, TRANSITIONS } from './entry-lifecycle';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput, NormalisedEntry } from './entry-input';
-import { findEntriesBySourceRefs, insertEntriesIfNew, otherActiveEntries, type EntryRow } from './list-entry-store';
+import { findEntriesBySourceRefs, otherActiveEntries, type EntryRow } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 import { differingFields } from './resubmission';
+import { INSERT_WRITER } from './row-writer';
 
 /** An entry checked and planned, ready to be stored. */
 export interface PreparedEntry {
@@ -35,7 +35,8 @@ export type WriteResult =
 
 /**
  * Stores entries with everything their rules produced (orders, restrictions, bans, audit) in the caller's
- * transaction, with multi-row inserts: one entry or ten thousand take the same number of statements.
+ * transaction, with multi-row inserts or, for a batch chunk, COPY (w.writer): one entry or ten thousand take the
+ * same number of statements.
  * An entry whose (authority, sourceRef) is already stored is returned as it is, and nothing new is issued; if it
  * says something else than the stored one, the result names the differing fields (a conflict, not a repeat).
  */
@@ -66,7 +67,8 @@ export async function writeEntries(
     created_at: w.at,
     ...(p.input.historical ? { status: 'expired' as const } : {}),
   }));
-  const inserted = new Map((await insertEntriesIfNew(trx, rows)).map((r) => [r.source_ref, r]));
+  const writer = w.writer ?? INSERT_WRITER;
+  const inserted = new Map((await writer.entriesIfNew(trx, rows)).map((r) => [r.source_ref, r]));
 
   // A sourceRef repeated inside one batch is stored once, for its first row.
   const stored = prepared.flatMap((p, i) => {
@@ -74,7 +76,7 @@ export async function writeEntries(
     return row && row.id === rows[i]?.id ? [{ row, plan: p.plan }] : [];
   });
   // entry.created comes before its orders' order.issued in the audit log (histories read it in that order)
-  await recordAudit(
+  await writer.audit(
     trx,
     { at: w.at, requestId: w.requestId },
     stored.map(({ row }) => {

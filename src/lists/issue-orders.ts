@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { recordAudit } from '../audit/audit-store';
 import { measureSetIds, splitMeasures } from '../orders/measure-sets';
-import { insertOrders, type NewOrderRow, type OrderInsertRow, type OrderRow } from '../orders/order-store';
-import {
-  banRowsOf,
-  insertBanRows,
-  insertRestrictionRows,
-  restrictionRowsOf,
-  subjectKeysOf,
-} from '../restrictions/restriction-store';
+import type { NewOrderRow, OrderInsertRow, OrderRow } from '../orders/order-store';
+import { banRowsOf, restrictionRowsOf, subjectKeysOf } from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
 import type { ListType } from '../rules/rule-types';
 import type { OrderDeadline } from '../time/feedback-deadline';
-import { enqueueOrderEvents } from '../webhooks/outbox';
+import { INSERT_WRITER, type RowWriter } from './row-writer';
 
 /** What one entry is issued: the plan's orders (one per department), with the restrictions and bans they carry. */
 export interface Issue {
@@ -32,6 +25,8 @@ export interface IssueContext {
   reason?: string;
   /** This process's subject index, told of the subjects before their rows exist (SubjectIndex.noteOwnWrites). */
   announceSubjects: (keys: string[]) => void;
+  /** How the rows are written: multi-row INSERTs unless said (a batch chunk: COPY, src/lists/copy-writer.ts). */
+  writer?: RowWriter;
 }
 
 /**
@@ -74,13 +69,14 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
     restrictions.push(...restrictionRowsOf(entryId, listType, orderOf, plan.restrictions));
     bans.push(...banRowsOf(entryId, listType, orderOf, plan.bans));
   }
-  await insertOrders(trx, rows);
+  const writer = ctx.writer ?? INSERT_WRITER;
+  await writer.orders(trx, rows);
   // Before the rows exist, so no check of this process can answer clean from its index once they are committed.
   ctx.announceSubjects(subjectKeysOf(restrictions, bans));
-  await insertRestrictionRows(trx, restrictions);
-  await insertBanRows(trx, bans);
+  await writer.restrictions(trx, restrictions);
+  await writer.bans(trx, bans);
   const reason = ctx.reason ? { reason: ctx.reason } : {};
-  await recordAudit(
+  await writer.audit(
     trx,
     { at: ctx.at, requestId: ctx.requestId },
     orders.map((o) => ({
@@ -97,6 +93,6 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
       },
     })),
   );
-  await enqueueOrderEvents(trx, 'order.issued', orders, ctx.at);
+  await writer.issuedEvents(trx, orders, ctx.at);
   return orders;
 }

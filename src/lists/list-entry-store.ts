@@ -92,19 +92,26 @@ export async function otherActiveEntries(
 export async function insertEntriesIfNew(q: Q, rows: NewEntryRow[]): Promise<EntryRow[]> {
   if (rows.length === 0) return [];
   const inserted = await q(TABLE)
-    .insert(
-      rows.map((row) => ({
-        ...row,
-        subject: JSON.stringify(row.subject),
-        related_persons: JSON.stringify(row.related_persons),
-        persons: row.persons ? JSON.stringify(row.persons) : null,
-        updated_at: row.created_at,
-      })),
-    )
+    .insert(rows.map(storedEntryRow))
     .onConflict(['authority', 'source_ref'])
     .ignore()
     .returning('*');
   return inserted as EntryRow[];
+}
+
+/**
+ * A new entry row as the table stores it (jsonb columns as JSON text, every column named: the COPY writer too takes
+ * these, src/lists/copy-writer.ts).
+ */
+export function storedEntryRow(row: NewEntryRow): Record<string, unknown> {
+  return {
+    ...row,
+    status: row.status ?? 'active',
+    subject: JSON.stringify(row.subject),
+    related_persons: JSON.stringify(row.related_persons),
+    persons: row.persons ? JSON.stringify(row.persons) : null,
+    updated_at: row.created_at,
+  };
 }
 
 export async function findEntriesBySourceRefs(q: Q, authority: string, sourceRefs: string[]): Promise<EntryRow[]> {

@@ -46,8 +46,13 @@ const ROWS_PER_STATEMENT = 6000;
 export async function insertOrders(q: Q, rows: OrderInsertRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await q(TABLE).insert(slice.map((r) => ({ ...r, updated_at: r.issued_at })));
+    await q(TABLE).insert(slice.map(storedOrderRow));
   }
+}
+
+/** A new order row as the table stores it; the COPY writer (src/lists/copy-writer.ts) takes these too. */
+export function storedOrderRow(r: OrderInsertRow): Record<string, unknown> {
+  return { ...r, updated_at: r.issued_at };
 }
 
 /** Rows as read, with their measures rebuilt from their sets (one more query for the sets of all the rows). */

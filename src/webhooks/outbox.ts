@@ -29,24 +29,32 @@ const CHUNK = 2000;
  * guarantees (at-least-once, several workers, nothing lost on restart) with nothing outside the migrations.
  */
 export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: OutboxEvent[]): Promise<void> {
-  if (events.length === 0) return;
+  const rows = await outboxRowsOf(trx, at, events);
+  for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
+}
+
+async function outboxRowsOf(trx: Knex.Transaction, at: Date, events: OutboxEvent[]) {
+  if (events.length === 0) return [];
   // Only departments with a webhook get events, from its registration on: a department without one reads its
   // orders at GET /v1/orders, and a queue nobody drains would hold a copy of every order (at national scale,
   // more bytes than the orders themselves).
   const receivers = await departmentsWithWebhooks(trx);
-  const rows = events
-    .filter((e) => receivers.has(e.department))
-    .map((e) => ({
-      id: randomUUID(),
-      department: e.department,
-      type: e.type,
-      order_id: e.order.id,
-      occurred_at: at,
-      data: JSON.stringify({ order: toOrder(e.order, at), ...e.extra } satisfies { order: Order }),
-      next_attempt_at: at,
-    }));
-  for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
+  return events.filter((e) => receivers.has(e.department)).map(outboxRowOf(at));
 }
+
+/**
+ * An event's outbox row as the table stores it; the COPY writer (src/lists/copy-writer.ts) takes these too, for
+ * the events of the departments departmentsWithWebhooks names.
+ */
+export const outboxRowOf = (at: Date) => (e: OutboxEvent) => ({
+  id: randomUUID(),
+  department: e.department,
+  type: e.type,
+  order_id: e.order.id,
+  occurred_at: at,
+  data: JSON.stringify({ order: toOrder(e.order, at), ...e.extra } satisfies { order: Order }),
+  next_attempt_at: at,
+});
 
 /**
  * order.issued / order.lifted / order.revoked for each order, to the department it is addressed to. Takes the orders
@@ -61,22 +69,28 @@ export async function enqueueOrderEvents(
   ground: string | null = null,
 ): Promise<void> {
   if (orders.length === 0) return;
+  await enqueueEvents(trx, at, orderEventsOf(type, orders, at, ground));
+}
+
+/** The events enqueueOrderEvents enqueues (the COPY writer writes them its own way). */
+export function orderEventsOf(
+  type: 'order.issued' | 'order.lifted' | 'order.revoked',
+  orders: readonly (NewOrderRow | OrderRow)[],
+  at: Date,
+  ground: string | null = null,
+): OutboxEvent[] {
   const now = (o: NewOrderRow | OrderRow): OrderRow => {
     if (type === 'order.issued') return { ...o, status: 'issued', feedback: null, lifted_at: null };
     if (type === 'order.revoked')
       return { feedback: null, lifted_at: null, ...o, status: 'revoked', revoked_at: at, end_ground: 'revoked' };
     return { feedback: null, ...o, status: 'lifted', lifted_at: at, end_ground: ground };
   };
-  await enqueueEvents(
-    trx,
-    at,
-    orders.map((o) => ({
-      department: o.department,
-      type,
-      order: now(o),
-      ...(type === 'order.lifted' && ground ? { extra: { ground } } : {}),
-    })),
-  );
+  return orders.map((o) => ({
+    department: o.department,
+    type,
+    order: now(o),
+    ...(type === 'order.lifted' && ground ? { extra: { ground } } : {}),
+  }));
 }
 
 /**

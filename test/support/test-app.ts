@@ -56,6 +56,8 @@ async function withRuntimeRole(database: Awaited<ReturnType<typeof createTestDat
   const owner = createDb(database.url, { max: 1 });
   try {
     await owner.raw(`create role ${role} login nosuperuser nocreatedb nocreaterole password '${password}'`);
+    // as docs/operations.md sets a database up: nothing for PUBLIC (no TEMPORARY either), CONNECT for the service
+    await owner.raw(`revoke all on database "${database.name}" from public`);
     await owner.raw(`grant connect on database "${database.name}" to ${role}`);
     await grantRuntimeRole(owner, role);
   } finally {

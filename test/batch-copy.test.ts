@@ -1,0 +1,247 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, type Db } from '../src/db/knex';
+import { projectRoot } from '../src/paths';
+import { generate } from '../scripts/generate';
+import { createTestDatabase, startTestApp, type TestApp } from './support/test-app';
+import { enterpriseEntry } from './support/factories';
+
+jest.setTimeout(300_000);
+
+type Result = { row: number; status: string; id?: string; alsoActive?: { id: string }[]; errors?: { path: string }[] };
+const TABLES = ['list_entries', 'orders', 'restrictions', 'officer_bans', 'audit_log', 'webhook_outbox'];
+
+/**
+ * Batch chunks are written with COPY (src/lists/copy-writer.ts), single entries with multi-row INSERTs: the same
+ * rows, the same per-row results, the same idempotency, and nothing half-written when the importer is killed.
+ */
+describe('batch ingestion by COPY', () => {
+  let t: TestApp;
+  let samr: { Authorization: string };
+  let mof: { Authorization: string };
+
+  beforeAll(async () => {
+    // as the runtime role of docs/operations.md, which may create temp tables only because it was granted so
+    t = await startTestApp({ runtimeRole: true });
+    samr = await t.tokenFor('samr');
+    mof = await t.tokenFor('mof');
+    // every department gets events: the outbox is written too
+    await t.subscribe(t.rules.departments.map((d) => d.code));
+  });
+  afterAll(() => t.close());
+
+  const counts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (x) => [x, await t.count(x)])));
+
+  it('a chunk of new, repeated, conflicting and revoked sourceRefs: per-row results as before; sent again, nothing changes', async () => {
+    // stored before, through the single endpoint (INSERTs)
+    const stored = enterpriseEntry();
+    const storedId = (await t.http.post('/v1/list-entries').set(samr).send(stored).expect(201)).body.id as string;
+    const revoked = enterpriseEntry();
+    const revokedId = (await t.http.post('/v1/list-entries').set(samr).send(revoked).expect(201)).body.id as string;
+    await t.http
+      .post(`/v1/list-entries/${revokedId}/revocation`)
+      .set(samr)
+      .send({ reason: '列入主体错误', decisionNo: '撤〔2026〕9号' })
+      .expect(200);
+    // a twin written by INSERTs, to compare with what COPY writes for the same input
+    const twin = enterpriseEntry();
+    const twinId = (await t.http.post('/v1/list-entries').set(samr).send(twin).expect(201)).body.id as string;
+
+    const copied = { ...twin, sourceRef: `${twin.sourceRef}-COPY` }; // the same subject: alsoActive names the twin
+    const fresh = Array.from({ length: 120 }, () => enterpriseEntry());
+    const body = [
+      copied,
+      stored, // unchanged
+      { ...stored, reason: '另一个原因' }, // the same sourceRef, other data: rejected naming the field
+      revoked, // a revoked entry's sourceRef is refused
+      { ...copied }, // repeated inside the chunk: stored once, then unchanged
+      ...fresh,
+    ];
+    const before = await counts();
+    const first = await t.http.post('/v1/list-entries/batch').set(samr).send(body).expect(200);
+    const results = first.body.results as Result[];
+    expect(results.slice(0, 5).map((r) => r.status)).toEqual([
+      'created',
+      'unchanged',
+      'rejected',
+      'rejected',
+      'unchanged',
+    ]);
+    expect(results.slice(5).every((r) => r.status === 'created')).toBe(true);
+    expect(results[0]?.alsoActive).toEqual([expect.objectContaining({ id: twinId })]);
+    expect(results[1]?.id).toBe(storedId);
+    expect(results[2]?.errors).toEqual([expect.objectContaining({ path: 'reason' })]);
+    expect(results[3]?.errors).toEqual([expect.objectContaining({ path: 'sourceRef' })]);
+    expect(results[4]?.id).toBe(results[0]?.id);
+    expect(first.body.summary).toEqual({ created: 121, unchanged: 2, rejected: 2 });
+
+    // every table got the rows of the 121 created entries, and only those
+    const after = await counts();
+    const created = results.flatMap((r) => (r.status === 'created' ? [r.id as string] : []));
+    const orders = await t.db('orders').whereIn('entry_id', created);
+    expect(after.list_entries - before.list_entries).toBe(121);
+    expect(after.orders - before.orders).toBe(orders.length);
+    expect(orders.length).toBeGreaterThan(121);
+    expect(after.restrictions - before.restrictions).toBe(await countOf(t.db, 'restrictions', created));
+    expect(after.officer_bans - before.officer_bans).toBe(await countOf(t.db, 'officer_bans', created));
+    expect(after.audit_log - before.audit_log).toBe(121 + orders.length);
+    expect(after.webhook_outbox - before.webhook_outbox).toBe(orders.length);
+
+    // COPY wrote what the INSERTs wrote for the twin (ids and sourceRefs aside)
+    const copiedId = results[0]?.id as string;
+    expect(await rowsOf(t.db, copiedId)).toEqual(await rowsOf(t.db, twinId));
+    // and the subject index knows the new subjects (no check answers them clean)
+    const uscc = ((fresh[7] as (typeof fresh)[number]).subject as { uscc: string }).uscc;
+    expect((await t.http.get(`/v1/checks/enterprises/${uscc}`).set(mof).expect(200)).body.restricted).toBe(true);
+
+    // sent again: every created row is unchanged, the rejections stay, and no table gains a row
+    const again = await t.http.post('/v1/list-entries/batch').set(samr).send(body).expect(200);
+    const second = again.body.results as Result[];
+    expect(second.map((r) => r.status)).toEqual(results.map((r) => (r.status === 'created' ? 'unchanged' : r.status)));
+    expect(second.map((r) => r.id)).toEqual(results.map((r) => r.id));
+    expect(await counts()).toEqual(after);
+  });
+
+  it('kill -9 of the import CLI mid-file leaves whole chunks only: re-run, it stores what one clean run stores', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jp-copy-kill-'));
+    const files = await generate({
+      today: new Date().toISOString().slice(0, 10),
+      entries: 1500,
+      out: path.join(dir, 'entries.csv'),
+      authority: 'samr',
+      format: 'csv',
+      removals: 0,
+      seed: 7,
+    });
+    const file = files.entries.samr as string;
+    const killed = await createTestDatabase();
+    const clean = await createTestDatabase();
+    const dbKilled = createDb(killed.url, { max: 2 });
+    const dbClean = createDb(clean.url, { max: 2 });
+    try {
+      // killed as soon as some chunks are committed, while others are being written
+      const child = importer(killed.url, file);
+      await waitFor(async () => (await countOf(dbKilled, 'list_entries')) > 0, 120_000);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const partial = await countOf(dbKilled, 'list_entries');
+      expect(partial).toBeGreaterThan(0);
+      expect(partial).toBeLessThan(1500);
+      // no entry without its audit row, no order without its own (a chunk is one transaction); the re-run below
+      // skips every stored entry, so a half-written one would show as a difference from the clean run
+      expect(await orphans(dbKilled)).toEqual({ withoutAudit: 0, ordersWithoutAudit: 0 });
+
+      expect(await exitCode(importer(killed.url, file))).toBe(0);
+      expect(await exitCode(importer(clean.url, file))).toBe(0);
+      expect(await shapeOf(dbKilled)).toEqual(await shapeOf(dbClean));
+      expect(await countOf(dbKilled, 'list_entries')).toBe(1500);
+    } finally {
+      await dbKilled.destroy();
+      await dbClean.destroy();
+      await killed.drop();
+      await clean.drop();
+    }
+  });
+});
+
+async function countOf(db: Db, table: string, entryIds?: string[]): Promise<number> {
+  const q = db(table).count({ n: '*' });
+  if (entryIds) q.whereIn(table === 'list_entries' ? 'id' : 'entry_id', entryIds);
+  return Number((await q)[0]?.n);
+}
+
+/** An entry's orders, restrictions, bans, audit rows and events, without ids and times that differ by design. */
+async function rowsOf(db: Db, entryId: string) {
+  const orders = await db('orders').where({ entry_id: entryId }).orderBy('department');
+  const orderIds = orders.map((o) => o.id);
+  const byDept = (rows: object[]) =>
+    rows
+      .map((r) => {
+        const { id, entry_id, order_id, ...rest } = r as Record<string, unknown>;
+        return rest;
+      })
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const audit = await db('audit_log')
+    .whereIn('entity_id', [entryId, ...orderIds])
+    .orderBy('id')
+    .select('action', 'actor', 'after');
+  const events = await db('webhook_outbox').whereIn('order_id', orderIds).select('department', 'type', 'data');
+  return {
+    orders: byDept(orders),
+    restrictions: byDept(await db('restrictions').where({ entry_id: entryId })),
+    bans: byDept(await db('officer_bans').where({ entry_id: entryId })),
+    audit: audit.map((a) => ({ ...a, after: scrub(a.after) })),
+    events: events
+      .map((e) => ({ ...e, data: scrub(e.data) }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
+}
+
+/** Ids and sourceRefs replaced (they differ between the twin and the copy by construction). */
+function scrub(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (k, x) => (['id', 'entryId', 'sourceRef', 'alsoActive'].includes(k) ? '*' : x)));
+}
+
+function importer(url: string, file: string) {
+  return spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(projectRoot, 'scripts/import.ts'),
+      '--authority',
+      'samr',
+      '--chunk',
+      '100',
+      '--quiet',
+      file,
+    ],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        LOG_LEVEL: 'warn',
+        ID_HASH_KEY: 'test-id-hash-key-0123456789abcdef0123',
+        WEBHOOK_SECRET_KEY: 'test-webhook-secret-key-0123456789abcdef',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+}
+
+const exitCode = (child: ReturnType<typeof spawn>) =>
+  new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+async function waitFor(ok: () => Promise<boolean>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function orphans(db: Db) {
+  const one = async (sql: string) => Number((await db.raw(sql)).rows[0].n);
+  return {
+    withoutAudit: await one(`select count(*) as n from list_entries e where not exists
+      (select 1 from audit_log a where a.entity_type = 'list_entry' and a.entity_id = e.id::text)`),
+    ordersWithoutAudit: await one(`select count(*) as n from orders o where not exists
+      (select 1 from audit_log a where a.entity_type = 'order' and a.entity_id = o.id::text)`),
+  };
+}
+
+/** What a database holds per sourceRef: how many orders, restrictions, bans and audit rows each entry has. */
+async function shapeOf(db: Db) {
+  const { rows } = await db.raw(`
+    select e.source_ref,
+           (select count(*) from orders o where o.entry_id = e.id)::int as orders,
+           (select count(*) from restrictions r where r.entry_id = e.id)::int as restrictions,
+           (select count(*) from officer_bans b where b.entry_id = e.id)::int as bans,
+           (select count(*) from audit_log a where a.entity_id = e.id::text
+              or a.entity_id in (select o.id::text from orders o where o.entry_id = e.id))::int as audit
+      from list_entries e order by e.source_ref`);
+  return rows;
+}

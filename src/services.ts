@@ -25,7 +25,9 @@ import { JobStore } from './jobs/job-store';
 import { JobScheduler } from './jobs/schedule';
 import { EntryPlanner } from './lists/entry-planner';
 import { ListEntryService } from './lists/list-entry-service';
+import { EntryStore } from './lists/list-entry-store';
 import { OrderService } from './orders/order-service';
+import { OrderStore } from './orders/order-store';
 import { ProcedureService } from './procedures/procedure-service';
 import { ProcedureStore } from './procedures/procedure-store';
 import { ReportService } from './reports/report-service';
@@ -86,6 +88,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
   // subjects under restrictions is handed its noteOwnWrites, an explicit dependency instead of a module-level channel.
   const subjectIndex = new SubjectIndex({ db, log, reads });
   const announceSubjects = subjectIndex.noteOwnWrites;
+  const entryStore = new EntryStore({ primary: db, reads });
   const entries = new ListEntryService({
     db,
     planner,
@@ -95,7 +98,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
     rulesVersion: engine.version,
     idLookupLimit: config.idLookupLimit,
     announceSubjects,
-    reads,
+    store: entryStore,
   });
   const batch = new BatchService({
     db,
@@ -107,9 +110,12 @@ export function createServices(config: Config, deps: ServiceDeps) {
     removalValidator: new RowValidator(definition, 'RemovalBatchItem'),
   });
   const jobStore = new JobStore({ primary: db, reads });
+  const orderStore = new OrderStore({ primary: db, reads });
   const jobs = new JobScheduler({
     db,
     jobStore,
+    orderStore,
+    entryStore,
     clock,
     log,
     engine,
@@ -157,7 +163,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
         departmentName: (code) => departments.find(code)?.name ?? code,
         basisStatus: (code) => cite.status(code),
       },
-      reads,
+      orderStore,
     ),
     reads,
     /** 异议 and 信用修复, with the deadlines of rules/procedures/ on the one working-day calendar. */

@@ -230,8 +230,8 @@ describe('import CLI core', () => {
       .map((l) => JSON.parse(l) as { row: number });
     expect(rejected[0]?.row).toBe(2);
     const entry = await t.db('list_entries').where({ source_ref: 'JL-1' }).first();
-    expect(entry.person_keys).toHaveLength(2); // legal representative and principal
-    expect(entry.related_persons).toEqual([expect.objectContaining({ role: 'principal', name: '乙' })]);
+    expect(entry?.person_keys).toHaveLength(2); // legal representative and principal
+    expect(entry?.related_persons).toEqual([expect.objectContaining({ role: 'principal', name: '乙' })]);
   });
 });
 
@@ -262,7 +262,7 @@ describe('import CLI wiring', () => {
       expect(res.summary).toEqual({ created: 1, unchanged: 0, rejected: 0 });
       const entry = await t.db('list_entries').where({ source_ref: 'DUE-1' }).first();
       const due = Object.fromEntries(
-        (await t.db('orders').where({ entry_id: entry.id })).map((o: { department: string; due_at: Date }) => [
+        (await t.db('orders').where({ entry_id: String(entry?.id) })).map((o: { department: string; due_at: Date }) => [
           o.department,
           new Date(o.due_at).toISOString(),
         ]),

@@ -231,7 +231,7 @@ describe('objection, correction, revocation and credit restoration', () => {
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const entryNow = await t.db('list_entries').where({ id: entry.id }).first();
-    expect(entryNow.status).toBe(a.status === 200 ? 'active' : 'revoked');
+    expect(entryNow?.status).toBe(a.status === 200 ? 'active' : 'revoked');
   });
 
   it('revocation concurrent with order feedback: every order ends revoked', async () => {

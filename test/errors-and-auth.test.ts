@@ -86,7 +86,7 @@ describe('authentication and authorisation', () => {
       .expect(409);
     expect(again.headers['content-type']).toMatch(PROBLEM);
     const stored = await t.db('orders').where({ id: order.id }).first();
-    expect(stored.status).toBe('not_applicable');
+    expect(stored?.status).toBe('not_applicable');
   });
 });
 

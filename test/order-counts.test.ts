@@ -129,6 +129,7 @@ describe('kept order counts', () => {
     // As issue 18's `revoked` will: widen the check constraint, then move an order there.
     await t.db.raw('alter table orders drop constraint if exists orders_status_check');
     const order = await t.db('orders').where('status', 'issued').first();
+    if (!order) throw new Error('no issued order to move');
     await t.db('orders').where('id', order.id).update({ status: 'revoked' });
     await compactOrderCounts(t.db);
     const { rows } = await t.db.raw<{ rows: { n: number }[] }>(

@@ -2,12 +2,20 @@ import { compactOrderCounts, departmentStateCounts } from '../src/reports/order-
 import { isEscalated, isOverdue, isPending, type OrderStateFacts, orderStateSql } from '../src/orders/order-states';
 import { enterpriseEntry } from './support/factories';
 import { startTestApp, type TestApp } from './support/test-app';
+import type { OrderRecord } from '../src/db/tables';
 
 const NOW = new Date('2026-03-17T01:00:00.000Z');
 const ms = (delta: number) => new Date(NOW.getTime() + delta);
 
 /** One row per case: the state it is put in, and what each state must say about it. */
-const CASES: { name: string; status: string; due: Date; level: number; overdue: boolean; escalated: boolean }[] = [
+const CASES: {
+  name: string;
+  status: OrderRecord['status'];
+  due: Date;
+  level: number;
+  overdue: boolean;
+  escalated: boolean;
+}[] = [
   { name: 'issued, due a day ago', status: 'issued', due: ms(-86_400_000), level: 0, overdue: true, escalated: false },
   { name: 'issued, due 1 ms ago', status: 'issued', due: ms(-1), level: 0, overdue: true, escalated: false },
   { name: 'issued, due exactly now', status: 'issued', due: NOW, level: 0, overdue: false, escalated: false },

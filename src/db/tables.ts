@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tables } from 'knex/types/tables';
+import type { ListType } from '../rules/catalog-types';
 
 /**
  * Every table's row as this service's pools return it (src/db/knex.ts: DATE as 'YYYY-MM-DD', BIGINT as number,
@@ -288,6 +289,62 @@ export interface OfficerBanRecord {
   lifted_at: Date | null;
 }
 
+/**
+ * An order as stored. list_type is not checked by the database: it is written only from the catalogue's codes. The
+ * measures are its measure set's (measure_set_id) with measure_untils, each measure's `until` in the set's order.
+ */
+export interface OrderRecord {
+  id: string;
+  entry_id: string;
+  list_type: ListType;
+  department: string;
+  status: 'issued' | 'implemented' | 'not_applicable' | 'lifted' | 'revoked';
+  issued_at: Date;
+  due_at: Date;
+  feedback: JsonValue | null;
+  lifted_at: Date | null;
+  updated_at: Date;
+  /** due_at counted past the official calendar, on the statutory holidays alone */
+  due_at_provisional: boolean;
+  /** The removal ground the order was lifted on, or 'revoked'; null when none was recorded. */
+  end_ground: string | null;
+  revoked_at: Date | null;
+  /** highest escalation (0 none), kept by a trigger on escalations: never written here */
+  escalation_level: number;
+  measure_set_id: number;
+  /** 'YYYY-MM-DD' or null per measure; null when no measure has a term */
+  measure_untils: (string | null)[] | null;
+}
+
+/** A list entry as stored; list_type as in OrderRecord. */
+export interface ListEntryRecord {
+  id: string;
+  list_type: ListType;
+  authority: string;
+  source_ref: string;
+  subject_kind: 'enterprise' | 'person';
+  uscc: string | null;
+  subject_name: string;
+  person_keys: string[];
+  subject: JsonValue;
+  related_persons: JsonValue;
+  reason: string;
+  decision_no: string;
+  decided_at: string;
+  expires_at: string | null;
+  status: 'active' | 'removed' | 'expired' | 'revoked';
+  removal: JsonValue | null;
+  rules_version: string;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  persons: JsonValue | null;
+  listing_ground: string | null;
+  revocation: JsonValue | null;
+  /** generated from subject_name (entry_name_pairs): never written */
+  name_pairs: string[] | null;
+}
+
 declare module 'knex/types/tables' {
   interface Tables {
     api_tokens: Table<ApiTokenRecord, 'id' | 'created_at' | 'label' | 'revoked_at' | 'expires_at' | 'last_used_at'>;
@@ -329,5 +386,36 @@ declare module 'knex/types/tables' {
     restrictions: Table<RestrictionRecord, 'id' | 'uscc' | 'person_key' | 'until' | 'status' | 'lifted_at'>;
     measure_sets: Table<MeasureSetRecord, 'id', 'measures'>;
     officer_bans: Table<OfficerBanRecord, 'id' | 'enterprise_uscc' | 'until' | 'status' | 'lifted_at'>;
+    orders: Table<
+      OrderRecord,
+      | 'id'
+      | 'status'
+      | 'feedback'
+      | 'lifted_at'
+      | 'updated_at'
+      | 'due_at_provisional'
+      | 'end_ground'
+      | 'revoked_at'
+      | 'escalation_level'
+      | 'measure_untils',
+      'feedback'
+    >;
+    list_entries: Table<
+      ListEntryRecord,
+      | 'id'
+      | 'uscc'
+      | 'person_keys'
+      | 'related_persons'
+      | 'expires_at'
+      | 'status'
+      | 'removal'
+      | 'created_at'
+      | 'updated_at'
+      | 'persons'
+      | 'listing_ground'
+      | 'revocation'
+      | 'name_pairs',
+      'subject' | 'related_persons' | 'removal' | 'persons' | 'revocation'
+    >;
   }
 }

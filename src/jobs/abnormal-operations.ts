@@ -1,6 +1,6 @@
 import { keysetBatches } from '../db/keyset';
 import type { Db } from '../db/knex';
-import { activeEntriesDecidedBetween, type ListedEnterprise } from '../lists/list-entry-store';
+import type { EntryStore, ListedEnterprise } from '../lists/list-entry-store';
 import { recordAudit } from '../audit/audit-store';
 import type { Catalog, ListTransition } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
@@ -45,6 +45,7 @@ const BATCH = 500;
 /** Reminders and proposals for the serious-violation list; unique (entry_id, stage) makes each happen once. */
 export async function proposeAbnormalOperations(
   db: Db,
+  entries: EntryStore,
   store: JobStore,
   clock: Clock,
   rule: AbnormalOperationsRule | undefined,
@@ -62,7 +63,7 @@ export async function proposeAbnormalOperations(
   ].sort()[0] as string;
   const decided: [string, string] = [addDays(listedFrom, -1), listedUntil];
   const read = (after: string, limit: number) =>
-    activeEntriesDecidedBetween(db, 'abnormal_operations', decided, after, limit);
+    entries.activeDecidedBetween('abnormal_operations', decided, after, limit);
   for await (const rows of keysetBatches(read, BATCH)) {
     counts.checked += rows.length;
 

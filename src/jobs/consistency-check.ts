@@ -5,7 +5,7 @@ import { entryForRulesOf } from '../lists/entry-facts';
 import type { EntryPlanner } from '../lists/entry-planner';
 import { allows } from '../lists/entry-lifecycle';
 import { issueOrders } from '../lists/issue-orders';
-import { activeEntriesAfter, findEntry } from '../lists/list-entry-store';
+import { lockEntry, type EntryStore } from '../lists/list-entry-store';
 import { ordersOfEntries, type OrderRow } from '../orders/order-store';
 import type { Plan } from '../rules/outcome-planner';
 import type { Clock } from '../time/clock';
@@ -17,6 +17,8 @@ const BATCH = 500;
 
 export interface ConsistencyDeps {
   db: Db;
+  /** The entries (the walk over the active ones, on the primary). */
+  entryStore: EntryStore;
   clock: Clock;
   log: Logger;
   planner: EntryPlanner;
@@ -60,7 +62,7 @@ export async function checkConsistency(d: ConsistencyDeps): Promise<JobCounts> {
   const now = d.clock.now();
   const today = chinaDate(now);
   const counts = { checked: 0, unverifiable: 0, drifted: 0, measuresMissing: 0, measuresExtra: 0, ordersIssued: 0 };
-  for await (const rows of keysetBatches((after, limit) => activeEntriesAfter(d.db, after, limit), BATCH)) {
+  for await (const rows of keysetBatches((after, limit) => d.entryStore.activeAfter(after, limit), BATCH)) {
     const stored = await ordersOfEntries(
       d.db,
       rows.map((r) => r.id),
@@ -98,7 +100,7 @@ async function repair(
   counts: { measuresMissing: number },
 ): Promise<number> {
   return d.db.transaction(async (trx) => {
-    const row = await findEntry(trx, entryId, { forUpdate: true });
+    const row = await lockEntry(trx, entryId);
     if (!row || !allows('reissue', row.status)) return 0;
     const missing = missingMeasures(plan, await ordersOfEntries(trx, [entryId]), today);
     if (missing.size === 0) return 0;

@@ -2,7 +2,7 @@ import { keysetBatches } from '../db/keyset';
 import type { Db } from '../db/knex';
 import { recordAudit } from '../audit/audit-store';
 import type { DepartmentDirectory } from '../departments/department-directory';
-import { countOverdue, insertEscalations, overdueOrdersToEscalate } from '../orders/order-store';
+import type { OrderStore } from '../orders/order-store';
 import type { Clock } from '../time/clock';
 import { chinaDate, endOfChinaDay } from '../time/dates';
 import type { WorkingDayCalendar } from '../time/working-days';
@@ -24,6 +24,7 @@ export interface EscalationOptions {
  */
 export async function escalateOverdue(
   db: Db,
+  orders: OrderStore,
   clock: Clock,
   departments: DepartmentDirectory,
   calendar: WorkingDayCalendar,
@@ -32,11 +33,11 @@ export async function escalateOverdue(
   const now = clock.now();
   const supervisors = departments.all.filter((d) => d.supervisor).map((d) => d.code);
   const counts = { overdue: 0, escalatedLevel1: 0, escalatedLevel2: 0 };
-  counts.overdue = await countOverdue(db, now);
+  counts.overdue = await orders.countOverdue(now);
 
   for (const level of [1, 2] as const) {
     for await (const candidates of keysetBatches(
-      (after, limit) => overdueOrdersToEscalate(db, now, level, after, limit),
+      (after, limit) => orders.overdueToEscalate(now, level, after, limit),
       BATCH,
     )) {
       // Level 2 counts working days from the China day the order was due (due_at is the end of that day).
@@ -63,7 +64,7 @@ export async function escalateOverdue(
           due_at: o.due_at,
           escalated_at: now,
         }));
-        const done = await insertEscalations(trx, rows);
+        const done = await orders.insertEscalations(trx, rows);
         const escalated = due.filter((o) => done.has(o.id));
         await enqueueEvents(
           trx,

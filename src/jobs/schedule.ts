@@ -16,11 +16,17 @@ import { pruneDeliveredEvents } from './outbox-retention';
 import { addMissingSubjects, pruneSubjectsInForce } from './prune-subjects';
 import { JobRunner, type JobDefinition, type JobRunResult } from './job-runner';
 import type { JobStore } from './job-store';
+import type { OrderStore } from '../orders/order-store';
+import type { EntryStore } from '../lists/list-entry-store';
 
 export interface JobDeps {
   db: Db;
   /** Job runs and proposals (src/jobs/job-store.ts). */
   jobStore: JobStore;
+  /** The orders (the escalation job's walk and writes). */
+  orderStore: OrderStore;
+  /** The entries (the expiry, consistency and proposals jobs' walks). */
+  entryStore: EntryStore;
   clock: Clock;
   log: Logger;
   engine: RuleEngine;
@@ -51,7 +57,7 @@ function jobDefinitions(d: JobDeps): JobDefinition[] {
       schedule: '5 * * * *',
       description:
         'entries whose term has ended are expired; their orders, restrictions and bans are lifted (order.lifted)',
-      run: () => expireEntries(d.db, d.clock),
+      run: () => expireEntries(d.db, d.entryStore, d.clock),
     },
     {
       name: 'escalate-overdue',
@@ -59,7 +65,9 @@ function jobDefinitions(d: JobDeps): JobDefinition[] {
       description:
         'orders past due without feedback are escalated to the supervising departments, once per order and level (order.escalated)',
       run: () =>
-        escalateOverdue(d.db, d.clock, d.departments, d.calendar, { level2WorkingDays: d.escalationLevel2WorkingDays }),
+        escalateOverdue(d.db, d.orderStore, d.clock, d.departments, d.calendar, {
+          level2WorkingDays: d.escalationLevel2WorkingDays,
+        }),
     },
     {
       name: 'abnormal-operations-3y',
@@ -67,7 +75,13 @@ function jobDefinitions(d: JobDeps): JobDefinition[] {
       description:
         '经营异常名录 for 3 years without remedy: reminder 60 days before, then a proposal for the serious-violation list (legacy rule, 2014-10-01 … 2024-04-30)',
       run: () =>
-        proposeAbnormalOperations(d.db, d.jobStore, d.clock, abnormalOperationsRuleOf(d.engine.loaded.catalog)),
+        proposeAbnormalOperations(
+          d.db,
+          d.entryStore,
+          d.jobStore,
+          d.clock,
+          abnormalOperationsRuleOf(d.engine.loaded.catalog),
+        ),
     },
     {
       name: 'recompute-provisional-deadlines',

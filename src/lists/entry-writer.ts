@@ -140,7 +140,14 @@ export async function writeEntries(
   });
 }
 
-const asIssued = (o: NewOrderRow): OrderRow => ({ ...o, status: 'issued', feedback: null, lifted_at: null });
+const asIssued = (o: NewOrderRow): OrderRow => ({
+  ...o,
+  status: 'issued',
+  feedback: null,
+  lifted_at: null,
+  revoked_at: null,
+  end_ground: null,
+});
 
 type RemovalInput = components['schemas']['RemovalInput'];
 

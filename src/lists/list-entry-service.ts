@@ -1,9 +1,7 @@
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
-import type { ReadRouter } from '../db/read-router';
 import { auditPersonLookup, type LookupLimit } from './person-lookups';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
-import { historyOf } from '../audit/audit-store';
 import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors';
 import { fieldError } from '../i18n/messages';
@@ -20,7 +18,7 @@ import type { ListEntryInput } from './entry-input';
 import { endEntry, relistProblem, revocationOf, sourceRefState, type TransitionContext } from './entry-lifecycle';
 import type { EntryPlanner } from './entry-planner';
 import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
-import { findEntry, searchEntries, type EntryFilters, type EntryRow } from './list-entry-store';
+import { lockEntry, type EntryFilters, type EntryRow, type EntryStore } from './list-entry-store';
 import { toListEntry, type ListEntry } from './list-entry-view';
 import { resubmissionConflict } from './resubmission';
 
@@ -39,8 +37,8 @@ export interface EntryServiceDeps {
   deadlines: FeedbackDeadlines;
   /** Look-ups by ID number per token and window (each is audited); default 60 an hour. */
   idLookupLimit?: LookupLimit;
-  /** Browsing (get, history, search) tolerates a bounded lag: the replica when it is serving (src/db/read-router.ts). */
-  reads: ReadRouter;
+  /** Browsing (get, history, search) reads where the store says (the read router); changes lock on the primary. */
+  store: EntryStore;
   /** This process's subject index, told of every subject this service puts under restrictions or bans. */
   announceSubjects: (keys: string[]) => void;
 }
@@ -139,13 +137,10 @@ export class ListEntryService {
   }
 
   async get(ctx: CallContext, id: string): Promise<ListEntry> {
-    const { row, orders, pending } = await this.d.reads.read(async (db) => {
-      const row = await this.readable(ctx, id, db);
-      const orders = await ordersOfEntries(db, [row.id]);
-      if (!personVisible(ctx.principal, row, orders)) throw NotFoundError.coded('no_entry_id', { id });
-      return { row, orders, pending: await pendingObjectionsOf(db, [row.id]) };
-    });
-    return this.view(ctx, row, orders, this.d.clock.now(), pending);
+    const found = await this.d.store.read(id);
+    const row = this.readable(ctx, id, found?.row);
+    if (!found || !personVisible(ctx.principal, row, found.orders)) throw NotFoundError.coded('no_entry_id', { id });
+    return this.view(ctx, row, found.orders, this.d.clock.now(), found.pending);
   }
 
   /**
@@ -153,8 +148,7 @@ export class ListEntryService {
    * publication stops (令第36号 Art. 3), so from then on only its authority, the supervisors and the administrator
    * see it; to others it does not exist.
    */
-  private async readable(ctx: CallContext, id: string, q: Db | Knex.Transaction = this.d.db): Promise<EntryRow> {
-    const row = await findEntry(q, id);
+  private readable(ctx: CallContext, id: string, row: EntryRow | undefined): EntryRow {
     if (!row || hiddenFrom(ctx.principal, row)) throw NotFoundError.coded('no_entry_id', { id });
     return row;
   }
@@ -200,7 +194,7 @@ export class ListEntryService {
   ): Promise<ListEntry> {
     const now = this.d.clock.now();
     return this.d.db.transaction(async (trx) => {
-      const row = await findEntry(trx, id, { forUpdate: true });
+      const row = await lockEntry(trx, id);
       if (!row || hiddenFrom(ctx.principal, row)) throw NotFoundError.coded('no_entry_id', { id });
       const p = ctx.principal;
       if (p.kind !== 'department' || p.department.code !== row.authority)
@@ -221,18 +215,13 @@ export class ListEntryService {
    */
   async history(ctx: CallContext, id: string): Promise<components['schemas']['AuditHistory']> {
     const p = ctx.principal;
-    const rows = await this.d.reads.read(async (db) => {
-      const row = await this.readable(ctx, id, db);
+    const rows = await this.d.store.history(id, (found, all) => {
+      const row = this.readable(ctx, id, found);
       const seesAll =
         isSupervisorOrAdmin(p) || (p.kind === 'department' && p.department.authorityFor.includes(row.list_type));
-      const all = await ordersOfEntries(db, [id]);
       if (!personVisible(p, row, all)) throw NotFoundError.coded('no_entry_id', { id });
       const orders = all.filter((o) => seesAll || (p.kind === 'department' && o.department === p.department.code));
-      return historyOf(
-        db,
-        id,
-        orders.map((o) => o.id),
-      );
+      return orders.map((o) => o.id);
     });
     return {
       items: rows.map((r) => ({ ...r, at: r.at.toISOString() })),
@@ -279,12 +268,8 @@ export class ListEntryService {
         this.d.idLookupLimit ?? DEFAULT_LOOKUP_LIMIT,
       );
     }
-    const { page, orders, pending } = await this.d.reads.read(async (db) => {
-      const rows = await searchEntries(db, filters, limit, after);
-      const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
-      const ids = page.items.map((r) => r.id);
-      return { page, orders: await ordersOfEntries(db, ids), pending: await pendingObjectionsOf(db, ids) };
-    });
+    const { rows, orders, pending } = await this.d.store.search(filters, limit, after);
+    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
     const now = this.d.clock.now();
     return { items: page.items.map((r) => this.view(ctx, r, orders, now, pending)), nextCursor: page.nextCursor };
   }
@@ -293,7 +278,7 @@ export class ListEntryService {
   async remove(ctx: CallContext, id: string, input: components['schemas']['RemovalInput']): Promise<ListEntry> {
     const now = this.d.clock.now();
     return this.d.db.transaction(async (trx) => {
-      const row = await findEntry(trx, id, { forUpdate: true });
+      const row = await lockEntry(trx, id);
       if (!row) throw NotFoundError.coded('no_entry_id', { id });
       const p = ctx.principal;
       const by = {

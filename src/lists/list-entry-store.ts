@@ -1,45 +1,51 @@
 import type { Knex } from 'knex';
-import type { components } from '../generated/openapi';
+import type { Tables } from 'knex/types/tables';
+import { historyOf, type AuditEvent } from '../audit/audit-store';
+import type { Db } from '../db/knex';
 import type { CursorKey } from '../db/pagination';
+import type { ReadRouter } from '../db/read-router';
+import type { ListEntryRecord } from '../db/tables';
+import type { components } from '../generated/openapi';
+import { ordersOfEntries, type OrderRow } from '../orders/order-store';
 import type { EntryPerson } from './entry-facts';
+import { pendingObjectionsOf } from './pending-objections';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'list_entries';
 
-export interface EntryRow {
-  id: string;
-  list_type: components['schemas']['ListType'];
-  authority: string;
-  source_ref: string;
-  subject_kind: 'enterprise' | 'person';
-  uscc: string | null;
-  subject_name: string;
-  person_keys: string[];
+/** The jsonb columns, whose shape the store gives (what the API took, stored as given; persons as the rules see them). */
+type JsonColumns = 'subject' | 'related_persons' | 'persons' | 'removal' | 'revocation';
+
+/** An entry as this service works with it: its row (src/db/tables.ts) with the jsonb columns given their shapes. */
+export interface EntryRow extends Omit<ListEntryRecord, JsonColumns | 'updated_at' | 'name_pairs'> {
   subject: components['schemas']['ListEntry']['subject'];
   related_persons: components['schemas']['RelatedPerson'][];
   /** Persons as the rules see them (role, keyed hash, mask, name); null on rows stored before the column existed. */
-  persons?: EntryPerson[] | null;
-  reason: string;
-  decision_no: string;
-  decided_at: string;
-  expires_at: string | null;
-  /** The listing ground the entry was listed under (rules/catalog.json listingGrounds); null when none was named. */
-  listing_ground: string | null;
-  status: components['schemas']['EntryStatus'];
+  persons: EntryPerson[] | null;
   removal: components['schemas']['Removal'] | null;
-  /** Set once, when the entry is revoked; absent on rows read before the column existed. */
-  revocation?: components['schemas']['Revocation'] | null;
-  rules_version: string;
-  created_by: string;
-  created_at: Date;
+  /** Set once, when the entry is revoked. */
+  revocation: components['schemas']['Revocation'] | null;
 }
 
-export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'revocation' | 'created_at'> & {
+/** A row as read (select *): the jsonb columns as stored are the shapes EntryRow names (written only from those). */
+const entryOf = (r: ListEntryRecord): EntryRow => r as EntryRow;
+
+export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'revocation' | 'created_at' | 'persons'> & {
+  persons?: EntryPerson[] | null;
   id: string;
   created_at: Date;
   /** Only a historical record is stored as anything but active (expired, with no orders). */
   status?: 'expired';
 };
+
+/*
+ * Module functions, not EntryStore methods, each taking the caller's `trx`: what the writers call inside their own
+ * transaction, on the primary by construction. insertEntriesIfNew and storedEntryRow (the RowWriters,
+ * src/lists/row-writer.ts), otherActiveEntries and findEntriesBySourceRefs (writeEntries), lockEntry and lockEntries
+ * (the service, batch removals, the expiry and consistency jobs, the procedures), markEntryState (endEntry,
+ * src/lists/entry-lifecycle.ts) and updateEntryDescription (correctEntry). As methods they would thread an EntryStore
+ * through the lifecycle and writer modules and every writer for no change of server.
+ */
 
 /**
  * Other active entries of the same authority on the same list for the same subject (USCC, or a person's keyed
@@ -96,14 +102,14 @@ export async function insertEntriesIfNew(q: Q, rows: NewEntryRow[]): Promise<Ent
     .onConflict(['authority', 'source_ref'])
     .ignore()
     .returning('*');
-  return inserted as EntryRow[];
+  return inserted.map(entryOf);
 }
 
 /**
  * A new entry row as the table stores it (jsonb columns as JSON text, every column named: the COPY writer too takes
  * these, src/lists/copy-writer.ts).
  */
-export function storedEntryRow(row: NewEntryRow): Record<string, unknown> {
+export function storedEntryRow(row: NewEntryRow): Knex.ResolveTableType<Tables['list_entries'], 'insert'> {
   return {
     ...row,
     status: row.status ?? 'active',
@@ -116,12 +122,18 @@ export function storedEntryRow(row: NewEntryRow): Record<string, unknown> {
 
 export async function findEntriesBySourceRefs(q: Q, authority: string, sourceRefs: string[]): Promise<EntryRow[]> {
   if (sourceRefs.length === 0) return [];
-  return q(TABLE).where({ authority }).whereIn('source_ref', sourceRefs);
+  return (await q(TABLE).where({ authority }).whereIn('source_ref', sourceRefs)).map(entryOf);
 }
 
-export async function findEntry(q: Q, id: string, opts: { forUpdate?: boolean } = {}): Promise<EntryRow | undefined> {
-  const query = q(TABLE).where({ id }).first();
-  return opts.forUpdate ? query.forUpdate() : query;
+async function findEntry(q: Q, id: string): Promise<EntryRow | undefined> {
+  const row = await q(TABLE).where({ id }).first();
+  return row && entryOf(row);
+}
+
+/** One entry locked in the caller's writing transaction. */
+export async function lockEntry(trx: Knex.Transaction, id: string): Promise<EntryRow | undefined> {
+  const row = await trx(TABLE).where({ id }).first().forUpdate();
+  return row && entryOf(row);
 }
 
 /**
@@ -129,13 +141,14 @@ export async function findEntry(q: Q, id: string, opts: { forUpdate?: boolean } 
  * sets take the locks in the same order and cannot deadlock.
  */
 export async function lockEntries(q: Q, authority: string, ids: string[], sourceRefs: string[]): Promise<EntryRow[]> {
-  return q(TABLE)
+  const rows = await q(TABLE)
     .where((w) => {
       if (sourceRefs.length) w.orWhere((x) => x.where({ authority }).whereIn('source_ref', sourceRefs));
       if (ids.length) w.orWhereIn('id', ids);
     })
     .orderBy('id')
     .forUpdate();
+  return rows.map(entryOf);
 }
 
 export interface EntryFilters {
@@ -155,7 +168,7 @@ export interface EntryFilters {
   sourceRef?: string;
 }
 
-export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
+async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: CursorKey): Promise<EntryRow[]> {
   const query = q(TABLE).select('*');
   if (f.uscc) query.where('uscc', f.uscc);
   if (f.personKey) query.whereRaw('person_keys @> ?::text[]', [[f.personKey]]);
@@ -168,7 +181,11 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
         .where('subject_kind', 'enterprise')
         .orWhere('authority', viewer)
         .orWhereExists((o) =>
-          o.select(1).from('orders').whereRaw('orders.entry_id = list_entries.id').where('orders.department', viewer),
+          o
+            .select(q.raw('1'))
+            .from('orders')
+            .whereRaw('orders.entry_id = list_entries.id')
+            .where('orders.department', viewer),
         ),
     );
   }
@@ -183,12 +200,13 @@ export async function searchEntries(q: Q, f: EntryFilters, limit: number, after?
   }
   if (f.sourceRef) query.where('source_ref', f.sourceRef);
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
-  return query
+  const rows = await query
     .orderBy([
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
     ])
     .limit(limit + 1);
+  return rows.map(entryOf);
 }
 
 /** Sets an entry's state and the record of how it got there (removal or revocation); the old removal is kept. */
@@ -208,7 +226,7 @@ export async function markEntryState(
       updated_at: at,
     })
     .returning('*');
-  return row as EntryRow;
+  return entryOf(row as ListEntryRecord);
 }
 
 /** The descriptive columns a correction may change (identity columns are not among them). */
@@ -221,23 +239,94 @@ export async function updateEntryDescription(q: Q, id: string, set: CorrectableC
     .where({ id })
     .update({ ...set, ...(set.subject ? { subject: JSON.stringify(set.subject) } : {}), updated_at: at })
     .returning('*');
-  return row as EntryRow;
+  return entryOf(row as ListEntryRecord);
 }
 
-/** Active entries after an id, in id order (the consistency job's walk; see keysetBatches). */
-export async function activeEntriesAfter(q: Q, after: string, limit: number): Promise<EntryRow[]> {
-  return q(TABLE).where('status', 'active').where('id', '>', after).orderBy('id').limit(limit);
+/** An entry with its orders and the since of its pending objection, read on one server. */
+export interface EntryWithOrders {
+  row: EntryRow;
+  orders: OrderRow[];
+  pending: Map<string, Date>;
 }
 
-/** Active entries whose last listed day is before `today`, after an id, in id order (the expiry job's walk). */
-export async function termEndedEntriesAfter(
-  q: Q,
-  today: string,
-  after: string,
-  limit: number,
-): Promise<{ id: string }[]> {
-  const query = q(TABLE).select('id').where('status', 'active').where('expires_at', '<', today);
-  return query.where('id', '>', after).orderBy('id').limit(limit);
+/**
+ * The entries, each method on the server it needs: browsing (one entry to read, its history, a search page) through
+ * the read router, each read whole on one server (entry, orders and objection flag agree); the jobs' walks on the
+ * primary, since what they find is then changed. Writes are the module functions above, on the caller's `trx`.
+ */
+export class EntryStore {
+  constructor(private readonly h: { primary: Db; reads: ReadRouter }) {}
+
+  /** One entry to read (GET), with its orders and pending objection: lag-tolerant. */
+  read(id: string): Promise<EntryWithOrders | undefined> {
+    return this.h.reads.read(async (db) => {
+      const row = await findEntry(db, id);
+      if (!row) return undefined;
+      return { row, orders: await ordersOfEntries(db, [id]), pending: await pendingObjectionsOf(db, [id]) };
+    });
+  }
+
+  /**
+   * An entry's audit history: lag-tolerant. `seen` says, from the entry (undefined: none) and its orders, the orders
+   * whose records the caller sees, or throws to refuse; the history is read on the same server.
+   */
+  history(id: string, seen: (row: EntryRow | undefined, orders: OrderRow[]) => string[]): Promise<AuditEvent[]> {
+    return this.h.reads.read(async (db) => {
+      const row = await findEntry(db, id);
+      const orderIds = seen(row, row ? await ordersOfEntries(db, [id]) : []);
+      return historyOf(db, id, orderIds);
+    });
+  }
+
+  /**
+   * A page of entries (limit+1 rows: the caller knows there is a next page) with the orders and pending objections
+   * of the first `limit`, the page shown: lag-tolerant.
+   */
+  search(
+    f: EntryFilters,
+    limit: number,
+    after: CursorKey | undefined,
+  ): Promise<{ rows: EntryRow[]; orders: OrderRow[]; pending: Map<string, Date> }> {
+    return this.h.reads.read(async (db) => {
+      const rows = await searchEntries(db, f, limit, after);
+      const ids = rows.slice(0, limit).map((r) => r.id);
+      return { rows, orders: await ordersOfEntries(db, ids), pending: await pendingObjectionsOf(db, ids) };
+    });
+  }
+
+  /** Active entries after an id, in id order (the consistency job's walk; see keysetBatches); on the primary. */
+  async activeAfter(after: string, limit: number): Promise<EntryRow[]> {
+    const rows = await this.h
+      .primary(TABLE)
+      .where('status', 'active')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit);
+    return rows.map(entryOf);
+  }
+
+  /** Active entries whose last listed day is before `today`, after an id, in id order (the expiry job's walk). */
+  termEndedAfter(today: string, after: string, limit: number): Promise<{ id: string }[]> {
+    const query = this.h.primary(TABLE).select('id').where('status', 'active').where('expires_at', '<', today);
+    return query.where('id', '>', after).orderBy('id').limit(limit);
+  }
+
+  /** Active entries of one list decided within [from, until], after an id, in id order (the proposals job's walk). */
+  activeDecidedBetween(
+    listType: EntryRow['list_type'],
+    decided: [string, string],
+    after: string,
+    limit: number,
+  ): Promise<ListedEnterprise[]> {
+    return this.h
+      .primary(TABLE)
+      .select('id', 'uscc', 'subject_name', 'decided_at')
+      .where({ list_type: listType, status: 'active' })
+      .whereBetween('decided_at', decided)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit);
+  }
 }
 
 export interface ListedEnterprise {
@@ -245,21 +334,4 @@ export interface ListedEnterprise {
   uscc: string | null;
   subject_name: string;
   decided_at: string;
-}
-
-/** Active entries of one list decided within [from, until], after an id, in id order. */
-export async function activeEntriesDecidedBetween(
-  q: Q,
-  listType: EntryRow['list_type'],
-  decided: [string, string],
-  after: string,
-  limit: number,
-): Promise<ListedEnterprise[]> {
-  return q(TABLE)
-    .select('id', 'uscc', 'subject_name', 'decided_at')
-    .where({ list_type: listType, status: 'active' })
-    .whereBetween('decided_at', decided)
-    .where('id', '>', after)
-    .orderBy('id')
-    .limit(limit);
 }

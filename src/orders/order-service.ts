@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import { decodeCursor, pageOf } from '../db/pagination';
-import type { ReadRouter } from '../db/read-router';
 import { recordAudit } from '../audit/audit-store';
 import { actingDepartment, actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
 import type { DepartmentDirectory } from '../departments/department-directory';
@@ -10,14 +9,7 @@ import type { components } from '../generated/openapi';
 import { problemFromError } from '../http/problem';
 import type { Clock } from '../time/clock';
 import { endOfChinaDay } from '../time/dates';
-import {
-  findListedOrder,
-  listOrders,
-  recordFeedback,
-  type ListedOrderRow,
-  type OrderRow,
-  type OrderSort,
-} from './order-store';
+import type { ListedOrderRow, OrderRow, OrderSort, OrderStore } from './order-store';
 import { correctableUntil, toListedOrder, type Order, type OrderViewContext } from './order-view';
 
 type FeedbackInput = components['schemas']['FeedbackInput'];
@@ -46,8 +38,8 @@ export class OrderService {
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly view: OrderViewContext,
-    /** Browsing (list, get) tolerates a bounded lag: the replica when it is serving; feedback is on the primary. */
-    private readonly reads: ReadRouter,
+    /** Browsing (list, get) reads where the store says (the read router); feedback in a transaction on the primary. */
+    private readonly store: OrderStore,
   ) {}
 
   async list(ctx: CallContext, q: OrderListQuery): Promise<{ items: Order[]; nextCursor: string | null }> {
@@ -67,15 +59,13 @@ export class OrderService {
       ...(q.dueTo ? { dueTo: new Date(endOfChinaDay(q.dueTo).getTime() + 1) } : {}),
       now,
     };
-    const { rows, keyOf } = await this.reads.read((db) =>
-      listOrders(db, filters, q.sort ?? 'urgency', limit, decodeCursor(q.cursor)),
-    );
+    const { rows, keyOf } = await this.store.page(filters, q.sort ?? 'urgency', limit, decodeCursor(q.cursor));
     const page = pageOf(rows, limit, keyOf);
     return { items: page.items.map((r) => toListedOrder(r, now, this.view)), nextCursor: page.nextCursor };
   }
 
   async get(ctx: CallContext, id: string): Promise<Order> {
-    const row = await this.reads.read((db) => findListedOrder(db, id));
+    const row = await this.store.find(id);
     if (!row) throw new NotFoundError(`no order with id ${id}`);
     this.requireReader(ctx.principal, row);
     return toListedOrder(row, this.clock.now(), this.view);
@@ -92,7 +82,7 @@ export class OrderService {
       if (row.status !== 'issued') throw ConflictError.coded('order_has_final_feedback', { status: row.status });
 
       const feedback = feedbackOf(input, now, actorOf(p));
-      const updated = await recordFeedback(trx, id, feedback, now);
+      const updated = await this.store.recordFeedback(trx, id, feedback, now);
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
         {
           actor: actorOf(p),
@@ -109,7 +99,7 @@ export class OrderService {
 
   /** The order locked for a change of its feedback, refused unless the caller is the department it is addressed to. */
   private async lockOwnOrder(trx: Knex.Transaction, p: Principal, id: string) {
-    const row = await findListedOrder(trx, id, { forUpdate: true });
+    const row = await this.store.lock(trx, id);
     if (!row) throw new NotFoundError(`no order with id ${id}`);
     this.requireAddressee(p, row);
     return row;
@@ -160,7 +150,7 @@ export class OrderService {
       const after = { ...feedbackOf(input, now, actorOf(p)), firstAt: before.firstAt ?? before.at };
       const same = (['outcome', 'reason', 'note', 'caseRef'] as const).every((k) => (before[k] ?? null) === after[k]);
       if (same) return toListedOrder(row, now, this.view);
-      const updated = await recordFeedback(trx, id, after, now);
+      const updated = await this.store.recordFeedback(trx, id, after, now);
       await recordAudit(trx, { at: now, requestId: ctx.requestId }, [
         {
           actor: actorOf(p),

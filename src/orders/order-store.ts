@@ -1,29 +1,24 @@
 import type { Knex } from 'knex';
-import type { components } from '../generated/openapi';
+import type { Tables } from 'knex/types/tables';
+import type { Db } from '../db/knex';
 import type { CursorKey } from '../db/pagination';
+import type { ReadRouter } from '../db/read-router';
+import type { OrderRecord } from '../db/tables';
+import type { components } from '../generated/openapi';
 import { orderStateSql } from './order-states';
 import { orderMeasures, readMeasureSets, type Untils } from './measure-sets';
 
 type Q = Knex | Knex.Transaction;
 const TABLE = 'orders';
 
-export interface OrderRow {
-  id: string;
-  entry_id: string;
-  list_type: components['schemas']['ListType'];
-  department: string;
-  status: components['schemas']['OrderStatus'];
+/**
+ * An order as this service works with it: its row (src/db/tables.ts) with the measures rebuilt from its measure set
+ * and the feedback jsonb given its shape (what the API took, stored as given).
+ */
+export interface OrderRow
+  extends Omit<OrderRecord, 'feedback' | 'measure_set_id' | 'measure_untils' | 'updated_at' | 'escalation_level'> {
   measures: components['schemas']['OrderMeasure'][];
-  issued_at: Date;
-  due_at: Date;
-  /** due_at counted past the official calendar, on the statutory holidays alone */
-  due_at_provisional: boolean;
   feedback: components['schemas']['Feedback'] | null;
-  lifted_at: Date | null;
-  /** When the entry was revoked (the order with it); absent on rows read before the column existed. */
-  revoked_at?: Date | null;
-  /** The removal ground the order was lifted on, or 'revoked'; null when none was recorded. */
-  end_ground?: string | null;
 }
 
 export type NewOrderRow = Omit<OrderRow, 'status' | 'feedback' | 'lifted_at' | 'revoked_at' | 'end_ground'>;
@@ -43,6 +38,15 @@ export type OrderInsertRow = Omit<NewOrderRow, 'measures'> & StoredMeasures;
 /** Rows per statement: at 10 bind parameters a row, under PostgreSQL's 65,535. */
 const ROWS_PER_STATEMENT = 6000;
 
+/*
+ * Module functions, not OrderStore methods: insertOrders and storedOrderRow (the RowWriters, src/lists/row-writer.ts),
+ * ordersOfEntries (the entry writer, the consistency job's repair and the entry store, each in its own transaction or
+ * read), liftOrdersOfEntry and revokeOrdersOfEntry (endEntry, src/lists/entry-lifecycle.ts, which every writer that
+ * ends an entry calls in its own transaction: service, batch removals, expiry job, procedures). Each takes the
+ * caller's `trx`, so it already runs where its caller writes; making them methods would thread an OrderStore through
+ * the lifecycle module and every writer for no change of server.
+ */
+
 export async function insertOrders(q: Q, rows: OrderInsertRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
@@ -51,14 +55,17 @@ export async function insertOrders(q: Q, rows: OrderInsertRow[]): Promise<void> 
 }
 
 /** A new order row as the table stores it; the COPY writer (src/lists/copy-writer.ts) takes these too. */
-export function storedOrderRow(r: OrderInsertRow): Record<string, unknown> {
+export function storedOrderRow(r: OrderInsertRow): Knex.ResolveTableType<Tables['orders'], 'insert'> {
   return { ...r, updated_at: r.issued_at };
 }
 
-/** Rows as read, with their measures rebuilt from their sets (one more query for the sets of all the rows). */
+/**
+ * Rows as read, with their measures rebuilt from their sets (one more query for the sets of all the rows); `Row` is
+ * what the caller selected, with `measures` in place of the stored columns.
+ */
 export async function withMeasures<Row extends { measures: readonly unknown[] }>(
   q: Q,
-  rows: (Omit<Row, 'measures'> & StoredMeasures)[],
+  rows: readonly StoredMeasures[],
 ): Promise<Row[]> {
   const sets = await readMeasureSets(
     q,
@@ -79,7 +86,7 @@ export async function ordersOfEntries(q: Q, entryIds: string[]): Promise<OrderRo
 }
 
 /** An order with its entry's subject and authority; forUpdate locks the order row only. */
-export async function findListedOrder(
+async function findListedOrder(
   q: Q,
   id: string,
   opts: { forUpdate?: boolean } = {},
@@ -173,7 +180,7 @@ async function keysetPage(
  * ones still to work), due soonest first, so the most overdue lead; then every other order, newest first. Each phase
  * is a keyset of its own (phase 0 on due_at, phase 1 on issued_at), and the cursor says which one it is in.
  */
-export async function listOrders(
+async function listOrders(
   q: Q,
   f: OrderFilters,
   sort: OrderSort,
@@ -210,19 +217,6 @@ export async function listOrders(
   return { rows, keyOf };
 }
 
-export async function recordFeedback(
-  q: Q,
-  id: string,
-  feedback: NonNullable<components['schemas']['Feedback']>,
-  at: Date,
-): Promise<OrderRow> {
-  const [row] = await q(TABLE)
-    .where({ id })
-    .update({ status: feedback.outcome, feedback: JSON.stringify(feedback), updated_at: at })
-    .returning('*');
-  return (await withMeasures(q, [row]))[0] as OrderRow;
-}
-
 /**
  * Lifts the orders still in effect (issued or implemented), with the removal ground when one was given; returns them
  * as they were before.
@@ -242,7 +236,7 @@ export async function liftOrdersOfEntry(
     await q(TABLE)
       .whereIn(
         'id',
-        before.map((o: OrderRow) => o.id),
+        before.map((o) => o.id),
       )
       .update({ status: 'lifted', lifted_at: at, updated_at: at, end_ground: ground });
   }
@@ -261,36 +255,11 @@ export async function revokeOrdersOfEntry(q: Q, entryId: string, at: Date): Prom
     await q(TABLE)
       .whereIn(
         'id',
-        before.map((o: OrderRow) => o.id),
+        before.map((o) => o.id),
       )
       .update({ status: 'revoked', revoked_at: at, updated_at: at, end_ground: 'revoked' });
   }
   return withMeasures(q, before);
-}
-
-/** Orders still without feedback after their due date. */
-export async function countOverdue(q: Q, now: Date): Promise<number> {
-  const [row] = await q(TABLE).whereRaw(orderStateSql(TABLE).overdue('?'), [now]).count({ n: '*' });
-  return Number(row?.n ?? 0);
-}
-
-/**
- * Overdue orders not yet escalated at `level`, after an id, in id order; level 2 only for orders already escalated
- * at level 1.
- */
-export async function overdueOrdersToEscalate(
-  q: Q,
-  now: Date,
-  level: 1 | 2,
-  after: string,
-  limit: number,
-): Promise<OrderRow[]> {
-  const escalated = (lvl: number) => (x: Knex.QueryBuilder) =>
-    x.select(q.raw('1')).from('escalations as e').whereRaw('e.order_id = o.id').where('e.level', lvl);
-  const query = q(`${TABLE} as o`).select('o.*').whereRaw(orderStateSql('o').overdue('?'), [now]);
-  query.where('o.id', '>', after).whereNotExists(escalated(level));
-  if (level === 2) query.whereExists(escalated(1));
-  return withMeasures(q, await query.orderBy('o.id').limit(limit));
 }
 
 export interface NewEscalation {
@@ -302,13 +271,75 @@ export interface NewEscalation {
   escalated_at: Date;
 }
 
-/** Records escalations once per (order, level); returns the order ids escalated now (not before). */
-export async function insertEscalations(q: Q, rows: NewEscalation[]): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const inserted: { order_id: string }[] = await q('escalations')
-    .insert(rows)
-    .onConflict(['order_id', 'level'])
-    .ignore()
-    .returning('order_id');
-  return new Set(inserted.map((r) => r.order_id));
+/**
+ * The orders, each method on the server it needs: browsing (a page, one order to read) through the read router, as
+ * it tolerates a bounded lag; what a writing transaction reads and writes on its `trx`; the escalation job's walk on
+ * the primary, since it decides writes.
+ */
+export class OrderStore {
+  constructor(private readonly h: { primary: Db; reads: ReadRouter }) {}
+
+  /** A page of orders (see listOrders): lag-tolerant. */
+  page(
+    f: OrderFilters,
+    sort: OrderSort,
+    limit: number,
+    after?: CursorKey,
+  ): Promise<{ rows: ListedOrderRow[]; keyOf: (row: ListedOrderRow) => CursorKey }> {
+    return this.h.reads.read((db) => listOrders(db, f, sort, limit, after));
+  }
+
+  /** One order to read (GET): lag-tolerant. */
+  find(id: string): Promise<ListedOrderRow | undefined> {
+    return this.h.reads.read((db) => findListedOrder(db, id));
+  }
+
+  /** One order locked (the order row only) in the caller's writing transaction. */
+  lock(trx: Knex.Transaction, id: string): Promise<ListedOrderRow | undefined> {
+    return findListedOrder(trx, id, { forUpdate: true });
+  }
+
+  async recordFeedback(
+    trx: Knex.Transaction,
+    id: string,
+    feedback: NonNullable<components['schemas']['Feedback']>,
+    at: Date,
+  ): Promise<OrderRow> {
+    const [row] = await trx(TABLE)
+      .where({ id })
+      .update({ status: feedback.outcome, feedback: JSON.stringify(feedback), updated_at: at })
+      .returning('*');
+    return (await withMeasures<OrderRow>(trx, row ? [row] : []))[0] as OrderRow;
+  }
+
+  /** Orders still without feedback after their due date; on the primary (the escalation job's figure). */
+  async countOverdue(now: Date): Promise<number> {
+    const [row] = await this.h.primary(TABLE).whereRaw(orderStateSql(TABLE).overdue('?'), [now]).count({ n: '*' });
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Overdue orders not yet escalated at `level`, after an id, in id order; level 2 only for orders already escalated
+   * at level 1. On the primary: the escalation job writes from what it finds.
+   */
+  async overdueToEscalate(now: Date, level: 1 | 2, after: string, limit: number): Promise<OrderRow[]> {
+    const q = this.h.primary;
+    const escalated = (lvl: number) => (x: Knex.QueryBuilder) =>
+      x.select(q.raw('1')).from('escalations as e').whereRaw('e.order_id = o.id').where('e.level', lvl);
+    const query = q(`${TABLE} as o`).select('o.*').whereRaw(orderStateSql('o').overdue('?'), [now]);
+    query.where('o.id', '>', after).whereNotExists(escalated(level));
+    if (level === 2) query.whereExists(escalated(1));
+    return withMeasures(q, await query.orderBy('o.id').limit(limit));
+  }
+
+  /** Records escalations once per (order, level) in the caller's transaction; returns the order ids escalated now. */
+  async insertEscalations(trx: Knex.Transaction, rows: NewEscalation[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const inserted = await trx('escalations')
+      .insert(rows)
+      .onConflict(['order_id', 'level'])
+      .ignore()
+      .returning('order_id');
+    return new Set(inserted.map((r) => r.order_id));
+  }
 }

@@ -10,7 +10,7 @@ import type { ProcedureDeadline } from '../generated/rule-files';
 import type { components } from '../generated/openapi';
 import { correctEntry } from '../lists/entry-correction';
 import { admit, endEntry, revocationOf, TRANSITIONS, type TransitionContext } from '../lists/entry-lifecycle';
-import { findEntry, type EntryRow } from '../lists/list-entry-store';
+import { lockEntry, type EntryRow } from '../lists/list-entry-store';
 import type { ListType } from '../rules/rule-types';
 import type { LoadedProcedure } from '../rules/procedure-loader';
 import type { Clock } from '../time/clock';
@@ -358,7 +358,7 @@ export class ProcedureService {
     entryId: string,
     transition: 'object' | 'applyForRestoration',
   ): Promise<EntryRow> {
-    const entry = await findEntry(trx, entryId, { forUpdate: true });
+    const entry = await lockEntry(trx, entryId);
     if (!entry) throw NotFoundError.coded('no_entry_id', { id: entryId });
     // Entries are public to departments (a restored one is not, and takes nothing more: the lifecycle refuses it)
     if (p.kind !== 'department' || !this.mayRead(p, entry.authority))
@@ -374,7 +374,7 @@ export class ProcedureService {
     if (!seen || !this.mayRead(p, seen.authority)) throw new NotFoundError(`no ${what} with id ${id}`);
     if (p.kind !== 'department' || p.department.code !== seen.authority)
       throw ForbiddenError.coded('decides_not_authority', { authority: seen.authority, what });
-    const entry = (await findEntry(trx, seen.entry_id, { forUpdate: true })) as EntryRow;
+    const entry = (await lockEntry(trx, seen.entry_id)) as EntryRow;
     const record = (await this.d.store.findInTransaction(trx, table, id, { forUpdate: true })) as NonNullable<
       typeof seen
     >;

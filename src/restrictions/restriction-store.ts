@@ -1,19 +1,28 @@
 import type { Knex } from 'knex';
 import { enterpriseKey, personKey } from '../checks/subject-index';
+import type { OfficerBanRecord, RestrictionRecord } from '../db/tables';
 import type { PlannedBan, PlannedRestriction } from '../rules/outcome-planner';
+
+/*
+ * Not a store object, unlike the others built in createServices: nothing here reads for a caller. Restrictions and
+ * bans are read by the check path (CheckStore, on the primary) and counted by the reports; what is here builds their
+ * rows (pure), writes them (insertRestrictionRows, insertBanRows: the RowWriters, src/lists/row-writer.ts) and lifts
+ * them (liftRestrictionsOfEntry: endEntry, src/lists/entry-lifecycle.ts), always in the caller's writing
+ * transaction on the primary. An object would only be threaded through the lifecycle module and every writer.
+ */
 
 type Q = Knex | Knex.Transaction;
 
-/** Ends every restriction and ban of an entry; returns how many of each were lifted. */
+/** Ends every restriction and ban of an entry, in the caller's transaction; returns how many of each were lifted. */
 export async function liftRestrictionsOfEntry(
-  q: Q,
+  trx: Knex.Transaction,
   entryId: string,
   at: Date,
 ): Promise<{ restrictions: number; bans: number }> {
-  const restrictions = await q('restrictions')
+  const restrictions = await trx('restrictions')
     .where({ entry_id: entryId, status: 'active' })
     .update({ status: 'lifted', lifted_at: at });
-  const bans = await q('officer_bans')
+  const bans = await trx('officer_bans')
     .where({ entry_id: entryId, status: 'active' })
     .update({ status: 'lifted', lifted_at: at });
   return { restrictions, bans };
@@ -23,32 +32,34 @@ export async function liftRestrictionsOfEntry(
  * A restriction row ready to insert (see restrictionRowsOf). Its name, scenarios and basis are its order's: the row
  * names the order's measure set (src/orders/measure-sets.ts) and its measure code, and readers take them from there.
  */
-export interface NewRestrictionRow {
-  entry_id: string;
-  order_id: string;
-  measure_set_id: number;
-  subject_kind: string;
-  uscc: string | null;
-  person_key: string | null;
-  measure_code: string;
-  department: string;
-  list_type: string;
-  until: string | null;
-}
+export type NewRestrictionRow = Pick<
+  RestrictionRecord,
+  | 'entry_id'
+  | 'order_id'
+  | 'measure_set_id'
+  | 'subject_kind'
+  | 'uscc'
+  | 'person_key'
+  | 'measure_code'
+  | 'department'
+  | 'list_type'
+  | 'until'
+>;
 
 /** A ban row ready to insert (see banRowsOf); its reason, roles and basis are in its order's measure set. */
-export interface NewBanRow {
-  entry_id: string;
-  order_id: string;
-  measure_set_id: number;
-  person_key: string;
-  person_masked: string;
-  reached_as: string;
-  code: string;
-  list_type: string;
-  enterprise_uscc: string | null;
-  until: string | null;
-}
+export type NewBanRow = Pick<
+  OfficerBanRecord,
+  | 'entry_id'
+  | 'order_id'
+  | 'measure_set_id'
+  | 'person_key'
+  | 'person_masked'
+  | 'reached_as'
+  | 'code'
+  | 'list_type'
+  | 'enterprise_uscc'
+  | 'until'
+>;
 
 /** The order a department's rows belong to, and the measure set it was issued with. */
 type OrderOf = (department: string) => { id: string; measureSetId: number };
@@ -97,10 +108,35 @@ export function banRowsOf(entryId: string, listType: string, orderOf: OrderOf, r
 /** Rows per statement: one JSON parameter each, so the limit is the statement's size (a few MB), not 65,535 parameters. */
 const ROWS_PER_STATEMENT = 10_000;
 
-const RESTRICTION_COLUMNS =
-  'entry_id uuid, order_id uuid, measure_set_id integer, subject_kind text, uscc text, person_key text, measure_code text, department text, list_type text, until date';
-const BAN_COLUMNS =
-  'entry_id uuid, order_id uuid, measure_set_id integer, person_key text, person_masked text, reached_as text, code text, list_type text, enterprise_uscc text, until date';
+/** Each column a new row has, with its SQL type: every key of the row type, and only those, or it does not compile. */
+const columnsOf = <Row>(types: Record<keyof Row & string, string>) =>
+  Object.entries(types)
+    .map(([name, type]) => `${name} ${type}`)
+    .join(', ');
+const RESTRICTION_COLUMNS = columnsOf<NewRestrictionRow>({
+  entry_id: 'uuid',
+  order_id: 'uuid',
+  measure_set_id: 'integer',
+  subject_kind: 'text',
+  uscc: 'text',
+  person_key: 'text',
+  measure_code: 'text',
+  department: 'text',
+  list_type: 'text',
+  until: 'date',
+});
+const BAN_COLUMNS = columnsOf<NewBanRow>({
+  entry_id: 'uuid',
+  order_id: 'uuid',
+  measure_set_id: 'integer',
+  person_key: 'text',
+  person_masked: 'text',
+  reached_as: 'text',
+  code: 'text',
+  list_type: 'text',
+  enterprise_uscc: 'text',
+  until: 'date',
+});
 const namesOf = (columns: string) =>
   columns
     .split(', ')

@@ -80,10 +80,10 @@ export function orderEventsOf(
   ground: string | null = null,
 ): OutboxEvent[] {
   const now = (o: NewOrderRow | OrderRow): OrderRow => {
-    if (type === 'order.issued') return { ...o, status: 'issued', feedback: null, lifted_at: null };
-    if (type === 'order.revoked')
-      return { feedback: null, lifted_at: null, ...o, status: 'revoked', revoked_at: at, end_ground: 'revoked' };
-    return { feedback: null, ...o, status: 'lifted', lifted_at: at, end_ground: ground };
+    const none = { feedback: null, lifted_at: null, revoked_at: null, end_ground: null };
+    if (type === 'order.issued') return { ...none, ...o, status: 'issued', feedback: null, lifted_at: null };
+    if (type === 'order.revoked') return { ...none, ...o, status: 'revoked', revoked_at: at, end_ground: 'revoked' };
+    return { ...none, ...o, status: 'lifted', lifted_at: at, end_ground: ground };
   };
   return orders.map((o) => ({
     department: o.department,

@@ -1,21 +1,17 @@
-import { runImport } from './ingestion';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import pino from 'pino';
 import { createDb, migrateToLatest, type Db } from '../src/db/knex';
-import { DbGauges } from '../src/metrics/db-gauges';
-import { GaugeStore } from '../src/metrics/gauge-store';
-import { refreshDuration } from '../src/metrics/metrics';
 import { projectRoot } from '../src/paths';
 import { compactOrderCounts } from '../src/reports/order-counts';
 import { ReportStore } from '../src/reports/report-store';
-import { systemClock } from '../src/time/clock';
 import { addDays, chinaDate } from '../src/time/dates';
 import { generate } from '../scripts/generate';
+import { gaugeRefreshMs as gaugeRefreshOf } from './gauge-refresh';
+import { runImport } from './ingestion';
 
 /**
  * npm run bench -- --only reads --entries 1000000 [--out reads.md --plans plans.md]
@@ -200,7 +196,7 @@ async function oneSize(
     } finally {
       await stop(svc.child);
     }
-    const gaugeRefreshMs = await gaugeRefresh(db);
+    const gaugeRefreshMs = await gaugeRefreshOf(db);
     if (withPlans) {
       log(`${entries} entries: EXPLAIN (ANALYZE, BUFFERS) of the reports' statements`);
       withPlans(await explainReports(db, url, entries, orders, department));
@@ -399,25 +395,6 @@ async function indexReload(url: string, res: Resources): Promise<{ ms: number; s
   } finally {
     await stop(svc.child);
   }
-}
-
-/** One refresh of the database gauges (median of three), in this process as an instance makes it once a minute. */
-async function gaugeRefresh(db: Db): Promise<number> {
-  const gauges = new DbGauges({
-    db,
-    store: new GaugeStore({ read: (query) => query(db) }),
-    clock: systemClock,
-    log: pino({ level: 'warn' }),
-    departments: [],
-    calendarLastYear: () => 2026,
-    intervalMs: 60_000,
-  });
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    await gauges.refresh();
-    times.push((await refreshDuration.get()).values[0]?.value ?? Number.NaN);
-  }
-  return median(times) * 1000;
 }
 
 /**

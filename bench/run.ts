@@ -11,16 +11,15 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-p
 import { createDb, migrateToLatest, primaryOnly } from '../src/db/knex';
 import { loadConfig } from '../src/config';
 import { createPersonKeyer } from '../src/identity/person-key';
-import { DbGauges } from '../src/metrics/db-gauges';
-import { GaugeStore } from '../src/metrics/gauge-store';
 import { httpMetrics, labelOperation } from '../src/metrics/http-metrics';
-import { countCheck, enableMetrics, refreshDuration, registry } from '../src/metrics/metrics';
+import { countCheck, enableMetrics, registry } from '../src/metrics/metrics';
 import { projectRoot } from '../src/paths';
 import { loadRules } from '../src/rules/rule-loader';
 import { createServices } from '../src/services';
 import { systemClock } from '../src/time/clock';
 import { generate, type GeneratedFiles } from '../scripts/generate';
 import { startReplicaPair } from '../test/support/replica-pair';
+import { gaugeRefreshMs } from './gauge-refresh';
 import { benchIngestion, runImport, rssOf, sampleRss } from './ingestion';
 import { rawInsert } from './raw-insert';
 import { readsAtSize } from './reads-at-size';
@@ -324,7 +323,7 @@ async function main(): Promise<void> {
       runWrk(port, mix(kind, 0.1, token2), connections, seconds);
     const cost = await metricsCost(url, children, slice, metricsPairs);
     const hooks = await hookCost();
-    const refreshMs = await gaugeRefreshMs(url);
+    const refreshMs = await gaugeRefreshOn(url);
 
     const counts = await tableCounts(url);
     const pct = (x: number, y: number) => `${((100 * x) / y).toFixed(0)}%`;
@@ -829,25 +828,11 @@ async function hookCost(): Promise<{ perCheckNs: number; scrapeMs: number }> {
   return { perCheckNs: median(diffs), scrapeMs: (cpuNs() - t0) / 20 / 1e6 };
 }
 
-/** One refresh of the database gauges on the loaded database (median of three), as an instance does once a minute. */
-async function gaugeRefreshMs(url: string): Promise<number> {
+/** One refresh of the database gauges on the loaded database, on a connection of its own. */
+async function gaugeRefreshOn(url: string): Promise<number> {
   const db = createDb(url, { max: 1 });
   try {
-    const gauges = new DbGauges({
-      db,
-      store: new GaugeStore({ read: (query) => query(db) }),
-      clock: systemClock,
-      log: pino({ level: 'warn' }),
-      departments: [],
-      calendarLastYear: () => 2026,
-      intervalMs: 60_000,
-    });
-    const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      await gauges.refresh();
-      times.push((await refreshDuration.get()).values[0]?.value ?? NaN);
-    }
-    return median(times) * 1000;
+    return await gaugeRefreshMs(db);
   } finally {
     await db.destroy();
   }

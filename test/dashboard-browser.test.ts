@@ -55,7 +55,9 @@ function fixedId(birth8: string): string {
 /** The browser globals these tests touch in page.evaluate (the project compiles without the DOM lib). */
 type BrowserGlobals = {
   sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
-  document: { querySelectorAll(selector: string): { length: number } };
+  document: {
+    querySelectorAll(selector: string): { length: number; [i: number]: { textContent: string | null } | undefined };
+  };
 };
 const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
@@ -428,8 +430,13 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.getByLabel(/统一社会信用代码、公民身份号码/).fill('');
     await page.getByLabel('来源编号').fill('BULK-7');
     await page.getByRole('button', { name: '查询' }).click();
-    await rowsAre(1);
-    expect(await page.locator('[data-testid="entries-table"]').textContent()).toContain('测试企业107有限公司');
+    // the search before also left one row: wait for the row of this search, not for any one row
+    await page.waitForFunction((name) => {
+      const rows = (globalThis as unknown as BrowserGlobals).document.querySelectorAll(
+        '[data-testid="entries-table"] tbody tr',
+      );
+      return rows.length === 1 && (rows[0]?.textContent ?? '').includes(name);
+    }, '测试企业107有限公司');
     await page.getByLabel('来源编号').fill('');
     await page.getByLabel(/统一社会信用代码、公民身份号码/).fill('某某');
     await page.getByRole('button', { name: '查询' }).click();

@@ -146,7 +146,12 @@ export function runImport(
   env: Record<string, string>,
   /** told of the child at once, so a bench that fails elsewhere can stop it */
   onChild?: (child: ChildProcess) => void,
-): Promise<{ rows: number; seconds: number; peakRss: number }> {
+  /**
+   * How many refused rows a run may have and still count (the reads bench at 1M: a rare generated row the service
+   * refuses is reported, and its reason kept in FILE.rejected.csv, instead of losing an hour of loading). Default 0.
+   */
+  maxRejected = 0,
+): Promise<{ rows: number; seconds: number; peakRss: number; rejected: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -177,8 +182,8 @@ export function runImport(
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new Error(`import failed (${code}): ${out}`));
       const r = JSON.parse(last) as { rows: number; seconds: number; rejected: number };
-      if (r.rejected) return reject(new Error(`import rejected ${r.rejected} generated rows: ${out}`));
-      resolve({ rows: r.rows, seconds: r.seconds, peakRss });
+      if (r.rejected > maxRejected) return reject(new Error(`import rejected ${r.rejected} generated rows: ${out}`));
+      resolve({ rows: r.rows, seconds: r.seconds, peakRss, rejected: r.rejected });
     });
   });
 }

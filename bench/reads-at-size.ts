@@ -187,7 +187,8 @@ async function oneSize(
       importSeconds += r.seconds;
       if (r.rejected) {
         const kept = `${keepRejectsAs}.${entries}.${authority}.rejected.csv`;
-        copyFileSync(`${file}.rejected.csv`, kept);
+        // where the CLI writes them (src/batch/import-file.ts): FILE without its extension, then .rejected.csv
+        copyFileSync(`${file.replace(/\.csv$/, '')}.rejected.csv`, kept);
         rejected.push(`${r.rejected} of ${authority} (kept in ${kept})`);
         log(`${entries} entries: ${r.rejected} rows of ${authority} refused; their reasons are in ${kept}`);
       }

@@ -1,3 +1,4 @@
+import { chinaDate } from '../src/time/dates';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -47,7 +48,7 @@ export async function benchIngestion(
     await migrateToLatest(db);
     await db.destroy();
   }
-  const today = new Date().toISOString().slice(0, 10);
+  const today = chinaDate(new Date());
   const gen = (entries: number, seed: number, start: number, name: string) =>
     generate({
       today,

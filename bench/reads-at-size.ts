@@ -160,7 +160,7 @@ async function oneSize(
     log(`${entries} entries: generating (scripts/generate.ts)`);
     const files = await generate({
       // the service refuses a listing whose term is already over on arrival: generate against the real today
-      today: new Date().toISOString().slice(0, 10),
+      today: chinaDate(new Date()),
       entries,
       out: path.join(res.work as string, `${name}.csv`),
       authority: 'all',

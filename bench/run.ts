@@ -1,3 +1,4 @@
+import { chinaDate } from '../src/time/dates';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +57,7 @@ const BENCH_KEYS = {
  */
 const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 const SMALL = 10_000;
-const TODAY = new Date().toISOString().slice(0, 10);
+const TODAY = chinaDate(new Date());
 
 type CheckRun = WrkRun;
 

@@ -31,10 +31,15 @@ export async function entriesPage(main, { query }) {
     };
   };
 
+  // Searches sent in quick succession answer in any order: only the latest one may draw the page (an older answer
+  // arriving last would show rows for a search the user has replaced, or hide its refusal).
+  let latest = 0;
   async function load() {
+    const mine = ++latest;
     const { value, error } = await attempt(() =>
       api('/v1/list-entries', { query: { ...params(), limit: 25, cursor: pager.cursor } }),
     );
+    if (mine !== latest) return;
     const page = value ?? { items: [], nextCursor: null };
     render(
       html` <h1>${t('entries')}</h1>

@@ -75,17 +75,11 @@ export interface BufferedAuditRecord extends AuditRecord {
 export async function insertBufferedAudit(q: Knex, records: readonly BufferedAuditRecord[]): Promise<void> {
   for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) {
     await q('audit_log').insert(
-      records.slice(i, i + ROWS_PER_STATEMENT).map((r) => ({
-        occurred_at: r.at,
-        actor: r.actor,
-        action: r.action,
-        entity_type: r.entityType,
-        entity_id: r.entityId,
-        before: auditJson(r.before),
-        after: auditJson(r.after),
-        request_id: r.requestId,
-        token_id: r.tokenId,
-      })),
+      records
+        .slice(i, i + ROWS_PER_STATEMENT)
+        .map((r) =>
+          auditRowOf({ at: r.at, ...(r.requestId !== null ? { requestId: r.requestId } : {}) }, r.tokenId)(r),
+        ),
     );
   }
 }

@@ -37,6 +37,18 @@ describe('one redaction for every string that leaves the service', () => {
     expect(redactIdNumbers(`{"uscc":"${code}"}`)).toBe(`{"uscc":"${code}"}`);
   });
 
+  it("leaves the service's UUIDs whole, even where their digits across the hyphens spell an ID number", () => {
+    // 4612 94dd ddddddd: 15 digits of a first-generation ID number (461294, born 1949-12-31) run over three groups
+    const old = '461294491231002';
+    expect(findIdNumbers(old)).toEqual([[0, 15]]);
+    const uuid = `6af15221-5f07-${old.slice(0, 4)}-${old.slice(4, 8)}-${old.slice(8)}aae61`;
+    expect(findIdNumbers(uuid)).toHaveLength(1);
+    expect(redactIdNumbers(`{"id":"${uuid}"}`)).toBe(`{"id":"${uuid}"}`);
+    expect(redactUrl(`/v1/list-entries/${uuid.toUpperCase()}`)).toBe(`/v1/list-entries/${uuid.toUpperCase()}`);
+    // the same digits anywhere else are masked still
+    expect(redactIdNumbers(`x-${old.slice(0, 4)}-${old.slice(4, 8)}-${old.slice(8)}`)).not.toContain(old.slice(6, 10));
+  });
+
   it('URLs are %-decoded before masking, for logs and problem instances', () => {
     const encoded = [...id].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
     expect(redactUrl(`/v1/list-entries?%69dNumber=${encoded}`)).toBe(`/v1/list-entries?idNumber=${masked}`);

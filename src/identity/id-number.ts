@@ -159,11 +159,13 @@ const USCC_CONTEXT = /(?:uscc"\s*:\s*"|enterprises\/|uscc=)$/i;
  * too (a few in a thousand), and a check answer must not corrupt the code it names.
  */
 export function redactIdNumbers(text: string): string {
+  const uuids = uuidSpansOf(text);
   const hits = findIds(text).filter(
     (h) =>
-      h.digits.length !== 18 ||
-      usccProblem(h.digits) !== null ||
-      !USCC_CONTEXT.test(text.slice(Math.max(0, h.start - 24), h.start)),
+      !uuids.some(([from, to]) => h.start < to && from < h.end) &&
+      (h.digits.length !== 18 ||
+        usccProblem(h.digits) !== null ||
+        !USCC_CONTEXT.test(text.slice(Math.max(0, h.start - 24), h.start))),
   );
   if (hits.length === 0) return text;
   const units = text.split('');
@@ -175,6 +177,19 @@ export function redactIdNumbers(text: string): string {
     }
   }
   return units.join('');
+}
+
+/**
+ * The service's own identifiers (entries, orders, requests) are UUIDs, and their hex digits read across the hyphens
+ * can spell a valid ID number (about one UUID in a few thousand: 15 digits from the third group on make a
+ * first-generation one). Masked, the answer named an entry that does not exist. A UUID-shaped token is never masked;
+ * free text still cannot carry an ID number so spelled, because intake refuses it (containsIdNumber, src/input/text-guard.ts).
+ */
+const UUID = /(?<![0-9a-f])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f])/gi;
+
+function uuidSpansOf(text: string): Array<[number, number]> {
+  if (!text.includes('-')) return [];
+  return [...text.matchAll(UUID)].map((m) => [m.index as number, (m.index as number) + m[0].length]);
 }
 
 /** decodeURIComponent that never throws: a malformed escape stays as it was. */

@@ -49,6 +49,52 @@ describe('one redaction for every string that leaves the service', () => {
     expect(redactIdNumbers(`x-${old.slice(0, 4)}-${old.slice(4, 8)}-${old.slice(8)}`)).not.toContain(old.slice(6, 10));
   });
 
+  it('finds every ID number in a long answer full of ids, dates and codes, as folding the whole text would', () => {
+    // the redaction folds only stretches of digit-like text (src/identity/id-spelling.ts numberStretches): numbers
+    // put anywhere among UUIDs, timestamps and separators are all still found, and nothing else is masked
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const fillers = [
+      () => {
+        const hex = Array.from({ length: 32 }, () => '0123456789abcdef'[next(16)]).join('');
+        return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      },
+      () => new Date(Date.UTC(2020, next(12), 1 + next(28))).toISOString(),
+      () => '","decisionNo":"京市监罚〔2026〕',
+      () => ' - ',
+      () => String(next(1e9)),
+      () => '，',
+    ];
+    const spellings = [
+      (x: string) => x,
+      (x: string) => `${x.slice(0, 6)} ${x.slice(6, 14)}-${x.slice(14)}`,
+      (x: string) => fullWidth(x),
+      (x: string) => [...x].join('\u200b'),
+    ];
+    const parts: string[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      parts.push(fillers[next(fillers.length)]?.() ?? '', ' ');
+      if (i % 20 === 0) {
+        const idn = makeIdNumber(`19${50 + next(40)}-0${1 + next(9)}-1${next(9)}`);
+        ids.push(idn);
+        parts.push(`见：${spellings[next(spellings.length)]?.(idn)}。`);
+      }
+    }
+    const text = parts.join('');
+    const redacted = redactIdNumbers(text);
+    expect(ids).toHaveLength(20);
+    for (const idn of ids) expect(redacted.replace(/[\s\u200b-]/g, '')).not.toContain(idn.slice(6, 17));
+    // nothing but the numbers changed: the same text with every '*' put back where a digit-like character was
+    expect(redacted).toHaveLength(text.length);
+    const before = [...text];
+    const changed = [...redacted].filter((c, i) => c !== before[i]).length;
+    expect(changed).toBe(ids.length * 11);
+  });
+
   it('URLs are %-decoded before masking, for logs and problem instances', () => {
     const encoded = [...id].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
     expect(redactUrl(`/v1/list-entries?%69dNumber=${encoded}`)).toBe(`/v1/list-entries?idNumber=${masked}`);

@@ -1,4 +1,4 @@
-import { foldDigits, mayHoldLongNumber } from './id-spelling';
+import { foldDigits, numberStretches } from './id-spelling';
 import { textOf, type MessageCode } from '../i18n/messages';
 import { usccProblem } from './uscc';
 
@@ -96,14 +96,18 @@ interface FoundId {
  * to 17 digits. Detection errs towards finding.
  */
 function findIds(text: string): FoundId[] {
-  if (!mayHoldLongNumber(text)) return [];
+  return numberStretches(text).flatMap(([start, end]) => findIdsIn(text.slice(start, end), start));
+}
+
+/** findIds in one stretch of a text that starts at `offset` in it. */
+function findIdsIn(text: string, offset: number): FoundId[] {
   const { folded, from, to } = foldDigits(text);
   const hits: FoundId[] = [];
   const at = (i: number, j: number, maskStart: number, maskEnd: number, digits: string): FoundId => ({
-    start: from[i] as number,
-    end: to[j - 1] as number,
-    maskFrom: from[maskStart] as number,
-    maskTo: to[maskEnd - 1] as number,
+    start: offset + (from[i] as number),
+    end: offset + (to[j - 1] as number),
+    maskFrom: offset + (from[maskStart] as number),
+    maskTo: offset + (to[maskEnd - 1] as number),
     digits,
   });
   const runs = /\d{15,}[\dX]?/g;
@@ -159,10 +163,9 @@ const USCC_CONTEXT = /(?:uscc"\s*:\s*"|enterprises\/|uscc=)$/i;
  * too (a few in a thousand), and a check answer must not corrupt the code it names.
  */
 export function redactIdNumbers(text: string): string {
-  const uuids = uuidSpansOf(text);
   const hits = findIds(text).filter(
     (h) =>
-      !uuids.some(([from, to]) => h.start < to && from < h.end) &&
+      !insideUuid(text, h) &&
       (h.digits.length !== 18 ||
         usccProblem(h.digits) !== null ||
         !USCC_CONTEXT.test(text.slice(Math.max(0, h.start - 24), h.start))),
@@ -187,9 +190,14 @@ export function redactIdNumbers(text: string): string {
  */
 const UUID = /(?<![0-9a-f])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f])/gi;
 
-function uuidSpansOf(text: string): Array<[number, number]> {
-  if (!text.includes('-')) return [];
-  return [...text.matchAll(UUID)].map((m) => [m.index as number, (m.index as number) + m[0].length]);
+function insideUuid(text: string, hit: FoundId): boolean {
+  const from = Math.max(0, hit.start - 36);
+  const near = text.slice(from, hit.end + 36);
+  for (const m of near.matchAll(UUID)) {
+    const start = from + (m.index as number);
+    if (hit.start < start + m[0].length && start < hit.end) return true;
+  }
+  return false;
 }
 
 /** decodeURIComponent that never throws: a malformed escape stays as it was. */

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { rowsFromCsv } from '../src/batch/batch-input';
 import type { ListEntryInput } from '../src/lists/entry-input';
 import type { EntryPlanner } from '../src/lists/entry-planner';
-import { splitMeasures } from '../src/orders/measure-sets';
+import { measureSetJson, untilsOf } from '../src/orders/measure-sets';
 
 /**
  * The physical limit for ingestion: the same entry and order rows the import writes, built with the same
@@ -24,8 +24,7 @@ export async function rawInsert(
   const now = new Date();
   // orders name their measure set (migration 20261205600000); the sets are written before the timing, as few as they are
   const sets = new Map<string, number>();
-  const setIdOf = async (set: unknown[]): Promise<number> => {
-    const json = JSON.stringify(set);
+  const setIdOf = async (json: string): Promise<number> => {
     let id = sets.get(json);
     if (id === undefined) {
       const digest = "sha256(convert_to($1::jsonb::text, 'UTF8'))";
@@ -68,8 +67,8 @@ export async function rawInsert(
           now,
         ]);
         for (const o of plan.orders) {
-          const { set, untils } = splitMeasures(o.measures);
-          orderRows.push([randomUUID(), id, input.listType, o.department, await setIdOf(set), untils, now, now, now]);
+          const set = await setIdOf(measureSetJson(o.measures));
+          orderRows.push([randomUUID(), id, input.listType, o.department, set, untilsOf(o.measures), now, now, now]);
         }
       }
       const t0 = process.hrtime.bigint();

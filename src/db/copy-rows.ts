@@ -75,10 +75,26 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
 function bound(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Date) return isoOf(v);
   if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
   if (Array.isArray(v)) return arrayLiteral(v);
   return JSON.stringify(v);
+}
+
+/**
+ * Date.toISOString, remembering the last few instants: a chunk's rows share a handful (its issue time, its orders'
+ * due dates), and formatting each again was a visible share of the serialisation.
+ */
+const isoKept = new Map<number, string>();
+function isoOf(d: Date): string {
+  const t = d.getTime();
+  let s = isoKept.get(t);
+  if (s === undefined) {
+    s = d.toISOString();
+    if (isoKept.size >= 64) isoKept.clear();
+    isoKept.set(t, s);
+  }
+  return s;
 }
 
 /** A PostgreSQL array literal: every element quoted, null as NULL, nested arrays for more dimensions. */

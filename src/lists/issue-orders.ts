@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { measureSetIds, splitMeasures } from '../orders/measure-sets';
+import { measureSetIds, untilsOf } from '../orders/measure-sets';
 import type { NewOrderRow, OrderInsertRow, OrderRow } from '../orders/order-store';
 import { banRowsOf, restrictionRowsOf, subjectKeysOf } from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
@@ -37,27 +37,25 @@ export interface IssueContext {
  * `until`s); the audit row says who issued which measures to whom and when, without another copy of every basis.
  */
 export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issues: Issue[]): Promise<NewOrderRow[]> {
-  const split = issues.map(({ plan }) => plan.orders.map((o) => splitMeasures(o.measures)));
   const setIds = await measureSetIds(
     trx,
-    split.flatMap((orders) => orders.map((o) => o.set)),
+    issues.flatMap(({ plan }) => plan.orders.map((o) => o.measures)),
   );
   const orders: NewOrderRow[] = [];
   const rows: OrderInsertRow[] = [];
   const restrictions = [];
   const bans = [];
   let next = 0;
-  for (const [n, { entryId, listType, plan }] of issues.entries()) {
+  for (const { entryId, listType, plan } of issues) {
     const refs = new Map<string, { id: string; measureSetId: number }>();
-    for (const [k, o] of plan.orders.entries()) {
-      const { department, measures } = o;
+    for (const { department, measures } of plan.orders) {
       const ref = { id: randomUUID(), measureSetId: setIds[next++] as number };
       refs.set(department, ref);
       const deadline = ctx.deadlineOf(measures);
       const row = { id: ref.id, entry_id: entryId, list_type: listType, department };
       const due = { issued_at: ctx.at, due_at: deadline.dueAt, due_at_provisional: deadline.provisional };
       orders.push({ ...row, measures, ...due });
-      const untils = split[n]?.[k]?.untils ?? null;
+      const untils = untilsOf(measures);
       rows.push({ ...row, measure_set_id: ref.measureSetId, measure_untils: untils, ...due });
     }
     const orderOf = (department: string) => {

@@ -149,6 +149,10 @@ describe('dashboard API', () => {
     const orderRows = mine.body.items.filter((h: { entityType: string }) => h.entityType === 'order');
     expect(orderRows.length).toBeGreaterThan(0);
     expect(orderRows.every((h: { entityId: string }) => mofOrderIds.has(h.entityId))).toBe(true);
+    // the one audit row that issued all the orders shows a department only its own order's issue (ADR 0010)
+    const issuedToMof = orderRows.filter((h: { action: string }) => h.action === 'order.issued');
+    expect(issuedToMof.map((h: { entityId: string }) => h.entityId).sort()).toEqual([...mofOrderIds].sort());
+    expect(issuedToMof[0].after).toMatchObject({ entryId, department: 'mof' });
     // the listing authority sees all of them
     expect((await t.http.get(`/v1/list-entries/${entryId}/history`).set(samr).expect(200)).body.items).toHaveLength(
       full.body.items.length,

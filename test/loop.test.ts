@@ -157,7 +157,17 @@ describe('the joint-punishment loop', () => {
       .select('action', 'actor');
     const actions = audit.map((a: { action: string }) => a.action);
     expect(actions.filter((a: string) => a === 'entry.created')).toHaveLength(1);
-    expect(actions.filter((a: string) => a === 'order.issued')).toHaveLength(created.body.orders.length);
+    // the orders issued with it: one row for all of them (ADR 0010), naming each order, its measures and due date
+    const issued = await t.db('audit_log').where({ entity_id: created.body.id, action: 'orders.issued' });
+    expect(issued).toHaveLength(1);
+    expect(issued[0].after.orders).toEqual(
+      created.body.orders.map((o: { id: string; department: string; measures: { code: string }[]; dueAt: string }) => ({
+        id: o.id,
+        department: o.department,
+        measures: o.measures.map((m) => m.code),
+        dueAt: o.dueAt,
+      })),
+    );
     expect(actions).toContain('order.feedback');
     expect(actions).toContain('entry.removed');
     expect(actions.filter((a: string) => a === 'order.lifted')).toHaveLength(created.body.orders.length);

@@ -99,11 +99,46 @@ export interface AuditEvent {
 const asObject = (v: unknown): Record<string, unknown> | null =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 
+/** The audit action of the one row that records every order issued to an entry at once (src/lists/issue-orders.ts). */
+export const ORDERS_ISSUED = 'orders.issued';
+
+/** One order as an `orders.issued` row names it. */
+export interface IssuedOrderAudit {
+  id: string;
+  department: string;
+  measures: string[];
+  dueAt: Date | string;
+}
+
+/**
+ * An `orders.issued` row as the `order.issued` event of each of its orders the caller may see, exactly as a row per
+ * order said it before ADR 0010 (entries issued before then keep those rows; a history reads both alike).
+ */
+function issuedEvents(row: AuditEvent, visible: ReadonlySet<string>): AuditEvent[] {
+  const after = row.after as { orders?: IssuedOrderAudit[]; reason?: string } | null;
+  return (after?.orders ?? []).filter((o) => visible.has(o.id)).map((o) => ({
+    at: row.at,
+    actor: row.actor,
+    action: 'order.issued',
+    entityType: 'order',
+    entityId: o.id,
+    before: null,
+    after: {
+      entryId: row.entityId,
+      department: o.department,
+      measures: o.measures,
+      dueAt: o.dueAt,
+      ...(after?.reason ? { reason: after.reason } : {}),
+    },
+  }));
+}
+
 /**
  * The rows about one entry and the given orders of it, oldest first (an entry's history is tens of rows). Takes the
  * handle of the caller's read (src/lists/list-entry-service.ts reads the entry, its orders and this in one place).
  */
 export async function historyOf(q: Knex, entryId: string, orderIds: string[]): Promise<AuditEvent[]> {
+  const visible = new Set(orderIds);
   const rows = await q('audit_log')
     .select(...columnsOf('audit_log', 'occurred_at', 'actor', 'action', 'entity_type', 'entity_id', 'before', 'after'))
     .where((w) => {
@@ -111,13 +146,16 @@ export async function historyOf(q: Knex, entryId: string, orderIds: string[]): P
       if (orderIds.length) w.orWhere((o) => o.where('entity_type', 'order').whereIn('entity_id', orderIds));
     })
     .orderBy([{ column: 'occurred_at' }, { column: 'id' }]);
-  return rows.map((r) => ({
-    at: new Date(r.occurred_at),
-    actor: r.actor,
-    action: r.action,
-    entityType: r.entity_type === 'order' ? 'order' : 'list_entry',
-    entityId: r.entity_id,
-    before: asObject(r.before),
-    after: asObject(r.after),
-  }));
+  return rows.flatMap((r) => {
+    const event: AuditEvent = {
+      at: new Date(r.occurred_at),
+      actor: r.actor,
+      action: r.action,
+      entityType: r.entity_type === 'order' ? 'order' : 'list_entry',
+      entityId: r.entity_id,
+      before: asObject(r.before),
+      after: asObject(r.after),
+    };
+    return r.action === ORDERS_ISSUED ? issuedEvents(event, visible) : [event];
+  });
 }

@@ -3,6 +3,7 @@ import { lang, t, term, termPairs } from '../i18n.js';
 import { dateTime, departmentName, departmentPairs, loadCatalog, loadDepartments, scenarioName } from '../format.js';
 import { session } from '../session.js';
 import { Pager, attempt, html, options, problemView, render } from '../ui.js';
+import { latestOnly } from '../latest-only.js';
 
 /** @typedef {import('../api-types').Schemas} Schemas */
 /** @typedef {Schemas['EnterpriseCheck'] | Schemas['PersonCheck'] | Schemas['OfficerCheck']} Answer */
@@ -42,7 +43,9 @@ export async function decisionsPage(main) {
     await load();
   }
 
+  const ticket = latestOnly();
   async function load() {
+    const current = ticket();
     const { value, error } = await attempt(() =>
       api('/v1/checks/decisions', {
         query: {
@@ -55,6 +58,7 @@ export async function decisionsPage(main) {
         },
       }),
     );
+    if (!current()) return;
     const page = value ?? { items: [], nextCursor: null };
     render(
       html`<h1>${t('decisions')}</h1>

@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { t, term, termPairs } from '../i18n.js';
 import { departmentName, loadDepartments, subjectLine } from '../format.js';
 import { Pager, attempt, html, options, problemView, render } from '../ui.js';
+import { latestOnly } from '../latest-only.js';
 
 const ID_NUMBER = /^[0-9]{17}[0-9Xx]$/;
 const USCC = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
@@ -31,15 +32,13 @@ export async function entriesPage(main, { query }) {
     };
   };
 
-  // Searches sent in quick succession answer in any order: only the latest one may draw the page (an older answer
-  // arriving last would show rows for a search the user has replaced, or hide its refusal).
-  let latest = 0;
+  const ticket = latestOnly();
   async function load() {
-    const mine = ++latest;
+    const current = ticket();
     const { value, error } = await attempt(() =>
       api('/v1/list-entries', { query: { ...params(), limit: 25, cursor: pager.cursor } }),
     );
-    if (mine !== latest) return;
+    if (!current()) return;
     const page = value ?? { items: [], nextCursor: null };
     render(
       html` <h1>${t('entries')}</h1>

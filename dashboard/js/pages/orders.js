@@ -3,6 +3,7 @@ import { lang, t, term, termPairs } from '../i18n.js';
 import { date, departmentName, departmentPairs, loadDepartments, subjectLine } from '../format.js';
 import { session } from '../session.js';
 import { Pager, attempt, html, options, problemView, render } from '../ui.js';
+import { latestOnly } from '../latest-only.js';
 
 const SORTS = ['urgency', 'due', 'due_desc', 'newest', 'oldest'];
 
@@ -32,7 +33,9 @@ export async function ordersPage(main, { query }) {
     load();
   };
 
+  const ticket = latestOnly();
   async function load() {
+    const current = ticket();
     const { value, error } = await attempt(() =>
       api('/v1/orders', {
         query: {
@@ -46,6 +49,7 @@ export async function ordersPage(main, { query }) {
         },
       }),
     );
+    if (!current()) return;
     const page = value ?? { items: [], nextCursor: null };
     render(
       html` <h1>${session.isSupervisor ? t('orders') : t('myOrders')}</h1>

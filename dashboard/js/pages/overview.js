@@ -3,6 +3,7 @@ import { setupTrendChart } from '../chart.js';
 import { t, term } from '../i18n.js';
 import { dateTime, departmentName, loadCatalog, loadDepartments, number, percent, scenarioName } from '../format.js';
 import { attempt, bar, html, problemView, render, sortHeader } from '../ui.js';
+import { latestOnly } from '../latest-only.js';
 
 /** @typedef {import('../api-types').Schemas} Schemas */
 /** @typedef {Schemas['FeedbackReport']} FeedbackReport */
@@ -32,7 +33,9 @@ export async function overviewPage(main) {
   const [departments, catalog] = await Promise.all([loadDepartments(), loadCatalog()]);
   let sort = { key: 'overdue', dir: -1 };
 
+  const ticket = latestOnly();
   async function load() {
+    const current = ticket();
     const range = { from: period.from || undefined, to: period.to || undefined };
     const { value, error } = await attempt(() =>
       Promise.all([
@@ -40,6 +43,7 @@ export async function overviewPage(main) {
         api('/v1/reports/trend', { query: period.from ? range : { weeks: 12, to: range.to } }),
       ]),
     );
+    if (!current()) return;
     if (error) {
       render(html`<h1>${t('overview')}</h1>${periodForm()} ${problemView(error)}`, main);
       return;

@@ -86,7 +86,12 @@ describe('batch ingestion by COPY', () => {
     expect(orders.length).toBeGreaterThan(121);
     expect(after.restrictions - before.restrictions).toBe(await countOf(t.db, 'restrictions', created));
     expect(after.officer_bans - before.officer_bans).toBe(await countOf(t.db, 'officer_bans', created));
-    expect(after.audit_log - before.audit_log).toBe(121 + orders.length);
+    // entry.created and orders.issued (one row naming all its orders, ADR 0010) for each created entry
+    expect(after.audit_log - before.audit_log).toBe(121 * 2);
+    const issuedNamed = await t.db('audit_log').where('action', 'orders.issued').whereIn('entity_id', created);
+    expect(
+      issuedNamed.flatMap((a) => (a.after as { orders: { id: string }[] }).orders.map((o) => o.id)).sort(),
+    ).toEqual(orders.map((o) => o.id).sort());
     expect(after.webhook_outbox - before.webhook_outbox).toBe(orders.length);
 
     // COPY wrote what the INSERTs wrote for the twin (ids and sourceRefs aside)
@@ -228,8 +233,11 @@ async function orphans(db: Db) {
   return {
     withoutAudit: await one(`select count(*) as n from list_entries e where not exists
       (select 1 from audit_log a where a.entity_type = 'list_entry' and a.entity_id = e.id::text)`),
+    // an order's issue is in its entry's orders.issued row (ADR 0010)
     ordersWithoutAudit: await one(`select count(*) as n from orders o where not exists
-      (select 1 from audit_log a where a.entity_type = 'order' and a.entity_id = o.id::text)`),
+      (select 1 from audit_log a where a.entity_type = 'list_entry' and a.entity_id = o.entry_id::text
+          and a.action = 'orders.issued' and a.after @> jsonb_build_object('orders', jsonb_build_array(
+            jsonb_build_object('id', o.id::text))))`),
   };
 }
 

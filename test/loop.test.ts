@@ -160,7 +160,7 @@ describe('the joint-punishment loop', () => {
     // the orders issued with it: one row for all of them (ADR 0010), naming each order, its measures and due date
     const issued = await t.db('audit_log').where({ entity_id: created.body.id, action: 'orders.issued' });
     expect(issued).toHaveLength(1);
-    expect(issued[0].after.orders).toEqual(
+    expect((issued[0]?.after as { orders: unknown[] } | undefined)?.orders).toEqual(
       created.body.orders.map((o: { id: string; department: string; measures: { code: string }[]; dueAt: string }) => ({
         id: o.id,
         department: o.department,

@@ -131,7 +131,8 @@ export class BatchService {
           writeEntries(
             trx,
             // every table by COPY (src/lists/copy-writer.ts): the rows are those of the single endpoint
-            { ...this.d.entries.writeContext(ctx, authority), writer: COPY_WRITER },
+            // a batch answers with ids and states: the entries' order views are not built
+            { ...this.d.entries.writeContext(ctx, authority), writer: COPY_WRITER, withOrders: false },
             ready.map((r) => r.prepared),
           ),
         ),

@@ -23,6 +23,11 @@ export interface PreparedEntry {
 export interface WriteContext extends IssueContext {
   authority: string;
   rulesVersion: string;
+  /**
+   * Whether each result's entry carries its orders (the single endpoint answers with them). A batch answers with ids
+   * and states only: building 6–18 order views per entry it then drops was a share of the importer's CPU.
+   */
+  withOrders?: boolean;
 }
 
 /**
@@ -107,10 +112,11 @@ export async function writeEntries(
     w.authority,
     stored.filter(({ row }) => row.status === 'active').map(({ row }) => row),
   );
+  const withOrders = w.withOrders ?? true;
   const createdEntries = new Map(
     stored.map(({ row }) => {
       const others = alsoActive.get(row.id);
-      const entry = toListEntry(row, ordersOf.get(row.id) ?? [], w.at);
+      const entry = toListEntry(row, withOrders ? (ordersOf.get(row.id) ?? []) : [], w.at);
       return [row.id, others ? { ...entry, alsoActive: others } : entry];
     }),
   );
@@ -120,10 +126,17 @@ export async function writeEntries(
     .filter((p) => !createdEntries.has(inserted.get(p.input.sourceRef)?.id ?? ''))
     .map((p) => p.input.sourceRef);
   const existing = new Map((await findEntriesBySourceRefs(trx, w.authority, repeats)).map((r) => [r.source_ref, r]));
-  const existingOrders = await ordersOfEntries(
-    trx,
-    [...existing.values()].map((r) => r.id),
-  );
+  const existingOrders = new Map<string, OrderRow[]>();
+  if (withOrders) {
+    for (const o of await ordersOfEntries(
+      trx,
+      [...existing.values()].map((r) => r.id),
+    )) {
+      const own = existingOrders.get(o.entry_id) ?? [];
+      own.push(o);
+      existingOrders.set(o.entry_id, own);
+    }
+  }
 
   const seen = new Set<string>();
   return prepared.map((p) => {
@@ -135,7 +148,7 @@ export async function writeEntries(
     }
     const stored = (created ? row : existing.get(p.input.sourceRef)) as EntryRow;
     const conflict = differingFields(stored, p);
-    const entry = created ?? toListEntry(stored, existingOrders, w.at);
+    const entry = created ?? toListEntry(stored, existingOrders.get(stored.id) ?? [], w.at);
     return conflict.length ? { created: false, entry, conflict } : { created: false, entry };
   });
 }

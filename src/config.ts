@@ -70,6 +70,11 @@ const schema = z.object({
    * together; then 429. A registration desk's day fits; a sweep of candidate numbers does not.
    */
   PERSON_CHECK_LIMIT: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  /**
+   * Rows per read of the overdue export (GET /v1/reports/overdue/export): each is one query and one chunk of the
+   * file in memory. Larger pages make fewer round trips; the time per row stays flat either way.
+   */
+  OVERDUE_EXPORT_PAGE_ROWS: z.coerce.number().int().min(1).max(50_000).default(5000),
   /** Failed authentications one address may make per minute (per instance) before it gets 429 for the rest of it. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /**
@@ -106,6 +111,7 @@ export type Config = Readonly<{
   idLookupLimit: { perWindow: number; windowSeconds: number };
   personCheckLimit: { perWindow: number; windowSeconds: number };
   authFailureLimit: number;
+  overdueExportPageRows: number;
   /** Express's `trust proxy`: false, a hop count, or trusted proxy addresses and ranges. */
   trustProxy: false | number | readonly string[];
   /** undefined: every interface. */
@@ -172,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idLookupLimit: { perWindow: c.ID_LOOKUP_LIMIT, windowSeconds: c.ID_LOOKUP_WINDOW_SECONDS },
     personCheckLimit: { perWindow: c.PERSON_CHECK_LIMIT, windowSeconds: 3600 },
     authFailureLimit: c.AUTH_FAILURE_LIMIT,
+    overdueExportPageRows: c.OVERDUE_EXPORT_PAGE_ROWS,
     trustProxy: parseTrustProxy(c.TRUST_PROXY),
     host: parseHost(c.HOST),
   });

@@ -193,7 +193,10 @@ export function createServices(config: Config, deps: ServiceDeps) {
     tokenStore,
     tokens: new TokenService(tokenStore, departments, clock, wallClock, () => subjectIndex.sync()),
     wallClock,
-    reports: new ReportService(new ReportStore(reads), departments, clock, clearCounts),
+    reports: new ReportService(new ReportStore(reads), departments, clock, clearCounts, {
+      lists: deps.rules.catalog.lists,
+      pageRows: config.overdueExportPageRows,
+    }),
     catalog: new RuleCatalogService(engine),
     webhooks: new WebhookService(new WebhookStore(db), departments, clock, secrets, webhookTargets),
     /** Scheduled jobs: server.ts starts them when JOBS_ENABLED; tests run them by name. */

@@ -376,13 +376,33 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     expect(ids.slice(0, api.items.length)).toEqual(api.items.map((o: { id: string }) => o.id));
     expect(ws?.getRow(2).getCell(2).value).toBe(api.items[0].daysOverdue);
 
+    // the CSV is the service's streamed export: one request, with the session's token, none of the paged list
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string; headers(): Record<string, string> }) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/v1/reports/overdue'))
+        asked.push(`${u.pathname}${u.search} ${r.headers().authorization}`);
+    };
+    page.on('request', onRequest);
     const [csv] = await Promise.all([
       page.waitForEvent('download', { timeout: 60_000 }),
       page.getByTestId('export-csv').click(),
     ]);
+    page.off('request', onRequest);
+    expect(asked.filter((a) => a.startsWith('/v1/reports/overdue/export'))).toEqual([
+      `/v1/reports/overdue/export ${ndrc.Authorization}`,
+    ]);
+    expect(asked.filter((a) => a.includes('limit=500'))).toEqual([]);
+    expect(csv.suggestedFilename()).toMatch(/^overdue-all-\d{4}-\d{2}-\d{2}\.csv$/);
     const text = readFileSync((await csv.path()) as string, 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(text.trim().split('\r\n')).toHaveLength(api.total + 1);
+    const csvIds = text
+      .trim()
+      .split('\r\n')
+      .slice(1, api.items.length + 1)
+      .map((line) => line.slice(line.lastIndexOf(',') + 1));
+    expect(csvIds).toEqual(api.items.map((o: { id: string }) => o.id));
     expect(text).not.toContain(personId);
     expect(text).toContain(`${personId.slice(0, 6)}***********${personId.slice(17)}`);
 

@@ -35,6 +35,11 @@ describe('one redaction for every string that leaves the service', () => {
     }
     expect(code).toHaveLength(18);
     expect(redactIdNumbers(`{"uscc":"${code}"}`)).toBe(`{"uscc":"${code}"}`);
+    // in a CSV line no field name says so: the codes that stand as USCCs there are named to the redaction
+    expect(redactIdNumbers(`2026-03-16,延庆某某有限公司,${code},`)).not.toContain(code);
+    expect(redactIdNumbers(`2026-03-16,延庆某某有限公司,${code},`, new Set([code]))).toContain(code);
+    // naming an ID number that is no valid USCC spares nothing
+    expect(redactIdNumbers(`x,${id},`, new Set([id]))).toBe(`x,${masked},`);
   });
 
   it("leaves the service's UUIDs whole, even where their digits across the hyphens spell an ID number", () => {

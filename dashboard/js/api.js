@@ -28,6 +28,9 @@ export class SignedOutError extends ApiError {}
 /** The service could not be reached at all (network down, server stopped). */
 export class OfflineError extends ApiError {}
 
+/** A file the service began to send and broke off (a failure after its first line): what came is not kept. */
+export class BrokenTransferError extends ApiError {}
+
 let onSignedOut = (/** @type {SignedOutError} */ _err) => {};
 /** @param {(err: SignedOutError) => void} fn */
 export function whenSignedOut(fn) {
@@ -72,40 +75,90 @@ export function post(path, body, opts = {}) {
  * @param {CallOptions} opts
  */
 async function call(path, { method = 'GET', query, params, body, token = session.token }) {
+  const headers = headersFor('application/json', token);
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await send(urlOf(path, query, params), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw failure(res, data, token);
+  return data;
+}
+
+/**
+ * GET a /v1 path whose answer is a file (the overdue CSV export, written by the service as it reads), with the
+ * name the service gives it (Content-Disposition). Refusals are problem+json, thrown as the other calls throw them.
+ * @param {keyof Paths} path
+ * @param {Omit<CallOptions, 'method' | 'body'>} [opts]
+ * @returns {Promise<{ blob: Blob, filename: string | null }>}
+ */
+export async function fetchFile(path, { query, params, token = session.token } = {}) {
+  const res = await send(urlOf(path, query, params), { method: 'GET', headers: headersFor('text/csv', token) });
+  if (!res.ok) throw failure(res, await res.json().catch(() => null), token);
+  // a transfer the service broke off (a failure after the file began) rejects here: never saved as complete
+  const blob = await res.blob().catch(() => {
+    throw new BrokenTransferError(res.status, null);
+  });
+  const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '');
+  return { blob, filename: name ? name[1] : null };
+}
+
+/**
+ * @param {string} path
+ * @param {CallOptions['query']} query
+ * @param {CallOptions['params']} params
+ */
+function urlOf(path, query, params) {
   const filled = path.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(params?.[k] ?? ''));
   const url = new URL(filled, location.origin);
   for (const [k, v] of Object.entries(query ?? {})) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   }
+  return url;
+}
+
+/**
+ * @param {string} accept
+ * @param {string | undefined} token
+ * @returns {Record<string, string>}
+ */
+function headersFor(accept, token) {
   /** @type {Record<string, string>} */
-  // the service's error messages in the dashboard's language (Chinese unless the user chose English)
-  const headers = { Accept: 'application/json', 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN' };
+  // the service's error messages (and an export's names) in the dashboard's language (Chinese unless English)
+  const headers = { Accept: accept, 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN' };
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res;
+  return headers;
+}
+
+/**
+ * @param {URL} url
+ * @param {RequestInit} init
+ */
+async function send(url, init) {
   try {
-    res = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'omit',
-      cache: 'no-store',
-    });
+    return await fetch(url, { ...init, credentials: 'omit', cache: 'no-store' });
   } catch {
     throw new OfflineError(0, null);
   }
-  const data = await res.json().catch(() => null);
+}
+
+/**
+ * The error of a refused call; a refused session token signs the user out.
+ * @param {Response} res
+ * @param {Schemas['Problem'] | null} data
+ * @param {string | undefined} token
+ */
+function failure(res, data, token) {
   if (res.status === 401) {
     const err = new SignedOutError(401, data);
     // only the session's own token signs the user out; a token being tried at sign-in is just refused
     if (token === session.token) onSignedOut(err);
-    throw err;
+    return err;
   }
-  if (!res.ok) {
-    const wait = Number(res.headers.get('Retry-After'));
-    throw new ApiError(res.status, data, Number.isFinite(wait) && wait > 0 ? wait : null);
-  }
-  return data;
+  const wait = Number(res.headers.get('Retry-After'));
+  return new ApiError(res.status, data, Number.isFinite(wait) && wait > 0 ? wait : null);
 }
 
 /**

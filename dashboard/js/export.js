@@ -1,7 +1,12 @@
-// Exports build the file in the browser from the same API answers the page shows, so they carry exactly what the
-// signed-in caller may see. ExcelJS (served from node_modules) is loaded only when an .xlsx is asked for.
+// Workbooks are built in the browser from the same API answers the page shows, so they carry exactly what the
+// signed-in caller may see; ExcelJS (served from node_modules) is loaded only when an .xlsx is asked for. CSV files
+// come whole from the service (GET /v1/reports/overdue/export), under the same access rules, and are only saved here.
 
-function download(blob, filename) {
+/**
+ * @param {Blob} blob
+ * @param {string} filename
+ */
+export function download(blob, filename) {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = filename;
@@ -14,24 +19,11 @@ function download(blob, filename) {
 /**
  * A text a spreadsheet would read as a formula (OWASP, CSV injection: an equals, plus, minus or at sign, a tab or a
  * carriage return at the start of a cell) is kept as text by a leading apostrophe. Entry names and notes come from
- * other departments. (The at sign is not written here: checkJs would read it as a JSDoc tag.)
+ * other departments. (The at sign is not written here: checkJs would read it as a JSDoc tag.) The service's CSV
+ * export applies the same rule (src/reports/export-cells.ts; test/unit/export-cells.test.ts holds both to it).
  */
 export function defuseCell(s) {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
-
-const csvCell = (v) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  // quote per RFC 4180 (a defused cell that still holds a quote, comma or line break is quoted)
-  const safe = defuseCell(s);
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
-/** columns: [{ header, value(row) }]. UTF-8 with BOM so Excel opens Chinese text correctly. */
-export function exportCsv(filename, columns, rows) {
-  const lines = [columns.map((c) => csvCell(c.header)).join(',')];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(c.value(r))).join(','));
-  download(new Blob(['\uFEFF', lines.join('\r\n'), '\r\n'], { type: 'text/csv;charset=utf-8' }), filename);
 }
 
 let excel;

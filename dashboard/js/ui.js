@@ -1,5 +1,5 @@
 import { html, nothing, render } from '/dashboard/vendor/lit-html/lit-html.js';
-import { ApiError, OfflineError, SignedOutError } from './api.js';
+import { ApiError, BrokenTransferError, OfflineError, SignedOutError } from './api.js';
 import { t } from './i18n.js';
 
 export { html, nothing, render };
@@ -11,6 +11,7 @@ export { html, nothing, render };
  */
 export function describeError(err) {
   if (err instanceof OfflineError) return t('offline');
+  if (err instanceof BrokenTransferError) return t('transferBroken');
   if (err instanceof SignedOutError) return t('expired');
   if (!(err instanceof ApiError)) return t('error');
   // an hour's limit reads as minutes, a short wait as seconds

@@ -797,6 +797,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/overdue/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every overdue order as one CSV file, streamed (the dashboard's CSV export)
+         * @description The rows of `GET /v1/reports/overdue` read to its last page, in the same order (the longest overdue first:
+         *     `dueAt`, then the order id, ascending) and with the same scope: a supervisor or the administrator gets every
+         *     department's (or the one named), any other department its own (another department's is 403). The file is
+         *     written while it is read, so its size does not bound the service's memory; it carries no total.
+         *
+         *     `text/csv`, UTF-8 with a byte order mark (Excel on Chinese Windows opens it as UTF-8), CRLF line ends,
+         *     RFC 4180 quoting. A header line, then one line per order, with these columns:
+         *
+         *     | # | column (zh / en) | value |
+         *     |---|---|---|
+         *     | 1 | 反馈期限 / Feedback due | the last China day of the feedback deadline (`dueAt` is the end of that day), YYYY-MM-DD |
+         *     | 2 | 逾期天数 / Days overdue | whole days since `dueAt` by the service clock (`daysOverdue` of the paged list) |
+         *     | 3 | 部门 / Department | the implementing department's name |
+         *     | 4 | 主体 / Subject | the subject's name |
+         *     | 5 | 统一社会信用代码 / ID / USCC / ID | an enterprise's USCC, a person's masked ID number (`110105***********X`) only |
+         *     | 6 | 名单类型 / List | the list's name |
+         *     | 7 | 措施 / Measures | the measures' names joined by `；` |
+         *     | 8 | 督办级别 / Escalation | 0 not yet escalated; 1 or 2 the highest escalation so far |
+         *     | 9 | 发起时间 / Issued | the China day the order was issued, YYYY-MM-DD |
+         *     | 10 | order id | the order's id |
+         *
+         *     Headers and names are in Chinese, in English when `Accept-Language` prefers English. A cell that starts
+         *     with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe, so a spreadsheet reads it as
+         *     text, not as a formula. A refusal (400, 401, 403, a 503 while the database is unreachable) comes before the
+         *     first byte as problem+json; a failure after the file has begun breaks the response off (its chunked body
+         *     never ends), which HTTP clients report as an error: never keep such a file as complete.
+         */
+        get: operations["exportOverdueOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/departments/{code}/webhook": {
         parameters: {
             query?: never;
@@ -3531,6 +3576,37 @@ export interface operations {
                         total: number;
                         nextCursor: string | null;
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    exportOverdueOrders: {
+        parameters: {
+            query?: {
+                department?: components["schemas"]["DepartmentCode"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overdue orders as CSV, the longest overdue first */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="overdue-<department|all>-<China date>.csv"` */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example 反馈期限,逾期天数,部门,主体,统一社会信用代码 / ID,名单类型,措施,督办级别,发起时间,order id
+                     *     2026-03-16,10,财政部,上海某某贸易有限公司,91310110666007217T,严重违法失信名单,限制参加政府采购活动,1,2026-03-02,0b6f3c1e-2d4a-4c5b-9e8f-1a2b3c4d5e6f
+                     */
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { addApiFormats } from './formats';
 import OpenAPIBackend, { type Context, type Document } from 'openapi-backend';
@@ -8,7 +10,7 @@ import { withRequestToken } from '../audit/request-token';
 import { ValidationError, type FieldError } from '../errors';
 import { entryTextAndIdentifierErrors } from '../lists/entry-input';
 import { languageOf } from '../i18n/messages';
-import { redactIdNumbers, redactUrl } from '../identity/id-number';
+import { redactIdNumbers, redactUrl, type OutgoingText } from '../identity/id-number';
 import { textProblemsOf } from '../input/text-guard';
 import { labelOperation } from '../metrics';
 import type { Principal } from '../auth/principal';
@@ -48,6 +50,8 @@ export interface ApiOptions {
 interface HttpResult {
   status: number;
   body?: unknown;
+  /** A body sent while it is read (the CSV export): chunks of whole lines, so no ID number is split between two. */
+  stream?: AsyncIterable<OutgoingText>;
   headers?: Record<string, string>;
 }
 
@@ -218,11 +222,15 @@ function registerOperations(api: OpenAPIBackend, o: ApiOptions): void {
   }
 }
 
-/** Sends a handler's result; with validateResponses, a success that does not match the spec becomes a 500. */
+/**
+ * Sends a handler's result; with validateResponses, a success that does not match the spec becomes a 500 (a
+ * streamed body is not held to be validated: its lines are written by one function from typed rows).
+ */
 function sendResult(o: ApiOptions) {
   return (c: Context, req: Request, res: Response) => {
     labelOperation(res, c.operation?.operationId);
     let result = c.response as HttpResult;
+    if (result.stream) return sendStream(o, c.operation?.operationId, req, res, result, result.stream);
     if (o.validateResponses && c.operation && result.status < 400 && result.body !== undefined) {
       const check = c.api.validateResponse(result.body, c.operation, result.status);
       if (check.errors?.length) {
@@ -254,4 +262,45 @@ function sendResult(o: ApiOptions) {
         .type('application/json')
         .send(redactIdNumbers(JSON.stringify(result.body)));
   };
+}
+
+/**
+ * A streamed body, each chunk redacted as every answer is (the chunks end at line ends, so an ID number is never
+ * split between two), with backpressure: the next chunk is read when the client has taken the last one. The first
+ * chunk is read before the status line, so a failure there (the database unreachable on the first read) is thrown
+ * to the error middleware and answered as problem+json like any other. A failure after the status line can no
+ * longer be answered: the response is destroyed, so the client sees a broken transfer rather than a file that
+ * looks complete, and it is logged here. A client that goes away stops the reading (the chunks' return()).
+ */
+async function sendStream(
+  o: ApiOptions,
+  operationId: string | undefined,
+  req: Request,
+  res: Response,
+  result: HttpResult,
+  stream: AsyncIterable<OutgoingText>,
+): Promise<void> {
+  const chunks = stream[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+  res.status(result.status);
+  async function* redacted(): AsyncGenerator<string> {
+    try {
+      for (let next = first; !next.done; next = await chunks.next()) {
+        yield redactIdNumbers(next.value.text, next.value.usccs);
+      }
+    } finally {
+      await chunks.return?.();
+    }
+  }
+  try {
+    // one chunk read ahead at most (Readable.from would otherwise buffer 16): an export holds about a page
+    await pipeline(Readable.from(redacted(), { highWaterMark: 1 }), res);
+  } catch (err) {
+    // the response closed before its end without a failure of the source: the client went away
+    const gone = (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+    if (gone) o.log.info({ operationId, reqId: req.id }, 'the client closed a streamed answer before its end');
+    else o.log.error({ err, operationId, reqId: req.id }, 'streamed answer failed after its first chunk; cut off');
+    res.destroy();
+  }
 }

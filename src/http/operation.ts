@@ -1,6 +1,7 @@
 import type { CallContext } from '../auth/principal';
 import type { operations } from '../generated/openapi';
 import type { Language } from '../i18n/messages';
+import type { OutgoingText } from '../identity/id-number';
 
 /**
  * The handler contract, derived from the generated `operations` of openapi/openapi.yaml: every operation has
@@ -28,15 +29,18 @@ export interface RequestOf<K extends OperationId> {
 
 type Responses<K extends OperationId> = Op<K>['responses'];
 /**
- * One answer per JSON or empty (e.g. 204) response the spec declares (problem+json answers come from thrown errors
- * instead).
+ * One answer per JSON, CSV or empty (e.g. 204) response the spec declares (problem+json answers come from thrown
+ * errors instead). A CSV answer is streamed: its chunks are read while they are sent (src/http/api.ts), each
+ * ending at a line end, and its headers name at least its Content-Type.
  */
 type ResponseOf<K extends OperationId> = {
   [S in keyof Responses<K>]: Responses<K>[S] extends { content: { 'application/json': infer B } }
     ? { status: S; body: B; headers?: Record<string, string> }
-    : Responses<K>[S] extends { content?: never }
-      ? { status: S; body?: undefined; headers?: Record<string, string> }
-      : never;
+    : Responses<K>[S] extends { content: { 'text/csv': unknown } }
+      ? { status: S; stream: AsyncIterable<OutgoingText>; headers: Record<string, string> & { 'Content-Type': string } }
+      : Responses<K>[S] extends { content?: never }
+        ? { status: S; body?: undefined; headers?: Record<string, string> }
+        : never;
 }[keyof Responses<K>];
 
 /**

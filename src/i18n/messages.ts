@@ -638,6 +638,38 @@ export interface MessageRef {
   listErrors?: boolean;
 }
 
+/**
+ * The header line of the overdue export (GET /v1/reports/overdue/export), column for column as the dashboard's own
+ * exports label them (dashboard/js/pages/overdue.js columns(), its xlsx still built in the browser), so a sheet
+ * made either way reads the same; `order id` is the dashboard's label in both languages.
+ */
+export const OVERDUE_EXPORT_HEADERS: Record<Language, readonly string[]> = {
+  zh: [
+    '反馈期限',
+    '逾期天数',
+    '部门',
+    '主体',
+    '统一社会信用代码 / ID',
+    '名单类型',
+    '措施',
+    '督办级别',
+    '发起时间',
+    'order id',
+  ],
+  en: [
+    'Feedback due',
+    'Days overdue',
+    'Department',
+    'Subject',
+    'USCC / ID',
+    'List',
+    'Measures',
+    'Escalation',
+    'Issued',
+    'order id',
+  ],
+};
+
 /** The language a request prefers among those the service speaks: Chinese unless English is preferred. */
 export function languageOf(req: { acceptsLanguages(...langs: string[]): string | false }): Language {
   return req.acceptsLanguages('zh', 'en') === 'en' ? 'en' : 'zh';

@@ -156,19 +156,29 @@ export function containsIdNumber(text: string): boolean {
 const USCC_CONTEXT = /(?:uscc"\s*:\s*"|enterprises\/|uscc=)$/i;
 
 /**
+ * Text on its way out in pieces (a streamed answer), with the codes in it that stand as USCCs where no field name
+ * says so (the USCC column of a CSV): the redaction leaves those whole, as it does the value of a JSON uscc field.
+ */
+export interface OutgoingText {
+  text: string;
+  usccs?: ReadonlySet<string>;
+}
+
+/**
  * The text with every ID number in it masked: birth date and sequence become '*' where they were written, in
  * whatever spelling, separators inside kept (110105***********X for the plain form, as maskIdNumber gives): the one
  * redaction used for answers, logs and audit rows. A number that is also a valid 统一社会信用代码 is left alone where it stands
  * as one (USCC_CONTEXT): an all-digit USCC of a region such as 110119 (延庆) can pass the ID number's date and check
- * too (a few in a thousand), and a check answer must not corrupt the code it names.
+ * too (a few in a thousand), and a check answer must not corrupt the code it names. `usccs`: codes that stand as
+ * USCCs in this text without a field name before them (OutgoingText); only a code that is a valid USCC is spared.
  */
-export function redactIdNumbers(text: string): string {
+export function redactIdNumbers(text: string, usccs?: ReadonlySet<string>): string {
   const hits = findIds(text).filter(
     (h) =>
       !insideUuid(text, h) &&
       (h.digits.length !== 18 ||
         usccProblem(h.digits) !== null ||
-        !USCC_CONTEXT.test(text.slice(Math.max(0, h.start - 24), h.start))),
+        !(usccs?.has(h.digits) || USCC_CONTEXT.test(text.slice(Math.max(0, h.start - 24), h.start)))),
   );
   if (hits.length === 0) return text;
   const units = text.split('');

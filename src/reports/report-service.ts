@@ -3,14 +3,18 @@ import { isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/p
 import { ForbiddenError, ValidationError } from '../errors';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import type { components } from '../generated/openapi';
+import { OVERDUE_EXPORT_HEADERS, type Language } from '../i18n/messages';
+import type { OutgoingText } from '../identity/id-number';
 import type { Clock } from '../time/clock';
 import { addDays, chinaDate, endOfChinaDay, isIsoDate } from '../time/dates';
 import type { ClearCounter } from '../checks/clear-counter';
 import { emptyProcedureCounts } from '../procedures/procedure-store';
+import { csvLines, type Cell } from './export-cells';
 import type {
   DayRange,
   DeskCounts,
   DeskReasonCount,
+  OverdueExportKey,
   OverdueOrder as OverdueOrderRow,
   ReportStore,
 } from './report-store';
@@ -19,6 +23,13 @@ type FeedbackReport = components['schemas']['FeedbackReport'];
 type FeedbackTrend = components['schemas']['FeedbackTrend'];
 type OverdueOrder = components['schemas']['OverdueOrder'];
 type DeskFigures = components['schemas']['DeskFigures'];
+
+/** What the overdue export needs besides the store: the lists' names (rules/catalog.json) and its page size. */
+export interface OverdueExportSetup {
+  lists: readonly { code: string; name: string; nameEn: string }[];
+  /** Rows per read (OVERDUE_EXPORT_PAGE_ROWS): each page is one chunk of the file, held in memory while written. */
+  pageRows: number;
+}
 
 /**
  * For supervisors (信用办): which departments implemented, fed back, or are overdue. Every figure tolerates a bounded
@@ -30,6 +41,7 @@ export class ReportService {
     private readonly departments: DepartmentDirectory,
     private readonly clock: Clock,
     private readonly counter: ClearCounter,
+    private readonly exportSetup: OverdueExportSetup,
   ) {}
 
   async feedback(q: { from?: string; to?: string } = {}): Promise<FeedbackReport> {
@@ -102,6 +114,78 @@ export class ReportService {
     return { items: page.items.map((r) => toOverdueOrder(r, now)), total, nextCursor: page.nextCursor };
   }
 
+  /**
+   * The overdue list as one CSV file (GET /v1/reports/overdue/export): the rows of overdue() read to the last page,
+   * in its order and scope. The scope is decided here, before anything is read, so a refusal (403 for another
+   * department's) is an answer of its own; the chunks are read as they are sent, one page each, so the service
+   * holds one page of the file at a time however long it is.
+   */
+  exportOverdue(
+    ctx: CallContext,
+    q: { department?: string },
+    lang: Language,
+  ): { filename: string; chunks: AsyncGenerator<OutgoingText> } {
+    const department = this.departmentInScope(ctx.principal, q.department);
+    const now = this.clock.now();
+    return {
+      filename: `overdue-${department ?? 'all'}-${chinaDate(now)}.csv`,
+      chunks: this.overdueCsv({ now, department }, lang),
+    };
+  }
+
+  /**
+   * The header line (with the byte order mark Excel needs to read UTF-8), then one chunk per page, each of whole
+   * lines. The header waits for the first page: a database that cannot answer is then a 503 before the file
+   * begins, not a file cut off after its header. Every page is read at `now` of the request, so an order that
+   * falls due meanwhile does not join the file halfway down. The next page is asked for before this one is
+   * formatted, so PostgreSQL works on it while this process writes CSV.
+   */
+  private async *overdueCsv(f: { now: Date; department?: string }, lang: Language): AsyncGenerator<OutgoingText> {
+    const { pageRows } = this.exportSetup;
+    const lineOf = this.overdueLine(f.now, lang);
+    const read = (after?: OverdueExportKey) => {
+      const page = this.store.overdueExportPage(f, pageRows, after);
+      // read ahead: if the client goes away first, no one awaits it, and its failure must not go unhandled
+      page.catch(() => undefined);
+      return page;
+    };
+    let page = await read();
+    yield { text: `\uFEFF${csvLines([OVERDUE_EXPORT_HEADERS[lang]])}` };
+    for (;;) {
+      const next = page.next && read(page.next);
+      if (page.rows.length > 0) {
+        const usccs = new Set(page.rows.flatMap((r) => (r.subject.kind === 'enterprise' && r.subject.uscc) || []));
+        yield { text: csvLines(page.rows.map(lineOf)), usccs };
+      }
+      if (!next) return;
+      page = await next;
+    }
+  }
+
+  /** The export's columns, as the dashboard's export has them (dashboard/js/pages/overdue.js columns()). */
+  private overdueLine(now: Date, lang: Language): (o: OverdueOrderRow) => Cell[] {
+    const en = lang === 'en';
+    const listNames = new Map(this.exportSetup.lists.map((l) => [l.code, en ? l.nameEn : l.name]));
+    const departmentName = (code: string) => {
+      const d = this.departments.find(code);
+      return d ? (en ? d.nameEn : d.name) : code;
+    };
+    return (o) => [
+      // the last China day the deadline allows: dueAt is the end of that day (Order.dueDate, src/orders/order-view.ts)
+      chinaDate(new Date(o.dueAt.getTime() - 1)),
+      daysOverdue(o.dueAt, now),
+      departmentName(o.department),
+      o.subject.name,
+      // a person only ever by the masked number (the stored subject has no other)
+      (o.subject.kind === 'enterprise' ? o.subject.uscc : o.subject.idNumberMasked) ?? '',
+      listNames.get(o.listType) ?? o.listType,
+      o.measures.map((m) => (en && m.nameEn ? m.nameEn : m.name)).join('；'),
+      Math.min(o.escalationLevel, 2),
+      chinaDate(o.issuedAt),
+      o.id,
+    ];
+  }
+
   private departmentInScope(p: Principal, requested: string | undefined): string | undefined {
     if (requested !== undefined) this.departments.get(requested);
     if (isSupervisorOrAdmin(p)) return requested;
@@ -148,10 +232,13 @@ function toOverdueOrder(r: OverdueOrderRow, now: Date): OverdueOrder {
     measures: r.measures.map((m) => ({ code: m.code, name: m.name, ...(m.nameEn ? { nameEn: m.nameEn } : {}) })),
     issuedAt: r.issuedAt.toISOString(),
     dueAt: r.dueAt.toISOString(),
-    daysOverdue: Math.max(0, Math.floor((now.getTime() - r.dueAt.getTime()) / 86_400_000)),
+    daysOverdue: daysOverdue(r.dueAt, now),
     escalationLevel: Math.min(r.escalationLevel, 2),
   };
 }
+
+/** Whole days since the deadline by the service clock: the list's daysOverdue and the export's column alike. */
+const daysOverdue = (dueAt: Date, now: Date) => Math.max(0, Math.floor((now.getTime() - dueAt.getTime()) / 86_400_000));
 
 /** Orders and desk feedback are two views of one loop: here the desk's (checks answered, what was done with hits). */
 function deskFigures(d: { counts: DeskCounts[]; reasons: DeskReasonCount[] }): (DeskFigures & { key: string })[] {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { ReadRouter } from '../db/read-router';
 import { procedureCounts, type ProcedureCounts } from '../procedures/procedure-store';
 import { orderStateSql, PENDING_STATUS } from '../orders/order-states';
-import { withMeasures } from '../orders/order-store';
+import { measureSet, readMeasureSets } from '../orders/measure-sets';
 import { departmentStateCounts, weekCounts } from './order-counts';
 
 export interface DepartmentCounts {
@@ -89,6 +89,8 @@ interface OverdueRow {
   due_at: Date;
   subject: OverdueOrder['subject'];
   escalation_level: number;
+  /** due_at at full precision (EXACT_DUE_AT), read with exactKey only */
+  due_key?: string;
 }
 
 /** An overdue order with whom it is about (a person only by the masked number the entry keeps). */
@@ -117,27 +119,44 @@ const toOverdueOrder = (r: OverdueRow): OverdueOrder => ({
 });
 
 /**
+ * due_at as PostgreSQL holds it (microseconds), in UTC whatever the session's TimeZone and DateStyle, so that
+ * `?::timestamptz` reads back the very instant. A JavaScript Date keeps milliseconds only.
+ */
+const EXACT_DUE_AT = `to_char(o.due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as due_key`;
+
+/**
  * Issued orders past due, the longest overdue first; keyset-paged on (due_at, id) through orders_issued_due_idx, or
- * orders_issued_department_due_idx for one department (migration 20261205500200).
+ * orders_issued_department_due_idx for one department (migration 20261205500200). `exactKey` adds `due_key`, the
+ * sort key at full precision, for a caller that pages on it (the export).
+ *
+ * The measures are their set's as read (src/orders/measure-sets.ts), shared by the rows of one set: the overdue list
+ * shows code and names and no measure's `until`, so no row needs its own copy. Rebuilding each row's measures with
+ * its untils (withMeasures) took half the time of an export page of 5,000 rows.
  */
 async function overduePage(
   q: Knex,
   f: { now: Date; department?: string },
   limit: number,
   after?: { at: string; id: string },
+  exactKey = false,
 ): Promise<OverdueRow[]> {
   const query = q('orders as o')
     .join('list_entries as e', 'e.id', 'o.entry_id')
     .select('o.id', 'o.entry_id', 'o.list_type', 'o.department', 'o.issued_at', 'o.due_at', 'e.subject')
-    .select('o.measure_set_id', 'o.measure_untils')
+    .select('o.measure_set_id')
     .select('o.escalation_level')
     .whereRaw(orderStateSql('o').overdue('?'), [f.now]);
+  if (exactKey) query.select(q.raw(EXACT_DUE_AT));
   if (f.department) query.where('o.department', f.department);
   if (after) query.whereRaw('(o.due_at, o.id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
-  return withMeasures<OverdueRow>(
+  const rows: (Omit<OverdueRow, 'measures'> & { measure_set_id: number })[] = await query
+    .orderBy([{ column: 'o.due_at' }, { column: 'o.id' }])
+    .limit(limit + 1);
+  const sets = await readMeasureSets(
     q,
-    await query.orderBy([{ column: 'o.due_at' }, { column: 'o.id' }]).limit(limit + 1),
+    rows.map((r) => r.measure_set_id),
   );
+  return rows.map(({ measure_set_id, ...row }) => ({ ...row, measures: measureSet(sets, measure_set_id) }));
 }
 
 /** Issued orders past due, from the kept counts: the same figure at any page and any size, without a count(*). */
@@ -248,4 +267,36 @@ export class ReportStore {
       return { rows: rows.map(toOverdueOrder), total };
     });
   }
+
+  /**
+   * One page of the overdue export: up to `limit` rows after `after`, and the key to read the next page from (none
+   * after the last). The same keyset as the paged list, but the key is carried at full precision (due_key): the
+   * list's cursor keeps milliseconds only, so an order whose due_at has microseconds (written by SQL, not by the
+   * service) would be read again on the next page, or one sharing its millisecond skipped. No total: the export
+   * is as long as it is. Each page is a read of its own through the read router: an export holds no connection
+   * between pages, however many there are.
+   */
+  overdueExportPage(
+    f: { now: Date; department?: string },
+    limit: number,
+    after?: OverdueExportKey,
+  ): Promise<{ rows: OverdueOrder[]; next: OverdueExportKey | undefined }> {
+    return this.reads.read(async (db) => {
+      const rows = await overduePage(db, f, limit, after, true);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return { rows: page.map(toOverdueOrder), next: rows.length > limit && last ? exportKeyOf(last) : undefined };
+    });
+  }
+}
+
+/** Where the export's next page starts: due_at at full precision (EXACT_DUE_AT, microseconds), and the order id. */
+export interface OverdueExportKey {
+  at: string;
+  id: string;
+}
+
+function exportKeyOf(r: OverdueRow): OverdueExportKey {
+  if (r.due_key === undefined) throw new Error('an export page was read without its exact key');
+  return { at: r.due_key, id: r.id };
 }

@@ -4,6 +4,7 @@ import { lang, t, term } from '../i18n.js';
 import { date, departmentName, departmentPairs, dueDay, loadDepartments, number } from '../format.js';
 import { session } from '../session.js';
 import { Pager, attempt, html, options, problemView, render } from '../ui.js';
+import { latestOnly } from '../latest-only.js';
 
 const measureNames = (o) => o.measures.map((m) => (lang === 'en' && m.nameEn ? m.nameEn : m.name)).join('；');
 const subjectId = (s) => (s.kind === 'enterprise' ? (s.uscc ?? '') : (s.idNumberMasked ?? ''));
@@ -51,12 +52,15 @@ export async function overduePage(main, { query }) {
     }
   };
 
+  const ticket = latestOnly();
   async function load() {
+    const current = ticket();
     const { value, error } = await attempt(() =>
       api('/v1/reports/overdue', {
         query: { department: department || undefined, limit: 50, cursor: pager.cursor },
       }),
     );
+    if (!current()) return;
     const page = value ?? { items: [], nextCursor: null, total: 0 };
     render(
       html` <h1>${t('overdue')}</h1>

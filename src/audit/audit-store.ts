@@ -116,21 +116,23 @@ export interface IssuedOrderAudit {
  */
 function issuedEvents(row: AuditEvent, visible: ReadonlySet<string>): AuditEvent[] {
   const after = row.after as { orders?: IssuedOrderAudit[]; reason?: string } | null;
-  return (after?.orders ?? []).filter((o) => visible.has(o.id)).map((o) => ({
-    at: row.at,
-    actor: row.actor,
-    action: 'order.issued',
-    entityType: 'order',
-    entityId: o.id,
-    before: null,
-    after: {
-      entryId: row.entityId,
-      department: o.department,
-      measures: o.measures,
-      dueAt: o.dueAt,
-      ...(after?.reason ? { reason: after.reason } : {}),
-    },
-  }));
+  return (after?.orders ?? [])
+    .filter((o) => visible.has(o.id))
+    .map((o) => ({
+      at: row.at,
+      actor: row.actor,
+      action: 'order.issued',
+      entityType: 'order',
+      entityId: o.id,
+      before: null,
+      after: {
+        entryId: row.entityId,
+        department: o.department,
+        measures: o.measures,
+        dueAt: o.dueAt,
+        ...(after?.reason ? { reason: after.reason } : {}),
+      },
+    }));
 }
 
 /**

@@ -3,11 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import pino from 'pino';
-import { idNumberProblem } from '../src/identity/id-number';
-import { orgCodeCheckChar, usccCheckChar, usccProblem } from '../src/identity/uscc';
 import type { ReportStore } from '../src/reports/report-store';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
-import { enterpriseEntry, makeIdNumber, personDebtorEntry } from './support/factories';
+import { enterpriseEntry, makeIdNumber, personDebtorEntry, usccThatPassesAsIdNumber } from './support/factories';
 
 type Auth = { Authorization: string };
 interface Item {
@@ -26,17 +24,6 @@ interface Item {
 const PAGE_ROWS = 4;
 const HEADER_ZH = '反馈期限,逾期天数,部门,主体,统一社会信用代码 / ID,名单类型,措施,督办级别,发起时间,order id';
 const HEADER_EN = 'Feedback due,Days overdue,Department,Subject,USCC / ID,List,Measures,Escalation,Issued,order id';
-
-/** An all-digit USCC that is also a valid ID number (a code of 延庆, 110119), as test/id-redaction.test.ts finds one. */
-function usccThatPassesAsIdNumber(): string {
-  for (let n = 80_010_100; n < 81_000_000; n++) {
-    const body = String(n);
-    const first17 = `91110119${body}${orgCodeCheckChar(body)}`;
-    const code = first17 + usccCheckChar(first17);
-    if (usccProblem(code) === null && idNumberProblem(code) === null) return code;
-  }
-  throw new Error('no such code in the range');
-}
 
 /** GET /v1/reports/overdue/export, its body as text (BOM kept) and parsed. */
 async function exported(t: TestApp, auth: Auth, query: Record<string, string> = {}, language?: string) {

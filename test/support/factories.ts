@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { idCheckChar } from '../../src/identity/id-number';
-import { orgCodeCheckChar, usccCheckChar } from '../../src/identity/uscc';
+import { idCheckChar, idNumberProblem } from '../../src/identity/id-number';
+import { orgCodeCheckChar, usccCheckChar, usccProblem } from '../../src/identity/uscc';
 import type { components } from '../../src/generated/openapi';
 
 type ListEntryInput = components['schemas']['ListEntryInput'];
@@ -92,4 +92,18 @@ export function unitDebtorEntry(
     sourceRef: `SPC-U-${Date.now().toString(36)}-${n}`,
     ...over,
   };
+}
+
+/**
+ * An all-digit USCC that is also a valid ID number (a code of 延庆, 110119): about one in 340 such codes passes both
+ * checks, and the redaction must leave it whole where it stands as a USCC.
+ */
+export function usccThatPassesAsIdNumber(): string {
+  for (let n = 80_010_100; n < 81_000_000; n++) {
+    const body = String(n);
+    const first17 = `91110119${body}${orgCodeCheckChar(body)}`;
+    const code = first17 + usccCheckChar(first17);
+    if (usccProblem(code) === null && idNumberProblem(code) === null) return code;
+  }
+  throw new Error('no such code in the range');
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { BoundedCache } from '../util/bounded-cache';
 
 /**
  * Writes row objects into a table with `COPY … FROM STDIN` (text format) on the transaction's own connection: the
@@ -85,17 +86,8 @@ function bound(v: unknown): string {
  * Date.toISOString, remembering the last few instants: a chunk's rows share a handful (its issue time, its orders'
  * due dates), and formatting each again was a visible share of the serialisation.
  */
-const isoKept = new Map<number, string>();
-function isoOf(d: Date): string {
-  const t = d.getTime();
-  let s = isoKept.get(t);
-  if (s === undefined) {
-    s = d.toISOString();
-    if (isoKept.size >= 64) isoKept.clear();
-    isoKept.set(t, s);
-  }
-  return s;
-}
+const isoKept = new BoundedCache<number, string>(64);
+const isoOf = (d: Date): string => isoKept.get(d.getTime(), () => d.toISOString());
 
 /** A PostgreSQL array literal: every element quoted, null as NULL, nested arrays for more dimensions. */
 function arrayLiteral(a: readonly unknown[]): string {

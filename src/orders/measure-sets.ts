@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
+import { BoundedCache } from '../util/bounded-cache';
 
 type Q = Knex | Knex.Transaction;
 type OrderMeasure = components['schemas']['OrderMeasure'];
@@ -34,20 +35,17 @@ const DIGEST = "sha256(convert_to(x.m::text, 'UTF8'))";
  * `until` null for 97% of orders) for every one of its orders, and copying and reordering each order's measures was
  * a tenth of the importer's CPU. A pure function of the text, so sharing it across calls is safe; bounded all the same.
  */
-const setJsonOf = new Map<string, string>();
-const SET_JSON_KEPT = 10_000;
+const setJsonOf = new BoundedCache<string, string>(10_000);
 
 export function measureSetJson(measures: readonly OrderMeasure[]): string {
-  const plain = JSON.stringify(measures);
-  let json = setJsonOf.get(plain);
-  if (json === undefined) {
-    json = JSON.stringify(jsonbOrdered(splitMeasures(measures).set));
-    if (setJsonOf.size >= SET_JSON_KEPT) setJsonOf.clear();
-    setJsonOf.set(plain, json);
-  }
-  return json;
+  return setJsonOf.get(JSON.stringify(measures), () => JSON.stringify(jsonbOrdered(splitMeasures(measures).set)));
 }
 
+/**
+ * The ids of the sets of these orders' measures, written when new (INSERT … ON CONFLICT DO NOTHING, so concurrent
+ * writers of the same set agree on one row). In the caller's transaction: an order and its set commit together or
+ * not at all.
+ */
 export async function measureSetIds(q: Q, orders: readonly (readonly OrderMeasure[])[]): Promise<number[]> {
   // Looked up by content in jsonb key order, so the same measures written by any path name the same set.
   const keys = orders.map(measureSetJson);

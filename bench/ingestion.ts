@@ -1,5 +1,5 @@
 import { chinaDate } from '../src/time/dates';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,6 +139,23 @@ async function importAll(url: string, files: GeneratedFiles, env: Record<string,
   return { seconds, rows, peakRss };
 }
 
+let built: string | undefined;
+
+/**
+ * The import CLI as `npm run import` runs it: compiled to dist/ by `npm run build` (under tsx its RSS carries ~50 MB
+ * of the transpiler). Built once per bench run, so the figures are of this checkout's code.
+ */
+function builtImportCli(): string {
+  if (!built) {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: projectRoot,
+      stdio: 'inherit',
+    });
+    built = path.join(projectRoot, 'dist/cli/import.js');
+  }
+  return built;
+}
+
 /** `npm run import` as a child process; its own figures (rows, seconds) and its peak RSS sampled from /proc. */
 export function runImport(
   url: string,
@@ -153,20 +170,13 @@ export function runImport(
    */
   maxRejected = 0,
 ): Promise<{ rows: number; seconds: number; peakRss: number; rejected: number }> {
+  const cli = builtImportCli();
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      // as `npm run import` runs it (package.json): a heap of 256 MB, so V8 collects before RSS passes ~300 MB
-      [
-        '--max-old-space-size=256',
-        '--import',
-        'tsx',
-        path.join(projectRoot, 'scripts/import.ts'),
-        '--authority',
-        authority,
-        '--quiet',
-        file,
-      ],
+      // as `npm run import` runs it (package.json): compiled, with a heap of 256 MB, so V8 collects before RSS
+      // passes ~300 MB
+      ['--max-old-space-size=256', cli, '--authority', authority, '--quiet', file],
       {
         cwd: projectRoot,
         env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...env },

@@ -195,7 +195,7 @@ function importer(url: string, file: string) {
     [
       '--import',
       'tsx',
-      path.join(projectRoot, 'scripts/import.ts'),
+      path.join(projectRoot, 'src/cli/import.ts'),
       '--authority',
       'samr',
       '--chunk',

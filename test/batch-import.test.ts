@@ -242,7 +242,7 @@ describe('import CLI wiring', () => {
       const rules: LoadedRules = structuredClone(t.rules);
       const rule = rules.rules.find((x) => x.event.params.code === 'gsr18-government-procurement') as LoadedRule;
       (rule.event.params as { feedbackDueWorkingDays?: number }).feedbackDueWorkingDays = 5;
-      // as scripts/import.ts does it
+      // as src/cli/import.ts does it
       const services = createServices(t.config, {
         databases: primaryOnly(t.db),
         rules,

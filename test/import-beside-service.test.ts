@@ -21,7 +21,7 @@ function runImport(env: Record<string, string>, file: string): Promise<{ code: n
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', 'samr', '--quiet', file],
+      ['--import', 'tsx', path.join(projectRoot, 'src/cli/import.ts'), '--authority', 'samr', '--quiet', file],
       {
         cwd: projectRoot,
         env: { ...process.env, DATABASE_URL: '', TEST_DATABASE_URL: '', LOG_LEVEL: 'warn', ...env },

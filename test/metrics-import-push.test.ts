@@ -42,7 +42,7 @@ describe('npm run import pushes its counts to METRICS_PUSHGATEWAY_URL', () => {
       const code = await new Promise<number | null>((resolve, reject) => {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', path.join(projectRoot, 'scripts/import.ts'), '--authority', 'samr', '--quiet', file],
+          ['--import', 'tsx', path.join(projectRoot, 'src/cli/import.ts'), '--authority', 'samr', '--quiet', file],
           {
             cwd: projectRoot,
             env: {

@@ -2,14 +2,14 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import cliProgress from 'cli-progress';
-import { bootstrap } from '../src/bootstrap';
-import { importFile } from '../src/batch/import-file';
-import { encodingOf } from '../src/batch/text-decoding';
-import { ConfigError, loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { enableImportCounts, pushImportCounts } from '../src/metrics/push';
-import { createServices } from '../src/services';
-import { systemClock } from '../src/time/clock';
+import { bootstrap } from '../bootstrap';
+import { importFile } from '../batch/import-file';
+import { encodingOf } from '../batch/text-decoding';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { enableImportCounts, pushImportCounts } from '../metrics/push';
+import { createServices } from '../services';
+import { systemClock } from '../time/clock';
 
 const USAGE = `usage: npm run import -- [--remove] --authority CODE [--encoding utf-8|gbk|gb18030] [--rejects FILE] [--chunk 1000] [--concurrency 2] [--quiet] FILE
 
@@ -140,7 +140,7 @@ function workbookFitsHeap(file: string): void {
     throw new ConfigError(
       `${file} is a ${fileMb.toFixed(1)} MB workbook: read whole, it needs about ${needMb} MB of heap, more than this ` +
         `run's ${haveMb} MB. Save it as CSV (streamed, any size), or run ` +
-        `npx tsx --max-old-space-size=${needMb} scripts/import.ts with the same arguments.`,
+        `npm run build && node --max-old-space-size=${needMb} dist/cli/import.js with the same arguments.`,
     );
 }
 

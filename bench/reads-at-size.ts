@@ -1,18 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knex from 'knex';
 import pg from 'pg';
 import { createDb, migrateToLatest, type Db } from '../src/db/knex';
-import { projectRoot } from '../src/paths';
 import { compactOrderCounts } from '../src/reports/order-counts';
 import { ReportStore } from '../src/reports/report-store';
 import { addDays, chinaDate } from '../src/time/dates';
 import { generate } from '../scripts/generate';
 import { gaugeRefreshMs as gaugeRefreshOf } from './gauge-refresh';
-import { runImport } from './ingestion';
+import { rssOf, runImport } from './ingestion';
+import { BENCH_ADMIN_TOKEN, BENCH_KEYS, startService, stop, token } from './service-process';
 
 /**
  * npm run bench -- --only reads --entries 1000000 [--out reads.md --plans plans.md]
@@ -39,11 +39,6 @@ export interface ReadsAtSizeOptions {
   log: (message: string) => void;
 }
 
-const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
-const KEYS = {
-  ID_HASH_KEY: randomBytes(32).toString('base64url'),
-  WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64url'),
-};
 /** The supervising department of rules/departments.json (信用办: ndrc). */
 const SUPERVISOR = 'ndrc';
 const RUNS = 5;
@@ -182,7 +177,7 @@ async function oneSize(
         url,
         authority,
         file,
-        KEYS,
+        BENCH_KEYS,
         (child) => res.children.push(child),
         Math.ceil(entries / 10_000),
       );
@@ -211,7 +206,7 @@ async function oneSize(
     log(`${entries} entries: subject index reload at service start-up`);
     const reload = await indexReload(url, res);
     log(`${entries} entries: HTTP figures (department ${department})`);
-    const svc = await startService(url, res, {});
+    const svc = await startService(url, res.children, { JOBS_ENABLED: 'false' });
     let http: Record<string, Timing>;
     let exported: Exported;
     let streamed: Streamed;
@@ -388,9 +383,9 @@ async function httpFigures(port: number, department: string, db: Db): Promise<Re
   f.overdueSupervisor = await timed(get('/v1/reports/overdue', supervisor));
   f.overdueDepartment = await timed(get('/v1/reports/overdue', dept));
   f.orders = await timed(get('/v1/orders', dept));
-  f.entries = await timed(get('/v1/list-entries', ADMIN_TOKEN));
+  f.entries = await timed(get('/v1/list-entries', BENCH_ADMIN_TOKEN));
   f.decisions = await timed(get('/v1/checks/decisions', dept));
-  if (entry) f.history = await timed(get(`/v1/list-entries/${entry.id}/history`, ADMIN_TOKEN));
+  if (entry) f.history = await timed(get(`/v1/list-entries/${entry.id}/history`, BENCH_ADMIN_TOKEN));
   return f;
 }
 
@@ -414,7 +409,7 @@ async function exportOverdue(port: number): Promise<Exported> {
   do {
     const q: string = `limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const r = await fetch(`http://127.0.0.1:${port}/v1/reports/overdue?${q}`, {
-      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      headers: { Authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
     });
     // A refusal at size is a finding to print, not a reason to lose the loaded database's other figures.
     if (r.status !== 200)
@@ -447,7 +442,7 @@ async function streamOverdueExport(port: number): Promise<Streamed> {
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
   const r = await fetch(`http://127.0.0.1:${port}/v1/reports/overdue/export`, {
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    headers: { Authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
   });
   if (r.status !== 200 || !r.body) {
     await r.arrayBuffer();
@@ -481,7 +476,7 @@ async function streamOverdueExport(port: number): Promise<Streamed> {
 async function indexReload(url: string, res: Resources): Promise<{ ms: number; subjects: number; rssMb: number }> {
   let line: { ms: number; subjects: number } | undefined;
   let pending = '';
-  const svc = await startService(url, res, { LOG_LEVEL: 'debug' }, (text) => {
+  const svc = await startService(url, res.children, { JOBS_ENABLED: 'false', LOG_LEVEL: 'debug' }, (text) => {
     const lines = (pending + text).split('\n');
     pending = lines.pop() ?? '';
     for (const l of lines) {
@@ -672,69 +667,4 @@ function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string
   return `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
 }
 
-async function startService(
-  url: string,
-  res: Resources,
-  env: Record<string, string>,
-  onStdout?: (text: string) => void,
-): Promise<{ child: ChildProcess; port: number }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      JOBS_ENABLED: 'false',
-      METRICS_TOKEN: '',
-      METRICS_PORT: '',
-      ...KEYS,
-      ...env,
-    },
-    stdio: ['ignore', onStdout ? 'pipe' : 'inherit', 'inherit'],
-  });
-  res.children.push(child);
-  child.stdout?.on('data', (d: Buffer) => onStdout?.(String(d)));
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before it was ready`);
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (r.ok) return { child, port };
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the service did not become ready');
-}
-
-async function token(port: number, department: string): Promise<string> {
-  const r = await fetch(`http://127.0.0.1:${port}/v1/departments/${department}/tokens`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
-    body: '{"label":"bench"}',
-  });
-  if (r.status !== 201 && r.status !== 200) throw new Error(`token for ${department}: ${r.status} ${await r.text()}`);
-  return ((await r.json()) as { token: string }).token;
-}
-
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}

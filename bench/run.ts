@@ -24,16 +24,9 @@ import { gaugeRefreshMs } from './gauge-refresh';
 import { benchIngestion, runImport, rssOf, sampleRss } from './ingestion';
 import { rawInsert } from './raw-insert';
 import { readsAtSize } from './reads-at-size';
+import { BENCH_ADMIN_TOKEN, BENCH_KEYS, startService, stop, token } from './service-process';
 import { benchWebhooks } from './webhooks';
 import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type WrkRun } from './wrk';
-
-/** The service keys of this run's services, imports and planner (a service on DATABASE_URL requires them). */
-const BENCH_KEYS = {
-  ID_HASH_KEY: randomBytes(32).toString('base64url'),
-  WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64url'),
-  // The bench measures speed, not the per-token budget of person checks: a run makes millions of them.
-  PERSON_CHECK_LIMIT: '10000000',
-};
 
 /**
  * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks|reads]
@@ -55,7 +48,6 @@ const BENCH_KEYS = {
  * with one instance on the primary alone, then with two instances reading from the replica (READ_DATABASE_URL).
  * With --budget minutes, the loaded size is capped to what the measured ingestion rate can load in time.
  */
-const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 const SMALL = 10_000;
 const TODAY = chinaDate(new Date());
 
@@ -400,7 +392,7 @@ function writeGet(dir: string, name: string, urlPath: string): string {
     [
       `wrk.method = "GET"`,
       `wrk.path = ${JSON.stringify(urlPath)}`,
-      `wrk.headers["Authorization"] = "Bearer ${ADMIN_TOKEN}"`,
+      `wrk.headers["Authorization"] = "Bearer ${BENCH_ADMIN_TOKEN}"`,
     ].join('\n'),
   );
   return file;
@@ -543,40 +535,6 @@ async function topologyBench(o: { entries: number; duration: number; connections
   }
 }
 
-async function startService(
-  url: string,
-  children: ChildProcess[],
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; port: number }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/server.ts')], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      METRICS_TOKEN: '',
-      METRICS_PORT: '',
-      ...BENCH_KEYS,
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  for (let i = 0; i < 300; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (res.ok) return { child, port };
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the service did not become ready');
-}
-
 async function startBare(
   sizes: { enterprise: number; person: number; officer: number },
   children: ChildProcess[],
@@ -652,15 +610,6 @@ async function bulkVsSingle(port: number, tok: string, listed: string[], connect
   );
   const singleRate = subjects.length / ((performance.now() - t2) / 1000);
   return { bulkRate, singleRate, calls, concurrency };
-}
-
-async function token(port: number, department: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/departments/${department}/tokens`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
-    body: '{"label":"bench"}',
-  });
-  return ((await res.json()) as { token: string }).token;
 }
 
 /** Mean response sizes of real checks in the 90/10 mix, for the bare handler. */
@@ -840,14 +789,6 @@ async function gaugeRefreshOn(url: string): Promise<number> {
 }
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
 
 async function tableCounts(url: string): Promise<Record<string, number>> {
   const db = createDb(url, { max: 1 });

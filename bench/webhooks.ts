@@ -13,6 +13,7 @@ import { signBody, signingKey, standardSignature } from '../src/webhooks/signatu
 import { WebhookTargetGuard } from '../src/webhooks/target-guard';
 import { secretBoxProvider } from '../src/webhooks/webhook-service';
 import { seedOutbox, seedWebhooks } from './webhook-seed';
+import { stop } from './service-process';
 
 /** The five departments of the measurement in issue 9 (a 20,000-row import with five departments subscribed). */
 const DEPARTMENTS = ['mof', 'ndrc', 'mnr', 'pbc', 'sat'];
@@ -232,12 +233,4 @@ async function startReceiver(): Promise<{ child: ChildProcess; port: number }> {
     });
   });
   return { child, port };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
 }

@@ -24,12 +24,13 @@ import { gaugeRefreshMs } from './gauge-refresh';
 import { benchIngestion, runImport, rssOf, sampleRss } from './ingestion';
 import { rawInsert } from './raw-insert';
 import { readsAtSize } from './reads-at-size';
+import { benchHostileBodies } from './hostile-bodies';
 import { BENCH_ADMIN_TOKEN, BENCH_KEYS, startService, stop, token } from './service-process';
 import { benchWebhooks } from './webhooks';
 import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type WrkRun } from './wrk';
 
 /**
- * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks|reads]
+ * npm run bench [-- --entries 1000000 --duration 10 --budget 15 --out docs/benchmarks-run.md] [--only webhooks|reads|ingestion|hostile]
  *
  * Every figure next to its baseline, measured in the same run on the same machine:
  *  - ingestion through the import CLI (child process) vs raw multi-row INSERTs of the same entry and order rows;
@@ -39,6 +40,8 @@ import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type 
  *  - check p50 at 10,000 entries vs at the loaded size; service RSS after loading and under load;
  *  - webhook delivery with 150,000 events queued vs raw POSTs of the same bodies (bench/webhooks.ts; alone with
  *    `--only webhooks`);
+ *  - hostile bodies (issue 21) vs the same requests with one bad item, and /healthz meanwhile (bench/hostile-bodies.ts;
+ *    alone with `--only hostile`);
  *  - the cost of metrics on the check path: the same checks without and with METRICS_TOKEN (and a scraper),
  *    alternating, as throughput and as service CPU time per request; and one refresh of the database gauges.
  * Loopback only; a private database (dropped at the end) on TEST_DATABASE_URL / DATABASE_URL or an embedded server.
@@ -94,8 +97,8 @@ async function main(): Promise<void> {
     if (values.out) writeFileSync(values.out, md);
     return;
   }
-  if (values.only !== undefined && !['webhooks', 'ingestion', 'reads'].includes(values.only)) {
-    throw new Error(`--only takes: webhooks, ingestion or reads (got "${values.only}")`);
+  if (values.only !== undefined && !['webhooks', 'ingestion', 'reads', 'hostile'].includes(values.only)) {
+    throw new Error(`--only takes: webhooks, ingestion, reads or hostile (got "${values.only}")`);
   }
   const wanted = Number(values.entries ?? (values.only === 'ingestion' ? '50000' : '1000000'));
   const duration = Number(values.duration);
@@ -141,6 +144,25 @@ async function main(): Promise<void> {
       ];
       const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
       const md = `${head}\n${r.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+      console.log(md);
+      if (values.out) writeFileSync(values.out, md);
+      return;
+    }
+    // Hostile bodies (issue 21) on an empty database of their own: a few seconds, timed here and not in a test.
+    const hostileName = `${dbName}_hostile`;
+    extraDbs.push(hostileName);
+    const hostileSetup = createDb(adminUrl, { max: 1 });
+    await hostileSetup.raw(`create database "${hostileName}"`);
+    await hostileSetup.destroy();
+    const hostile = await benchHostileBodies(withDb(hostileName), children, log);
+    if (values.only === 'hostile') {
+      const notes = [
+        ...hostile.notes,
+        `date: ${new Date().toISOString()}; command: npm run bench -- --only hostile; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; ` +
+          `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
+      ];
+      const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
+      const md = `${head}\n${hostile.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
       console.log(md);
       if (values.out) writeFileSync(values.out, md);
       return;
@@ -347,6 +369,7 @@ async function main(): Promise<void> {
       `| service RSS after loading / under load, MB | ${rssIdle.toFixed(0)} / ${rssLoad.toFixed(0)} | | | ≤ 512 MB |`,
       `| importer peak RSS, MB | ${Math.max(a.peakRss, b.peakRss).toFixed(0)} | | | |`,
       ...webhooks.lines,
+      ...hostile.lines,
       `| metrics on: enterprise / officer check req/s | ${f(cost.enterprise.on.rps)} / ${f(cost.officer.on.rps)} | ${f(cost.enterprise.off.rps)} / ${f(cost.officer.off.rps)} (metrics off) | ${cost.enterprise.rpsPct.toFixed(1)}% / ${cost.officer.rpsPct.toFixed(1)}% | ≥ 97% |`,
       `| metrics on: service CPU µs per enterprise / officer check | ${f(cost.enterprise.on.cpuUs)} / ${f(cost.officer.on.cpuUs)} | ${f(cost.enterprise.off.cpuUs)} / ${f(cost.officer.off.cpuUs)} (metrics off) | ${signed(cost.enterprise.cpuCostPct)} / ${signed(cost.officer.cpuCostPct)} | < 3% |`,
       `| metrics hooks alone, ns per check (in-process) / share of a check's CPU | ${f(hooks.perCheckNs)} | ${f(cost.enterprise.off.cpuUs * 1000)} (CPU of an enterprise check, metrics off) | ${((100 * hooks.perCheckNs) / (cost.enterprise.off.cpuUs * 1000)).toFixed(2)}% | < 3% |`,
@@ -364,6 +387,7 @@ async function main(): Promise<void> {
       `ingestion: ${a.seconds.toFixed(1)} s for the first 10,000 (${f(rate0)}/s), ${b.seconds.toFixed(1)} s for the rest; raw baseline DB time ${(raw1.seconds + raw2.seconds).toFixed(1)} s for ${f(raw1.rows + raw2.rows)}`,
       `checks: wrk -t1, ${duration} s per run; errors ${Object.values(svc).reduce((a, r) => a + r.errors, 0)}, non-2xx ${Object.values(svc).reduce((a, r) => a + r.non2xx, 0)}; response bodies ${sizes.enterprise} / ${sizes.person} / ${sizes.officer} bytes (enterprise / person / officer; bare uses the same); growth rows use the 50/50 mix`,
       ...webhooks.notes,
+      ...hostile.notes,
       `metrics cost: two services side by side (metrics off; METRICS_TOKEN with /metrics scraped every 5 s), ${metricsPairs} pairs of 4-second slices per check kind, order alternating; medians of the pairs. CPU cost per pair, enterprise: ${cost.enterprise.pairs.map(signed).join(', ')}; officer: ${cost.officer.pairs.map(signed).join(', ')}`,
       `total bench time: ${elapsed().toFixed(0)} s`,
     ];

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
@@ -21,6 +20,7 @@ import { pendingObjectionsOf } from '../lists/pending-objections';
 import type { CheckKind, DecisionStore, NewDecisionRow } from './decision-store';
 import { groundsOf, type GroundNames } from './grounds';
 import { enterpriseKey, personKey, type SubjectIndex } from './subject-index';
+import { newRowId } from '../db/row-id';
 
 type EnterpriseCheck = components['schemas']['EnterpriseCheck'];
 type OfficerCheck = components['schemas']['OfficerCheck'];
@@ -442,7 +442,7 @@ export class CheckService {
       this.evidence.counter.count(department, kind, subject.scenario ?? subject.role, chinaDate(now));
       return answer;
     }
-    answer.decisionId = randomUUID();
+    answer.decisionId = newRowId();
     await this.record.load({
       id: answer.decisionId,
       kind,

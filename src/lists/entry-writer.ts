@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/order-store';
 import type { Plan } from '../rules/outcome-planner';
@@ -12,6 +11,7 @@ import { findEntriesBySourceRefs, otherActiveEntries, type EntryRow } from './li
 import { toListEntry, type ListEntry } from './list-entry-view';
 import { differingFields } from './resubmission';
 import { INSERT_WRITER } from './row-writer';
+import { newRowId } from '../db/row-id';
 
 /** An entry checked and planned, ready to be stored. */
 export interface PreparedEntry {
@@ -51,7 +51,7 @@ export async function writeEntries(
   prepared: PreparedEntry[],
 ): Promise<WriteResult[]> {
   const rows = prepared.map((p) => ({
-    id: randomUUID(),
+    id: newRowId(),
     list_type: p.input.listType,
     authority: w.authority,
     source_ref: p.input.sourceRef,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { measureSetIds, untilsOf } from '../orders/measure-sets';
 import type { NewOrderRow, OrderInsertRow, OrderRow } from '../orders/order-store';
@@ -8,6 +7,7 @@ import type { ListType } from '../rules/rule-types';
 import type { OrderDeadline } from '../time/feedback-deadline';
 import { INSERT_WRITER, type RowWriter } from './row-writer';
 import { ORDERS_ISSUED, type AuditRecord, type IssuedOrderAudit } from '../audit/audit-store';
+import { newRowId } from '../db/row-id';
 
 /** What one entry is issued: the plan's orders (one per department), with the restrictions and bans they carry. */
 export interface Issue {
@@ -50,7 +50,7 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
   for (const { entryId, listType, plan } of issues) {
     const refs = new Map<string, { id: string; measureSetId: number }>();
     for (const { department, measures } of plan.orders) {
-      const ref = { id: randomUUID(), measureSetId: setIds[next++] as number };
+      const ref = { id: newRowId(), measureSetId: setIds[next++] as number };
       refs.set(department, ref);
       const deadline = ctx.deadlineOf(measures);
       const row = { id: ref.id, entry_id: entryId, list_type: listType, department };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
 import { actorOf, isSupervisorOrAdmin, type CallContext, type Principal } from '../auth/principal';
@@ -18,6 +17,7 @@ import { chinaDate } from '../time/dates';
 import type { WorkingDayCalendar } from '../time/working-days';
 import { appliedProcedure, citeBasis, lastDayOf, type Anchors } from './procedure-deadlines';
 import type { ObjectionRow, ProcedureStore, ProcedureTable, RestorationRow } from './procedure-store';
+import { newRowId } from '../db/row-id';
 
 type Objection = components['schemas']['Objection'];
 type Restoration = components['schemas']['RestorationApplication'];
@@ -130,7 +130,7 @@ export class ProcedureService {
         ['objection.decide', proc.objection.decide],
       ]);
       const { created, row } = await this.d.store.insertOnce(trx, 'objections', {
-        id: randomUUID(),
+        id: newRowId(),
         entry_id: entry.id,
         authority: entry.authority,
         received_at: received,
@@ -248,7 +248,7 @@ export class ProcedureService {
         [decide === r.decide ? 'restoration.decide' : 'restoration.decideViaCreditChina', decide],
       ]);
       const { created, row } = await this.d.store.insertOnce(trx, 'restoration_applications', {
-        id: randomUUID(),
+        id: newRowId(),
         entry_id: entry.id,
         authority: entry.authority,
         received_at: received,

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { NewOrderRow, OrderRow } from '../orders/order-store';
 import { toOrder, type Order } from '../orders/order-view';
 import { departmentsWithWebhooks } from './webhook-store';
+import { newRowId } from '../db/row-id';
 
 type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated' | 'order.revoked';
 
@@ -47,7 +47,7 @@ async function outboxRowsOf(trx: Knex.Transaction, at: Date, events: OutboxEvent
  * the events of the departments departmentsWithWebhooks names.
  */
 export const outboxRowOf = (at: Date) => (e: OutboxEvent) => ({
-  id: randomUUID(),
+  id: newRowId(),
   department: e.department,
   type: e.type,
   order_id: e.order.id,
@@ -106,7 +106,7 @@ export async function enqueueDecisionEvents(
   const rows = events
     .filter((e) => receivers.has(e.department))
     .map((e) => ({
-      id: randomUUID(),
+      id: newRowId(),
       department: e.department,
       type: 'decision.basis_revoked' as const,
       order_id: null,

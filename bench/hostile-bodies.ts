@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createDb, migrateToLatest } from '../src/db/knex';
+import { median } from './median';
 import { startService, stop, token } from './service-process';
 import { neverListedId, neverListedUscc } from './wrk';
 
@@ -127,5 +128,3 @@ async function whileHealthIsAsked(port: number, send: () => Promise<Response>, s
   if (res.status !== status) throw new Error(`hostile bodies: expected ${status}, got ${res.status}`);
   return { ms, slowestHealth };
 }
-
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;

@@ -12,6 +12,7 @@ import { addDays, chinaDate } from '../src/time/dates';
 import { generate } from '../scripts/generate';
 import { gaugeRefreshMs as gaugeRefreshOf } from './gauge-refresh';
 import { rssOf, runImport } from './ingestion';
+import { median } from './median';
 import { BENCH_ADMIN_TOKEN, BENCH_KEYS, startService, stop, token } from './service-process';
 
 /**
@@ -666,5 +667,3 @@ function table([small, big]: [SizeResult, SizeResult], adminUrl: string): string
   ];
   return `${lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
 }
-
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;

@@ -25,6 +25,7 @@ import { benchIngestion, runImport, rssOf, sampleRss } from './ingestion';
 import { rawInsert } from './raw-insert';
 import { readsAtSize } from './reads-at-size';
 import { benchHostileBodies } from './hostile-bodies';
+import { median } from './median';
 import { BENCH_ADMIN_TOKEN, BENCH_KEYS, startService, stop, token } from './service-process';
 import { benchWebhooks } from './webhooks';
 import { neverListedId, neverListedUscc, runWrk, writeMix, type CheckKind, type WrkRun } from './wrk';
@@ -121,6 +122,27 @@ async function main(): Promise<void> {
     u.pathname = `/${name}`;
     return u.toString();
   };
+  const createDatabase = async (name: string) => {
+    const setup = createDb(adminUrl as string, { max: 1 });
+    try {
+      await setup.raw(`create database "${name}"`);
+    } finally {
+      await setup.destroy();
+    }
+  };
+  /** One part run alone (--only): its table and notes, and how and where it ran. */
+  const printPart = (part: { lines: string[]; notes: string[] }, command: string) => {
+    const notes = [
+      ...part.notes,
+      `date: ${new Date().toISOString()}; command: npm run bench -- ${command}; ` +
+        `PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; ` +
+        `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
+    ];
+    const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
+    const md = `${head}\n${part.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+    console.log(md);
+    if (values.out) writeFileSync(values.out, md);
+  };
   try {
     if (!adminUrl) {
       log('starting an embedded PostgreSQL');
@@ -136,54 +158,19 @@ async function main(): Promise<void> {
         log,
         (names) => extraDbs.push(...names),
       );
-      const notes = [
-        ...r.notes,
-        `date: ${new Date().toISOString()}; command: npm run bench -- --only ingestion --entries ${wanted} --preload ` +
-          `${values.preload}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; ` +
-          `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
-      ];
-      const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
-      const md = `${head}\n${r.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
-      console.log(md);
-      if (values.out) writeFileSync(values.out, md);
-      return;
+      return printPart(r, `--only ingestion --entries ${wanted} --preload ${values.preload}`);
     }
     // Hostile bodies (issue 21) on an empty database of their own: a few seconds, timed here and not in a test.
     const hostileName = `${dbName}_hostile`;
     extraDbs.push(hostileName);
-    const hostileSetup = createDb(adminUrl, { max: 1 });
-    await hostileSetup.raw(`create database "${hostileName}"`);
-    await hostileSetup.destroy();
+    await createDatabase(hostileName);
     const hostile = await benchHostileBodies(withDb(hostileName), children, log);
-    if (values.only === 'hostile') {
-      const notes = [
-        ...hostile.notes,
-        `date: ${new Date().toISOString()}; command: npm run bench -- --only hostile; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; ` +
-          `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
-      ];
-      const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
-      const md = `${head}\n${hostile.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
-      console.log(md);
-      if (values.out) writeFileSync(values.out, md);
-      return;
-    }
+    if (values.only === 'hostile') return printPart(hostile, '--only hostile');
     // Webhooks first, on a database of their own: the --budget cap below then counts their time.
-    const setup = createDb(adminUrl, { max: 1 });
-    await setup.raw(`create database "${webhookName}"`);
-    await setup.destroy();
+    await createDatabase(webhookName);
     const webhooks = await benchWebhooks(withDb(webhookName), Number(values['webhook-events']), log);
     if (values.only === 'webhooks') {
-      const notes = [
-        ...webhooks.notes,
-        `date: ${new Date().toISOString()}; command: npm run bench -- --only webhooks --webhook-events ` +
-          `${values['webhook-events']}; PostgreSQL: ${embedded ? 'embedded' : 'TEST_DATABASE_URL/DATABASE_URL'}; ` +
-          `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
-      ];
-      const head = '| figure | measured | baseline | ratio | target |\n|---|---|---|---|---|';
-      const md = `${head}\n${webhooks.lines.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
-      console.log(md);
-      if (values.out) writeFileSync(values.out, md);
-      return;
+      return printPart(webhooks, `--only webhooks --webhook-events ${values['webhook-events']}`);
     }
 
     const admin = createDb(adminUrl, { max: 1 });
@@ -683,7 +670,6 @@ async function bodySizes(
 }
 
 const METRICS_TOKEN = `bench-metrics-${randomBytes(12).toString('hex')}`;
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Service CPU time in µs, every thread of the process (GC and libuv's pool too), in ns from /proc/PID/task/TID/schedstat. */
 function cpuUsOf(pid: number): number {

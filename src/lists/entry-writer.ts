@@ -100,8 +100,9 @@ export async function writeEntries(
     w,
     stored.map(({ row, plan }) => ({ entryId: row.id, listType: row.list_type, plan })),
   );
+  const withOrders = w.withOrders ?? true;
   const ordersOf = new Map<string, OrderRow[]>();
-  for (const o of issued) {
+  for (const o of withOrders ? issued : []) {
     const own = ordersOf.get(o.entry_id) ?? [];
     own.push(asIssued(o));
     ordersOf.set(o.entry_id, own);
@@ -112,7 +113,6 @@ export async function writeEntries(
     w.authority,
     stored.filter(({ row }) => row.status === 'active').map(({ row }) => row),
   );
-  const withOrders = w.withOrders ?? true;
   const createdEntries = new Map(
     stored.map(({ row }) => {
       const others = alsoActive.get(row.id);

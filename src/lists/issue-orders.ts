@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import { measureSetIds, untilsOf } from '../orders/measure-sets';
 import type { NewOrderRow, OrderInsertRow, OrderRow } from '../orders/order-store';
-import { banRowsOf, restrictionRowsOf, subjectKeysOf } from '../restrictions/restriction-store';
+import {
+  banRowsOf,
+  restrictionRowsOf,
+  subjectKeysOf,
+  type NewBanRow,
+  type NewRestrictionRow,
+} from '../restrictions/restriction-store';
 import type { Plan } from '../rules/outcome-planner';
 import type { ListType } from '../rules/rule-types';
 import type { OrderDeadline } from '../time/feedback-deadline';
@@ -44,20 +50,38 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
   );
   const orders: NewOrderRow[] = [];
   const rows: OrderInsertRow[] = [];
-  const restrictions = [];
-  const bans = [];
+  const restrictions: NewRestrictionRow[] = [];
+  const bans: NewBanRow[] = [];
   let next = 0;
   for (const { entryId, listType, plan } of issues) {
     const refs = new Map<string, { id: string; measureSetId: number }>();
     for (const { department, measures } of plan.orders) {
       const ref = { id: newRowId(), measureSetId: setIds[next++] as number };
       refs.set(department, ref);
-      const deadline = ctx.deadlineOf(measures);
-      const row = { id: ref.id, entry_id: entryId, list_type: listType, department };
-      const due = { issued_at: ctx.at, due_at: deadline.dueAt, due_at_provisional: deadline.provisional };
-      orders.push({ ...row, measures, ...due });
-      const untils = untilsOf(measures);
-      rows.push({ ...row, measure_set_id: ref.measureSetId, measure_untils: untils, ...due });
+      const { dueAt, provisional } = ctx.deadlineOf(measures);
+      // plain literals, not spreads of shared parts: 18 orders an entry, and copying properties was a tenth of the
+      // importer's own time in this loop
+      orders.push({
+        id: ref.id,
+        entry_id: entryId,
+        list_type: listType,
+        department,
+        measures,
+        issued_at: ctx.at,
+        due_at: dueAt,
+        due_at_provisional: provisional,
+      });
+      rows.push({
+        id: ref.id,
+        entry_id: entryId,
+        list_type: listType,
+        department,
+        measure_set_id: ref.measureSetId,
+        measure_untils: untilsOf(measures),
+        issued_at: ctx.at,
+        due_at: dueAt,
+        due_at_provisional: provisional,
+      });
     }
     const orderOf = (department: string) => {
       const ref = refs.get(department);
@@ -65,8 +89,8 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
       return ref;
     };
     // restrictions and bans reference their order and its measure set: written, for all entries at once, after the orders
-    restrictions.push(...restrictionRowsOf(entryId, listType, orderOf, plan.restrictions));
-    bans.push(...banRowsOf(entryId, listType, orderOf, plan.bans));
+    for (const r of restrictionRowsOf(entryId, listType, orderOf, plan.restrictions)) restrictions.push(r);
+    for (const b of banRowsOf(entryId, listType, orderOf, plan.bans)) bans.push(b);
   }
   const writer = ctx.writer ?? INSERT_WRITER;
   await writer.orders(trx, rows);

@@ -92,8 +92,28 @@ function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'e
  * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that
  * checks read. Pure: simulation and real entries share it.
  */
+/**
+ * What an order's measures are made of apart from their `until`s, as a short key: which rules, in which order, each
+ * with which of its citations (those in force on the decision date). Two measure lists with one key have the same set
+ * (src/orders/measure-sets.ts), so an import looks its sets up by this key instead of serialising every order's
+ * measures (~1 KB each, 18 orders an entry) to find the few dozen sets they share. Remembered per measures array
+ * built here: a list made anywhere else has no key and is looked up by its content.
+ */
+const setKeys = new WeakMap<readonly object[], string>();
+export const plannedSetKey = (measures: readonly object[]): string | undefined => setKeys.get(measures);
+
+/** Each loaded rule's number in this process, for set keys: a rule file loaded again is a new rule and a new number. */
+const ruleSerials = new WeakMap<LoadedRule, number>();
+let nextSerial = 0;
+function ruleSerial(rule: LoadedRule): number {
+  let n = ruleSerials.get(rule);
+  if (n === undefined) ruleSerials.set(rule, (n = nextSerial++));
+  return n;
+}
+
 export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
   const orders = new Map<string, PlannedOrder>();
+  const keys = new Map<string, string>();
   const restrictions: PlannedRestriction[] = [];
   const bans: PlannedBan[] = [];
   const subject = entry.subject;
@@ -169,7 +189,10 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
       until,
     });
     orders.set(params.department, order);
+    const kept = cited.length === params.basis.length ? '*' : cited.map((c) => params.basis.indexOf(c)).join('.');
+    keys.set(params.department, `${keys.get(params.department) ?? '#'}${ruleSerial(rule)}:${kept};`);
   }
+  for (const order of orders.values()) setKeys.set(order.measures, keys.get(order.department) as string);
   return { orders: [...orders.values()], restrictions, bans };
 }
 

@@ -2,6 +2,8 @@ import { createPersonKeyer } from '../../src/identity/person-key';
 import { entryForRulesOf, entryPersonsOf } from '../../src/lists/entry-facts';
 import { EntryPlanner } from '../../src/lists/entry-planner';
 import { rulesDir } from '../../src/paths';
+import { measureSetJson } from '../../src/orders/measure-sets';
+import { plannedSetKey } from '../../src/rules/outcome-planner';
 import { RuleEngine } from '../../src/rules/rule-engine';
 import { loadRules } from '../../src/rules/rule-loader';
 import { ManualClock } from '../../src/time/clock';
@@ -64,6 +66,33 @@ describe('EntryPlanner', () => {
       expect(again).toBeDefined();
       expect(await planner.planFacts(again ?? normalised.forRules)).toEqual(plan);
     }
+  });
+
+  it("names each order's measure set by a key that only one content has, citations on the decision date included", async () => {
+    // decisions before and after the laws' new versions (2021, 2023-24): the same rules cite other versions
+    const contentOf = new Map<string, string>();
+    for (const decidedAt of ['2019-06-03', '2022-03-01', '2024-05-15', '2024-08-01', '2026-02-27']) {
+      for (const input of [
+        enterpriseEntry({ decidedAt }),
+        enterpriseEntry({ decidedAt, listType: 'abnormal_operations' }),
+        personDebtorEntry({ decidedAt }),
+        unitDebtorEntry([{ role: 'legal_representative', idNumber: makeIdNumber() }], { decidedAt }),
+      ]) {
+        const { plan } = await planner.plan(input).catch(() => ({ plan: { orders: [] } }));
+        for (const { measures } of plan.orders) {
+          const key = plannedSetKey(measures);
+          expect(key).toMatch(/^#/);
+          // a copy of the list has no key: its set is found by its content, and must be the one the key names
+          const content = measureSetJson([...measures]);
+          expect(contentOf.get(key as string) ?? content).toBe(content);
+          contentOf.set(key as string, content);
+          expect(measureSetJson(measures)).toBe(content);
+        }
+      }
+    }
+    // the versions in force differ across these dates, so one department's measures make more than one set
+    expect(new Set(contentOf.values()).size).toBeGreaterThan(10);
+    expect(contentOf.size).toBeGreaterThanOrEqual(new Set(contentOf.values()).size);
   });
 
   it('plans nothing it cannot check: a bad entry is a ValidationError naming its fields', async () => {

@@ -34,6 +34,14 @@ describe('batch ingestion by COPY', () => {
 
   const counts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (x) => [x, await t.count(x)])));
 
+  it('finds the persons already listed without a GIN pending list to scan (every chunk asks, for 1,000 keys)', async () => {
+    // migration 20261206100000 says why: with fast update on, each court chunk scanned up to 4 MB of pending rows
+    const { rows } = await t.db.raw<{ rows: { reloptions: string[] | null }[] }>(
+      "select reloptions from pg_class where relname = 'list_entries_person_keys_idx'",
+    );
+    expect(rows[0]?.reloptions).toContain('fastupdate=off');
+  });
+
   it('a chunk of new, repeated, conflicting and revoked sourceRefs: per-row results as before; sent again, nothing changes', async () => {
     // stored before, through the single endpoint (INSERTs)
     const stored = enterpriseEntry();

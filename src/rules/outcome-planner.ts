@@ -89,10 +89,6 @@ function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'e
 }
 
 /**
- * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that
- * checks read. Pure: simulation and real entries share it.
- */
-/**
  * What an order's measures are made of apart from their `until`s, as a short key: which rules, in which order, each
  * with which of its citations (those in force on the decision date). Two measure lists with one key have the same set
  * (src/orders/measure-sets.ts), so an import looks its sets up by this key instead of serialising every order's
@@ -111,6 +107,10 @@ function ruleSerial(rule: LoadedRule): number {
   return n;
 }
 
+/**
+ * Turns the rules that fired into one order per implementing department, plus the restriction and ban rows that
+ * checks read. Pure: simulation and real entries share it.
+ */
 export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
   const orders = new Map<string, PlannedOrder>();
   const keys = new Map<string, string>();

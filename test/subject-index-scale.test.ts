@@ -39,13 +39,20 @@ describe('subject index at volume', () => {
     const uscc = (e.subject as { uscc: string }).uscc;
     expect(await t.count('restrictions', { uscc, status: 'active' })).toBeGreaterThan(1);
     expect(await t.count('subjects_in_force', { subject_key: enterpriseKey(uscc) })).toBe(1);
-    const { rows } = await t.db.raw<{ rows: { n: number }[] }>(
-      `select count(*)::int as n from (
-         select distinct 'u' || uscc from restrictions where status = 'active' and uscc is not null
-         union select distinct 'p' || person_key from restrictions where status = 'active' and person_key is not null
-         union select distinct 'p' || person_key from officer_bans where status = 'active') s`,
+    // one row per subject an entry in force names (migration 20261206200000): every subject restricted or banned
+    const { rows } = await t.db.raw<{ rows: { n: number; unnamed: number }[] }>(
+      `with named as (
+         select 'u' || uscc as k from list_entries where status = 'active' and uscc is not null
+         union select 'p' || pk from list_entries, unnest(person_keys) pk where status = 'active'),
+       reached as (
+         select 'u' || uscc as k from restrictions where status = 'active' and uscc is not null
+         union select 'p' || person_key from restrictions where status = 'active' and person_key is not null
+         union select 'p' || person_key from officer_bans where status = 'active')
+       select (select count(*) from named)::int as n,
+              (select count(*) from reached where k not in (select subject_key from subjects_in_force))::int as unnamed`,
     );
     expect(await t.count('subjects_in_force')).toBe(rows[0]?.n);
+    expect(rows[0]?.unnamed).toBe(0);
   });
 
   it('reloads in chunks across chunk edges: every subject in force, sorted, nothing else', async () => {

@@ -165,7 +165,6 @@ const COLUMNS: { [T in keyof Tables]: Record<keyof RowOf<T>, true> } = {
     lease_until: true,
   },
   restrictions: {
-    id: true,
     entry_id: true,
     order_id: true,
     subject_kind: true,
@@ -181,7 +180,6 @@ const COLUMNS: { [T in keyof Tables]: Record<keyof RowOf<T>, true> } = {
   },
   measure_sets: { id: true, digest: true, measures: true },
   officer_bans: {
-    id: true,
     entry_id: true,
     order_id: true,
     person_key: true,
@@ -237,6 +235,7 @@ const COLUMNS: { [T in keyof Tables]: Record<keyof RowOf<T>, true> } = {
     persons: true,
     listing_ground: true,
     revocation: true,
+    ended_at: true,
     name_pairs: true,
   },
 };

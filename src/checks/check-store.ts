@@ -1,17 +1,14 @@
 import type { Db } from '../db/knex';
 import { queryPrepared } from '../db/prepared';
-import { setMeasure, type MeasureSetCache, type MeasureSetsById } from '../orders/measure-sets';
+import type { EntryPerson } from '../lists/entry-facts';
+import { measureSet, type MeasureSetCache, type SetMeasure, type Untils } from '../orders/measure-sets';
+import { bansReached, type EntryOfOrder, restrictionsReached } from '../restrictions/reach';
 import { basisText } from '../rules/citations';
 
 /**
  * Reads restrictions and bans for many subjects in one statement, with the list entry that grounds each (what a desk
- * puts on file: authority, decision number and date, subject, listing day).
- *
- * Now: through the partial indexes on active rows, so the cost depends on how many measures the asked subjects have,
- * not on how many entries the lists hold. As of an earlier moment (asOf): every row of the subjects, active or
- * lifted since, in force at some instant of [from, to) — issued before `to` and not lifted by `from`. Terms (`until`)
- * and scenario or role filters are applied by the caller, per request. Entries in a status that never was in force
- * (NEVER_IN_FORCE: revoked, i.e. listed in error) ground nothing, now or then.
+ * puts on file: authority, decision number and date, subject, listing day). Entries in a status that never was in
+ * force (NEVER_IN_FORCE: revoked, i.e. listed in error) ground nothing, now or then.
  */
 interface GroundColumns {
   entry_id: string;
@@ -54,7 +51,7 @@ export interface BanHit extends GroundColumns {
   roles: string[];
 }
 
-/** Entry statuses that mean the entry never was in force (another issue adds `revoked`; absent statuses match nothing). */
+/** Entry statuses that mean the entry never was in force (revoked: listed in error); they ground nothing, then or now. */
 const NEVER_IN_FORCE = ['revoked'];
 
 /** A window of time to answer for: now (null), or [from, to) of an asOf day or instant. */
@@ -63,83 +60,85 @@ export interface AsOfWindow {
   to: Date;
 }
 
-const ENTRY_COLUMNS = `e.authority, e.decision_no, e.decided_at,
+/**
+ * Each order of the entries that name the asked subjects, with the entry that grounds it. Restrictions and bans are
+ * not rows of their own (ADR 0012): what an order's measures reach is read from its set, its untils and the entry's
+ * subject and persons (src/restrictions/reach.ts).
+ */
+const ORDER_COLUMNS = `o.department, o.measure_set_id, o.measure_untils,
+       e.id as entry_id, e.list_type, e.authority, e.decision_no, e.decided_at,
        (e.created_at at time zone 'Asia/Shanghai')::date as listed_from, e.subject_name, e.subject_kind,
-       e.uscc as entry_uscc, e.subject as entry_subject, e.related_persons as entry_related`;
+       e.uscc as entry_uscc, e.subject as entry_subject, e.related_persons as entry_related, e.persons`;
 
-const RESTRICTION_COLUMNS = `r.measure_code, r.measure_set_id, r.department, r.list_type, r.entry_id, r.until,
-       ${ENTRY_COLUMNS}`;
+/** Who the asked keys are on an entry: its USCC (b-tree), or any of its persons' keyed hashes (GIN). */
+const NAMED = { enterprises: 'e.uscc = any($1::text[])', persons: 'e.person_keys && $1::text[]' };
+type Named = keyof typeof NAMED;
 
-const BAN_COLUMNS = `b.person_key, b.code, b.measure_set_id, b.list_type, b.entry_id, b.reached_as, b.enterprise_uscc,
-       b.until, ${ENTRY_COLUMNS}`;
-
-/** Now: active rows only (the partial indexes). $1 keys, $2 statuses never in force. */
-const NOW = {
-  enterprises: `select r.uscc, ${RESTRICTION_COLUMNS}
-     from restrictions r join list_entries e on e.id = r.entry_id
-    where r.uscc = any($1::text[]) and r.status = 'active' and r.uscc is not null and e.status <> all($2::text[])
-    order by r.uscc, r.department, r.measure_code, e.decided_at, r.entry_id`,
-  persons: `select r.person_key, ${RESTRICTION_COLUMNS}
-     from restrictions r join list_entries e on e.id = r.entry_id
-    where r.person_key = any($1::text[]) and r.status = 'active' and r.person_key is not null
-      and e.status <> all($2::text[])
-    order by r.person_key, r.department, r.measure_code, e.decided_at, r.entry_id`,
-  bans: `select ${BAN_COLUMNS}
-     from officer_bans b join list_entries e on e.id = b.entry_id
-    where b.person_key = any($1::text[]) and b.status = 'active' and e.status <> all($2::text[])
-    order by b.person_key, b.code, e.decided_at, b.entry_id`,
+/** Now: the entries in force ($1 keys). As of [$2, $3): issued before $3, not ended by $2, never revoked ($4). */
+const ORDERS = {
+  now: (named: Named) => `select ${ORDER_COLUMNS}
+     from list_entries e join orders o on o.entry_id = e.id
+    where ${NAMED[named]} and e.status = 'active'`,
+  asOf: (named: Named) => `select ${ORDER_COLUMNS}
+     from list_entries e join orders o on o.entry_id = e.id
+    where ${NAMED[named]} and e.status <> all($4::text[])
+      and o.issued_at < $3 and (e.ended_at is null or e.ended_at > $2)`,
 };
 
-/** As of [$3, $4): rows issued (with their order) before $4 and not lifted by $3, whatever their status now. */
-const THEN = {
-  enterprises: `select r.uscc, ${RESTRICTION_COLUMNS}
-     from restrictions r join list_entries e on e.id = r.entry_id join orders o on o.id = r.order_id
-    where r.uscc = any($1::text[]) and e.status <> all($2::text[])
-      and o.issued_at < $4 and (r.lifted_at is null or r.lifted_at > $3)
-    order by r.uscc, r.department, r.measure_code, e.decided_at, r.entry_id`,
-  persons: `select r.person_key, ${RESTRICTION_COLUMNS}
-     from restrictions r join list_entries e on e.id = r.entry_id join orders o on o.id = r.order_id
-    where r.person_key = any($1::text[]) and e.status <> all($2::text[])
-      and o.issued_at < $4 and (r.lifted_at is null or r.lifted_at > $3)
-    order by r.person_key, r.department, r.measure_code, e.decided_at, r.entry_id`,
-  bans: `select ${BAN_COLUMNS}
-     from officer_bans b join list_entries e on e.id = b.entry_id join orders o on o.id = b.order_id
-    where b.person_key = any($1::text[]) and e.status <> all($2::text[])
-      and o.issued_at < $4 and (b.lifted_at is null or b.lifted_at > $3)
-    order by b.person_key, b.code, e.decided_at, b.entry_id`,
-};
+interface OrderOfEntry extends Omit<GroundColumns, 'until'> {
+  department: string;
+  measure_set_id: number;
+  measure_untils: Untils;
+  persons: EntryPerson[] | null;
+}
 
-/** Rows name their order's measure set; the measure's texts come from there (held in memory, see measure-sets.ts). */
-type Stored<Row> = Row & { measure_set_id: number };
-
-async function read<Row>(
-  db: Db,
-  sets: MeasureSetCache,
-  what: keyof typeof NOW,
-  keys: readonly string[],
-  asOf?: AsOfWindow,
-) {
-  const rows = asOf
-    ? await queryPrepared<Stored<Row>>(db, `checks.${what}-as-of`, THEN[what], [
+/** The orders of the entries that name these subjects (now or as of a window), and the sets they were issued with. */
+async function ordersNaming(db: Db, sets: MeasureSetCache, named: Named, keys: readonly string[], asOf?: AsOfWindow) {
+  const orders = asOf
+    ? await queryPrepared<OrderOfEntry>(db, `checks.orders-of-${named}-as-of`, ORDERS.asOf(named), [
         keys,
-        NEVER_IN_FORCE,
         asOf.from,
         asOf.to,
+        NEVER_IN_FORCE,
       ])
-    : await queryPrepared<Stored<Row>>(db, `checks.${what}`, NOW[what], [keys, NEVER_IN_FORCE]);
+    : await queryPrepared<OrderOfEntry>(db, `checks.orders-of-${named}`, ORDERS.now(named), [keys]);
   return {
-    rows,
+    orders,
     sets: await sets.load(
       db,
-      rows.map((r) => r.measure_set_id),
+      orders.map((o) => o.measure_set_id),
     ),
   };
 }
 
-/** A restriction's name, scenarios and basis ("document article", as resolved on the entry's decision date). */
-function restrictionTexts(sets: MeasureSetsById, setId: number, code: string) {
-  const m = setMeasure(sets, setId, code);
+const entryOf = (o: OrderOfEntry): EntryOfOrder => ({
+  subject_kind: o.subject_kind,
+  uscc: o.entry_uscc,
+  persons: o.persons,
+});
+
+/** What a desk puts on file for a hit: the entry's ground columns (the order's own ones and the persons left out). */
+function groundOf(o: OrderOfEntry, until: string | null): GroundColumns {
   return {
+    entry_id: o.entry_id,
+    list_type: o.list_type,
+    authority: o.authority,
+    decision_no: o.decision_no,
+    decided_at: o.decided_at,
+    listed_from: o.listed_from,
+    subject_name: o.subject_name,
+    subject_kind: o.subject_kind,
+    entry_uscc: o.entry_uscc,
+    entry_subject: o.entry_subject,
+    entry_related: o.entry_related,
+    until,
+  };
+}
+
+/** A restriction's name, scenarios and basis ("document article", as resolved on the entry's decision date). */
+function restrictionTexts(m: SetMeasure) {
+  return {
+    measure_code: m.code,
     measure_name: m.name,
     measure_name_en: m.nameEn,
     scenarios: m.scenarios ?? [],
@@ -147,11 +146,28 @@ function restrictionTexts(sets: MeasureSetsById, setId: number, code: string) {
   };
 }
 
+/** The order the answers always had (subject, department, measure, decision date, entry), in code-unit order. */
+const byKeys =
+  <T>(...keys: ((row: T) => string)[]) =>
+  (a: T, b: T) => {
+    for (const key of keys) {
+      const x = key(a);
+      const y = key(b);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+
 /**
  * What a check reads, on the primary only: an answer must never be clean for a subject listed a moment ago, which a
  * lagging replica could give (the subject index keeps the same invariant, src/checks/subject-index.ts); and hits
  * write decision records on the primary anyway. The statements are prepared once per connection (src/db/prepared.ts);
- * the measure sets the rows name are kept in this process's cache once met, so a warm check reads no extra table.
+ * the measure sets the orders name are kept in this process's cache once met, so a warm check reads no extra table.
+ *
+ * Now: the entries in force that name the subjects, through the USCC b-tree or the person keys' GIN index, and their
+ * orders through orders(entry_id): the cost follows the asked subjects' entries, not the lists' size. As of an
+ * earlier moment: the orders in force at some instant of [from, to), issued before `to` by an entry not ended by
+ * `from`. Terms (`until`) and scenario or role filters are applied by the caller, per request.
  */
 export class CheckStore {
   constructor(
@@ -160,29 +176,79 @@ export class CheckStore {
   ) {}
 
   async restrictionsOfEnterprises(usccs: readonly string[], asOf?: AsOfWindow): Promise<Map<string, RestrictionHit[]>> {
-    const { rows, sets } = await read<RestrictionHit>(this.primary, this.sets, 'enterprises', usccs, asOf);
-    const hits = rows.map((r) => ({ ...r, ...restrictionTexts(sets, r.measure_set_id, r.measure_code) }));
-    return groupBy(hits, (r) => r.uscc);
+    const { orders, sets } = await ordersNaming(this.primary, this.sets, 'enterprises', usccs, asOf);
+    const asked = new Set(usccs);
+    const hits: RestrictionHit[] = [];
+    for (const o of orders)
+      for (const r of restrictionsReached(entryOf(o), measureSet(sets, o.measure_set_id), o.measure_untils))
+        if (r.uscc !== null && asked.has(r.uscc))
+          hits.push({
+            ...groundOf(o, r.until),
+            uscc: r.uscc,
+            department: o.department,
+            ...restrictionTexts(r.measure),
+          });
+    return groupBy(hits.sort(byKeys<RestrictionHit>((h) => h.uscc, ...HIT_ORDER)), (r) => r.uscc);
   }
 
   async restrictionsOfPersons(
     personKeys: readonly string[],
     asOf?: AsOfWindow,
   ): Promise<Map<string, PersonRestrictionHit[]>> {
-    const { rows, sets } = await read<PersonRestrictionHit>(this.primary, this.sets, 'persons', personKeys, asOf);
-    const hits = rows.map((r) => ({ ...r, ...restrictionTexts(sets, r.measure_set_id, r.measure_code) }));
-    return groupBy(hits, (r) => r.person_key);
+    const { orders, sets } = await ordersNaming(this.primary, this.sets, 'persons', personKeys, asOf);
+    const asked = new Set(personKeys);
+    const hits: PersonRestrictionHit[] = [];
+    for (const o of orders)
+      for (const r of restrictionsReached(entryOf(o), measureSet(sets, o.measure_set_id), o.measure_untils))
+        if (r.personKey !== null && asked.has(r.personKey))
+          hits.push({
+            ...groundOf(o, r.until),
+            person_key: r.personKey,
+            department: o.department,
+            ...restrictionTexts(r.measure),
+          });
+    return groupBy(hits.sort(byKeys<PersonRestrictionHit>((h) => h.person_key, ...HIT_ORDER)), (r) => r.person_key);
   }
 
   async bansOfPersons(personKeys: readonly string[], asOf?: AsOfWindow): Promise<Map<string, BanHit[]>> {
-    const { rows, sets } = await read<BanHit>(this.primary, this.sets, 'bans', personKeys, asOf);
-    const hits = rows.map((r) => {
-      const m = setMeasure(sets, r.measure_set_id, r.code);
-      return { ...r, reason: m.name, reason_en: m.nameEn, roles: m.roles ?? [], basis: m.basis.map(basisText) };
-    });
-    return groupBy(hits, (r) => r.person_key);
+    const { orders, sets } = await ordersNaming(this.primary, this.sets, 'persons', personKeys, asOf);
+    const asked = new Set(personKeys);
+    const hits: BanHit[] = [];
+    for (const o of orders)
+      for (const b of bansReached(entryOf(o), measureSet(sets, o.measure_set_id), o.measure_untils))
+        if (asked.has(b.person.personKey))
+          hits.push({
+            ...groundOf(o, b.until),
+            person_key: b.person.personKey,
+            code: b.measure.code,
+            reason: b.measure.name,
+            reason_en: b.measure.nameEn,
+            roles: b.measure.roles ?? [],
+            basis: b.measure.basis.map(basisText),
+            reached_as: b.reachedAs,
+            enterprise_uscc: o.subject_kind === 'enterprise' ? o.entry_uscc : null,
+          });
+    return groupBy(
+      hits.sort(
+        byKeys<BanHit>(
+          (h) => h.person_key,
+          (h) => h.code,
+          (h) => h.decided_at,
+          (h) => h.entry_id,
+        ),
+      ),
+      (r) => r.person_key,
+    );
   }
 }
+
+/** After the subject: department, measure, decision date, entry. */
+const HIT_ORDER: ((h: RestrictionHit | PersonRestrictionHit) => string)[] = [
+  (h) => h.department,
+  (h) => h.measure_code,
+  (h) => h.decided_at,
+  (h) => h.entry_id,
+];
 
 function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();

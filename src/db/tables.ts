@@ -248,8 +248,11 @@ export interface WebhookRecord {
   lease_until: Date | null;
 }
 
+/**
+ * A row of the view `restrictions` (migration 20261206200000, ADR 0012): one measure on one subject, derived from an
+ * order, its measure set and its entry; nothing writes it. The check path derives the same in src/restrictions/reach.ts.
+ */
 export interface RestrictionRecord {
-  id: number;
   entry_id: string;
   order_id: string;
   subject_kind: 'enterprise' | 'person';
@@ -272,8 +275,8 @@ export interface MeasureSetRecord {
   measures: unknown[];
 }
 
+/** A row of the view `officer_bans`: one ban on one person, derived like `restrictions`; nothing writes it. */
 export interface OfficerBanRecord {
-  id: number;
   entry_id: string;
   order_id: string;
   person_key: string;
@@ -341,6 +344,8 @@ export interface ListEntryRecord {
   persons: JsonValue | null;
   listing_ground: string | null;
   revocation: JsonValue | null;
+  /** when it first left active: its restrictions and bans were lifted then (null while active) */
+  ended_at: Date | null;
   /** generated from subject_name (entry_name_pairs): never written */
   name_pairs: string[] | null;
 }
@@ -383,9 +388,9 @@ declare module 'knex/types/tables' {
       'data'
     >;
     webhooks: Table<WebhookRecord, 'lease_owner' | 'lease_until'>;
-    restrictions: Table<RestrictionRecord, 'id' | 'uscc' | 'person_key' | 'until' | 'status' | 'lifted_at'>;
+    restrictions: Table<RestrictionRecord, 'uscc' | 'person_key' | 'until' | 'status' | 'lifted_at'>;
     measure_sets: Table<MeasureSetRecord, 'id', 'measures'>;
-    officer_bans: Table<OfficerBanRecord, 'id' | 'enterprise_uscc' | 'until' | 'status' | 'lifted_at'>;
+    officer_bans: Table<OfficerBanRecord, 'enterprise_uscc' | 'until' | 'status' | 'lifted_at'>;
     orders: Table<
       OrderRecord,
       | 'id'
@@ -414,6 +419,7 @@ declare module 'knex/types/tables' {
       | 'persons'
       | 'listing_ground'
       | 'revocation'
+      | 'ended_at'
       | 'name_pairs',
       'subject' | 'related_persons' | 'removal' | 'persons' | 'revocation'
     >;

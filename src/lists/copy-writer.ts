@@ -14,7 +14,7 @@ import type { RowWriter } from './row-writer';
  * Entries go through a staging table: COPY into a temp table (`on commit drop`), then ONE
  * `INSERT … SELECT … ON CONFLICT (authority, source_ref) DO NOTHING RETURNING *`. What it returns is what this
  * transaction stored: an entry already stored (or stored a moment ago by a concurrent chunk, whose commit the
- * INSERT waits for) is not returned, so writeEntries builds no orders, restrictions, bans, audit rows or events
+ * INSERT waits for) is not returned, so writeEntries builds no orders, audit rows or events
  * for it. The children are therefore COPYed straight into their tables: they belong to entries inserted by this
  * transaction only, and a second staging table per child table, joined to the inserted ids, would write every
  * child row twice to select all of them. COPY fires the same triggers as INSERT (row and statement level, with
@@ -23,8 +23,6 @@ import type { RowWriter } from './row-writer';
 export const COPY_WRITER: RowWriter = {
   entriesIfNew: copyEntriesIfNew,
   orders: (trx, rows) => copyRows(trx, 'orders', rows, storedOrderRow),
-  restrictions: (trx, rows) => copyRows(trx, 'restrictions', rows),
-  bans: (trx, rows) => copyRows(trx, 'officer_bans', rows),
   audit: (trx, ctx, records) => copyRows(trx, 'audit_log', records, auditRowOf(ctx, auditTokenOf(ctx))),
   issuedEvents: async (trx, orders, at) => {
     if (orders.length === 0) return;

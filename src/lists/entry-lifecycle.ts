@@ -6,7 +6,6 @@ import type { MessageRef } from '../i18n/messages';
 import type { components } from '../generated/openapi';
 import { countEntryTransition } from '../metrics/metrics';
 import { liftOrdersOfEntry, revokeOrdersOfEntry, type OrderRow } from '../orders/order-store';
-import { liftRestrictionsOfEntry } from '../restrictions/restriction-store';
 import { enqueueOrderEvents } from '../webhooks/outbox';
 import { markEntryState, type EntryRow } from './list-entry-store';
 
@@ -25,7 +24,7 @@ import { markEntryState, type EntryRow } from './list-entry-store';
  *
  * TRANSITIONS is the table: for each transition the states it may start from, the state it leads to, and what it does
  * to the entry's orders, restrictions and bans, which audit action and webhook it writes. The subject index needs no
- * entry here: triggers on restrictions/officer_bans notify it on every write (migration 20261122400000), and an index
+ * entry here: a trigger on list_entries notifies it of every entry in force (migration 20261206200000), and an index
  * that over-reports only costs a query. Every caller (single and bulk creation, removal, bulk removal, expiry, the
  * consistency job, corrections, objections, revocation, restoration) asks this table, so no transition is written twice.
  */
@@ -49,7 +48,7 @@ interface TransitionSpec {
   /** Who may make it: the authority that listed the entry (or, for object/applyForRestoration, a supervisor window). */
   by: 'authority' | 'authority_or_supervisor' | 'system';
   orders: 'issue' | 'keep' | 'lift' | 'revoke';
-  /** restrictions and officer bans */
+  /** restrictions and officer bans: read from the entry's orders while it is active, lifted at its ended_at */
   measures: 'insert' | 'keep' | 'end';
   audit: string;
   webhook: 'order.issued' | 'order.lifted' | 'order.revoked' | null;
@@ -237,7 +236,6 @@ export async function endEntry(
     spec.orders === 'revoke'
       ? await revokeOrdersOfEntry(trx, row.id, ctx.at)
       : await liftOrdersOfEntry(trx, row.id, ctx.at, ground);
-  await liftRestrictionsOfEntry(trx, row.id, ctx.at);
   const orderAfter =
     spec.orders === 'revoke'
       ? { status: 'revoked', revokedAt: ctx.at.toISOString() }

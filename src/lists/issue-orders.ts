@@ -1,13 +1,7 @@
 import type { Knex } from 'knex';
 import { measureSetIds, untilsOf } from '../orders/measure-sets';
 import type { NewOrderRow, OrderInsertRow, OrderRow } from '../orders/order-store';
-import {
-  banRowsOf,
-  restrictionRowsOf,
-  subjectKeysOf,
-  type NewBanRow,
-  type NewRestrictionRow,
-} from '../restrictions/restriction-store';
+import { subjectKeysOf } from '../restrictions/reach';
 import type { Plan } from '../rules/outcome-planner';
 import type { ListType } from '../rules/rule-types';
 import type { OrderDeadline } from '../time/feedback-deadline';
@@ -15,7 +9,10 @@ import { INSERT_WRITER, type RowWriter } from './row-writer';
 import { ORDERS_ISSUED, type AuditRecord, type IssuedOrderAudit } from '../audit/audit-store';
 import { newRowId } from '../db/row-id';
 
-/** What one entry is issued: the plan's orders (one per department), with the restrictions and bans they carry. */
+/**
+ * What one entry is issued: the plan's orders (one per department). The restrictions and bans they carry are not
+ * rows of their own: checks read them from the order and its entry (src/restrictions/reach.ts, ADR 0012).
+ */
 export interface Issue {
   entryId: string;
   listType: ListType;
@@ -37,7 +34,7 @@ export interface IssueContext {
 }
 
 /**
- * Issues orders with their restrictions, bans, audit rows and order.issued events, for any number of entries, in
+ * Issues orders with their audit rows and order.issued events, for any number of entries, in
  * the caller's transaction and with multi-row statements. The one path by which orders come into being: the write
  * path and the consistency job's repair. The order row is the record of what was issued and never changes its
  * measures (they are stored once in measure_sets, which never change, and the order row names its set and keeps the
@@ -50,14 +47,10 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
   );
   const orders: NewOrderRow[] = [];
   const rows: OrderInsertRow[] = [];
-  const restrictions: NewRestrictionRow[] = [];
-  const bans: NewBanRow[] = [];
   let next = 0;
   for (const { entryId, listType, plan } of issues) {
-    const refs = new Map<string, { id: string; measureSetId: number }>();
     for (const { department, measures } of plan.orders) {
       const ref = { id: newRowId(), measureSetId: setIds[next++] as number };
-      refs.set(department, ref);
       const { dueAt, provisional } = ctx.deadlineOf(measures);
       // plain literals, not spreads of shared parts: 18 orders an entry, and copying properties was a tenth of the
       // importer's own time in this loop
@@ -83,21 +76,11 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
         due_at_provisional: provisional,
       });
     }
-    const orderOf = (department: string) => {
-      const ref = refs.get(department);
-      if (!ref) throw new Error(`plan of entry ${entryId} restricts for ${department} without an order to it`);
-      return ref;
-    };
-    // restrictions and bans reference their order and its measure set: written, for all entries at once, after the orders
-    for (const r of restrictionRowsOf(entryId, listType, orderOf, plan.restrictions)) restrictions.push(r);
-    for (const b of banRowsOf(entryId, listType, orderOf, plan.bans)) bans.push(b);
   }
   const writer = ctx.writer ?? INSERT_WRITER;
+  // Before the orders exist, so no check of this process can answer clean from its index once they are committed.
+  ctx.announceSubjects(issues.flatMap(({ plan }) => subjectKeysOf(plan)));
   await writer.orders(trx, rows);
-  // Before the rows exist, so no check of this process can answer clean from its index once they are committed.
-  ctx.announceSubjects(subjectKeysOf(restrictions, bans));
-  await writer.restrictions(trx, restrictions);
-  await writer.bans(trx, bans);
   await writer.audit(trx, { at: ctx.at, requestId: ctx.requestId }, issuedAuditRecords(ctx, orders));
   await writer.issuedEvents(trx, orders, ctx.at);
   return orders;

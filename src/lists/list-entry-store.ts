@@ -30,7 +30,10 @@ export interface EntryRow extends Omit<ListEntryRecord, JsonColumns | 'updated_a
 /** A row as read (select *): the jsonb columns as stored are the shapes EntryRow names (written only from those). */
 const entryOf = (r: ListEntryRecord): EntryRow => r as EntryRow;
 
-export type NewEntryRow = Omit<EntryRow, 'id' | 'status' | 'removal' | 'revocation' | 'created_at' | 'persons'> & {
+export type NewEntryRow = Omit<
+  EntryRow,
+  'id' | 'status' | 'removal' | 'revocation' | 'created_at' | 'persons' | 'ended_at'
+> & {
   persons?: EntryPerson[] | null;
   id: string;
   created_at: Date;
@@ -223,6 +226,8 @@ export async function markEntryState(
       status,
       ...(record.removal ? { removal: JSON.stringify(record.removal) } : {}),
       ...(record.revocation ? { revocation: JSON.stringify(record.revocation) } : {}),
+      // the first time it leaves active: when its restrictions and bans were lifted (a later revocation keeps it)
+      ...(status !== 'active' ? { ended_at: q.raw('coalesce(ended_at, ?)', [at]) } : {}),
       updated_at: at,
     })
     .returning('*');

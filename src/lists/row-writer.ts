@@ -1,12 +1,6 @@
 import type { Knex } from 'knex';
 import { recordAudit, type AuditContext, type AuditRecord } from '../audit/audit-store';
 import { insertOrders, type NewOrderRow, type OrderInsertRow } from '../orders/order-store';
-import {
-  insertBanRows,
-  insertRestrictionRows,
-  type NewBanRow,
-  type NewRestrictionRow,
-} from '../restrictions/restriction-store';
 import { enqueueOrderEvents } from '../webhooks/outbox';
 import { insertEntriesIfNew, type EntryRow, type NewEntryRow } from './list-entry-store';
 
@@ -18,8 +12,6 @@ export interface RowWriter {
   /** Stores the entries whose (authority, sourceRef) is not stored yet; returns those it stored. */
   entriesIfNew(trx: Knex.Transaction, rows: NewEntryRow[]): Promise<EntryRow[]>;
   orders(trx: Knex.Transaction, rows: OrderInsertRow[]): Promise<void>;
-  restrictions(trx: Knex.Transaction, rows: NewRestrictionRow[]): Promise<void>;
-  bans(trx: Knex.Transaction, rows: NewBanRow[]): Promise<void>;
   audit(trx: Knex.Transaction, ctx: AuditContext, records: AuditRecord[]): Promise<void>;
   /** order.issued events for the departments with a webhook (src/webhooks/outbox.ts). */
   issuedEvents(trx: Knex.Transaction, orders: NewOrderRow[], at: Date): Promise<void>;
@@ -29,8 +21,6 @@ export interface RowWriter {
 export const INSERT_WRITER: RowWriter = {
   entriesIfNew: insertEntriesIfNew,
   orders: insertOrders,
-  restrictions: insertRestrictionRows,
-  bans: insertBanRows,
   audit: recordAudit,
   issuedEvents: (trx, orders, at) => enqueueOrderEvents(trx, 'order.issued', orders, at),
 };

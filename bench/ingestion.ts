@@ -13,8 +13,9 @@ import { generate, type GeneratedFiles } from '../scripts/generate';
 /**
  * `npm run bench -- --only ingestion [--entries 50000] [--preload 100000]`: ingestion through the import CLI
  * (a child process, as an operator runs it) against two references measured in the same run on the same rows:
- *  (a) COPY of exactly the rows the CLI wrote (entries, orders, restrictions, bans, audit, outbox: dumped from the
- *      service's database after the import) into plain tables without indexes, constraints or triggers;
+ *  (a) COPY of exactly the rows the CLI wrote (entries, orders, audit, outbox: dumped from the service's database
+ *      after the import; restrictions and bans are no rows since ADR 0012) into plain tables without indexes,
+ *      constraints or triggers;
  *  (b) COPY of the same rows into the service's own tables (indexes, constraints, statement-level triggers) in a
  *      second migrated database holding the same preloaded rows.
  * The references time the COPY statements only (one per table, one transaction); the CLI figure is the import's
@@ -90,7 +91,6 @@ export async function benchIngestion(
   const dumped = await dump(svcUrl, work, {
     entries: `created_at >= ${since}`,
     orders: `issued_at >= ${since}`,
-    children: `entry_id in (select id from list_entries where created_at >= ${since})`,
     events: `occurred_at >= ${since}`,
   });
 
@@ -132,7 +132,7 @@ export async function benchIngestion(
 }
 
 /** Every table an import writes, parents first (foreign keys). */
-const TABLES = ['list_entries', 'orders', 'restrictions', 'officer_bans', 'audit_log', 'webhook_outbox'] as const;
+const TABLES = ['list_entries', 'orders', 'audit_log', 'webhook_outbox'] as const;
 
 async function importAll(url: string, files: GeneratedFiles, env: Record<string, string>) {
   let seconds = 0;
@@ -254,13 +254,11 @@ interface Dumped {
 async function dump(
   url: string,
   work: string,
-  where: { entries: string; orders: string; children: string; events: string },
+  where: { entries: string; orders: string; events: string },
 ): Promise<Dumped> {
   const cond: Record<(typeof TABLES)[number], string> = {
     list_entries: where.entries,
     orders: where.orders,
-    restrictions: where.children,
-    officer_bans: where.children,
     audit_log: where.events,
     webhook_outbox: where.events,
   };
@@ -316,6 +314,6 @@ async function copyInto(url: string, schema: string, dumped: Dumped): Promise<{ 
 
 /** Whole tables (the preload) from one database into another, untimed. */
 async function copyTables(fromUrl: string, toUrl: string, work: string): Promise<void> {
-  const dumped = await dump(fromUrl, work, { entries: 'true', orders: 'true', children: 'true', events: 'true' });
+  const dumped = await dump(fromUrl, work, { entries: 'true', orders: 'true', events: 'true' });
   await copyInto(toUrl, 'public', dumped);
 }

@@ -804,8 +804,7 @@ async function tableCounts(url: string): Promise<Record<string, number>> {
   const db = createDb(url, { max: 1 });
   try {
     const out: Record<string, number> = {};
-    for (const t of ['list_entries', 'orders', 'restrictions', 'officer_bans', 'audit_log'])
-      out[t] = Number((await db(t).count({ n: '*' }))[0]?.n);
+    for (const t of ['list_entries', 'orders', 'audit_log']) out[t] = Number((await db(t).count({ n: '*' }))[0]?.n);
     return out;
   } finally {
     await db.destroy();

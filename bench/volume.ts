@@ -58,11 +58,9 @@ async function load(db: Db, orders: number, subjects: number): Promise<number> {
        from generate_series(0, ?::int) j`,
     [Math.ceil(orders / 10)],
   );
-  await exec(`alter table restrictions drop constraint if exists restrictions_entry_id_foreign;
-                alter table restrictions drop constraint if exists restrictions_order_id_foreign;
-                alter table escalations drop constraint if exists escalations_order_id_foreign`);
+  await exec('alter table escalations drop constraint if exists escalations_order_id_foreign');
   const CHUNK = 50_000;
-  // every synthetic order and restriction names the one empty measure set (the reads measured here never open it)
+  // every synthetic order names the one empty measure set (the reads measured here never open it)
   await exec(`insert into measure_sets (digest, measures) values (sha256(convert_to('[]', 'UTF8')), '[]')
               on conflict (digest) do nothing`);
   const SET = "(select id from measure_sets where measures = '[]'::jsonb)";
@@ -87,11 +85,14 @@ async function load(db: Db, orders: number, subjects: number): Promise<number> {
   for (let lo = 0; lo < subjects; lo += CHUNK) {
     const hi = Math.min(subjects, lo + CHUNK);
     await exec(
-      `insert into restrictions (entry_id, order_id, measure_set_id, subject_kind, uscc, measure_code, department,
-                                 list_type)
-       select gen_random_uuid(), gen_random_uuid(), ${SET}, 'enterprise', lpad(i::text, 18, '0'), 'm', 'd1',
-              'serious_violation'
-         from generate_series(?::int, ?::int - 1) i, generate_series(1, 3) k`,
+      // subjects in force are those entries in force name (ADR 0012): one enterprise entry each, its trigger
+      // putting it in subjects_in_force
+      `insert into list_entries (id, list_type, authority, source_ref, subject_kind, uscc, subject_name, subject, reason,
+                                 decision_no, decided_at, rules_version, created_by)
+       select md5('s' || i)::uuid, 'serious_violation', 'samr', 'S' || i, 'enterprise', lpad(i::text, 17, '0') || 'S',
+              '某某公司', jsonb_build_object('kind', 'enterprise', 'name', '某某公司'), 'r', 'n', '2026-01-01', 'bench',
+              'bench'
+         from generate_series(?::int, ?::int - 1) i`,
       [lo, hi],
     );
   }
@@ -184,7 +185,9 @@ async function main() {
   ] as const) {
     const name = `jp_bench_volume_${o}`;
     const db = await scratch(admin, name);
-    console.error(`loading ${o} orders, ${s} subjects (${s * 3} restrictions) into ${name}`);
+    console.error(
+      `loading ${o} orders, ${s} more entries in force (subjects in force: theirs and the orders' entries) into ${name}`,
+    );
     const r = await measure(db, o, s);
     console.error(JSON.stringify({ orders: o, subjects: s, ...r }));
     results.push(r);

@@ -160,14 +160,24 @@ describe('the joint-punishment loop', () => {
     // the orders issued with it: one row for all of them (ADR 0010), naming each order, its measures and due date
     const issued = await t.db('audit_log').where({ entity_id: created.body.id, action: 'orders.issued' });
     expect(issued).toHaveLength(1);
-    expect((issued[0]?.after as { orders: unknown[] } | undefined)?.orders).toEqual(
-      created.body.orders.map((o: { id: string; department: string; measures: { code: string }[]; dueAt: string }) => ({
+    const named = created.body.orders.map(
+      (o: { id: string; department: string; measures: { code: string }[]; dueAt: string }) => ({
         id: o.id,
         department: o.department,
         measures: o.measures.map((m) => m.code),
         dueAt: o.dueAt,
-      })),
+      }),
     );
+    // the due date most orders share is said once for the row; an order due another day says its own
+    const after = issued[0]?.after as { dueAt: string; orders: { id: string; dueAt?: string }[] };
+    expect(after.orders.map((o) => ({ ...o, dueAt: o.dueAt ?? after.dueAt }))).toEqual(named);
+    expect(after.orders.filter((o) => o.dueAt === undefined).length).toBeGreaterThan(after.orders.length / 2);
+    // the entry's history gives every order.issued event its own order's due date
+    const history = await t.http.get(`/v1/list-entries/${created.body.id}/history`).set(samr).expect(200);
+    const issuedEvents = history.body.items.filter((h: { action: string }) => h.action === 'order.issued');
+    expect(
+      issuedEvents.map((h: { entityId: string; after: { dueAt: string } }) => [h.entityId, h.after.dueAt]).sort(),
+    ).toEqual(named.map((o: { id: string; dueAt: string }) => [o.id, o.dueAt]).sort());
     expect(actions).toContain('order.feedback');
     expect(actions).toContain('entry.removed');
     expect(actions.filter((a: string) => a === 'order.lifted')).toHaveLength(created.body.orders.length);

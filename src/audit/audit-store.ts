@@ -102,12 +102,15 @@ const asObject = (v: unknown): Record<string, unknown> | null =>
 /** The audit action of the one row that records every order issued to an entry at once (src/lists/issue-orders.ts). */
 export const ORDERS_ISSUED = 'orders.issued';
 
-/** One order as an `orders.issued` row names it. */
+/**
+ * One order as an `orders.issued` row names it. Its due date is the row's (`after.dueAt`, the one most of its orders
+ * share) unless it says its own; rows written before the row had one give every order its own.
+ */
 export interface IssuedOrderAudit {
   id: string;
   department: string;
   measures: string[];
-  dueAt: Date | string;
+  dueAt?: Date | string;
 }
 
 /**
@@ -115,7 +118,7 @@ export interface IssuedOrderAudit {
  * order said it before ADR 0010 (entries issued before then keep those rows; a history reads both alike).
  */
 function issuedEvents(row: AuditEvent, visible: ReadonlySet<string>): AuditEvent[] {
-  const after = row.after as { orders?: IssuedOrderAudit[]; reason?: string } | null;
+  const after = row.after as { dueAt?: string; orders?: IssuedOrderAudit[]; reason?: string } | null;
   return (after?.orders ?? [])
     .filter((o) => visible.has(o.id))
     .map((o) => ({
@@ -129,7 +132,7 @@ function issuedEvents(row: AuditEvent, visible: ReadonlySet<string>): AuditEvent
         entryId: row.entityId,
         department: o.department,
         measures: o.measures,
-        dueAt: o.dueAt,
+        dueAt: o.dueAt ?? after?.dueAt,
         ...(after?.reason ? { reason: after.reason } : {}),
       },
     }));

@@ -88,21 +88,48 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
 
 /**
  * One `orders.issued` audit row per entry, naming each order it was issued (id, department, measure codes, due date):
- * an entry gets 6–18 orders at once, and a row per order was a third of the bytes an entry costs (ADR 0010). An
- * entry's history shows each as the `order.issued` event it was before (src/audit/audit-store.ts historyOf).
+ * an entry gets 6–18 orders at once, and a row per order was a third of the bytes an entry costs (ADR 0010). The due
+ * date most of them share is said once, for the row; an order due another day says its own. An entry's history shows
+ * each as the `order.issued` event it was before (src/audit/audit-store.ts historyOf).
  */
 function issuedAuditRecords(ctx: IssueContext, orders: readonly NewOrderRow[]): AuditRecord[] {
-  const byEntry = new Map<string, IssuedOrderAudit[]>();
+  const byEntry = new Map<string, NewOrderRow[]>();
   for (const o of orders) {
-    const own = byEntry.get(o.entry_id) ?? [];
-    own.push({ id: o.id, department: o.department, measures: o.measures.map((m) => m.code), dueAt: o.due_at });
-    byEntry.set(o.entry_id, own);
+    const own = byEntry.get(o.entry_id);
+    if (own) own.push(o);
+    else byEntry.set(o.entry_id, [o]);
   }
-  return [...byEntry].map(([entryId, issued]) => ({
-    actor: ctx.actor,
-    action: ORDERS_ISSUED,
-    entityType: 'list_entry',
-    entityId: entryId,
-    after: { orders: issued, ...(ctx.reason ? { reason: ctx.reason } : {}) },
-  }));
+  return [...byEntry].map(([entryId, own]) => {
+    const dueAt = mostCommonDueAt(own);
+    const issued = own.map(
+      (o): IssuedOrderAudit => ({
+        id: o.id,
+        department: o.department,
+        measures: o.measures.map((m) => m.code),
+        ...(o.due_at.getTime() === dueAt.getTime() ? {} : { dueAt: o.due_at }),
+      }),
+    );
+    return {
+      actor: ctx.actor,
+      action: ORDERS_ISSUED,
+      entityType: 'list_entry',
+      entityId: entryId,
+      after: { dueAt, orders: issued, ...(ctx.reason ? { reason: ctx.reason } : {}) },
+    };
+  });
+}
+
+function mostCommonDueAt(orders: readonly NewOrderRow[]): Date {
+  const counts = new Map<number, number>();
+  let best = orders[0] as NewOrderRow;
+  let bestCount = 0;
+  for (const o of orders) {
+    const n = (counts.get(o.due_at.getTime()) ?? 0) + 1;
+    counts.set(o.due_at.getTime(), n);
+    if (n > bestCount) {
+      best = o;
+      bestCount = n;
+    }
+  }
+  return best.due_at;
 }

@@ -110,13 +110,6 @@ export function measureSet(sets: MeasureSetsById, id: number): SetMeasure[] {
   return set;
 }
 
-/** One measure of a set by its code (a restriction's or ban's own measure). */
-export function setMeasure(sets: MeasureSetsById, id: number, code: string): SetMeasure {
-  const m = measureSet(sets, id).find((x) => x.code === code);
-  if (!m) throw new Error(`measure set ${id} has no measure ${code}`);
-  return m;
-}
-
 /**
  * The `until` of each measure of an order, in its set's order; null when every one is null (in force while listed:
  * 97% of generated orders), which stores nothing instead of a 29-byte array of nulls.

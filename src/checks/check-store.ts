@@ -61,64 +61,66 @@ export interface AsOfWindow {
 }
 
 /**
- * Each order of the entries that name the asked subjects, with the entry that grounds it. Restrictions and bans are
- * not rows of their own (ADR 0012): what an order's measures reach is read from its set, its untils and the entry's
- * subject and persons (src/restrictions/reach.ts).
+ * The entries that name the asked subjects, each once, with its orders as one JSON array (the entry's columns are
+ * sent and parsed once, not once per order). Restrictions and bans are not rows of their own (ADR 0012): what an
+ * order's measures reach is read from its set, its untils and the entry's subject and persons
+ * (src/restrictions/reach.ts).
  */
-const ORDER_COLUMNS = `o.department, o.measure_set_id, o.measure_untils,
-       e.id as entry_id, e.list_type, e.authority, e.decision_no, e.decided_at,
+const ENTRY_COLUMNS = `e.id as entry_id, e.list_type, e.authority, e.decision_no, e.decided_at,
        (e.created_at at time zone 'Asia/Shanghai')::date as listed_from, e.subject_name, e.subject_kind,
-       e.uscc as entry_uscc, e.subject as entry_subject, e.related_persons as entry_related, e.persons`;
+       e.uscc as entry_uscc, e.subject as entry_subject, e.related_persons as entry_related, e.persons,
+       json_agg(json_build_object('department', o.department, 'measure_set_id', o.measure_set_id,
+                                  'measure_untils', o.measure_untils)) as orders`;
 
 /** Who the asked keys are on an entry: its USCC (b-tree), or any of its persons' keyed hashes (GIN). */
 const NAMED = { enterprises: 'e.uscc = any($1::text[])', persons: 'e.person_keys && $1::text[]' };
 type Named = keyof typeof NAMED;
 
 /** Now: the entries in force ($1 keys). As of [$2, $3): issued before $3, not ended by $2, never revoked ($4). */
-const ORDERS = {
-  now: (named: Named) => `select ${ORDER_COLUMNS}
+const ENTRIES = {
+  now: (named: Named) => `select ${ENTRY_COLUMNS}
      from list_entries e join orders o on o.entry_id = e.id
-    where ${NAMED[named]} and e.status = 'active'`,
-  asOf: (named: Named) => `select ${ORDER_COLUMNS}
+    where ${NAMED[named]} and e.status = 'active'
+    group by e.id`,
+  asOf: (named: Named) => `select ${ENTRY_COLUMNS}
      from list_entries e join orders o on o.entry_id = e.id
     where ${NAMED[named]} and e.status <> all($4::text[])
-      and o.issued_at < $3 and (e.ended_at is null or e.ended_at > $2)`,
+      and o.issued_at < $3 and (e.ended_at is null or e.ended_at > $2)
+    group by e.id`,
 };
 
-interface OrderOfEntry extends Omit<GroundColumns, 'until'> {
-  department: string;
-  measure_set_id: number;
-  measure_untils: Untils;
+interface EntryWithOrders extends Omit<GroundColumns, 'until'> {
   persons: EntryPerson[] | null;
+  orders: { department: string; measure_set_id: number; measure_untils: Untils }[];
 }
 
-/** The orders of the entries that name these subjects (now or as of a window), and the sets they were issued with. */
-async function ordersNaming(db: Db, sets: MeasureSetCache, named: Named, keys: readonly string[], asOf?: AsOfWindow) {
-  const orders = asOf
-    ? await queryPrepared<OrderOfEntry>(db, `checks.orders-of-${named}-as-of`, ORDERS.asOf(named), [
+/** The entries that name these subjects (now or as of a window) with their orders, and the sets those name. */
+async function entriesNaming(db: Db, sets: MeasureSetCache, named: Named, keys: readonly string[], asOf?: AsOfWindow) {
+  const entries = asOf
+    ? await queryPrepared<EntryWithOrders>(db, `checks.entries-of-${named}-as-of`, ENTRIES.asOf(named), [
         keys,
         asOf.from,
         asOf.to,
         NEVER_IN_FORCE,
       ])
-    : await queryPrepared<OrderOfEntry>(db, `checks.orders-of-${named}`, ORDERS.now(named), [keys]);
+    : await queryPrepared<EntryWithOrders>(db, `checks.entries-of-${named}`, ENTRIES.now(named), [keys]);
   return {
-    orders,
+    entries,
     sets: await sets.load(
       db,
-      orders.map((o) => o.measure_set_id),
+      entries.flatMap((e) => e.orders.map((o) => o.measure_set_id)),
     ),
   };
 }
 
-const entryOf = (o: OrderOfEntry): EntryOfOrder => ({
-  subject_kind: o.subject_kind,
-  uscc: o.entry_uscc,
-  persons: o.persons,
+const entryOf = (e: EntryWithOrders): EntryOfOrder => ({
+  subject_kind: e.subject_kind,
+  uscc: e.entry_uscc,
+  persons: e.persons,
 });
 
 /** What a desk puts on file for a hit: the entry's ground columns (the order's own ones and the persons left out). */
-function groundOf(o: OrderOfEntry, until: string | null): GroundColumns {
+function groundOf(o: EntryWithOrders, until: string | null): GroundColumns {
   return {
     entry_id: o.entry_id,
     list_type: o.list_type,
@@ -176,18 +178,19 @@ export class CheckStore {
   ) {}
 
   async restrictionsOfEnterprises(usccs: readonly string[], asOf?: AsOfWindow): Promise<Map<string, RestrictionHit[]>> {
-    const { orders, sets } = await ordersNaming(this.primary, this.sets, 'enterprises', usccs, asOf);
+    const { entries, sets } = await entriesNaming(this.primary, this.sets, 'enterprises', usccs, asOf);
     const asked = new Set(usccs);
     const hits: RestrictionHit[] = [];
-    for (const o of orders)
-      for (const r of restrictionsReached(entryOf(o), measureSet(sets, o.measure_set_id), o.measure_untils))
-        if (r.uscc !== null && asked.has(r.uscc))
-          hits.push({
-            ...groundOf(o, r.until),
-            uscc: r.uscc,
-            department: o.department,
-            ...restrictionTexts(r.measure),
-          });
+    for (const e of entries)
+      for (const o of e.orders)
+        for (const r of restrictionsReached(entryOf(e), measureSet(sets, o.measure_set_id), o.measure_untils))
+          if (r.uscc !== null && asked.has(r.uscc))
+            hits.push({
+              ...groundOf(e, r.until),
+              uscc: r.uscc,
+              department: o.department,
+              ...restrictionTexts(r.measure),
+            });
     return groupBy(hits.sort(byKeys<RestrictionHit>((h) => h.uscc, ...HIT_ORDER)), (r) => r.uscc);
   }
 
@@ -195,39 +198,41 @@ export class CheckStore {
     personKeys: readonly string[],
     asOf?: AsOfWindow,
   ): Promise<Map<string, PersonRestrictionHit[]>> {
-    const { orders, sets } = await ordersNaming(this.primary, this.sets, 'persons', personKeys, asOf);
+    const { entries, sets } = await entriesNaming(this.primary, this.sets, 'persons', personKeys, asOf);
     const asked = new Set(personKeys);
     const hits: PersonRestrictionHit[] = [];
-    for (const o of orders)
-      for (const r of restrictionsReached(entryOf(o), measureSet(sets, o.measure_set_id), o.measure_untils))
-        if (r.personKey !== null && asked.has(r.personKey))
-          hits.push({
-            ...groundOf(o, r.until),
-            person_key: r.personKey,
-            department: o.department,
-            ...restrictionTexts(r.measure),
-          });
+    for (const e of entries)
+      for (const o of e.orders)
+        for (const r of restrictionsReached(entryOf(e), measureSet(sets, o.measure_set_id), o.measure_untils))
+          if (r.personKey !== null && asked.has(r.personKey))
+            hits.push({
+              ...groundOf(e, r.until),
+              person_key: r.personKey,
+              department: o.department,
+              ...restrictionTexts(r.measure),
+            });
     return groupBy(hits.sort(byKeys<PersonRestrictionHit>((h) => h.person_key, ...HIT_ORDER)), (r) => r.person_key);
   }
 
   async bansOfPersons(personKeys: readonly string[], asOf?: AsOfWindow): Promise<Map<string, BanHit[]>> {
-    const { orders, sets } = await ordersNaming(this.primary, this.sets, 'persons', personKeys, asOf);
+    const { entries, sets } = await entriesNaming(this.primary, this.sets, 'persons', personKeys, asOf);
     const asked = new Set(personKeys);
     const hits: BanHit[] = [];
-    for (const o of orders)
-      for (const b of bansReached(entryOf(o), measureSet(sets, o.measure_set_id), o.measure_untils))
-        if (asked.has(b.person.personKey))
-          hits.push({
-            ...groundOf(o, b.until),
-            person_key: b.person.personKey,
-            code: b.measure.code,
-            reason: b.measure.name,
-            reason_en: b.measure.nameEn,
-            roles: b.measure.roles ?? [],
-            basis: b.measure.basis.map(basisText),
-            reached_as: b.reachedAs,
-            enterprise_uscc: o.subject_kind === 'enterprise' ? o.entry_uscc : null,
-          });
+    for (const e of entries)
+      for (const o of e.orders)
+        for (const b of bansReached(entryOf(e), measureSet(sets, o.measure_set_id), o.measure_untils))
+          if (asked.has(b.person.personKey))
+            hits.push({
+              ...groundOf(e, b.until),
+              person_key: b.person.personKey,
+              code: b.measure.code,
+              reason: b.measure.name,
+              reason_en: b.measure.nameEn,
+              roles: b.measure.roles ?? [],
+              basis: b.measure.basis.map(basisText),
+              reached_as: b.reachedAs,
+              enterprise_uscc: e.subject_kind === 'enterprise' ? e.entry_uscc : null,
+            });
     return groupBy(
       hits.sort(
         byKeys<BanHit>(

@@ -1,5 +1,5 @@
 import { addDays, addYears } from '../time/dates';
-import { basisText, citationsOn } from './citations';
+import { citationsOn } from './citations';
 import type { EntryFacts } from './rule-engine';
 import type { Duration, ListType, LoadedRule, OfficerRole, Reach, RelatedRole } from './rule-types';
 
@@ -32,16 +32,15 @@ export interface EntryForRules {
   persons: { role: RelatedRole; personKey: string; masked: string; name: string }[];
 }
 
+/**
+ * A measure on one subject, as the plan issues it. Not stored (ADR 0012): checks read it back from the order and its
+ * entry; the plan keeps what its callers use (the subject index's keys, the consistency job's repair, tests).
+ */
 export interface PlannedRestriction {
   department: string;
-  subjectKind: 'enterprise' | 'person';
   uscc: string | null;
   personKey: string | null;
   measureCode: string;
-  measureName: string;
-  measureNameEn: string;
-  scenarios: string[];
-  basis: string[];
   until: string | null;
 }
 
@@ -54,9 +53,6 @@ export interface PlannedBan {
   roles: OfficerRole[];
   code: string;
   reason: string;
-  reasonEn: string;
-  basis: string[];
-  enterpriseUscc: string | null;
   until: string | null;
 }
 
@@ -123,7 +119,6 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
     const until = untilOf(params.duration, entry);
     // the versions of the law in force on the decision date: a 2026 decision does not cite a text repealed in 2024
     const cited = citationsOn(params.basis, entry.decidedAt);
-    const basis = cited.map(basisText);
     let reachedAnyone = false;
 
     for (const reach of params.reach) {
@@ -133,14 +128,13 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
             restrictionFor(
               rule,
               subject.kind === 'enterprise' ? { uscc: subject.uscc } : { personKey: subject.personKey },
-              basis,
               until,
             ),
           );
           reachedAnyone = true;
         } else {
           for (const p of entry.persons.filter((x) => x.role === reach)) {
-            restrictions.push(restrictionFor(rule, { personKey: p.personKey }, basis, until));
+            restrictions.push(restrictionFor(rule, { personKey: p.personKey }, until));
             reachedAnyone = true;
           }
         }
@@ -161,9 +155,6 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
             roles: type === 'officer_ban' ? rule.event.params.roles : [],
             code: params.code,
             reason: params.name,
-            reasonEn: params.nameEn,
-            basis,
-            enterpriseUscc: subject.kind === 'enterprise' ? subject.uscc : null,
             until,
           });
           reachedAnyone = true;
@@ -199,20 +190,14 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
 function restrictionFor(
   rule: LoadedRule,
   target: { uscc: string } | { personKey: string },
-  basis: string[],
   until: string | null,
 ): PlannedRestriction {
   const p = rule.event.params;
   return {
     department: p.department,
-    subjectKind: 'uscc' in target ? 'enterprise' : 'person',
     uscc: 'uscc' in target ? target.uscc : null,
     personKey: 'personKey' in target ? target.personKey : null,
     measureCode: p.code,
-    measureName: p.name,
-    measureNameEn: p.nameEn,
-    scenarios: rule.event.type === 'measure' ? rule.event.params.scenarios : [],
-    basis,
     until,
   };
 }

@@ -1,8 +1,14 @@
 import type { Db } from '../db/knex';
 import { queryPrepared } from '../db/prepared';
 import type { EntryPerson } from '../lists/entry-facts';
-import { measureSet, type MeasureSetCache, type SetMeasure, type Untils } from '../orders/measure-sets';
-import { bansReached, type EntryOfOrder, restrictionsReached } from '../restrictions/reach';
+import {
+  measureSet,
+  type MeasureSetCache,
+  type MeasureSetsById,
+  type SetMeasure,
+  type Untils,
+} from '../orders/measure-sets';
+import { bansReached, type EntryOfOrder, type ReachedRestriction, restrictionsReached } from '../restrictions/reach';
 import { basisText } from '../rules/citations';
 
 /**
@@ -172,6 +178,30 @@ function restrictionTexts(m: SetMeasure) {
   };
 }
 
+/**
+ * Each restriction the entries' orders put on an asked subject (keyOf: its USCC or person key, null when it reaches
+ * the other kind), as a hit without that key, which the caller names.
+ */
+function restrictionsOn(
+  entries: readonly EntryWithOrders[],
+  sets: MeasureSetsById,
+  keys: readonly string[],
+  keyOf: (r: ReachedRestriction) => string | null,
+) {
+  const asked = new Set(keys);
+  const out: { key: string; hit: Omit<RestrictionHit, 'uscc'> }[] = [];
+  for (const e of entries) {
+    const entry = entryOf(e);
+    for (const o of e.orders ?? [])
+      for (const r of restrictionsReached(entry, measureSet(sets, o.measure_set_id), o.measure_untils)) {
+        const key = keyOf(r);
+        if (key !== null && asked.has(key))
+          out.push({ key, hit: { ...groundOf(e, r.until), department: o.department, ...restrictionTexts(r.measure) } });
+      }
+  }
+  return out;
+}
+
 /** The order the answers always had (subject, department, measure, decision date, entry), in code-unit order. */
 const byKeys =
   <T>(...keys: ((row: T) => string)[]) =>
@@ -203,18 +233,7 @@ export class CheckStore {
 
   async restrictionsOfEnterprises(usccs: readonly string[], asOf?: AsOfWindow): Promise<Map<string, RestrictionHit[]>> {
     const { entries, sets } = await entriesNaming(this.primary, this.sets, 'enterprises', usccs, asOf);
-    const asked = new Set(usccs);
-    const hits: RestrictionHit[] = [];
-    for (const e of entries)
-      for (const o of e.orders ?? [])
-        for (const r of restrictionsReached(entryOf(e), measureSet(sets, o.measure_set_id), o.measure_untils))
-          if (r.uscc !== null && asked.has(r.uscc))
-            hits.push({
-              ...groundOf(e, r.until),
-              uscc: r.uscc,
-              department: o.department,
-              ...restrictionTexts(r.measure),
-            });
+    const hits = restrictionsOn(entries, sets, usccs, (r) => r.uscc).map(({ key, hit }) => ({ ...hit, uscc: key }));
     return groupBy(hits.sort(byKeys<RestrictionHit>((h) => h.uscc, ...HIT_ORDER)), (r) => r.uscc);
   }
 
@@ -223,18 +242,10 @@ export class CheckStore {
     asOf?: AsOfWindow,
   ): Promise<Map<string, PersonRestrictionHit[]>> {
     const { entries, sets } = await entriesNaming(this.primary, this.sets, 'persons', personKeys, asOf);
-    const asked = new Set(personKeys);
-    const hits: PersonRestrictionHit[] = [];
-    for (const e of entries)
-      for (const o of e.orders ?? [])
-        for (const r of restrictionsReached(entryOf(e), measureSet(sets, o.measure_set_id), o.measure_untils))
-          if (r.personKey !== null && asked.has(r.personKey))
-            hits.push({
-              ...groundOf(e, r.until),
-              person_key: r.personKey,
-              department: o.department,
-              ...restrictionTexts(r.measure),
-            });
+    const hits = restrictionsOn(entries, sets, personKeys, (r) => r.personKey).map(({ key, hit }) => ({
+      ...hit,
+      person_key: key,
+    }));
     return groupBy(hits.sort(byKeys<PersonRestrictionHit>((h) => h.person_key, ...HIT_ORDER)), (r) => r.person_key);
   }
 
@@ -242,9 +253,10 @@ export class CheckStore {
     const { entries, sets } = await entriesNaming(this.primary, this.sets, 'persons', personKeys, asOf);
     const asked = new Set(personKeys);
     const hits: BanHit[] = [];
-    for (const e of entries)
+    for (const e of entries) {
+      const entry = entryOf(e);
       for (const o of e.orders ?? [])
-        for (const b of bansReached(entryOf(e), measureSet(sets, o.measure_set_id), o.measure_untils))
+        for (const b of bansReached(entry, measureSet(sets, o.measure_set_id), o.measure_untils))
           if (asked.has(b.person.personKey))
             hits.push({
               ...groundOf(e, b.until),
@@ -257,6 +269,7 @@ export class CheckStore {
               reached_as: b.reachedAs,
               enterprise_uscc: e.subject_kind === 'enterprise' ? e.entry_uscc : null,
             });
+    }
     return groupBy(
       hits.sort(
         byKeys<BanHit>(

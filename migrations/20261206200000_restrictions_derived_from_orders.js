@@ -63,8 +63,19 @@ const views = (restrictions, bans) => `
   comment on view ${bans} is
     'Bans on a person holding an office, one row per ban and person: derived from orders, their measure sets and entries'`;
 
-/** The trigger body of migration 20261205500000 from `select ... into keys` on: upsert, then NOTIFY in parts. */
-const UPSERT_AND_NOTIFY = `
+/**
+ * The subject index's trigger function of migration 20261205500000 around the statement that finds the keys a write
+ * made active (`selectKeys`, `select … into keys`): upsert them, then NOTIFY in parts. Copied, not imported: a
+ * migration keeps what it did however later ones change.
+ */
+const trackSubjectsFunction = (selectKeys) => `
+    create or replace function track_subjects_in_force() returns trigger language plpgsql as $$
+    declare
+      keys text[];
+      part text := '';
+      k text;
+    begin
+      ${selectKeys}
       if keys is null then
         return null;
       end if;
@@ -121,18 +132,12 @@ exports.up = async (knex) => {
     drop table officer_bans;
     alter view derived_restrictions rename to restrictions;
     alter view derived_bans rename to officer_bans;
-    create or replace function track_subjects_in_force() returns trigger language plpgsql as $$
-    declare
-      keys text[];
-      part text := '';
-      k text;
-    begin
+    ${trackSubjectsFunction(`
       -- an entry in force names its subjects; sorted, so concurrent writers lock shared subjects in one order
       select array_agg(distinct s.k order by s.k) into keys from (
         select 'u' || uscc as k from new_rows where status = 'active' and uscc is not null
         union all
-        select 'p' || pk from new_rows, unnest(person_keys) pk where status = 'active') s;
-      ${UPSERT_AND_NOTIFY};
+        select 'p' || pk from new_rows, unnest(person_keys) pk where status = 'active') s;`)};
     create trigger list_entries_subjects_insert after insert on list_entries
       referencing new table as new_rows for each statement execute function track_subjects_in_force();
     insert into subjects_in_force (subject_key, h)
@@ -196,12 +201,7 @@ exports.down = async (knex) => {
     create index officer_bans_person_history_idx on officer_bans (person_key);
     comment on column restrictions.measure_set_id is 'its order''s measure set: name, scenarios, basis of measure_code';
     comment on column officer_bans.measure_set_id is 'its order''s measure set: reason, roles, basis of code';
-    create or replace function track_subjects_in_force() returns trigger language plpgsql as $$
-    declare
-      keys text[];
-      part text := '';
-      k text;
-    begin
+    ${trackSubjectsFunction(`
       if TG_TABLE_NAME = 'restrictions' then
         select array_agg(distinct s.k order by s.k) into keys from (
           select 'u' || uscc as k from new_rows where status = 'active' and uscc is not null
@@ -210,8 +210,7 @@ exports.down = async (knex) => {
       else
         select array_agg(distinct 'p' || person_key order by 'p' || person_key) into keys
           from new_rows where status = 'active';
-      end if;
-      ${UPSERT_AND_NOTIFY};
+      end if;`)};
     create trigger restrictions_subjects_insert after insert on restrictions
       referencing new table as new_rows for each statement execute function track_subjects_in_force();
     create trigger restrictions_subjects_update after update on restrictions

@@ -98,6 +98,8 @@ describe('measure sets', () => {
     const migrations = { directory: migrationsDir, tableName: 'knex_migrations', loadExtensions: ['.js'] };
     const name = '20261205600000_measure_sets.js';
     const DERIVED = '20261206200000_restrictions_derived_from_orders.js';
+    // the subject index's trigger on orders (issue 23), after DERIVED: down first, up last
+    const REACHED = '20261206300000_subjects_reached_by_measures.js';
     const idNumber = makeIdNumber();
     const input = enterpriseEntry({ legalRepId: idNumber });
     const uscc = (input.subject as { uscc: string }).uscc;
@@ -134,7 +136,8 @@ describe('measure sets', () => {
     const before = await answers();
     expect(before[2]).not.toHaveLength(0);
 
-    // the restrictions and bans as rows again first (the migration after, ADR 0012), then the texts in them
+    // the restrictions and bans as rows again first (the migrations after, ADR 0012), then the texts in them
+    await t.db.migrate.down({ ...migrations, name: REACHED });
     await t.db.migrate.down({ ...migrations, name: DERIVED });
     await t.db.migrate.down({ ...migrations, name });
     // the columns before the migration, which src/db/tables.ts (the tables as they are now) does not declare
@@ -151,6 +154,7 @@ describe('measure sets', () => {
 
     await t.db.migrate.up({ ...migrations, name });
     await t.db.migrate.up({ ...migrations, name: DERIVED });
+    await t.db.migrate.up({ ...migrations, name: REACHED });
     expect(await answers()).toEqual(before);
   });
 });

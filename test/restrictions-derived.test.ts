@@ -112,6 +112,9 @@ describe('restrictions and bans derived from orders', () => {
     const viewRows = await t.count('restrictions');
     const viewBans = await t.count('officer_bans');
 
+    // the migration after it (the subject index's trigger on orders) goes down first, and comes back up last
+    const next = '20261206300000_subjects_reached_by_measures.js';
+    await t.db.migrate.down({ ...migrations, name: next });
     await t.db.migrate.down({ ...migrations, name });
     // tables again, with one row per view row
     expect(await t.count('restrictions')).toBe(viewRows);
@@ -128,7 +131,17 @@ describe('restrictions and bans derived from orders', () => {
     await t.db.raw('update restrictions set measure_code = ? where id = ?', [one.measure_code, one.id]);
 
     await t.db.migrate.up({ ...migrations, name });
+    await t.db.migrate.up({ ...migrations, name: next });
     expect(await t.count('restrictions')).toBe(viewRows);
+    // and the subject index's table holds the subjects in force the restrictions and bans reach, nothing else (the
+    // lifted ones of the entries ended above go with the recomputation)
+    const { rows: reached } = await t.db.raw<{ rows: { k: string }[] }>(
+      `select 'u' || uscc as k from restrictions where status = 'active' and uscc is not null
+       union select 'p' || person_key from restrictions where status = 'active' and person_key is not null
+       union select 'p' || person_key from officer_bans where status = 'active' order by 1`,
+    );
+    const kept = await t.db('subjects_in_force').orderBy('subject_key').pluck('subject_key');
+    expect(kept).toEqual(reached.map((r) => r.k));
     expect(await answer()).toEqual(before);
   });
 });

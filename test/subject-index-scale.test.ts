@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import { enterpriseKey, personKey, SubjectIndex } from '../src/checks/subject-index';
 import { enterpriseEntry, makeUscc } from './support/factories';
@@ -11,6 +13,19 @@ const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms 
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+/** The enum of the rule schema's `reach` items (rules/schema/memorandum.schema.json), wherever it is defined. */
+function findReachEnum(node: unknown): string[] {
+  if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    const items = o.items as { enum?: string[] } | undefined;
+    if (items?.enum?.includes('subject') && items.enum.includes('legal_representative')) return items.enum;
+    for (const v of Object.values(o)) {
+      const found = findReachEnum(v);
+      if (found.length) return found;
+    }
+  }
+  return [];
+}
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 const SCRAPER = { Authorization: `Bearer ${METRICS_TOKEN}` };
 const KILL_INDEX_CONNECTIONS = `select pg_terminate_backend(pid) from pg_stat_activity
@@ -33,26 +48,50 @@ describe('subject index at volume', () => {
     await t.close();
   });
 
-  it('keeps one row per subject in force, however many restrictions and bans it has', async () => {
+  it('keeps one row per subject a measure in force reaches, however many restrictions and bans it has', async () => {
     const e = enterpriseEntry();
     await t.http.post('/v1/list-entries').set(samr).send(e).expect(201);
     const uscc = (e.subject as { uscc: string }).uscc;
     expect(await t.count('restrictions', { uscc, status: 'active' })).toBeGreaterThan(1);
     expect(await t.count('subjects_in_force', { subject_key: enterpriseKey(uscc) })).toBe(1);
-    // one row per subject an entry in force names (migration 20261206200000): every subject restricted or banned
-    const { rows } = await t.db.raw<{ rows: { n: number; unnamed: number }[] }>(
-      `with named as (
-         select 'u' || uscc as k from list_entries where status = 'active' and uscc is not null
-         union select 'p' || pk from list_entries, unnest(person_keys) pk where status = 'active'),
-       reached as (
+    // On the abnormal-operations list the measures reach the enterprise only: its legal representative is named by
+    // the entry but restricted by nothing, so not a subject in force (migration 20261206300000).
+    const abnormal = enterpriseEntry({ listType: 'abnormal_operations' });
+    const created = await t.http.post('/v1/list-entries').set(samr).send(abnormal).expect(201);
+    const stored = await t.db('list_entries').where({ id: created.body.id }).first();
+    const legalRep = stored?.person_keys[0];
+    if (!legalRep) throw new Error('the entry names no legal representative');
+    expect(await t.count('officer_bans', { person_key: legalRep })).toBe(0);
+    expect(await t.count('restrictions', { person_key: legalRep })).toBe(0);
+    expect(await t.count('subjects_in_force', { subject_key: personKey(legalRep) })).toBe(0);
+    const abnormalUscc = (abnormal.subject as { uscc: string }).uscc;
+    expect(await t.count('subjects_in_force', { subject_key: enterpriseKey(abnormalUscc) })).toBe(1);
+    // Exactly the subjects the restrictions and bans in force reach, no more, no fewer.
+    const { rows } = await t.db.raw<{ rows: { reached: number; missing: number }[] }>(
+      `with reached as (
          select 'u' || uscc as k from restrictions where status = 'active' and uscc is not null
          union select 'p' || person_key from restrictions where status = 'active' and person_key is not null
          union select 'p' || person_key from officer_bans where status = 'active')
-       select (select count(*) from named)::int as n,
-              (select count(*) from reached where k not in (select subject_key from subjects_in_force))::int as unnamed`,
+       select (select count(*) from reached)::int as reached,
+              (select count(*) from reached where k not in (select subject_key from subjects_in_force))::int as missing`,
     );
-    expect(await t.count('subjects_in_force')).toBe(rows[0]?.n);
-    expect(rows[0]?.unnamed).toBe(0);
+    expect(rows[0]?.reached).toBeGreaterThan(2);
+    expect(await t.count('subjects_in_force')).toBe(rows[0]?.reached);
+    expect(rows[0]?.missing).toBe(0);
+  });
+
+  it('knows each reach value of the rule schema as its own bit, so no reached role is missed', async () => {
+    const schema = JSON.parse(readFileSync(path.join(__dirname, '../rules/schema/memorandum.schema.json'), 'utf8'));
+    const reaches = findReachEnum(schema);
+    expect(reaches).toContain('legal_representative');
+    const { rows } = await t.db.raw<{ rows: { bit: string }[] }>(
+      'select reach_bit(r)::text as bit from unnest(?::text[]) r',
+      [reaches],
+    );
+    const bits = rows.map((r) => BigInt(r.bit));
+    expect(new Set(bits).size).toBe(reaches.length);
+    // bit 62 is the one for a value the function does not know yet (kept, never missed)
+    expect(bits).not.toContain(1n << 62n);
   });
 
   it('reloads in chunks across chunk edges: every subject in force, sorted, nothing else', async () => {
@@ -140,5 +179,16 @@ describe('subject index at volume', () => {
       .delete();
     await t.app.jobs.run('prune-subjects-in-force');
     expect(await t.count('subjects_in_force', { subject_key: keyOf(kept) })).toBe(1);
+    // The whole table lost: the job puts back what the restrictions and bans in force reach, and nothing else (the
+    // abnormal-operations legal representative of the first test stays out).
+    await t.db('subjects_in_force').delete();
+    await t.app.jobs.run('prune-subjects-in-force');
+    const { rows } = await t.db.raw<{ rows: { k: string }[] }>(
+      `select 'u' || uscc as k from restrictions where status = 'active' and uscc is not null
+       union select 'p' || person_key from restrictions where status = 'active' and person_key is not null
+       union select 'p' || person_key from officer_bans where status = 'active' order by 1`,
+    );
+    expect(rows.length).toBeGreaterThan(100);
+    expect(await t.db('subjects_in_force').orderBy('subject_key').pluck('subject_key')).toEqual(rows.map((r) => r.k));
   });
 });

@@ -4,8 +4,8 @@ import type { JobCounts } from './job-runner';
 const CHUNK = 5_000;
 
 /**
- * Subjects no entry in force names any more leave subjects_in_force (migrations 20261205500000, 20261206200000), so the subject index
- * stops over-reporting them after its next reload. Race-free against a writer that makes the subject active again
+ * Subjects no entry in force names any more leave subjects_in_force (migrations 20261205500000, 20261206300000), so the
+ * subject index stops over-reporting them after its next reload. Race-free against a writer that makes the subject active again
  * at the same moment: the writer's trigger upserts the row (touched_at = its now() when older than an hour, else only
  * a row lock), and only rows untouched for a day are deleted. If the writer got there first, the delete waits for its
  * lock and re-checks `touched_at` on the new row version (not deleted); if the delete got there first, the writer's
@@ -47,8 +47,9 @@ const ADD_CHUNK = 20_000;
 
 /**
  * The other direction, for writes that bypassed the triggers (a table restored from a dump without its triggers, a
- * logical-replication subscriber, which fires no triggers by default): the subjects of every entry in force are put
- * in subjects_in_force if missing, in keyset chunks of ADD_CHUNK entries, so each statement is short. Linear in the
+ * logical-replication subscriber, which fires no triggers by default): the subjects the orders of every entry in
+ * force reach (measure_set_reach and entry_subject_keys, migration 20261206300000: what the orders' trigger adds) are put in
+ * subjects_in_force if missing, in keyset chunks of ADD_CHUNK entries, so each statement is short. Linear in the
  * entries, so daily, not per reload: such a write is caught within a day plus one reload (docs/operations.md).
  */
 export async function addMissingSubjects(db: Db): Promise<JobCounts> {
@@ -57,13 +58,15 @@ export async function addMissingSubjects(db: Db): Promise<JobCounts> {
   for (;;) {
     const { rows } = await db.raw<{ rows: { last: string | null; added: number }[] }>(
       `with chunk as (
-         select id, uscc, person_keys from list_entries where id > ? and status = 'active' order by id limit ?
-       ), keys as (
-         select 'u' || uscc as k from chunk where uscc is not null
-         union select 'p' || pk from chunk, unnest(person_keys) pk
+         select id from list_entries where id > ? and status = 'active' order by id limit ?
+       ), reach as (
+         select o.entry_id, bool_or(r.enterprise) as enterprise, bit_or(r.roles) as roles
+           from chunk c join orders o on o.entry_id = c.id join measure_set_reach r on r.id = o.measure_set_id
+          group by o.entry_id
        ), put as (
          insert into subjects_in_force (subject_key, h)
-           select k, (('x' || substr(md5(k), 1, 13))::bit(52)::bigint)::float8 from keys
+           select distinct k, (('x' || substr(md5(k), 1, 13))::bit(52)::bigint)::float8
+             from reach p, entry_subject_keys(p.entry_id, p.enterprise, p.roles) k
            on conflict (subject_key) do nothing
          returning 1
        )

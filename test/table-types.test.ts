@@ -178,7 +178,7 @@ const COLUMNS: { [T in keyof Tables]: Record<keyof RowOf<T>, true> } = {
     status: true,
     lifted_at: true,
   },
-  measure_sets: { id: true, digest: true, measures: true },
+  measure_sets: { id: true, digest: true, measures: true, restricts_enterprise: true, reach_roles: true },
   officer_bans: {
     entry_id: true,
     order_id: true,

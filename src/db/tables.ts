@@ -273,6 +273,10 @@ export interface MeasureSetRecord {
   id: number;
   digest: Buffer;
   measures: unknown[];
+  /** generated (migration 20261206300000): a measure of the set reaches the enterprise subject */
+  restricts_enterprise: boolean;
+  /** generated: the roles its measures and bans reach, as bits of reach_bit (the subject index's trigger) */
+  reach_roles: string;
 }
 
 /** A row of the view `officer_bans`: one ban on one person, derived like `restrictions`; nothing writes it. */
@@ -389,7 +393,7 @@ declare module 'knex/types/tables' {
     >;
     webhooks: Table<WebhookRecord, 'lease_owner' | 'lease_until'>;
     restrictions: Table<RestrictionRecord, 'uscc' | 'person_key' | 'until' | 'status' | 'lifted_at'>;
-    measure_sets: Table<MeasureSetRecord, 'id', 'measures'>;
+    measure_sets: Table<MeasureSetRecord, 'id' | 'restricts_enterprise' | 'reach_roles', 'measures'>;
     officer_bans: Table<OfficerBanRecord, 'enterprise_uscc' | 'until' | 'status' | 'lifted_at'>;
     orders: Table<
       OrderRecord,

@@ -48,7 +48,7 @@ const ADD_CHUNK = 20_000;
 /**
  * The other direction, for writes that bypassed the triggers (a table restored from a dump without its triggers, a
  * logical-replication subscriber, which fires no triggers by default): the subjects the orders of every entry in
- * force reach (measure_set_reach and entry_subject_keys, migration 20261206300000: what the orders' trigger adds) are put in
+ * force reach (measure_sets' reach columns and entry_subject_keys, migration 20261206300000: what the orders' trigger adds) are put in
  * subjects_in_force if missing, in keyset chunks of ADD_CHUNK entries, so each statement is short. Linear in the
  * entries, so daily, not per reload: such a write is caught within a day plus one reload (docs/operations.md).
  */
@@ -60,8 +60,8 @@ export async function addMissingSubjects(db: Db): Promise<JobCounts> {
       `with chunk as (
          select id from list_entries where id > ? and status = 'active' order by id limit ?
        ), reach as (
-         select o.entry_id, bool_or(r.enterprise) as enterprise, bit_or(r.roles) as roles
-           from chunk c join orders o on o.entry_id = c.id join measure_set_reach r on r.id = o.measure_set_id
+         select o.entry_id, bool_or(s.restricts_enterprise) as enterprise, bit_or(s.reach_roles) as roles
+           from chunk c join orders o on o.entry_id = c.id join measure_sets s on s.id = o.measure_set_id
           group by o.entry_id
        ), put as (
          insert into subjects_in_force (subject_key, h)

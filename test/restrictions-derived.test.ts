@@ -1,6 +1,7 @@
 import { migrationsDir } from '../src/paths';
 import { enterpriseEntry, makeIdNumber, unitDebtorEntry } from './support/factories';
 import { ADMIN, startTestApp, type TestApp } from './support/test-app';
+import { reachedSubjectKeys, storedSubjectKeys } from './support/subjects-reached';
 
 /**
  * Restrictions and bans are read from the orders and entries that say them, not stored row by row (issue 23, ADR
@@ -135,13 +136,7 @@ describe('restrictions and bans derived from orders', () => {
     expect(await t.count('restrictions')).toBe(viewRows);
     // and the subject index's table holds the subjects in force the restrictions and bans reach, nothing else (the
     // lifted ones of the entries ended above go with the recomputation)
-    const { rows: reached } = await t.db.raw<{ rows: { k: string }[] }>(
-      `select 'u' || uscc as k from restrictions where status = 'active' and uscc is not null
-       union select 'p' || person_key from restrictions where status = 'active' and person_key is not null
-       union select 'p' || person_key from officer_bans where status = 'active' order by 1`,
-    );
-    const kept = await t.db('subjects_in_force').orderBy('subject_key').pluck('subject_key');
-    expect(kept).toEqual(reached.map((r) => r.k));
+    expect(await storedSubjectKeys(t.db)).toEqual(await reachedSubjectKeys(t.db));
     expect(await answer()).toEqual(before);
   });
 });

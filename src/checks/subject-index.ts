@@ -20,9 +20,10 @@ import {
  *    noteOwnWrites to the writers (IssueContext.announceSubjects), called inside the writing transaction before the
  *    rows exist, so the writing instance knows before its response returns.
  *  - Writes of every other process (instances, the import CLI, psql) reach it through a trigger on orders (the
- *    subjects their measures reach, migration 20261206300000) that, in the writing transaction, upserts the subjects into subjects_in_force (what a reload reads)
- *    and sends NOTIFY subjects_in_force with the keys it added (several 7,000-byte payloads for a batch), or '*' for
- *    a statement over 50,000 subjects, which makes the index reload (and answer from PostgreSQL until it is done).
+ *    subjects their measures reach, migration 20261206300000) that, in the writing transaction, upserts the subjects
+ *    into subjects_in_force (what a reload reads) and sends NOTIFY subjects_in_force with the keys it added (several
+ *    7,000-byte payloads for a batch), or '*' for a statement over 50,000 subjects, which makes the index reload (and
+ *    answer from PostgreSQL until it is done).
  *  - Writes past the triggers (a restore without them, a logical-replication subscriber) reach subjects_in_force
  *    through the daily prune-subjects-in-force job, and the index at its next periodic reload.
  *  - A ping on the listening connection every pingMs proves that every notification committed before the ping was

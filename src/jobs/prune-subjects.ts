@@ -5,11 +5,11 @@ const CHUNK = 5_000;
 
 /**
  * Subjects no entry in force names any more leave subjects_in_force (migrations 20261205500000, 20261206300000), so the
- * subject index stops over-reporting them after its next reload. Race-free against a writer that makes the subject active again
- * at the same moment: the writer's trigger upserts the row (touched_at = its now() when older than an hour, else only
- * a row lock), and only rows untouched for a day are deleted. If the writer got there first, the delete waits for its
- * lock and re-checks `touched_at` on the new row version (not deleted); if the delete got there first, the writer's
- * upsert inserts the row again. Keyset chunks: each statement is short, whatever the table's size.
+ * subject index stops over-reporting them after its next reload. Race-free against a writer that makes the subject
+ * active again at the same moment: the writer's trigger upserts the row (touched_at = its now() when older than an
+ * hour, else only a row lock), and only rows untouched for a day are deleted. If the writer got there first, the
+ * delete waits for its lock and re-checks `touched_at` on the new row version (not deleted); if the delete got there
+ * first, the writer's upsert inserts the row again. Keyset chunks: each statement is short, whatever the table's size.
  */
 export async function pruneSubjectsInForce(db: Db): Promise<JobCounts> {
   let after = '';
@@ -48,9 +48,10 @@ const ADD_CHUNK = 20_000;
 /**
  * The other direction, for writes that bypassed the triggers (a table restored from a dump without its triggers, a
  * logical-replication subscriber, which fires no triggers by default): the subjects the orders of every entry in
- * force reach (measure_sets' reach columns and entry_subject_keys, migration 20261206300000: what the orders' trigger adds) are put in
- * subjects_in_force if missing, in keyset chunks of ADD_CHUNK entries, so each statement is short. Linear in the
- * entries, so daily, not per reload: such a write is caught within a day plus one reload (docs/operations.md).
+ * force reach (measure_sets' reach columns and entry_subject_keys, migration 20261206300000: what the orders'
+ * trigger adds) are put in subjects_in_force if missing, in keyset chunks of ADD_CHUNK entries, so each statement is
+ * short. Linear in the entries, so daily, not per reload: such a write is caught within a day plus one reload
+ * (docs/operations.md).
  */
 export async function addMissingSubjects(db: Db): Promise<JobCounts> {
   let added = 0;

@@ -8,8 +8,8 @@
  * person's check went to PostgreSQL for nothing, and the table cost 88 B an entry more.
  *
  * Now the trigger is on orders, where the measures are known: each measure set's reach (two stored columns) and
- * `entry_subject_keys` give the keys an entry's orders reach, by the rule of src/restrictions/reach.ts and the views `restrictions` and
- * `officer_bans`: an enterprise (u||USCC) when a measure (kind `measure`) reaches `subject`; a person (p||key) when
+ * `entry_subject_keys` give the keys an entry's orders reach, by the rule of src/restrictions/reach.ts and the views
+ * `restrictions` and `officer_bans`: an enterprise (u||USCC) when a measure (kind `measure`) reaches `subject`; a person (p||key) when
  * any measure or ban reaches their role (a person debtor is `subject` among the entry's persons). The job that adds
  * subjects written past the triggers (src/jobs/prune-subjects.ts) and the runbook use the same two.
  *

@@ -25,8 +25,9 @@ import { markEntryState, type EntryRow } from './list-entry-store';
  * TRANSITIONS is the table: for each transition the states it may start from, the state it leads to, and what it does
  * to the entry's orders, restrictions and bans, which audit action and webhook it writes. The subject index needs no
  * entry here: a trigger on orders notifies it of every subject the orders reach (migration 20261206300000), and an
- * index that over-reports only costs a query. Every caller (single and bulk creation, removal, bulk removal, expiry, the
- * consistency job, corrections, objections, revocation, restoration) asks this table, so no transition is written twice.
+ * index that over-reports only costs a query. Every caller (single and bulk creation, removal, bulk removal, expiry,
+ * the consistency job, corrections, objections, revocation, restoration) asks this table, so no transition is written
+ * twice.
  */
 export type EntryState = components['schemas']['EntryStatus'];
 

@@ -7,6 +7,10 @@ import { projectRoot } from '../src/paths';
 import { generate } from '../scripts/generate';
 import { createTestDatabase, startTestApp, type TestApp } from './support/test-app';
 import { enterpriseEntry } from './support/factories';
+import { newRowId } from '../src/db/row-id';
+import { COPY_WRITER } from '../src/lists/copy-writer';
+import type { NewEntryRow } from '../src/lists/list-entry-store';
+import { INSERT_WRITER } from '../src/lists/row-writer';
 
 jest.setTimeout(300_000);
 
@@ -115,6 +119,55 @@ describe('batch ingestion by COPY', () => {
     expect(second.map((r) => r.status)).toEqual(results.map((r) => (r.status === 'created' ? 'unchanged' : r.status)));
     expect(second.map((r) => r.id)).toEqual(results.map((r) => r.id));
     expect(await counts()).toEqual(after);
+  });
+
+  it('both writers return the rows they stored exactly as a read gives them back, and only those', async () => {
+    // writeEntries keeps the rows it built instead of reading them back (src/lists/list-entry-store.ts insertedRows):
+    // they must be what `select *` reads, column for column, or audit rows and answers would differ by writer
+    const row = (sourceRef: string, over: Partial<NewEntryRow> = {}): NewEntryRow => ({
+      id: newRowId(),
+      list_type: 'dishonest_debtor',
+      authority: 'spc',
+      source_ref: sourceRef,
+      subject_kind: 'person',
+      uscc: null,
+      subject_name: '张三',
+      person_keys: ['k1', 'k"2\\'],
+      persons: [{ role: 'subject', personKey: 'k1', masked: '110105********1234', name: '张三' }],
+      subject: { kind: 'person', name: '张三', idNumberMasked: '110105********1234' },
+      related_persons: [{ role: 'legal_representative', name: '李四\t"引号"', idNumberMasked: '1101**' }],
+      reason: '有履行能力而拒不履行\n生效法律文书确定义务',
+      decision_no: '(2026)京0105执1号',
+      decided_at: '2026-03-01',
+      expires_at: null,
+      listing_ground: 'refuses_to_perform',
+      rules_version: 'test',
+      created_by: 'test',
+      created_at: new Date('2026-03-02T01:02:03.456Z'),
+      ...over,
+    });
+    for (const [name, writer] of [
+      ['INSERT', INSERT_WRITER],
+      ['COPY', COPY_WRITER],
+    ] as const) {
+      const taken = row(`ROWS-${name}-TAKEN`);
+      await t.db.transaction((trx) => writer.entriesIfNew(trx, [taken]));
+      const rows = [
+        row(`ROWS-${name}-1`),
+        row(`ROWS-${name}-2`, { status: 'expired', expires_at: '2026-09-01', persons: null, related_persons: [] }),
+        row(`ROWS-${name}-TAKEN`), // stored before: not returned
+      ];
+      const returned = await t.db.transaction((trx) => writer.entriesIfNew(trx, rows));
+      const read = await t
+        .db('list_entries')
+        .whereIn(
+          'id',
+          returned.map((r) => r.id),
+        )
+        .orderBy('source_ref');
+      expect(returned.map((r) => r.source_ref)).toEqual([`ROWS-${name}-1`, `ROWS-${name}-2`]);
+      expect(returned).toEqual(read.map(({ name_pairs, updated_at, ...r }) => r));
+    }
   });
 
   it('kill -9 of the import CLI mid-file leaves whole chunks only: re-run, it stores what one clean run stores', async () => {

@@ -44,7 +44,7 @@ function* copyText<T>(
   let out = '';
   for (let i = 0; i < rows.length; i++) {
     const row = stored(rows[i] as T) as Record<string, unknown>;
-    if (Object.keys(row).length !== columns.length)
+    if (ownKeyCount(row) !== columns.length)
       throw new Error(`copyRows(${table}): row ${i} has other columns than ${columns.join(', ')}`);
     let line = '';
     for (let c = 0; c < columns.length; c++) {
@@ -59,6 +59,16 @@ function* copyText<T>(
     }
   }
   if (out) yield out;
+}
+
+/**
+ * How many keys a row has, without the array Object.keys makes for each of them: counting was ~4% of the importer's
+ * garbage (a chunk COPYs ~20,000 rows). The rows are plain objects built by the stores, with no inherited keys.
+ */
+function ownKeyCount(row: object): number {
+  let n = 0;
+  for (const _ in row) n++;
+  return n;
 }
 
 /** One field of the text format: \N for null, else the bound text with backslash, tab and line breaks escaped. */

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
 import { auditRowOf, auditTokenOf } from '../audit/audit-store';
 import { copyRows } from '../db/copy-rows';
-import { storedOrderRow } from '../orders/order-store';
 import { orderEventsOf, outboxRowOf } from '../webhooks/outbox';
 import { departmentsWithWebhooks } from '../webhooks/webhook-store';
-import { storedEntryRow, type EntryRow, type NewEntryRow } from './list-entry-store';
+import { insertedRows, storedEntryRow, type EntryRow, type NewEntryRow } from './list-entry-store';
 import type { RowWriter } from './row-writer';
 
 /**
@@ -12,7 +11,7 @@ import type { RowWriter } from './row-writer';
  * multi-row INSERTs, in the chunk's one transaction, from the very rows the INSERT path writes.
  *
  * Entries go through a staging table: COPY into a temp table (`on commit drop`), then ONE
- * `INSERT … SELECT … ON CONFLICT (authority, source_ref) DO NOTHING RETURNING *`. What it returns is what this
+ * `INSERT … SELECT … ON CONFLICT (authority, source_ref) DO NOTHING RETURNING id`. What it returns is what this
  * transaction stored: an entry already stored (or stored a moment ago by a concurrent chunk, whose commit the
  * INSERT waits for) is not returned, so writeEntries builds no orders, audit rows or events
  * for it. The children are therefore COPYed straight into their tables: they belong to entries inserted by this
@@ -22,7 +21,7 @@ import type { RowWriter } from './row-writer';
  */
 export const COPY_WRITER: RowWriter = {
   entriesIfNew: copyEntriesIfNew,
-  orders: (trx, rows) => copyRows(trx, 'orders', rows, storedOrderRow),
+  orders: (trx, rows) => copyRows(trx, 'orders', rows),
   audit: (trx, ctx, records) => copyRows(trx, 'audit_log', records, auditRowOf(ctx, auditTokenOf(ctx))),
   issuedEvents: async (trx, orders, at) => {
     if (orders.length === 0) return;
@@ -50,10 +49,10 @@ async function copyEntriesIfNew(trx: Knex.Transaction, rows: NewEntryRow[]): Pro
   // Dropped after use (and at commit at the latest), so a second call in one transaction starts empty.
   await trx.raw(`create temp table ${STAGE} (like list_entries including defaults) on commit drop`);
   await copyRows(trx, STAGE, first, storedEntryRow);
-  const inserted = await trx.raw<{ rows: EntryRow[] }>(
+  const inserted = await trx.raw<{ rows: { id: string }[] }>(
     `insert into list_entries (${names}) select ${names} from ${STAGE}
-       on conflict (authority, source_ref) do nothing returning *`,
+       on conflict (authority, source_ref) do nothing returning id`,
   );
   await trx.raw(`drop table ${STAGE}`);
-  return inserted.rows;
+  return insertedRows(first, inserted.rows);
 }

@@ -74,6 +74,7 @@ export async function issueOrders(trx: Knex.Transaction, ctx: IssueContext, issu
         issued_at: ctx.at,
         due_at: dueAt,
         due_at_provisional: provisional,
+        updated_at: ctx.at,
       });
     }
   }

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import type { Tables } from 'knex/types/tables';
 import type { Db } from '../db/knex';
 import type { CursorKey } from '../db/pagination';
 import type { ReadRouter } from '../db/read-router';
@@ -32,14 +31,18 @@ interface StoredMeasures {
   measure_untils: Untils;
 }
 
-/** An order row ready to insert (built by issueOrders). */
-export type OrderInsertRow = Omit<NewOrderRow, 'measures'> & StoredMeasures;
+/**
+ * An order row exactly as the table stores it (built by issueOrders, written as it is by both RowWriters): built
+ * once, not copied again per order to add `updated_at` (18 orders an entry; the copy was ~5% of the importer's
+ * garbage).
+ */
+export type OrderInsertRow = Omit<NewOrderRow, 'measures'> & StoredMeasures & { updated_at: Date };
 
 /** Rows per statement: at 10 bind parameters a row, under PostgreSQL's 65,535. */
 const ROWS_PER_STATEMENT = 6000;
 
 /*
- * Module functions, not OrderStore methods: insertOrders and storedOrderRow (the RowWriters, src/lists/row-writer.ts),
+ * Module functions, not OrderStore methods: insertOrders (the INSERT RowWriter, src/lists/row-writer.ts),
  * ordersOfEntries (the entry writer, the consistency job's repair and the entry store, each in its own transaction or
  * read), liftOrdersOfEntry and revokeOrdersOfEntry (endEntry, src/lists/entry-lifecycle.ts, which every writer that
  * ends an entry calls in its own transaction: service, batch removals, expiry job, procedures). Each takes the
@@ -50,13 +53,8 @@ const ROWS_PER_STATEMENT = 6000;
 export async function insertOrders(q: Q, rows: OrderInsertRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
-    await q(TABLE).insert(slice.map(storedOrderRow));
+    await q(TABLE).insert(slice);
   }
-}
-
-/** A new order row as the table stores it; the COPY writer (src/lists/copy-writer.ts) takes these too. */
-export function storedOrderRow(r: OrderInsertRow): Knex.ResolveTableType<Tables['orders'], 'insert'> {
-  return { ...r, updated_at: r.issued_at };
 }
 
 /**

@@ -70,8 +70,13 @@ export function bansReached(entry: EntryOfOrder, set: readonly SetMeasure[], unt
  * notes before the orders are written, so its own index never answers clean for them.
  */
 export function subjectKeysOf(plan: Pick<Plan, 'restrictions' | 'bans'>): string[] {
-  return [
-    ...plan.restrictions.map((r) => (r.uscc !== null ? enterpriseKey(r.uscc) : personKey(r.personKey as string))),
-    ...plan.bans.map((b) => personKey(b.personKey)),
-  ];
+  // each subject once: an entry's ~40 restrictions name one or two subjects, and a key string each was garbage
+  const usccs = new Set<string>();
+  const persons = new Set<string>();
+  for (const r of plan.restrictions) {
+    if (r.uscc !== null) usccs.add(r.uscc);
+    else persons.add(r.personKey as string);
+  }
+  for (const b of plan.bans) persons.add(b.personKey);
+  return [...[...usccs].map(enterpriseKey), ...[...persons].map(personKey)];
 }

@@ -37,11 +37,14 @@ export function strengthOf(basis: readonly Citation[]): BasisStrength {
   return !best || best.kind === 'memorandum' ? 'memorandum_only' : best.kind;
 }
 
-/** The citations that governed a decision taken on `date`: each version applies while it was in force. */
-export function citationsOn(basis: readonly Citation[], date: string): Citation[] {
-  return basis.filter(
-    (c) => !c.inForce || (date >= c.inForce.from && (c.inForce.until === undefined || date <= c.inForce.until)),
-  );
+/**
+ * The citations that governed a decision taken on `date`: each version applies while it was in force. When every one
+ * did, the basis itself (not a copy: the planner calls this for each of the ~40 measures of every entry imported).
+ */
+export function citationsOn(basis: readonly Citation[], date: string): readonly Citation[] {
+  const inForce = (c: Citation) =>
+    !c.inForce || (date >= c.inForce.from && (c.inForce.until === undefined || date <= c.inForce.until));
+  return basis.every(inForce) ? basis : basis.filter(inForce);
 }
 
 export const basisText = (b: { document: string; article: string }) => `${b.document} ${b.article}`;

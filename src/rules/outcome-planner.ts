@@ -79,9 +79,15 @@ export function factsOf(entry: EntryForRules): EntryFacts {
 }
 
 /** Last day a measure is in force; null while the entry is listed without an end date. */
-function untilOf(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'expiresAt'>): string | null {
-  if (duration.type === 'fixed') return addDays(addYears(entry.decidedAt, duration.years), -1);
-  return entry.expiresAt;
+function untilOf(
+  duration: Duration,
+  entry: Pick<EntryForRules, 'decidedAt' | 'expiresAt'>,
+  fixed: Map<number, string>,
+): string | null {
+  if (duration.type !== 'fixed') return entry.expiresAt;
+  let until = fixed.get(duration.years);
+  if (until === undefined) fixed.set(duration.years, (until = addDays(addYears(entry.decidedAt, duration.years), -1)));
+  return until;
 }
 
 /**
@@ -113,10 +119,12 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
   const restrictions: PlannedRestriction[] = [];
   const bans: PlannedBan[] = [];
   const subject = entry.subject;
+  // an entry's rules share a few fixed terms (3 and 5 years): each computed once an entry
+  const fixedUntils = new Map<number, string>();
 
   for (const rule of fired) {
     const { type, params } = rule.event;
-    const until = untilOf(params.duration, entry);
+    const until = untilOf(params.duration, entry, fixedUntils);
     // the versions of the law in force on the decision date: a 2026 decision does not cite a text repealed in 2024
     const cited = citationsOn(params.basis, entry.decidedAt);
     let reachedAnyone = false;
@@ -166,25 +174,47 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
     if (!reachedAnyone) continue;
 
     const order = orders.get(params.department) ?? { department: params.department, measures: [] };
-    order.measures.push({
-      code: params.code,
-      name: params.name,
-      nameEn: params.nameEn,
-      kind: type,
-      memorandum: rule.memorandum.documentNo,
-      basis: cited.map(({ document, article }) => ({ document, article })),
-      reach: params.reach,
-      ...(rule.event.type === 'measure'
-        ? { scenarios: rule.event.params.scenarios }
-        : { roles: rule.event.params.roles }),
-      until,
-    });
-    orders.set(params.department, order);
     const kept = cited.length === params.basis.length ? '*' : cited.map((c) => params.basis.indexOf(c)).join('.');
+    const basis = basisOf(rule, kept, cited);
+    const memorandum = rule.memorandum.documentNo;
+    const { code, name, nameEn, reach } = params;
+    // one literal per kind, not a spread of `{ scenarios }` or `{ roles }`: a spread made a temporary object and a
+    // second property store for each of the ~40 measures an entry's orders carry
+    order.measures.push(
+      rule.event.type === 'measure'
+        ? {
+            code,
+            name,
+            nameEn,
+            kind: 'measure',
+            memorandum,
+            basis,
+            reach,
+            scenarios: rule.event.params.scenarios,
+            until,
+          }
+        : { code, name, nameEn, kind: 'officer_ban', memorandum, basis, reach, roles: rule.event.params.roles, until },
+    );
+    orders.set(params.department, order);
     keys.set(params.department, `${keys.get(params.department) ?? '#'}${ruleSerial(rule)}:${kept};`);
   }
   for (const order of orders.values()) setKeys.set(order.measures, keys.get(order.department) as string);
   return { orders: [...orders.values()], restrictions, bans };
+}
+
+/**
+ * A measure's basis as an order carries it: the same for every entry whose decision date keeps the same citations
+ * (`kept`, as in the set key), so built once per rule and citations and shared by the orders of every entry (never
+ * changed: answers copy what they reorder). Built per measure, these arrays and objects were the largest share of
+ * the importer's garbage after the COPY text.
+ */
+const bases = new WeakMap<LoadedRule, Map<string, OrderMeasure['basis']>>();
+function basisOf(rule: LoadedRule, kept: string, cited: readonly { document: string; article: string }[]) {
+  let byKept = bases.get(rule);
+  if (!byKept) bases.set(rule, (byKept = new Map()));
+  let basis = byKept.get(kept);
+  if (!basis) byKept.set(kept, (basis = cited.map(({ document, article }) => ({ document, article }))));
+  return basis;
 }
 
 function restrictionFor(

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { enterpriseKey, personKey, SubjectIndex } from '../src/checks/subject-index';
-import { enterpriseEntry, makeUscc } from './support/factories';
+import { enterpriseEntry, makeIdNumber, makeUscc } from './support/factories';
 import { reachedSubjectKeys, storedSubjectKeys } from './support/subjects-reached';
 import { sampleValue } from './support/prometheus-text';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -133,6 +133,31 @@ describe('subject index at volume', () => {
     expect(Date.parse(back.body.subjectIndex.lastReloadAt)).toBeGreaterThan(Date.parse(lastOk));
     expect(sampleValue(await scrape(), 'jp_subject_index_fresh')).toBe(1);
   }, 30_000);
+
+  it('the daily job prunes a person no measure in force reaches, though an entry in force still names them', async () => {
+    // the same legal representative for a serious-violation enterprise (banned as an officer) and an
+    // abnormal-operations one (named, reached by nothing): once the first entry is removed, nothing reaches them
+    const legalRepId = makeIdNumber();
+    const serious = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry({ legalRepId })).expect(201);
+    const abnormal = enterpriseEntry({ listType: 'abnormal_operations', legalRepId });
+    await t.http.post('/v1/list-entries').set(samr).send(abnormal).expect(201);
+    const stored = await t.db('list_entries').where({ id: serious.body.id }).first();
+    const key = personKey(stored?.person_keys[0] as string);
+    expect(await t.count('subjects_in_force', { subject_key: key })).toBe(1);
+    await t.http
+      .post(`/v1/list-entries/${serious.body.id}/removal`)
+      .set(samr)
+      .send({ reason: '信用修复', decisionNo: '沪市监移〔2026〕10号' })
+      .expect(200);
+    await t.db('subjects_in_force').update({ touched_at: t.db.raw("now() - interval '2 days'") });
+    const run = await t.app.jobs.run('prune-subjects-in-force');
+    expect(run.outcome).toBe('succeeded');
+    expect(await t.count('subjects_in_force', { subject_key: key })).toBe(0);
+    const abnormalUscc = (abnormal.subject as { uscc: string }).uscc;
+    expect(await t.count('subjects_in_force', { subject_key: enterpriseKey(abnormalUscc) })).toBe(1);
+    // every row aged, and what stays is exactly what the restrictions and bans in force reach
+    expect(await storedSubjectKeys(t.db)).toEqual(await reachedSubjectKeys(t.db));
+  });
 
   it('the daily job prunes subjects lifted over a day ago and keeps the ones in force', async () => {
     const [gone, kept] = [enterpriseEntry(), enterpriseEntry()];

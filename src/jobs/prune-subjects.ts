@@ -4,8 +4,20 @@ import type { JobCounts } from './job-runner';
 const CHUNK = 5_000;
 
 /**
- * Subjects no entry in force names any more leave subjects_in_force (migrations 20261205500000, 20261206300000), so the
- * subject index stops over-reporting them after its next reload. Race-free against a writer that makes the subject
+ * Whether the orders of entry `e` reach the subject `s.subject_key`: the rule the orders' trigger adds by
+ * (measure_sets' reach columns and entry_subject_keys, migration 20261206300000), so what this job deletes and what it
+ * and the trigger add agree. A person named by an entry in force but reached by none of its measures (the legal
+ * representative of an enterprise on the abnormal-operations list) is not kept for that entry.
+ */
+const REACHED_BY_ENTRY = `s.subject_key in (
+  select entry_subject_keys(e.id, r.enterprise, r.roles)
+    from (select bool_or(m.restricts_enterprise) as enterprise, bit_or(m.reach_roles) as roles
+            from orders o join measure_sets m on m.id = o.measure_set_id
+           where o.entry_id = e.id) r)`;
+
+/**
+ * Subjects no measure in force reaches any more leave subjects_in_force (migrations 20261205500000, 20261206300000),
+ * so the subject index stops over-reporting them after its next reload. Race-free against a writer that makes the subject
  * active again at the same moment: the writer's trigger upserts the row (touched_at = its now() when older than an
  * hour, else only a row lock), and only rows untouched for a day are deleted. If the writer got there first, the
  * delete waits for its lock and re-checks `touched_at` on the new row version (not deleted); if the delete got there
@@ -24,9 +36,11 @@ export async function pruneSubjectsInForce(db: Db): Promise<JobCounts> {
           where s.subject_key = c.subject_key
             and s.touched_at < now() - interval '1 day'
             and not exists (select 1 from list_entries e where left(s.subject_key, 1) = 'u'
-                             and e.status = 'active' and e.uscc = substr(s.subject_key, 2))
+                             and e.status = 'active' and e.uscc = substr(s.subject_key, 2)
+                             and ${REACHED_BY_ENTRY})
             and not exists (select 1 from list_entries e where left(s.subject_key, 1) = 'p'
-                             and e.status = 'active' and e.person_keys @> array[substr(s.subject_key, 2)])
+                             and e.status = 'active' and e.person_keys @> array[substr(s.subject_key, 2)]
+                             and ${REACHED_BY_ENTRY})
          returning 1
        )
        select (select max(subject_key) from chunk) as last, (select count(*) from chunk)::int as n,

@@ -28,16 +28,36 @@ export function textProblem(key: string, value: string): string | null {
 
 /** Every string in a parsed body, query or path, checked with textProblem; paths as the API names fields. */
 export function textProblemsOf(value: unknown, path = '', key = ''): FieldError[] {
+  return hasTextProblem(value, key) ? problemsAt(value, path, key) : [];
+}
+
+/**
+ * Whether any string or field name in the value has a problem: the same checks, without building a path for every
+ * field of a body that is almost always clean (the paths, entries arrays and flatMaps were ~8% of the importer's
+ * garbage, 13,000 rows a file).
+ */
+function hasTextProblem(value: unknown, key: string): boolean {
+  if (typeof value === 'string') return textProblemCode(key, value) !== null;
+  if (Array.isArray(value)) return value.some((v) => hasTextProblem(v, key));
+  if (value && typeof value === 'object') {
+    for (const k of Object.keys(value))
+      if (textProblemCode('key', k) !== null || hasTextProblem((value as Record<string, unknown>)[k], k)) return true;
+  }
+  return false;
+}
+
+/** textProblemsOf for a value that has a problem somewhere: each one with its path. */
+function problemsAt(value: unknown, path: string, key: string): FieldError[] {
   if (typeof value === 'string') {
     const problem = textProblemCode(key, value);
     return problem ? [fieldError(path || 'body', problem)] : [];
   }
-  if (Array.isArray(value)) return value.flatMap((v, i) => textProblemsOf(v, `${path}[${i}]`, key));
+  if (Array.isArray(value)) return value.flatMap((v, i) => problemsAt(v, `${path}[${i}]`, key));
   if (value && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => {
       const keyProblem = textProblem('key', k);
       const here = path ? `${path}.${k}` : k;
-      return keyProblem ? [{ path: redactKey(here), message: `field name ${keyProblem}` }] : textProblemsOf(v, here, k);
+      return keyProblem ? [{ path: redactKey(here), message: `field name ${keyProblem}` }] : problemsAt(v, here, k);
     });
   }
   return [];

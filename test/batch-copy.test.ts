@@ -144,6 +144,10 @@ describe('batch ingestion by COPY', () => {
       rules_version: 'test',
       created_by: 'test',
       created_at: new Date('2026-03-02T01:02:03.456Z'),
+      status: 'active',
+      removal: null,
+      revocation: null,
+      ended_at: null,
       ...over,
     });
     for (const [name, writer] of [

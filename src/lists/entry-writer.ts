@@ -70,7 +70,11 @@ export async function writeEntries(
     rules_version: w.rulesVersion,
     created_by: w.actor,
     created_at: w.at,
-    ...(p.input.historical ? { status: 'expired' as const } : {}),
+    // every column, as stored: a historical record is stored expired, with no orders
+    status: p.input.historical ? ('expired' as const) : ('active' as const),
+    removal: null,
+    revocation: null,
+    ended_at: null,
   }));
   const writer = w.writer ?? INSERT_WRITER;
   const inserted = new Map((await writer.entriesIfNew(trx, rows)).map((r) => [r.source_ref, r]));

@@ -30,15 +30,15 @@ export interface EntryRow extends Omit<ListEntryRecord, JsonColumns | 'updated_a
 /** A row as read (select *): the jsonb columns as stored are the shapes EntryRow names (written only from those). */
 const entryOf = (r: ListEntryRecord): EntryRow => r as EntryRow;
 
-export type NewEntryRow = Omit<
-  EntryRow,
-  'id' | 'status' | 'removal' | 'revocation' | 'created_at' | 'persons' | 'ended_at'
-> & {
-  persons?: EntryPerson[] | null;
-  id: string;
-  created_at: Date;
-  /** Only a historical record is stored as anything but active (expired, with no orders). */
-  status?: 'expired';
+/**
+ * A new entry's row, every column as `select *` reads it back: the writers return the rows they stored without
+ * reading them (insertedRows). Only a historical record is stored as anything but active (expired, with no orders).
+ */
+export type NewEntryRow = EntryRow & {
+  status: 'active' | 'expired';
+  removal: null;
+  revocation: null;
+  ended_at: null;
 };
 
 /*
@@ -124,24 +124,14 @@ export async function insertEntriesIfNew(q: Q, rows: NewEntryRow[]): Promise<Ent
 }
 
 /**
- * The rows a statement inserted (it returned their ids), as `select *` would read them back: the writers return
- * ids only and keep the rows they built. Reading every column back (jsonb, arrays, dates) and building the objects
- * again was ~5% of the importer's CPU with its garbage; test/list-entry-store.test.ts holds the two equal.
+ * The rows a statement inserted (it returned their ids), which are what `select *` would read back: the writers
+ * return ids only and keep the rows they built. Reading every column back (jsonb, arrays, dates) and building the
+ * objects again was ~5% of the importer's CPU with its garbage; test/batch-copy.test.ts holds the two equal.
  */
 export function insertedRows(rows: readonly NewEntryRow[], inserted: readonly { id: string }[]): EntryRow[] {
   const ids = new Set(inserted.map((r) => r.id));
-  return rows.filter((r) => ids.has(r.id)).map(asStored);
+  return rows.filter((r) => ids.has(r.id));
 }
-
-/** A new row with the values the table gives the columns a writer leaves out (none of them has a trigger). */
-const asStored = (row: NewEntryRow): EntryRow => ({
-  ...row,
-  status: row.status ?? 'active',
-  persons: row.persons ?? null,
-  removal: null,
-  revocation: null,
-  ended_at: null,
-});
 
 /**
  * A new entry row as the table stores it (jsonb columns as JSON text, every column named: the COPY writer too takes
@@ -150,7 +140,6 @@ const asStored = (row: NewEntryRow): EntryRow => ({
 export function storedEntryRow(row: NewEntryRow): Knex.ResolveTableType<Tables['list_entries'], 'insert'> {
   return {
     ...row,
-    status: row.status ?? 'active',
     subject: JSON.stringify(row.subject),
     related_persons: JSON.stringify(row.related_persons),
     persons: row.persons ? JSON.stringify(row.persons) : null,

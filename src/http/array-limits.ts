@@ -50,17 +50,38 @@ export function oversizedArrays(
   resolve: Resolve = noRefs,
   path = '',
 ): FieldError[] {
+  // asked first, without paths: a path and a flatMap per field of every row was garbage for rows that have none
+  return anyOversized(schema, value, resolve) ? oversizedAt(schema, value, resolve, path) : [];
+}
+
+function anyOversized(schema: ArraySchema | undefined, value: unknown, resolve: Resolve): boolean {
+  const s = schema?.$ref ? resolve(schema.$ref) : schema;
+  if (!s) return false;
+  if (Array.isArray(value)) {
+    if (s.maxItems !== undefined && value.length > s.maxItems) return true;
+    return s.items ? value.some((v) => anyOversized(s.items, v, resolve)) : false;
+  }
+  if (value && typeof value === 'object' && s.properties) {
+    const props = s.properties;
+    for (const k of Object.keys(value))
+      if (props[k] && anyOversized(props[k], (value as Record<string, unknown>)[k], resolve)) return true;
+  }
+  return false;
+}
+
+/** oversizedArrays for a value with an oversized array somewhere: each one with its path. */
+function oversizedAt(schema: ArraySchema | undefined, value: unknown, resolve: Resolve, path: string): FieldError[] {
   const s = schema?.$ref ? resolve(schema.$ref) : schema;
   if (!s) return [];
   if (Array.isArray(value)) {
     if (s.maxItems !== undefined && value.length > s.maxItems)
       return [fieldError(path || 'row', 'too_many_items', { limit: s.maxItems, count: value.length })];
-    return s.items ? value.flatMap((v, i) => oversizedArrays(s.items, v, resolve, `${path}[${i}]`)) : [];
+    return s.items ? value.flatMap((v, i) => oversizedAt(s.items, v, resolve, `${path}[${i}]`)) : [];
   }
   if (value && typeof value === 'object' && s.properties) {
     const props = s.properties;
     return Object.entries(value).flatMap(([k, v]) =>
-      props[k] ? oversizedArrays(props[k], v, resolve, path ? `${path}.${k}` : k) : [],
+      props[k] ? oversizedAt(props[k], v, resolve, path ? `${path}.${k}` : k) : [],
     );
   }
   return [];

@@ -1,5 +1,6 @@
 import type { FieldError } from '../errors';
 import { fieldError, type MessageCode } from '../i18n/messages';
+import { anyStringOrKey } from './any-string';
 
 /** C0 and C1 control characters other than tab: never in a name or decision number typed by a person. */
 const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F]/;
@@ -28,6 +29,17 @@ function garbledTextProblem(value: string, multiline = false): MessageCode | nul
 
 /** Every string of a parsed input checked with garbledTextProblem, by field path as the API names fields. */
 export function garbledFieldsOf(value: unknown, path = '', key = ''): FieldError[] {
+  const clean = !anyStringOrKey(
+    value,
+    (text, k) => garbledTextProblem(text, MULTILINE.has(k)) !== null,
+    undefined,
+    key,
+  );
+  return clean ? [] : garbledAt(value, path, key);
+}
+
+/** garbledFieldsOf for a value with a garbled string somewhere: each one with its path. */
+function garbledAt(value: unknown, path: string, key: string): FieldError[] {
   if (typeof value === 'string') {
     const multiline = MULTILINE.has(key);
     const problem = garbledTextProblem(value, multiline);
@@ -35,8 +47,8 @@ export function garbledFieldsOf(value: unknown, path = '', key = ''): FieldError
       ? [fieldError(path || 'body', problem, problem === 'control_char' ? { multiline: Number(multiline) } : undefined)]
       : [];
   }
-  if (Array.isArray(value)) return value.flatMap((v, i) => garbledFieldsOf(v, `${path}[${i}]`, key));
+  if (Array.isArray(value)) return value.flatMap((v, i) => garbledAt(v, `${path}[${i}]`, key));
   if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => garbledFieldsOf(v, path ? `${path}.${k}` : k, k));
+    return Object.entries(value).flatMap(([k, v]) => garbledAt(v, path ? `${path}.${k}` : k, k));
   return [];
 }

@@ -1,6 +1,7 @@
 import type { FieldError } from '../errors';
 import { fieldError, textOf, type MessageCode } from '../i18n/messages';
 import { containsIdNumber } from '../identity/id-number';
+import { anyStringOrKey } from './any-string';
 
 /** Fields whose value is an identifier checked on its own (check characters), never free text. */
 const IDENTIFIER_KEYS = new Set(['idNumber', 'uscc']);
@@ -28,22 +29,13 @@ export function textProblem(key: string, value: string): string | null {
 
 /** Every string in a parsed body, query or path, checked with textProblem; paths as the API names fields. */
 export function textProblemsOf(value: unknown, path = '', key = ''): FieldError[] {
-  return hasTextProblem(value, key) ? problemsAt(value, path, key) : [];
-}
-
-/**
- * Whether any string or field name in the value has a problem: the same checks, without building a path for every
- * field of a body that is almost always clean (the paths, entries arrays and flatMaps were ~8% of the importer's
- * garbage, 13,000 rows a file).
- */
-function hasTextProblem(value: unknown, key: string): boolean {
-  if (typeof value === 'string') return textProblemCode(key, value) !== null;
-  if (Array.isArray(value)) return value.some((v) => hasTextProblem(v, key));
-  if (value && typeof value === 'object') {
-    for (const k of Object.keys(value))
-      if (textProblemCode('key', k) !== null || hasTextProblem((value as Record<string, unknown>)[k], k)) return true;
-  }
-  return false;
+  const clean = !anyStringOrKey(
+    value,
+    (text, k) => textProblemCode(k, text) !== null,
+    (k) => textProblemCode('key', k) !== null,
+    key,
+  );
+  return clean ? [] : problemsAt(value, path, key);
 }
 
 /** textProblemsOf for a value that has a problem somewhere: each one with its path. */

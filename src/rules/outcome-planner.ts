@@ -176,25 +176,19 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
     const order = orders.get(params.department) ?? { department: params.department, measures: [] };
     const kept = cited.length === params.basis.length ? '*' : cited.map((c) => params.basis.indexOf(c)).join('.');
     const basis = basisOf(rule, kept, cited);
-    const memorandum = rule.memorandum.documentNo;
-    const { code, name, nameEn, reach } = params;
-    // one literal per kind, not a spread of `{ scenarios }` or `{ roles }`: a spread made a temporary object and a
-    // second property store for each of the ~40 measures an entry's orders carry
-    order.measures.push(
-      rule.event.type === 'measure'
-        ? {
-            code,
-            name,
-            nameEn,
-            kind: 'measure',
-            memorandum,
-            basis,
-            reach,
-            scenarios: rule.event.params.scenarios,
-            until,
-          }
-        : { code, name, nameEn, kind: 'officer_ban', memorandum, basis, reach, roles: rule.event.params.roles, until },
-    );
+    order.measures.push({
+      code: params.code,
+      name: params.name,
+      nameEn: params.nameEn,
+      kind: type,
+      memorandum: rule.memorandum.documentNo,
+      basis,
+      reach: params.reach,
+      ...(rule.event.type === 'measure'
+        ? { scenarios: rule.event.params.scenarios }
+        : { roles: rule.event.params.roles }),
+      until,
+    });
     orders.set(params.department, order);
     keys.set(params.department, `${keys.get(params.department) ?? '#'}${ruleSerial(rule)}:${kept};`);
   }

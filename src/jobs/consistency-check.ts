@@ -118,7 +118,7 @@ async function repair(
       actor: 'system',
       at: now,
       deadlineOf,
-      reason: 'consistency-check',
+      reason: 'consistency-check' as const,
       announceSubjects: d.announceSubjects,
     };
     const issued = await issueOrders(trx, ctx, [{ entryId, listType: row.list_type, plan: lacking }]);

@@ -25,8 +25,11 @@ export interface IssueContext {
   /** The due date of an order from its measures (per-rule working days), and whether it is provisional. */
   deadlineOf: (measures: OrderRow['measures']) => OrderDeadline;
   requestId?: string;
-  /** Why orders come after the entry was stored (the consistency job's repair); absent when the entry is created. */
-  reason?: string;
+  /**
+   * Why orders come after the entry was stored (the consistency job's repair); absent when the entry is created. A
+   * fixed code, never a caller's text: the audit row that carries it is not scanned for ID numbers.
+   */
+  reason?: 'consistency-check';
   /** This process's subject index, told of the subjects before their rows exist (SubjectIndex.noteOwnWrites). */
   announceSubjects: (keys: string[]) => void;
   /** How the rows are written: multi-row INSERTs unless said (a batch chunk: COPY, src/lists/copy-writer.ts). */
@@ -116,6 +119,8 @@ function issuedAuditRecords(ctx: IssueContext, orders: readonly NewOrderRow[]): 
       entityType: 'list_entry',
       entityId: entryId,
       after: { dueAt, orders: issued, ...(ctx.reason ? { reason: ctx.reason } : {}) },
+      // ids, department and measure codes, dates and the service's own reason: nothing a caller wrote
+      serviceValuesOnly: true,
     };
   });
 }

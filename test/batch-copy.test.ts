@@ -27,7 +27,7 @@ describe('batch ingestion by COPY', () => {
   let mof: { Authorization: string };
 
   beforeAll(async () => {
-    // as the runtime role of docs/operations.md, which may create temp tables only because it was granted so
+    // as the runtime role of docs/operations.md, which may not create temp tables: COPY needs none
     t = await startTestApp({ runtimeRole: true });
     samr = await t.tokenFor('samr');
     mof = await t.tokenFor('mof');
@@ -37,6 +37,14 @@ describe('batch ingestion by COPY', () => {
   afterAll(() => t.close());
 
   const counts = async () => Object.fromEntries(await Promise.all(TABLES.map(async (x) => [x, await t.count(x)])));
+
+  it('runs as a role without TEMPORARY: the bulk path stages nothing', async () => {
+    const { rows } = await t.db.raw<{ rows: { temp: boolean; me: string }[] }>(
+      "select has_database_privilege(current_database(), 'TEMPORARY') as temp, current_user as me",
+    );
+    expect(rows[0]?.me).toMatch(/^jp_rt_/);
+    expect(rows[0]?.temp).toBe(false);
+  });
 
   it('finds the persons already listed without a GIN pending list to scan (every chunk asks, for 1,000 keys)', async () => {
     // migration 20261206100000 says why: with fast update on, each court chunk scanned up to 4 MB of pending rows
@@ -121,35 +129,36 @@ describe('batch ingestion by COPY', () => {
     expect(await counts()).toEqual(after);
   });
 
+  /** An entry row as writeEntries builds it: text with tabs, quotes and line breaks, jsonb and arrays. */
+  const row = (sourceRef: string, over: Partial<NewEntryRow> = {}): NewEntryRow => ({
+    id: newRowId(),
+    list_type: 'dishonest_debtor',
+    authority: 'spc',
+    source_ref: sourceRef,
+    subject_kind: 'person',
+    uscc: null,
+    subject_name: '张三',
+    person_keys: ['k1', 'k"2\\'],
+    persons: [{ role: 'subject', personKey: 'k1', masked: '110105********1234', name: '张三' }],
+    subject: { kind: 'person', name: '张三', idNumberMasked: '110105********1234' },
+    related_persons: [{ role: 'legal_representative', name: '李四\t"引号"', idNumberMasked: '1101**' }],
+    reason: '有履行能力而拒不履行\n生效法律文书确定义务',
+    decision_no: '(2026)京0105执1号',
+    decided_at: '2026-03-01',
+    expires_at: null,
+    listing_ground: 'refuses_to_perform',
+    rules_version: 'test',
+    created_by: 'test',
+    created_at: new Date('2026-03-02T01:02:03.456Z'),
+    status: 'active',
+    removal: null,
+    revocation: null,
+    ended_at: null,
+    ...over,
+  });
   it('both writers return the rows they stored exactly as a read gives them back, and only those', async () => {
     // writeEntries keeps the rows it built instead of reading them back (src/lists/list-entry-store.ts insertedRows):
     // they must be what `select *` reads, column for column, or audit rows and answers would differ by writer
-    const row = (sourceRef: string, over: Partial<NewEntryRow> = {}): NewEntryRow => ({
-      id: newRowId(),
-      list_type: 'dishonest_debtor',
-      authority: 'spc',
-      source_ref: sourceRef,
-      subject_kind: 'person',
-      uscc: null,
-      subject_name: '张三',
-      person_keys: ['k1', 'k"2\\'],
-      persons: [{ role: 'subject', personKey: 'k1', masked: '110105********1234', name: '张三' }],
-      subject: { kind: 'person', name: '张三', idNumberMasked: '110105********1234' },
-      related_persons: [{ role: 'legal_representative', name: '李四\t"引号"', idNumberMasked: '1101**' }],
-      reason: '有履行能力而拒不履行\n生效法律文书确定义务',
-      decision_no: '(2026)京0105执1号',
-      decided_at: '2026-03-01',
-      expires_at: null,
-      listing_ground: 'refuses_to_perform',
-      rules_version: 'test',
-      created_by: 'test',
-      created_at: new Date('2026-03-02T01:02:03.456Z'),
-      status: 'active',
-      removal: null,
-      revocation: null,
-      ended_at: null,
-      ...over,
-    });
     for (const [name, writer] of [
       ['INSERT', INSERT_WRITER],
       ['COPY', COPY_WRITER],
@@ -172,6 +181,31 @@ describe('batch ingestion by COPY', () => {
       expect(returned.map((r) => r.source_ref)).toEqual([`ROWS-${name}-1`, `ROWS-${name}-2`]);
       expect(returned).toEqual(read.map(({ name_pairs, updated_at, ...r }) => r));
     }
+  });
+
+  it('a sourceRef stored by another writer between the lookup and the COPY: the chunk waits, then stores the rest', async () => {
+    // COPY has no ON CONFLICT (src/lists/copy-writer.ts): the other writer's row makes the COPY fail on the unique
+    // key once that writer commits, and the chunk must then store its other rows, not fail or store a twin
+    const other = await t.db.transaction();
+    const theirs = row('RACE-1');
+    await INSERT_WRITER.entriesIfNew(other, [theirs]); // not committed yet: invisible to the chunk's lookup
+    const chunk = t.db.transaction((trx) => COPY_WRITER.entriesIfNew(trx, [row('RACE-1'), row('RACE-2')]));
+    // the chunk's COPY waits on the unique key for the other transaction
+    for (let waiting = false; !waiting; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      const { rows } = await t.db.raw<{ rows: unknown[] }>(
+        "select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'copy \"list_entries\"%'",
+      );
+      waiting = rows.length > 0;
+    }
+    await other.commit();
+    const returned = await chunk;
+    expect(returned.map((r) => r.source_ref)).toEqual(['RACE-2']);
+    const stored = await t.db('list_entries').whereIn('source_ref', ['RACE-1', 'RACE-2']).orderBy('source_ref');
+    expect(stored.map((r) => [r.source_ref, r.id])).toEqual([
+      ['RACE-1', theirs.id],
+      ['RACE-2', returned[0]?.id],
+    ]);
   });
 
   it('kill -9 of the import CLI mid-file leaves whole chunks only: re-run, it stores what one clean run stores', async () => {

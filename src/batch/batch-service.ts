@@ -41,8 +41,8 @@ export const MAX_HTTP_ROWS = 10_000;
  * Bulk ingestion and removal: the one code path behind POST /v1/list-entries/batch, the removal batch and
  * `npm run import`. Every row is checked exactly as the single endpoint checks a body (schema, then
  * normaliseEntry and the rules through EntryPlanner.plan); good rows of a chunk are written in one
- * transaction with writeEntries (COPY into each table, a staging table for the entries), idempotent on
- * (authority, sourceRef).
+ * transaction with writeEntries (COPY into each table, after one lookup of the sourceRefs already stored),
+ * idempotent on (authority, sourceRef).
  */
 export class BatchService {
   constructor(private readonly d: BatchServiceDeps) {}

@@ -9,8 +9,9 @@ import type { Db } from './knex';
  * - audit_log: SELECT and INSERT only (its trigger refuses UPDATE, DELETE and TRUNCATE even to its owner);
  * - knex_migrations*: SELECT only (/readyz asks whether every migration is applied);
  * - sequences: USAGE and SELECT (identity and serial columns);
- * - the database: TEMPORARY (batch chunks are staged in a temp table, src/lists/copy-writer.ts; the runbook revokes
- *   everything on the database from PUBLIC, TEMPORARY included).
+ * - the database: nothing beyond CONNECT (the runbook revokes everything on it from PUBLIC, TEMPORARY included).
+ *   TEMPORARY, granted while batch chunks were staged in a temp table, is revoked again: COPY now writes the
+ *   entries straight into list_entries (src/lists/copy-writer.ts).
  * Idempotent; run after every migration, so tables a new migration adds are covered.
  */
 export async function grantRuntimeRole(owner: Db, runtimeRole: string): Promise<void> {
@@ -26,7 +27,7 @@ export async function grantRuntimeRole(owner: Db, runtimeRole: string): Promise<
     await trx.raw(`revoke insert, update, delete on knex_migrations, knex_migrations_lock from ${role}`);
     await trx.raw(`revoke update, delete on audit_log from ${role}`);
     await trx.raw(`grant usage, select on all sequences in schema public to ${role}`);
-    await trx.raw(`grant temporary on database "${db.replace(/"/g, '""')}" to ${role}`);
+    await trx.raw(`revoke temporary on database "${db.replace(/"/g, '""')}" from ${role}`);
   });
 }
 

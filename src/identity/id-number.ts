@@ -95,9 +95,15 @@ interface FoundId {
  * birth date) in any 18-character window of a longer digit run, or a 15-digit first-generation one in a run of 15
  * to 17 digits. Detection errs towards finding.
  */
-function findIds(text: string): FoundId[] {
-  return numberStretches(text).flatMap(([start, end]) => findIdsIn(text.slice(start, end), start));
+function findIds(text: string): readonly FoundId[] {
+  const stretches = numberStretches(text);
+  // the common case, a text without a long number, allocates nothing
+  return stretches.length === 0
+    ? NOT_FOUND
+    : stretches.flatMap(([start, end]) => findIdsIn(text.slice(start, end), start));
 }
+
+const NOT_FOUND: readonly FoundId[] = Object.freeze([]);
 
 /** findIds in one stretch of a text that starts at `offset` in it. */
 function findIdsIn(text: string, offset: number): FoundId[] {

@@ -113,37 +113,39 @@ function foldChar(ch: string): string | undefined {
  * units with a class table: a regular expression over the same classes restarted at every digit of the page and
  * cost more than the page itself.
  */
-export function numberStretches(text: string): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  if (text.length < STRETCH_DIGITS) return out;
+export function numberStretches(text: string): ReadonlyArray<readonly [number, number]> {
+  // almost every text has no stretch: it gets the one shared empty array, and no closure or array is made for it
+  if (text.length < STRETCH_DIGITS) return NO_STRETCHES;
+  let out: Array<[number, number]> | undefined;
   let start = -1;
   let lastEnd = 0;
   let digits = 0;
-  const close = () => {
-    if (digits >= STRETCH_DIGITS) {
-      const from = Math.max(0, start - CONTEXT);
-      const to = Math.min(text.length, lastEnd + CONTEXT);
-      const last = out[out.length - 1];
-      if (last && from <= last[1]) last[1] = to;
-      else out.push([from, to]);
-    }
-    start = -1;
-    digits = 0;
-  };
-  for (let i = 0; i < text.length; ) {
-    const cp = text.codePointAt(i) as number;
+  // one step past the end, as if an OTHER character were there, closes the last stretch
+  for (let i = 0; i <= text.length; ) {
+    const cp = i < text.length ? (text.codePointAt(i) as number) : -1;
     const width = cp > 0xffff ? 2 : 1;
-    const c = classOfCodePoint(cp);
+    const c = cp < 0 ? OTHER : classOfCodePoint(cp);
     if (c === DIGIT) {
       if (start < 0) start = i;
       digits++;
       lastEnd = i + width;
-    } else if (c === OTHER && start >= 0) close();
+    } else if (c === OTHER && start >= 0) {
+      if (digits >= STRETCH_DIGITS) {
+        const from = Math.max(0, start - CONTEXT);
+        const to = Math.min(text.length, lastEnd + CONTEXT);
+        const last = out?.[out.length - 1];
+        if (last && from <= last[1]) last[1] = to;
+        else (out ??= []).push([from, to]);
+      }
+      start = -1;
+      digits = 0;
+    }
     i += width;
   }
-  if (start >= 0) close();
-  return out;
+  return out ?? NO_STRETCHES;
 }
+
+const NO_STRETCHES: ReadonlyArray<readonly [number, number]> = Object.freeze([]);
 
 export function foldDigits(text: string): FoldedText {
   let folded = '';

@@ -11,10 +11,16 @@ export function anyStringOrKey(
   key = '',
 ): boolean {
   if (typeof value === 'string') return isBad(value, key);
-  if (Array.isArray(value)) return value.some((v) => anyStringOrKey(v, isBad, isBadKey, key));
+  // loops, not some() and Object.keys(): no closure or key array for each of a row's objects
+  if (Array.isArray(value)) {
+    for (const v of value) if (anyStringOrKey(v, isBad, isBadKey, key)) return true;
+    return false;
+  }
   if (value && typeof value === 'object') {
-    for (const k of Object.keys(value))
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
       if (isBadKey(k) || anyStringOrKey((value as Record<string, unknown>)[k], isBad, isBadKey, k)) return true;
+    }
   }
   return false;
 }

@@ -83,7 +83,10 @@ export async function otherActiveEntries(
        select e.* from unnest(?::text[]) as k(key),
               lateral (select ${COLUMNS} from list_entries
                         where subject_kind = 'person' and person_keys @> array[k.key] offset 0) e)
-     select id, list_type, subject_kind, uscc, person_keys, decision_no from named
+     select id, list_type, subject_kind, uscc, decision_no,
+            -- an enterprise is matched by its USCC: its person keys would only be parsed and dropped
+            case when subject_kind = 'person' then person_keys else '{}' end as person_keys
+       from named
       where authority = ? and status = 'active'
       order by created_at, id`,
     [usccs, keys, authority],

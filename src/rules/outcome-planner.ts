@@ -100,13 +100,22 @@ function untilOf(
 const setKeys = new WeakMap<readonly object[], string>();
 export const plannedSetKey = (measures: readonly object[]): string | undefined => setKeys.get(measures);
 
-/** Each loaded rule's number in this process, for set keys: a rule file loaded again is a new rule and a new number. */
-const ruleSerials = new WeakMap<LoadedRule, number>();
+/**
+ * What this process keeps per loaded rule, in one WeakMap so that reloading the rules frees it: its number (for set
+ * keys: a rule file loaded again is a new rule and a new number), its basis per set of citations in force, and its
+ * measure per set of citations when the measure has no end date.
+ */
+interface RuleKept {
+  serial: number;
+  bases: Map<string, OrderMeasure['basis']>;
+  openMeasures: Map<string, OrderMeasure>;
+}
+const kept = new WeakMap<LoadedRule, RuleKept>();
 let nextSerial = 0;
-function ruleSerial(rule: LoadedRule): number {
-  let n = ruleSerials.get(rule);
-  if (n === undefined) ruleSerials.set(rule, (n = nextSerial++));
-  return n;
+function keptFor(rule: LoadedRule): RuleKept {
+  let k = kept.get(rule);
+  if (!k) kept.set(rule, (k = { serial: nextSerial++, bases: new Map(), openMeasures: new Map() }));
+  return k;
 }
 
 /**
@@ -174,41 +183,53 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
     if (!reachedAnyone) continue;
 
     const order = orders.get(params.department) ?? { department: params.department, measures: [] };
-    const kept = cited.length === params.basis.length ? '*' : cited.map((c) => params.basis.indexOf(c)).join('.');
-    const basis = basisOf(rule, kept, cited);
-    order.measures.push({
-      code: params.code,
-      name: params.name,
-      nameEn: params.nameEn,
-      kind: type,
-      memorandum: rule.memorandum.documentNo,
-      basis,
-      reach: params.reach,
-      ...(rule.event.type === 'measure'
-        ? { scenarios: rule.event.params.scenarios }
-        : { roles: rule.event.params.roles }),
-      until,
-    });
+    const citedKey = cited.length === params.basis.length ? '*' : cited.map((c) => params.basis.indexOf(c)).join('.');
+    order.measures.push(measureOf(rule, citedKey, cited, until));
     orders.set(params.department, order);
-    keys.set(params.department, `${keys.get(params.department) ?? '#'}${ruleSerial(rule)}:${kept};`);
+    keys.set(params.department, `${keys.get(params.department) ?? '#'}${keptFor(rule).serial}:${citedKey};`);
   }
   for (const order of orders.values()) setKeys.set(order.measures, keys.get(order.department) as string);
   return { orders: [...orders.values()], restrictions, bans };
 }
 
 /**
- * A measure's basis as an order carries it: the same for every entry whose decision date keeps the same citations
- * (`kept`, as in the set key), so built once per rule and citations and shared by the orders of every entry (never
- * changed: answers copy what they reorder). Built per measure, these arrays and objects were the largest share of
- * the importer's garbage after the COPY text.
+ * A measure as an order carries it. Its basis is the same for every entry whose decision date keeps the same
+ * citations (`citedKey`, as in the set key), so it is built once per rule and citations and shared by the orders of
+ * every entry; so is the whole measure when it has no end date (`until` null: most of a court debtor's ~40
+ * measures). A shared measure is frozen, and its basis is never changed either: answers copy what they reorder, and a
+ * change would reach every entry. Built per measure, these objects and arrays were the largest share of the
+ * importer's garbage after the COPY text.
  */
-const bases = new WeakMap<LoadedRule, Map<string, OrderMeasure['basis']>>();
-function basisOf(rule: LoadedRule, kept: string, cited: readonly { document: string; article: string }[]) {
-  let byKept = bases.get(rule);
-  if (!byKept) bases.set(rule, (byKept = new Map()));
-  let basis = byKept.get(kept);
-  if (!basis) byKept.set(kept, (basis = cited.map(({ document, article }) => ({ document, article }))));
-  return basis;
+function measureOf(
+  rule: LoadedRule,
+  citedKey: string,
+  cited: readonly { document: string; article: string }[],
+  until: string | null,
+): OrderMeasure {
+  const k = keptFor(rule);
+  let basis = k.bases.get(citedKey);
+  if (!basis) k.bases.set(citedKey, (basis = cited.map(({ document, article }) => ({ document, article }))));
+  if (until !== null) return newMeasure(rule, basis, until);
+  let open = k.openMeasures.get(citedKey);
+  if (!open) k.openMeasures.set(citedKey, (open = Object.freeze(newMeasure(rule, basis, null))));
+  return open;
+}
+
+function newMeasure(rule: LoadedRule, basis: OrderMeasure['basis'], until: string | null): OrderMeasure {
+  const { type, params } = rule.event;
+  return {
+    code: params.code,
+    name: params.name,
+    nameEn: params.nameEn,
+    kind: type,
+    memorandum: rule.memorandum.documentNo,
+    basis,
+    reach: params.reach,
+    ...(rule.event.type === 'measure'
+      ? { scenarios: rule.event.params.scenarios }
+      : { roles: rule.event.params.roles }),
+    until,
+  };
 }
 
 function restrictionFor(

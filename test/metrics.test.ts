@@ -137,6 +137,10 @@ describe('GET /metrics', () => {
     expect(sampleValue(first.text, 'jp_orders', { department: 'mof', status: 'implemented' })).toBeGreaterThanOrEqual(
       1,
     );
+    // every department has a series for every state, 0 where it has no such order: revoked too (none here)
+    for (const status of ['issued', 'overdue', 'escalated', 'implemented', 'not_applicable', 'lifted', 'revoked'])
+      expect(first.text).toMatch(new RegExp(`^jp_orders\\{department="mca",status="${status}"\\} \\d+$`, 'm'));
+    expect(first.text).toMatch(/^jp_orders\{department="mca",status="revoked"\} 0$/m);
     expect(sampleValue(first.text, 'jp_db_up')).toBe(1);
     expect(sampleValue(first.text, 'jp_webhook_events_pending', { department: 'ndrc' })).toBe(
       await t.count('webhook_outbox', { department: 'ndrc', status: 'pending' }),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import { isStatementTimeout } from '../db/unavailable';
-import { PENDING_STATUS } from '../orders/order-states';
+import { ORDER_STATUSES, PENDING_STATUS } from '../orders/order-states';
 import type { GaugeStore } from './gauge-store';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
@@ -19,7 +19,8 @@ import {
   webhookPendingGauge,
 } from './metrics';
 
-const ORDER_STATES = ['issued', 'overdue', 'escalated', 'implemented', 'not_applicable', 'lifted'] as const;
+/** The gauge's states: the stored statuses, the pending ones split by due date and escalation (read()). */
+const ORDER_STATES = [...ORDER_STATUSES, 'overdue', 'escalated'];
 
 export interface DbGaugeOptions {
   /** The primary's pool, instrumented for the pool gauges. */

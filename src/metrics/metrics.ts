@@ -110,7 +110,7 @@ export const ordersGauge = new Gauge({
   name: 'jp_orders',
   help:
     'Orders by department and state: issued (awaiting feedback, not yet due), overdue (past due, not escalated), ' +
-    'escalated, implemented, not_applicable, lifted. The states do not overlap.',
+    'escalated, implemented, not_applicable, lifted, revoked. The states do not overlap.',
   labelNames: ['department', 'status'] as const,
   registers: [registry],
 });

@@ -13,6 +13,18 @@ import type { components } from '../generated/openapi';
  */
 export type OrderStatus = components['schemas']['OrderStatus'];
 
+/**
+ * Every stored status, for what must name each one (the gauges' zero series): a status added to the spec and not
+ * here fails type-checking, as the object must have a key for each.
+ */
+export const ORDER_STATUSES = Object.keys({
+  issued: true,
+  implemented: true,
+  not_applicable: true,
+  lifted: true,
+  revoked: true,
+} satisfies Record<OrderStatus, true>) as OrderStatus[];
+
 /** The status of an order still waiting for its department's feedback. */
 export const PENDING_STATUS = 'issued' satisfies OrderStatus;
 

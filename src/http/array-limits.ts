@@ -57,14 +57,18 @@ export function oversizedArrays(
 function anyOversized(schema: ArraySchema | undefined, value: unknown, resolve: Resolve): boolean {
   const s = schema?.$ref ? resolve(schema.$ref) : schema;
   if (!s) return false;
+  // loops, as in anyStringOrKey (src/input/any-string.ts): no closure or key array for each of a row's objects
   if (Array.isArray(value)) {
     if (s.maxItems !== undefined && value.length > s.maxItems) return true;
-    return s.items ? value.some((v) => anyOversized(s.items, v, resolve)) : false;
+    if (s.items) for (const v of value) if (anyOversized(s.items, v, resolve)) return true;
+    return false;
   }
   if (value && typeof value === 'object' && s.properties) {
     const props = s.properties;
-    for (const k of Object.keys(value))
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
       if (props[k] && anyOversized(props[k], (value as Record<string, unknown>)[k], resolve)) return true;
+    }
   }
   return false;
 }

@@ -184,9 +184,10 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
 
     const order = orders.get(params.department) ?? { department: params.department, measures: [] };
     const citedKey = cited.length === params.basis.length ? '*' : cited.map((c) => params.basis.indexOf(c)).join('.');
-    order.measures.push(measureOf(rule, citedKey, cited, until));
+    const ruleKept = keptFor(rule);
+    order.measures.push(measureOf(rule, ruleKept, citedKey, cited, until));
     orders.set(params.department, order);
-    keys.set(params.department, `${keys.get(params.department) ?? '#'}${keptFor(rule).serial}:${citedKey};`);
+    keys.set(params.department, `${keys.get(params.department) ?? '#'}${ruleKept.serial}:${citedKey};`);
   }
   for (const order of orders.values()) setKeys.set(order.measures, keys.get(order.department) as string);
   return { orders: [...orders.values()], restrictions, bans };
@@ -202,11 +203,11 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
  */
 function measureOf(
   rule: LoadedRule,
+  k: RuleKept,
   citedKey: string,
   cited: readonly { document: string; article: string }[],
   until: string | null,
 ): OrderMeasure {
-  const k = keptFor(rule);
   let basis = k.bases.get(citedKey);
   if (!basis) k.bases.set(citedKey, (basis = cited.map(({ document, article }) => ({ document, article }))));
   if (until !== null) return newMeasure(rule, basis, until);

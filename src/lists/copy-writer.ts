@@ -3,7 +3,7 @@ import { auditRowOf, auditTokenOf } from '../audit/audit-store';
 import { copyRows } from '../db/copy-rows';
 import { orderEventsOf, outboxRowOf } from '../webhooks/outbox';
 import { departmentsWithWebhooks } from '../webhooks/webhook-store';
-import { storedEntryRow, type EntryRow, type NewEntryRow } from './list-entry-store';
+import { storedEntryRow, storedSourceRefs, type EntryRow, type NewEntryRow } from './list-entry-store';
 import type { RowWriter } from './row-writer';
 
 /**
@@ -45,9 +45,12 @@ async function copyEntriesIfNew(trx: Knex.Transaction, rows: NewEntryRow[]): Pro
   if (rows.length === 0) return [];
   const seen = new Set<string>();
   const first = rows.filter((r) => !seen.has(r.source_ref) && seen.add(r.source_ref));
+  // all rows of a chunk are of one authority
+  const authority = (first[0] as NewEntryRow).authority;
+  const sourceRefs = first.map((r) => r.source_ref);
   let storedBefore = -1;
   for (;;) {
-    const stored = await storedSourceRefs(trx, first);
+    const stored = await storedSourceRefs(trx, authority, sourceRefs);
     const fresh = stored.size ? first.filter((r) => !stored.has(r.source_ref)) : first;
     if (fresh.length === 0) return [];
     await trx.raw('savepoint copy_entries');
@@ -62,16 +65,6 @@ async function copyEntriesIfNew(trx: Knex.Transaction, rows: NewEntryRow[]): Pro
       await trx.raw('rollback to savepoint copy_entries');
     }
   }
-}
-
-/** Which of the rows' sourceRefs their authority has stored (all rows of a chunk are of one authority). */
-async function storedSourceRefs(trx: Knex.Transaction, rows: readonly NewEntryRow[]): Promise<Set<string>> {
-  const authority = (rows[0] as NewEntryRow).authority;
-  const found = await trx.raw<{ rows: { source_ref: string }[] }>(
-    'select source_ref from list_entries where authority = ? and source_ref = any(?::text[])',
-    [authority, rows.map((r) => r.source_ref)],
-  );
-  return new Set(found.rows.map((r) => r.source_ref));
 }
 
 const SOURCE_REF_KEY = 'list_entries_authority_source_ref_unique';

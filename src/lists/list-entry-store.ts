@@ -150,6 +150,18 @@ export function storedEntryRow(row: NewEntryRow): Knex.ResolveTableType<Tables['
   };
 }
 
+/**
+ * Which of these sourceRefs the authority has stored: the COPY writer's lookup before it writes a chunk
+ * (src/lists/copy-writer.ts). Only the keys, as one array parameter: a chunk asks for ~1,000, almost always new.
+ */
+export async function storedSourceRefs(q: Q, authority: string, sourceRefs: string[]): Promise<Set<string>> {
+  const { rows } = await q.raw<{ rows: { source_ref: string }[] }>(
+    'select source_ref from list_entries where authority = ? and source_ref = any(?::text[])',
+    [authority, sourceRefs],
+  );
+  return new Set(rows.map((r) => r.source_ref));
+}
+
 export async function findEntriesBySourceRefs(q: Q, authority: string, sourceRefs: string[]): Promise<EntryRow[]> {
   if (sourceRefs.length === 0) return [];
   return (await q(TABLE).where({ authority }).whereIn('source_ref', sourceRefs)).map(entryOf);

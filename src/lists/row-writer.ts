@@ -17,7 +17,7 @@ export interface RowWriter {
   issuedEvents(trx: Knex.Transaction, orders: NewOrderRow[], at: Date): Promise<void>;
 }
 
-/** Multi-row INSERTs: the single-entry endpoints and the consistency job's repair (a few rows, no staging). */
+/** Multi-row INSERTs: the single-entry endpoints and the consistency job's repair (a few rows each). */
 export const INSERT_WRITER: RowWriter = {
   entriesIfNew: insertEntriesIfNew,
   orders: insertOrders,

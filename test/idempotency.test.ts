@@ -70,6 +70,24 @@ describe('every write from outside is idempotent', () => {
         .send(body)
         .expect(200);
       expect(again.body.id).toBe(byNdrc.body.id);
+      // a batch (COPY after a lookup of the sourceRefs stored) keys on the authority too: its own repeat is unchanged,
+      // and a sourceRef only samr has stored is new for ndrc
+      const samrOnly = enterpriseEntry();
+      await t2.http
+        .post('/v1/list-entries')
+        .set(await t2.tokenFor('samr'))
+        .send(samrOnly)
+        .expect(201);
+      const batch = await t2.http
+        .post('/v1/list-entries/batch')
+        .set(await t2.tokenFor('ndrc'))
+        .send([body, samrOnly])
+        .expect(200);
+      expect(batch.body.results.map((r: { status: string; id: string }) => [r.status, r.id])).toEqual([
+        ['unchanged', byNdrc.body.id],
+        ['created', expect.any(String)],
+      ]);
+      expect(await t2.count('list_entries', { source_ref: samrOnly.sourceRef })).toBe(2);
     } finally {
       await t2.close();
     }

@@ -152,20 +152,30 @@ export function storedEntryRow(row: NewEntryRow): Knex.ResolveTableType<Tables['
 
 /**
  * Which of these sourceRefs the authority has stored: the COPY writer's lookup before it writes a chunk
- * (src/lists/copy-writer.ts). Only the keys, as one array parameter: a chunk asks for ~1,000, almost always new.
+ * (src/lists/copy-writer.ts). Only the keys: a chunk asks for ~1,000, almost always new.
  */
 export async function storedSourceRefs(q: Q, authority: string, sourceRefs: string[]): Promise<Set<string>> {
-  const { rows } = await q.raw<{ rows: { source_ref: string }[] }>(
-    'select source_ref from list_entries where authority = ? and source_ref = any(?::text[])',
-    [authority, sourceRefs],
-  );
+  if (sourceRefs.length === 0) return new Set();
+  const { rows } = await q.raw<{ rows: { source_ref: string }[] }>(bySourceRef('source_ref'), [sourceRefs, authority]);
   return new Set(rows.map((r) => r.source_ref));
 }
 
 export async function findEntriesBySourceRefs(q: Q, authority: string, sourceRefs: string[]): Promise<EntryRow[]> {
   if (sourceRefs.length === 0) return [];
-  return (await q(TABLE).where({ authority }).whereIn('source_ref', sourceRefs)).map(entryOf);
+  const { rows } = await q.raw<{ rows: ListEntryRecord[] }>(bySourceRef('*'), [sourceRefs, authority]);
+  return rows.map(entryOf);
 }
+
+/**
+ * An authority's entries by sourceRef, one probe of the (authority, source_ref) key per sourceRef: a subquery that
+ * cannot be flattened (OFFSET 0) stays a probe whatever the statistics say. As `source_ref = any(<1,000 keys>)` on a
+ * table never analysed (autovacuum off, or a first load) PostgreSQL took the authority alone from the index and
+ * filtered every entry of the authority: 423 ms a chunk at 120,000 entries, growing with the table, against 2 ms.
+ */
+const bySourceRef = (columns: string) =>
+  `select e.* from unnest(?::text[]) as r(source_ref),
+          lateral (select ${columns} from list_entries
+                    where authority = ? and source_ref = r.source_ref offset 0) e`;
 
 async function findEntry(q: Q, id: string): Promise<EntryRow | undefined> {
   const row = await q(TABLE).where({ id }).first();

@@ -193,13 +193,12 @@ export async function lockEntry(trx: Knex.Transaction, id: string): Promise<Entr
  * sets take the locks in the same order and cannot deadlock.
  */
 export async function lockEntries(q: Q, authority: string, ids: string[], sourceRefs: string[]): Promise<EntryRow[]> {
-  const rows = await q(TABLE)
-    .where((w) => {
-      if (sourceRefs.length) w.orWhere((x) => x.where({ authority }).whereIn('source_ref', sourceRefs));
-      if (ids.length) w.orWhereIn('id', ids);
-    })
-    .orderBy('id')
-    .forUpdate();
+  if (ids.length === 0 && sourceRefs.length === 0) return [];
+  // the sourceRefs' ids by key probes (bySourceRef says why), then every row by its primary key, in id order
+  const { rows } = await q.raw<{ rows: ListEntryRecord[] }>(
+    `select * from list_entries where id = any(array(${bySourceRef('id')}) || ?::uuid[]) order by id for update`,
+    [sourceRefs, authority, ids],
+  );
   return rows.map(entryOf);
 }
 

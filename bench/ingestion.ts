@@ -82,6 +82,10 @@ export async function benchIngestion(
   const files = await gen(o.entries, 4, 0, 'measured.csv');
   const mark = await now(svcUrl);
   load.push(os.loadavg()[0] as number);
+  // Each timed phase starts right after a checkpoint, so that none pays for the checkpoint the last one's WAL brought
+  // on (at max_wal_size 1 GB, one every ~15 s of loading here). It did not make (b) steady: 5.6 and 7.5 s for the
+  // same command twice (docs/benchmarks.md); compare shares of runs in the same hour, several of them.
+  const checkpointed = await checkpoint(adminUrl);
   log(`importing ${o.entries} entries through the CLI`);
   const cli = await importAll(svcUrl, files, o.env);
   load.push(os.loadavg()[0] as number);
@@ -100,9 +104,11 @@ export async function benchIngestion(
   await plain.query('create schema plain');
   for (const t of TABLES) await plain.query(`create table plain.${t} (like public.${t})`);
   await plain.end();
+  await checkpoint(adminUrl);
   const a = await copyInto(refUrl, 'plain', dumped);
   load.push(os.loadavg()[0] as number);
   log('reference (b): COPY into the service tables (indexes, constraints, triggers)');
+  await checkpoint(adminUrl);
   const b = await copyInto(refUrl, 'public', dumped);
   load.push(os.loadavg()[0] as number);
 
@@ -125,7 +131,7 @@ export async function benchIngestion(
     ],
     notes: [
       `ingestion: ${cli.seconds.toFixed(1)} s for ${f(cli.rows)} entries${o.preload ? `; preloaded ${f(o.preload)} at ${f(preloadRate)}/s` : ''}; rows written: ${rows}; ${(dumped.bytes / 2 ** 20).toFixed(0)} MB as COPY text`,
-      `autovacuum on the server: ${autovacuum}${o.preload ? '; the preloaded databases were analysed before the measured import' : ''}`,
+      `autovacuum on the server: ${autovacuum}${o.preload ? '; the preloaded databases were analysed before the measured import' : ''}; ${checkpointed ? 'a CHECKPOINT before each timed phase' : 'no CHECKPOINT before the timed phases (the role may not: superuser or pg_checkpoint)'}`,
       `loaded: machine shared with other work; 1-minute load average at start → before the CLI → after it → after (a) → after (b): ${loaded} (${os.cpus().length} cores)`,
     ],
   };
@@ -225,6 +231,16 @@ export function sampleRss(pid: number): { stop(): number } {
       return Math.max(peak, rssOf(pid));
     },
   };
+}
+
+/** A CHECKPOINT, so that the next phase does not pay for the WAL of the last; false where the role may not. */
+async function checkpoint(url: string): Promise<boolean> {
+  try {
+    await sql(url, 'checkpoint');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function now(url: string): Promise<string> {

@@ -129,6 +129,49 @@ describe('batch ingestion by COPY', () => {
     expect(await counts()).toEqual(after);
   });
 
+  it('a removal chunk is set-based and leaves what single removals leave; sent again, nothing changes', async () => {
+    // endEntries (src/lists/entry-lifecycle.ts) ends a chunk in a few statements; one removal through the single
+    // endpoint is the reference: the same order states, audit rows and events for its twin removed in a chunk
+    const twin = enterpriseEntry();
+    const others = Array.from({ length: 40 }, () => enterpriseEntry());
+    const copied = { ...twin, sourceRef: `${twin.sourceRef}-COPY` };
+    const created = await t.http
+      .post('/v1/list-entries/batch')
+      .set(samr)
+      .send([twin, copied, ...others])
+      .expect(200);
+    const [twinId, copiedId, ...otherIds] = (created.body.results as Result[]).map((r) => r.id as string);
+    const removal = { reason: '已补报年度报告并公示，申请移出', decisionNo: '测移〔2026〕7号' };
+    await t.http.post(`/v1/list-entries/${twinId}/removal`).set(samr).send(removal).expect(200);
+
+    const before = await counts();
+    const body = [copied, ...others].map((e) => ({ sourceRef: e.sourceRef, ...removal }));
+    const res = await t.http.post('/v1/list-entries/removals/batch').set(samr).send(body).expect(200);
+    expect(res.body.summary).toEqual({ removed: 41, unchanged: 0, rejected: 0 });
+    expect((res.body.results as Result[]).map((r) => r.id)).toEqual([copiedId, ...otherIds]);
+
+    // each entry removed with its record, each of its orders lifted, one audit row for it and one per order, and
+    // order.lifted for each order (every department has a webhook here)
+    const ids = [copiedId as string, ...otherIds];
+    const orders = await t.db('orders').whereIn('entry_id', ids);
+    expect(orders.length).toBeGreaterThan(41);
+    expect(orders.every((o) => o.status === 'lifted')).toBe(true);
+    const entries = await t.db('list_entries').whereIn('id', ids);
+    expect(entries.map((e) => [e.status, (e.removal as { decisionNo: string }).decisionNo])).toEqual(
+      ids.map(() => ['removed', removal.decisionNo]),
+    );
+    const after = await counts();
+    expect(after.audit_log - before.audit_log).toBe(41 + orders.length);
+    expect(after.webhook_outbox - before.webhook_outbox).toBe(orders.length);
+    expect(after.list_entries).toBe(before.list_entries);
+    // the twin's rows, as the single removal left them, ids aside
+    expect(await rowsOf(t.db, copiedId as string)).toEqual(await rowsOf(t.db, twinId as string));
+
+    const again = await t.http.post('/v1/list-entries/removals/batch').set(samr).send(body).expect(200);
+    expect(again.body.summary).toEqual({ removed: 0, unchanged: 41, rejected: 0 });
+    expect(await counts()).toEqual(after);
+  });
+
   /** An entry row as writeEntries builds it: text with tabs, quotes and line breaks, jsonb and arrays. */
   const row = (sourceRef: string, over: Partial<NewEntryRow> = {}): NewEntryRow => ({
     id: newRowId(),

@@ -3,11 +3,11 @@ import { actingDepartment, actorOf, type CallContext } from '../auth/principal';
 import type { Db } from '../db/knex';
 import type { DepartmentDirectory } from '../departments/department-directory';
 import { capped } from '../http/request-errors';
-import { ConflictError, ForbiddenError, UnprocessableError, ValidationError, type FieldError } from '../errors';
+import { UnprocessableError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
 import { entryTextAndIdentifierErrors, type ListEntryInput } from '../lists/entry-input';
 import { COPY_WRITER } from '../lists/copy-writer';
-import { removeEntry, writeEntries, type PreparedEntry } from '../lists/entry-writer';
+import { removeEntries, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
 import { relistProblem, sourceRefState } from '../lists/entry-lifecycle';
 import type { ListEntryService } from '../lists/list-entry-service';
@@ -219,11 +219,29 @@ export class BatchService {
     const found = await lockEntries(trx, authority, ids, refs);
     const byId = new Map(found.map((e) => [e.id, e]));
     const byRef = new Map(found.filter((e) => e.authority === authority).map((e) => [e.source_ref, e]));
-    const by = { authority, actor: actorOf(ctx.principal), at: this.d.clock.now(), requestId: ctx.requestId };
+    const by = {
+      authority,
+      actor: actorOf(ctx.principal),
+      at: this.d.clock.now(),
+      requestId: ctx.requestId,
+      // a chunk's ~8,000 audit rows (the entry's and one per order lifted) by COPY, as a chunk of new entries writes them
+      writer: COPY_WRITER,
+    };
+    const named = ready.map(({ row, item }) => ({
+      row,
+      item,
+      path: item.id ? 'id' : 'sourceRef',
+      entry: item.id ? byId.get(item.id) : byRef.get(item.sourceRef as string),
+    }));
+    // every entry found is removed in one set-based step (removeEntries); refusals come back row by row
+    const removals = await removeEntries(
+      trx,
+      by,
+      named.flatMap(({ entry, item }) => (entry ? [{ row: entry, input: item }] : [])),
+    );
+    let next = 0;
     const out: RemovalRowResult[] = [];
-    for (const { row, item } of ready) {
-      const path = item.id ? 'id' : 'sourceRef';
-      const entry = item.id ? byId.get(item.id) : byRef.get(item.sourceRef as string);
+    for (const { row, item, path, entry } of named) {
       if (!entry) {
         out.push({
           row,
@@ -234,17 +252,15 @@ export class BatchService {
               : fieldError(path, 'no_entry_source_ref', { authority, sourceRef: item.sourceRef ?? '' }),
           ],
         });
-      } else {
-        try {
-          const { removed, entry: now } = await removeEntry(trx, entry, by, item);
-          byId.set(now.id, now);
-          byRef.set(now.source_ref, now);
-          out.push({ row, status: removed ? 'removed' : 'unchanged', id: now.id });
-        } catch (e) {
-          if (!(e instanceof ForbiddenError || e instanceof ConflictError)) throw e;
-          out.push({ row, status: 'rejected', errors: [asFieldError(path, e)] });
-        }
+        continue;
       }
+      const r = removals[next++];
+      if (!r) throw new Error('removeEntries returned fewer results than it was given');
+      out.push(
+        'refused' in r
+          ? { row, status: 'rejected', errors: [asFieldError(path, r.refused)] }
+          : { row, status: r.removed ? 'removed' : 'unchanged', id: r.entry.id },
+      );
     }
     return out;
   }

@@ -3,8 +3,8 @@ import { ordersOfEntries, type NewOrderRow, type OrderRow } from '../orders/orde
 import type { Plan } from '../rules/outcome-planner';
 import { entryPersonsOf } from './entry-facts';
 import { issueOrders, type IssueContext } from './issue-orders';
-import { ForbiddenError } from '../errors';
-import { endEntry, TRANSITIONS } from './entry-lifecycle';
+import { ConflictError, ForbiddenError } from '../errors';
+import { admit, endEntries, TRANSITIONS, type TransitionContext } from './entry-lifecycle';
 import type { components } from '../generated/openapi';
 import type { ListEntryInput, NormalisedEntry } from './entry-input';
 import { findEntriesBySourceRefs, otherActiveEntries, type EntryRow } from './list-entry-store';
@@ -167,6 +167,7 @@ const asIssued = (o: NewOrderRow): OrderRow => ({
 });
 
 type RemovalInput = components['schemas']['RemovalInput'];
+type Remover = TransitionContext & { authority: string | null };
 
 /**
  * The one removal decision, for single and batch removal, on an entry locked by the caller: only the authority that
@@ -177,17 +178,54 @@ type RemovalInput = components['schemas']['RemovalInput'];
 export async function removeEntry(
   trx: Knex.Transaction,
   row: EntryRow,
-  by: { authority: string | null; actor: string; at: Date; requestId?: string },
+  by: Remover,
   input: RemovalInput,
 ): Promise<{ removed: boolean; entry: EntryRow }> {
-  if (by.authority !== row.authority) throw ForbiddenError.coded('not_entry_authority_removal');
-  const removal = {
-    reason: input.reason,
-    decisionNo: input.decisionNo,
-    removedAt: by.at.toISOString(),
-    removedBy: by.actor,
-    ...(input.ground ? { ground: input.ground } : {}),
-  };
-  const { changed, entry } = await endEntry(trx, row, 'remove', by, { removal });
-  return { removed: changed, entry };
+  const [result] = await removeEntries(trx, by, [{ row, input }]);
+  if (!result || 'refused' in result) throw result?.refused;
+  return result;
 }
+
+/**
+ * removeEntry for a batch chunk, set-based (endEntries): one result per item, in order, a refusal as the error a single
+ * removal would throw. An entry named twice is removed by the first and unchanged by the rest, as one at a time.
+ */
+export async function removeEntries(
+  trx: Knex.Transaction,
+  by: Remover,
+  items: readonly { row: EntryRow; input: RemovalInput }[],
+): Promise<({ removed: boolean; entry: EntryRow } | { refused: ForbiddenError | ConflictError })[]> {
+  const removing = new Set<string>();
+  type Decision =
+    | { refused: ForbiddenError | ConflictError }
+    | { row: EntryRow; removal?: ReturnType<typeof removalOf> };
+  const decided = items.map(({ row, input }): Decision => {
+    // an entry an earlier item of this call removes is seen as removed
+    const state = removing.has(row.id) ? 'removed' : row.status;
+    if (by.authority !== row.authority) return { refused: ForbiddenError.coded('not_entry_authority_removal') };
+    try {
+      if (admit('remove', state) === 'repeat') return { row };
+    } catch (e) {
+      if (e instanceof ConflictError) return { refused: e };
+      throw e;
+    }
+    removing.add(row.id);
+    return { row, removal: removalOf(input, by) };
+  });
+  const endings = decided.flatMap((d) =>
+    'removal' in d && d.removal ? [{ row: d.row, record: { removal: d.removal } }] : [],
+  );
+  const ended = new Map((await endEntries(trx, 'remove', by, endings)).map((r) => [r.entry.id, r]));
+  return decided.map((d) => {
+    if ('refused' in d) return d;
+    return { removed: d.removal !== undefined, entry: ended.get(d.row.id)?.entry ?? d.row };
+  });
+}
+
+const removalOf = (input: RemovalInput, by: Remover) => ({
+  reason: input.reason,
+  decisionNo: input.decisionNo,
+  removedAt: by.at.toISOString(),
+  removedBy: by.actor,
+  ...(input.ground ? { ground: input.ground } : {}),
+});

@@ -45,7 +45,7 @@ export type NewEntryRow = EntryRow & {
  * Module functions, not EntryStore methods, each taking the caller's `trx`: what the writers call inside their own
  * transaction, on the primary by construction. insertEntriesIfNew and storedEntryRow (the RowWriters,
  * src/lists/row-writer.ts), otherActiveEntries and findEntriesBySourceRefs (writeEntries), lockEntry and lockEntries
- * (the service, batch removals, the expiry and consistency jobs, the procedures), markEntryState (endEntry,
+ * (the service, batch removals, the expiry and consistency jobs, the procedures), markEntriesEnded (endEntries,
  * src/lists/entry-lifecycle.ts) and updateEntryDescription (correctEntry). As methods they would thread an EntryStore
  * through the lifecycle and writer modules and every writer for no change of server.
  */
@@ -260,26 +260,41 @@ async function searchEntries(q: Q, f: EntryFilters, limit: number, after?: Curso
   return rows.map(entryOf);
 }
 
-/** Sets an entry's state and the record of how it got there (removal or revocation); the old removal is kept. */
-export async function markEntryState(
+/**
+ * Ends these entries: their new state, each one's removal or revocation record where it has one (a record not given
+ * stays as it was), and ended_at the first time an entry leaves active (when its restrictions and bans were lifted;
+ * a later revocation keeps it). One statement for one entry or a chunk; returns the rows as they now are, by id.
+ */
+export async function markEntriesEnded(
   q: Q,
-  id: string,
-  status: EntryRow['status'],
-  record: { removal?: components['schemas']['Removal']; revocation?: components['schemas']['Revocation'] },
+  status: Exclude<EntryRow['status'], 'active'>,
   at: Date,
-): Promise<EntryRow> {
-  const [row] = await q(TABLE)
-    .where({ id })
-    .update({
+  entries: readonly {
+    id: string;
+    removal?: components['schemas']['Removal'];
+    revocation?: components['schemas']['Revocation'];
+  }[],
+): Promise<Map<string, EntryRow>> {
+  // a record not given is '' (a text[] parameter of knex's has no nulls), kept as the row's own by nullif
+  const json = (v: object | null | undefined) => (v ? JSON.stringify(v) : '');
+  const { rows } = await q.raw<{ rows: ListEntryRecord[] }>(
+    `update list_entries e
+        set status = ?, updated_at = ?, ended_at = coalesce(e.ended_at, ?),
+            removal = coalesce(nullif(x.removal, '')::jsonb, e.removal),
+            revocation = coalesce(nullif(x.revocation, '')::jsonb, e.revocation)
+       from unnest(?::uuid[], ?::text[], ?::text[]) as x(id, removal, revocation)
+      where e.id = x.id
+      returning e.*`,
+    [
       status,
-      ...(record.removal ? { removal: JSON.stringify(record.removal) } : {}),
-      ...(record.revocation ? { revocation: JSON.stringify(record.revocation) } : {}),
-      // the first time it leaves active: when its restrictions and bans were lifted (a later revocation keeps it)
-      ...(status !== 'active' ? { ended_at: q.raw('coalesce(ended_at, ?)', [at]) } : {}),
-      updated_at: at,
-    })
-    .returning('*');
-  return entryOf(row as ListEntryRecord);
+      at,
+      at,
+      entries.map((e) => e.id),
+      entries.map((e) => json(e.removal)),
+      entries.map((e) => json(e.revocation)),
+    ],
+  );
+  return new Map(rows.map((r) => [r.id, entryOf(r)]));
 }
 
 /** The descriptive columns a correction may change (identity columns are not among them). */

@@ -44,7 +44,7 @@ const ROWS_PER_STATEMENT = 6000;
 /*
  * Module functions, not OrderStore methods: insertOrders (the INSERT RowWriter, src/lists/row-writer.ts),
  * ordersOfEntries (the entry writer, the consistency job's repair and the entry store, each in its own transaction or
- * read), liftOrdersOfEntry and revokeOrdersOfEntry (endEntry, src/lists/entry-lifecycle.ts, which every writer that
+ * read), liftOrdersOfEntries and revokeOrdersOfEntries (endEntries, src/lists/entry-lifecycle.ts, which every writer that
  * ends an entry calls in its own transaction: service, batch removals, expiry job, procedures). Each takes the
  * caller's `trx`, so it already runs where its caller writes; making them methods would thread an OrderStore through
  * the lifecycle module and every writer for no change of server.
@@ -216,48 +216,60 @@ async function listOrders(
 }
 
 /**
- * Lifts the orders still in effect (issued or implemented), with the removal ground when one was given; returns them
- * as they were before.
+ * Lifts the orders still in effect (issued or implemented) of these entries, each with its entry's removal ground
+ * (null when none was given); returns them as they were before. One statement locks them all (in id order, so two
+ * batches ending overlapping entries cannot deadlock) and one lifts them, for one entry or a chunk of thousands.
  */
-export async function liftOrdersOfEntry(
+export async function liftOrdersOfEntries(
   q: Q,
-  entryId: string,
+  entries: readonly { entryId: string; ground: string | null }[],
   at: Date,
-  ground: string | null = null,
 ): Promise<OrderRow[]> {
-  const before = await q(TABLE)
-    .where({ entry_id: entryId })
-    .whereIn('status', ['issued', 'implemented'])
-    .forUpdate()
-    .select('*');
+  const before = await lockOrdersOfEntries(
+    q,
+    entries.map((e) => e.entryId),
+    (w) => w.whereIn('status', ['issued', 'implemented']),
+  );
   if (before.length) {
-    await q(TABLE)
-      .whereIn(
-        'id',
-        before.map((o) => o.id),
-      )
-      .update({ status: 'lifted', lifted_at: at, updated_at: at, end_ground: ground });
+    const groundOf = new Map(entries.map((e) => [e.entryId, e.ground]));
+    await q.raw(
+      // no ground is '' in the array (a text[] parameter of knex's has no nulls): grounds are codes, never empty
+      `update orders o set status = 'lifted', lifted_at = ?, updated_at = ?, end_ground = nullif(x.ground, '')
+         from unnest(?::uuid[], ?::text[]) as x(id, ground)
+        where o.id = x.id`,
+      [at, at, before.map((o) => o.id), before.map((o) => groundOf.get(o.entry_id) ?? '')],
+    );
   }
   return withMeasures(q, before);
 }
 
 /**
- * Revokes every order of an entry not revoked yet, whatever its state (issued, fed back, even lifted: a revoked entry
- * was void from the start, so each department reverses what it did). The rows are locked first, so a feedback
+ * Revokes every order of these entries not revoked yet, whatever its state (issued, fed back, even lifted: a revoked
+ * entry was void from the start, so each department reverses what it did). The rows are locked first, so a feedback
  * arriving at the same moment either committed before (and is revoked now) or waits and then finds `revoked`.
  * Returns the orders as they were before.
  */
-export async function revokeOrdersOfEntry(q: Q, entryId: string, at: Date): Promise<OrderRow[]> {
-  const before = await q(TABLE).where({ entry_id: entryId }).whereNot('status', 'revoked').forUpdate().select('*');
+export async function revokeOrdersOfEntries(q: Q, entryIds: readonly string[], at: Date): Promise<OrderRow[]> {
+  const before = await lockOrdersOfEntries(q, entryIds, (w) => w.whereNot('status', 'revoked'));
   if (before.length) {
     await q(TABLE)
-      .whereIn(
-        'id',
-        before.map((o) => o.id),
-      )
+      .whereRaw('id = any(?::uuid[])', [before.map((o) => o.id)])
       .update({ status: 'revoked', revoked_at: at, updated_at: at, end_ground: 'revoked' });
   }
   return withMeasures(q, before);
+}
+
+/** The entries' orders that `which` keeps, locked in id order. */
+async function lockOrdersOfEntries(
+  q: Q,
+  entryIds: readonly string[],
+  which: (w: Knex.QueryBuilder) => Knex.QueryBuilder,
+): Promise<OrderRecord[]> {
+  if (entryIds.length === 0) return [];
+  return which(q(TABLE).whereRaw('entry_id = any(?::uuid[])', [[...entryIds]]))
+    .orderBy('id')
+    .forUpdate()
+    .select('*');
 }
 
 export interface NewEscalation {

@@ -1,6 +1,6 @@
 import { chinaDate } from '../src/time/dates';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -19,7 +19,8 @@ import { generate, type GeneratedFiles } from '../scripts/generate';
  *  (b) COPY of the same rows into the service's own tables (indexes, constraints, statement-level triggers) in a
  *      second migrated database holding the same preloaded rows.
  * The references time the COPY statements only (one per table, one transaction); the CLI figure is the import's
- * own wall time (file read, checks, rules and writes). Importer peak RSS is sampled from /proc.
+ * own wall time (file read, checks, rules and writes). Importer peak RSS is sampled from /proc. Then a fifth of the
+ * measured entries are removed through the CLI (`--remove`), with no reference: the rate of a removal file.
  */
 export async function benchIngestion(
   adminUrl: string,
@@ -112,6 +113,10 @@ export async function benchIngestion(
   const b = await copyInto(refUrl, 'public', dumped);
   load.push(os.loadavg()[0] as number);
 
+  log('removing a fifth of the measured entries through the CLI (--remove)');
+  await checkpoint(adminUrl);
+  const removed = await removeAFifth(svcUrl, work, mark, o.env);
+
   const autovacuum = await sql(svcUrl, 'show autovacuum');
   const rate = cli.rows / cli.seconds;
   const rateA = cli.rows / a.seconds;
@@ -128,6 +133,7 @@ export async function benchIngestion(
       `| ingestion vs (a) COPY into plain tables, entries/s | ${f(rate)} | ${f(rateA)} (${a.seconds.toFixed(1)} s) | ${pct(rate, rateA)} | ≥ 12% |`,
       `| ingestion vs (b) COPY into the service's tables, entries/s | ${f(rate)} | ${f(rateB)} (${b.seconds.toFixed(1)} s) | ${pct(rate, rateB)} | ≥ 80% |`,
       `| importer peak RSS, MB | ${f(cli.peakRss)} | | | ≤ 300 |`,
+      `| removal, entries/s (CLI --remove, ${f(removed.rows)} of them) | ${f(removed.rows / removed.seconds)} | | | |`,
     ],
     notes: [
       `ingestion: ${cli.seconds.toFixed(1)} s for ${f(cli.rows)} entries${o.preload ? `; preloaded ${f(o.preload)} at ${f(preloadRate)}/s` : ''}; rows written: ${rows}; ${(dumped.bytes / 2 ** 20).toFixed(0)} MB as COPY text`,
@@ -170,6 +176,37 @@ function builtImportCli(): string {
   return built;
 }
 
+/**
+ * Every fifth entry the measured import stored, removed by sourceRef through the CLI as an authority's removal file:
+ * a chunk is ended set-based (endEntries, src/lists/entry-lifecycle.ts), its orders lifted, audited and announced.
+ */
+async function removeAFifth(url: string, work: string, since: string, env: Record<string, string>) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const files = new Map<string, string[]>();
+  try {
+    const { rows } = await c.query<{ authority: string; source_ref: string }>(
+      'select authority, source_ref from list_entries where created_at >= $1 order by id',
+      [since],
+    );
+    rows.forEach((r, i) => {
+      if (i % 5 === 0) files.set(r.authority, [...(files.get(r.authority) ?? []), r.source_ref]);
+    });
+  } finally {
+    await c.end();
+  }
+  let seconds = 0;
+  let rows = 0;
+  for (const [authority, refs] of files) {
+    const file = path.join(work, `removals.${authority}.csv`);
+    writeFileSync(file, `sourceRef,reason,decisionNo\n${refs.map((r) => `${r},已履行,BENCH-移出-1`).join('\n')}\n`);
+    const r = await runImport(url, authority, file, env, undefined, 0, ['--remove']);
+    seconds += r.seconds;
+    rows += r.rows;
+  }
+  return { rows, seconds };
+}
+
 /** `npm run import` as a child process; its own figures (rows, seconds) and its peak RSS sampled from /proc. */
 export function runImport(
   url: string,
@@ -183,6 +220,8 @@ export function runImport(
    * refuses is reported, and its reason kept in FILE.rejected.csv, instead of losing an hour of loading). Default 0.
    */
   maxRejected = 0,
+  /** more arguments, e.g. --remove */
+  args: readonly string[] = [],
 ): Promise<{ rows: number; seconds: number; peakRss: number; rejected: number }> {
   const cli = builtImportCli();
   return new Promise((resolve, reject) => {
@@ -190,7 +229,7 @@ export function runImport(
       process.execPath,
       // as `npm run import` runs it (package.json): compiled, with a heap of 256 MB, so V8 collects before RSS
       // passes ~300 MB
-      ['--max-old-space-size=256', cli, '--authority', authority, '--quiet', file],
+      ['--max-old-space-size=256', cli, '--authority', authority, '--quiet', ...args, file],
       {
         cwd: projectRoot,
         env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...env },

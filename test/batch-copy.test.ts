@@ -172,6 +172,50 @@ describe('batch ingestion by COPY', () => {
     expect(await counts()).toEqual(after);
   });
 
+  it('a removal chunk lifts the orders of each entry with its own ground, in the events too (CSV 移出依据)', async () => {
+    const [a, b, c] = [enterpriseEntry(), enterpriseEntry(), enterpriseEntry()];
+    const created = await t.http.post('/v1/list-entries/batch').set(samr).send([a, b, c]).expect(200);
+    const ids = (created.body.results as Result[]).map((r) => r.id as string);
+    // a Chinese header, the ground column among them; c names no ground
+    const csv = [
+      '来源编号,列入原因,决定文书号,移出依据',
+      `${a.sourceRef},已补报年度报告,测移〔2026〕11号,performed`,
+      `${b.sourceRef},异议成立,测移〔2026〕12号,objection_upheld`,
+      `${c.sourceRef},其他原因,测移〔2026〕13号,`,
+      '',
+    ].join('\r\n');
+    const res = await t.http
+      .post('/v1/list-entries/removals/batch')
+      .set(samr)
+      .set('Content-Type', 'text/csv')
+      .send(csv)
+      .expect(200);
+    expect(res.body.summary).toEqual({ removed: 3, unchanged: 0, rejected: 0 });
+    const grounds = ['performed', 'objection_upheld', null];
+    for (const [i, id] of ids.entries()) {
+      const orders = await t.db('orders').where({ entry_id: id });
+      expect(orders.length).toBeGreaterThan(0);
+      expect(orders.map((o) => [o.status, o.end_ground])).toEqual(orders.map(() => ['lifted', grounds[i]]));
+      const events = await t
+        .db('webhook_outbox')
+        .where('type', 'order.lifted')
+        .whereIn(
+          'order_id',
+          orders.map((o) => o.id),
+        );
+      expect(events.map((e) => (e.data as { ground?: string }).ground ?? null)).toEqual(orders.map(() => grounds[i]));
+      const entry = await t.db('list_entries').where({ id }).first();
+      expect((entry?.removal as { ground?: string } | undefined)?.ground ?? null).toBe(grounds[i]);
+    }
+    // a ground that is not one is the row's error, named as the file names it
+    const bad = await t.http
+      .post('/v1/list-entries/removals/batch')
+      .set(samr)
+      .send([{ sourceRef: a.sourceRef, reason: '其他', decisionNo: '测移〔2026〕14号', ground: 'paid' }])
+      .expect(200);
+    expect(bad.body.results[0].errors.map((e: { path: string }) => e.path)).toEqual(['ground']);
+  });
+
   /** An entry row as writeEntries builds it: text with tabs, quotes and line breaks, jsonb and arrays. */
   const row = (sourceRef: string, over: Partial<NewEntryRow> = {}): NewEntryRow => ({
     id: newRowId(),

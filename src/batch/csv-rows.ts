@@ -24,7 +24,7 @@ export const ENTRY_COLUMNS = [
 ] as const;
 type EntryColumn = (typeof ENTRY_COLUMNS)[number];
 /** Removals name the entry by sourceRef or id (either column may be left out). */
-export const REMOVAL_COLUMNS = ['id', 'sourceRef', 'reason', 'decisionNo'] as const;
+export const REMOVAL_COLUMNS = ['id', 'sourceRef', 'reason', 'decisionNo', 'ground'] as const;
 /** The column a header cell names, or undefined: its API name (any case) or one of its Chinese labels. */
 function columnNamed(label: string, known: readonly string[]): string | undefined {
   const l = label.normalize('NFKC').replace(/\s+/g, '').toLowerCase();

@@ -1728,13 +1728,14 @@ export interface components {
             summary: components["schemas"]["BatchSummary"];
             results: components["schemas"]["BatchRowResult"][];
         };
-        /** @description One removal; exactly one of id and sourceRef */
+        /** @description One removal; exactly one of id and sourceRef; the ground as a single removal takes it (optional) */
         RemovalBatchItem: {
             /** Format: uuid */
             id?: string;
             sourceRef?: string;
             reason: string;
             decisionNo: string;
+            ground?: components["schemas"]["RemovalGround"];
         };
         RemovalBatchResult: {
             summary: {

@@ -27,6 +27,7 @@ export const COLUMN_LABELS: Record<string, readonly string[]> = {
   listingGround: ['列入依据', '列入情形'],
   termExtensionYears: ['延长年限', '延长期限（年）'],
   id: ['条目编号'],
+  ground: ['移出依据', '移出情形'],
   [ERRORS_COLUMN]: ['错误', '错误原因'],
 };
 

@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
 import { auditRowOf, auditTokenOf } from '../audit/audit-store';
 import { copyRows } from '../db/copy-rows';
-import { orderEventsOf, outboxRowOf } from '../webhooks/outbox';
-import { departmentsWithWebhooks } from '../webhooks/webhook-store';
+import { outboxRowOf, receivedOrderEvents } from '../webhooks/outbox';
 import { storedEntryRow, storedSourceRefs, type EntryRow, type NewEntryRow } from './list-entry-store';
 import type { RowWriter } from './row-writer';
 
@@ -21,17 +20,8 @@ export const COPY_WRITER: RowWriter = {
   entriesIfNew: copyEntriesIfNew,
   orders: (trx, rows) => copyRows(trx, 'orders', rows),
   audit: (trx, ctx, records) => copyRows(trx, 'audit_log', records, auditRowOf(ctx, auditTokenOf(ctx))),
-  issuedEvents: async (trx, orders, at) => {
-    if (orders.length === 0) return;
-    // only departments with a webhook get events (src/webhooks/outbox.ts says why)
-    const receivers = await departmentsWithWebhooks(trx);
-    const events = orderEventsOf(
-      'order.issued',
-      orders.filter((o) => receivers.has(o.department)),
-      at,
-    );
-    await copyRows(trx, 'webhook_outbox', events, outboxRowOf(at));
-  },
+  issuedEvents: async (trx, orders, at) =>
+    copyRows(trx, 'webhook_outbox', await receivedOrderEvents(trx, 'order.issued', orders, at), outboxRowOf(at)),
 };
 
 /**

@@ -71,20 +71,37 @@ export async function enqueueOrderEvents(
   at: Date,
   groundOf: GroundOf = noGround,
 ): Promise<void> {
-  if (orders.length === 0) return;
-  // only departments with a webhook get events (outboxRowsOf says why), picked before the events are built: a chunk
-  // of batch removals lifts ~7,000 orders, and building events for all of them to drop most was 6% of the CLI's CPU
+  await insertOutboxRows(trx, (await receivedOrderEvents(trx, type, orders, at, groundOf)).map(outboxRowOf(at)));
+}
+
+/**
+ * The events of these orders that go out: those to departments with a webhook (outboxRowsOf says why), picked
+ * before the events are built (a chunk of batch removals lifts ~7,000 orders, and building events for all of them to
+ * drop most was 6% of the CLI's CPU). enqueueOrderEvents INSERTs them; the COPY writer COPYs them.
+ */
+export async function receivedOrderEvents(
+  trx: Knex.Transaction,
+  type: 'order.issued' | 'order.lifted' | 'order.revoked',
+  orders: readonly (NewOrderRow | OrderRow)[],
+  at: Date,
+  groundOf: GroundOf = noGround,
+): Promise<OutboxEvent[]> {
+  if (orders.length === 0) return [];
   const receivers = await departmentsWithWebhooks(trx);
-  const theirs = orders.filter((o) => receivers.has(o.department));
-  await insertOutboxRows(trx, orderEventsOf(type, theirs, at, groundOf).map(outboxRowOf(at)));
+  return orderEventsOf(
+    type,
+    orders.filter((o) => receivers.has(o.department)),
+    at,
+    groundOf,
+  );
 }
 
 /** The removal ground an order.lifted event names for an order (its entry's removal's), or null. */
 type GroundOf = (order: NewOrderRow | OrderRow) => string | null;
 const noGround: GroundOf = () => null;
 
-/** The events enqueueOrderEvents enqueues (the COPY writer writes them its own way). */
-export function orderEventsOf(
+/** order.* events for each of these orders, announcing each in its new state. */
+function orderEventsOf(
   type: 'order.issued' | 'order.lifted' | 'order.revoked',
   orders: readonly (NewOrderRow | OrderRow)[],
   at: Date,

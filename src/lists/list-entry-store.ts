@@ -275,24 +275,15 @@ export async function markEntriesEnded(
     revocation?: components['schemas']['Revocation'];
   }[],
 ): Promise<Map<string, EntryRow>> {
-  // a record not given is '' (a text[] parameter of knex's has no nulls), kept as the row's own by nullif
-  const json = (v: object | null | undefined) => (v ? JSON.stringify(v) : '');
+  // one JSON array of the entries: a record not given is null there, and the row keeps its own
   const { rows } = await q.raw<{ rows: ListEntryRecord[] }>(
     `update list_entries e
         set status = ?, updated_at = ?, ended_at = coalesce(e.ended_at, ?),
-            removal = coalesce(nullif(x.removal, '')::jsonb, e.removal),
-            revocation = coalesce(nullif(x.revocation, '')::jsonb, e.revocation)
-       from unnest(?::uuid[], ?::text[], ?::text[]) as x(id, removal, revocation)
+            removal = coalesce(x.removal, e.removal), revocation = coalesce(x.revocation, e.revocation)
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, removal jsonb, revocation jsonb)
       where e.id = x.id
       returning e.*`,
-    [
-      status,
-      at,
-      at,
-      entries.map((e) => e.id),
-      entries.map((e) => json(e.removal)),
-      entries.map((e) => json(e.revocation)),
-    ],
+    [status, at, at, JSON.stringify(entries)],
   );
   return new Map(rows.map((r) => [r.id, entryOf(r)]));
 }

@@ -233,11 +233,10 @@ export async function liftOrdersOfEntries(
   if (before.length) {
     const groundOf = new Map(entries.map((e) => [e.entryId, e.ground]));
     await q.raw(
-      // no ground is '' in the array (a text[] parameter of knex's has no nulls): grounds are codes, never empty
-      `update orders o set status = 'lifted', lifted_at = ?, updated_at = ?, end_ground = nullif(x.ground, '')
-         from unnest(?::uuid[], ?::text[]) as x(id, ground)
+      `update orders o set status = 'lifted', lifted_at = ?, updated_at = ?, end_ground = x.ground
+         from jsonb_to_recordset(?::jsonb) as x(id uuid, ground text)
         where o.id = x.id`,
-      [at, at, before.map((o) => o.id), before.map((o) => groundOf.get(o.entry_id) ?? '')],
+      [at, at, JSON.stringify(before.map((o) => ({ id: o.id, ground: groundOf.get(o.entry_id) ?? null })))],
     );
   }
   return withMeasures(q, before);

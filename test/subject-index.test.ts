@@ -106,6 +106,33 @@ describe('subject index', () => {
     expect(usccs.every((u) => !t.app.subjectIndex.surelyClear(enterpriseKey(u)))).toBe(true);
   });
 
+  it("cuts a statement's keys into NOTIFY payloads of at most 7,000 bytes, each key in one (migration 20261206400000)", async () => {
+    const conn = (await t.db.client.acquireConnection()) as import('pg').PoolClient;
+    const payloads: string[] = [];
+    const onNotification = (n: { channel: string; payload?: string }) => {
+      if (n.channel === 'subjects_in_force' && n.payload) payloads.push(n.payload);
+    };
+    conn.on('notification', onNotification);
+    try {
+      await conn.query('listen subjects_in_force');
+      // 700 enterprises: 'u' and an 18-character USCC, ~14,000 bytes of keys with their commas
+      const rows = Array.from({ length: 700 }, () => enterpriseEntry());
+      await t.http.post('/v1/list-entries/batch').set(samr).send(rows).expect(200);
+      const wanted = new Set(rows.map((r) => enterpriseKey((r.subject as { uscc: string }).uscc)));
+      const seen = () => payloads.flatMap((p) => p.split(',')).filter((k) => wanted.has(k));
+      await waitFor('the notifications', () => new Set(seen()).size === wanted.size, 2000);
+      const ours = payloads.filter((p) => p.split(',').some((k) => wanted.has(k)));
+      expect(ours.length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...ours.map((p) => Buffer.byteLength(p)))).toBeLessThanOrEqual(7000);
+      // each key once: the parts do not overlap
+      expect(seen()).toHaveLength(wanted.size);
+    } finally {
+      conn.removeListener('notification', onNotification);
+      await conn.query('unlisten subjects_in_force');
+      await t.db.client.releaseConnection(conn);
+    }
+  });
+
   it('stops answering from the index when its connection is lost, and reloads on reconnect', async () => {
     await db2.raw(`select pg_terminate_backend(pid) from pg_stat_activity
                     where application_name = 'joint-punishment-index' and datname = current_database() and pid <> pg_backend_pid()`);

@@ -173,6 +173,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
       calendar,
       departments,
       procedures: deps.rules.procedures,
+      durationOf: (code) => planner.durationOf(code),
     }),
     checks: new CheckService(
       { primary: db, checks: new CheckStore(db, new MeasureSetCache()), decisions: decisionStore },

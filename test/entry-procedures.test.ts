@@ -286,6 +286,77 @@ describe('objection, correction, revocation and credit restoration', () => {
       .expect(400);
   });
 
+  it('a corrected expiry or decision date moves the terms of the measures in force, and their departments are told', async () => {
+    type Measure = { code: string; until: string | null };
+    const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10', expiresAt: '2026-06-30' }));
+    const uscc = entry.subject.uscc;
+    const mofOrder = entry.orders.find((o) => o.department === 'mof') as { id: string };
+    await t.http.post(`/v1/orders/${mofOrder.id}/feedback`).set(mof).send({ outcome: 'implemented' }).expect(200);
+    const measuresOf = async () =>
+      (
+        (await t.http.get(`/v1/list-entries/${entry.id}`).set(samr).expect(200)).body.orders as {
+          department: string;
+          measures: Measure[];
+        }[]
+      ).flatMap((o) => o.measures.map((m) => ({ ...m, department: o.department })));
+    const issued = await measuresOf();
+    // the 2024 公示条例 ban on the legal representative runs 3 years from the decision; the rest while listed
+    const BAN = 'gsr2024-legal-representative-ban';
+    expect(issued.find((m) => m.code === BAN)?.until).toBe('2029-02-09');
+    expect(issued.filter((m) => m.code !== BAN).every((m) => m.until === '2026-06-30')).toBe(true);
+
+    // the authority had typed the wrong year for the end of the term
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(samr)
+      .send({ reason: '期限录错', changes: { expiresAt: '2027-06-30' } })
+      .expect(200);
+    const moved = await measuresOf();
+    expect(moved.find((m) => m.code === BAN)?.until).toBe('2029-02-09');
+    expect(moved.filter((m) => m.code !== BAN).every((m) => m.until === '2027-06-30')).toBe(true);
+    // past the old date, the entry still listed: the procurement desk is still told to restrict, until the new date
+    t.clock.set(new Date('2026-08-01T02:00:00Z'));
+    const later = await procurementCheck(uscc);
+    expect(later.body.restricted).toBe(true);
+    expect(later.body.measures.every((m: Measure) => m.until === '2027-06-30')).toBe(true);
+
+    // mof (subscribed) hears of its order as it now stands; the order kept its feedback
+    const told = await t.db('webhook_outbox').where({ type: 'order.amended', order_id: mofOrder.id });
+    expect(told).toHaveLength(1);
+    const data = told[0]?.data;
+    const order = (typeof data === 'string' ? JSON.parse(data) : data).order;
+    expect(order).toMatchObject({ id: mofOrder.id, status: 'implemented' });
+    expect(order.measures.every((m: Measure) => m.until === '2027-06-30')).toBe(true);
+    // each moved order says before and after in the entry's history
+    const history = async () =>
+      (await t.http.get(`/v1/list-entries/${entry.id}/history`).set(samr).expect(200)).body.items;
+    const amended = (await history()).filter((i: { action: string }) => i.action === 'order.amended');
+    // every order holding a measure that lasts while listed (one order a department); the ban's own order keeps
+    expect(amended).toHaveLength(new Set(issued.filter((m) => m.code !== BAN).map((m) => m.department)).size);
+    expect(amended.length).toBeLessThan(entry.orders.length);
+    const mofAmended = amended.find((i: { entityId: string }) => i.entityId === mofOrder.id);
+    expect(Object.values(mofAmended.before.until)).toEqual(expect.arrayContaining(['2026-06-30']));
+    expect(mofAmended.after).toMatchObject({ expiresAt: '2027-06-30', decidedAt: '2026-02-10' });
+
+    // a corrected decision date moves the fixed term (3 years from the decision), and only the orders holding it
+    t.clock.set(NOW);
+    const before = await t.count('webhook_outbox', { type: 'order.amended' });
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(samr)
+      .send({ reason: '决定日期录错', changes: { decidedAt: '2026-01-20' } })
+      .expect(200);
+    const again = await measuresOf();
+    expect(again.find((m) => m.code === BAN)?.until).toBe('2029-01-19');
+    expect(again.filter((m) => m.code !== BAN).every((m) => m.until === '2027-06-30')).toBe(true);
+    const banHolders = new Set(again.filter((m) => m.code === BAN).map((m) => m.department));
+    const toSubscribed = [...banHolders].filter((d) => ['mof', 'samr', 'ndrc'].includes(d)).length;
+    expect((await t.count('webhook_outbox', { type: 'order.amended' })) - before).toBe(toSubscribed);
+    expect(
+      (await history()).filter((i: { action: string }) => i.action === 'order.amended').length - amended.length,
+    ).toBe(banHolders.size);
+  });
+
   it('credit restoration: too early is 422 with the date; approved removes with ground credit_restored and hides the entry', async () => {
     const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10' }));
     const application = {

@@ -226,7 +226,13 @@ export interface WebhookOutboxRecord {
   id: string;
   seq: number;
   department: string;
-  type: 'order.issued' | 'order.lifted' | 'order.escalated' | 'order.revoked' | 'decision.basis_revoked';
+  type:
+    | 'order.issued'
+    | 'order.lifted'
+    | 'order.escalated'
+    | 'order.revoked'
+    | 'order.amended'
+    | 'decision.basis_revoked';
   order_id: string | null;
   occurred_at: Date;
   data: JsonValue;

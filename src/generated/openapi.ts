@@ -359,6 +359,12 @@ export interface paths {
          * @description Only descriptive fields: subject name, reason, decision number and date, the legal representative's name, the
          *     term's last day. Identity fields (USCC, ID number, list type, subject kind) cannot be corrected: 422 — revoke
          *     the entry and list the right subject again. A correction changing nothing returns the entry unchanged.
+         *     A corrected decision date or last day moves the terms (`until`) of the measures in force on the entry's orders
+         *     (issued or implemented; lifted and revoked ones keep theirs): a measure lasting while listed ends on the new
+         *     last day, a fixed one (e.g. the 3-year ban on the legal representative) counts from the new decision date.
+         *     Checks answer by the new terms at once. Each moved order gets an `order.amended` row in the entry's history
+         *     (each measure's term before and after) and its department an `order.amended` webhook event with the order as
+         *     it now stands.
          */
         post: operations["correctListEntry"];
         delete?: never;
@@ -853,7 +859,7 @@ export interface paths {
         /**
          * Where the department receives its order events (the department itself or the administrator). The secret signs every delivery and is never returned.
          * @description Each delivery is `POST <url>` with `Content-Type: application/json`, body
-         *     `{ "id", "type" (order.issued | order.lifted | order.escalated), "occurredAt", "data": { "order" } }`
+         *     `{ "id", "type" (order.issued | order.lifted | order.escalated | order.revoked | order.amended), "occurredAt", "data": { "order" } }`
          *     and the Standard Webhooks headers `webhook-id` (= `id`), `webhook-timestamp` (Unix seconds) and
          *     `webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`; refuse
          *     timestamps more than 5 minutes from your clock. The key is the secret's UTF-8 bytes, or the decoded bytes of
@@ -861,6 +867,8 @@ export interface paths {
          *     and will be removed in the next release.
          *     Delivery is at least once, in order per department, retried with exponential backoff until a 2xx answer;
          *     de-duplicate on `id`. order.escalated goes to the supervising departments and adds `data.escalation`.
+         *     order.revoked: the entry was void from the start (撤销), reverse what you did. order.amended: a correction
+         *     (更正) of the entry's dates moved the terms (`until`) of the order's measures; `data.order` is the order now.
          *     Events are queued from the webhook's registration on; orders issued before are listed at GET /v1/orders.
          *     The url must resolve to public addresses only (no loopback, private, link-local, CGNAT, unique-local or
          *     metadata targets) unless the operator's WEBHOOK_ALLOWED_HOSTS names it: otherwise 400 naming `url`. It is

@@ -6,6 +6,7 @@ import type { components } from '../generated/openapi';
 import { chinaDate } from '../time/dates';
 import { admit, TRANSITIONS, type TransitionContext } from './entry-lifecycle';
 import { updateEntryDescription, type CorrectableColumns, type EntryRow } from './list-entry-store';
+import { moveOrderTerms, type MeasureDurations } from './order-terms';
 
 type Changes = components['schemas']['CorrectionChanges'];
 
@@ -16,7 +17,9 @@ const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
  * 更正 (法释〔2017〕7号 Art. 9 ¶2, 总局令第45号 Art. 12): the descriptive fields of an active entry, on a row the caller
  * has locked. Identity fields are refused with 422 (revoke and list again). Dates stay within what a listing allows:
  * the decision is not in the future, and the term does not end before the decision. Before and after of every changed
- * field are audited (the entry's history shows them). A correction that changes nothing changes nothing (a repeat).
+ * field are audited (the entry's history shows them). A corrected date moves the terms of the measures in force on
+ * the entry's orders (src/lists/order-terms.ts), with their departments told. A correction that changes nothing
+ * changes nothing (a repeat).
  */
 export async function correctEntry(
   trx: Knex.Transaction,
@@ -24,6 +27,7 @@ export async function correctEntry(
   changes: Changes,
   why: { reason: string; decisionNo?: string; objectionId?: string },
   ctx: TransitionContext,
+  durationOf: MeasureDurations,
 ): Promise<{ changed: boolean; entry: EntryRow }> {
   const identity = IDENTITY_FIELDS.filter((f) => changes[f] !== undefined);
   if (identity.length)
@@ -93,5 +97,7 @@ export async function correctEntry(
       },
     },
   ]);
+  // the entry's row is locked by the caller, its orders now: the lock order of every writer of an entry and its orders
+  await moveOrderTerms(trx, row, entry, durationOf, ctx);
   return { changed: true, entry };
 }

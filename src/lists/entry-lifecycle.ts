@@ -53,7 +53,7 @@ interface TransitionSpec {
   /** restrictions and officer bans: read from the entry's orders while it is active, lifted at its ended_at */
   measures: 'insert' | 'keep' | 'end';
   audit: string;
-  webhook: 'order.issued' | 'order.lifted' | 'order.revoked' | null;
+  webhook: 'order.issued' | 'order.lifted' | 'order.revoked' | 'order.amended' | null;
   /** decision records that relied on the entry get the append-only basis-revoked mark (and their askers a webhook) */
   marksDecisions: boolean;
   /** A repeat on an entry already in `to` changes nothing (idempotent), rather than refusing. */
@@ -90,7 +90,8 @@ export const TRANSITIONS: Readonly<Record<TransitionName, TransitionSpec>> = {
     orders: 'keep',
     measures: 'keep',
     audit: 'entry.corrected',
-    webhook: null,
+    // only for the orders whose measures' terms a corrected date moves (src/lists/order-terms.ts)
+    webhook: 'order.amended',
     marksDecisions: false,
     repeatable: false,
   },

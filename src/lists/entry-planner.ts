@@ -1,6 +1,7 @@
 import type { PersonKeyer } from '../identity/person-key';
 import { factsOf, planOutcome, type EntryForRules, type Plan } from '../rules/outcome-planner';
 import type { RuleEngine } from '../rules/rule-engine';
+import type { Duration } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
@@ -10,11 +11,21 @@ import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './ent
  * the consistency job and the bench all plan here, so what is simulated is what is issued. Nothing is stored.
  */
 export class EntryPlanner {
+  /** Each measure's term by its code (codes are unique across the rule set: src/rules/citations.ts). */
+  private readonly durations: Map<string, Duration>;
+
   constructor(
     private readonly engine: RuleEngine,
     private readonly keyOf: PersonKeyer,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.durations = new Map(engine.loaded.rules.map((r) => [r.event.params.code, r.event.params.duration]));
+  }
+
+  /** The term of the measure with this code in the loaded rules; undefined for a code they no longer hold. */
+  durationOf(code: string): Duration | undefined {
+    return this.durations.get(code);
+  }
 
   /** An entry as submitted: checked (ValidationError naming every bad field), reduced to keyed hashes, planned. */
   async plan(input: ListEntryInput): Promise<{ normalised: NormalisedEntry; plan: Plan }> {

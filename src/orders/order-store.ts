@@ -258,6 +258,29 @@ export async function revokeOrdersOfEntries(q: Q, entryIds: readonly string[], a
   return withMeasures(q, before);
 }
 
+/** An entry's orders in force (issued or implemented), locked in id order, with their measures. */
+export async function lockOrdersInForce(q: Q, entryId: string): Promise<OrderRow[]> {
+  return withMeasures(
+    q,
+    await lockOrdersOfEntries(q, [entryId], (w) => w.whereIn('status', ['issued', 'implemented'])),
+  );
+}
+
+/** New terms (`until` per measure, in the set's order) for orders the caller has locked. */
+export async function setOrderUntils(
+  q: Q,
+  changes: readonly { id: string; untils: Untils }[],
+  at: Date,
+): Promise<void> {
+  if (changes.length === 0) return;
+  await q.raw(
+    `update orders o set measure_untils = x.untils, updated_at = ?
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, untils date[])
+      where o.id = x.id`,
+    [at, JSON.stringify(changes)],
+  );
+}
+
 /** The entries' orders that `which` keeps, locked in id order. */
 async function lockOrdersOfEntries(
   q: Q,

@@ -8,6 +8,7 @@ import { fieldError } from '../i18n/messages';
 import type { ProcedureDeadline } from '../generated/rule-files';
 import type { components } from '../generated/openapi';
 import { correctEntry } from '../lists/entry-correction';
+import type { MeasureDurations } from '../lists/order-terms';
 import { admit, endEntry, revocationOf, TRANSITIONS, type TransitionContext } from '../lists/entry-lifecycle';
 import { lockEntry, type EntryRow } from '../lists/list-entry-store';
 import type { ListType } from '../rules/rule-types';
@@ -37,6 +38,8 @@ export interface ProcedureDeps {
   calendar: WorkingDayCalendar;
   departments: DepartmentDirectory;
   procedures: Map<ListType, LoadedProcedure>;
+  /** Measures' terms, for a correction decided on an objection (src/lists/order-terms.ts). */
+  durationOf: MeasureDurations;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -184,7 +187,14 @@ export class ProcedureService {
         await endEntry(trx, entry, 'revoke', by, { revocation });
       } else if (input.remedy === 'correction') {
         const why = { reason: input.reason, decisionNo: input.decisionNo, objectionId: id };
-        await correctEntry(trx, entry, input.correction as components['schemas']['CorrectionChanges'], why, by);
+        await correctEntry(
+          trx,
+          entry,
+          input.correction as components['schemas']['CorrectionChanges'],
+          why,
+          by,
+          this.d.durationOf,
+        );
       }
       const row = await this.d.store.setDecision(trx, 'objections', id, input.outcome, decision, now);
       await this.audit(

@@ -78,15 +78,23 @@ export function factsOf(entry: EntryForRules): EntryFacts {
   };
 }
 
-/** Last day a measure is in force; null while the entry is listed without an end date. */
+/**
+ * Last day a measure of this duration is in force for an entry with these dates; null while the entry is listed
+ * without an end date. Planning issues it; a correction of either date moves it (src/lists/order-terms.ts).
+ */
+export function measureUntil(duration: Duration, entry: Pick<EntryForRules, 'decidedAt' | 'expiresAt'>): string | null {
+  return duration.type === 'fixed' ? addDays(addYears(entry.decidedAt, duration.years), -1) : entry.expiresAt;
+}
+
+/** measureUntil, with the fixed terms of one entry remembered by their years (an entry's measures share a few). */
 function untilOf(
   duration: Duration,
   entry: Pick<EntryForRules, 'decidedAt' | 'expiresAt'>,
-  fixed: Map<number, string>,
+  fixed: Map<number, string | null>,
 ): string | null {
   if (duration.type !== 'fixed') return entry.expiresAt;
   let until = fixed.get(duration.years);
-  if (until === undefined) fixed.set(duration.years, (until = addDays(addYears(entry.decidedAt, duration.years), -1)));
+  if (until === undefined) fixed.set(duration.years, (until = measureUntil(duration, entry)));
   return until;
 }
 
@@ -129,7 +137,7 @@ export function planOutcome(entry: EntryForRules, fired: LoadedRule[]): Plan {
   const bans: PlannedBan[] = [];
   const subject = entry.subject;
   // an entry's rules share a few fixed terms (3 and 5 years): each computed once an entry
-  const fixedUntils = new Map<number, string>();
+  const fixedUntils = new Map<number, string | null>();
 
   for (const rule of fired) {
     const { type, params } = rule.event;

@@ -4,7 +4,7 @@ import { toOrder, type Order } from '../orders/order-view';
 import { departmentsWithWebhooks } from './webhook-store';
 import { newRowId } from '../db/row-id';
 
-type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated' | 'order.revoked';
+type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated' | 'order.revoked' | 'order.amended';
 
 export interface OutboxEvent {
   department: string;

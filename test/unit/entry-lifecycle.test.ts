@@ -56,7 +56,10 @@ describe('the entry lifecycle table', () => {
     });
     // an objection or a correction leaves the measures in force (no national text suspends a disputed listing)
     for (const n of ['object', 'correct', 'applyForRestoration'] as const)
-      expect(TRANSITIONS[n]).toMatchObject({ to: 'active', orders: 'keep', measures: 'keep', webhook: null });
+      expect(TRANSITIONS[n]).toMatchObject({ to: 'active', orders: 'keep', measures: 'keep' });
+    // a corrected date moves the measures' terms, and their departments are told
+    expect(TRANSITIONS.correct.webhook).toBe('order.amended');
+    expect([TRANSITIONS.object.webhook, TRANSITIONS.applyForRestoration.webhook]).toEqual([null, null]);
   });
 
   it('refuses listing a revoked entry again under its sourceRef, and only that', () => {

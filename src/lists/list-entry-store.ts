@@ -188,6 +188,17 @@ export async function lockEntry(trx: Knex.Transaction, id: string): Promise<Entr
   return row && entryOf(row);
 }
 
+/** Locks these entries in id order (see lockEntries); those that no longer exist are left out. */
+export async function lockEntriesById(trx: Knex.Transaction, ids: readonly string[]): Promise<EntryRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx(TABLE)
+    .whereRaw('id = any(?::uuid[])', [[...ids]])
+    .orderBy('id')
+    .forUpdate()
+    .select('*');
+  return rows.map(entryOf);
+}
+
 /**
  * Locks the entries named by id, or by the authority's sourceRef, in id order: two transactions locking overlapping
  * sets take the locks in the same order and cannot deadlock.

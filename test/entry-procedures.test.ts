@@ -109,6 +109,37 @@ describe('objection, correction, revocation and credit restoration', () => {
     expect(samrFigures.objections.overdue).toBeGreaterThanOrEqual(1);
   });
 
+  it('lists overdue objections oldest deadline first, page by page, each once', async () => {
+    const mine: string[] = [];
+    // received (and recorded) a week apart, the latest first: newest first is this order, oldest deadline the reverse
+    for (const day of ['2026-03-09', '2026-03-02', '2026-02-23']) {
+      t.clock.set(new Date(`${day}T02:00:00Z`));
+      const entry = await list(enterpriseEntry({ listType: 'abnormal_operations', decidedAt: '2026-02-10' }));
+      const res = await t.http
+        .post(`/v1/list-entries/${entry.id}/objections`)
+        .set(samr)
+        .send(objection({ receivedAt: `${day}T01:00:00Z` }))
+        .expect(201);
+      mine.push(res.body.id);
+    }
+    t.clock.set(new Date('2026-06-01T02:00:00Z'));
+    const walked: { id: string; decideBy: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t.http.get('/v1/objections').query({ overdue: true, limit: 1, cursor }).set(ndrc).expect(200);
+      walked.push(...page.body.items);
+      cursor = page.body.nextCursor ?? undefined;
+    } while (cursor);
+    const dates = walked.map((o) => o.decideBy);
+    expect(dates).toEqual([...dates].sort());
+    expect(new Set(walked.map((o) => o.id)).size).toBe(walked.length);
+    // the one received first is due first
+    expect(walked.map((o) => o.id).filter((id) => mine.includes(id))).toEqual([...mine].reverse());
+    // the whole list stays newest first
+    const all = await t.http.get('/v1/objections').query({ limit: 100 }).set(ndrc).expect(200);
+    expect(all.body.items.map((o: { id: string }) => o.id).filter((id: string) => mine.includes(id))).toEqual(mine);
+  });
+
   it('an objection upheld by revocation voids the entry: orders revoked, checks clear, decision records marked', async () => {
     const entry = await list();
     const uscc = entry.subject.uscc;

@@ -17,7 +17,13 @@ import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
 import type { WorkingDayCalendar } from '../time/working-days';
 import { appliedProcedure, citeBasis, lastDayOf, type Anchors } from './procedure-deadlines';
-import type { ObjectionRow, ProcedureStore, ProcedureTable, RestorationRow } from './procedure-store';
+import {
+  recordKeyOf,
+  type ObjectionRow,
+  type ProcedureStore,
+  type ProcedureTable,
+  type RestorationRow,
+} from './procedure-store';
 import { newRowId } from '../db/row-id';
 
 type Objection = components['schemas']['Objection'];
@@ -434,7 +440,7 @@ export class ProcedureService {
     const today = chinaDate(this.d.clock.now());
     const filters = { status: q.status, authority, entry: q.entry, overdue: q.overdue, today };
     const rows = await this.d.store.list(table, filters, limit, decodeCursor(q.cursor));
-    const page = pageOf(rows, limit, (r) => ({ at: new Date(r.created_at).toISOString(), id: r.id }));
+    const page = pageOf(rows, limit, recordKeyOf(filters));
     return { items: page.items.map((r) => view(r as never, today)), nextCursor: page.nextCursor };
   }
 

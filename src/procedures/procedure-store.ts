@@ -102,6 +102,17 @@ export interface RecordFilters {
   today: string;
 }
 
+/**
+ * The cursor key of a record in its list's order: newest first by creation, or, for the overdue list, oldest
+ * deadline first (decide_by, a date, carried as the instant of its midnight UTC, the shape every cursor has).
+ */
+export const recordKeyOf =
+  (f: Pick<RecordFilters, 'overdue'>) =>
+  (r: { id: string; created_at: Date | string; decide_by: string | null }): CursorKey =>
+    f.overdue === true
+      ? { at: `${r.decide_by}T00:00:00.000Z`, id: r.id }
+      : { at: new Date(r.created_at).toISOString(), id: r.id };
+
 async function listRecords<T extends ProcedureTable>(
   q: Q,
   table: T,
@@ -116,6 +127,16 @@ async function listRecords<T extends ProcedureTable>(
   if (f.overdue === true) query.where('status', 'received').where('decide_by', '<', f.today);
   if (f.overdue === false)
     query.where((w) => w.whereNot('status', 'received').orWhereNull('decide_by').orWhere('decide_by', '>=', f.today));
+  if (f.overdue === true) {
+    // the spec's order for the overdue list: the oldest deadline first, the one to chase first (recordKeyOf's key)
+    if (after) query.whereRaw('(decide_by, id) > (left(?, 10)::date, ?::uuid)', [after.at, after.id]);
+    return query
+      .orderBy([
+        { column: 'decide_by', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(limit + 1);
+  }
   if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.at, after.id]);
   return query
     .orderBy([

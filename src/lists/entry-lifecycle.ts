@@ -5,8 +5,9 @@ import { ConflictError } from '../errors';
 import type { MessageRef } from '../i18n/messages';
 import type { components } from '../generated/openapi';
 import { countEntryTransition } from '../metrics/metrics';
-import { liftOrdersOfEntries, revokeOrdersOfEntries, type OrderRow } from '../orders/order-store';
-import { enqueueOrderEvents } from '../webhooks/outbox';
+import type { OrderRecord } from '../db/tables';
+import { liftOrdersOfEntries, revokeOrdersOfEntries } from '../orders/order-store';
+import { enqueueEndedOrderEvents } from '../webhooks/outbox';
 import { markEntriesEnded, type EntryRow } from './list-entry-store';
 import { INSERT_WRITER, type RowWriter } from './row-writer';
 
@@ -231,8 +232,8 @@ export interface EndResult {
   changed: boolean;
   /** the entry as it now is */
   entry: EntryRow;
-  /** the orders this call lifted or revoked, as they were before */
-  orders: OrderRow[];
+  /** the orders this call lifted or revoked, as they were stored before (measures not rebuilt) */
+  orders: OrderRecord[];
 }
 
 /**
@@ -286,7 +287,7 @@ export async function endEntries(
           ending.map((e) => ({ entryId: e.row.id, ground: groundOf(e) })),
           ctx.at,
         );
-  const ordersOf = new Map<string, OrderRow[]>();
+  const ordersOf = new Map<string, OrderRecord[]>();
   for (const o of orders) {
     const own = ordersOf.get(o.entry_id);
     if (own) own.push(o);
@@ -301,7 +302,7 @@ export async function endEntries(
   if (spec.webhook === 'order.lifted' || spec.webhook === 'order.revoked') {
     // each order announced with its entry's ground (a removal names why, e.g. credit_restored)
     const groundOfEntry = new Map(ending.map((e) => [e.row.id, groundOf(e)]));
-    await enqueueOrderEvents(trx, spec.webhook, orders, ctx.at, (o) => groundOfEntry.get(o.entry_id) ?? null);
+    await enqueueEndedOrderEvents(trx, spec.webhook, orders, ctx.at, (o) => groundOfEntry.get(o.entry_id) ?? null);
   }
   for (const e of ending) {
     const entry = updated.get(e.row.id) as EntryRow;
@@ -323,7 +324,7 @@ function endingAudit(
   spec: TransitionSpec,
   ctx: TransitionContext,
   { row, record }: EntryEnding,
-  orders: readonly OrderRow[],
+  orders: readonly OrderRecord[],
   ground: string | null,
 ): AuditRecord[] {
   const orderAfter =

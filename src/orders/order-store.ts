@@ -217,14 +217,16 @@ async function listOrders(
 
 /**
  * Lifts the orders still in effect (issued or implemented) of these entries, each with its entry's removal ground
- * (null when none was given); returns them as they were before. One statement locks them all (in id order, so two
- * batches ending overlapping entries cannot deadlock) and one lifts them, for one entry or a chunk of thousands.
+ * (null when none was given); returns them as they were before, as stored (measures not rebuilt: a chunk of batch
+ * removals lifts ~7,000 orders, and only those announced by webhook need them: withMeasures). One statement locks
+ * them all (in id order, so two batches ending overlapping entries cannot deadlock) and one lifts them, for one entry
+ * or a chunk of thousands.
  */
 export async function liftOrdersOfEntries(
   q: Q,
   entries: readonly { entryId: string; ground: string | null }[],
   at: Date,
-): Promise<OrderRow[]> {
+): Promise<OrderRecord[]> {
   const before = await lockOrdersOfEntries(
     q,
     entries.map((e) => e.entryId),
@@ -239,23 +241,23 @@ export async function liftOrdersOfEntries(
       [at, at, JSON.stringify(before.map((o) => ({ id: o.id, ground: groundOf.get(o.entry_id) ?? null })))],
     );
   }
-  return withMeasures(q, before);
+  return before;
 }
 
 /**
  * Revokes every order of these entries not revoked yet, whatever its state (issued, fed back, even lifted: a revoked
  * entry was void from the start, so each department reverses what it did). The rows are locked first, so a feedback
  * arriving at the same moment either committed before (and is revoked now) or waits and then finds `revoked`.
- * Returns the orders as they were before.
+ * Returns the orders as they were before, as stored (see liftOrdersOfEntries).
  */
-export async function revokeOrdersOfEntries(q: Q, entryIds: readonly string[], at: Date): Promise<OrderRow[]> {
+export async function revokeOrdersOfEntries(q: Q, entryIds: readonly string[], at: Date): Promise<OrderRecord[]> {
   const before = await lockOrdersOfEntries(q, entryIds, (w) => w.whereNot('status', 'revoked'));
   if (before.length) {
     await q(TABLE)
       .whereRaw('id = any(?::uuid[])', [before.map((o) => o.id)])
       .update({ status: 'revoked', revoked_at: at, updated_at: at, end_ground: 'revoked' });
   }
-  return withMeasures(q, before);
+  return before;
 }
 
 /** An entry's orders in force (issued or implemented), locked in id order, with their measures. */

@@ -164,6 +164,27 @@ describe('batch ingestion by COPY', () => {
     expect(after.audit_log - before.audit_log).toBe(41 + orders.length);
     expect(after.webhook_outbox - before.webhook_outbox).toBe(orders.length);
     expect(after.list_entries).toBe(before.list_entries);
+    // each order.lifted event carries the order's measures as its order.issued event did (rebuilt for the
+    // announced orders alone: src/webhooks/outbox.ts enqueueEndedOrderEvents)
+    const measuresOf = async (type: string) =>
+      new Map(
+        (
+          await t
+            .db('webhook_outbox')
+            .where('type', type)
+            .whereIn(
+              'order_id',
+              orders.map((o) => o.id),
+            )
+        ).map((e) => [e.order_id, (e.data as { order: { measures: unknown[] } }).order.measures]),
+      );
+    const issuedMeasures = await measuresOf('order.issued');
+    const liftedMeasures = await measuresOf('order.lifted');
+    expect(liftedMeasures.size).toBe(orders.length);
+    for (const [id, measures] of liftedMeasures) {
+      expect(measures.length).toBeGreaterThan(0);
+      expect(measures).toEqual(issuedMeasures.get(id));
+    }
     // the twin's rows, as the single removal left them, ids aside
     expect(await rowsOf(t.db, copiedId as string)).toEqual(await rowsOf(t.db, twinId as string));
 

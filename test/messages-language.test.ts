@@ -195,4 +195,35 @@ describe('error messages in the caller language', () => {
     expect(objection.status).toBe(409);
     expect(objection.body.detail).toBe('该条目当前状态为已移出；提出异议只能在列入中状态下进行');
   });
+
+  it('renders a missing record (404) and a refused read (403) in the caller language, as every other error', async () => {
+    const mof = await t.tokenFor('mof');
+    const id = '01a24be1-3fc4-75e4-8a52-66ca43ff61bb';
+    const cases: [string, { Authorization: string }, number, string, string][] = [
+      [`/v1/orders/${id}`, mof, 404, `没有编号为 ${id} 的措施`, `no order with id ${id}`],
+      [`/v1/objections/${id}`, samr, 404, `没有编号为 ${id} 的异议`, `no objection with id ${id}`],
+      [
+        `/v1/restoration-applications/${id}`,
+        samr,
+        404,
+        `没有编号为 ${id} 的信用修复申请`,
+        `no restoration application with id ${id}`,
+      ],
+      ['/v1/objections', mof, 403, '只有列入机关、监督部门或管理员可以查看异议和信用修复申请', 'only a list authority'],
+      [
+        '/v1/reports/overdue?department=samr',
+        mof,
+        403,
+        '只有监督部门或管理员可以查看其他部门的措施',
+        'only a supervisor',
+      ],
+    ];
+    for (const [path, auth, status, zh, en] of cases) {
+      const inZh = await t.http.get(path).set(auth).expect(status);
+      expect(inZh.headers['content-type']).toMatch(/problem\+json/);
+      expect(inZh.body.detail).toContain(zh);
+      const inEn = await t.http.get(path).set(auth).set('Accept-Language', 'en').expect(status);
+      expect(inEn.body.detail).toContain(en);
+    }
+  });
 });

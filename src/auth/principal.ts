@@ -33,7 +33,7 @@ export function isSupervisorOrAdmin(p: Principal): boolean {
  * refused the others already; this narrows the type and guards a wrong declaration).
  */
 export function actingDepartment(p: Principal): string {
-  if (p.kind !== 'department') throw new ForbiddenError('only a department token may do this');
+  if (p.kind !== 'department') throw ForbiddenError.coded('department_token_only');
   return p.department.code;
 }
 

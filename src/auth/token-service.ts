@@ -97,7 +97,7 @@ export class TokenService {
     const at = this.clock.now();
     await this.store.transaction(async (trx) => {
       const row = await this.store.findForUpdate(trx, department.code, id);
-      if (!row) throw new NotFoundError(`no token ${id} of department ${department.code}`);
+      if (!row) throw NotFoundError.coded('no_token_id', { id, department: department.code });
       if (row.revokedAt) return;
       await this.store.markRevoked(trx, id, at);
       await recordAudit(trx, { at, requestId: ctx.requestId }, [

@@ -97,7 +97,7 @@ export class DecisionService {
   /** The record if this principal may read it; otherwise it does not exist (404). */
   private readable(p: Principal, id: string, row: Decision | undefined): Decision {
     if (!row || !(isSupervisorOrAdmin(p) || row.department === actorOf(p)))
-      throw new NotFoundError(`no decision with id ${id}`);
+      throw NotFoundError.coded('no_decision_id', { id });
     return row;
   }
 

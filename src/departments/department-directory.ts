@@ -15,7 +15,7 @@ export class DepartmentDirectory {
 
   get(code: string): Department {
     const d = this.byCode.get(code);
-    if (!d) throw new NotFoundError(`no department with code "${code}"`);
+    if (!d) throw NotFoundError.coded('no_department_code', { code });
     return d;
   }
 

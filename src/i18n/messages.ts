@@ -369,6 +369,30 @@ const CATALOGUE = {
       `该条目当前状态为${stateName(p.state)}；${TRANSITIONS_ZH[String(p.transition)] ?? p.transition}只能在${p.allowed === 'a new sourceRef' ? '使用新的来源编号时' : `${stateName(p.allowed)}状态下`}进行`,
     (p) => `the entry is ${p.state}; ${p.transition} is allowed only from ${p.allowed}`,
   ),
+  no_record_id: t(
+    (p) => `没有编号为 ${p.id} 的${RECORDS[String(p.what)] ?? p.what}`,
+    (p) => `no ${p.what} with id ${p.id}`,
+  ),
+  procedure_records_readers: t(
+    () => '只有列入机关、监督部门或管理员可以查看异议和信用修复申请',
+    () => 'only a list authority, a supervising department or the administrator reads these',
+  ),
+  own_procedure_records_only: t(
+    () => '列入机关只能查看对本机关所列条目提出的异议和信用修复申请',
+    () => "a list authority reads its own entries' records only",
+  ),
+  no_department_code: t(
+    (p) => `没有代码为“${p.code}”的部门`,
+    (p) => `no department with code "${p.code}"`,
+  ),
+  no_token_id: t(
+    (p) => `部门 ${p.department} 没有编号为 ${p.id} 的令牌`,
+    (p) => `no token ${p.id} of department ${p.department}`,
+  ),
+  department_token_only: t(
+    () => '只有部门令牌可以进行此操作（管理员令牌不能）',
+    () => 'only a department token may do this',
+  ),
   no_entry_id: t(
     (p) => `没有编号为 ${p.id} 的名单条目`,
     (p) => `no list entry with id ${p.id}`,
@@ -492,6 +516,18 @@ const CATALOGUE = {
   ),
 
   // orders and desk decisions (src/orders, src/checks)
+  no_order_id: t(
+    (p) => `没有编号为 ${p.id} 的措施`,
+    (p) => `no order with id ${p.id}`,
+  ),
+  no_decision_id: t(
+    (p) => `没有编号为 ${p.id} 的核查结果记录`,
+    (p) => `no decision with id ${p.id}`,
+  ),
+  other_department_orders: t(
+    () => '只有监督部门或管理员可以查看其他部门的措施',
+    () => "only a supervisor or the administrator may read another department's orders",
+  ),
   order_lifted: t(
     () => '该措施已解除，无需再反馈',
     () => 'the order has been lifted; there is nothing left to feed back on',

@@ -66,7 +66,7 @@ export class OrderService {
 
   async get(ctx: CallContext, id: string): Promise<Order> {
     const row = await this.store.find(id);
-    if (!row) throw new NotFoundError(`no order with id ${id}`);
+    if (!row) throw NotFoundError.coded('no_order_id', { id });
     this.requireReader(ctx.principal, row);
     return toListedOrder(row, this.clock.now(), this.view);
   }
@@ -100,7 +100,7 @@ export class OrderService {
   /** The order locked for a change of its feedback, refused unless the caller is the department it is addressed to. */
   private async lockOwnOrder(trx: Knex.Transaction, p: Principal, id: string) {
     const row = await this.store.lock(trx, id);
-    if (!row) throw new NotFoundError(`no order with id ${id}`);
+    if (!row) throw NotFoundError.coded('no_order_id', { id });
     this.requireAddressee(p, row);
     return row;
   }

@@ -222,7 +222,8 @@ export class ProcedureService {
 
   async getObjection(ctx: CallContext, id: string): Promise<Objection> {
     const row = await this.d.store.find('objections', id);
-    if (!row || !this.mayRead(ctx.principal, row.authority)) throw new NotFoundError(`no objection with id ${id}`);
+    if (!row || !this.mayRead(ctx.principal, row.authority))
+      throw NotFoundError.coded('no_record_id', { what: 'objection', id });
     return toObjection(row, chinaDate(this.d.clock.now()));
   }
 
@@ -338,7 +339,7 @@ export class ProcedureService {
   async getRestoration(ctx: CallContext, id: string): Promise<Restoration> {
     const row = await this.d.store.find('restoration_applications', id);
     if (!row || !this.mayRead(ctx.principal, row.authority))
-      throw new NotFoundError(`no restoration application with id ${id}`);
+      throw NotFoundError.coded('no_record_id', { what: 'restoration application', id });
     return toRestoration(row, chinaDate(this.d.clock.now()));
   }
 
@@ -387,7 +388,7 @@ export class ProcedureService {
   private async lockForDecision<T extends ProcedureTable>(trx: Knex.Transaction, p: Principal, table: T, id: string) {
     const what = table === 'objections' ? 'objection' : 'restoration application';
     const seen = await this.d.store.findInTransaction(trx, table, id);
-    if (!seen || !this.mayRead(p, seen.authority)) throw new NotFoundError(`no ${what} with id ${id}`);
+    if (!seen || !this.mayRead(p, seen.authority)) throw NotFoundError.coded('no_record_id', { what, id });
     if (p.kind !== 'department' || p.department.code !== seen.authority)
       throw ForbiddenError.coded('decides_not_authority', { authority: seen.authority, what });
     const entry = (await lockEntry(trx, seen.entry_id)) as EntryRow;
@@ -430,10 +431,8 @@ export class ProcedureService {
     let authority = q.authority;
     if (!isSupervisorOrAdmin(p)) {
       const own = p.kind === 'department' ? p.department : undefined;
-      if (!own || own.authorityFor.length === 0)
-        throw new ForbiddenError('only a list authority, a supervising department or the administrator reads these');
-      if (authority !== undefined && authority !== own.code)
-        throw new ForbiddenError("a list authority reads its own entries' records only");
+      if (!own || own.authorityFor.length === 0) throw ForbiddenError.coded('procedure_records_readers');
+      if (authority !== undefined && authority !== own.code) throw ForbiddenError.coded('own_procedure_records_only');
       authority = own.code;
     }
     const limit = q.limit ?? 50;

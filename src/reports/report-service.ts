@@ -191,7 +191,7 @@ export class ReportService {
     if (isSupervisorOrAdmin(p)) return requested;
     const own = (p as Extract<Principal, { kind: 'department' }>).department.code;
     if (requested !== undefined && requested !== own) {
-      throw new ForbiddenError("only a supervisor or the administrator may read another department's orders");
+      throw ForbiddenError.coded('other_department_orders');
     }
     return own;
   }

@@ -427,6 +427,7 @@ const terms = {
     'order.escalated': ['逾期督办', 'escalated'],
     'order.lifted': ['解除任务', 'order lifted'],
     'order.revoked': ['撤销任务', 'order revoked'],
+    'order.amended': ['更正后措施期限变更', 'terms moved by a correction'],
     'entry.objected': ['提出异议', 'objection received'],
     'objection.decided': ['异议决定', 'objection decided'],
     'entry.corrected': ['更正', 'corrected'],

@@ -11,7 +11,7 @@ import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './ent
  * the consistency job and the bench all plan here, so what is simulated is what is issued. Nothing is stored.
  */
 export class EntryPlanner {
-  /** Each measure's term by its code (codes are unique across the rule set: src/rules/citations.ts). */
+  /** Each measure's term by its code (the rule loader refuses a code used twice: src/rules/rule-loader.ts). */
   private readonly durations: Map<string, Duration>;
 
   constructor(

@@ -113,5 +113,13 @@ function summary(h) {
   if (h.action === 'order.issued') return (a.measures ?? []).join(', ');
   if (h.action.startsWith('entry.') && a.removal) return `${a.removal.reason} ${a.removal.decisionNo}`;
   if (h.action === 'entry.created') return `${a.decisionNo ?? ''}`;
+  if (h.action === 'order.amended') {
+    // each measure whose term moved: its last day before → after
+    const was = h.before?.until ?? {};
+    return Object.entries(a.until ?? {})
+      .filter(([code, until]) => was[code] !== until)
+      .map(([code, until]) => `${code}: ${was[code] ?? '—'} → ${until ?? '—'}`)
+      .join('; ');
+  }
   return a.status ? term('orderStatus', a.status) : '';
 }

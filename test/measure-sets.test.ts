@@ -100,6 +100,8 @@ describe('measure sets', () => {
     const DERIVED = '20261206200000_restrictions_derived_from_orders.js';
     // the subject index's trigger on orders (issue 23), after DERIVED: down first, up last
     const REACHED = '20261206300000_subjects_reached_by_measures.js';
+    // its NOTIFY cut in one statement, after REACHED: down before it, up after it
+    const NOTIFY = '20261206400000_subject_notify_parts.js';
     const idNumber = makeIdNumber();
     const input = enterpriseEntry({ legalRepId: idNumber });
     const uscc = (input.subject as { uscc: string }).uscc;
@@ -137,6 +139,7 @@ describe('measure sets', () => {
     expect(before[2]).not.toHaveLength(0);
 
     // the restrictions and bans as rows again first (the migrations after, ADR 0012), then the texts in them
+    await t.db.migrate.down({ ...migrations, name: NOTIFY });
     await t.db.migrate.down({ ...migrations, name: REACHED });
     await t.db.migrate.down({ ...migrations, name: DERIVED });
     await t.db.migrate.down({ ...migrations, name });
@@ -155,6 +158,7 @@ describe('measure sets', () => {
     await t.db.migrate.up({ ...migrations, name });
     await t.db.migrate.up({ ...migrations, name: DERIVED });
     await t.db.migrate.up({ ...migrations, name: REACHED });
+    await t.db.migrate.up({ ...migrations, name: NOTIFY });
     expect(await answers()).toEqual(before);
   });
 });

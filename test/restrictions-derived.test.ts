@@ -115,6 +115,9 @@ describe('restrictions and bans derived from orders', () => {
 
     // the migration after it (the subject index's trigger on orders) goes down first, and comes back up last
     const next = '20261206300000_subjects_reached_by_measures.js';
+    // and the one after that (its NOTIFY cut in one statement) before it
+    const notify = '20261206400000_subject_notify_parts.js';
+    await t.db.migrate.down({ ...migrations, name: notify });
     await t.db.migrate.down({ ...migrations, name: next });
     await t.db.migrate.down({ ...migrations, name });
     // tables again, with one row per view row
@@ -133,6 +136,7 @@ describe('restrictions and bans derived from orders', () => {
 
     await t.db.migrate.up({ ...migrations, name });
     await t.db.migrate.up({ ...migrations, name: next });
+    await t.db.migrate.up({ ...migrations, name: notify });
     expect(await t.count('restrictions')).toBe(viewRows);
     // and the subject index's table holds the subjects in force the restrictions and bans reach, nothing else (the
     // lifted ones of the entries ended above go with the recomputation)

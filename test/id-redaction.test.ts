@@ -10,7 +10,14 @@ const fullWidth = (s: string) =>
   [...s].map((c) => (c === 'X' ? 'Ｘ' : String.fromCharCode(c.charCodeAt(0) - 48 + 0xff10))).join('');
 
 describe('one redaction for every string that leaves the service', () => {
-  const id = makeIdNumber('1988-08-08');
+  // an ID number that is no valid USCC too: about one random all-digit ID number in thirty is both (e.g.
+  // 110105198808081034), and the last test names it as one that is not, so a random draw failed now and then
+  const id = (() => {
+    for (;;) {
+      const n = makeIdNumber('1988-08-08');
+      if (usccProblem(n) !== null) return n;
+    }
+  })();
   const masked = `${id.slice(0, 6)}***********${id.slice(17)}`;
 
   it('masks a valid ID number wherever it stands, and leaves other digit runs alone', () => {

@@ -22,8 +22,20 @@ const SELECT_KEYS = `
                  group by o.entry_id) p
           cross join lateral entry_subject_keys(p.entry_id, p.enterprise, p.roles) k(key)) s;`;
 
-/** Copied, not imported: a migration keeps what it did however later ones change. */
-const upsertKeys = `
+/**
+ * The trigger function around its NOTIFY step (`declare` adds to the variables): the keys an insert of orders reaches,
+ * upserted, then announced. Copied, not imported: a migration keeps what it did however later ones change.
+ */
+const trackSubjectsFunction = ({ declare = '', notify }) => `
+    create or replace function track_subjects_in_force() returns trigger language plpgsql as $$
+    declare
+      keys text[];
+      ${declare}
+    begin
+      ${SELECT_KEYS}
+      if keys is null then
+        return null;
+      end if;
       insert into subjects_in_force (subject_key, h)
         select u, ${HASH('u')} from unnest(keys) as u
         on conflict (subject_key) do update set touched_at = excluded.touched_at
@@ -31,46 +43,34 @@ const upsertKeys = `
       if cardinality(keys) > 50000 then
         perform pg_notify('subjects_in_force', '*');
         return null;
-      end if;`;
+      end if;
+      ${notify}
+      return null;
+    end $$`;
 
 /** @param {import('knex').Knex} knex */
 exports.up = async (knex) => {
-  await knex.raw(`
-    create or replace function track_subjects_in_force() returns trigger language plpgsql as $$
-    declare
-      keys text[];
-    begin
-      ${SELECT_KEYS}
-      if keys is null then
-        return null;
-      end if;
-      ${upsertKeys}
-      -- part n holds the keys whose bytes so far (a comma each) end in the n-th 6,900; its first key may begin in
-      -- the part before, so a payload is at most 6,900 bytes and one key: under 7,000, keys being 'u' and an
-      -- 18-character USCC or 'p' and a 64-character person key (NOTIFY takes up to 8,000)
+  await knex.raw(
+    trackSubjectsFunction({
+      // part n holds the keys whose bytes so far (a comma each) end in the n-th 6,900; its first key may begin in
+      // the part before, so a payload is at most 6,900 bytes and one key: under 7,000, keys being 'u' and an
+      // 18-character USCC or 'p' and a 64-character person key (NOTIFY takes up to 8,000)
+      notify: `
       perform pg_notify('subjects_in_force', string_agg(k, ',' order by i))
          from (select k, i, (sum(octet_length(k) + 1) over (order by i) - 1) / 6900 as part
                  from unnest(keys) with ordinality as t(k, i)) parts
-        group by part;
-      return null;
-    end $$;
-  `);
+        group by part;`,
+    }),
+  );
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async (knex) => {
-  await knex.raw(`
-    create or replace function track_subjects_in_force() returns trigger language plpgsql as $$
-    declare
-      keys text[];
-      part text := '';
-      k text;
-    begin
-      ${SELECT_KEYS}
-      if keys is null then
-        return null;
-      end if;
-      ${upsertKeys}
+  await knex.raw(
+    trackSubjectsFunction({
+      declare: `part text := '';
+      k text;`,
+      notify: `
       foreach k in array keys loop
         if length(part) + length(k) > 7000 then
           perform pg_notify('subjects_in_force', part);
@@ -80,8 +80,7 @@ exports.down = async (knex) => {
       end loop;
       if part <> '' then
         perform pg_notify('subjects_in_force', part);
-      end if;
-      return null;
-    end $$;
-  `);
+      end if;`,
+    }),
+  );
 };

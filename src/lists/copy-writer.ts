@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { auditRowOf, auditTokenOf } from '../audit/audit-store';
 import { copyRows } from '../db/copy-rows';
-import { outboxRowOf, receivedOrderEvents } from '../webhooks/outbox';
+import { issuedOrderEvents, outboxRowOf } from '../webhooks/outbox';
 import { storedEntryRow, storedSourceRefs, type EntryRow, type NewEntryRow } from './list-entry-store';
 import type { RowWriter } from './row-writer';
 
@@ -21,7 +21,7 @@ export const COPY_WRITER: RowWriter = {
   orders: (trx, rows) => copyRows(trx, 'orders', rows),
   audit: (trx, ctx, records) => copyRows(trx, 'audit_log', records, auditRowOf(ctx, auditTokenOf(ctx))),
   issuedEvents: async (trx, orders, at) =>
-    copyRows(trx, 'webhook_outbox', await receivedOrderEvents(trx, 'order.issued', orders, at), outboxRowOf(at)),
+    copyRows(trx, 'webhook_outbox', await issuedOrderEvents(trx, orders, at), outboxRowOf(at)),
 };
 
 /**

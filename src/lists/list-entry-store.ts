@@ -184,8 +184,7 @@ async function findEntry(q: Q, id: string): Promise<EntryRow | undefined> {
 
 /** One entry locked in the caller's writing transaction. */
 export async function lockEntry(trx: Knex.Transaction, id: string): Promise<EntryRow | undefined> {
-  const row = await trx(TABLE).where({ id }).first().forUpdate();
-  return row && entryOf(row);
+  return (await lockEntriesById(trx, [id]))[0];
 }
 
 /** Locks these entries in id order (see lockEntries); those that no longer exist are left out. */

@@ -12,7 +12,7 @@ import type { EntryRow } from './list-entry-store';
 export type MeasureDurations = (code: string) => Duration | undefined;
 
 /** The audit action of an order whose measures' terms a correction moved. */
-export const ORDER_TERMS_AMENDED = 'order.amended';
+const ORDER_TERMS_AMENDED = 'order.amended';
 
 /**
  * A corrected decision or expiry date (更正) moves the terms of the measures in force on the entry: a measure lasting

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { recordAudit, type AuditContext, type AuditRecord } from '../audit/audit-store';
 import { insertOrders, type NewOrderRow, type OrderInsertRow } from '../orders/order-store';
-import { enqueueOrderEvents } from '../webhooks/outbox';
+import { enqueueIssuedOrderEvents } from '../webhooks/outbox';
 import { insertEntriesIfNew, type EntryRow, type NewEntryRow } from './list-entry-store';
 
 /**
@@ -22,5 +22,5 @@ export const INSERT_WRITER: RowWriter = {
   entriesIfNew: insertEntriesIfNew,
   orders: insertOrders,
   audit: recordAudit,
-  issuedEvents: (trx, orders, at) => enqueueOrderEvents(trx, 'order.issued', orders, at),
+  issuedEvents: (trx, orders, at) => enqueueIssuedOrderEvents(trx, orders, at),
 };

@@ -230,7 +230,7 @@ export async function liftOrdersOfEntries(
   const before = await lockOrdersOfEntries(
     q,
     entries.map((e) => e.entryId),
-    (w) => w.whereIn('status', ['issued', 'implemented']),
+    inForce,
   );
   if (before.length) {
     const groundOf = new Map(entries.map((e) => [e.entryId, e.ground]));
@@ -262,10 +262,7 @@ export async function revokeOrdersOfEntries(q: Q, entryIds: readonly string[], a
 
 /** An entry's orders in force (issued or implemented), locked in id order, with their measures. */
 export async function lockOrdersInForce(q: Q, entryId: string): Promise<OrderRow[]> {
-  return withMeasures(
-    q,
-    await lockOrdersOfEntries(q, [entryId], (w) => w.whereIn('status', ['issued', 'implemented'])),
-  );
+  return withMeasures(q, await lockOrdersOfEntries(q, [entryId], inForce));
 }
 
 /** New terms (`until` per measure, in the set's order) for orders the caller has locked. */
@@ -282,6 +279,9 @@ export async function setOrderUntils(
     [at, JSON.stringify(changes)],
   );
 }
+
+/** Orders still in effect, issued or fed back as implemented: what ending an entry lifts and a correction moves. */
+const inForce = (w: Knex.QueryBuilder) => w.whereIn('status', ['issued', 'implemented']);
 
 /** The entries' orders that `which` keeps, locked in id order. */
 async function lockOrdersOfEntries(

@@ -124,10 +124,10 @@ async function listRecords<T extends ProcedureTable>(
   if (f.status) query.where('status', f.status);
   if (f.authority) query.where('authority', f.authority);
   if (f.entry) query.where('entry_id', f.entry);
-  if (f.overdue === true) query.where('status', 'received').where('decide_by', '<', f.today);
   if (f.overdue === false)
     query.where((w) => w.whereNot('status', 'received').orWhereNull('decide_by').orWhere('decide_by', '>=', f.today));
   if (f.overdue === true) {
+    query.where('status', 'received').where('decide_by', '<', f.today);
     // the spec's order for the overdue list: the oldest deadline first, the one to chase first (recordKeyOf's key)
     if (after) query.whereRaw('(decide_by, id) > (left(?, 10)::date, ?::uuid)', [after.at, after.id]);
     return query

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Tables } from 'knex/types/tables';
 import type { OrderRecord } from '../db/tables';
 import { withMeasures, type NewOrderRow, type OrderRow } from '../orders/order-store';
 import { toOrder, type Order } from '../orders/order-view';
@@ -30,20 +31,27 @@ const CHUNK = 2000;
  * guarantees (at-least-once, several workers, nothing lost on restart) with nothing outside the migrations.
  */
 export async function enqueueEvents(trx: Knex.Transaction, at: Date, events: OutboxEvent[]): Promise<void> {
-  await insertOutboxRows(trx, await outboxRowsOf(trx, at, events));
+  await insertOutboxRows(trx, (await toReceivers(trx, events)).map(outboxRowOf(at)));
 }
 
-async function insertOutboxRows(trx: Knex.Transaction, rows: ReturnType<ReturnType<typeof outboxRowOf>>[]) {
+/** Outbox rows in INSERTs of CHUNK rows (an order event's, or a decision event's, which names no order). */
+async function insertOutboxRows(
+  trx: Knex.Transaction,
+  rows: Knex.ResolveTableType<Tables['webhook_outbox'], 'insert'>[],
+) {
   for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
 }
 
-async function outboxRowsOf(trx: Knex.Transaction, at: Date, events: OutboxEvent[]) {
-  if (events.length === 0) return [];
-  // Only departments with a webhook get events, from its registration on: a department without one reads its
-  // orders at GET /v1/orders, and a queue nobody drains would hold a copy of every order (at national scale,
-  // more bytes than the orders themselves).
+/**
+ * Of these events (or orders), those addressed to a department with a webhook. Only such departments get events, from
+ * its registration on: a department without one reads its orders at GET /v1/orders, and a queue nobody drains would
+ * hold a copy of every order (at national scale, more bytes than the orders themselves). Every writer of the outbox
+ * filters here; order events are filtered before they are built (a chunk issues or lifts thousands of orders).
+ */
+async function toReceivers<T extends { department: string }>(trx: Knex.Transaction, all: readonly T[]): Promise<T[]> {
+  if (all.length === 0) return [];
   const receivers = await departmentsWithWebhooks(trx);
-  return events.filter((e) => receivers.has(e.department)).map(outboxRowOf(at));
+  return all.filter((e) => receivers.has(e.department));
 }
 
 /**
@@ -61,24 +69,31 @@ export const outboxRowOf = (at: Date) => (e: OutboxEvent) => ({
 });
 
 /**
- * order.issued / order.lifted / order.revoked for each order, to the department it is addressed to. Takes the orders
- * as written (issued) or as they were before lifting or revoking, and announces them in their new state; a lift names
- * its removal ground when there is one (e.g. credit_restored), so the department knows why.
+ * order.issued for orders just written (issueOrders, src/lists/issue-orders.ts), to the departments they are addressed
+ * to that have a webhook: the INSERT writer enqueues them (enqueueIssuedOrderEvents), the COPY writer COPYs them.
  */
-export async function enqueueOrderEvents(
+export async function issuedOrderEvents(
   trx: Knex.Transaction,
-  type: 'order.issued' | 'order.lifted' | 'order.revoked',
-  orders: readonly (NewOrderRow | OrderRow)[],
+  orders: readonly NewOrderRow[],
   at: Date,
-  groundOf: GroundOf = noGround,
+): Promise<OutboxEvent[]> {
+  return orderEventsOf('order.issued', await toReceivers(trx, orders), at);
+}
+
+export async function enqueueIssuedOrderEvents(
+  trx: Knex.Transaction,
+  orders: readonly NewOrderRow[],
+  at: Date,
 ): Promise<void> {
-  await insertOutboxRows(trx, (await receivedOrderEvents(trx, type, orders, at, groundOf)).map(outboxRowOf(at)));
+  await insertOutboxRows(trx, (await issuedOrderEvents(trx, orders, at)).map(outboxRowOf(at)));
 }
 
 /**
- * enqueueOrderEvents for orders as stored, lifted or revoked by endEntries (src/lists/entry-lifecycle.ts): the
- * measures, which an event's order carries, are rebuilt for the announced orders alone. A chunk of batch removals
- * lifts ~7,000 orders; rebuilding all of them to announce a few was most of a removal's memory and a tenth of its CPU.
+ * order.lifted / order.revoked for orders as stored, lifted or revoked by endEntries (src/lists/entry-lifecycle.ts),
+ * announced in their new state; a lift names its entry's removal ground when there is one (e.g. credit_restored), so
+ * the department knows why. The measures, which an event's order carries, are rebuilt for the announced orders alone:
+ * a chunk of batch removals lifts ~7,000 orders, and rebuilding all of them was most of a removal's memory and a
+ * tenth of its CPU.
  */
 export async function enqueueEndedOrderEvents(
   trx: Knex.Transaction,
@@ -87,35 +102,8 @@ export async function enqueueEndedOrderEvents(
   at: Date,
   groundOf: GroundOf,
 ): Promise<void> {
-  if (stored.length === 0) return;
-  const receivers = await departmentsWithWebhooks(trx);
-  const announced = await withMeasures<OrderRow>(
-    trx,
-    stored.filter((o) => receivers.has(o.department)),
-  );
+  const announced = await withMeasures<OrderRow>(trx, await toReceivers(trx, stored));
   await insertOutboxRows(trx, orderEventsOf(type, announced, at, groundOf).map(outboxRowOf(at)));
-}
-
-/**
- * The events of these orders that go out: those to departments with a webhook (outboxRowsOf says why), picked
- * before the events are built (a chunk of batch removals lifts ~7,000 orders, and building events for all of them to
- * drop most was 6% of the CLI's CPU). enqueueOrderEvents INSERTs them; the COPY writer COPYs them.
- */
-export async function receivedOrderEvents(
-  trx: Knex.Transaction,
-  type: 'order.issued' | 'order.lifted' | 'order.revoked',
-  orders: readonly (NewOrderRow | OrderRow)[],
-  at: Date,
-  groundOf: GroundOf = noGround,
-): Promise<OutboxEvent[]> {
-  if (orders.length === 0) return [];
-  const receivers = await departmentsWithWebhooks(trx);
-  return orderEventsOf(
-    type,
-    orders.filter((o) => receivers.has(o.department)),
-    at,
-    groundOf,
-  );
 }
 
 /** The removal ground an order.lifted event names for an order (its entry's removal's), or null. */
@@ -150,17 +138,14 @@ export async function enqueueDecisionEvents(
   at: Date,
   events: { department: string; data: Record<string, unknown> }[],
 ): Promise<void> {
-  const receivers = await departmentsWithWebhooks(trx);
-  const rows = events
-    .filter((e) => receivers.has(e.department))
-    .map((e) => ({
-      id: newRowId(),
-      department: e.department,
-      type: 'decision.basis_revoked' as const,
-      order_id: null,
-      occurred_at: at,
-      data: JSON.stringify(e.data),
-      next_attempt_at: at,
-    }));
-  for (let i = 0; i < rows.length; i += CHUNK) await trx('webhook_outbox').insert(rows.slice(i, i + CHUNK));
+  const rows = (await toReceivers(trx, events)).map((e) => ({
+    id: newRowId(),
+    department: e.department,
+    type: 'decision.basis_revoked' as const,
+    order_id: null,
+    occurred_at: at,
+    data: JSON.stringify(e.data),
+    next_attempt_at: at,
+  }));
+  await insertOutboxRows(trx, rows);
 }

@@ -237,6 +237,22 @@ describe('batch ingestion by COPY', () => {
     expect(bad.body.results[0].errors.map((e: { path: string }) => e.path)).toEqual(['ground']);
   });
 
+  it('a removal file names its reason and decision as a removal does (移出原因, 移出决定文书号)', async () => {
+    const e = enterpriseEntry();
+    await t.http.post('/v1/list-entries/batch').set(samr).send([e]).expect(200);
+    const post = (csv: string) =>
+      t.http.post('/v1/list-entries/removals/batch').set(samr).set('Content-Type', 'text/csv').send(csv);
+    const res = await post(
+      `来源编号,移出原因,移出决定文书号\r\n${e.sourceRef},已履行法定义务,测移〔2026〕21号\r\n`,
+    ).expect(200);
+    expect(res.body.summary).toEqual({ removed: 1, unchanged: 0, rejected: 0 });
+    const entry = await t.db('list_entries').where({ source_ref: e.sourceRef }).first();
+    expect(entry?.removal).toMatchObject({ reason: '已履行法定义务', decisionNo: '测移〔2026〕21号' });
+    // a removal file without its reason is told the removal's name for the column, not the listing's
+    const missing = await post(`来源编号,移出决定文书号\r\n${e.sourceRef},测移〔2026〕22号\r\n`).expect(400);
+    expect(missing.body.errors.map((x: { message: string }) => x.message).join('；')).toContain('移出原因（reason）');
+  });
+
   /** An entry row as writeEntries builds it: text with tabs, quotes and line breaks, jsonb and arrays. */
   const row = (sourceRef: string, over: Partial<NewEntryRow> = {}): NewEntryRow => ({
     id: newRowId(),

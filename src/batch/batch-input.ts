@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ValidationError, type FieldError } from '../errors';
-import { csvPathOf } from '../i18n/field-labels';
+import { COLUMN_LABELS, csvPathOf, REMOVAL_COLUMN_LABELS } from '../i18n/field-labels';
 import { localiseFieldError, type Language } from '../i18n/messages';
 import {
   csvRecords,
@@ -27,8 +27,12 @@ export async function* rowsFromCsv(
 ): AsyncGenerator<BatchRow> {
   const header: HeaderSpec =
     kind === 'entries'
-      ? { known: ENTRY_COLUMNS, required: ['listType', 'name', 'reason', 'decisionNo', 'decidedAt', 'sourceRef'] }
-      : { known: REMOVAL_COLUMNS, required: ['reason', 'decisionNo'] };
+      ? {
+          known: ENTRY_COLUMNS,
+          required: ['listType', 'name', 'reason', 'decisionNo', 'decidedAt', 'sourceRef'],
+          labels: COLUMN_LABELS,
+        }
+      : { known: REMOVAL_COLUMNS, required: ['reason', 'decisionNo'], labels: REMOVAL_COLUMN_LABELS };
   const shape = kind === 'entries' ? entryFromCells : removalFromCells;
   const records = typeof source === 'string' || 'pipe' in source ? csvRecords(source) : source;
   for await (const r of csvRows(records, { ...header, onHeader })) {

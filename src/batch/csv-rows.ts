@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parse, type Info } from 'csv-parse';
 import { ValidationError, type FieldError } from '../errors';
-import { COLUMN_LABELS, ERRORS_COLUMN } from '../i18n/field-labels';
+import { ERRORS_COLUMN } from '../i18n/field-labels';
 import { fieldError, type MessageRef } from '../i18n/messages';
 import { dateOf, identifierOf, kindOf, listTypeOf, yearsOf } from './cell-values';
 
@@ -26,10 +26,10 @@ type EntryColumn = (typeof ENTRY_COLUMNS)[number];
 /** Removals name the entry by sourceRef or id (either column may be left out). */
 export const REMOVAL_COLUMNS = ['id', 'sourceRef', 'reason', 'decisionNo', 'ground'] as const;
 /** The column a header cell names, or undefined: its API name (any case) or one of its Chinese labels. */
-function columnNamed(label: string, known: readonly string[]): string | undefined {
+function columnNamed(label: string, header: HeaderSpec): string | undefined {
   const l = label.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
-  return [...known, ERRORS_COLUMN].find(
-    (c) => c.toLowerCase() === l || (COLUMN_LABELS[c] ?? []).some((zh) => zh.normalize('NFKC') === l),
+  return [...header.known, ERRORS_COLUMN].find(
+    (c) => c.toLowerCase() === l || (header.labels[c] ?? []).some((zh) => zh.normalize('NFKC') === l),
   );
 }
 
@@ -79,6 +79,8 @@ export async function* csvRecords(source: Readable | string): AsyncGenerator<Par
 export interface HeaderSpec {
   known: readonly string[];
   required: readonly string[];
+  /** Each column's Chinese labels in this kind of file (src/i18n/field-labels.ts), the first the one messages use. */
+  labels: Record<string, readonly string[]>;
   /** Told the header as the file wrote it and the columns it names (a rejects file repeats the file's own header). */
   onHeader?(labels: string[], columns: string[]): void;
 }
@@ -124,19 +126,19 @@ export async function* csvRows(
 
 /** The header's columns by API name; unknown, repeated or missing columns refuse the file, naming each. */
 function checkHeader(record: string[], header: HeaderSpec): string[] {
-  const columns = record.map((label) => columnNamed(label, header.known));
+  const columns = record.map((label) => columnNamed(label, header));
   const problems: FieldError[] = [];
   record.forEach((label, i) => {
     if (columns[i] === undefined) problems.push(fieldError('header', 'unknown_column', { label: truncate(label) }));
   });
   const named = columns.filter((c): c is string => c !== undefined);
-  const both = (column: string) => ({ column, label: `${COLUMN_LABELS[column]?.[0] ?? column}（${column}）` });
+  const both = (column: string) => ({ column, label: `${header.labels[column]?.[0] ?? column}（${column}）` });
   for (const c of new Set(named.filter((c, i) => named.indexOf(c) !== i)))
     problems.push(fieldError('header', 'repeated_column', both(c)));
   for (const c of header.required)
     if (!named.includes(c)) problems.push(fieldError('header', 'missing_column', both(c)));
   if (problems.length) {
-    const accepted = header.known.map((c) => [c, ...(COLUMN_LABELS[c] ?? [])].join('/')).join(', ');
+    const accepted = header.known.map((c) => [c, ...(header.labels[c] ?? [])].join('/')).join(', ');
     const ref: MessageRef = { code: 'bad_header', params: { accepted }, listErrors: true };
     const english = `header: ${problems.map((p) => p.message).join('; ')}. Columns may come in any order, named by API name or Chinese label: ${accepted}`;
     throw new ValidationError(english, problems, ref);

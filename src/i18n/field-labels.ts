@@ -31,6 +31,17 @@ export const COLUMN_LABELS: Record<string, readonly string[]> = {
   [ERRORS_COLUMN]: ['错误', '错误原因'],
 };
 
+/**
+ * A removal file's own names for the columns it shares with an entries file: its reason is why the entry leaves the
+ * list (移出原因), and its decision the removal's. The entries' labels stay accepted after them, so a removal file
+ * headed 列入原因 or 执行案号 still reads; the first label is the one messages use.
+ */
+export const REMOVAL_COLUMN_LABELS: Record<string, readonly string[]> = {
+  ...COLUMN_LABELS,
+  reason: ['移出原因', '移出事由', ...(COLUMN_LABELS.reason ?? [])],
+  decisionNo: ['移出决定文书号', ...(COLUMN_LABELS.decisionNo ?? [])],
+};
+
 /** Field paths of the JSON form, as the CSV's column names (subject.uscc → uscc). */
 const CSV_PATHS: Record<string, string> = {
   'subject.kind': 'kind',

@@ -285,7 +285,8 @@ describe('objection, correction, revocation and credit restoration', () => {
   });
 
   it('corrects descriptive fields with before and after in the history; identity fields are 422', async () => {
-    const entry = await list();
+    const input = enterpriseEntry();
+    const entry = await list(input);
     const identity = await t.http
       .post(`/v1/list-entries/${entry.id}/corrections`)
       .set(samr)
@@ -300,7 +301,8 @@ describe('objection, correction, revocation and credit restoration', () => {
       .expect(403);
     const body = {
       reason: '名称录错',
-      changes: { subjectName: '正确名称有限公司', decisionNo: '测市监严〔2026〕更1号' },
+      decisionNo: '测市监更〔2026〕1号',
+      changes: { subjectName: '正确名称有限公司', decisionNo: '测市监严〔2026〕更1号', reason: '更正后的列入原因' },
     };
     const fixed = await t.http.post(`/v1/list-entries/${entry.id}/corrections`).set(samr).send(body).expect(200);
     expect(fixed.body).toMatchObject({ status: 'active', decisionNo: '测市监严〔2026〕更1号' });
@@ -308,8 +310,18 @@ describe('objection, correction, revocation and credit restoration', () => {
     await t.http.post(`/v1/list-entries/${entry.id}/corrections`).set(samr).send(body).expect(200);
     const rows = await t.db('audit_log').where({ entity_id: entry.id, action: 'entry.corrected' });
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.before).toEqual({ subjectName: entry.subject.name, decisionNo: expect.any(String) });
-    expect(rows[0]?.after).toMatchObject({ subjectName: '正确名称有限公司', reason: '名称录错' });
+    expect(rows[0]?.before).toEqual({
+      subjectName: entry.subject.name,
+      decisionNo: input.decisionNo,
+      reason: input.reason,
+    });
+    // the corrected listing reason and decision number, apart from why and by which decision they were corrected
+    expect(rows[0]?.after).toEqual({
+      subjectName: '正确名称有限公司',
+      decisionNo: '测市监严〔2026〕更1号',
+      reason: '更正后的列入原因',
+      correction: { reason: '名称录错', decisionNo: '测市监更〔2026〕1号' },
+    });
     await t.http
       .post(`/v1/list-entries/${entry.id}/corrections`)
       .set(samr)

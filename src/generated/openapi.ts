@@ -359,6 +359,9 @@ export interface paths {
          * @description Only descriptive fields: subject name, reason, decision number and date, the legal representative's name, the
          *     term's last day. Identity fields (USCC, ID number, list type, subject kind) cannot be corrected: 422 — revoke
          *     the entry and list the right subject again. A correction changing nothing returns the entry unchanged.
+         *     Its `entry.corrected` row in the entry's history holds each changed field before and after, and the
+         *     correction's own reason, decision number and objection under `after.correction` (kept apart, so a corrected
+         *     listing reason or decision number is not overwritten by why it was corrected).
          *     A corrected decision date or last day moves the terms (`until`) of the measures in force on the entry's orders
          *     (issued or implemented; lifted and revoked ones keep theirs): a measure lasting while listed ends on the new
          *     last day, a fixed one (e.g. the 3-year ban on the legal representative) counts from the new decision date.

@@ -17,9 +17,10 @@ const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
  * 更正 (法释〔2017〕7号 Art. 9 ¶2, 总局令第45号 Art. 12): the descriptive fields of an active entry, on a row the caller
  * has locked. Identity fields are refused with 422 (revoke and list again). Dates stay within what a listing allows:
  * the decision is not in the future, and the term does not end before the decision. Before and after of every changed
- * field are audited (the entry's history shows them). A corrected date moves the terms of the measures in force on
- * the entry's orders (src/lists/order-terms.ts), with their departments told. A correction that changes nothing
- * changes nothing (a repeat).
+ * field are audited (the entry's history shows them), the correction's own reason, decision and objection under
+ * `after.correction`. A corrected date moves the terms of the measures in force on the entry's orders
+ * (src/lists/order-terms.ts), with their departments told. A correction that changes nothing changes nothing (a
+ * repeat).
  */
 export async function correctEntry(
   trx: Knex.Transaction,
@@ -89,11 +90,15 @@ export async function correctEntry(
       entityType: 'list_entry',
       entityId: row.id,
       before,
+      // the correction's own grounds apart from the fields it changed: a corrected listing reason or decision number
+      // would otherwise be overwritten, in the history, by why and by which decision it was corrected
       after: {
         ...after,
-        reason: why.reason,
-        ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
-        ...(why.objectionId ? { objectionId: why.objectionId } : {}),
+        correction: {
+          reason: why.reason,
+          ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
+          ...(why.objectionId ? { objectionId: why.objectionId } : {}),
+        },
       },
     },
   ]);

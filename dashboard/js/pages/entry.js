@@ -113,6 +113,20 @@ function summary(h) {
   if (h.action === 'order.issued') return (a.measures ?? []).join(', ');
   if (h.action.startsWith('entry.') && a.removal) return `${a.removal.reason} ${a.removal.decisionNo}`;
   if (h.action === 'entry.created') return `${a.decisionNo ?? ''}`;
+  if (h.action === 'entry.corrected') {
+    // each corrected field before → after, then why (rows written before the correction's grounds were kept apart
+    // carry no `correction`)
+    const { correction, ...fields } = a;
+    const changes = Object.entries(fields).map(
+      ([field, now]) => `${field}: ${h.before?.[field] ?? '—'} → ${now ?? '—'}`,
+    );
+    return [
+      ...changes,
+      correction ? `（${correction.reason}${correction.decisionNo ? ` ${correction.decisionNo}` : ''}）` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+  }
   if (h.action === 'order.amended') {
     // each measure whose term moved: its last day before → after
     const was = h.before?.until ?? {};

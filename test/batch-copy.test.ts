@@ -251,6 +251,15 @@ describe('batch ingestion by COPY', () => {
     // a removal file without its reason is told the removal's name for the column, not the listing's
     const missing = await post(`来源编号,移出决定文书号\r\n${e.sourceRef},测移〔2026〕22号\r\n`).expect(400);
     expect(missing.body.errors.map((x: { message: string }) => x.message).join('；')).toContain('移出原因（reason）');
+    // and so is a row whose reason is empty: its message names the removal's reason, not the listing's
+    const e2 = enterpriseEntry();
+    await t.http.post('/v1/list-entries/batch').set(samr).send([e2]).expect(200);
+    const empty = await post(`来源编号,移出原因,移出决定文书号\r\n${e2.sourceRef},,测移〔2026〕23号\r\n`).expect(200);
+    expect(empty.body.summary).toEqual({ removed: 0, unchanged: 0, rejected: 1 });
+    const [rowError] = empty.body.results[0].errors as { path: string; message: string }[];
+    expect(rowError?.path).toBe('reason');
+    expect(rowError?.message).toContain('移出原因');
+    expect(rowError?.message).not.toContain('列入原因');
   });
 
   /** An entry row as writeEntries builds it: text with tabs, quotes and line breaks, jsonb and arrays. */

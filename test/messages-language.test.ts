@@ -196,6 +196,43 @@ describe('error messages in the caller language', () => {
     expect(objection.body.detail).toBe('该条目当前状态为已移出；提出异议只能在列入中状态下进行');
   });
 
+  it('names the reason and decision of a removal, a correction or feedback as that request does, not as the listing', async () => {
+    // `reason` is why the subject is listed in an entry (列入原因), and why this is done in a removal, a correction
+    // or feedback: a message that calls a removal's empty reason 列入原因 sends the user to the wrong field
+    const entry = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    const messageOf = (res: { body: { errors: FieldError[] } }, path: string) =>
+      res.body.errors.find((e) => e.path === path)?.message ?? '';
+    const removal = await t.http
+      .post(`/v1/list-entries/${entry.body.id}/removal`)
+      .set(samr)
+      .send({ reason: '', decisionNo: '' })
+      .expect(400);
+    expect(messageOf(removal, 'reason')).toMatch(/^移出原因/);
+    expect(messageOf(removal, 'decisionNo')).toMatch(/^移出决定文书号/);
+    const correction = await t.http
+      .post(`/v1/list-entries/${entry.body.id}/corrections`)
+      .set(samr)
+      .send({ reason: '', changes: { reason: '' } })
+      .expect(400);
+    // the correction's own reason, and the entry's listing reason it corrects
+    expect(messageOf(correction, 'reason')).toMatch(/^更正原因/);
+    expect(messageOf(correction, 'changes.reason')).toMatch(/^列入原因/);
+    const order = (entry.body.orders as { id: string; department: string }[]).find((o) => o.department === 'mof');
+    const feedback = await t.http
+      .post(`/v1/orders/${order?.id}/feedback`)
+      .set(await t.tokenFor('mof'))
+      .send({ outcome: 'not_applicable', reason: 'no_such_reason' })
+      .expect(400);
+    expect(messageOf(feedback, 'reason')).toMatch(/^不适用原因/);
+    // an entry's reason is still its listing reason
+    const listing = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send({ ...enterpriseEntry(), reason: '' })
+      .expect(400);
+    expect(messageOf(listing, 'reason')).toMatch(/^列入原因/);
+  });
+
   it('renders a missing record (404) and a refused read (403) in the caller language, as every other error', async () => {
     const mof = await t.tokenFor('mof');
     const id = '01a24be1-3fc4-75e4-8a52-66ca43ff61bb';

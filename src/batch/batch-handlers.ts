@@ -51,7 +51,9 @@ export function batchHandlers(batch: BatchService) {
       const results = await batch.ingest(call, got.rows);
       countEntryRows('batch', got.rows, results);
       const summary = summaryOf(results, ['created', 'unchanged', 'rejected'] as const);
-      const shown = (got.csv ? results.map(withCsvPaths) : results).map((r) => localisedRow(r, call.language));
+      const shown = (got.csv ? results.map(withCsvPaths) : results).map((r) =>
+        localisedRow(r, call.language, 'entries'),
+      );
       return { status: 200, headers: { 'Content-Language': call.language }, body: { summary, results: shown } };
     },
     removeListEntriesBatch: async ({ body }, call) => {
@@ -62,7 +64,7 @@ export function batchHandlers(batch: BatchService) {
         headers: { 'Content-Language': call.language },
         body: {
           summary: summaryOf(results, ['removed', 'unchanged', 'rejected'] as const),
-          results: results.map((r) => localisedRow(r, call.language)),
+          results: results.map((r) => localisedRow(r, call.language, 'removals')),
         },
       };
     },

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ValidationError, type FieldError } from '../errors';
-import { COLUMN_LABELS, csvPathOf, REMOVAL_COLUMN_LABELS } from '../i18n/field-labels';
+import { COLUMN_LABELS, csvPathOf, fieldNamerOf, REMOVAL_COLUMN_LABELS } from '../i18n/field-labels';
 import { localiseFieldError, type Language } from '../i18n/messages';
 import {
   csvRecords,
@@ -55,9 +55,12 @@ export function withCsvPaths<R extends { errors?: FieldError[] }>(result: R): R 
   return result.errors ? { ...result, errors: result.errors.map((e) => ({ ...e, path: csvPathOf(e.path) })) } : result;
 }
 
-/** A row's result as the caller reads it: each error message in `lang`, without its code. */
-export function localisedRow<R extends { errors?: FieldError[] }>(result: R, lang: Language): R {
-  return result.errors ? { ...result, errors: result.errors.map((e) => localiseFieldError(e, lang)) } : result;
+/** A row's result as the caller reads it: each error message in `lang`, without its code, its field named as `kind` names it. */
+export function localisedRow<R extends { errors?: FieldError[] }>(result: R, lang: Language, kind: BatchKind): R {
+  const label = fieldNamerOf(kind === 'entries' ? 'createListEntriesBatch' : 'removeListEntriesBatch');
+  return result.errors
+    ? { ...result, errors: result.errors.map((e) => localiseFieldError(e, lang, label(e.path))) }
+    : result;
 }
 
 /** Collects at most `max` rows; more is a 400 for the whole batch (the CLI has no limit). */

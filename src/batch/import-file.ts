@@ -9,10 +9,10 @@ import iconv from 'iconv-lite';
 import type { CallContext } from '../auth/principal';
 import { ValidationError, type FieldError } from '../errors';
 import { countEntryRows } from '../metrics/metrics';
-import { rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
+import { localisedRow, rowsFromCsv, withCsvPaths, type BatchKind } from './batch-input';
 import { DEFAULT_CHUNK_ROWS, type BatchService } from './batch-service';
 import { ERRORS_COLUMN } from '../i18n/field-labels';
-import { detailText, fieldLine, localiseFieldError } from '../i18n/messages';
+import { detailText, fieldLine } from '../i18n/messages';
 import { ENTRY_COLUMNS, REMOVAL_COLUMNS, type BatchRow } from './csv-rows';
 import { sniffEncoding, type FileEncoding } from './text-decoding';
 import { workbookRecords } from './workbook-records';
@@ -208,7 +208,7 @@ class RejectsWriter {
     this.written++;
     if (this.jsonl) {
       this.out?.write(
-        `${JSON.stringify({ row: result.row, errors: result.errors?.map((e) => localiseFieldError(e, 'zh')), input: row.input })}\n`,
+        `${JSON.stringify({ row: result.row, errors: localisedRow(result, 'zh', this.kind).errors, input: row.input })}\n`,
       );
       return;
     }

@@ -252,7 +252,7 @@ function sendResult(o: ApiOptions) {
     else if (type === 'application/problem+json') {
       const lang = languageOf(req);
       res.setHeader('Content-Language', lang);
-      res.status(result.status).send(problemJson(result.body as Problem, lang));
+      res.status(result.status).send(problemJson(result.body as Problem, lang, c.operation?.operationId));
     }
     // Whatever a handler returns, no full ID number leaves in an answer (a cheap scan: answers rarely hold 17 digits).
     else if (type) res.status(result.status).send(redactIdNumbers(JSON.stringify(result.body)));

@@ -12,6 +12,7 @@ import {
   type MessageRef,
 } from '../i18n/messages';
 import { redactIdNumbers, redactUrl } from '../identity/id-number';
+import { fieldNamerOf } from '../i18n/field-labels';
 
 /**
  * RFC 9457 problem details. Every error the service returns has this shape, whoever raised it: openapi-backend's
@@ -71,15 +72,17 @@ export function problem(status: number, detail?: string, errors?: FieldError[], 
 
 /**
  * A problem as the client reads it, in `lang`: the detail and each field message from the catalogue where they
- * have a code (a text without one stays as written, in English), without the codes themselves.
+ * have a code (a text without one stays as written, in English), without the codes themselves; each field named as
+ * the operation names it (a removal's reason is 移出原因, not 列入原因).
  */
-export function localised(p: Problem, lang: Language): Problem {
+export function localised(p: Problem, lang: Language, operationId?: string): Problem {
   const { detailRef, errors, ...rest } = p;
-  const detail = detailRef ? detailText(detailRef, errors ?? [], lang) : p.detail;
+  const label = fieldNamerOf(operationId);
+  const detail = detailRef ? detailText(detailRef, errors ?? [], lang, label) : p.detail;
   return {
     ...rest,
     ...(detail ? { detail } : {}),
-    ...(errors?.length ? { errors: errors.map((e) => localiseFieldError(e, lang)) } : {}),
+    ...(errors?.length ? { errors: errors.map((e) => localiseFieldError(e, lang, label(e.path))) } : {}),
   };
 }
 
@@ -87,8 +90,8 @@ export function localised(p: Problem, lang: Language): Problem {
  * The one serialisation of a problem, in the request's language: whatever a detail or field message echoed (a row,
  * a path, a value), no full ID number leaves the service in an error.
  */
-export function problemJson(p: Problem, lang: Language): string {
-  return redactIdNumbers(JSON.stringify(localised(p, lang)));
+export function problemJson(p: Problem, lang: Language, operationId?: string): string {
+  return redactIdNumbers(JSON.stringify(localised(p, lang, operationId)));
 }
 
 /** `instance` names the path only: a query may carry an ID number (?idNumber=, or spelled %69dNumber=). */

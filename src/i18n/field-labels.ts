@@ -89,3 +89,33 @@ export function fieldLabel(path: string): string {
   const column = csvPathOf(path);
   return COLUMN_LABELS[column]?.[0] ?? OTHER_LABELS[column] ?? path;
 }
+
+/** How a request's messages name its fields (a field's API path in, its Chinese name out). */
+export type FieldNamer = (path: string) => string;
+
+/**
+ * The names a request gives its own reason and decision. `fieldLabel` names an entry's fields, where `reason` is
+ * 列入原因 (why the subject is listed); in a removal, a revocation or feedback the same key says why *that* is done,
+ * and a message naming it 列入原因 sends the user to the wrong field. A correction's `changes.*` stay the entry's.
+ */
+const REMOVAL_NAMES = {
+  reason: REMOVAL_COLUMN_LABELS.reason?.[0] ?? '',
+  decisionNo: REMOVAL_COLUMN_LABELS.decisionNo?.[0] ?? '',
+};
+const REQUEST_FIELD_LABELS: Partial<Record<string, Readonly<Record<string, string>>>> = {
+  removeListEntry: REMOVAL_NAMES,
+  removeListEntriesBatch: REMOVAL_NAMES,
+  revokeListEntry: { reason: '撤销原因', decisionNo: '撤销决定文书号' },
+  correctListEntry: { reason: '更正原因', decisionNo: '更正决定文书号' },
+  decideObjection: { reason: '异议处理理由', decisionNo: '异议处理决定文书号' },
+  decideRestorationApplication: { reason: '信用修复决定理由', decisionNo: '信用修复决定文书号' },
+  submitOrderFeedback: { reason: '不适用原因' },
+  correctOrderFeedback: { reason: '不适用原因' },
+  postCheckDecisionFeedback: { reason: '未予限制的原因' },
+};
+
+/** The namer of an operation's fields: its own names first, then `fieldLabel`. */
+export function fieldNamerOf(operationId: string | undefined): FieldNamer {
+  const own = operationId ? REQUEST_FIELD_LABELS[operationId] : undefined;
+  return own ? (path) => own[path] ?? fieldLabel(path) : fieldLabel;
+}

@@ -711,10 +711,15 @@ export function languageOf(req: { acceptsLanguages(...langs: string[]): string |
   return req.acceptsLanguages('zh', 'en') === 'en' ? 'en' : 'zh';
 }
 
-/** A message's text; `path` (a field's API name) gives the Chinese label the message names. */
-export function textOf(ref: Omit<MessageRef, 'listErrors'>, lang: Language, path = ''): string {
+/** A message's text; `path` (a field's API name) gives the Chinese label the message names, unless `label` is given. */
+export function textOf(
+  ref: Omit<MessageRef, 'listErrors'>,
+  lang: Language,
+  path = '',
+  label = fieldLabel(path),
+): string {
   const texts = CATALOGUE[ref.code];
-  return lang === 'en' ? texts.en(ref.params ?? {}) : texts.zh({ ...ref.params, field: fieldLabel(path) });
+  return lang === 'en' ? texts.en(ref.params ?? {}) : texts.zh({ ...ref.params, field: label });
 }
 
 /** A field error by code, its message (the English text, as a fallback) filled in. */
@@ -722,9 +727,15 @@ export function fieldError(path: string, code: MessageCode, params?: Params): Fi
   return { path, message: textOf({ code, params }, 'en', path), code, ...(params ? { params } : {}) };
 }
 
-/** A field error in `lang`; one without a code (a message not in the catalogue) keeps its English text. */
-export function localiseFieldError(e: FieldError, lang: Language): FieldError {
-  return { path: e.path, message: e.code ? textOf({ code: e.code, params: e.params }, lang, e.path) : e.message };
+/**
+ * A field error in `lang`, the field named by `label`; one without a code (a message not in the catalogue) keeps its
+ * English text.
+ */
+export function localiseFieldError(e: FieldError, lang: Language, label = fieldLabel(e.path)): FieldError {
+  return {
+    path: e.path,
+    message: e.code ? textOf({ code: e.code, params: e.params }, lang, e.path, label) : e.message,
+  };
 }
 
 /** A field error as one line of a detail or a rejects file: `decidedAt is in the future` / `决定日期不能晚于今天`. */
@@ -734,10 +745,10 @@ export function fieldLine(e: FieldError, lang: Language, label = fieldLabel(e.pa
   return CATALOGUE[e.code].zh({ ...e.params, field: label });
 }
 
-/** A detail in `lang`: its own text, then (listErrors) every field error. */
-export function detailText(ref: MessageRef, errors: FieldError[], lang: Language): string {
+/** A detail in `lang`: its own text, then (listErrors) every field error, each field named by `label`. */
+export function detailText(ref: MessageRef, errors: FieldError[], lang: Language, label = fieldLabel): string {
   const head = textOf(ref, lang);
   if (!ref.listErrors || errors.length === 0) return head;
-  const lines = errors.map((e) => fieldLine(e, lang));
+  const lines = errors.map((e) => fieldLine(e, lang, label(e.path)));
   return lang === 'en' ? `${head}: ${lines.join('; ')}` : `${head}：${lines.join('；')}`;
 }

@@ -173,7 +173,7 @@ export function createServices(config: Config, deps: ServiceDeps) {
       calendar,
       departments,
       procedures: deps.rules.procedures,
-      durationOf: (code) => planner.durationOf(code),
+      correctionRules: planner,
     }),
     checks: new CheckService(
       { primary: db, checks: new CheckStore(db, new MeasureSetCache()), decisions: decisionStore },

@@ -329,6 +329,29 @@ describe('objection, correction, revocation and credit restoration', () => {
       .expect(400);
   });
 
+  it('refuses a corrected decision date that would plan other measures or cite another version of a law (422)', async () => {
+    // decided while the 2014 公示条例 was in force: the legal representative's 3-year ban is its Art. 17; the same
+    // entry decided after the 2024 revision took effect (2024-05-01) gets the revision's ban, which no order holds
+    const entry = await list(enterpriseEntry({ decidedAt: '2024-04-20', expiresAt: '2027-04-19' }));
+    const ordersBefore = await t.db('orders').where({ entry_id: entry.id }).orderBy('id');
+    const correct = (decidedAt: string) =>
+      t.http
+        .post(`/v1/list-entries/${entry.id}/corrections`)
+        .set(samr)
+        .send({ reason: '决定日期录错', changes: { decidedAt } });
+    const across = await correct('2024-05-06').expect(422);
+    expect(across.body.detail).toMatch(/^决定日期由 2024-04-20 更正为 2024-05-06 后，适用的惩戒措施或其法律依据不同/);
+    expect(across.body.errors.map((e: { path: string }) => e.path)).toEqual(['changes.decidedAt']);
+    // nothing written: the entry, its orders and its history are as they were
+    const stored = await t.db('list_entries').where({ id: entry.id }).first();
+    expect(stored?.decided_at).toBe('2024-04-20');
+    expect(await t.db('orders').where({ entry_id: entry.id }).orderBy('id')).toEqual(ordersBefore);
+    expect(await t.count('audit_log', { entity_id: entry.id, action: 'entry.corrected' })).toBe(0);
+    // a date on the same side of every boundary is a correction: the same measures, their terms moved
+    const within = await correct('2024-04-25').expect(200);
+    expect(within.body.decidedAt).toBe('2024-04-25');
+  });
+
   it('a corrected expiry or decision date moves the terms of the measures in force, and their departments are told', async () => {
     type Measure = { code: string; until: string | null };
     const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10', expiresAt: '2026-06-30' }));

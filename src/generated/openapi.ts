@@ -358,7 +358,10 @@ export interface paths {
          * Correct an active entry's descriptive fields (更正); before and after go to the audit log and its history
          * @description Only descriptive fields: subject name, reason, decision number and date, the legal representative's name, the
          *     term's last day. Identity fields (USCC, ID number, list type, subject kind) cannot be corrected: 422 — revoke
-         *     the entry and list the right subject again. A correction changing nothing returns the entry unchanged.
+         *     the entry and list the right subject again. So is a decision date that would give the entry other measures,
+         *     or cite another version of their legal basis, than its orders hold (a date across the day a rule or a law
+         *     took effect, e.g. the 2024 公示条例 on 2024-05-01): 422 naming `changes.decidedAt`. A correction changing
+         *     nothing returns the entry unchanged.
          *     Its `entry.corrected` row in the entry's history holds each changed field before and after, and the
          *     correction's own reason, decision number and objection under `after.correction` (kept apart, so a corrected
          *     listing reason or decision number is not overwritten by why it was corrected).

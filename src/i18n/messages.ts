@@ -433,6 +433,16 @@ const CATALOGUE = {
     (p) => `${p.field}是识别字段，不能更正：请撤销后重新列入`,
     () => 'is an identity field: revoke and list again',
   ),
+  decision_date_changes_measures: t(
+    (p) =>
+      `决定日期由 ${p.was} 更正为 ${p.now} 后，适用的惩戒措施或其法律依据不同：已下发的措施不能据此更正，请撤销该条目（POST /v1/list-entries/{id}/revocation），再以正确的决定日期重新列入`,
+    (p) =>
+      `with its decision date corrected from ${p.was} to ${p.now} the entry would get other measures or cite other versions of their legal basis: the measures issued cannot be corrected to that; revoke the entry (POST /v1/list-entries/{id}/revocation) and list it again with the right date`,
+  ),
+  decision_date_changes_measures_field: t(
+    () => '更正后的决定日期适用不同的措施或法律依据：请撤销后重新列入',
+    () => 'would change the measures or their legal basis: revoke and list again',
+  ),
   no_legal_rep: t(
     () => '该条目没有法定代表人，无法更正其姓名',
     () => 'the entry names no legal representative whose name could be corrected',

@@ -6,9 +6,13 @@ import type { components } from '../generated/openapi';
 import { chinaDate } from '../time/dates';
 import { admit, TRANSITIONS, type TransitionContext } from './entry-lifecycle';
 import { updateEntryDescription, type CorrectableColumns, type EntryRow } from './list-entry-store';
-import { moveOrderTerms, type MeasureDurations } from './order-terms';
+import type { EntryPlanner } from './entry-planner';
+import { moveOrderTerms } from './order-terms';
 
 type Changes = components['schemas']['CorrectionChanges'];
+
+/** What a correction asks of the loaded rules: each measure's term, and whether another decision date plans others. */
+export type CorrectionRules = Pick<EntryPlanner, 'durationOf' | 'sameMeasuresOn'>;
 
 /** Who the entry is about and on which list: a wrong one is a wrong listing, revoked and listed again, never edited. */
 const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
@@ -28,7 +32,7 @@ export async function correctEntry(
   changes: Changes,
   why: { reason: string; decisionNo?: string; objectionId?: string },
   ctx: TransitionContext,
-  durationOf: MeasureDurations,
+  rules: CorrectionRules,
 ): Promise<{ changed: boolean; entry: EntryRow }> {
   const identity = IDENTITY_FIELDS.filter((f) => changes[f] !== undefined);
   if (identity.length)
@@ -81,6 +85,12 @@ export async function correctEntry(
   if (expiresAt !== null && expiresAt < decidedAt)
     throw ValidationError.coded('changes.expiresAt', 'before_decision_date', { decidedAt });
   if (Object.keys(set).length === 0) return { changed: false, entry: row };
+  // the orders keep the measures and citations planned for the old date; a date that would plan others is no
+  // correction of the listing but another listing (an entry the rules cannot run on again is not held to it)
+  if (set.decided_at !== undefined && (await rules.sameMeasuresOn(row, set.decided_at)) === false)
+    throw UnprocessableError.coded('decision_date_changes_measures', { was: row.decided_at, now: set.decided_at }, [
+      fieldError('changes.decidedAt', 'decision_date_changes_measures_field'),
+    ]);
 
   const entry = await updateEntryDescription(trx, row.id, set, ctx.at);
   await recordAudit(trx, { at: ctx.at, requestId: ctx.requestId }, [
@@ -103,6 +113,6 @@ export async function correctEntry(
     },
   ]);
   // the entry's row is locked by the caller, its orders now: the lock order of every writer of an entry and its orders
-  await moveOrderTerms(trx, row, entry, durationOf, ctx);
+  await moveOrderTerms(trx, row, entry, (code) => rules.durationOf(code), ctx);
   return { changed: true, entry };
 }

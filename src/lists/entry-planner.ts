@@ -4,6 +4,7 @@ import type { RuleEngine } from '../rules/rule-engine';
 import type { Duration } from '../rules/rule-types';
 import type { Clock } from '../time/clock';
 import { chinaDate } from '../time/dates';
+import { entryForRulesOf, type StoredEntryFacts } from './entry-facts';
 import { normaliseEntry, type ListEntryInput, type NormalisedEntry } from './entry-input';
 
 /**
@@ -40,4 +41,26 @@ export class EntryPlanner {
   async planFacts(entry: EntryForRules): Promise<Plan> {
     return planOutcome(entry, await this.engine.fire(factsOf(entry)));
   }
+
+  /**
+   * Whether a stored entry decided on `decidedAt` instead of its own date gets the same measures from the loaded rules,
+   * citing the same versions of their legal basis (their terms aside: those follow the date, src/lists/order-terms.ts).
+   * Which rules are in force, and which version of a law a measure cites, both go by the decision date. Both dates are
+   * planned with today's rules, so a rule file changed since the listing is not taken for an effect of the date.
+   * Undefined for an entry the rules cannot be run on again (entryForRulesOf).
+   */
+  async sameMeasuresOn(row: StoredEntryFacts, decidedAt: string): Promise<boolean | undefined> {
+    const was = entryForRulesOf(row);
+    if (!was) return undefined;
+    const [before, after] = await Promise.all([this.planFacts(was), this.planFacts({ ...was, decidedAt })]);
+    return measuresKey(before) === measuresKey(after);
+  }
+}
+
+/** A plan's measures apart from their terms, by department, in one comparable string. */
+function measuresKey(plan: Plan): string {
+  const measures = plan.orders.flatMap((o) =>
+    o.measures.map(({ until: _until, ...measure }) => `${o.department}\u0000${JSON.stringify(measure)}`),
+  );
+  return measures.sort().join('\n');
 }

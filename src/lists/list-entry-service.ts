@@ -172,7 +172,7 @@ export class ListEntryService {
     return this.onLockedEntry(ctx, id, 'correct', async (trx, row, by) => {
       if (input.objectionId) await requireObjectionOf(trx, row.id, input.objectionId);
       const why = { reason: input.reason, decisionNo: input.decisionNo, objectionId: input.objectionId };
-      return (await correctEntry(trx, row, input.changes, why, by, (code) => this.d.planner.durationOf(code))).entry;
+      return (await correctEntry(trx, row, input.changes, why, by, this.d.planner)).entry;
     });
   }
 

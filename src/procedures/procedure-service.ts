@@ -7,8 +7,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, Valid
 import { fieldError } from '../i18n/messages';
 import type { ProcedureDeadline } from '../generated/rule-files';
 import type { components } from '../generated/openapi';
-import { correctEntry } from '../lists/entry-correction';
-import type { MeasureDurations } from '../lists/order-terms';
+import { correctEntry, type CorrectionRules } from '../lists/entry-correction';
 import { admit, endEntry, revocationOf, TRANSITIONS, type TransitionContext } from '../lists/entry-lifecycle';
 import { lockEntry, type EntryRow } from '../lists/list-entry-store';
 import type { ListType } from '../rules/rule-types';
@@ -44,8 +43,8 @@ export interface ProcedureDeps {
   calendar: WorkingDayCalendar;
   departments: DepartmentDirectory;
   procedures: Map<ListType, LoadedProcedure>;
-  /** Measures' terms, for a correction decided on an objection (src/lists/order-terms.ts). */
-  durationOf: MeasureDurations;
+  /** The loaded rules, for a correction decided on an objection (src/lists/entry-correction.ts). */
+  correctionRules: CorrectionRules;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -199,7 +198,7 @@ export class ProcedureService {
           input.correction as components['schemas']['CorrectionChanges'],
           why,
           by,
-          this.d.durationOf,
+          this.d.correctionRules,
         );
       }
       const row = await this.d.store.setDecision(trx, 'objections', id, input.outcome, decision, now);

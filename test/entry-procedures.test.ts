@@ -329,6 +329,39 @@ describe('objection, correction, revocation and credit restoration', () => {
       .expect(400);
   });
 
+  it('a corrected legal representative is the one a resubmission is compared with, before this fix too', async () => {
+    const input = enterpriseEntry();
+    const entry = await list(input);
+    const rep = input.subject.kind === 'enterprise' ? input.subject.legalRepresentative : undefined;
+    if (!rep) throw new Error('the factory lists a legal representative');
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(samr)
+      .send({ reason: '法定代表人姓名录错', changes: { legalRepresentativeName: '更正后姓名' } })
+      .expect(200);
+    const corrected = { ...input, subject: { ...input.subject, legalRepresentative: { ...rep, name: '更正后姓名' } } };
+    const resend = (body: object) => t.http.post('/v1/list-entries').set(samr).send(body);
+    // the authority's system re-sends the corrected record: a repeat; the record as first (wrongly) sent: a conflict
+    expect((await resend(corrected).expect(200)).body.id).toBe(entry.id);
+    const old = await resend(input).expect(409);
+    expect(old.body.errors.map((e: { path: string }) => e.path)).toEqual(['subject.legalRepresentative']);
+
+    // an entry corrected before the fix kept the old name in its persons; the migration takes it from the subject
+    const persons = (await t.db('list_entries').where({ id: entry.id }).first())?.persons as { name: string }[];
+    const stale = persons.map((p) => (p.name === '更正后姓名' ? { ...p, name: rep.name } : p));
+    await t
+      .db('list_entries')
+      .where({ id: entry.id })
+      .update({ persons: JSON.stringify(stale) });
+    await resend(corrected).expect(409);
+    const migration = require('../migrations/20261206600000_corrected_names_in_persons.js') as {
+      up(db: unknown): Promise<void>;
+    };
+    await migration.up(t.db);
+    expect((await t.db('list_entries').where({ id: entry.id }).first())?.persons).toEqual(persons);
+    await resend(corrected).expect(200);
+  });
+
   it('refuses a corrected decision date that would plan other measures or cite another version of a law (422)', async () => {
     // decided while the 2014 公示条例 was in force: the legal representative's 3-year ban is its Art. 17; the same
     // entry decided after the 2024 revision took effect (2024-05-01) gets the revision's ban, which no order holds

@@ -74,6 +74,16 @@ export async function correctEntry(
     }
   }
   if (JSON.stringify(subject) !== JSON.stringify(row.subject)) set.subject = subject;
+  // the persons as the rules and a resubmission see them carry the names too: left old, a resubmission of the
+  // corrected record was refused as differing, and one of the wrong record taken for a repeat
+  const persons = row.persons?.map((p) =>
+    p.role === 'legal_representative' && changes.legalRepresentativeName !== undefined
+      ? { ...p, name: changes.legalRepresentativeName }
+      : p.role === 'subject' && changes.subjectName !== undefined
+        ? { ...p, name: changes.subjectName }
+        : p,
+  );
+  if (persons && JSON.stringify(persons) !== JSON.stringify(row.persons)) set.persons = persons;
   change('reason', 'reason', row.reason, changes.reason);
   change('decisionNo', 'decision_no', row.decision_no, changes.decisionNo);
   change('decidedAt', 'decided_at', row.decided_at, changes.decidedAt);

@@ -300,13 +300,18 @@ export async function markEntriesEnded(
 
 /** The descriptive columns a correction may change (identity columns are not among them). */
 export type CorrectableColumns = Partial<
-  Pick<EntryRow, 'subject_name' | 'subject' | 'reason' | 'decision_no' | 'decided_at' | 'expires_at'>
+  Pick<EntryRow, 'subject_name' | 'subject' | 'persons' | 'reason' | 'decision_no' | 'decided_at' | 'expires_at'>
 >;
 
 export async function updateEntryDescription(q: Q, id: string, set: CorrectableColumns, at: Date): Promise<EntryRow> {
   const [row] = await q(TABLE)
     .where({ id })
-    .update({ ...set, ...(set.subject ? { subject: JSON.stringify(set.subject) } : {}), updated_at: at })
+    .update({
+      ...set,
+      ...(set.subject ? { subject: JSON.stringify(set.subject) } : {}),
+      ...(set.persons ? { persons: JSON.stringify(set.persons) } : {}),
+      updated_at: at,
+    })
     .returning('*');
   return entryOf(row as ListEntryRecord);
 }

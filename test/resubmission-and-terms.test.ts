@@ -78,6 +78,86 @@ describe('resubmissions, ended terms and duplicate listings', () => {
     ]);
   });
 
+  it('reads a sourceRef as meant: spaces around it and full-width letters name the same entry, on every path', async () => {
+    const entry = enterpriseEntry();
+    const ref = entry.sourceRef;
+    const first = await t.http.post('/v1/list-entries').set(samr).send(entry).expect(201);
+    const orders = await t.count('orders');
+    const fullWidth = ref.replace(/[A-Za-z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    for (const sent of [` ${ref}\u3000`, fullWidth]) {
+      const again = await t.http
+        .post('/v1/list-entries')
+        .set(samr)
+        .send({ ...entry, sourceRef: sent })
+        .expect(200);
+      expect(again.body).toMatchObject({ id: first.body.id, sourceRef: ref });
+    }
+    // a spreadsheet re-exported with a trailing space in 来源编号: the same rows, nothing listed twice
+    const subject = entry.subject as { uscc: string; legalRepresentative: { name: string; idNumber: string } };
+    const rep = subject.legalRepresentative;
+    const csv = [
+      '名单类型,统一社会信用代码,企业名称,法定代表人,法定代表人身份证号,列入原因,决定文书号,决定日期,来源编号',
+      `严重违法失信名单,${subject.uscc},${entry.subject.name},${rep.name},${rep.idNumber},${entry.reason},${entry.decisionNo},${entry.decidedAt},${ref} `,
+      '',
+    ].join('\r\n');
+    const batch = await t.http.post('/v1/list-entries/batch').set(samr).set('Content-Type', 'text/csv').send(csv);
+    expect(batch.body.summary).toEqual({ created: 0, unchanged: 1, rejected: 0 });
+    expect(await t.count('orders')).toBe(orders);
+    expect(await t.count('list_entries', { source_ref: ref })).toBe(1);
+    // a new entry is stored under its key as meant; a key of spaces only is none
+    const spaced = enterpriseEntry();
+    const created = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send({ ...spaced, sourceRef: `  ${spaced.sourceRef} ` })
+      .expect(201);
+    expect(created.body.sourceRef).toBe(spaced.sourceRef);
+    const blank = await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send({ ...enterpriseEntry(), sourceRef: ' \u3000 ' });
+    expect(blank.status).toBe(400);
+    expect(blank.body.errors.map((e: { path: string }) => e.path)).toEqual(['sourceRef']);
+    // and a removal names it as meant too
+    const removed = await t.http
+      .post('/v1/list-entries/removals/batch')
+      .set(samr)
+      .send([{ sourceRef: `${fullWidth} `, reason: '已履行', decisionNo: '移〔2026〕31号' }])
+      .expect(200);
+    expect(removed.body.summary).toEqual({ removed: 1, unchanged: 0, rejected: 0 });
+  });
+
+  it('gives the entries stored before with spaces or full-width letters their key as meant, a taken key left alone', async () => {
+    const a = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    const b = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    const c = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    // as the old code stored them: a's key with spaces, b's full-width; c's key the spaced twin of a's clean one
+    await t
+      .db('list_entries')
+      .where({ id: a.body.id })
+      .update({ source_ref: ` ${a.body.sourceRef} ` });
+    await t
+      .db('list_entries')
+      .where({ id: b.body.id })
+      .update({ source_ref: `ＡＢ-${b.body.sourceRef}` });
+    await t
+      .db('list_entries')
+      .where({ id: c.body.id })
+      .update({ source_ref: `${b.body.sourceRef}-twin ` });
+    await t.http
+      .post('/v1/list-entries')
+      .set(samr)
+      .send({ ...enterpriseEntry(), sourceRef: `${b.body.sourceRef}-twin` });
+    const migration = require('../migrations/20261206700000_source_refs_as_meant.js') as {
+      up(db: unknown): Promise<void>;
+    };
+    await migration.up(t.db);
+    const refOf = async (id: string) => (await t.db('list_entries').where({ id }).first())?.source_ref;
+    expect(await refOf(a.body.id)).toBe(a.body.sourceRef);
+    expect(await refOf(b.body.id)).toBe(`AB-${b.body.sourceRef}`);
+    expect(await refOf(c.body.id)).toBe(`${b.body.sourceRef}-twin `);
+  });
+
   it('refuses a term that ended before it arrived with 422 naming the end date and basis; historical stores it expired', async () => {
     const ended = enterpriseEntry({ decidedAt: '2022-06-01', listingGround: 'samr44_serious_violation' });
     const before = { entries: await t.count('list_entries'), orders: await t.count('orders') };

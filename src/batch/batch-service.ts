@@ -5,7 +5,12 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import { capped } from '../http/request-errors';
 import { UnprocessableError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
-import { entryTextAndIdentifierErrors, type ListEntryInput } from '../lists/entry-input';
+import {
+  entryTextAndIdentifierErrors,
+  type ListEntryInput,
+  sourceRefAsMeant,
+  withSourceRefAsMeant,
+} from '../lists/entry-input';
 import { COPY_WRITER } from '../lists/copy-writer';
 import { removeEntries, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
@@ -100,7 +105,7 @@ export class BatchService {
       ...(schema.length && !unread ? entryTextAndIdentifierErrors(r.input) : []),
     ];
     if (errors.length) return { errors: capped(dedupe(errors)) };
-    const input = r.input as ListEntryInput;
+    const input = withSourceRefAsMeant(r.input as ListEntryInput);
     if (!this.d.departments.isAuthorityFor(authority, input.listType)) {
       return { errors: [fieldError('listType', 'not_list_authority', { authority, list: input.listType })] };
     }
@@ -187,9 +192,13 @@ export class BatchService {
         ...this.d.removalValidator.errorsOf(r.input),
         ...unsafeTextFieldsOf(r.input),
       ]);
-      const item = r.input as RemovalItem;
+      const sent = r.input as RemovalItem;
+      // the entry named by its sourceRef as meant, as it was stored (src/lists/entry-input.ts sourceRefAsMeant)
+      const item =
+        typeof sent?.sourceRef === 'string' ? { ...sent, sourceRef: sourceRefAsMeant(sent.sourceRef) } : sent;
       if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined))
         errors = [fieldError('sourceRef', 'one_of_id_source_ref')];
+      else if (!errors.length && item.sourceRef === '') errors = [fieldError('sourceRef', 'required')];
       if (errors.length) results.set(r.row, { row: r.row, status: 'rejected', errors });
       else ready.push({ row: r.row, item });
     }

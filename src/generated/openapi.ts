@@ -1123,7 +1123,7 @@ export interface components {
             decisionNo: string;
             /** Format: date */
             decidedAt: string;
-            /** @description the authority's own reference; the idempotency key together with the authority */
+            /** @description the authority's own reference; the idempotency key together with the authority. Read as meant: full-width letters and digits as half-width (NFKC) and the spaces around it dropped, so " REF-1" and "ＲＥＦ-1" name the entry stored as "REF-1" */
             sourceRef: string;
             relatedPersons?: components["schemas"]["RelatedPersonInput"][];
             /**
@@ -1746,6 +1746,7 @@ export interface components {
         RemovalBatchItem: {
             /** Format: uuid */
             id?: string;
+            /** @description the entry's sourceRef, read as meant as when it was listed (NFKC, spaces around it dropped) */
             sourceRef?: string;
             reason: string;
             decisionNo: string;

@@ -14,6 +14,18 @@ type EnterpriseSubject = components['schemas']['EnterpriseSubject'];
 type PersonSubject = components['schemas']['PersonSubject'];
 type RelatedPerson = components['schemas']['RelatedPerson'];
 
+/**
+ * The authority's sourceRef as meant, not as typed: with (authority, sourceRef) the key that makes a resubmission a
+ * repeat, so the spaces a spreadsheet leaves around a cell and the full-width letters and digits a Chinese input
+ * method types (ＴＲＹ-３) are formatting. Compared as typed, a file re-exported with a trailing space listed every
+ * subject again and issued all their orders twice. NFKC, then trimmed, on every path that stores or names one.
+ */
+export const sourceRefAsMeant = (ref: string): string => ref.normalize('NFKC').trim();
+
+/** An entry with its sourceRef as meant (sourceRefAsMeant): what is stored and answered. */
+export const withSourceRefAsMeant = (input: ListEntryInput): ListEntryInput =>
+  typeof input.sourceRef === 'string' ? { ...input, sourceRef: sourceRefAsMeant(input.sourceRef) } : input;
+
 /** A broken field, by message code. */
 type Bad = (path: string, code: MessageCode, params?: Params) => void;
 
@@ -50,6 +62,8 @@ export function normaliseEntry(
     return !p;
   };
 
+  // all spaces: nothing is left once it is read as meant
+  if (input.sourceRef.normalize('NFKC').trim() === '') bad('sourceRef', 'required');
   if (!isIsoDate(input.decidedAt)) bad('decidedAt', 'not_a_date');
   else if (input.decidedAt > today) bad('decidedAt', 'in_future');
   if (input.expiresAt !== undefined) {

@@ -14,7 +14,7 @@ import type { PersonKeyer } from '../identity/person-key';
 import { ordersOfEntries, type OrderRow } from '../orders/order-store';
 import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines, OrderDeadline } from '../time/feedback-deadline';
-import type { ListEntryInput } from './entry-input';
+import { type ListEntryInput, withSourceRefAsMeant } from './entry-input';
 import { endEntry, relistProblem, revocationOf, sourceRefState, type TransitionContext } from './entry-lifecycle';
 import type { EntryPlanner } from './entry-planner';
 import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
@@ -88,8 +88,9 @@ function personVisible(p: Principal, row: EntryRow, orders: OrderRow[]): boolean
 export class ListEntryService {
   constructor(private readonly d: EntryServiceDeps) {}
 
-  async create(ctx: CallContext, input: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
+  async create(ctx: CallContext, sent: ListEntryInput): Promise<{ created: boolean; entry: ListEntry }> {
     const authority = actingDepartment(ctx.principal);
+    const input = withSourceRefAsMeant(sent);
     const { normalised, plan } = await this.d.planner.plan(input).catch((e: unknown) => {
       if (e instanceof ValidationError || e instanceof UnprocessableError)
         countEntry('api', input.listType, 'rejected');

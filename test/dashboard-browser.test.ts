@@ -416,11 +416,19 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
 
   it("shows an entry's orders and audit history, and searches entries", async () => {
     const overdue = (await t.http.get('/v1/reports/overdue').set(ndrc).expect(200)).body.items[0];
+    // its listing reason corrected: the history says which field, before → after, and why
+    await t.http
+      .post(`/v1/list-entries/${overdue.entryId}/corrections`)
+      .set(overdue.listType === 'dishonest_debtor' ? spc : samr)
+      .send({ reason: '列入原因录入有误', changes: { reason: '更正后的列入原因' } })
+      .expect(200);
     await page.goto(`${base}/dashboard/#/entries/${overdue.entryId}`);
     await page.getByTestId('entry-history').waitFor();
     const history = await page.locator('[data-testid="entry-history"] tbody tr').allTextContents();
     expect(history[0]).toContain('列入名单');
     expect(history.some((h) => h.includes('逾期督办'))).toBe(true);
+    const corrected = history.find((h) => h.includes('更正')) ?? '';
+    expect(corrected).toMatch(/列入原因: .+ → 更正后的列入原因; （列入原因录入有误）/);
     await shot('entry');
     await page.emulateMedia({ media: 'print' });
     await shot('entry-print');

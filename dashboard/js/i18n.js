@@ -436,6 +436,15 @@ const terms = {
     'restoration.decided': ['信用修复决定', 'restoration decided'],
     'entry.restored': ['信用修复移出', 'restored'],
   },
+  // the entry's fields a correction changes, as its history names them (the service's field labels)
+  correctedField: {
+    subjectName: ['主体名称', 'name'],
+    legalRepresentativeName: ['法定代表人姓名', 'legal representative'],
+    reason: ['列入原因', 'reason for listing'],
+    decisionNo: ['决定文书号', 'decision number'],
+    decidedAt: ['决定日期', 'decision date'],
+    expiresAt: ['届满日期', 'last listed day'],
+  },
   basisStrength: {
     law: ['依据：法律', 'basis: law'],
     regulation: ['依据：行政法规', 'basis: regulation'],

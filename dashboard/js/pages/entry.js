@@ -118,7 +118,7 @@ function summary(h) {
     // carry no `correction`)
     const { correction, ...fields } = a;
     const changes = Object.entries(fields).map(
-      ([field, now]) => `${field}: ${h.before?.[field] ?? '—'} → ${now ?? '—'}`,
+      ([field, now]) => `${term('correctedField', field)}: ${h.before?.[field] ?? '—'} → ${now ?? '—'}`,
     );
     return [
       ...changes,

@@ -385,6 +385,40 @@ describe('objection, correction, revocation and credit restoration', () => {
     expect(within.body.decidedAt).toBe('2024-04-25');
   });
 
+  it('an objection upheld with a correction corrects the entry in its transaction, or is refused whole', async () => {
+    const entry = await list(enterpriseEntry({ decidedAt: '2024-04-20', expiresAt: '2027-04-19' }));
+    const obj = await t.http
+      .post(`/v1/list-entries/${entry.id}/objections`)
+      .set(samr)
+      .send(objection({ grounds: ['inaccurate'], statement: '决定日期有误' }))
+      .expect(201);
+    const decide = (correction: Record<string, unknown>) =>
+      t.http.post(`/v1/objections/${obj.body.id}/decision`).set(samr).send({
+        outcome: 'upheld',
+        reason: '决定日期录错',
+        decisionNo: '沪市监异〔2026〕1号',
+        remedy: 'correction',
+        correction,
+      });
+    // a date across the 2024 公示条例's start is refused, named where the request put it; nothing is decided
+    const across = await decide({ decidedAt: '2024-05-06' }).expect(422);
+    expect(across.body.errors).toEqual([
+      { path: 'correction.decidedAt', message: expect.stringMatching(/^更正后的决定日期适用不同的措施或法律依据/) },
+    ]);
+    expect((await t.http.get(`/v1/objections/${obj.body.id}`).set(samr).expect(200)).body.status).toBe('received');
+    const future = await decide({ decidedAt: '2099-01-01' }).expect(400);
+    expect(future.body.errors.map((e: { path: string }) => e.path)).toEqual(['correction.decidedAt']);
+    expect(future.body.errors[0].message).toMatch(/^决定日期/);
+    // within the same version the correction is made, with the objection it answers in its audit row
+    await decide({ decidedAt: '2024-04-25' }).expect(200);
+    expect((await t.db('list_entries').where({ id: entry.id }).first())?.decided_at).toBe('2024-04-25');
+    const [audit] = await t.db('audit_log').where({ entity_id: entry.id, action: 'entry.corrected' });
+    expect(audit?.after).toEqual({
+      decidedAt: '2024-04-25',
+      correction: { reason: '决定日期录错', decisionNo: '沪市监异〔2026〕1号', objectionId: obj.body.id },
+    });
+  });
+
   it('a corrected expiry or decision date moves the terms of the measures in force, and their departments are told', async () => {
     type Measure = { code: string; until: string | null };
     const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10', expiresAt: '2026-06-30' }));

@@ -119,7 +119,9 @@ export function fieldLabel(path: string): string {
     const part = related[2];
     return part ? `${who}的${part === 'name' ? '姓名' : fieldLabel(part)}` : who;
   }
-  if (path.startsWith('changes.')) return fieldLabel(path.slice('changes.'.length));
+  // an entry's fields as a correction (or an objection's correction) changes them
+  const changed = /^(?:changes|correction)\.(.+)$/.exec(path);
+  if (changed) return fieldLabel(changed[1] as string);
   const column = csvPathOf(path);
   return COLUMN_LABELS[column]?.[0] ?? OTHER_LABELS[column] ?? path;
 }

@@ -33,13 +33,15 @@ export async function correctEntry(
   why: { reason: string; decisionNo?: string; objectionId?: string },
   ctx: TransitionContext,
   rules: CorrectionRules,
+  /** Where the changes are in the request, for the paths of its errors: a correction's `changes`, an objection's `correction`. */
+  at: 'changes' | 'correction' = 'changes',
 ): Promise<{ changed: boolean; entry: EntryRow }> {
   const identity = IDENTITY_FIELDS.filter((f) => changes[f] !== undefined);
   if (identity.length)
     throw UnprocessableError.coded(
       'identity_fields',
       { fields: identity.join(', ') },
-      identity.map((f) => fieldError(`changes.${f}`, 'identity_field')),
+      identity.map((f) => fieldError(`${at}.${f}`, 'identity_field')),
     );
   admit('correct', row.status);
   const set: CorrectableColumns = {};
@@ -65,7 +67,7 @@ export async function correctEntry(
     const rep = subject.kind === 'enterprise' ? subject.legalRepresentative : undefined;
     if (!rep)
       throw UnprocessableError.coded('no_legal_rep', {}, [
-        fieldError('changes.legalRepresentativeName', 'no_legal_rep_field'),
+        fieldError(`${at}.legalRepresentativeName`, 'no_legal_rep_field'),
       ]);
     if (rep.name !== changes.legalRepresentativeName) {
       before.legalRepresentativeName = rep.name;
@@ -91,15 +93,15 @@ export async function correctEntry(
 
   const decidedAt = set.decided_at ?? row.decided_at;
   const expiresAt = set.expires_at === undefined ? row.expires_at : set.expires_at;
-  if (decidedAt > chinaDate(ctx.at)) throw ValidationError.coded('changes.decidedAt', 'in_future');
+  if (decidedAt > chinaDate(ctx.at)) throw ValidationError.coded(`${at}.decidedAt`, 'in_future');
   if (expiresAt !== null && expiresAt < decidedAt)
-    throw ValidationError.coded('changes.expiresAt', 'before_decision_date', { decidedAt });
+    throw ValidationError.coded(`${at}.expiresAt`, 'before_decision_date', { decidedAt });
   if (Object.keys(set).length === 0) return { changed: false, entry: row };
   // the orders keep the measures and citations planned for the old date; a date that would plan others is no
   // correction of the listing but another listing (an entry the rules cannot run on again is not held to it)
   if (set.decided_at !== undefined && (await rules.sameMeasuresOn(row, set.decided_at)) === false)
     throw UnprocessableError.coded('decision_date_changes_measures', { was: row.decided_at, now: set.decided_at }, [
-      fieldError('changes.decidedAt', 'decision_date_changes_measures_field'),
+      fieldError(`${at}.decidedAt`, 'decision_date_changes_measures_field'),
     ]);
 
   const entry = await updateEntryDescription(trx, row.id, set, ctx.at);

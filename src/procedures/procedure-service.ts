@@ -199,6 +199,7 @@ export class ProcedureService {
           why,
           by,
           this.d.correctionRules,
+          'correction',
         );
       }
       const row = await this.d.store.setDecision(trx, 'objections', id, input.outcome, decision, now);

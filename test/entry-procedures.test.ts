@@ -385,6 +385,29 @@ describe('objection, correction, revocation and credit restoration', () => {
     expect(within.body.decidedAt).toBe('2024-04-25');
   });
 
+  it('a revoked entry that was any ground of a decision marks it, not only the ground an answer names first', async () => {
+    // one company on the list by two decisions: each procurement measure of the answer has both as its grounds
+    const first = await list();
+    const uscc = first.subject.uscc;
+    const again = enterpriseEntry();
+    (again.subject as { uscc: string }).uscc = uscc;
+    const second = await list(again);
+    const hit = await procurementCheck(uscc);
+    const measure = hit.body.measures[0] as { entryId: string; grounds: { entryId: string }[] };
+    expect(measure.grounds.map((g) => g.entryId).sort()).toEqual([first.id, second.id].sort());
+    // the ground the answer does not name first is found to be a wrong listing
+    const other = measure.entryId === first.id ? second.id : first.id;
+    await t.http
+      .post(`/v1/list-entries/${other}/revocation`)
+      .set(samr)
+      .send({ reason: '重复列入', decisionNo: '沪市监撤〔2026〕9号' })
+      .expect(200);
+    const record = await t.http.get(`/v1/checks/decisions/${hit.body.decisionId}`).set(mof).expect(200);
+    expect(record.body.basisRevoked).toMatchObject({ entryId: other, reason: '重复列入' });
+    const told = await t.db('webhook_outbox').where({ type: 'decision.basis_revoked', department: 'mof' });
+    expect(told.some((e) => (e.data as { decisionId: string }).decisionId === hit.body.decisionId)).toBe(true);
+  });
+
   it('an objection upheld with a correction corrects the entry in its transaction, or is refused whole', async () => {
     const entry = await list(enterpriseEntry({ decidedAt: '2024-04-20', expiresAt: '2027-04-19' }));
     const obj = await t.http

@@ -8,7 +8,7 @@ type Revocation = NonNullable<components['schemas']['Revocation']>;
 export type BasisRevoked = components['schemas']['BasisRevoked'];
 
 /**
- * Marks every decision record whose answer relied on the revoked entry (a measure or ban naming it) with an
+ * Marks every decision record whose answer relied on the revoked entry (a measure or ban grounded on it) with an
  * append-only row, and tells each asking department by `decision.basis_revoked`, with the case reference its desk
  * gave in its feedback: a procurement desk that excluded a bidder on a wrong listing learns it. The records themselves
  * are never changed. The subject narrows the search to that subject's records (indexed) before the answers are read.
@@ -19,7 +19,11 @@ export async function markDecisionsOfRevokedEntry(
   entry: EntryRow,
   revocation: Revocation,
 ): Promise<number> {
-  const relied = JSON.stringify([{ entryId: entry.id }]);
+  // a ground of any measure or ban of the answer: one measure names every entry that grounds it, and its own
+  // `entryId` is only the first of them (src/checks/check-service.ts measuresOf); that one is still matched for the
+  // records kept before answers carried their grounds
+  const relied = JSON.stringify([{ grounds: [{ entryId: entry.id }] }]);
+  const named = JSON.stringify([{ entryId: entry.id }]);
   const { rows } = await trx.raw<{
     rows: {
       decision_id: string;
@@ -34,7 +38,8 @@ export async function markDecisionsOfRevokedEntry(
        select d.id, ?, ?, ?, ? from check_decisions d
         where d.outcome = 'hit'
           and (d.uscc = ? or d.person_key = any(?::text[]))
-          and (d.answer->'measures' @> ?::jsonb or d.answer->'bans' @> ?::jsonb)
+          and (d.answer->'measures' @> ?::jsonb or d.answer->'bans' @> ?::jsonb
+               or d.answer->'measures' @> ?::jsonb or d.answer->'bans' @> ?::jsonb)
        on conflict do nothing
        returning decision_id)
      select m.decision_id, d.department, d.kind, d.checked_at, d.feedback
@@ -48,6 +53,8 @@ export async function markDecisionsOfRevokedEntry(
       entry.person_keys,
       relied,
       relied,
+      named,
+      named,
     ],
   );
   await enqueueDecisionEvents(

@@ -442,6 +442,48 @@ describe('objection, correction, revocation and credit restoration', () => {
     });
   });
 
+  it('a corrected term that ends before the day of a check marks its decision record, and the desk is told', async () => {
+    // checked on 2026-03-02 (NOW) while the term was typed as 2026-12-31; the desk excluded the bidder
+    const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10', expiresAt: '2026-12-31' }));
+    const hit = await procurementCheck(entry.subject.uscc);
+    expect(hit.body.restricted).toBe(true);
+    await t.http
+      .post(`/v1/checks/decisions/${hit.body.decisionId}/feedback`)
+      .set(mof)
+      .send({ action: 'restricted', caseRef: 'CG-2026-77' })
+      .expect(200);
+    const correct = (expiresAt: string) =>
+      t.http
+        .post(`/v1/list-entries/${entry.id}/corrections`)
+        .set(samr)
+        .send({ reason: '期限录错', decisionNo: '沪市监更〔2026〕5号', changes: { expiresAt } })
+        .expect(200);
+    const recordOf = async () =>
+      (await t.http.get(`/v1/checks/decisions/${hit.body.decisionId}`).set(mof).expect(200)).body;
+    const told = async () =>
+      (await t.db('webhook_outbox').where({ type: 'decision.basis_corrected', department: 'mof' })).filter(
+        (e) => (e.data as { decisionId: string }).decisionId === hit.body.decisionId,
+      );
+    // a term still covering the day of the check leaves the decision standing
+    await correct('2026-03-05');
+    expect((await recordOf()).basisCorrected).toBeUndefined();
+    expect(await told()).toHaveLength(0);
+    // a term that, as corrected, ended before the check: the record is marked, unchanged, and the desk told
+    await correct('2026-02-28');
+    const record = await recordOf();
+    expect(record.answer.restricted).toBe(true);
+    expect(record.basisCorrected).toMatchObject({
+      entryId: entry.id,
+      reason: '期限录错',
+      decisionNo: '沪市监更〔2026〕5号',
+    });
+    const relied = (hit.body.measures as { code: string }[]).map((m) => m.code);
+    for (const code of relied) expect(record.basisCorrected.until[code]).toBe('2026-02-28');
+    const [event] = await told();
+    expect(event?.data).toMatchObject({ caseRef: 'CG-2026-77', deskAction: 'restricted', entryId: entry.id });
+    await expect(t.db('check_decision_basis_corrections').update({ reason: 'x' })).rejects.toThrow(/append-only/);
+  });
+
   it('a corrected expiry or decision date moves the terms of the measures in force, and their departments are told', async () => {
     type Measure = { code: string; until: string | null };
     const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10', expiresAt: '2026-06-30' }));

@@ -33,6 +33,14 @@ const COLUMNS: { [T in keyof Tables]: Record<keyof RowOf<T>, true> } = {
     token_id: true,
   },
   check_counts: { department: true, kind: true, scenario: true, day: true, clear: true },
+  check_decision_basis_corrections: {
+    decision_id: true,
+    entry_id: true,
+    corrected_at: true,
+    reason: true,
+    decision_no: true,
+    until: true,
+  },
   check_decision_basis_revocations: {
     decision_id: true,
     entry_id: true,

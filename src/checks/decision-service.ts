@@ -5,13 +5,14 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { components } from '../generated/openapi';
 import type { Clock } from '../time/clock';
-import type { BasisRevoked } from './basis-revocations';
-import type { Decision, DecisionFilters, DecisionStore } from './decision-store';
+import type { BasisMarks, Decision, DecisionFilters, DecisionStore } from './decision-store';
 
 type CheckDecision = components['schemas']['CheckDecision'];
 type FeedbackInput = components['schemas']['DecisionFeedbackInput'];
 
-function toDecision(r: Decision, revoked?: BasisRevoked): CheckDecision {
+function toDecision(r: Decision, marks: BasisMarks): CheckDecision {
+  const revoked = marks.revoked.get(r.id);
+  const corrected = marks.corrected.get(r.id);
   return {
     id: r.id,
     kind: r.kind,
@@ -25,6 +26,7 @@ function toDecision(r: Decision, revoked?: BasisRevoked): CheckDecision {
     checkedAt: r.checkedAt.toISOString(),
     feedback: r.feedback as CheckDecision['feedback'],
     ...(revoked ? { basisRevoked: revoked } : {}),
+    ...(corrected ? { basisCorrected: corrected } : {}),
   };
 }
 
@@ -41,7 +43,7 @@ export class DecisionService {
 
   async get(ctx: CallContext, id: string): Promise<CheckDecision> {
     const row = this.readable(ctx.principal, id, await this.store.find(id));
-    return toDecision(row, (await this.store.basisRevoked([id])).get(id));
+    return toDecision(row, await this.store.basisMarks([id]));
   }
 
   async list(
@@ -54,8 +56,8 @@ export class DecisionService {
     const limit = q.limit ?? 50;
     const rows = await this.store.list({ ...q, department }, limit, decodeCursor(q.cursor));
     const page = pageOf(rows, limit, (r) => ({ at: r.checkedAt.toISOString(), id: r.id }));
-    const revoked = await this.store.basisRevoked(page.items.map((r) => r.id));
-    return { items: page.items.map((r) => toDecision(r, revoked.get(r.id))), nextCursor: page.nextCursor };
+    const marks = await this.store.basisMarks(page.items.map((r) => r.id));
+    return { items: page.items.map((r) => toDecision(r, marks)), nextCursor: page.nextCursor };
   }
 
   async feedback(ctx: CallContext, id: string, input: FeedbackInput): Promise<CheckDecision> {
@@ -90,7 +92,7 @@ export class DecisionService {
           after: { feedback },
         },
       ]);
-      return toDecision(updated, (await this.store.basisRevoked([id], trx)).get(id));
+      return toDecision(updated, await this.store.basisMarks([id], trx));
     });
   }
 

@@ -3,7 +3,14 @@ import type { Db } from '../db/knex';
 import type { CursorKey } from '../db/pagination';
 import type { ReadRouter } from '../db/read-router';
 import type { CheckDecisionRecord } from '../db/tables';
+import { basisCorrectedOf, type BasisCorrected } from './basis-corrections';
 import { basisRevokedOf, type BasisRevoked } from './basis-revocations';
+
+/** The append-only marks on decision records, by record id. */
+export interface BasisMarks {
+  revoked: Map<string, BasisRevoked>;
+  corrected: Map<string, BasisCorrected>;
+}
 
 const TABLE = 'check_decisions';
 
@@ -145,9 +152,16 @@ export class DecisionStore {
     return rows.map(toDecision);
   }
 
-  /** The first basis-revoked mark of each record: inside the writing transaction when given one, else a read. */
-  basisRevoked(decisionIds: string[], trx?: Knex.Transaction): Promise<Map<string, BasisRevoked>> {
-    return trx ? basisRevokedOf(trx, decisionIds) : this.h.reads.read((db) => basisRevokedOf(db, decisionIds));
+  /**
+   * The first basis-revoked and basis-corrected mark of each record: inside the writing transaction when given one,
+   * else a read.
+   */
+  basisMarks(decisionIds: string[], trx?: Knex.Transaction): Promise<BasisMarks> {
+    const marks = async (q: Knex) => ({
+      revoked: await basisRevokedOf(q, decisionIds),
+      corrected: await basisCorrectedOf(q, decisionIds),
+    });
+    return trx ? marks(trx) : this.h.reads.read(marks);
   }
 
   /** Adds counts in one statement; concurrent instances add to the same rows. */

@@ -87,6 +87,16 @@ export interface CheckDecisionBasisRevocationRecord {
   decision_no: string;
 }
 
+/** A correction moved the terms of an entry a decision relied on to end before the check (migration 20261206800000). */
+export interface CheckDecisionBasisCorrectionRecord {
+  decision_id: string;
+  entry_id: string;
+  corrected_at: Date;
+  reason: string;
+  decision_no: string | null;
+  until: Record<string, string | null>;
+}
+
 export interface CheckDecisionRecord {
   id: string;
   kind: 'enterprise' | 'person' | 'officer';
@@ -232,7 +242,8 @@ export interface WebhookOutboxRecord {
     | 'order.escalated'
     | 'order.revoked'
     | 'order.amended'
-    | 'decision.basis_revoked';
+    | 'decision.basis_revoked'
+    | 'decision.basis_corrected';
   order_id: string | null;
   occurred_at: Date;
   data: JsonValue;
@@ -366,6 +377,7 @@ declare module 'knex/types/tables' {
     audit_log: Table<AuditLogRecord, 'id' | 'before' | 'after' | 'request_id' | 'token_id', 'before' | 'after'>;
     check_counts: Table<CheckCountRecord, 'clear'>;
     check_decision_basis_revocations: Table<CheckDecisionBasisRevocationRecord>;
+    check_decision_basis_corrections: Table<CheckDecisionBasisCorrectionRecord, 'decision_no', 'until'>;
     check_decisions: Table<
       CheckDecisionRecord,
       'id' | 'uscc' | 'person_key' | 'person_masked' | 'scenario' | 'role' | 'feedback_action' | 'feedback',

@@ -370,7 +370,9 @@ export interface paths {
          *     last day, a fixed one (e.g. the 3-year ban on the legal representative) counts from the new decision date.
          *     Checks answer by the new terms at once. Each moved order gets an `order.amended` row in the entry's history
          *     (each measure's term before and after) and its department an `order.amended` webhook event with the order as
-         *     it now stands.
+         *     it now stands. A decision record whose hit relied on the entry only through measures or bans the correction
+         *     now ends before the day of the check is marked (`basisCorrected`, append-only), and its asking department gets
+         *     `decision.basis_corrected` with its caseRef, as a revocation's `decision.basis_revoked`.
          */
         post: operations["correctListEntry"];
         delete?: never;
@@ -875,6 +877,9 @@ export interface paths {
          *     de-duplicate on `id`. order.escalated goes to the supervising departments and adds `data.escalation`.
          *     order.revoked: the entry was void from the start (撤销), reverse what you did. order.amended: a correction
          *     (更正) of the entry's dates moved the terms (`until`) of the order's measures; `data.order` is the order now.
+         *     A desk's department also gets `decision.basis_revoked` (a recorded check answer relied on an entry revoked
+         *     since) and `decision.basis_corrected` (on terms a correction has since ended before the check); their `data`
+         *     names the decision record, its caseRef and the mark (`basisRevoked` or `basisCorrected`).
          *     Events are queued from the webhook's registration on; orders issued before are listed at GET /v1/orders.
          *     The url must resolve to public addresses only (no loopback, private, link-local, CGNAT, unique-local or
          *     metadata targets) unless the operator's WEBHOOK_ALLOWED_HOSTS names it: otherwise 400 naming `url`. It is
@@ -1573,6 +1578,7 @@ export interface components {
             checkedAt: string;
             feedback: components["schemas"]["DecisionFeedback"];
             basisRevoked?: components["schemas"]["BasisRevoked"];
+            basisCorrected?: components["schemas"]["BasisCorrected"];
         };
         OfficerBan: {
             code: string;
@@ -2033,6 +2039,21 @@ export interface components {
             decisionNo: string;
             /** Format: uuid */
             entryId: string;
+        };
+        /** @description a correction (更正) of an entry this answer relied on moved the terms of the measures or bans it relied on to end before the day of the check (an append-only mark; the record is unchanged) */
+        BasisCorrected: {
+            /** Format: date-time */
+            at: string;
+            /** @description why the entry was corrected */
+            reason: string;
+            /** @description the correction's decision, when it names one */
+            decisionNo?: string;
+            /** Format: uuid */
+            entryId: string;
+            /** @description the last day of each of the entry's measures whose term the correction moved, by measure code */
+            until: {
+                [key: string]: string | null;
+            };
         };
         ProcedureFigures: {
             authority: components["schemas"]["DepartmentCode"];

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
+import { markDecisionsOfCorrectedTerms } from '../checks/basis-corrections';
 import { UnprocessableError, ValidationError } from '../errors';
 import { fieldError } from '../i18n/messages';
 import type { components } from '../generated/openapi';
@@ -23,7 +24,8 @@ const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
  * the decision is not in the future, and the term does not end before the decision. Before and after of every changed
  * field are audited (the entry's history shows them), the correction's own reason, decision and objection under
  * `after.correction`. A corrected date moves the terms of the measures in force on the entry's orders
- * (src/lists/order-terms.ts), with their departments told. A correction that changes nothing changes nothing (a
+ * (src/lists/order-terms.ts), with their departments told, and marks the decision records whose hits those terms no
+ * longer cover (src/checks/basis-corrections.ts), with their desks told. A correction that changes nothing changes nothing (a
  * repeat).
  */
 export async function correctEntry(
@@ -125,6 +127,14 @@ export async function correctEntry(
     },
   ]);
   // the entry's row is locked by the caller, its orders now: the lock order of every writer of an entry and its orders
-  await moveOrderTerms(trx, row, entry, (code) => rules.durationOf(code), ctx);
+  const moved = await moveOrderTerms(trx, row, entry, (code) => rules.durationOf(code), ctx);
+  if (moved.length) {
+    const until = Object.fromEntries(moved.flatMap((o) => o.measures.map((m) => [m.code, m.until] as const)));
+    await markDecisionsOfCorrectedTerms(trx, entry, until, {
+      at: ctx.at,
+      reason: why.reason,
+      ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
+    });
+  }
   return { changed: true, entry };
 }

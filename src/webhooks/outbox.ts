@@ -130,18 +130,20 @@ function orderEventsOf(
 }
 
 /**
- * decision.basis_revoked: a check answer given to `department` relied on an entry revoked since. The event names the
- * decision record, not an order (order_id stays null), and carries the case reference the desk gave in its feedback.
+ * decision.basis_revoked: a check answer given to `department` relied on an entry revoked since;
+ * decision.basis_corrected: on terms a correction has since ended before the check. The event names the decision
+ * record, not an order (order_id stays null), and carries the case reference the desk gave in its feedback.
  */
 export async function enqueueDecisionEvents(
   trx: Knex.Transaction,
   at: Date,
   events: { department: string; data: Record<string, unknown> }[],
+  type: 'decision.basis_revoked' | 'decision.basis_corrected' = 'decision.basis_revoked',
 ): Promise<void> {
   const rows = (await toReceivers(trx, events)).map((e) => ({
     id: newRowId(),
     department: e.department,
-    type: 'decision.basis_revoked' as const,
+    type,
     order_id: null,
     occurred_at: at,
     data: JSON.stringify(e.data),

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { EntryRow } from '../lists/list-entry-store';
-import { enqueueDecisionEvents } from '../webhooks/outbox';
+import { type MarkedDecision, tellDesks } from './decision-marks';
 
 type Q = Knex | Knex.Transaction;
 export type BasisCorrected = components['schemas']['BasisCorrected'];
@@ -29,15 +29,7 @@ export async function markDecisionsOfCorrectedTerms(
   correction: TermsCorrection,
 ): Promise<number> {
   const relied = JSON.stringify([{ entryId: entry.id }]);
-  const { rows } = await trx.raw<{
-    rows: {
-      decision_id: string;
-      department: string;
-      kind: string;
-      checked_at: Date;
-      feedback: { caseRef?: string | null; action?: string } | null;
-    }[];
-  }>(
+  const { rows } = await trx.raw<{ rows: MarkedDecision[] }>(
     `with relied as (
        select d.id, d.checked_at, i.item->>'code' as code
          from check_decisions d
@@ -80,23 +72,7 @@ export async function markDecisionsOfCorrectedTerms(
     ...(correction.decisionNo ? { decisionNo: correction.decisionNo } : {}),
     until,
   };
-  await enqueueDecisionEvents(
-    trx,
-    correction.at,
-    rows.map((r) => ({
-      department: r.department,
-      data: {
-        decisionId: r.decision_id,
-        kind: r.kind,
-        checkedAt: new Date(r.checked_at).toISOString(),
-        entryId: entry.id,
-        caseRef: r.feedback?.caseRef ?? null,
-        deskAction: r.feedback?.action ?? null,
-        basisCorrected,
-      },
-    })),
-    'decision.basis_corrected',
-  );
+  await tellDesks(trx, correction.at, 'decision.basis_corrected', entry.id, rows, { basisCorrected });
   return rows.length;
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { EntryRow } from '../lists/list-entry-store';
-import { enqueueDecisionEvents } from '../webhooks/outbox';
+import { type MarkedDecision, tellDesks } from './decision-marks';
 
 type Q = Knex | Knex.Transaction;
 type Revocation = NonNullable<components['schemas']['Revocation']>;
@@ -24,15 +24,7 @@ export async function markDecisionsOfRevokedEntry(
   // records kept before answers carried their grounds
   const relied = JSON.stringify([{ grounds: [{ entryId: entry.id }] }]);
   const named = JSON.stringify([{ entryId: entry.id }]);
-  const { rows } = await trx.raw<{
-    rows: {
-      decision_id: string;
-      department: string;
-      kind: string;
-      checked_at: Date;
-      feedback: { caseRef?: string | null; action?: string } | null;
-    }[];
-  }>(
+  const { rows } = await trx.raw<{ rows: MarkedDecision[] }>(
     `with marked as (
        insert into check_decision_basis_revocations (decision_id, entry_id, revoked_at, reason, decision_no)
        select d.id, ?, ?, ?, ? from check_decisions d
@@ -57,22 +49,9 @@ export async function markDecisionsOfRevokedEntry(
       named,
     ],
   );
-  await enqueueDecisionEvents(
-    trx,
-    new Date(revocation.revokedAt),
-    rows.map((r) => ({
-      department: r.department,
-      data: {
-        decisionId: r.decision_id,
-        kind: r.kind,
-        checkedAt: new Date(r.checked_at).toISOString(),
-        entryId: entry.id,
-        caseRef: r.feedback?.caseRef ?? null,
-        deskAction: r.feedback?.action ?? null,
-        basisRevoked: { at: revocation.revokedAt, reason: revocation.reason, decisionNo: revocation.decisionNo },
-      },
-    })),
-  );
+  await tellDesks(trx, new Date(revocation.revokedAt), 'decision.basis_revoked', entry.id, rows, {
+    basisRevoked: { at: revocation.revokedAt, reason: revocation.reason, decisionNo: revocation.decisionNo },
+  });
   return rows.length;
 }
 

@@ -559,6 +559,16 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     await page.getByTestId('sign-out').click();
     await signIn(mof);
     await page.waitForURL(/#\/orders$/);
+    // one hit's listing found wrong since: its record carries the revocation's mark (as the revocation writes it)
+    const waiting = (await t.http.get('/v1/checks/decisions').query({ feedback: 'pending' }).set(mof).expect(200)).body;
+    const marked = waiting.items[1] as { id: string; answer: { measures: { entryId: string }[] } };
+    await t.db('check_decision_basis_revocations').insert({
+      decision_id: marked.id,
+      entry_id: marked.answer.measures[0]?.entryId as string,
+      revoked_at: new Date(),
+      reason: '重复列入',
+      decision_no: '撤〔2026〕8号',
+    });
     await page.getByRole('link', { name: '核查命中' }).click();
     await page
       .getByTestId('decisions-table')
@@ -576,6 +586,11 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
     expect(await rows()).toEqual(pending.items.map((d: { id: string }) => d.id));
     expect(pending.items).toHaveLength(2);
     expect(await page.getByTestId('decisions-table').textContent()).toContain('政府采购');
+    // the desk sees the mark on that row, and on no other
+    expect(await page.getByTestId('decision-mark').allTextContents()).toEqual([
+      '所依据的名单条目已撤销：重复列入（撤〔2026〕8号）',
+    ]);
+    expect(await page.locator(`tr[data-decision="${marked.id}"] [data-testid="decision-mark"]`).count()).toBe(1);
     await shot('decisions');
 
     const first = page.locator(`tr[data-decision="${pending.items[0].id}"]`);

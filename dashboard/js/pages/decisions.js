@@ -134,6 +134,11 @@ export async function decisionsPage(main) {
 
   /** @param {Schemas['CheckDecision']} d */
   function actionCell(d) {
+    return html`${marksOf(d)}${deskCell(d)}`;
+  }
+
+  /** @param {Schemas['CheckDecision']} d */
+  function deskCell(d) {
     if (d.feedback) {
       const f = d.feedback;
       return html`<span class=${`status desk-${f.action}`}>${term('deskAction', f.action)}</span>
@@ -159,6 +164,18 @@ export async function decisionsPage(main) {
   }
 
   await load();
+}
+
+/**
+ * The marks a revocation or a correction left on the record since (the answer itself is unchanged): the desk must
+ * reconsider what it did on it. @param {Schemas['CheckDecision']} d
+ */
+function marksOf(d) {
+  const mark = (key, m) =>
+    html`<p class="warn small" data-testid="decision-mark">${t(key)}：${m.reason}${m.decisionNo ? `（${m.decisionNo}）` : ''}</p>`;
+  return html`${d.basisRevoked ? mark('basisRevokedMark', d.basisRevoked) : ''}${
+    d.basisCorrected ? mark('basisCorrectedMark', d.basisCorrected) : ''
+  }`;
 }
 
 /** @param {Schemas['CheckDecision']} d */

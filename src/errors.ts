@@ -29,9 +29,6 @@ export class ValidationError extends Error implements Coded {
   ) {
     super(message);
   }
-  static field(path: string, message: string): ValidationError {
-    return new ValidationError(`${path}: ${message}`, [{ path, message }]);
-  }
   /** One field's error by code: `invalid request: decidedAt is in the future` / `请求有误：决定日期不能晚于今天`. */
   static coded(path: string, code: MessageCode, params?: Params): ValidationError {
     return ValidationError.of('invalid_request', [fieldError(path, code, params)]);

@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from './support/test-app';
+import { ADMIN, startTestApp, type TestApp } from './support/test-app';
 import { enterpriseEntry, withWrongCheck, makeUscc } from './support/factories';
 
 type FieldError = { path: string; message: string };
@@ -231,6 +231,41 @@ describe('error messages in the caller language', () => {
       .send({ ...enterpriseEntry(), reason: '' })
       .expect(400);
     expect(messageOf(listing, 'reason')).toMatch(/^列入原因/);
+  });
+
+  it('renders the feedback batch items, the checks, reports and tokens in the caller language, with no codes', async () => {
+    const mof = await t.tokenFor('mof');
+    const entry = await t.http.post('/v1/list-entries').set(samr).send(enterpriseEntry()).expect(201);
+    const order = (entry.body.orders as { id: string; department: string }[]).find((o) => o.department === 'mof');
+    await t.http.post(`/v1/orders/${order?.id}/feedback`).set(mof).send({ outcome: 'implemented' }).expect(200);
+    const items = [
+      { orderId: order?.id, outcome: 'implemented' },
+      { orderId: order?.id, outcome: 'not_applicable' },
+    ];
+    const zh = await t.http.post('/v1/orders/feedback').set(mof).send({ items }).expect(200);
+    expect(zh.headers['content-language']).toBe('zh');
+    const [final, missing] = zh.body.results as { status: number; problem: Record<string, unknown> }[];
+    expect(final?.problem.detail).toBe('该措施已有最终反馈（已落实）');
+    expect(missing?.problem.errors).toEqual([
+      { path: 'items[1].reason', message: expect.stringMatching(/^反馈“不适用”时须填写第 2 项的不适用原因/) },
+    ]);
+    for (const r of [final, missing]) expect(r?.problem).not.toHaveProperty('detailRef');
+    const en = await t.http.post('/v1/orders/feedback').set(mof).set('Accept-Language', 'en').send({ items });
+    expect(en.body.results[0].problem.detail).toBe('the order already has its final feedback (implemented)');
+
+    // the fields the other services check beyond the schema
+    const scenario = await t.http.get(`/v1/checks/enterprises/${makeUscc()}`).query({ scenario: 'no_such' }).set(mof);
+    expect(scenario.status).toBe(400);
+    expect(scenario.body.errors[0].message).toMatch(/^没有“no_such”这一应用场景/);
+    const trend = await t.http.get('/v1/reports/trend').query({ from: '2026-03-01', to: '2026-02-01' }).set(ADMIN);
+    expect(trend.status).toBe(400);
+    expect(trend.body.errors[0].message).toBe('截止日期早于起始日期');
+    const token = await t.http
+      .post('/v1/departments/mof/tokens')
+      .set(ADMIN)
+      .send({ expiresAt: '2020-01-01T00:00:00Z' });
+    expect(token.status).toBe(400);
+    expect(token.body.errors[0].message).toBe('届满日期须晚于当前时间');
   });
 
   it('renders a missing record (404) and a refused read (403) in the caller language, as every other error', async () => {

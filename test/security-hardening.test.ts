@@ -28,7 +28,7 @@ describe('hostile input and what comes back', () => {
     const bad = await t.http.get(`/v1/list-entries?idNumber=${id}&cursor=bad`).set(spc).expect(400);
     expect(bad.text).not.toContain(id);
     expect(bad.body.instance).toBe('/v1/list-entries');
-    expect(bad.body.errors).toEqual([{ path: 'cursor', message: 'is not a cursor this service issued' }]);
+    expect(bad.body.errors).toEqual([{ path: 'cursor', message: '翻页游标无效：请使用上一页返回的 nextCursor' }]);
 
     const encoded = [...id].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
     for (const path of [`/v1/${id}`, `/v1/${encoded}`, `/v1/list-entries/${id}/x`]) {

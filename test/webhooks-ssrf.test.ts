@@ -54,7 +54,7 @@ describe('webhook targets: private, loopback, link-local and metadata addresses 
   it.each(refused)('PUT webhook %s → 400 problem+json naming url', async (url) => {
     const res = await t.http.put('/v1/departments/mof/webhook').set(ADMIN).send({ url, secret: SECRET }).expect(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body.errors).toEqual([{ path: 'url', message: expect.stringMatching(/^is refused: /) }]);
+    expect(res.body.errors).toEqual([{ path: 'url', message: expect.stringMatching(/^回调地址被拒绝：/) }]);
     expect(await t.count('webhooks', { department: 'mof' })).toBe(0);
   });
 

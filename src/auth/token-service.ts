@@ -48,9 +48,9 @@ export class TokenService {
     const realNow = this.wallClock.now().getTime();
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(realNow + DEFAULT_TOKEN_LIFETIME_MS);
     if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= realNow)
-      throw ValidationError.field('expiresAt', 'must be in the future');
+      throw ValidationError.coded('expiresAt', 'not_in_future');
     if (expiresAt.getTime() - realNow > MAX_TOKEN_LIFETIME_MS)
-      throw ValidationError.field('expiresAt', 'must be within five years');
+      throw ValidationError.coded('expiresAt', 'within_five_years');
     const token = `jp_${randomBytes(32).toString('base64url')}`;
     const row = await this.store.transaction(async (trx) => {
       const inserted = await this.store.insert(trx, {

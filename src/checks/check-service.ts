@@ -399,7 +399,7 @@ export class CheckService {
   private requireScenario(scenario: string | undefined): void {
     if (scenario === undefined || this.scenarios.has(scenario)) return;
     const known = [...this.scenarios].join(', ');
-    throw ValidationError.field('scenario', `unknown scenario "${scenario}"; known: ${known}`);
+    throw ValidationError.coded('scenario', 'unknown_scenario', { scenario, known });
   }
 
   /**
@@ -411,14 +411,13 @@ export class CheckService {
     if (asOf === undefined) return { asked: null, day: chinaDate(now) };
     if (/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
       const from = new Date(`${asOf}T00:00:00+08:00`);
-      if (Number.isNaN(from.getTime()) || chinaDate(from) !== asOf)
-        throw ValidationError.field('asOf', 'is not a calendar day');
-      if (asOf > chinaDate(now)) throw ValidationError.field('asOf', 'is in the future');
+      if (Number.isNaN(from.getTime()) || chinaDate(from) !== asOf) throw ValidationError.coded('asOf', 'not_a_date');
+      if (asOf > chinaDate(now)) throw ValidationError.coded('asOf', 'in_future');
       return { asked: asOf, day: asOf, window: { from, to: new Date(from.getTime() + 86_400_000) } };
     }
     const at = new Date(asOf);
-    if (Number.isNaN(at.getTime())) throw ValidationError.field('asOf', 'is not a date or date-time');
-    if (at.getTime() > now.getTime()) throw ValidationError.field('asOf', 'is in the future');
+    if (Number.isNaN(at.getTime())) throw ValidationError.coded('asOf', 'date_or_time');
+    if (at.getTime() > now.getTime()) throw ValidationError.coded('asOf', 'in_future');
     return { asked: asOf, day: chinaDate(at), window: { from: at, to: new Date(at.getTime() + 1) } };
   }
 

@@ -52,7 +52,7 @@ export class DecisionService {
   ): Promise<{ items: CheckDecision[]; nextCursor: string | null }> {
     const department = this.departmentInScope(ctx.principal, q.department);
     if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to))
-      throw ValidationError.field('to', 'must be after from');
+      throw ValidationError.coded('to', 'not_after_other', { other: 'from' });
     const limit = q.limit ?? 50;
     const rows = await this.store.list({ ...q, department }, limit, decodeCursor(q.cursor));
     const page = pageOf(rows, limit, (r) => ({ at: r.checkedAt.toISOString(), id: r.id }));
@@ -63,9 +63,8 @@ export class DecisionService {
   async feedback(ctx: CallContext, id: string, input: FeedbackInput): Promise<CheckDecision> {
     const p = ctx.principal;
     if (input.action === 'not_restricted' && !input.reason)
-      throw ValidationError.field('reason', 'is required when action is not_restricted');
-    if (input.action === 'restricted' && input.reason)
-      throw ValidationError.field('reason', 'is given only when action is not_restricted');
+      throw ValidationError.coded('reason', 'reason_for_not_restricted');
+    if (input.action === 'restricted' && input.reason) throw ValidationError.coded('reason', 'only_for_not_restricted');
     const now = this.clock.now();
     const feedback = {
       action: input.action,
@@ -106,7 +105,7 @@ export class DecisionService {
   /** A department sees its own records; a supervisor or the administrator may name any department, or see all. */
   private departmentInScope(p: Principal, requested: string | undefined): string | undefined {
     if (requested !== undefined && requested !== 'admin' && !this.departments.find(requested))
-      throw ValidationError.field('department', `unknown department "${requested}"`);
+      throw ValidationError.coded('department', 'unknown_department', { code: requested });
     if (isSupervisorOrAdmin(p)) return requested;
     const own = actorOf(p);
     if (requested !== undefined && requested !== own)

@@ -38,7 +38,7 @@ export function decodeCursor(cursor: string | undefined): CursorKey | undefined 
   } catch {
     // fall through
   }
-  throw ValidationError.field('cursor', 'is not a cursor this service issued');
+  throw ValidationError.coded('cursor', 'not_a_cursor');
 }
 
 /** Given limit+1 rows, the page and the cursor of the next one. */

@@ -146,12 +146,21 @@ const REQUEST_FIELD_LABELS: Partial<Record<string, Readonly<Record<string, strin
   decideObjection: { reason: '异议处理理由', decisionNo: '异议处理决定文书号' },
   decideRestorationApplication: { reason: '信用修复决定理由', decisionNo: '信用修复决定文书号' },
   submitOrderFeedback: { reason: '不适用原因' },
+  submitOrderFeedbackBatch: { reason: '不适用原因' },
   correctOrderFeedback: { reason: '不适用原因' },
   postCheckDecisionFeedback: { reason: '未予限制的原因' },
 };
 
-/** The namer of an operation's fields: its own names first, then `fieldLabel`. */
+/**
+ * The namer of an operation's fields: its own names first, then `fieldLabel`; an item of a batch body
+ * (`items[2].reason`) by its place and its own field's name (第 3 项的不适用原因).
+ */
 export function fieldNamerOf(operationId: string | undefined): FieldNamer {
   const own = operationId ? REQUEST_FIELD_LABELS[operationId] : undefined;
-  return own ? (path) => own[path] ?? fieldLabel(path) : fieldLabel;
+  const name: FieldNamer = (path) => {
+    const item = /^items\[(\d+)\]\.(.+)$/.exec(path);
+    if (item) return `第 ${Number(item[1]) + 1} 项的${name(item[2] as string)}`;
+    return own?.[path] ?? fieldLabel(path);
+  };
+  return name;
 }

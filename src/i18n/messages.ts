@@ -381,6 +381,80 @@ const CATALOGUE = {
     () => '列入机关只能查看对本机关所列条目提出的异议和信用修复申请',
     () => "a list authority reads its own entries' records only",
   ),
+  // the fields of the requests other than a listing: tokens, feedback, checks, reports, webhooks, procedures
+  not_in_future: t(
+    (p) => `${p.field}须晚于当前时间`,
+    () => 'must be in the future',
+  ),
+  within_five_years: t(
+    (p) => `${p.field}不得晚于五年之后`,
+    () => 'must be within five years',
+  ),
+  before_other: t(
+    (p) => `${p.field}早于${fieldLabel(String(p.other))}`,
+    (p) => `is before ${p.other}`,
+  ),
+  not_after_other: t(
+    (p) => `${p.field}须晚于${fieldLabel(String(p.other))}`,
+    (p) => `must be after ${p.other}`,
+  ),
+  reason_for_not_applicable: t(
+    (p) =>
+      `反馈“不适用”时须填写${p.field}：no_business（在本部门无相关事项）、not_in_scope（措施不及于此类主体）、already_restricted（已在限制中）或 other（其他）`,
+    () => 'is required when outcome is not_applicable: no_business, not_in_scope, already_restricted or other',
+  ),
+  only_for_not_applicable: t(
+    (p) => `仅在反馈“不适用”时填写${p.field}`,
+    () => 'is given only when outcome is not_applicable',
+  ),
+  note_for_other: t(
+    (p) => `原因为“其他”（other）时须在${p.field}中写明`,
+    () => 'is required when reason is other: say what',
+  ),
+  reason_for_not_restricted: t(
+    (p) => `处理措施为“未限制”（not_restricted）时须填写${p.field}`,
+    () => 'is required when action is not_restricted',
+  ),
+  only_for_not_restricted: t(
+    (p) => `仅在处理措施为“未限制”（not_restricted）时填写${p.field}`,
+    () => 'is given only when action is not_restricted',
+  ),
+  unknown_scenario: t(
+    (p) => `没有“${p.scenario}”这一${p.field}${p.known ? `；可用：${p.known}` : ''}`,
+    (p) => `unknown scenario "${p.scenario}"${p.known ? `; known: ${p.known}` : ''}`,
+  ),
+  unknown_department: t(
+    (p) => `没有代码为“${p.code}”的部门`,
+    (p) => `unknown department "${p.code}"`,
+  ),
+  not_a_cursor: t(
+    (p) => `${p.field}无效：请使用上一页返回的 nextCursor`,
+    () => 'is not a cursor this service issued',
+  ),
+  range_too_long: t(
+    (p) => `${p.field}至截止日期最多 ${p.max} 周`,
+    (p) => `at most ${p.max} weeks from from to to`,
+  ),
+  url_not_absolute: t(
+    (p) => `${p.field}应为完整的网址，例如 https://example.gov.cn/hooks`,
+    () => 'is not an absolute URL',
+  ),
+  url_not_http: t(
+    (p) => `${p.field}应为 http 或 https 网址`,
+    () => 'must be an http or https URL',
+  ),
+  url_credentials: t(
+    (p) => `${p.field}不得含用户名或密码：投递以签名验证`,
+    () => 'must not carry credentials; the signature authenticates deliveries',
+  ),
+  url_refused: t(
+    (p) => `${p.field}被拒绝：${p.reason}`,
+    (p) => `is refused: ${p.reason}`,
+  ),
+  secret_too_short: t(
+    (p) => `${p.field}采用 ${p.prefix}<base64> 形式时，解码后应至少 16 字节`,
+    (p) => `in the ${p.prefix}<base64> form must decode to at least 16 bytes`,
+  ),
   no_department_code: t(
     (p) => `没有代码为“${p.code}”的部门`,
     (p) => `no department with code "${p.code}"`,

@@ -1,4 +1,5 @@
 import type { Handlers } from '../http/operation';
+import { localised } from '../http/problem';
 import type { OrderService } from './order-service';
 
 export function orderHandlers(orders: OrderService) {
@@ -13,9 +14,13 @@ export function orderHandlers(orders: OrderService) {
       status: 200,
       body: await orders.correct(call, params.id, body),
     }),
-    submitOrderFeedbackBatch: async ({ body }, call) => ({
-      status: 200,
-      body: await orders.feedbackBatch(call, body.items),
-    }),
+    submitOrderFeedbackBatch: async ({ body }, call) => {
+      const { results, ...counts } = await orders.feedbackBatch(call, body.items);
+      // each item's problem as a problem+json answer gives it: in the caller's language, without its codes
+      const shown = results.map((r) =>
+        r.problem ? { ...r, problem: localised(r.problem, call.language, 'submitOrderFeedbackBatch') } : r,
+      );
+      return { status: 200, headers: { 'Content-Language': call.language }, body: { ...counts, results: shown } };
+    },
   } satisfies Partial<Handlers>;
 }

@@ -44,7 +44,8 @@ export class OrderService {
 
   async list(ctx: CallContext, q: OrderListQuery): Promise<{ items: Order[]; nextCursor: string | null }> {
     const department = this.departmentInScope(ctx.principal, q.department);
-    if (q.dueFrom && q.dueTo && q.dueFrom > q.dueTo) throw ValidationError.field('dueTo', 'is before dueFrom');
+    if (q.dueFrom && q.dueTo && q.dueFrom > q.dueTo)
+      throw ValidationError.coded('dueTo', 'before_other', { other: 'dueFrom' });
     const limit = q.limit ?? 50;
     const now = this.clock.now();
     const filters = {
@@ -196,14 +197,10 @@ export class OrderService {
 /** not_applicable says why (issue 20); `other` says what in the note; implemented gives no reason. */
 function requireReason(input: FeedbackInput, at: string): void {
   if (input.outcome === 'not_applicable' && !input.reason)
-    throw ValidationError.field(
-      `${at}reason`,
-      'is required when outcome is not_applicable: no_business, not_in_scope, already_restricted or other',
-    );
+    throw ValidationError.coded(`${at}reason`, 'reason_for_not_applicable');
   if (input.outcome === 'implemented' && input.reason)
-    throw ValidationError.field(`${at}reason`, 'is given only when outcome is not_applicable');
-  if (input.reason === 'other' && !input.note?.trim())
-    throw ValidationError.field(`${at}note`, 'is required when reason is other: say what');
+    throw ValidationError.coded(`${at}reason`, 'only_for_not_applicable');
+  if (input.reason === 'other' && !input.note?.trim()) throw ValidationError.coded(`${at}note`, 'note_for_other');
 }
 
 function feedbackOf(input: FeedbackInput, now: Date, by: string): StoredFeedback {

@@ -360,7 +360,7 @@ export class ProcedureService {
   private receivedAt(value: string, now: Date): Date {
     const at = new Date(value);
     if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1900)
-      throw ValidationError.field('receivedAt', 'is not a valid date-time');
+      throw ValidationError.coded('receivedAt', 'date_time');
     if (at.getTime() > now.getTime() + 60_000) throw ValidationError.coded('receivedAt', 'in_future');
     return at;
   }

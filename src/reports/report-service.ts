@@ -95,7 +95,7 @@ export class ReportService {
     // from/to: the weeks that hold those days; otherwise `weeks` weeks up to the current one
     const from = range && q.from !== undefined ? monday(range.from) : addDays(lastMonday, -7 * ((q.weeks ?? 12) - 1));
     const weeks = Math.round((Date.parse(lastMonday) - Date.parse(from)) / (7 * 86_400_000)) + 1;
-    if (weeks > 104) throw ValidationError.field('from', 'at most 104 weeks from from to to');
+    if (weeks > 104) throw ValidationError.coded('from', 'range_too_long', { max: 104 });
     const rows = await this.store.weekly(from, weeks, q.department);
     const weeksOut = rows.map((r) => ({ weekStart: r.week_start, issued: r.issued, fedBack: r.fed_back }));
     return { generatedAt: now.toISOString(), weeks: weeksOut };
@@ -207,11 +207,11 @@ function dayRange(q: { from?: string; to?: string }, now: Date): DayRange | unde
   if (q.from === undefined && q.to === undefined) return undefined;
   for (const f of ['from', 'to'] as const) {
     const v = q[f];
-    if (v !== undefined && !isIsoDate(v)) throw ValidationError.field(f, 'is not a calendar date (YYYY-MM-DD)');
+    if (v !== undefined && !isIsoDate(v)) throw ValidationError.coded(f, 'date');
   }
   const from = q.from ?? '2000-01-01';
   const to = q.to ?? chinaDate(now);
-  if (to < from) throw ValidationError.field('to', 'is before from');
+  if (to < from) throw ValidationError.coded('to', 'before_other', { other: 'from' });
   return { from, to, since: endOfChinaDay(addDays(from, -1)), until: endOfChinaDay(to) };
 }
 

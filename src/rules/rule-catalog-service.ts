@@ -16,9 +16,9 @@ export class RuleCatalogService {
   } {
     const { rules, catalog, departments } = this.engine.loaded;
     if (f.scenario !== undefined && !catalog.scenarios.some((s) => s.code === f.scenario))
-      throw ValidationError.field('scenario', `unknown scenario "${f.scenario}"`);
+      throw ValidationError.coded('scenario', 'unknown_scenario', { scenario: f.scenario });
     if (f.department !== undefined && !departments.some((d) => d.code === f.department))
-      throw ValidationError.field('department', `unknown department "${f.department}"`);
+      throw ValidationError.coded('department', 'unknown_department', { code: f.department });
     const items = rules
       .filter(
         (r) =>

@@ -43,21 +43,19 @@ export class WebhookService {
     try {
       url = new URL(input.url);
     } catch {
-      throw ValidationError.field('url', 'is not an absolute URL');
+      throw ValidationError.coded('url', 'url_not_absolute');
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      throw ValidationError.field('url', 'must be an http or https URL');
-    if (url.username || url.password)
-      throw ValidationError.field('url', 'must not carry credentials; the signature authenticates deliveries');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw ValidationError.coded('url', 'url_not_http');
+    if (url.username || url.password) throw ValidationError.coded('url', 'url_credentials');
     // Checked again at every connection (DNS may answer otherwise later); here so a bad target is refused at once.
     try {
       await this.targets.check(url);
     } catch (e) {
-      if (e instanceof WebhookTargetRefused) throw ValidationError.field('url', `is refused: ${e.message}`);
+      if (e instanceof WebhookTargetRefused) throw ValidationError.coded('url', 'url_refused', { reason: e.message });
       throw e;
     }
     if (input.secret.startsWith(SECRET_PREFIX) && signingKey(input.secret).length < 16) {
-      throw ValidationError.field('secret', `in the ${SECRET_PREFIX}<base64> form must decode to at least 16 bytes`);
+      throw ValidationError.coded('secret', 'secret_too_short', { prefix: SECRET_PREFIX });
     }
 
     const sealed = (await this.secrets()).seal(input.secret);

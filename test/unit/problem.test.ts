@@ -3,12 +3,13 @@ import { problemFromError } from '../../src/http/problem';
 
 describe('problemFromError', () => {
   it('maps each domain error to its status, keeping the message and the field errors', () => {
-    expect(problemFromError(ValidationError.field('subject.uscc', 'has a wrong check character'))).toEqual({
+    expect(problemFromError(ValidationError.coded('decidedAt', 'in_future'))).toEqual({
       type: 'https://joint-punishment.example/problems/bad-request',
       title: 'Bad Request',
       status: 400,
-      detail: 'subject.uscc: has a wrong check character',
-      errors: [{ path: 'subject.uscc', message: 'has a wrong check character' }],
+      detail: 'invalid request: decidedAt is in the future',
+      errors: [{ path: 'decidedAt', message: 'is in the future', code: 'in_future' }],
+      detailRef: { code: 'invalid_request', listErrors: true },
     });
     const statuses = [
       new UnauthenticatedError('x'),

@@ -55,9 +55,15 @@ export function withCsvPaths<R extends { errors?: FieldError[] }>(result: R): R 
   return result.errors ? { ...result, errors: result.errors.map((e) => ({ ...e, path: csvPathOf(e.path) })) } : result;
 }
 
+/** How each kind of batch names its fields: made once, not per row. */
+const NAMERS = {
+  entries: fieldNamerOf('createListEntriesBatch'),
+  removals: fieldNamerOf('removeListEntriesBatch'),
+} as const;
+
 /** A row's result as the caller reads it: each error message in `lang`, without its code, its field named as `kind` names it. */
 export function localisedRow<R extends { errors?: FieldError[] }>(result: R, lang: Language, kind: BatchKind): R {
-  const label = fieldNamerOf(kind === 'entries' ? 'createListEntriesBatch' : 'removeListEntriesBatch');
+  const label = NAMERS[kind];
   return result.errors
     ? { ...result, errors: result.errors.map((e) => localiseFieldError(e, lang, label(e.path))) }
     : result;

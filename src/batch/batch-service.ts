@@ -5,12 +5,7 @@ import type { DepartmentDirectory } from '../departments/department-directory';
 import { capped } from '../http/request-errors';
 import { UnprocessableError, ValidationError, type FieldError } from '../errors';
 import type { components } from '../generated/openapi';
-import {
-  entryTextAndIdentifierErrors,
-  type ListEntryInput,
-  sourceRefAsMeant,
-  withSourceRefAsMeant,
-} from '../lists/entry-input';
+import { entryTextAndIdentifierErrors, type ListEntryInput, withSourceRefAsMeant } from '../lists/entry-input';
 import { COPY_WRITER } from '../lists/copy-writer';
 import { removeEntries, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
@@ -192,10 +187,8 @@ export class BatchService {
         ...this.d.removalValidator.errorsOf(r.input),
         ...unsafeTextFieldsOf(r.input),
       ]);
-      const sent = r.input as RemovalItem;
-      // the entry named by its sourceRef as meant, as it was stored (src/lists/entry-input.ts sourceRefAsMeant)
-      const item =
-        typeof sent?.sourceRef === 'string' ? { ...sent, sourceRef: sourceRefAsMeant(sent.sourceRef) } : sent;
+      // the entry named by its sourceRef as meant, as it was stored
+      const item = withSourceRefAsMeant(r.input as RemovalItem);
       if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined))
         errors = [fieldError('sourceRef', 'one_of_id_source_ref')];
       else if (!errors.length && item.sourceRef === '') errors = [fieldError('sourceRef', 'required')];

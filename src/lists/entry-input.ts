@@ -22,9 +22,9 @@ type RelatedPerson = components['schemas']['RelatedPerson'];
  */
 export const sourceRefAsMeant = (ref: string): string => ref.normalize('NFKC').trim();
 
-/** An entry with its sourceRef as meant (sourceRefAsMeant): what is stored and answered. */
-export const withSourceRefAsMeant = (input: ListEntryInput): ListEntryInput =>
-  typeof input.sourceRef === 'string' ? { ...input, sourceRef: sourceRefAsMeant(input.sourceRef) } : input;
+/** An entry, or a removal naming one, with its sourceRef as meant (sourceRefAsMeant): what is stored and looked up. */
+export const withSourceRefAsMeant = <T extends { sourceRef?: string }>(input: T): T =>
+  typeof input?.sourceRef === 'string' ? { ...input, sourceRef: sourceRefAsMeant(input.sourceRef) } : input;
 
 /** A broken field, by message code. */
 type Bad = (path: string, code: MessageCode, params?: Params) => void;
@@ -63,7 +63,7 @@ export function normaliseEntry(
   };
 
   // all spaces: nothing is left once it is read as meant
-  if (input.sourceRef.normalize('NFKC').trim() === '') bad('sourceRef', 'required');
+  if (sourceRefAsMeant(input.sourceRef) === '') bad('sourceRef', 'required');
   if (!isIsoDate(input.decidedAt)) bad('decidedAt', 'not_a_date');
   else if (input.decidedAt > today) bad('decidedAt', 'in_future');
   if (input.expiresAt !== undefined) {

@@ -3,8 +3,8 @@ import { copyRows } from '../src/db/copy-rows';
 import { createTestDatabase } from './support/test-app';
 
 /**
- * copyRows encodes each field straight into ~64 KB buffers, so rows and even single characters' fields run across
- * buffer edges. What PostgreSQL reads back must be exactly what was given, whatever falls on an edge.
+ * copyRows encodes rows into ~64 KB buffers as it makes them (src/db/copy-rows.ts), a line too long for one in a
+ * buffer of its own. What PostgreSQL reads back must be exactly what was given, wherever the buffers end.
  */
 describe('copyRows (COPY text format)', () => {
   let db: Db;
@@ -29,7 +29,7 @@ describe('copyRows (COPY text format)', () => {
     ).rows;
 
   it('stores every value as given across buffer edges: multibyte text, escapes, nulls, arrays, JSON, instants', async () => {
-    // ~3,000 rows of 30-60 bytes of Chinese text and escapes: dozens of buffer edges, each somewhere else in a row
+    // ~3,000 rows of Chinese text and escapes: several buffers, each ending somewhere else
     const rows = Array.from({ length: 3000 }, (_, n) => ({
       n,
       t: n % 97 === 0 ? null : `第${n}行\t制表\n换行\\反斜杠\r回车${'诚信'.repeat(n % 13)}`,

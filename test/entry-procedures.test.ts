@@ -6,6 +6,7 @@ interface Entry {
   id: string;
   status: string;
   sourceRef: string;
+  decisionNo: string;
   subject: { uscc: string; name: string };
   orders: { id: string; department: string; status: string; endGround?: string | null }[];
 }
@@ -553,6 +554,53 @@ describe('objection, correction, revocation and credit restoration', () => {
     expect(
       (await history()).filter((i: { action: string }) => i.action === 'order.amended').length - amended.length,
     ).toBe(banHolders.size);
+  });
+
+  it('a corrected name or decision number is announced to every department with an order in force on the entry', async () => {
+    const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10' }));
+    const orderOf = (d: string) => entry.orders.find((o) => o.department === d) as { id: string };
+    const [mofOrder, ndrcOrder, samrOrder] = [orderOf('mof'), orderOf('ndrc'), orderOf('samr')];
+    await t.http.post(`/v1/orders/${mofOrder.id}/feedback`).set(mof).send({ outcome: 'implemented' }).expect(200);
+    // ndrc found it had nothing to act on: it no longer acts on the entry and hears nothing more of it
+    await t.http
+      .post(`/v1/orders/${ndrcOrder.id}/feedback`)
+      .set(ndrc)
+      .send({ outcome: 'not_applicable', reason: 'no_business' })
+      .expect(200);
+    const told = async () =>
+      (await t
+        .db('webhook_outbox')
+        .where({ type: 'order.entry_corrected' })
+        .whereIn('order_id', [mofOrder.id, ndrcOrder.id, samrOrder.id])) as {
+        department: string;
+        order_id: string;
+        data: unknown;
+      }[];
+
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(samr)
+      .send({ reason: '名称录错', changes: { subjectName: '更正后的名称有限公司', decisionNo: entry.decisionNo } })
+      .expect(200);
+    const events = await told();
+    expect(events.map((e) => e.department).sort()).toEqual(['mof', 'samr']);
+    for (const e of events) {
+      const data = typeof e.data === 'string' ? JSON.parse(e.data) : e.data;
+      // the decision number was sent unchanged: only the name is named
+      expect(data.corrected).toEqual(['subjectName']);
+      expect(data.order).toMatchObject({ id: e.order_id, entryId: entry.id });
+    }
+    // the order the department reads shows the corrected name
+    const page = await t.http.get(`/v1/orders/${mofOrder.id}`).set(mof).expect(200);
+    expect(page.body.subject.name).toBe('更正后的名称有限公司');
+
+    // a correction that changes nothing announces nothing
+    await t.http
+      .post(`/v1/list-entries/${entry.id}/corrections`)
+      .set(samr)
+      .send({ reason: '重复', changes: { subjectName: '更正后的名称有限公司' } })
+      .expect(200);
+    expect(await told()).toHaveLength(2);
   });
 
   it('credit restoration: too early is 422 with the date; approved removes with ground credit_restored and hides the entry', async () => {

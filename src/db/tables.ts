@@ -242,6 +242,7 @@ export interface WebhookOutboxRecord {
     | 'order.escalated'
     | 'order.revoked'
     | 'order.amended'
+    | 'order.entry_corrected'
     | 'decision.basis_revoked'
     | 'decision.basis_corrected';
   order_id: string | null;

@@ -373,6 +373,9 @@ export interface paths {
          *     it now stands. A decision record whose hit relied on the entry only through measures or bans the correction
          *     now ends before the day of the check is marked (`basisCorrected`, append-only), and its asking department gets
          *     `decision.basis_corrected` with its caseRef, as a revocation's `decision.basis_revoked`.
+         *     Every correction that changes something is announced to the department of each order in force on the entry
+         *     (issued or implemented) as `order.entry_corrected`, naming the corrected fields in `data.corrected` (e.g.
+         *     `["subjectName", "decisionNo"]`); the values are read from the order (`GET /v1/orders/{id}`).
          */
         post: operations["correctListEntry"];
         delete?: never;
@@ -867,7 +870,7 @@ export interface paths {
         /**
          * Where the department receives its order events (the department itself or the administrator). The secret signs every delivery and is never returned.
          * @description Each delivery is `POST <url>` with `Content-Type: application/json`, body
-         *     `{ "id", "type" (order.issued | order.lifted | order.escalated | order.revoked | order.amended), "occurredAt", "data": { "order" } }`
+         *     `{ "id", "type" (order.issued | order.lifted | order.escalated | order.revoked | order.amended | order.entry_corrected), "occurredAt", "data": { "order" } }`
          *     and the Standard Webhooks headers `webhook-id` (= `id`), `webhook-timestamp` (Unix seconds) and
          *     `webhook-signature: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`; refuse
          *     timestamps more than 5 minutes from your clock. The key is the secret's UTF-8 bytes, or the decoded bytes of
@@ -877,6 +880,8 @@ export interface paths {
          *     de-duplicate on `id`. order.escalated goes to the supervising departments and adds `data.escalation`.
          *     order.revoked: the entry was void from the start (撤销), reverse what you did. order.amended: a correction
          *     (更正) of the entry's dates moved the terms (`until`) of the order's measures; `data.order` is the order now.
+         *     order.entry_corrected: the entry behind the order was corrected (更正), e.g. the subject's name or the listing
+         *     decision's number; `data.corrected` names the fields, re-read the order for their values.
          *     A desk's department also gets `decision.basis_revoked` (a recorded check answer relied on an entry revoked
          *     since) and `decision.basis_corrected` (on terms a correction has since ended before the check); their `data`
          *     names the decision record, its caseRef and the mark (`basisRevoked` or `basisCorrected`).

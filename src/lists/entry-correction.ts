@@ -8,6 +8,7 @@ import { chinaDate } from '../time/dates';
 import { admit, TRANSITIONS, type TransitionContext } from './entry-lifecycle';
 import { updateEntryDescription, type CorrectableColumns, type EntryRow } from './list-entry-store';
 import type { EntryPlanner } from './entry-planner';
+import { announceCorrection } from './correction-notices';
 import { moveOrderTerms } from './order-terms';
 
 type Changes = components['schemas']['CorrectionChanges'];
@@ -25,7 +26,8 @@ const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
  * field are audited (the entry's history shows them), the correction's own reason, decision and objection under
  * `after.correction`. A corrected date moves the terms of the measures in force on the entry's orders
  * (src/lists/order-terms.ts), with their departments told, and marks the decision records whose hits those terms no
- * longer cover (src/checks/basis-corrections.ts), with their desks told. A correction that changes nothing changes nothing (a
+ * longer cover (src/checks/basis-corrections.ts), with their desks told. Every department with an order in force on
+ * the entry hears of any correction (src/lists/correction-notices.ts). A correction that changes nothing changes nothing (a
  * repeat).
  */
 export async function correctEntry(
@@ -136,5 +138,6 @@ export async function correctEntry(
       ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
     });
   }
+  await announceCorrection(trx, row.id, Object.keys(before), ctx);
   return { changed: true, entry };
 }

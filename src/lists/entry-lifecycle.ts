@@ -91,7 +91,8 @@ export const TRANSITIONS: Readonly<Record<TransitionName, TransitionSpec>> = {
     orders: 'keep',
     measures: 'keep',
     audit: 'entry.corrected',
-    // only for the orders whose measures' terms a corrected date moves (src/lists/order-terms.ts)
+    // for the orders whose measures' terms a corrected date moves (src/lists/order-terms.ts); every order in force
+    // also hears of any correction as order.entry_corrected (src/lists/correction-notices.ts)
     webhook: 'order.amended',
     marksDecisions: false,
     repeatable: false,

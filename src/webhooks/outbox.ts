@@ -6,7 +6,13 @@ import { toOrder, type Order } from '../orders/order-view';
 import { departmentsWithWebhooks } from './webhook-store';
 import { newRowId } from '../db/row-id';
 
-type OrderEventType = 'order.issued' | 'order.lifted' | 'order.escalated' | 'order.revoked' | 'order.amended';
+type OrderEventType =
+  | 'order.issued'
+  | 'order.lifted'
+  | 'order.escalated'
+  | 'order.revoked'
+  | 'order.amended'
+  | 'order.entry_corrected';
 
 export interface OutboxEvent {
   department: string;

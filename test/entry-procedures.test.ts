@@ -691,6 +691,44 @@ describe('objection, correction, revocation and credit restoration', () => {
     expect(late.body.detail).toContain('该条目当前状态为已移出');
   });
 
+  it('credit_restored is set only by an approved restoration: a plain removal naming it is refused, single or batch', async () => {
+    // a serious-violation listing may be restored only after a year on the list: a removal must not skip that
+    const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10' }));
+    const hiddenFromOthers = async () => (await t.http.get(`/v1/list-entries/${entry.id}`).set(mof)).status === 404;
+    expect(await hiddenFromOthers()).toBe(false);
+    const refused = await t.http
+      .post(`/v1/list-entries/${entry.id}/removal`)
+      .set(samr)
+      .send({ reason: '已修复', decisionNo: '移〔2026〕9号', ground: 'credit_restored' })
+      .expect(422);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body.detail).toContain('restoration-applications');
+    expect(refused.body.errors).toEqual([
+      { path: 'ground', message: '移出依据不能为 credit_restored（信用修复）：只能由批准的信用修复申请产生' },
+    ]);
+    // nothing changed: still listed, still shown to the departments
+    expect((await t.http.get(`/v1/list-entries/${entry.id}`).set(samr).expect(200)).body.status).toBe('active');
+    expect(await hiddenFromOthers()).toBe(false);
+
+    // a removal file's row naming it is that row's error; the other row is removed
+    const other = await list();
+    const csv = [
+      '来源编号,移出原因,移出决定文书号,移出依据',
+      `${entry.sourceRef},已修复,移〔2026〕10号,credit_restored`,
+      `${other.sourceRef},已履行,移〔2026〕11号,performed`,
+      '',
+    ].join('\r\n');
+    const batch = await t.http
+      .post('/v1/list-entries/removals/batch')
+      .set(samr)
+      .set('Content-Type', 'text/csv')
+      .send(csv)
+      .expect(200);
+    expect(batch.body.summary).toEqual({ removed: 1, unchanged: 0, rejected: 1 });
+    expect(batch.body.results[0]).toMatchObject({ status: 'rejected', errors: [{ path: 'ground' }] });
+    expect((await t.http.get(`/v1/list-entries/${entry.id}`).set(samr).expect(200)).body.status).toBe('active');
+  });
+
   it('the courts: 15 calendar days to review a correction request (法释〔2017〕7号 Art. 12, verified)', async () => {
     const entry = (await t.http.post('/v1/list-entries').set(spc).send(personDebtorEntry()).expect(201)).body;
     const res = await t.http.post(`/v1/list-entries/${entry.id}/objections`).set(spc).send(objection()).expect(201);

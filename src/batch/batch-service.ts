@@ -9,7 +9,7 @@ import { entryTextAndIdentifierErrors, type ListEntryInput, withSourceRefAsMeant
 import { COPY_WRITER } from '../lists/copy-writer';
 import { removeEntries, writeEntries, type PreparedEntry } from '../lists/entry-writer';
 import type { EntryPlanner } from '../lists/entry-planner';
-import { relistProblem, sourceRefState } from '../lists/entry-lifecycle';
+import { relistProblem, removalGroundProblem, sourceRefState } from '../lists/entry-lifecycle';
 import type { ListEntryService } from '../lists/list-entry-service';
 import { lockEntries } from '../lists/list-entry-store';
 import { resubmissionConflict } from '../lists/resubmission';
@@ -192,6 +192,8 @@ export class BatchService {
       if (!errors.length && (item.id === undefined) === (item.sourceRef === undefined))
         errors = [fieldError('sourceRef', 'one_of_id_source_ref')];
       else if (!errors.length && item.sourceRef === '') errors = [fieldError('sourceRef', 'required')];
+      const groundProblem = errors.length ? undefined : removalGroundProblem(item.ground);
+      if (groundProblem) errors = [groundProblem];
       if (errors.length) results.set(r.row, { row: r.row, status: 'rejected', errors });
       else ready.push({ row: r.row, item });
     }

@@ -172,7 +172,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Remove a subject from a list (the list's authority only); its open orders are lifted. Repeating a removal returns the removed entry. */
+        /**
+         * Remove a subject from a list (the list's authority only); its open orders are lifted. Repeating a removal returns the removed entry.
+         * @description `ground` says why (RemovalGround), any but `credit_restored`: that one is set only by an approved credit
+         *     restoration application (`POST /v1/list-entries/{id}/restoration-applications`, then its decision), once the
+         *     time on the list its text requires has passed; a removal naming it is 422 naming `ground`.
+         */
         post: operations["removeListEntry"];
         delete?: never;
         options?: never;
@@ -256,7 +261,8 @@ export interface paths {
          *     `id,reason,decisionNo` (or all four columns, one of `id`/`sourceRef` filled per row). A row names its entry by
          *     `sourceRef` (the caller's own reference, as it was listed) or by `id`. Results: `removed`, `unchanged`
          *     (already removed, also earlier in the same batch), or `rejected` (unknown entry, listed by another
-         *     authority, already expired, or an invalid row). Removal lifts the entry's orders, restrictions and bans,
+         *     authority, already expired, or an invalid row, e.g. one naming the ground `credit_restored`, which only an
+         *     approved restoration application sets). Removal lifts the entry's orders, restrictions and bans,
          *     exactly as `POST /v1/list-entries/{id}/removal`.
          */
         post: operations["removeListEntriesBatch"];
@@ -1819,8 +1825,8 @@ export interface components {
             procedures?: components["schemas"]["ProcedureFigures"][];
         };
         /**
-         * @description Why an entry was removed: performed 已履行; term_expired 期限届满; credit_restored 信用修复 (set by an approved
-         *     restoration application); objection_upheld 异议成立; court_deletion 人民法院删除失信信息 (法释〔2017〕7号 Art. 10); other.
+         * @description Why an entry was removed: performed 已履行; term_expired 期限届满; credit_restored 信用修复 (set only by an approved
+         *     restoration application: a removal naming it is refused, naming `ground`); objection_upheld 异议成立; court_deletion 人民法院删除失信信息 (法释〔2017〕7号 Art. 10); other.
          * @enum {string}
          */
         RemovalGround: "performed" | "term_expired" | "credit_restored" | "objection_upheld" | "court_deletion" | "other";
@@ -2686,6 +2692,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
         };
     };
     createListEntriesBatch: {

@@ -558,6 +558,16 @@ const CATALOGUE = {
     () => '该名单不适用信用修复',
     () => 'this list allows no credit restoration',
   ),
+  restoration_ground: t(
+    () =>
+      '移出依据 credit_restored（信用修复）只能由批准的信用修复申请产生：请受理信用修复申请（POST /v1/list-entries/{id}/restoration-applications）并作出决定',
+    () =>
+      'the ground credit_restored is set only by an approved restoration application: file it (POST /v1/list-entries/{id}/restoration-applications) and decide it',
+  ),
+  restoration_ground_field: t(
+    (p) => `${p.field}不能为 credit_restored（信用修复）：只能由批准的信用修复申请产生`,
+    () => 'credit_restored is set only by an approved restoration application',
+  ),
   restoration_too_early: t(
     (p) => `申请过早：自 ${p.eligibleFrom} 起方可申请（${deadline(p, 0)}；依据：${p.basis}）`,
     (p) => `too early: an application may be filed from ${p.eligibleFrom} (${deadline(p, 1)}; ${p.basis})`,

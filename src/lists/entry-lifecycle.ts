@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { AuditRecord } from '../audit/audit-store';
 import { markDecisionsOfRevokedEntry } from '../checks/basis-revocations';
-import { ConflictError } from '../errors';
-import type { MessageRef } from '../i18n/messages';
+import { ConflictError, type FieldError } from '../errors';
+import { fieldError, type MessageRef } from '../i18n/messages';
 import type { components } from '../generated/openapi';
 import { countEntryTransition } from '../metrics/metrics';
 import type { OrderRecord } from '../db/tables';
@@ -181,6 +181,16 @@ export function admit(transition: TransitionName, state: EntryState): 'apply' | 
 export function allows(transition: TransitionName, state: EntryState): boolean {
   const from = TRANSITIONS[transition].from;
   return from !== 'new' && from.includes(state);
+}
+
+/**
+ * `credit_restored` is the ground an approved restoration application removes an entry with (src/procedures/
+ * procedure-service.ts), once the days on the list its text requires have passed; the entry is then shown only to
+ * its authority and the supervisors. A plain removal (single, batch or file) naming it would do both with no
+ * application and no such check, so it is refused, naming `ground`.
+ */
+export function removalGroundProblem(ground: string | undefined): FieldError | undefined {
+  return ground === 'credit_restored' ? fieldError('ground', 'restoration_ground_field') : undefined;
 }
 
 /**

@@ -15,7 +15,14 @@ import { ordersOfEntries, type OrderRow } from '../orders/order-store';
 import type { Clock } from '../time/clock';
 import type { FeedbackDeadlines, OrderDeadline } from '../time/feedback-deadline';
 import { type ListEntryInput, withSourceRefAsMeant } from './entry-input';
-import { endEntry, relistProblem, revocationOf, sourceRefState, type TransitionContext } from './entry-lifecycle';
+import {
+  endEntry,
+  relistProblem,
+  removalGroundProblem,
+  revocationOf,
+  sourceRefState,
+  type TransitionContext,
+} from './entry-lifecycle';
 import type { EntryPlanner } from './entry-planner';
 import { removeEntry, writeEntries, type WriteContext, type WriteResult } from './entry-writer';
 import { lockEntry, type EntryFilters, type EntryRow, type EntryStore } from './list-entry-store';
@@ -277,6 +284,8 @@ export class ListEntryService {
 
   /** Removal by the list authority: the entry ends and its orders, restrictions and bans are lifted. Repeats are harmless. */
   async remove(ctx: CallContext, id: string, input: components['schemas']['RemovalInput']): Promise<ListEntry> {
+    const groundProblem = removalGroundProblem(input.ground);
+    if (groundProblem) throw UnprocessableError.coded('restoration_ground', {}, [groundProblem]);
     const now = this.d.clock.now();
     return this.d.db.transaction(async (trx) => {
       const row = await lockEntry(trx, id);

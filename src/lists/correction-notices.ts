@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { lockOrdersInForce } from '../orders/order-store';
+import type { OrderRow } from '../orders/order-store';
 import { enqueueEvents } from '../webhooks/outbox';
 import type { TransitionContext } from './entry-lifecycle';
 
@@ -12,16 +12,16 @@ import type { TransitionContext } from './entry-lifecycle';
  * order (GET /v1/orders/{id}), whose subject is what it may see. Orders lifted, revoked or found not applicable hear
  * nothing: their department no longer acts on the entry.
  *
- * Runs in the correction's transaction, after the terms moved, on the entry its caller has locked.
+ * Runs in the correction's transaction, after the terms moved, on the entry and the orders its caller has locked.
  */
 export async function announceCorrection(
   trx: Knex.Transaction,
-  entryId: string,
+  /** the entry's orders in force, as they now stand */
+  orders: readonly OrderRow[],
   corrected: readonly string[],
   ctx: Pick<TransitionContext, 'at'>,
 ): Promise<void> {
   if (corrected.length === 0) return;
-  const orders = await lockOrdersInForce(trx, entryId);
   await enqueueEvents(
     trx,
     ctx.at,

@@ -6,6 +6,7 @@ import { fieldError } from '../i18n/messages';
 import type { components } from '../generated/openapi';
 import { chinaDate } from '../time/dates';
 import { admit, TRANSITIONS, type TransitionContext } from './entry-lifecycle';
+import { lockOrdersInForce } from '../orders/order-store';
 import { updateEntryDescription, type CorrectableColumns, type EntryRow } from './list-entry-store';
 import type { EntryPlanner } from './entry-planner';
 import { announceCorrection } from './correction-notices';
@@ -129,7 +130,8 @@ export async function correctEntry(
     },
   ]);
   // the entry's row is locked by the caller, its orders now: the lock order of every writer of an entry and its orders
-  const moved = await moveOrderTerms(trx, row, entry, (code) => rules.durationOf(code), ctx);
+  const inForce = await lockOrdersInForce(trx, row.id);
+  const moved = await moveOrderTerms(trx, inForce, row, entry, (code) => rules.durationOf(code), ctx);
   if (moved.length) {
     const until = Object.fromEntries(moved.flatMap((o) => o.measures.map((m) => [m.code, m.until] as const)));
     await markDecisionsOfCorrectedTerms(trx, entry, until, {
@@ -138,6 +140,12 @@ export async function correctEntry(
       ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
     });
   }
-  await announceCorrection(trx, row.id, Object.keys(before), ctx);
+  const movedById = new Map(moved.map((o) => [o.id, o]));
+  await announceCorrection(
+    trx,
+    inForce.map((o) => movedById.get(o.id) ?? o),
+    Object.keys(before),
+    ctx,
+  );
   return { changed: true, entry };
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
 import { untilsOf, type Untils } from '../orders/measure-sets';
-import { lockOrdersInForce, setOrderUntils, type OrderRow } from '../orders/order-store';
+import { setOrderUntils, type OrderRow } from '../orders/order-store';
 import { measureUntil } from '../rules/outcome-planner';
 import type { Duration } from '../rules/rule-types';
 import { enqueueEvents } from '../webhooks/outbox';
@@ -20,15 +20,17 @@ const ORDER_TERMS_AMENDED = 'order.amended';
  * outcome-planner.ts measureUntil). Checks answer by these terms (`until`), so an expiry corrected to a later date
  * and left on the orders would answer "clear" while the entry is still listed, from the old date on.
  *
- * Runs in the correction's transaction, on the entry it has locked: each order in force whose terms change is locked
- * (id order, as every writer of orders), given its new terms, audited (before and after, per order, in the entry's
- * history) and announced to its department as `order.amended` with the order as it now stands. Orders already lifted
+ * Runs in the correction's transaction, on the entry and the orders in force it has locked (id order, as every writer
+ * of orders): each order whose terms change is given its new terms, audited (before and after, per order, in the
+ * entry's history) and announced to its department as `order.amended` with the order as it now stands. Orders already lifted
  * or revoked keep what they were issued. A measure whose rule the loaded rules no longer hold keeps its term, unless
  * it was the entry's expiry date (a measure lasting while listed), which it follows.
  */
 export async function moveOrderTerms(
   trx: Knex.Transaction,
-  was: Pick<EntryRow, 'id' | 'decided_at' | 'expires_at'>,
+  /** the entry's orders in force, locked by the caller */
+  inForce: readonly OrderRow[],
+  was: Pick<EntryRow, 'decided_at' | 'expires_at'>,
   now: Pick<EntryRow, 'decided_at' | 'expires_at'>,
   durationOf: MeasureDurations,
   ctx: TransitionContext,
@@ -36,7 +38,7 @@ export async function moveOrderTerms(
   if (was.decided_at === now.decided_at && was.expires_at === now.expires_at) return [];
   const dates = { decidedAt: now.decided_at, expiresAt: now.expires_at };
   const moved: { before: OrderRow; after: OrderRow; untils: Untils }[] = [];
-  for (const order of await lockOrdersInForce(trx, was.id)) {
+  for (const order of inForce) {
     const measures = order.measures.map((m) => {
       const duration = durationOf(m.code);
       const until = duration ? measureUntil(duration, dates) : m.until === was.expires_at ? now.expires_at : m.until;

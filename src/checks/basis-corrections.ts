@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { EntryRow } from '../lists/list-entry-store';
-import { type MarkedDecision, tellDesks } from './decision-marks';
+import { firstMarks, type MarkedDecision, tellDesks } from './decision-marks';
 
 type Q = Knex | Knex.Transaction;
 export type BasisCorrected = components['schemas']['BasisCorrected'];
@@ -77,21 +77,12 @@ export async function markDecisionsOfCorrectedTerms(
 }
 
 /** The first basis-corrected mark of each of these decision records. */
-export async function basisCorrectedOf(q: Q, decisionIds: string[]): Promise<Map<string, BasisCorrected>> {
-  if (decisionIds.length === 0) return new Map();
-  const rows = await q('check_decision_basis_corrections')
-    .whereIn('decision_id', decisionIds)
-    .orderBy([{ column: 'corrected_at' }, { column: 'entry_id' }]);
-  const out = new Map<string, BasisCorrected>();
-  for (const r of rows) {
-    if (out.has(r.decision_id)) continue;
-    out.set(r.decision_id, {
-      at: new Date(r.corrected_at).toISOString(),
-      entryId: r.entry_id,
-      reason: r.reason,
-      ...(r.decision_no ? { decisionNo: r.decision_no } : {}),
-      until: r.until,
-    });
-  }
-  return out;
+export function basisCorrectedOf(q: Q, decisionIds: string[]): Promise<Map<string, BasisCorrected>> {
+  return firstMarks(q, 'check_decision_basis_corrections', 'corrected_at', decisionIds, (r) => ({
+    at: new Date(r.corrected_at).toISOString(),
+    entryId: r.entry_id,
+    reason: r.reason,
+    ...(r.decision_no ? { decisionNo: r.decision_no } : {}),
+    until: r.until,
+  }));
 }

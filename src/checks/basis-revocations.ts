@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { EntryRow } from '../lists/list-entry-store';
-import { type MarkedDecision, tellDesks } from './decision-marks';
+import { firstMarks, type MarkedDecision, tellDesks } from './decision-marks';
 
 type Q = Knex | Knex.Transaction;
 type Revocation = NonNullable<components['schemas']['Revocation']>;
@@ -56,21 +56,11 @@ export async function markDecisionsOfRevokedEntry(
 }
 
 /** The first basis-revoked mark of each of these decision records. */
-export async function basisRevokedOf(q: Q, decisionIds: string[]): Promise<Map<string, BasisRevoked>> {
-  if (decisionIds.length === 0) return new Map();
-  const rows: { decision_id: string; entry_id: string; revoked_at: Date; reason: string; decision_no: string }[] =
-    await q('check_decision_basis_revocations')
-      .whereIn('decision_id', decisionIds)
-      .orderBy([{ column: 'revoked_at' }, { column: 'entry_id' }]);
-  const out = new Map<string, BasisRevoked>();
-  for (const r of rows) {
-    if (out.has(r.decision_id)) continue;
-    out.set(r.decision_id, {
-      at: new Date(r.revoked_at).toISOString(),
-      reason: r.reason,
-      decisionNo: r.decision_no,
-      entryId: r.entry_id,
-    });
-  }
-  return out;
+export function basisRevokedOf(q: Q, decisionIds: string[]): Promise<Map<string, BasisRevoked>> {
+  return firstMarks(q, 'check_decision_basis_revocations', 'revoked_at', decisionIds, (r) => ({
+    at: new Date(r.revoked_at).toISOString(),
+    reason: r.reason,
+    decisionNo: r.decision_no,
+    entryId: r.entry_id,
+  }));
 }

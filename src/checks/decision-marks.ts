@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Tables } from 'knex/types/tables';
 import { enqueueDecisionEvents } from '../webhooks/outbox';
 
 /** A decision record a mark was just written for (a revoked or a corrected entry), as its desk's event names it. */
@@ -39,4 +40,27 @@ export function tellDesks(
     })),
     type,
   );
+}
+
+type MarksTable = 'check_decision_basis_revocations' | 'check_decision_basis_corrections';
+type MarkRow<T extends MarksTable> = Knex.ResolveTableType<Tables[T]>;
+
+/**
+ * The first mark of each of these decision records in an append-only marks table, by the mark's time (`at`) then its
+ * entry, as `toMark` reads its row: a record relying on several entries may carry several marks, and shows its first.
+ */
+export async function firstMarks<T extends MarksTable, M>(
+  q: Knex | Knex.Transaction,
+  table: T,
+  at: keyof MarkRow<T> & string,
+  decisionIds: readonly string[],
+  toMark: (row: MarkRow<T>) => M,
+): Promise<Map<string, M>> {
+  if (decisionIds.length === 0) return new Map();
+  const rows = (await q(table)
+    .whereIn('decision_id', decisionIds)
+    .orderBy([{ column: at }, { column: 'entry_id' }])) as MarkRow<T>[];
+  const out = new Map<string, M>();
+  for (const r of rows) if (!out.has(r.decision_id)) out.set(r.decision_id, toMark(r));
+  return out;
 }

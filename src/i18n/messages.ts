@@ -559,10 +559,10 @@ const CATALOGUE = {
     () => 'this list allows no credit restoration',
   ),
   restoration_ground: t(
-    () =>
-      '移出依据 credit_restored（信用修复）只能由批准的信用修复申请产生：请受理信用修复申请（POST /v1/list-entries/{id}/restoration-applications）并作出决定',
-    () =>
-      'the ground credit_restored is set only by an approved restoration application: file it (POST /v1/list-entries/{id}/restoration-applications) and decide it',
+    (p) =>
+      `移出依据 credit_restored（信用修复）只能由批准的信用修复申请产生：请受理信用修复申请（POST /v1/list-entries/${p.id}/restoration-applications）并作出决定`,
+    (p) =>
+      `the ground credit_restored is set only by an approved restoration application: file it (POST /v1/list-entries/${p.id}/restoration-applications) and decide it`,
   ),
   restoration_ground_field: t(
     (p) => `${p.field}不能为 credit_restored（信用修复）：只能由批准的信用修复申请产生`,

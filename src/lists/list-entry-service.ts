@@ -285,7 +285,7 @@ export class ListEntryService {
   /** Removal by the list authority: the entry ends and its orders, restrictions and bans are lifted. Repeats are harmless. */
   async remove(ctx: CallContext, id: string, input: components['schemas']['RemovalInput']): Promise<ListEntry> {
     const groundProblem = removalGroundProblem(input.ground);
-    if (groundProblem) throw UnprocessableError.coded('restoration_ground', {}, [groundProblem]);
+    if (groundProblem) throw UnprocessableError.coded('restoration_ground', { id }, [groundProblem]);
     const now = this.d.clock.now();
     return this.d.db.transaction(async (trx) => {
       const row = await lockEntry(trx, id);

@@ -485,6 +485,54 @@ describe('objection, correction, revocation and credit restoration', () => {
     await expect(t.db('check_decision_basis_corrections').update({ reason: 'x' })).rejects.toThrow(/append-only/);
   });
 
+  it('a decision date corrected to after the day of a check marks its decision record, and the desk is told', async () => {
+    // typed as 2026-02-10, the decision was made on 2026-03-20: a check on 2026-03-02 (NOW) stood on no decision yet
+    const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10' }));
+    const early = await procurementCheck(entry.subject.uscc);
+    expect(early.body.restricted).toBe(true);
+    await t.http
+      .post(`/v1/checks/decisions/${early.body.decisionId}/feedback`)
+      .set(mof)
+      .send({ action: 'restricted', caseRef: 'CG-2026-81' })
+      .expect(200);
+    t.clock.set(new Date('2026-03-21T02:00:00Z'));
+    const late = await procurementCheck(entry.subject.uscc);
+    t.clock.set(new Date('2026-03-25T02:00:00Z'));
+    const correct = (decidedAt: string) =>
+      t.http
+        .post(`/v1/list-entries/${entry.id}/corrections`)
+        .set(samr)
+        .send({ reason: '决定日期录错', decisionNo: '沪市监更〔2026〕9号', changes: { decidedAt } })
+        .expect(200);
+    const recordOf = async (id: string) => (await t.http.get(`/v1/checks/decisions/${id}`).set(mof).expect(200)).body;
+    const told = async () =>
+      (await t.db('webhook_outbox').where({ type: 'decision.basis_corrected', department: 'mof' })).filter((e) =>
+        [early.body.decisionId, late.body.decisionId].includes((e.data as { decisionId: string }).decisionId),
+      );
+    // a decision on the day of the check still stood that day
+    await correct('2026-03-02');
+    expect((await recordOf(early.body.decisionId)).basisCorrected).toBeUndefined();
+    expect(await told()).toHaveLength(0);
+    await correct('2026-03-20');
+    const record = await recordOf(early.body.decisionId);
+    expect(record.answer.restricted).toBe(true);
+    expect(record.basisCorrected).toMatchObject({
+      entryId: entry.id,
+      reason: '决定日期录错',
+      decisionNo: '沪市监更〔2026〕9号',
+      decidedAt: '2026-03-20',
+    });
+    // the check made after the decision, as now dated, stood on it
+    expect((await recordOf(late.body.decisionId)).basisCorrected).toBeUndefined();
+    const events = await told();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.data).toMatchObject({
+      decisionId: early.body.decisionId,
+      caseRef: 'CG-2026-81',
+      basisCorrected: { decidedAt: '2026-03-20' },
+    });
+  });
+
   it('a corrected expiry or decision date moves the terms of the measures in force, and their departments are told', async () => {
     type Measure = { code: string; until: string | null };
     const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10', expiresAt: '2026-06-30' }));
@@ -702,7 +750,8 @@ describe('objection, correction, revocation and credit restoration', () => {
       .send({ reason: '已修复', decisionNo: '移〔2026〕9号', ground: 'credit_restored' })
       .expect(422);
     expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(refused.body.detail).toContain('restoration-applications');
+    // the endpoint to use, with this entry's own id: a desk can follow it as written
+    expect(refused.body.detail).toContain(`POST /v1/list-entries/${entry.id}/restoration-applications`);
     expect(refused.body.errors).toEqual([
       { path: 'ground', message: '移出依据不能为 credit_restored（信用修复）：只能由批准的信用修复申请产生' },
     ]);

@@ -40,6 +40,7 @@ const COLUMNS: { [T in keyof Tables]: Record<keyof RowOf<T>, true> } = {
     reason: true,
     decision_no: true,
     until: true,
+    decided_at: true,
   },
   check_decision_basis_revocations: {
     decision_id: true,

@@ -11,18 +11,23 @@ export interface TermsCorrection {
   at: Date;
   reason: string;
   decisionNo?: string;
+  /** The corrected decision date, when the correction moved it. */
+  decidedAt?: string;
 }
 
 /**
- * Marks every decision record whose answer relied on this entry only through measures or bans whose terms, as the
- * correction has just moved them, ended before the day of the check: an expiry corrected from 2027-01-31 back to
- * 2026-06-30 says that a bidder excluded in October had no listing in force on this entry. As a revocation's mark
- * (src/checks/basis-revocations.ts), the record is not changed: an append-only row, and the asking department is told
- * by `decision.basis_corrected` with its case reference. A record that also relied on a measure of this entry whose
- * term still covers its day is not marked, nor one answered `asOf` another moment. Several marks of one record, one a
- * correction, are kept (primary key with the time of the correction).
+ * Marks every decision record whose answer relied on this entry only through measures or bans that, as the
+ * correction has just made the entry, were not in force on the day of the check:
+ * - their terms, as moved (`until`), ended before it: an expiry corrected from 2027-01-31 back to 2026-06-30 says that
+ *   a bidder excluded in October had no listing in force on this entry;
+ * - or the decision, as dated now (`decidedAt`), came after it: a listing decided on 2026-03-20 and typed as
+ *   2026-02-10 was answered as in force to a check on 2026-03-02, before it was decided.
+ * As a revocation's mark (src/checks/basis-revocations.ts), the record is not changed: an append-only row, and the
+ * asking department is told by `decision.basis_corrected` with its case reference. A record that also relied on a
+ * measure of this entry whose term still covers its day is not marked, nor one answered `asOf` another moment.
+ * Several marks of one record, one a correction, are kept (primary key with the time of the correction).
  */
-export async function markDecisionsOfCorrectedTerms(
+export async function markDecisionsOfCorrectedBasis(
   trx: Knex.Transaction,
   entry: EntryRow,
   until: Record<string, string | null>,
@@ -43,11 +48,13 @@ export async function markDecisionsOfCorrectedTerms(
        select r.id
          from relied r left join jsonb_each_text(?::jsonb) u(code, until) on u.code = r.code
         group by r.id
-       having bool_and(u.until is not null
+       having bool_or(?::text > to_char(r.checked_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD'))
+           or bool_and(u.until is not null
                        and u.until < to_char(r.checked_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD'))),
      marked as (
-       insert into check_decision_basis_corrections (decision_id, entry_id, corrected_at, reason, decision_no, until)
-       select v.id, ?, ?, ?, ?, ?::jsonb from voided v
+       insert into check_decision_basis_corrections
+         (decision_id, entry_id, corrected_at, reason, decision_no, until, decided_at)
+       select v.id, ?, ?, ?, ?, ?::jsonb, ?::date from voided v
        on conflict do nothing
        returning decision_id)
      select m.decision_id, d.department, d.kind, d.checked_at, d.feedback
@@ -58,11 +65,13 @@ export async function markDecisionsOfCorrectedTerms(
       relied,
       entry.id,
       JSON.stringify(until),
+      correction.decidedAt ?? null,
       entry.id,
       correction.at,
       correction.reason,
       correction.decisionNo ?? null,
       JSON.stringify(until),
+      correction.decidedAt ?? null,
     ],
   );
   const basisCorrected: BasisCorrected = {
@@ -71,6 +80,7 @@ export async function markDecisionsOfCorrectedTerms(
     reason: correction.reason,
     ...(correction.decisionNo ? { decisionNo: correction.decisionNo } : {}),
     until,
+    ...(correction.decidedAt ? { decidedAt: correction.decidedAt } : {}),
   };
   await tellDesks(trx, correction.at, 'decision.basis_corrected', entry.id, rows, { basisCorrected });
   return rows.length;
@@ -84,5 +94,6 @@ export function basisCorrectedOf(q: Q, decisionIds: string[]): Promise<Map<strin
     reason: r.reason,
     ...(r.decision_no ? { decisionNo: r.decision_no } : {}),
     until: r.until,
+    ...(r.decided_at ? { decidedAt: r.decided_at } : {}),
   }));
 }

@@ -95,6 +95,8 @@ export interface CheckDecisionBasisCorrectionRecord {
   reason: string;
   decision_no: string | null;
   until: Record<string, string | null>;
+  /** the decision date as corrected, when the correction changed it */
+  decided_at: string | null;
 }
 
 export interface CheckDecisionRecord {
@@ -378,7 +380,7 @@ declare module 'knex/types/tables' {
     audit_log: Table<AuditLogRecord, 'id' | 'before' | 'after' | 'request_id' | 'token_id', 'before' | 'after'>;
     check_counts: Table<CheckCountRecord, 'clear'>;
     check_decision_basis_revocations: Table<CheckDecisionBasisRevocationRecord>;
-    check_decision_basis_corrections: Table<CheckDecisionBasisCorrectionRecord, 'decision_no', 'until'>;
+    check_decision_basis_corrections: Table<CheckDecisionBasisCorrectionRecord, 'decision_no' | 'decided_at', 'until'>;
     check_decisions: Table<
       CheckDecisionRecord,
       'id' | 'uscc' | 'person_key' | 'person_masked' | 'scenario' | 'role' | 'feedback_action' | 'feedback',

@@ -377,7 +377,8 @@ export interface paths {
          *     Checks answer by the new terms at once. Each moved order gets an `order.amended` row in the entry's history
          *     (each measure's term before and after) and its department an `order.amended` webhook event with the order as
          *     it now stands. A decision record whose hit relied on the entry only through measures or bans the correction
-         *     now ends before the day of the check is marked (`basisCorrected`, append-only), and its asking department gets
+         *     now ends before the day of the check, or whose check came before the decision date as corrected, is marked
+         *     (`basisCorrected`, append-only, with `decidedAt` when the date was corrected), and its asking department gets
          *     `decision.basis_corrected` with its caseRef, as a revocation's `decision.basis_revoked`.
          *     Every correction that changes something is announced to the department of each order in force on the entry
          *     (issued or implemented) as `order.entry_corrected`, naming the corrected fields in `data.corrected` (e.g.
@@ -889,7 +890,8 @@ export interface paths {
          *     order.entry_corrected: the entry behind the order was corrected (更正), e.g. the subject's name or the listing
          *     decision's number; `data.corrected` names the fields, re-read the order for their values.
          *     A desk's department also gets `decision.basis_revoked` (a recorded check answer relied on an entry revoked
-         *     since) and `decision.basis_corrected` (on terms a correction has since ended before the check); their `data`
+         *     since) and `decision.basis_corrected` (on terms a correction has since ended before the check, or a decision
+         *     date it has moved after the check); their `data`
          *     names the decision record, its caseRef and the mark (`basisRevoked` or `basisCorrected`).
          *     Events are queued from the webhook's registration on; orders issued before are listed at GET /v1/orders.
          *     The url must resolve to public addresses only (no loopback, private, link-local, CGNAT, unique-local or
@@ -2051,7 +2053,7 @@ export interface components {
             /** Format: uuid */
             entryId: string;
         };
-        /** @description a correction (更正) of an entry this answer relied on moved the terms of the measures or bans it relied on to end before the day of the check (an append-only mark; the record is unchanged) */
+        /** @description a correction (更正) of an entry this answer relied on left none of the measures or bans it relied on in force on the day of the check: their terms now end before it, or the decision is now dated after it (an append-only mark; the record is unchanged) */
         BasisCorrected: {
             /** Format: date-time */
             at: string;
@@ -2065,6 +2067,11 @@ export interface components {
             until: {
                 [key: string]: string | null;
             };
+            /**
+             * Format: date
+             * @description the listing decision's date as corrected, when the correction changed it (after the day of the check: the answer relied on a listing not yet decided)
+             */
+            decidedAt?: string;
         };
         ProcedureFigures: {
             authority: components["schemas"]["DepartmentCode"];

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
-import { markDecisionsOfCorrectedTerms } from '../checks/basis-corrections';
+import { markDecisionsOfCorrectedBasis } from '../checks/basis-corrections';
 import { UnprocessableError, ValidationError } from '../errors';
 import { fieldError } from '../i18n/messages';
 import type { components } from '../generated/openapi';
@@ -26,8 +26,8 @@ const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
  * the decision is not in the future, and the term does not end before the decision. Before and after of every changed
  * field are audited (the entry's history shows them), the correction's own reason, decision and objection under
  * `after.correction`. A corrected date moves the terms of the measures in force on the entry's orders
- * (src/lists/order-terms.ts), with their departments told, and marks the decision records whose hits those terms no
- * longer cover (src/checks/basis-corrections.ts), with their desks told. Every department with an order in force on
+ * (src/lists/order-terms.ts), with their departments told, and marks the decision records whose hits those terms, or
+ * the decision date as corrected, no longer cover (src/checks/basis-corrections.ts), with their desks told. Every department with an order in force on
  * the entry hears of any correction (src/lists/correction-notices.ts). A correction that changes nothing changes nothing (a
  * repeat).
  */
@@ -132,12 +132,14 @@ export async function correctEntry(
   // the entry's row is locked by the caller, its orders now: the lock order of every writer of an entry and its orders
   const inForce = await lockOrdersInForce(trx, row.id);
   const moved = await moveOrderTerms(trx, inForce, row, entry, (code) => rules.durationOf(code), ctx);
-  if (moved.length) {
+  // a moved term can end before a check's day, and a later decision date can fall after it
+  if (moved.length || set.decided_at !== undefined) {
     const until = Object.fromEntries(moved.flatMap((o) => o.measures.map((m) => [m.code, m.until] as const)));
-    await markDecisionsOfCorrectedTerms(trx, entry, until, {
+    await markDecisionsOfCorrectedBasis(trx, entry, until, {
       at: ctx.at,
       reason: why.reason,
       ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
+      ...(set.decided_at !== undefined ? { decidedAt: set.decided_at } : {}),
     });
   }
   const movedById = new Map(moved.map((o) => [o.id, o]));

@@ -569,6 +569,16 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
       reason: '重复列入',
       decision_no: '撤〔2026〕8号',
     });
+    // the other's quoted decision number was corrected since: a note, not a mark (the listing stood)
+    const noted = waiting.items[0] as typeof marked;
+    await t.db('check_decision_ground_corrections').insert({
+      decision_id: noted.id,
+      entry_id: noted.answer.measures[0]?.entryId as string,
+      corrected_at: new Date(),
+      reason: '文号录错',
+      decision_no: '更〔2026〕3号',
+      fields: ['decisionNo', 'decidedAt'],
+    });
     await page.getByRole('link', { name: '核查命中' }).click();
     await page
       .getByTestId('decisions-table')
@@ -591,6 +601,9 @@ const bearer = (a: Auth) => a.Authorization.replace(/^Bearer /, '');
       '所依据的名单条目已撤销：重复列入（撤〔2026〕8号）',
     ]);
     expect(await page.locator(`tr[data-decision="${marked.id}"] [data-testid="decision-mark"]`).count()).toBe(1);
+    expect(
+      await page.locator(`tr[data-decision="${noted.id}"] [data-testid="decision-note"]`).allTextContents(),
+    ).toEqual(['所引用的列入依据已更正（决定文书号、决定日期）：文号录错（更〔2026〕3号）']);
     await shot('decisions');
 
     const first = page.locator(`tr[data-decision="${pending.items[0].id}"]`);

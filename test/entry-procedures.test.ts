@@ -533,6 +533,66 @@ describe('objection, correction, revocation and credit restoration', () => {
     });
   });
 
+  it('a corrected decision number the answer quoted is noted on the record and told to its desk; a reason is not', async () => {
+    const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10' }));
+    const other = await list(enterpriseEntry({ decidedAt: '2026-02-10' }));
+    const hit = await procurementCheck(entry.subject.uscc);
+    const otherHit = await procurementCheck(other.subject.uscc);
+    const quoted = (hit.body.measures as { grounds: { entryId: string; decisionNo: string }[] }[]).flatMap(
+      (m) => m.grounds,
+    );
+    expect(quoted.find((g) => g.entryId === entry.id)?.decisionNo).toBe(entry.decisionNo);
+    await t.http
+      .post(`/v1/checks/decisions/${hit.body.decisionId}/feedback`)
+      .set(mof)
+      .send({ action: 'restricted', caseRef: 'CG-2026-90' })
+      .expect(200);
+    const correct = (changes: Record<string, string>) =>
+      t.http
+        .post(`/v1/list-entries/${entry.id}/corrections`)
+        .set(samr)
+        .send({ reason: '文号录错', decisionNo: '沪市监更〔2026〕12号', changes })
+        .expect(200);
+    const told = async () =>
+      (await t.db('webhook_outbox').where({ type: 'decision.ground_corrected' })).filter((e) =>
+        [hit.body.decisionId, otherHit.body.decisionId].includes((e.data as { decisionId: string }).decisionId),
+      );
+    // the listing reason is no part of a ground: no desk quoted it
+    await correct({ reason: '未按照规定的期限公示年度报告（更正）' });
+    expect(await told()).toHaveLength(0);
+    await correct({ decisionNo: `${entry.decisionNo}-更` });
+    const events = await told();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ department: 'mof', order_id: null });
+    expect(events[0]?.data).toMatchObject({
+      decisionId: hit.body.decisionId,
+      entryId: entry.id,
+      caseRef: 'CG-2026-90',
+      deskAction: 'restricted',
+      groundCorrected: { reason: '文号录错', decisionNo: '沪市监更〔2026〕12号', corrected: ['decisionNo'] },
+    });
+    // the listing stood: no lost basis is marked, but the record shows what of its grounds was corrected since
+    const recordOf = async (id: string) => (await t.http.get(`/v1/checks/decisions/${id}`).set(mof).expect(200)).body;
+    const record = await recordOf(hit.body.decisionId);
+    expect(record.basisCorrected).toBeUndefined();
+    expect(record.answer.measures[0].grounds[0].decisionNo).toBe(entry.decisionNo);
+    expect(record.groundsCorrected).toEqual([
+      {
+        at: expect.any(String),
+        entryId: entry.id,
+        reason: '文号录错',
+        decisionNo: '沪市监更〔2026〕12号',
+        corrected: ['decisionNo'],
+      },
+    ]);
+    expect((await recordOf(otherHit.body.decisionId)).groundsCorrected).toBeUndefined();
+    // a repeat changes nothing and tells no one again
+    await correct({ decisionNo: `${entry.decisionNo}-更` });
+    expect(await told()).toHaveLength(1);
+    expect((await recordOf(hit.body.decisionId)).groundsCorrected).toHaveLength(1);
+    await expect(t.db('check_decision_ground_corrections').update({ reason: 'x' })).rejects.toThrow(/append-only/);
+  });
+
   it('a corrected expiry or decision date moves the terms of the measures in force, and their departments are told', async () => {
     type Measure = { code: string; until: string | null };
     const entry = await list(enterpriseEntry({ decidedAt: '2026-02-10', expiresAt: '2026-06-30' }));

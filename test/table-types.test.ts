@@ -42,6 +42,14 @@ const COLUMNS: { [T in keyof Tables]: Record<keyof RowOf<T>, true> } = {
     until: true,
     decided_at: true,
   },
+  check_decision_ground_corrections: {
+    decision_id: true,
+    entry_id: true,
+    corrected_at: true,
+    reason: true,
+    decision_no: true,
+    fields: true,
+  },
   check_decision_basis_revocations: {
     decision_id: true,
     entry_id: true,

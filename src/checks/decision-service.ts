@@ -13,6 +13,7 @@ type FeedbackInput = components['schemas']['DecisionFeedbackInput'];
 function toDecision(r: Decision, marks: BasisMarks): CheckDecision {
   const revoked = marks.revoked.get(r.id);
   const corrected = marks.corrected.get(r.id);
+  const groundsCorrected = marks.groundsCorrected.get(r.id);
   return {
     id: r.id,
     kind: r.kind,
@@ -27,6 +28,7 @@ function toDecision(r: Decision, marks: BasisMarks): CheckDecision {
     feedback: r.feedback as CheckDecision['feedback'],
     ...(revoked ? { basisRevoked: revoked } : {}),
     ...(corrected ? { basisCorrected: corrected } : {}),
+    ...(groundsCorrected ? { groundsCorrected } : {}),
   };
 }
 

@@ -5,11 +5,14 @@ import type { ReadRouter } from '../db/read-router';
 import type { CheckDecisionRecord } from '../db/tables';
 import { basisCorrectedOf, type BasisCorrected } from './basis-corrections';
 import { basisRevokedOf, type BasisRevoked } from './basis-revocations';
+import { groundsCorrectedOf, type GroundCorrected } from './ground-corrections';
 
 /** The append-only marks on decision records, by record id. */
 export interface BasisMarks {
   revoked: Map<string, BasisRevoked>;
   corrected: Map<string, BasisCorrected>;
+  /** corrections of what the answer quoted of its grounds (no lost basis: the listing stood) */
+  groundsCorrected: Map<string, GroundCorrected[]>;
 }
 
 const TABLE = 'check_decisions';
@@ -160,6 +163,7 @@ export class DecisionStore {
     const marks = async (q: Knex) => ({
       revoked: await basisRevokedOf(q, decisionIds),
       corrected: await basisCorrectedOf(q, decisionIds),
+      groundsCorrected: await groundsCorrectedOf(q, decisionIds),
     });
     return trx ? marks(trx) : this.h.reads.read(marks);
   }

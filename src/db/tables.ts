@@ -87,6 +87,17 @@ export interface CheckDecisionBasisRevocationRecord {
   decision_no: string;
 }
 
+/** A correction changed what a decision record quoted of an entry it relied on (migration 20261207100000). */
+export interface CheckDecisionGroundCorrectionRecord {
+  decision_id: string;
+  entry_id: string;
+  corrected_at: Date;
+  reason: string;
+  decision_no: string | null;
+  /** the corrected fields the answer quoted, by API name (decisionNo, decidedAt, subjectName, expiresAt) */
+  fields: string[];
+}
+
 /** A correction moved the terms of an entry a decision relied on to end before the check (migration 20261206800000). */
 export interface CheckDecisionBasisCorrectionRecord {
   decision_id: string;
@@ -246,7 +257,8 @@ export interface WebhookOutboxRecord {
     | 'order.amended'
     | 'order.entry_corrected'
     | 'decision.basis_revoked'
-    | 'decision.basis_corrected';
+    | 'decision.basis_corrected'
+    | 'decision.ground_corrected';
   order_id: string | null;
   occurred_at: Date;
   data: JsonValue;
@@ -381,6 +393,7 @@ declare module 'knex/types/tables' {
     check_counts: Table<CheckCountRecord, 'clear'>;
     check_decision_basis_revocations: Table<CheckDecisionBasisRevocationRecord>;
     check_decision_basis_corrections: Table<CheckDecisionBasisCorrectionRecord, 'decision_no' | 'decided_at', 'until'>;
+    check_decision_ground_corrections: Table<CheckDecisionGroundCorrectionRecord, 'decision_no'>;
     check_decisions: Table<
       CheckDecisionRecord,
       'id' | 'uscc' | 'person_key' | 'person_masked' | 'scenario' | 'role' | 'feedback_action' | 'feedback',

@@ -383,6 +383,10 @@ export interface paths {
          *     Every correction that changes something is announced to the department of each order in force on the entry
          *     (issued or implemented) as `order.entry_corrected`, naming the corrected fields in `data.corrected` (e.g.
          *     `["subjectName", "decisionNo"]`); the values are read from the order (`GET /v1/orders/{id}`).
+         *     A correction of a field check answers quote in their grounds (decisionNo, decidedAt, subjectName, expiresAt)
+         *     is told to the desk of every hit record that relied on the entry as `decision.ground_corrected`, with its
+         *     caseRef and `data.groundCorrected.corrected` naming those fields; the record is not changed, and shows the
+         *     correction in `groundsCorrected`.
          */
         post: operations["correctListEntry"];
         delete?: never;
@@ -890,9 +894,11 @@ export interface paths {
          *     order.entry_corrected: the entry behind the order was corrected (更正), e.g. the subject's name or the listing
          *     decision's number; `data.corrected` names the fields, re-read the order for their values.
          *     A desk's department also gets `decision.basis_revoked` (a recorded check answer relied on an entry revoked
-         *     since) and `decision.basis_corrected` (on terms a correction has since ended before the check, or a decision
-         *     date it has moved after the check); their `data`
-         *     names the decision record, its caseRef and the mark (`basisRevoked` or `basisCorrected`).
+         *     since), `decision.basis_corrected` (on terms a correction has since ended before the check, or a decision
+         *     date it has moved after the check) and `decision.ground_corrected` (a correction changed a field the answer
+         *     quoted in its grounds: the decision's number or date, the subject's name, the last day); their `data` names
+         *     the decision record, its caseRef and the mark or correction (`basisRevoked`, `basisCorrected` or
+         *     `groundCorrected`: at, reason, decisionNo, `corrected` field names).
          *     Events are queued from the webhook's registration on; orders issued before are listed at GET /v1/orders.
          *     The url must resolve to public addresses only (no loopback, private, link-local, CGNAT, unique-local or
          *     metadata targets) unless the operator's WEBHOOK_ALLOWED_HOSTS names it: otherwise 400 naming `url`. It is
@@ -1592,6 +1598,8 @@ export interface components {
             feedback: components["schemas"]["DecisionFeedback"];
             basisRevoked?: components["schemas"]["BasisRevoked"];
             basisCorrected?: components["schemas"]["BasisCorrected"];
+            /** @description corrections (更正) since the check of what the answer quoted in its grounds, oldest first (append-only notes; the listing stood, so the record is not marked) */
+            groundsCorrected?: components["schemas"]["GroundCorrected"][];
         };
         OfficerBan: {
             code: string;
@@ -2072,6 +2080,19 @@ export interface components {
              * @description the listing decision's date as corrected, when the correction changed it (after the day of the check: the answer relied on a listing not yet decided)
              */
             decidedAt?: string;
+        };
+        /** @description a correction (更正) of an entry this answer relied on changed fields the answer quoted in its grounds; read their values from the entry */
+        GroundCorrected: {
+            /** Format: date-time */
+            at: string;
+            /** @description why the entry was corrected */
+            reason: string;
+            /** @description the correction's decision, when it names one */
+            decisionNo?: string;
+            /** Format: uuid */
+            entryId: string;
+            /** @description the corrected fields, by their names in ListEntry (expiresAt is the grounds' until) */
+            corrected: ("decisionNo" | "decidedAt" | "subjectName" | "expiresAt")[];
         };
         ProcedureFigures: {
             authority: components["schemas"]["DepartmentCode"];

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { recordAudit } from '../audit/audit-store';
 import { markDecisionsOfCorrectedBasis } from '../checks/basis-corrections';
+import { noteCorrectedGrounds } from '../checks/ground-corrections';
 import { UnprocessableError, ValidationError } from '../errors';
 import { fieldError } from '../i18n/messages';
 import type { components } from '../generated/openapi';
@@ -27,8 +28,9 @@ const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
  * field are audited (the entry's history shows them), the correction's own reason, decision and objection under
  * `after.correction`. A corrected date moves the terms of the measures in force on the entry's orders
  * (src/lists/order-terms.ts), with their departments told, and marks the decision records whose hits those terms, or
- * the decision date as corrected, no longer cover (src/checks/basis-corrections.ts), with their desks told. Every department with an order in force on
- * the entry hears of any correction (src/lists/correction-notices.ts). A correction that changes nothing changes nothing (a
+ * the decision date as corrected, no longer cover (src/checks/basis-corrections.ts), with their desks told. Every
+ * department with an order in force on the entry hears of any correction (src/lists/correction-notices.ts), and the
+ * desk of every record whose answer quoted a corrected field of it (src/checks/ground-corrections.ts). A correction that changes nothing changes nothing (a
  * repeat).
  */
 export async function correctEntry(
@@ -149,5 +151,10 @@ export async function correctEntry(
     Object.keys(before),
     ctx,
   );
+  await noteCorrectedGrounds(trx, entry, Object.keys(before), {
+    at: ctx.at,
+    reason: why.reason,
+    ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
+  });
   return { changed: true, entry };
 }

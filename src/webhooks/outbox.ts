@@ -137,14 +137,15 @@ function orderEventsOf(
 
 /**
  * decision.basis_revoked: a check answer given to `department` relied on an entry revoked since;
- * decision.basis_corrected: on terms a correction has since ended before the check. The event names the decision
+ * decision.basis_corrected: on terms a correction has since ended before the check, or a decision date it moved after;
+ * decision.ground_corrected: a correction changed what the answer quoted of its ground. The event names the decision
  * record, not an order (order_id stays null), and carries the case reference the desk gave in its feedback.
  */
 export async function enqueueDecisionEvents(
   trx: Knex.Transaction,
   at: Date,
   events: { department: string; data: Record<string, unknown> }[],
-  type: 'decision.basis_revoked' | 'decision.basis_corrected' = 'decision.basis_revoked',
+  type: 'decision.basis_revoked' | 'decision.basis_corrected' | 'decision.ground_corrected' = 'decision.basis_revoked',
 ): Promise<void> {
   const rows = (await toReceivers(trx, events)).map((e) => ({
     id: newRowId(),

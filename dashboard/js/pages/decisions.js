@@ -168,14 +168,18 @@ export async function decisionsPage(main) {
 
 /**
  * The marks a revocation or a correction left on the record since (the answer itself is unchanged): the desk must
- * reconsider what it did on it. @param {Schemas['CheckDecision']} d
+ * reconsider what it did on it. Then the corrections of what the answer quoted of its grounds: the listing stood, but
+ * the desk's file cites what was corrected (the new values are on the entry). @param {Schemas['CheckDecision']} d
  */
 function marksOf(d) {
-  const mark = (key, m) =>
-    html`<p class="warn small" data-testid="decision-mark">${t(key)}：${m.reason}${m.decisionNo ? `（${m.decisionNo}）` : ''}</p>`;
+  const why = (m) => `${m.reason}${m.decisionNo ? `（${m.decisionNo}）` : ''}`;
+  const mark = (key, m) => html`<p class="warn small" data-testid="decision-mark">${t(key)}：${why(m)}</p>`;
+  const fields = (g) => g.corrected.map((f) => term('correctedField', f)).join('、');
+  const note = (g) =>
+    html`<p class="small" data-testid="decision-note">${t('groundCorrectedNote')}（${fields(g)}）：${why(g)}</p>`;
   return html`${d.basisRevoked ? mark('basisRevokedMark', d.basisRevoked) : ''}${
     d.basisCorrected ? mark('basisCorrectedMark', d.basisCorrected) : ''
-  }`;
+  }${(d.groundsCorrected ?? []).map(note)}`;
 }
 
 /** @param {Schemas['CheckDecision']} d */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { EntryRow } from '../lists/list-entry-store';
-import { firstMarks, type MarkedDecision, reliedOnEntry, tellDesks } from './decision-marks';
+import { firstMarks, markReliedRecords, tellDesks } from './decision-marks';
 
 type Q = Knex | Knex.Transaction;
 type Revocation = NonNullable<components['schemas']['Revocation']>;
@@ -18,18 +18,11 @@ export async function markDecisionsOfRevokedEntry(
   entry: EntryRow,
   revocation: Revocation,
 ): Promise<number> {
-  const relied = reliedOnEntry(entry);
-  const { rows } = await trx.raw<{ rows: MarkedDecision[] }>(
-    `with marked as (
-       insert into check_decision_basis_revocations (decision_id, entry_id, revoked_at, reason, decision_no)
-       select d.id, ?, ?, ?, ? from check_decisions d
-        where ${relied.sql}
-       on conflict do nothing
-       returning decision_id)
-     select m.decision_id, d.department, d.kind, d.checked_at, d.feedback
-       from marked m join check_decisions d on d.id = m.decision_id`,
-    [entry.id, revocation.revokedAt, revocation.reason, revocation.decisionNo, ...relied.bindings],
-  );
+  const rows = await markReliedRecords(trx, 'check_decision_basis_revocations', entry, {
+    revoked_at: revocation.revokedAt,
+    reason: revocation.reason,
+    decision_no: revocation.decisionNo,
+  });
   await tellDesks(trx, new Date(revocation.revokedAt), 'decision.basis_revoked', entry.id, rows, {
     basisRevoked: { at: revocation.revokedAt, reason: revocation.reason, decisionNo: revocation.decisionNo },
   });

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../generated/openapi';
 import type { EntryRow } from '../lists/list-entry-store';
-import { type MarkedDecision, reliedOnEntry, tellDesks } from './decision-marks';
+import { everyMark, markReliedRecords, tellDesks } from './decision-marks';
 
 type Q = Knex | Knex.Transaction;
 export type GroundCorrected = components['schemas']['GroundCorrected'];
@@ -36,18 +36,12 @@ export async function noteCorrectedGrounds(
 ): Promise<number> {
   const fields = corrected.filter(quoted);
   if (fields.length === 0) return 0;
-  const relied = reliedOnEntry(entry);
-  const { rows } = await trx.raw<{ rows: MarkedDecision[] }>(
-    `with noted as (
-       insert into check_decision_ground_corrections (decision_id, entry_id, corrected_at, reason, decision_no, fields)
-       select d.id, ?, ?, ?, ?, ?::text[] from check_decisions d
-        where ${relied.sql}
-       on conflict do nothing
-       returning decision_id)
-     select n.decision_id, d.department, d.kind, d.checked_at, d.feedback
-       from noted n join check_decisions d on d.id = n.decision_id`,
-    [entry.id, correction.at, correction.reason, correction.decisionNo ?? null, fields, ...relied.bindings],
-  );
+  const rows = await markReliedRecords(trx, 'check_decision_ground_corrections', entry, {
+    corrected_at: correction.at,
+    reason: correction.reason,
+    decision_no: correction.decisionNo ?? null,
+    fields,
+  });
   const groundCorrected: GroundCorrected = {
     at: correction.at.toISOString(),
     entryId: entry.id,
@@ -60,26 +54,13 @@ export async function noteCorrectedGrounds(
 }
 
 /** Every ground-corrected note of each of these decision records, oldest first. */
-export async function groundsCorrectedOf(
-  q: Q,
-  decisionIds: readonly string[],
-): Promise<Map<string, GroundCorrected[]>> {
-  const out = new Map<string, GroundCorrected[]>();
-  if (decisionIds.length === 0) return out;
-  const rows = await q('check_decision_ground_corrections')
-    .whereIn('decision_id', decisionIds)
-    .orderBy([{ column: 'corrected_at' }, { column: 'entry_id' }]);
-  for (const r of rows) {
-    const notes = out.get(r.decision_id) ?? [];
-    notes.push({
-      at: new Date(r.corrected_at).toISOString(),
-      entryId: r.entry_id,
-      reason: r.reason,
-      ...(r.decision_no ? { decisionNo: r.decision_no } : {}),
-      // written by noteCorrectedGrounds only, from quoted fields
-      corrected: r.fields.filter(quoted),
-    });
-    out.set(r.decision_id, notes);
-  }
-  return out;
+export function groundsCorrectedOf(q: Q, decisionIds: readonly string[]): Promise<Map<string, GroundCorrected[]>> {
+  return everyMark(q, 'check_decision_ground_corrections', 'corrected_at', decisionIds, (r) => ({
+    at: new Date(r.corrected_at).toISOString(),
+    entryId: r.entry_id,
+    reason: r.reason,
+    ...(r.decision_no ? { decisionNo: r.decision_no } : {}),
+    // written by noteCorrectedGrounds only, from quoted fields
+    corrected: r.fields.filter(quoted),
+  }));
 }

@@ -30,8 +30,8 @@ const IDENTITY_FIELDS = ['uscc', 'idNumber', 'listType', 'kind'] as const;
  * (src/lists/order-terms.ts), with their departments told, and marks the decision records whose hits those terms, or
  * the decision date as corrected, no longer cover (src/checks/basis-corrections.ts), with their desks told. Every
  * department with an order in force on the entry hears of any correction (src/lists/correction-notices.ts), and the
- * desk of every record whose answer quoted a corrected field of it (src/checks/ground-corrections.ts). A correction that changes nothing changes nothing (a
- * repeat).
+ * desk of every record whose answer quoted a corrected field of it (src/checks/ground-corrections.ts). A correction
+ * that changes nothing changes nothing (a repeat).
  */
 export async function correctEntry(
   trx: Knex.Transaction,
@@ -134,27 +134,24 @@ export async function correctEntry(
   // the entry's row is locked by the caller, its orders now: the lock order of every writer of an entry and its orders
   const inForce = await lockOrdersInForce(trx, row.id);
   const moved = await moveOrderTerms(trx, inForce, row, entry, (code) => rules.durationOf(code), ctx);
+  // the correction as the desks are told of it
+  const correction = { at: ctx.at, reason: why.reason, ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}) };
   // a moved term can end before a check's day, and a later decision date can fall after it
   if (moved.length || set.decided_at !== undefined) {
     const until = Object.fromEntries(moved.flatMap((o) => o.measures.map((m) => [m.code, m.until] as const)));
     await markDecisionsOfCorrectedBasis(trx, entry, until, {
-      at: ctx.at,
-      reason: why.reason,
-      ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
+      ...correction,
       ...(set.decided_at !== undefined ? { decidedAt: set.decided_at } : {}),
     });
   }
+  const corrected = Object.keys(before);
   const movedById = new Map(moved.map((o) => [o.id, o]));
   await announceCorrection(
     trx,
     inForce.map((o) => movedById.get(o.id) ?? o),
-    Object.keys(before),
+    corrected,
     ctx,
   );
-  await noteCorrectedGrounds(trx, entry, Object.keys(before), {
-    at: ctx.at,
-    reason: why.reason,
-    ...(why.decisionNo ? { decisionNo: why.decisionNo } : {}),
-  });
+  await noteCorrectedGrounds(trx, entry, corrected, correction);
   return { changed: true, entry };
 }

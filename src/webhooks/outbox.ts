@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tables } from 'knex/types/tables';
-import type { OrderRecord } from '../db/tables';
+import type { OrderRecord, WebhookOutboxRecord } from '../db/tables';
 import { withMeasures, type NewOrderRow, type OrderRow } from '../orders/order-store';
 import { toOrder, type Order } from '../orders/order-view';
 import { departmentsWithWebhooks } from './webhook-store';
@@ -13,6 +13,9 @@ type OrderEventType =
   | 'order.revoked'
   | 'order.amended'
   | 'order.entry_corrected';
+
+/** The events that name a desk's decision record rather than an order. */
+export type DecisionEventType = Extract<WebhookOutboxRecord['type'], `decision.${string}`>;
 
 export interface OutboxEvent {
   department: string;
@@ -145,7 +148,7 @@ export async function enqueueDecisionEvents(
   trx: Knex.Transaction,
   at: Date,
   events: { department: string; data: Record<string, unknown> }[],
-  type: 'decision.basis_revoked' | 'decision.basis_corrected' | 'decision.ground_corrected' = 'decision.basis_revoked',
+  type: DecisionEventType,
 ): Promise<void> {
   const rows = (await toReceivers(trx, events)).map((e) => ({
     id: newRowId(),
